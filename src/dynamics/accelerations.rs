@@ -1,0 +1,66 @@
+//! Total forces and accelerations of all particles.
+
+use super::{drag_force, ground_contact_force, spring_force};
+use crate::model::{Scene, SpringEnd};
+use crate::Scalar;
+use nalgebra::Vector3;
+
+/// Total force in N on every particle at positions `x` (m) and velocities `v` (m/s), written into `f`:
+/// gravity `m g`, drag, ground contact and springs.
+///
+/// # Panics
+/// If `x`, `v` or `f` do not have one entry per particle.
+pub fn forces<T: Scalar>(
+    scene: &Scene<T>,
+    x: &[Vector3<T>],
+    v: &[Vector3<T>],
+    f: &mut [Vector3<T>],
+) {
+    let n = scene.particles.len();
+    assert!(
+        x.len() == n && v.len() == n && f.len() == n,
+        "one position, velocity and force per particle"
+    );
+    for (i, p) in scene.particles.iter().enumerate() {
+        f[i] =
+            &scene.world.gravity * p.mass.clone() + drag_force(&p.drag, &p.quadratic_drag, &v[i]);
+        if let Some(ground) = &scene.ground {
+            f[i] += ground_contact_force(ground, &p.radius, &p.mass, scene.world.dt, &x[i], &v[i]);
+        }
+    }
+    for s in &scene.springs {
+        let (xb, vb) = match &s.b {
+            SpringEnd::Particle(j) => (&x[*j], &v[*j]),
+            SpringEnd::Anchor(p) => (p, &Vector3::zeros()),
+        };
+        let fa = spring_force(
+            &s.stiffness,
+            &s.damping,
+            &s.rest_length,
+            &x[s.a],
+            &v[s.a],
+            xb,
+            vb,
+        );
+        if let SpringEnd::Particle(j) = s.b {
+            f[j] -= &fa;
+        }
+        f[s.a] += fa;
+    }
+}
+
+/// Accelerations in m/s² of every particle, written into `a`: [`forces`] divided by each mass.
+///
+/// # Panics
+/// If `x`, `v` or `a` do not have one entry per particle.
+pub fn accelerations<T: Scalar>(
+    scene: &Scene<T>,
+    x: &[Vector3<T>],
+    v: &[Vector3<T>],
+    a: &mut [Vector3<T>],
+) {
+    forces(scene, x, v, a);
+    for (ai, p) in a.iter_mut().zip(&scene.particles) {
+        *ai /= p.mass.clone();
+    }
+}

@@ -1,0 +1,179 @@
+//! Compliant contact with the ground half-space `z ≥ 0`, with regularised Coulomb friction.
+
+use crate::model::Ground;
+use crate::scalar::{re, smoothstep, sqrt};
+use crate::Scalar;
+use nalgebra::Vector3;
+
+/// Contact force in N of the ground on a particle of radius `radius` at `x` moving at `v`.
+///
+/// # Model
+/// With penetration `d = r − z` (positive when the sphere dips below `z = 0`):
+///
+/// * **Normal force** (along `+z`): `F_n = max(0, k d − c ż s(d/δ))` for `d > 0`, else `0`. `k` is
+///   [`Ground::stiffness`], `c` [`Ground::damping`], `δ` [`Ground::damping_depth`] and `s` the C¹ smoothstep, which
+///   ramps the damper in over the first `δ` of penetration so that the force is continuous at touch-down. The
+///   outer `max` means the ground never pulls.
+/// * **Friction** (tangential): `F_t = −μ F_n v_t / √(|v_t|² + v_s² + (μ F_n dt / m)²)`, with `μ`
+///   [`Ground::friction`], `v_s` [`Ground::slip_velocity`], `m` the particle's mass and `dt` the time step:
+///   Coulomb's law `|F_t| = μ F_n` once sliding is faster than the regularisation, and smooth (viscous-like)
+///   through `v_t = 0`. The `μ F_n dt / m` term is the speed change friction can cause in one step: with it,
+///   `|F_t| dt / m ≤ |v_t|`, so an explicit step can stop a sliding particle but never reverse it, however hard
+///   the impact (without it, a 2 kN impact with `v_s = 1 cm/s` makes friction a viscous damper of rate
+///   `μ F_n / (m v_s) ≈ 10⁵ s⁻¹` that explodes at `dt = 1 ms`). It vanishes as `dt → 0`.
+///
+/// **Restitution.** Away from the ramp, a particle of mass `m` bounces like a damped oscillator with
+/// `ω = √(k/m)`, damping ratio `ζ = c / (2√(k m))`, and coefficient of restitution
+/// `e ≈ exp(−π ζ / √(1 − ζ²))` (exactly so when the separation clamp is not reached). To aim for `e`, use
+/// `c = 2√(k m) · (−ln e) / √(π² + ln² e)`. At rest the particle sinks to `d = m g / k`.
+///
+/// # Gradients at the switches
+/// The two branches (`d ≤ 0`: no contact; `k d − c ż s ≤ 0`: the clamp) are taken on the real part. The force is
+/// continuous across both; its derivative jumps at them (from `0` to `k` in `d` at touch-down, to `0` at the
+/// clamp). A dual number evaluates the derivative of the branch the real part is in, i.e. a one-sided
+/// derivative at the switch itself, and the exact derivative everywhere else.
+///
+/// # Arguments
+/// * `radius` (m) and `mass` (kg) of the particle, `x` (m) and `v` (m/s) its position and velocity;
+/// * `dt` (s), the time step, which bounds the friction impulse of one step (see above).
+pub fn ground_contact_force<T: Scalar>(
+    ground: &Ground<T>,
+    radius: &T,
+    mass: &T,
+    dt: f64,
+    x: &Vector3<T>,
+    v: &Vector3<T>,
+) -> Vector3<T> {
+    let depth = radius.clone() - x.z.clone();
+    if re(&depth) <= 0.0 {
+        return Vector3::zeros();
+    }
+    let ramp = if re(&ground.damping_depth) > 0.0 {
+        smoothstep(depth.clone() / ground.damping_depth.clone())
+    } else {
+        T::one()
+    };
+    let normal = ground.stiffness.clone() * depth - ground.damping.clone() * v.z.clone() * ramp;
+    if re(&normal) <= 0.0 {
+        return Vector3::zeros();
+    }
+    let slip_sq = v.x.clone() * v.x.clone() + v.y.clone() * v.y.clone();
+    let vs = ground.slip_velocity.clone();
+    let friction_limit = ground.friction.clone() * normal.clone();
+    let step_change = friction_limit.clone() * dt / mass.clone();
+    let scale =
+        friction_limit / sqrt(&(slip_sq + vs.clone() * vs + step_change.clone() * step_change));
+    Vector3::new(
+        -(v.x.clone() * scale.clone()),
+        -(v.y.clone() * scale),
+        normal,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_dual::Dual64;
+
+    fn ground() -> Ground<f64> {
+        Ground {
+            stiffness: 1e4,
+            damping: 10.0,
+            friction: 0.5,
+            damping_depth: 1e-3,
+            slip_velocity: 1e-2,
+        }
+    }
+
+    #[test]
+    fn no_force_above_ground() {
+        let f = ground_contact_force(
+            &ground(),
+            &0.1,
+            &1.0,
+            1e-4,
+            &Vector3::new(0.0, 0.0, 0.2),
+            &Vector3::new(0.0, 0.0, -1.0),
+        );
+        assert_eq!(f, Vector3::zeros());
+    }
+
+    #[test]
+    fn spring_force_at_rest_and_coulomb_when_sliding() {
+        let g = ground();
+        // 1 cm penetration at rest: k d = 100 N up, no friction
+        let f = ground_contact_force(
+            &g,
+            &0.1,
+            &1.0,
+            1e-4,
+            &Vector3::new(0.0, 0.0, 0.09),
+            &Vector3::zeros(),
+        );
+        assert!((f.z - 100.0).abs() < 1e-9 && f.x == 0.0);
+        // sliding fast along x: friction ≈ μ F_n against the motion
+        let f = ground_contact_force(
+            &g,
+            &0.1,
+            &1.0,
+            1e-4,
+            &Vector3::new(0.0, 0.0, 0.09),
+            &Vector3::new(10.0, 0.0, 0.0),
+        );
+        assert!((f.x + 0.5 * 100.0).abs() < 1e-3, "{f}");
+    }
+
+    #[test]
+    fn friction_cannot_reverse_sliding_in_one_step() {
+        let g = ground();
+        let (m, dt) = (0.5, 1e-3);
+        // a hard impact (5 cm deep: 500 N) while sliding slowly at 1 cm/s
+        let v = Vector3::new(0.01, 0.0, 0.0);
+        let f = ground_contact_force(&g, &0.1, &m, dt, &Vector3::new(0.0, 0.0, 0.05), &v);
+        assert!(f.x < 0.0 && -f.x * dt / m <= 0.01, "{f}");
+    }
+
+    #[test]
+    fn never_pulls() {
+        let f = ground_contact_force(
+            &ground(),
+            &0.1,
+            &1.0,
+            1e-4,
+            &Vector3::new(0.0, 0.0, 0.099),
+            &Vector3::new(0.0, 0.0, 100.0),
+        );
+        assert_eq!(f, Vector3::zeros());
+    }
+
+    #[test]
+    fn normal_force_is_continuous_at_touch_down() {
+        // approaching fast: at d → 0 the force must go to 0 despite the damper
+        let g = ground();
+        let v = Vector3::new(0.0, 0.0, -5.0);
+        let f = ground_contact_force(
+            &g,
+            &0.1,
+            &1.0,
+            1e-4,
+            &Vector3::new(0.0, 0.0, 0.1 - 1e-9),
+            &v,
+        );
+        assert!(f.z < 1e-4, "{f}");
+    }
+
+    #[test]
+    fn derivative_in_depth_is_stiffness_at_rest() {
+        let g = ground().lift::<Dual64>();
+        let z = Dual64::from(0.09).derivative();
+        let f = ground_contact_force(
+            &g,
+            &Dual64::from(0.1),
+            &Dual64::from(1.0),
+            1e-4,
+            &Vector3::new(Dual64::from(0.0), Dual64::from(0.0), z),
+            &Vector3::zeros(),
+        );
+        assert!((f.z.eps + 1e4).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,132 @@
+//! Fitting named scene parameters to observations, with standard errors.
+
+use super::{levenberg_marquardt, LmIteration, LmOptions, Observations, TrajectoryResiduals};
+use crate::grad::jacobian;
+use crate::model::{ParamKind, Scene};
+use crate::{Error, Result};
+use serde_json::json;
+
+/// Options of [`fit`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FitOptions {
+    /// The optimiser's settings.
+    pub lm: LmOptions,
+}
+
+/// The outcome of [`fit`].
+#[derive(Debug, Clone)]
+pub struct FitReport {
+    /// Parameter names, in the order given.
+    pub names: Vec<String>,
+    /// Starting values (the scene's).
+    pub initial: Vec<f64>,
+    /// Fitted values.
+    pub values: Vec<f64>,
+    /// Standard errors from the Gauss–Newton covariance `s² (JᵀJ)⁻¹`, `s² = Σr² / (n − p)`; `None` when `JᵀJ` is
+    /// singular (the observations do not determine that parameter).
+    pub std_errs: Vec<Option<f64>>,
+    /// Sum of squared residuals at the fit, in m².
+    pub cost: f64,
+    /// The residual standard deviation `s` in m (an estimate of the measurement noise).
+    pub residual_std: f64,
+    /// Number of residuals `n`.
+    pub n_residuals: usize,
+    /// Accepted Levenberg–Marquardt steps.
+    pub iterations: usize,
+    /// Whether the optimiser met a convergence test.
+    pub converged: bool,
+}
+
+impl FitReport {
+    /// The report as JSON:
+    /// `{"params": {"<name>": {"value", "std_err", "initial"}}, "cost", "iterations", "converged", ...}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let params: serde_json::Map<String, serde_json::Value> = self
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (n.clone(), json!({"value": self.values[i], "std_err": self.std_errs[i], "initial": self.initial[i]}))
+            })
+            .collect();
+        json!({
+            "params": params,
+            "cost": self.cost,
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "residual_std": self.residual_std,
+            "n_residuals": self.n_residuals,
+        })
+    }
+}
+
+/// Fits the named parameters of `scene` (starting from its values) to `obs` by Levenberg–Marquardt with exact
+/// dual-number Jacobians; `progress` is called after every accepted step with the physical parameter values.
+///
+/// Positive parameters (see [`ParamKind`]) with a positive starting value are optimised as logarithms, so they
+/// stay positive. Standard errors come from the Jacobian with respect to the parameters themselves at the
+/// solution.
+///
+/// # Errors
+/// Unknown or repeated names, observations that do not fit the scene, fewer residuals than parameters, or a
+/// simulation that fails at the starting point.
+pub fn fit<S: AsRef<str>>(
+    scene: &Scene<f64>,
+    names: &[S],
+    obs: &Observations,
+    options: &FitOptions,
+    mut progress: impl FnMut(&LmIteration),
+) -> Result<FitReport> {
+    scene.validate()?;
+    let ids = scene.resolve_params(names)?;
+    if ids.is_empty() {
+        return Err(Error::InvalidArgument("no parameters to fit".into()));
+    }
+    let initial = scene.param_values(&ids);
+    let log_scale: Vec<bool> = ids
+        .iter()
+        .zip(&initial)
+        .map(|(id, &v)| id.kind() == ParamKind::Positive && v > 0.0)
+        .collect();
+    let residuals = TrajectoryResiduals::new(scene, &ids, &log_scale, obs)?;
+    let n = residuals.len();
+    if n <= ids.len() {
+        return Err(Error::Observation(format!(
+            "{n} observed values cannot determine {} parameters",
+            ids.len()
+        )));
+    }
+    let theta0: Vec<f64> = initial
+        .iter()
+        .zip(&log_scale)
+        .map(|(v, &log)| if log { v.ln() } else { *v })
+        .collect();
+    let lm = levenberg_marquardt(&residuals, &theta0, &options.lm, |it| {
+        let x = residuals.to_params(it.x);
+        progress(&LmIteration {
+            x: &x,
+            ..it.clone()
+        });
+    })?;
+    let values = residuals.to_params(&lm.x);
+
+    let plain = TrajectoryResiduals::new(scene, &ids, &vec![false; ids.len()], obs)?;
+    let (_, jac) = jacobian(&plain, &values)?;
+    let dof = (n - ids.len()) as f64;
+    let s2 = lm.cost / dof;
+    let covariance = jac.tr_mul(&jac).cholesky().map(|c| c.inverse() * s2);
+    let std_errs = (0..ids.len())
+        .map(|i| covariance.as_ref().map(|c| c[(i, i)].max(0.0).sqrt()))
+        .collect();
+    Ok(FitReport {
+        names: ids.iter().map(|id| scene.param_name(*id)).collect(),
+        initial,
+        values,
+        std_errs,
+        cost: lm.cost,
+        residual_std: s2.sqrt(),
+        n_residuals: n,
+        iterations: lm.iterations,
+        converged: lm.converged,
+    })
+}

@@ -1,0 +1,93 @@
+//! The residuals of a fit as an [`Outcome`], so their Jacobian comes from dual numbers.
+
+use super::observations::ObservationPlan;
+use super::Observations;
+use crate::grad::Outcome;
+use crate::model::{ParamId, Scene};
+use crate::scalar::exp;
+use crate::sim::rollout_with;
+use crate::{Result, Scalar};
+use nalgebra::DVector;
+
+/// Residuals `simulated − observed` (m) at every observed time and column, row by row, as a function of the
+/// fit variables. Variable `i` is parameter `i` itself, or its natural logarithm where `log_scale[i]` is set.
+#[derive(Debug, Clone)]
+pub struct TrajectoryResiduals {
+    scene: Scene<f64>,
+    params: Vec<ParamId>,
+    log_scale: Vec<bool>,
+    observed: Vec<f64>,
+    plan: ObservationPlan,
+}
+
+impl TrajectoryResiduals {
+    /// Residuals of `scene` against `obs`, as a function of `params` (log-scaled where `log_scale` says).
+    ///
+    /// # Errors
+    /// Observations that do not map onto the scene (see [`Observations`]).
+    ///
+    /// # Panics
+    /// If `params` and `log_scale` differ in length.
+    pub fn new(
+        scene: &Scene<f64>,
+        params: &[ParamId],
+        log_scale: &[bool],
+        obs: &Observations,
+    ) -> Result<Self> {
+        assert_eq!(
+            params.len(),
+            log_scale.len(),
+            "one log-scale flag per parameter"
+        );
+        let plan = obs.plan(scene)?;
+        let observed = obs.values.transpose().as_slice().to_vec(); // row-major
+        Ok(TrajectoryResiduals {
+            scene: scene.clone(),
+            params: params.to_vec(),
+            log_scale: log_scale.to_vec(),
+            observed,
+            plan,
+        })
+    }
+
+    /// The number of residuals: observed rows × columns.
+    pub fn len(&self) -> usize {
+        self.observed.len()
+    }
+
+    /// `true` if there are no observations.
+    pub fn is_empty(&self) -> bool {
+        self.observed.is_empty()
+    }
+
+    /// Physical parameter values for fit variables `theta`.
+    pub fn to_params<T: Scalar>(&self, theta: &[T]) -> Vec<T> {
+        theta
+            .iter()
+            .zip(&self.log_scale)
+            .map(|(t, &log)| if log { exp(t) } else { t.clone() })
+            .collect()
+    }
+}
+
+impl Outcome for TrajectoryResiduals {
+    fn eval<T: Scalar>(&self, theta: &[T]) -> Result<DVector<T>> {
+        let scene = self.scene.with_params(&self.params, &self.to_params(theta));
+        let ncols = self.plan.columns.len();
+        let mut r = vec![T::zero(); self.observed.len()];
+        let mut next = 0;
+        rollout_with(&scene, self.plan.n_steps, |state| {
+            while let Some(&(step, row)) = self.plan.by_step.get(next) {
+                if step != state.step {
+                    break;
+                }
+                for (j, &(particle, axis)) in self.plan.columns.iter().enumerate() {
+                    let k = row * ncols + j;
+                    r[k] = state.x[particle][axis].clone() - self.observed[k];
+                }
+                next += 1;
+            }
+        })?;
+        Ok(DVector::from_vec(r))
+    }
+}

@@ -1,0 +1,33 @@
+//! Seeding dual numbers with unit directions and reading their derivative parts back.
+
+use crate::Scalar;
+use nalgebra::{Const, Dyn, U1};
+use num_dual::{DualDVec64, DualSVec64};
+
+/// A dual number type that carries several directional derivatives at once.
+pub(crate) trait Directions: Scalar {
+    /// A variable with value `re`, seeded with unit direction `j` of `n` (`n` is fixed for static sizes).
+    fn seeded(re: f64, n: usize, j: usize) -> Self;
+    /// Writes the derivative parts (zeros if none) into `out`, which has one entry per direction.
+    fn derivatives_into(&self, out: &mut [f64]);
+}
+
+impl<const N: usize> Directions for DualSVec64<N> {
+    fn seeded(re: f64, _n: usize, j: usize) -> Self {
+        DualSVec64::from_re(re).derivative(j)
+    }
+    fn derivatives_into(&self, out: &mut [f64]) {
+        let eps = self.eps.clone().unwrap_generic(Const::<N>, U1);
+        out.copy_from_slice(&eps.as_slice()[..out.len()]);
+    }
+}
+
+impl Directions for DualDVec64 {
+    fn seeded(re: f64, n: usize, j: usize) -> Self {
+        DualDVec64::from_re(re).derivative(n, j)
+    }
+    fn derivatives_into(&self, out: &mut [f64]) {
+        let eps = self.eps.clone().unwrap_generic(Dyn(out.len()), U1);
+        out.copy_from_slice(eps.as_slice());
+    }
+}

@@ -1,0 +1,17 @@
+//! Derivatives of simulation outcomes with respect to named parameters.
+//!
+//! An [`Outcome`] maps a parameter vector to a vector of results, generically over the scalar. From it,
+//! [`jacobian`] computes the exact Jacobian with forward-mode dual numbers (fixed-size `DualSVec64<N>` chunks,
+//! no allocation per operation), [`jacobian_dynamic`] does the same in one pass with `DualDVec64`, and
+//! [`jacobian_central_difference`] / [`check`] compare against central finite differences.
+
+mod check;
+mod directions;
+mod finite_difference;
+mod forward;
+mod outcome;
+
+pub use check::{check, relative_error, GradCheck};
+pub use finite_difference::jacobian_central_difference;
+pub use forward::{gradient, jacobian, jacobian_chunked, jacobian_dynamic};
+pub use outcome::{FinalPositions, Outcome};

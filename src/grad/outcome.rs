@@ -1,0 +1,78 @@
+//! Outcomes: functions of a parameter vector that can be evaluated on any scalar.
+
+use crate::model::{ParamId, Scene};
+use crate::sim::rollout_with;
+use crate::{Result, Scalar};
+use nalgebra::DVector;
+
+/// A differentiable function of parameters `p` (a vector of numbers) to a vector of results.
+///
+/// Implement [`Outcome::eval`] once, generically; [`crate::grad::jacobian`] runs it on dual numbers and
+/// [`crate::grad::check`] on `f64`.
+///
+/// ```
+/// use diffphys::{grad::{self, Outcome}, Result, Scalar};
+/// use nalgebra::DVector;
+/// /// Height of a projectile after 1 s: z0 + vz − g/2.
+/// struct Height;
+/// impl Outcome for Height {
+///     fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
+///         Ok(DVector::from_vec(vec![p[0].clone() + p[1].clone() - 4.905]))
+///     }
+/// }
+/// let (z, jac) = grad::jacobian(&Height, &[1.0, 2.0]).unwrap();
+/// assert_eq!(jac[(0, 0)], 1.0);
+/// assert_eq!(jac[(0, 1)], 1.0);
+/// ```
+pub trait Outcome {
+    /// The results at parameters `p`.
+    fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>>;
+}
+
+/// The final positions `[b0.x, b0.y, b0.z, b1.x, …]` of all particles after a full rollout, as a function of
+/// named parameters of a scene.
+#[derive(Debug, Clone)]
+pub struct FinalPositions {
+    scene: Scene<f64>,
+    params: Vec<ParamId>,
+}
+
+impl FinalPositions {
+    /// The outcome for `scene` and parameter names `params`.
+    ///
+    /// # Errors
+    /// An invalid scene, or an unknown or repeated parameter name.
+    pub fn new<S: AsRef<str>>(scene: &Scene<f64>, params: &[S]) -> Result<Self> {
+        scene.validate()?;
+        let params = scene.resolve_params(params)?;
+        Ok(FinalPositions {
+            scene: scene.clone(),
+            params,
+        })
+    }
+
+    /// The scene's current values of the parameters.
+    pub fn initial_values(&self) -> Vec<f64> {
+        self.scene.param_values(&self.params)
+    }
+
+    /// Output names: `<particle>.x`, `.y`, `.z` for each particle.
+    pub fn output_names(&self) -> Vec<String> {
+        self.scene
+            .particles
+            .iter()
+            .flat_map(|p| ["x", "y", "z"].map(|a| format!("{}.{a}", p.name)))
+            .collect()
+    }
+}
+
+impl Outcome for FinalPositions {
+    fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
+        let scene = self.scene.with_params(&self.params, p);
+        let last = rollout_with(&scene, scene.world.n_steps(), |_| {})?;
+        Ok(DVector::from_iterator(
+            3 * last.x.len(),
+            last.x.iter().flat_map(|x| x.iter().cloned()),
+        ))
+    }
+}

@@ -1,0 +1,12 @@
+//! Fixed-step time integrators over positions and velocities. Each advances `(x, v)` by one `dt` in place,
+//! using a [`Workspace`] for scratch so that no step allocates.
+
+mod rk4;
+mod semi_implicit_euler;
+mod velocity_verlet;
+mod workspace;
+
+pub use rk4::rk4;
+pub use semi_implicit_euler::semi_implicit_euler;
+pub use velocity_verlet::velocity_verlet;
+pub use workspace::Workspace;

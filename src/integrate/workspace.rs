@@ -1,0 +1,35 @@
+//! Scratch buffers for stepping, reused across steps so that no step allocates.
+
+use crate::Scalar;
+use nalgebra::Vector3;
+
+/// Scratch space for the integrators ([`crate::sim::step`]): accelerations and intermediate stage states, one entry per particle.
+/// Every step overwrites what it reads, so a workspace can be reused for any state of the same scene.
+#[derive(Debug, Clone)]
+pub struct Workspace<T: Scalar> {
+    pub(crate) a: [Vec<Vector3<T>>; 4],
+    pub(crate) x_stage: Vec<Vector3<T>>,
+    pub(crate) v_stage: Vec<Vector3<T>>,
+}
+
+impl<T: Scalar> Workspace<T> {
+    /// Buffers for `n` particles.
+    pub fn new(n: usize) -> Self {
+        let buf = || vec![Vector3::zeros(); n];
+        Workspace {
+            a: [buf(), buf(), buf(), buf()],
+            x_stage: buf(),
+            v_stage: buf(),
+        }
+    }
+
+    /// The number of particles the buffers are sized for.
+    pub fn len(&self) -> usize {
+        self.x_stage.len()
+    }
+
+    /// `true` for a workspace of zero particles.
+    pub fn is_empty(&self) -> bool {
+        self.x_stage.is_empty()
+    }
+}

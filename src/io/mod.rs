@@ -1,0 +1,11 @@
+//! Files: TOML scene files, CSV trajectories and observations, JSON reports and plots.
+
+mod observations_csv;
+mod plot;
+mod scene_file;
+mod trajectory_csv;
+
+pub use observations_csv::{parse_observations, read_observations};
+pub use plot::{plot_fit, PlotSeries};
+pub use scene_file::{load_scene, parse_scene, DEMO_SCENE};
+pub use trajectory_csv::{trajectory_csv, write_trajectory_csv};

@@ -1,0 +1,245 @@
+//! TOML scene files (the format is documented in the README and in `scenes/`).
+
+use crate::model::{Ground, Integrator, Particle, Scene, Spring, SpringEnd};
+use crate::{Error, Result};
+use nalgebra::Vector3;
+use serde::Deserialize;
+use std::path::Path;
+
+/// The default scene of `diffphys demo`: a ball thrown onto the ground, bouncing and sliding.
+pub const DEMO_SCENE: &str = include_str!("../../scenes/bouncing_ball.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SceneFile {
+    world: WorldSection,
+    ground: Option<GroundSection>,
+    #[serde(default)]
+    particles: Vec<ParticleSection>,
+    #[serde(default)]
+    springs: Vec<SpringSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorldSection {
+    dt: f64,
+    duration: f64,
+    #[serde(default = "standard_gravity")]
+    gravity: [f64; 3],
+    #[serde(default)]
+    integrator: Option<String>,
+}
+
+fn standard_gravity() -> [f64; 3] {
+    [0.0, 0.0, -9.81]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroundSection {
+    stiffness: f64,
+    damping: f64,
+    #[serde(default)]
+    friction: f64,
+    damping_depth: Option<f64>,
+    slip_velocity: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParticleSection {
+    name: String,
+    mass: f64,
+    #[serde(default)]
+    radius: f64,
+    position: [f64; 3],
+    #[serde(default)]
+    velocity: [f64; 3],
+    #[serde(default)]
+    drag: f64,
+    #[serde(default)]
+    quadratic_drag: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EndSection {
+    Particle(String),
+    Anchor([f64; 3]),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpringSection {
+    name: String,
+    a: String,
+    b: EndSection,
+    stiffness: f64,
+    #[serde(default)]
+    damping: f64,
+    /// Defaults to the initial distance between the ends (the spring starts relaxed).
+    rest_length: Option<f64>,
+}
+
+/// Reads and validates a scene file.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read; [`Error::SceneFile`] naming the file and the field for a syntax
+/// error, an unknown key, a missing key, an unknown particle name or an out-of-range value.
+pub fn load_scene(path: impl AsRef<Path>) -> Result<Scene<f64>> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_scene(&text, &path.display().to_string())
+}
+
+/// Parses and validates a scene from TOML text; `origin` names the source in error messages.
+///
+/// ```
+/// let scene = diffphys::io::parse_scene(r#"
+///     [world]
+///     dt = 0.001
+///     duration = 1.0
+///     [[particles]]
+///     name = "ball"
+///     mass = 0.5
+///     position = [0.0, 0.0, 1.0]
+/// "#, "inline").unwrap();
+/// assert_eq!(scene.particles[0].name, "ball");
+/// let err = diffphys::io::parse_scene("[world]\ndt = -1.0\nduration = 1.0\n", "bad.toml").unwrap_err();
+/// assert!(err.to_string().contains("bad.toml") && err.to_string().contains("world.dt"));
+/// ```
+pub fn parse_scene(text: &str, origin: &str) -> Result<Scene<f64>> {
+    let file_error = |message: String| Error::SceneFile {
+        path: origin.into(),
+        message,
+    };
+    let file: SceneFile =
+        toml::from_str(text).map_err(|e| file_error(e.to_string().trim_end().to_string()))?;
+    let scene = build(file).map_err(|e| file_error(e.to_string()))?;
+    scene.validate().map_err(|e| file_error(e.to_string()))?;
+    Ok(scene)
+}
+
+fn build(file: SceneFile) -> Result<Scene<f64>> {
+    let w = file.world;
+    let integrator = match w.integrator.as_deref() {
+        None => Integrator::default(),
+        Some(name) => Integrator::from_name(name).ok_or_else(|| {
+            Error::invalid(
+                "world.integrator",
+                format!(
+                    "unknown integrator `{name}` (use semi-implicit-euler, velocity-verlet or rk4)"
+                ),
+            )
+        })?,
+    };
+    let mut scene = Scene::empty(w.dt, w.duration);
+    scene.world.gravity = Vector3::from(w.gravity);
+    scene.world.integrator = integrator;
+    scene.ground = file.ground.map(|g| Ground {
+        stiffness: g.stiffness,
+        damping: g.damping,
+        friction: g.friction,
+        damping_depth: g
+            .damping_depth
+            .unwrap_or(Ground::<f64>::DEFAULT_DAMPING_DEPTH),
+        slip_velocity: g
+            .slip_velocity
+            .unwrap_or(Ground::<f64>::DEFAULT_SLIP_VELOCITY),
+    });
+    scene.particles = file
+        .particles
+        .into_iter()
+        .map(|p| Particle {
+            name: p.name,
+            mass: p.mass,
+            radius: p.radius,
+            drag: p.drag,
+            quadratic_drag: p.quadratic_drag,
+            position: Vector3::from(p.position),
+            velocity: Vector3::from(p.velocity),
+        })
+        .collect();
+    for s in file.springs {
+        let find = |end: &str, name: &str| {
+            scene.particle_index(name).ok_or_else(|| {
+                Error::invalid(
+                    format!("springs[{}].{end}", s.name),
+                    format!("no particle is called `{name}`"),
+                )
+            })
+        };
+        let a = find("a", &s.a)?;
+        let b = match &s.b {
+            EndSection::Particle(name) => SpringEnd::Particle(find("b", name)?),
+            EndSection::Anchor(p) => SpringEnd::Anchor(Vector3::from(*p)),
+        };
+        let xb = match &b {
+            SpringEnd::Particle(j) => scene.particles[*j].position,
+            SpringEnd::Anchor(p) => *p,
+        };
+        let rest_length = s
+            .rest_length
+            .unwrap_or_else(|| (scene.particles[a].position - xb).norm());
+        scene.springs.push(Spring {
+            name: s.name,
+            a,
+            b,
+            stiffness: s.stiffness,
+            damping: s.damping,
+            rest_length,
+        });
+    }
+    Ok(scene)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_scene_parses() {
+        let s = parse_scene(DEMO_SCENE, "demo").unwrap();
+        assert_eq!(s.particles[0].name, "ball");
+        assert!(s.ground.is_some());
+    }
+
+    #[test]
+    fn unknown_keys_and_names_are_errors_naming_file_and_field() {
+        let base = "[world]\ndt = 0.001\nduration = 1.0\n[[particles]]\nname = \"ball\"\nmass = 1.0\nposition = [0.0, 0.0, 1.0]\n";
+        let e = parse_scene(&format!("{base}colour = \"red\"\n"), "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("s.toml") && e.contains("colour"), "{e}");
+        let e = parse_scene(&format!("{base}[[springs]]\nname = \"k\"\na = \"bal\"\nb = [0.0, 0.0, 2.0]\nstiffness = 1.0\n"), "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("springs[k].a") && e.contains("bal"), "{e}");
+        let e = parse_scene(&base.replace("mass = 1.0", "mass = -1.0"), "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("particles[ball].mass"), "{e}");
+        let e = parse_scene(
+            &base.replace("dt = 0.001", "dt = 0.001\nintegrator = \"leapfrog\""),
+            "s.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("world.integrator") && e.contains("leapfrog"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn spring_rest_length_defaults_to_initial_distance() {
+        let s = parse_scene(
+            "[world]\ndt = 0.001\nduration = 1.0\n[[particles]]\nname = \"m\"\nmass = 1.0\nposition = [0.0, 0.0, 1.0]\n\
+             [[springs]]\nname = \"k\"\na = \"m\"\nb = [0.0, 0.0, 3.0]\nstiffness = 10.0\n",
+            "s.toml",
+        )
+        .unwrap();
+        assert_eq!(s.springs[0].rest_length, 2.0);
+    }
+}

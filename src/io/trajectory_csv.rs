@@ -1,0 +1,37 @@
+//! Trajectories as CSV: header `t,<body>.x,<body>.y,<body>.z,...`, one row per step.
+
+use crate::sim::Trajectory;
+use crate::{Error, Result};
+use std::path::Path;
+
+/// The trajectory as CSV text (positions only; numbers in shortest round-trip form).
+///
+/// ```
+/// # use diffphys::{io, sim};
+/// let scene = io::parse_scene(io::DEMO_SCENE, "demo").unwrap();
+/// let text = io::trajectory_csv(&sim::rollout(&scene).unwrap());
+/// assert!(text.starts_with("t,ball.x,ball.y,ball.z\n0,0,0,1\n"));
+/// ```
+pub fn trajectory_csv(traj: &Trajectory<f64>) -> String {
+    let mut out = String::from("t");
+    for name in &traj.names {
+        out.push_str(&format!(",{name}.x,{name}.y,{name}.z"));
+    }
+    out.push('\n');
+    for state in &traj.states {
+        out.push_str(&format!("{}", state.time(traj.dt)));
+        for x in &state.x {
+            out.push_str(&format!(",{},{},{}", x.x, x.y, x.z));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes [`trajectory_csv`] to `path`.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be written.
+pub fn write_trajectory_csv(path: impl AsRef<Path>, traj: &Trajectory<f64>) -> Result<()> {
+    std::fs::write(path.as_ref(), trajectory_csv(traj)).map_err(|e| Error::io(path.as_ref(), e))
+}

@@ -1,0 +1,43 @@
+//! The ground: the half-space `z ≥ 0` with compliant contact and regularised Coulomb friction.
+//!
+//! The force law itself is in [`crate::dynamics::ground_contact_force`], which documents it in full.
+
+use crate::Scalar;
+
+/// Material of the ground half-space `z ≥ 0` (the surface is the plane `z = 0`, normal `+z`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ground<T: Scalar> {
+    /// Contact stiffness `k` in N/m: the normal force per metre of penetration.
+    pub stiffness: T,
+    /// Contact damping `c` in N·s/m. For a particle of mass `m` the damping ratio is `ζ = c / (2√(k m))` and the
+    /// coefficient of restitution of a bounce is about `e = exp(−π ζ / √(1 − ζ²))`.
+    pub damping: T,
+    /// Coulomb friction coefficient `μ` (dimensionless).
+    pub friction: T,
+    /// Penetration depth in m over which the damping force is ramped in (C¹ smoothstep) so that the normal force
+    /// is continuous at touch-down. Default `1e-3` m. Zero switches the ramp off (damping jumps on at contact).
+    pub damping_depth: T,
+    /// Slip velocity in m/s below which friction is regularised (behaves like viscous friction of coefficient
+    /// `μ F_n / v_s`). Default `0.01` m/s. Semi-implicit Euler stays stable at rest while `μ g dt / v_s < 2`.
+    pub slip_velocity: T,
+}
+
+impl<T: Scalar> Ground<T> {
+    /// Default damping ramp depth in m.
+    pub const DEFAULT_DAMPING_DEPTH: f64 = 1e-3;
+    /// Default friction regularisation velocity in m/s.
+    pub const DEFAULT_SLIP_VELOCITY: f64 = 1e-2;
+}
+
+impl Ground<f64> {
+    /// The same ground over scalar `D` (constants).
+    pub fn lift<D: Scalar>(&self) -> Ground<D> {
+        Ground {
+            stiffness: D::from(self.stiffness),
+            damping: D::from(self.damping),
+            friction: D::from(self.friction),
+            damping_depth: D::from(self.damping_depth),
+            slip_velocity: D::from(self.slip_velocity),
+        }
+    }
+}

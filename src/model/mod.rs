@@ -1,0 +1,20 @@
+//! Immutable scene descriptions: the world settings, the ground, particles and springs.
+//!
+//! A [`Scene<T>`] holds every physical number that can be differentiated; it is built once (in code or from a
+//! scene file by [`crate::io::load_scene`]), checked by [`Scene::validate`], and then only read by the
+//! simulation. [`params`] addresses its numbers by name (`ball.mass`, `ground.friction`, ...).
+
+mod ground;
+pub mod params;
+mod particle;
+mod scene;
+mod spring;
+mod validate;
+mod world;
+
+pub use ground::Ground;
+pub use params::{ParamId, ParamKind};
+pub use particle::Particle;
+pub use scene::Scene;
+pub use spring::{Spring, SpringEnd};
+pub use world::{Integrator, World};

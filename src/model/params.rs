@@ -1,0 +1,231 @@
+//! Named parameters: every physical number of a scene, addressable by a dotted name.
+//!
+//! | name | meaning | unit |
+//! |---|---|---|
+//! | `world.gravity.x` / `.y` / `.z` | gravity | m/s² |
+//! | `ground.stiffness`, `ground.damping` | contact spring and damper | N/m, N·s/m |
+//! | `ground.friction` | Coulomb coefficient μ | – |
+//! | `ground.damping_depth`, `ground.slip_velocity` | contact smoothing | m, m/s |
+//! | `<particle>.mass`, `.radius` | | kg, m |
+//! | `<particle>.drag`, `.quadratic_drag` | drag coefficients | N·s/m, N·s²/m² |
+//! | `<particle>.position.x` … `.velocity.z` | initial state | m, m/s |
+//! | `<spring>.stiffness`, `.damping`, `.rest_length` | | N/m, N·s/m, m |
+//! | `<spring>.anchor.x` / `.y` / `.z` | fixed end (anchored springs only) | m |
+//!
+//! Names are resolved once into [`ParamId`]s, so gradient loops never compare strings.
+
+use super::{Scene, SpringEnd};
+use crate::{Error, Result, Scalar};
+use std::collections::HashSet;
+
+/// A resolved parameter: which number of the scene it is. Indices refer to `Scene::particles` / `springs`;
+/// `axis` is 0, 1, 2 for x, y, z.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum ParamId {
+    Gravity { axis: usize },
+    GroundStiffness,
+    GroundDamping,
+    GroundFriction,
+    GroundDampingDepth,
+    GroundSlipVelocity,
+    Mass { particle: usize },
+    Radius { particle: usize },
+    Drag { particle: usize },
+    QuadraticDrag { particle: usize },
+    Position { particle: usize, axis: usize },
+    Velocity { particle: usize, axis: usize },
+    SpringStiffness { spring: usize },
+    SpringDamping { spring: usize },
+    SpringRestLength { spring: usize },
+    SpringAnchor { spring: usize, axis: usize },
+}
+
+/// The admissible range of a parameter, used by fitting to choose a parametrisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// Any real number (positions, velocities, gravity).
+    Free,
+    /// Must stay ≥ 0 (stiffness, damping, friction, drag, radius, rest length) or > 0 (mass, slip velocity).
+    Positive,
+}
+
+/// One match for both [`Scene::param`] and [`Scene::param_mut`]: `$($m)?` is empty or `mut`.
+macro_rules! param_place {
+    ($scene:expr, $id:expr, $($m:tt)?) => {{
+        let ground = match & $($m)? $scene.ground {
+            Some(g) => Some(g),
+            None => None,
+        };
+        match $id {
+            ParamId::Gravity { axis } => & $($m)? $scene.world.gravity[axis],
+            ParamId::GroundStiffness => & $($m)? ground.expect("ground parameter of a scene without ground").stiffness,
+            ParamId::GroundDamping => & $($m)? ground.expect("ground parameter of a scene without ground").damping,
+            ParamId::GroundFriction => & $($m)? ground.expect("ground parameter of a scene without ground").friction,
+            ParamId::GroundDampingDepth => & $($m)? ground.expect("ground parameter of a scene without ground").damping_depth,
+            ParamId::GroundSlipVelocity => & $($m)? ground.expect("ground parameter of a scene without ground").slip_velocity,
+            ParamId::Mass { particle } => & $($m)? $scene.particles[particle].mass,
+            ParamId::Radius { particle } => & $($m)? $scene.particles[particle].radius,
+            ParamId::Drag { particle } => & $($m)? $scene.particles[particle].drag,
+            ParamId::QuadraticDrag { particle } => & $($m)? $scene.particles[particle].quadratic_drag,
+            ParamId::Position { particle, axis } => & $($m)? $scene.particles[particle].position[axis],
+            ParamId::Velocity { particle, axis } => & $($m)? $scene.particles[particle].velocity[axis],
+            ParamId::SpringStiffness { spring } => & $($m)? $scene.springs[spring].stiffness,
+            ParamId::SpringDamping { spring } => & $($m)? $scene.springs[spring].damping,
+            ParamId::SpringRestLength { spring } => & $($m)? $scene.springs[spring].rest_length,
+            ParamId::SpringAnchor { spring, axis } => match & $($m)? $scene.springs[spring].b {
+                SpringEnd::Anchor(p) => & $($m)? p[axis],
+                SpringEnd::Particle(_) => panic!("spring {spring} has no anchor"),
+            },
+        }
+    }};
+}
+
+const AXES: [&str; 3] = ["x", "y", "z"];
+
+impl ParamId {
+    /// The admissible range of this parameter.
+    pub fn kind(self) -> ParamKind {
+        match self {
+            ParamId::Gravity { .. }
+            | ParamId::Position { .. }
+            | ParamId::Velocity { .. }
+            | ParamId::SpringAnchor { .. } => ParamKind::Free,
+            _ => ParamKind::Positive,
+        }
+    }
+}
+
+impl<T: Scalar> Scene<T> {
+    /// Every parameter of the scene, in a fixed order: world, ground, particles, springs.
+    pub fn param_ids(&self) -> Vec<ParamId> {
+        let mut ids: Vec<ParamId> = (0..3).map(|axis| ParamId::Gravity { axis }).collect();
+        if self.ground.is_some() {
+            ids.extend([
+                ParamId::GroundStiffness,
+                ParamId::GroundDamping,
+                ParamId::GroundFriction,
+                ParamId::GroundDampingDepth,
+                ParamId::GroundSlipVelocity,
+            ]);
+        }
+        for particle in 0..self.particles.len() {
+            ids.extend([
+                ParamId::Mass { particle },
+                ParamId::Radius { particle },
+                ParamId::Drag { particle },
+                ParamId::QuadraticDrag { particle },
+            ]);
+            ids.extend((0..3).map(|axis| ParamId::Position { particle, axis }));
+            ids.extend((0..3).map(|axis| ParamId::Velocity { particle, axis }));
+        }
+        for (spring, s) in self.springs.iter().enumerate() {
+            ids.extend([
+                ParamId::SpringStiffness { spring },
+                ParamId::SpringDamping { spring },
+                ParamId::SpringRestLength { spring },
+            ]);
+            if matches!(s.b, SpringEnd::Anchor(_)) {
+                ids.extend((0..3).map(|axis| ParamId::SpringAnchor { spring, axis }));
+            }
+        }
+        ids
+    }
+
+    /// The dotted name of a parameter, e.g. `ball.velocity.x`.
+    pub fn param_name(&self, id: ParamId) -> String {
+        let p = |i: usize| &self.particles[i].name;
+        let s = |i: usize| &self.springs[i].name;
+        match id {
+            ParamId::Gravity { axis } => format!("world.gravity.{}", AXES[axis]),
+            ParamId::GroundStiffness => "ground.stiffness".into(),
+            ParamId::GroundDamping => "ground.damping".into(),
+            ParamId::GroundFriction => "ground.friction".into(),
+            ParamId::GroundDampingDepth => "ground.damping_depth".into(),
+            ParamId::GroundSlipVelocity => "ground.slip_velocity".into(),
+            ParamId::Mass { particle } => format!("{}.mass", p(particle)),
+            ParamId::Radius { particle } => format!("{}.radius", p(particle)),
+            ParamId::Drag { particle } => format!("{}.drag", p(particle)),
+            ParamId::QuadraticDrag { particle } => format!("{}.quadratic_drag", p(particle)),
+            ParamId::Position { particle, axis } => {
+                format!("{}.position.{}", p(particle), AXES[axis])
+            }
+            ParamId::Velocity { particle, axis } => {
+                format!("{}.velocity.{}", p(particle), AXES[axis])
+            }
+            ParamId::SpringStiffness { spring } => format!("{}.stiffness", s(spring)),
+            ParamId::SpringDamping { spring } => format!("{}.damping", s(spring)),
+            ParamId::SpringRestLength { spring } => format!("{}.rest_length", s(spring)),
+            ParamId::SpringAnchor { spring, axis } => {
+                format!("{}.anchor.{}", s(spring), AXES[axis])
+            }
+        }
+    }
+
+    /// Resolves names into ids; an unknown or repeated name is an error.
+    ///
+    /// ```
+    /// # use diffphys::model::{Particle, Scene, ParamId};
+    /// let mut scene = Scene::<f64>::empty(1e-3, 1.0);
+    /// scene.particles.push(Particle::new("ball", 1.0, 0.1, nalgebra::Vector3::zeros()));
+    /// let ids = scene.resolve_params(&["ball.mass", "world.gravity.z"]).unwrap();
+    /// assert_eq!(ids[0], ParamId::Mass { particle: 0 });
+    /// assert!(scene.resolve_params(&["ball.colour"]).is_err());
+    /// ```
+    pub fn resolve_params<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<ParamId>> {
+        let all = self.param_ids();
+        let mut seen = HashSet::new();
+        names
+            .iter()
+            .map(|n| {
+                let n = n.as_ref().trim();
+                if !seen.insert(n.to_string()) {
+                    return Err(Error::DuplicateParameter {
+                        name: n.to_string(),
+                    });
+                }
+                all.iter()
+                    .copied()
+                    .find(|id| self.param_name(*id) == n)
+                    .ok_or_else(|| Error::UnknownParameter {
+                        name: n.to_string(),
+                    })
+            })
+            .collect()
+    }
+
+    /// A mutable reference to the number behind `id`.
+    ///
+    /// # Panics
+    /// If `id` refers to a particle, spring or ground this scene does not have (ids from
+    /// [`Scene::resolve_params`] on the same scene are always valid).
+    pub fn param_mut(&mut self, id: ParamId) -> &mut T {
+        param_place!(self, id, mut)
+    }
+
+    /// The number behind `id` (panics as [`Scene::param_mut`] does).
+    pub fn param(&self, id: ParamId) -> &T {
+        param_place!(self, id,)
+    }
+}
+
+impl Scene<f64> {
+    /// The scene over scalar `D`, with parameters `ids` set to `values` (e.g. dual numbers seeded for
+    /// differentiation) and every other number a constant.
+    ///
+    /// # Panics
+    /// If `ids` and `values` differ in length.
+    pub fn with_params<D: Scalar>(&self, ids: &[ParamId], values: &[D]) -> Scene<D> {
+        assert_eq!(ids.len(), values.len(), "one value per parameter");
+        let mut scene = self.lift::<D>();
+        for (id, v) in ids.iter().zip(values) {
+            *scene.param_mut(*id) = v.clone();
+        }
+        scene
+    }
+
+    /// The current values of parameters `ids`.
+    pub fn param_values(&self, ids: &[ParamId]) -> Vec<f64> {
+        ids.iter().map(|id| *self.param(*id)).collect()
+    }
+}

@@ -1,0 +1,70 @@
+//! The scene: world, optional ground, particles and springs.
+
+use super::{Ground, Integrator, Particle, Spring, World};
+use crate::Scalar;
+use nalgebra::Vector3;
+
+/// An immutable description of everything that is simulated, generic over the scalar.
+///
+/// Build it in code or load it with [`crate::io::load_scene`]; call [`Scene::validate`] after building in code
+/// (the simulation functions validate too). Use [`Scene::lift`] to turn an `f64` scene into one over a dual
+/// number type, and [`Scene::with_params`] to set named parameters to dual values.
+///
+/// ```
+/// use diffphys::model::{Particle, Scene};
+/// use nalgebra::Vector3;
+/// let mut scene = Scene::<f64>::empty(1e-3, 1.0);
+/// scene.particles.push(Particle::new("ball", 1.0, 0.1, Vector3::new(0.0, 0.0, 2.0)));
+/// scene.validate().unwrap();
+/// assert_eq!(scene.world.n_steps(), 1000);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scene<T: Scalar> {
+    /// Time step, duration, gravity, integrator.
+    pub world: World<T>,
+    /// The ground half-space `z ≥ 0`; `None` means no contact at all.
+    pub ground: Option<Ground<T>>,
+    /// The point masses.
+    pub particles: Vec<Particle<T>>,
+    /// Springs between particles or to anchors.
+    pub springs: Vec<Spring<T>>,
+}
+
+impl<T: Scalar> Scene<T> {
+    /// A scene with no bodies and no ground, standard gravity `[0, 0, −9.81]` m/s² and semi-implicit Euler.
+    pub fn empty(dt: f64, duration: f64) -> Self {
+        Scene {
+            world: World {
+                dt,
+                duration,
+                gravity: Vector3::new(T::zero(), T::zero(), T::from(-9.81)),
+                integrator: Integrator::default(),
+            },
+            ground: None,
+            particles: Vec::new(),
+            springs: Vec::new(),
+        }
+    }
+
+    /// The index of the particle called `name`.
+    pub fn particle_index(&self, name: &str) -> Option<usize> {
+        self.particles.iter().position(|p| p.name == name)
+    }
+}
+
+impl Scene<f64> {
+    /// The same scene over another scalar type; every number becomes a constant (zero derivative).
+    pub fn lift<D: Scalar>(&self) -> Scene<D> {
+        Scene {
+            world: World {
+                dt: self.world.dt,
+                duration: self.world.duration,
+                gravity: self.world.gravity.map(D::from),
+                integrator: self.world.integrator,
+            },
+            ground: self.ground.as_ref().map(Ground::lift),
+            particles: self.particles.iter().map(Particle::lift).collect(),
+            springs: self.springs.iter().map(Spring::lift).collect(),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! The one scalar trait of the engine, and the smooth primitives used where physics has kinks.
+//!
+//! Every quantity that can carry a derivative has type `T: Scalar`. The trait is an alias with a blanket
+//! implementation, so `f64`, [`num_dual::Dual64`], [`num_dual::DualSVec64`], [`num_dual::DualDVec64`],
+//! [`num_dual::Dual2_64`] and [`num_dual::HyperDual64`] are all scalars without any glue.
+//!
+//! `Scalar` does not require `Copy`, because `DualDVec64` (a dual number with a run-time number of
+//! directions) owns a heap vector. Engine code therefore clones where it reuses a value; for the `Copy` types a
+//! clone is a plain copy and costs nothing.
+//!
+//! Comparisons (`<`, `>`, `max`, `min`) look at the real part only. Every branch in the engine is taken on the
+//! real part, so the `f64` run and the real part of any dual run execute the same operations and agree to the
+//! last bit.
+
+use nalgebra::RealField;
+use num_dual::{DualNum, DualStruct};
+
+/// A number the engine can run on: `f64` or any of num-dual's dual numbers over `f64`.
+///
+/// ```
+/// use diffphys::Scalar;
+/// fn energy<T: Scalar>(m: T, v: T) -> T {
+///     m * v.clone() * v * 0.5
+/// }
+/// assert_eq!(energy(2.0, 3.0), 9.0);
+/// let d = energy(num_dual::Dual64::from(2.0), num_dual::Dual64::from(3.0).derivative());
+/// assert_eq!(d.eps, 6.0); // dE/dv = m v
+/// ```
+pub trait Scalar: DualNum<Primitive = f64> + DualStruct<Real = f64> + RealField {}
+
+impl<T> Scalar for T where T: DualNum<Primitive = f64> + DualStruct<Real = f64> + RealField {}
+
+/// A constant as a scalar (its derivative part is zero).
+#[inline]
+pub fn c<T: Scalar>(x: f64) -> T {
+    T::from(x)
+}
+
+/// The real (value) part of a scalar.
+#[inline]
+pub fn re<T: Scalar>(x: &T) -> f64 {
+    DualStruct::re(x)
+}
+
+/// Square root, through num-dual's implementation (unambiguous for every scalar).
+#[inline]
+pub fn sqrt<T: Scalar>(x: &T) -> T {
+    DualNum::sqrt(x)
+}
+
+/// Exponential.
+#[inline]
+pub fn exp<T: Scalar>(x: &T) -> T {
+    DualNum::exp(x)
+}
+
+/// Natural logarithm.
+#[inline]
+pub fn ln<T: Scalar>(x: &T) -> T {
+    DualNum::ln(x)
+}
+
+/// C¹ smoothstep on `[0, 1]`: `0` below, `1` above, `3s² − 2s³` between.
+///
+/// Its value and first derivative are continuous everywhere, so a force ramped with it has continuous
+/// gradients. The branch is on the real part; at `s = 0` and `s = 1` both one-sided derivatives are zero.
+#[inline]
+pub fn smoothstep<T: Scalar>(s: T) -> T {
+    if re(&s) <= 0.0 {
+        T::zero()
+    } else if re(&s) >= 1.0 {
+        T::one()
+    } else {
+        s.clone() * s.clone() * (c::<T>(3.0) - s * 2.0)
+    }
+}
+
+/// Euclidean norm of a 3-vector whose derivative is defined everywhere: at the zero vector it returns zero with
+/// a zero derivative instead of the `0/0 = NaN` that `sqrt(v·v)` would give.
+///
+/// Use it only where the quantity it feeds (like `|v| v`) has a zero derivative at the origin anyway.
+#[inline]
+pub fn safe_norm<T: Scalar>(v: &nalgebra::Vector3<T>) -> T {
+    let n2 = v.norm_squared();
+    if re(&n2) > 0.0 {
+        sqrt(&n2)
+    } else {
+        T::zero()
+    }
+}
+
+/// `true` if the real part is finite (derivative parts are checked by [`all_finite`]).
+#[inline]
+pub fn is_finite<T: Scalar>(x: &T) -> bool {
+    re(x).is_finite()
+}
+
+/// `true` if every component of every vector has a finite real part.
+pub fn all_finite<T: Scalar>(vs: &[nalgebra::Vector3<T>]) -> bool {
+    vs.iter().all(|v| v.iter().all(is_finite))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_dual::Dual64;
+
+    #[test]
+    fn smoothstep_is_c1() {
+        let at = |x: f64| {
+            let d = smoothstep(Dual64::from(x).derivative());
+            (d.re, d.eps)
+        };
+        assert_eq!(at(-0.1), (0.0, 0.0));
+        assert_eq!(at(1.1), (1.0, 0.0));
+        let (v, d) = at(0.5);
+        assert!((v - 0.5).abs() < 1e-15 && (d - 1.5).abs() < 1e-15);
+        // derivative continuous at the ends
+        assert!(at(1e-9).1 < 1e-8 && at(1.0 - 1e-9).1 < 1e-8);
+    }
+
+    #[test]
+    fn safe_norm_has_zero_derivative_at_origin() {
+        let v = nalgebra::Vector3::new(
+            Dual64::from(0.0).derivative(),
+            Dual64::from(0.0),
+            Dual64::from(0.0),
+        );
+        let n = safe_norm(&v);
+        assert_eq!((n.re, n.eps), (0.0, 0.0));
+        let w = nalgebra::Vector3::new(
+            Dual64::from(3.0).derivative(),
+            Dual64::from(4.0),
+            Dual64::from(0.0),
+        );
+        let n = safe_norm(&w);
+        assert_eq!(n.re, 5.0);
+        assert!((n.eps - 0.6).abs() < 1e-15);
+    }
+}

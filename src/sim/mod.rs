@@ -1,0 +1,12 @@
+//! Simulation: the state, scratch workspace, single steps and rollouts.
+
+mod rollout;
+mod state;
+mod step;
+mod trajectory;
+
+pub use crate::integrate::Workspace;
+pub use rollout::{rollout, rollout_with};
+pub use state::State;
+pub use step::step;
+pub use trajectory::Trajectory;

@@ -1,0 +1,55 @@
+//! One time step of the whole scene.
+
+use super::State;
+use crate::integrate::{rk4, semi_implicit_euler, velocity_verlet, Workspace};
+use crate::model::{Integrator, Scene};
+use crate::scalar::is_finite;
+use crate::{Error, Result, Scalar};
+
+/// Advances `state` by one `dt` with the scene's integrator.
+///
+/// # Errors
+/// [`Error::NonFinite`] naming the first particle whose position or velocity is no longer finite (the state is
+/// left as computed, for inspection).
+///
+/// # Panics
+/// If `state` or `ws` were made for a scene with a different number of particles.
+///
+/// ```
+/// use diffphys::model::{Particle, Scene};
+/// use diffphys::sim::{step, State, Workspace};
+/// let mut scene = Scene::<f64>::empty(0.01, 1.0);
+/// scene.particles.push(Particle::new("ball", 1.0, 0.1, nalgebra::Vector3::new(0.0, 0.0, 1.0)));
+/// let mut state = State::initial(&scene);
+/// let mut ws = Workspace::new(1);
+/// step(&scene, &mut state, &mut ws).unwrap();
+/// assert!((state.v[0].z + 0.0981).abs() < 1e-12); // v = g dt
+/// ```
+pub fn step<T: Scalar>(
+    scene: &Scene<T>,
+    state: &mut State<T>,
+    ws: &mut Workspace<T>,
+) -> Result<()> {
+    assert_eq!(
+        ws.len(),
+        scene.particles.len(),
+        "workspace sized for another scene"
+    );
+    let State { x, v, .. } = state;
+    match scene.world.integrator {
+        Integrator::SemiImplicitEuler => semi_implicit_euler(scene, x, v, ws),
+        Integrator::VelocityVerlet => velocity_verlet(scene, x, v, ws),
+        Integrator::Rk4 => rk4(scene, x, v, ws),
+    }
+    state.step += 1;
+    let blown_up = (0..state.x.len())
+        .find(|&i| !(state.x[i].iter().all(is_finite) && state.v[i].iter().all(is_finite)));
+    match blown_up {
+        Some(i) => Err(Error::NonFinite {
+            body: scene.particles[i].name.clone(),
+            step: state.step,
+            time: state.time(scene.world.dt),
+        }),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,29 @@
+//! A recorded rollout.
+
+use super::State;
+use crate::Scalar;
+
+/// The states of a rollout, from the initial state to the last, one per step.
+#[derive(Debug, Clone)]
+pub struct Trajectory<T: Scalar> {
+    /// Particle names, in state order.
+    pub names: Vec<String>,
+    /// The time step in s.
+    pub dt: f64,
+    /// `states[k]` is the state after `k` steps, at time `k · dt`.
+    pub states: Vec<State<T>>,
+}
+
+impl<T: Scalar> Trajectory<T> {
+    /// Sample times in s.
+    pub fn times(&self) -> Vec<f64> {
+        self.states.iter().map(|s| s.time(self.dt)).collect()
+    }
+
+    /// The last state.
+    pub fn last(&self) -> &State<T> {
+        self.states
+            .last()
+            .expect("a trajectory holds at least the initial state")
+    }
+}
