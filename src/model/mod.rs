@@ -7,6 +7,7 @@
 mod ground;
 pub mod params;
 mod particle;
+pub mod sample;
 mod scene;
 mod spring;
 mod validate;

@@ -1,0 +1,2 @@
+//! Placeholder replaced by the benchmark suite in the next commit.
+fn main() {}
