@@ -34,7 +34,9 @@ pub enum Error {
         name: String,
     },
     /// A simulation produced a NaN or infinite state.
-    #[error("the state of `{body}` became non-finite at step {step} (t = {time} s); try a smaller dt or a softer ground")]
+    #[error(
+        "the state of `{body}` became non-finite at step {step} (t = {time} s); try a smaller dt or a softer ground"
+    )]
     NonFinite {
         /// The body whose state blew up.
         body: String,
@@ -68,17 +70,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An [`Error::InvalidScene`] for `field`.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidScene {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        Error::InvalidScene { field: field.into(), reason: reason.into() }
     }
 
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io { path: path.into(), source }
     }
 }

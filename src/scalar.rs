@@ -121,18 +121,10 @@ mod tests {
 
     #[test]
     fn safe_norm_has_zero_derivative_at_origin() {
-        let v = nalgebra::Vector3::new(
-            Dual64::from(0.0).derivative(),
-            Dual64::from(0.0),
-            Dual64::from(0.0),
-        );
+        let v = nalgebra::Vector3::new(Dual64::from(0.0).derivative(), Dual64::from(0.0), Dual64::from(0.0));
         let n = safe_norm(&v);
         assert_eq!((n.re, n.eps), (0.0, 0.0));
-        let w = nalgebra::Vector3::new(
-            Dual64::from(3.0).derivative(),
-            Dual64::from(4.0),
-            Dual64::from(0.0),
-        );
+        let w = nalgebra::Vector3::new(Dual64::from(3.0).derivative(), Dual64::from(4.0), Dual64::from(0.0));
         let n = safe_norm(&w);
         assert_eq!(n.re, 5.0);
         assert!((n.eps - 0.6).abs() < 1e-15);

@@ -10,20 +10,11 @@ use nalgebra::Vector3;
 ///
 /// # Panics
 /// If `x`, `v` or `f` do not have one entry per particle.
-pub fn forces<T: Scalar>(
-    scene: &Scene<T>,
-    x: &[Vector3<T>],
-    v: &[Vector3<T>],
-    f: &mut [Vector3<T>],
-) {
+pub fn forces<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>], v: &[Vector3<T>], f: &mut [Vector3<T>]) {
     let n = scene.particles.len();
-    assert!(
-        x.len() == n && v.len() == n && f.len() == n,
-        "one position, velocity and force per particle"
-    );
+    assert!(x.len() == n && v.len() == n && f.len() == n, "one position, velocity and force per particle");
     for (i, p) in scene.particles.iter().enumerate() {
-        f[i] =
-            &scene.world.gravity * p.mass.clone() + drag_force(&p.drag, &p.quadratic_drag, &v[i]);
+        f[i] = &scene.world.gravity * p.mass.clone() + drag_force(&p.drag, &p.quadratic_drag, &v[i]);
         if let Some(ground) = &scene.ground {
             f[i] += ground_contact_force(ground, &p.radius, &p.mass, scene.world.dt, &x[i], &v[i]);
         }
@@ -33,15 +24,7 @@ pub fn forces<T: Scalar>(
             SpringEnd::Particle(j) => (&x[*j], &v[*j]),
             SpringEnd::Anchor(p) => (p, &Vector3::zeros()),
         };
-        let fa = spring_force(
-            &s.stiffness,
-            &s.damping,
-            &s.rest_length,
-            &x[s.a],
-            &v[s.a],
-            xb,
-            vb,
-        );
+        let fa = spring_force(&s.stiffness, &s.damping, &s.rest_length, &x[s.a], &v[s.a], xb, vb);
         if let SpringEnd::Particle(j) = s.b {
             f[j] -= &fa;
         }
@@ -53,12 +36,7 @@ pub fn forces<T: Scalar>(
 ///
 /// # Panics
 /// If `x`, `v` or `a` do not have one entry per particle.
-pub fn accelerations<T: Scalar>(
-    scene: &Scene<T>,
-    x: &[Vector3<T>],
-    v: &[Vector3<T>],
-    a: &mut [Vector3<T>],
-) {
+pub fn accelerations<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>], v: &[Vector3<T>], a: &mut [Vector3<T>]) {
     forces(scene, x, v, a);
     for (ai, p) in a.iter_mut().zip(&scene.particles) {
         *ai /= p.mass.clone();

@@ -7,9 +7,7 @@ use nalgebra::Vector3;
 
 /// Kinetic energy `Σ ½ m |v|²` in J.
 pub fn kinetic_energy<T: Scalar>(scene: &Scene<T>, v: &[Vector3<T>]) -> T {
-    scene.particles.iter().zip(v).fold(T::zero(), |e, (p, vi)| {
-        e + p.mass.clone() * vi.norm_squared() * 0.5
-    })
+    scene.particles.iter().zip(v).fold(T::zero(), |e, (p, vi)| e + p.mass.clone() * vi.norm_squared() * 0.5)
 }
 
 /// Potential energy in J: gravity `−Σ m g·x`, springs `Σ ½ k (L − L₀)²`, and the ground's elastic part

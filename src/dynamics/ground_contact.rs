@@ -61,13 +61,8 @@ pub fn ground_contact_force<T: Scalar>(
     let vs = ground.slip_velocity.clone();
     let friction_limit = ground.friction.clone() * normal.clone();
     let step_change = friction_limit.clone() * dt / mass.clone();
-    let scale =
-        friction_limit / sqrt(&(slip_sq + vs.clone() * vs + step_change.clone() * step_change));
-    Vector3::new(
-        -(v.x.clone() * scale.clone()),
-        -(v.y.clone() * scale),
-        normal,
-    )
+    let scale = friction_limit / sqrt(&(slip_sq + vs.clone() * vs + step_change.clone() * step_change));
+    Vector3::new(-(v.x.clone() * scale.clone()), -(v.y.clone() * scale), normal)
 }
 
 #[cfg(test)]
@@ -76,13 +71,7 @@ mod tests {
     use num_dual::Dual64;
 
     fn ground() -> Ground<f64> {
-        Ground {
-            stiffness: 1e4,
-            damping: 10.0,
-            friction: 0.5,
-            damping_depth: 1e-3,
-            slip_velocity: 1e-2,
-        }
+        Ground { stiffness: 1e4, damping: 10.0, friction: 0.5, damping_depth: 1e-3, slip_velocity: 1e-2 }
     }
 
     #[test]
@@ -102,24 +91,11 @@ mod tests {
     fn spring_force_at_rest_and_coulomb_when_sliding() {
         let g = ground();
         // 1 cm penetration at rest: k d = 100 N up, no friction
-        let f = ground_contact_force(
-            &g,
-            &0.1,
-            &1.0,
-            1e-4,
-            &Vector3::new(0.0, 0.0, 0.09),
-            &Vector3::zeros(),
-        );
+        let f = ground_contact_force(&g, &0.1, &1.0, 1e-4, &Vector3::new(0.0, 0.0, 0.09), &Vector3::zeros());
         assert!((f.z - 100.0).abs() < 1e-9 && f.x == 0.0);
         // sliding fast along x: friction ≈ μ F_n against the motion
-        let f = ground_contact_force(
-            &g,
-            &0.1,
-            &1.0,
-            1e-4,
-            &Vector3::new(0.0, 0.0, 0.09),
-            &Vector3::new(10.0, 0.0, 0.0),
-        );
+        let f =
+            ground_contact_force(&g, &0.1, &1.0, 1e-4, &Vector3::new(0.0, 0.0, 0.09), &Vector3::new(10.0, 0.0, 0.0));
         assert!((f.x + 0.5 * 100.0).abs() < 1e-3, "{f}");
     }
 
@@ -151,14 +127,7 @@ mod tests {
         // approaching fast: at d → 0 the force must go to 0 despite the damper
         let g = ground();
         let v = Vector3::new(0.0, 0.0, -5.0);
-        let f = ground_contact_force(
-            &g,
-            &0.1,
-            &1.0,
-            1e-4,
-            &Vector3::new(0.0, 0.0, 0.1 - 1e-9),
-            &v,
-        );
+        let f = ground_contact_force(&g, &0.1, &1.0, 1e-4, &Vector3::new(0.0, 0.0, 0.1 - 1e-9), &v);
         assert!(f.z < 1e-4, "{f}");
     }
 

@@ -7,10 +7,22 @@ use crate::{Error, Result};
 use serde_json::json;
 
 /// Options of [`fit`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct FitOptions {
     /// The optimiser's settings.
     pub lm: LmOptions,
+    /// Horizon continuation: fit the observations up to `1/2^(stages−1)` of the time span first, then double
+    /// the span each stage, each stage starting from the last one's result (default 3 stages: ¼, ½, all).
+    /// Trajectories with many bounces have objective functions full of local minima (a wrong restitution puts
+    /// late bounces out of phase); short horizons are nearly convex and lead the fit into the right valley.
+    /// `1` fits everything at once.
+    pub stages: usize,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions { lm: LmOptions::default(), stages: 3 }
+    }
 }
 
 /// The outcome of [`fit`].
@@ -83,31 +95,33 @@ pub fn fit<S: AsRef<str>>(
         return Err(Error::InvalidArgument("no parameters to fit".into()));
     }
     let initial = scene.param_values(&ids);
-    let log_scale: Vec<bool> = ids
-        .iter()
-        .zip(&initial)
-        .map(|(id, &v)| id.kind() == ParamKind::Positive && v > 0.0)
-        .collect();
+    let log_scale: Vec<bool> =
+        ids.iter().zip(&initial).map(|(id, &v)| id.kind() == ParamKind::Positive && v > 0.0).collect();
     let residuals = TrajectoryResiduals::new(scene, &ids, &log_scale, obs)?;
     let n = residuals.len();
     if n <= ids.len() {
-        return Err(Error::Observation(format!(
-            "{n} observed values cannot determine {} parameters",
-            ids.len()
-        )));
+        return Err(Error::Observation(format!("{n} observed values cannot determine {} parameters", ids.len())));
     }
-    let theta0: Vec<f64> = initial
-        .iter()
-        .zip(&log_scale)
-        .map(|(v, &log)| if log { v.ln() } else { *v })
-        .collect();
-    let lm = levenberg_marquardt(&residuals, &theta0, &options.lm, |it| {
-        let x = residuals.to_params(it.x);
-        progress(&LmIteration {
-            x: &x,
-            ..it.clone()
-        });
-    })?;
+    let mut theta: Vec<f64> = initial.iter().zip(&log_scale).map(|(v, &log)| if log { v.ln() } else { *v }).collect();
+    let (mut iterations, mut lm) = (0, None);
+    let t_end = obs.times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let stages = options.stages.max(1);
+    for stage in 0..stages {
+        let horizon = t_end / f64::powi(2.0, (stages - 1 - stage) as i32);
+        let part = if stage + 1 == stages { obs.clone() } else { obs.up_to(horizon) };
+        if part.values.len() <= 2 * ids.len() {
+            continue; // too short a horizon to say anything about the parameters
+        }
+        let stage_residuals = TrajectoryResiduals::new(scene, &ids, &log_scale, &part)?;
+        let result = levenberg_marquardt(&stage_residuals, &theta, &options.lm, |it| {
+            let x = residuals.to_params(it.x);
+            progress(&LmIteration { x: &x, iteration: iterations + it.iteration, ..it.clone() });
+        })?;
+        iterations += result.iterations;
+        theta.clone_from(&result.x);
+        lm = Some(result);
+    }
+    let lm = lm.expect("the last stage always runs: it has more residuals than parameters");
     let values = residuals.to_params(&lm.x);
 
     let plain = TrajectoryResiduals::new(scene, &ids, &vec![false; ids.len()], obs)?;
@@ -115,9 +129,7 @@ pub fn fit<S: AsRef<str>>(
     let dof = (n - ids.len()) as f64;
     let s2 = lm.cost / dof;
     let covariance = jac.tr_mul(&jac).cholesky().map(|c| c.inverse() * s2);
-    let std_errs = (0..ids.len())
-        .map(|i| covariance.as_ref().map(|c| c[(i, i)].max(0.0).sqrt()))
-        .collect();
+    let std_errs = (0..ids.len()).map(|i| covariance.as_ref().map(|c| c[(i, i)].max(0.0).sqrt())).collect();
     Ok(FitReport {
         names: ids.iter().map(|id| scene.param_name(*id)).collect(),
         initial,
@@ -126,7 +138,7 @@ pub fn fit<S: AsRef<str>>(
         cost: lm.cost,
         residual_std: s2.sqrt(),
         n_residuals: n,
-        iterations: lm.iterations,
+        iterations,
         converged: lm.converged,
     })
 }

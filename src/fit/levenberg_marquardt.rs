@@ -79,12 +79,7 @@ pub fn levenberg_marquardt(
     let mut lambda = options.initial_damping;
     let mut iterations = 0;
     let mut converged = false;
-    progress(&LmIteration {
-        iteration: 0,
-        cost,
-        damping: lambda,
-        x: &x,
-    });
+    progress(&LmIteration { iteration: 0, cost, damping: lambda, x: &x });
     while iterations < options.max_iterations {
         let g = jac.tr_mul(&r);
         if g.amax() < options.gradient_tolerance {
@@ -124,32 +119,16 @@ pub fn levenberg_marquardt(
         cost = r.norm_squared();
         lambda = (lambda / 3.0).max(1e-12);
         iterations += 1;
-        progress(&LmIteration {
-            iteration: iterations,
-            cost,
-            damping: lambda,
-            x: &x,
-        });
-        if decrease < options.cost_tolerance
-            || step_norm < options.step_tolerance * (x_norm + options.step_tolerance)
-        {
+        progress(&LmIteration { iteration: iterations, cost, damping: lambda, x: &x });
+        if decrease < options.cost_tolerance || step_norm < options.step_tolerance * (x_norm + options.step_tolerance) {
             converged = true;
             break;
         }
     }
     if x.iter().any(|v| !v.is_finite()) {
-        return Err(Error::Numerical(
-            "Levenberg–Marquardt produced non-finite parameters".into(),
-        ));
+        return Err(Error::Numerical("Levenberg–Marquardt produced non-finite parameters".into()));
     }
-    Ok(LmResult {
-        x,
-        cost,
-        residuals: r,
-        jacobian: jac,
-        iterations,
-        converged,
-    })
+    Ok(LmResult { x, cost, residuals: r, jacobian: jac, iterations, converged })
 }
 
 #[cfg(test)]
@@ -162,26 +141,16 @@ mod tests {
     impl Outcome for Rosenbrock {
         fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
             let (x, y) = (p[0].clone(), p[1].clone());
-            Ok(DVector::from_vec(vec![
-                (y - x.clone() * x.clone()) * 10.0,
-                T::one() - x,
-            ]))
+            Ok(DVector::from_vec(vec![(y - x.clone() * x.clone()) * 10.0, T::one() - x]))
         }
     }
 
     #[test]
     fn solves_rosenbrock() {
         let mut seen = 0;
-        let res = levenberg_marquardt(&Rosenbrock, &[-1.2, 1.0], &LmOptions::default(), |_| {
-            seen += 1
-        })
-        .unwrap();
+        let res = levenberg_marquardt(&Rosenbrock, &[-1.2, 1.0], &LmOptions::default(), |_| seen += 1).unwrap();
         assert!(res.converged);
-        assert!(
-            (res.x[0] - 1.0).abs() < 1e-6 && (res.x[1] - 1.0).abs() < 1e-6,
-            "{:?}",
-            res.x
-        );
+        assert!((res.x[0] - 1.0).abs() < 1e-6 && (res.x[1] - 1.0).abs() < 1e-6, "{:?}", res.x);
         assert_eq!(seen, res.iterations + 1);
     }
 }

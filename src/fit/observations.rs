@@ -32,15 +32,9 @@ impl Observations {
     ///
     /// # Errors
     /// [`Error::Observation`] for a column that is not `<particle>.x|y|z` of the trajectory or `every == 0`.
-    pub fn from_trajectory<S: AsRef<str>>(
-        traj: &Trajectory<f64>,
-        columns: &[S],
-        every: usize,
-    ) -> Result<Self> {
+    pub fn from_trajectory<S: AsRef<str>>(traj: &Trajectory<f64>, columns: &[S], every: usize) -> Result<Self> {
         if every == 0 {
-            return Err(Error::Observation(
-                "sampling interval must be at least one step".into(),
-            ));
+            return Err(Error::Observation("sampling interval must be at least one step".into()));
         }
         let resolved: Vec<(usize, usize)> = columns
             .iter()
@@ -55,6 +49,16 @@ impl Observations {
                 rows[i].x[p][axis]
             }),
         })
+    }
+
+    /// The observations at times `t ≤ horizon` (s).
+    pub fn up_to(&self, horizon: f64) -> Observations {
+        let rows: Vec<usize> = (0..self.times.len()).filter(|&i| self.times[i] <= horizon).collect();
+        Observations {
+            times: rows.iter().map(|&i| self.times[i]).collect(),
+            columns: self.columns.clone(),
+            values: self.values.select_rows(rows.iter()),
+        }
     }
 
     /// Maps the observations onto `scene`'s particles and time grid.
@@ -78,19 +82,13 @@ impl Observations {
         }
         by_step.sort_unstable();
         let n_steps = by_step.last().map_or(0, |(k, _)| *k);
-        Ok(ObservationPlan {
-            by_step,
-            columns,
-            n_steps,
-        })
+        Ok(ObservationPlan { by_step, columns, n_steps })
     }
 }
 
 fn resolve_column(column: &str, find: impl Fn(&str) -> Option<usize>) -> Result<(usize, usize)> {
     let bad = |why: &str| Error::Observation(format!("column `{column}`: {why}"));
-    let (name, axis) = column
-        .rsplit_once('.')
-        .ok_or_else(|| bad("expected `<particle>.x`, `.y` or `.z`"))?;
+    let (name, axis) = column.rsplit_once('.').ok_or_else(|| bad("expected `<particle>.x`, `.y` or `.z`"))?;
     let axis = match axis {
         "x" => 0,
         "y" => 1,
@@ -110,17 +108,9 @@ mod tests {
     fn times_off_the_grid_and_unknown_columns_are_errors() {
         let scene = parse_scene(DEMO_SCENE, "demo").unwrap();
         let off = parse_observations("t,ball.z\n0.0105,1\n", "o").unwrap();
-        assert!(off
-            .plan(&scene)
-            .unwrap_err()
-            .to_string()
-            .contains("not on the scene's time grid"));
+        assert!(off.plan(&scene).unwrap_err().to_string().contains("not on the scene's time grid"));
         let unknown = parse_observations("t,box.z\n0.01,1\n", "o").unwrap();
-        assert!(unknown
-            .plan(&scene)
-            .unwrap_err()
-            .to_string()
-            .contains("no particle `box`"));
+        assert!(unknown.plan(&scene).unwrap_err().to_string().contains("no particle `box`"));
         let axis = parse_observations("t,ball.w\n0.01,1\n", "o").unwrap();
         assert!(axis.plan(&scene).is_err());
         let ok = parse_observations("t,ball.z\n0.02,1\n0.01,1\n", "o").unwrap();

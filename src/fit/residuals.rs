@@ -28,17 +28,8 @@ impl TrajectoryResiduals {
     ///
     /// # Panics
     /// If `params` and `log_scale` differ in length.
-    pub fn new(
-        scene: &Scene<f64>,
-        params: &[ParamId],
-        log_scale: &[bool],
-        obs: &Observations,
-    ) -> Result<Self> {
-        assert_eq!(
-            params.len(),
-            log_scale.len(),
-            "one log-scale flag per parameter"
-        );
+    pub fn new(scene: &Scene<f64>, params: &[ParamId], log_scale: &[bool], obs: &Observations) -> Result<Self> {
+        assert_eq!(params.len(), log_scale.len(), "one log-scale flag per parameter");
         let plan = obs.plan(scene)?;
         let observed = obs.values.transpose().as_slice().to_vec(); // row-major
         Ok(TrajectoryResiduals {
@@ -62,11 +53,7 @@ impl TrajectoryResiduals {
 
     /// Physical parameter values for fit variables `theta`.
     pub fn to_params<T: Scalar>(&self, theta: &[T]) -> Vec<T> {
-        theta
-            .iter()
-            .zip(&self.log_scale)
-            .map(|(t, &log)| if log { exp(t) } else { t.clone() })
-            .collect()
+        theta.iter().zip(&self.log_scale).map(|(t, &log)| if log { exp(t) } else { t.clone() }).collect()
     }
 }
 

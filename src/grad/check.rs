@@ -32,12 +32,7 @@ pub fn check(f: &impl Outcome, p: &[f64], rel_step: f64) -> Result<GradCheck> {
     let (value, jac) = jacobian(f, p)?;
     let fd = jacobian_central_difference(f, p, rel_step)?;
     let max_rel_err = relative_error(&jac, &fd);
-    Ok(GradCheck {
-        value,
-        jacobian: jac,
-        fd_jacobian: fd,
-        max_rel_err,
-    })
+    Ok(GradCheck { value, jacobian: jac, fd_jacobian: fd, max_rel_err })
 }
 
 /// The largest entry-wise relative difference `|a − b| / max(|a|, |b|, floor)` of two matrices, where
@@ -45,8 +40,5 @@ pub fn check(f: &impl Outcome, p: &[f64], rel_step: f64) -> Result<GradCheck> {
 /// entries far below the Jacobian's scale from counting rounding noise as error.
 pub fn relative_error(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
     let floor = 1e-8 * a.amax().max(1e-300);
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| (x - y).abs() / x.abs().max(y.abs()).max(floor))
-        .fold(0.0, f64::max)
+    a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs() / x.abs().max(y.abs()).max(floor)).fold(0.0, f64::max)
 }

@@ -10,11 +10,7 @@ use nalgebra::DMatrix;
 ///
 /// # Errors
 /// Whatever `f` reports at a perturbed point.
-pub fn jacobian_central_difference(
-    f: &impl Outcome,
-    p: &[f64],
-    rel_step: f64,
-) -> Result<DMatrix<f64>> {
+pub fn jacobian_central_difference(f: &impl Outcome, p: &[f64], rel_step: f64) -> Result<DMatrix<f64>> {
     let mut columns = Vec::with_capacity(p.len());
     let mut x = p.to_vec();
     for j in 0..p.len() {

@@ -17,9 +17,7 @@ use num_dual::{DualDVec64, DualSVec64};
 /// Whatever `f` reports, and [`Error::InvalidArgument`] for an empty `p`.
 pub fn jacobian(f: &impl Outcome, p: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>)> {
     match p.len() {
-        0 => Err(Error::InvalidArgument(
-            "no parameters to differentiate with respect to".into(),
-        )),
+        0 => Err(Error::InvalidArgument("no parameters to differentiate with respect to".into())),
         1 => jacobian_chunked::<1>(f, p),
         2 => jacobian_chunked::<2>(f, p),
         3 | 4 => jacobian_chunked::<4>(f, p),
@@ -28,10 +26,7 @@ pub fn jacobian(f: &impl Outcome, p: &[f64]) -> Result<(DVector<f64>, DMatrix<f6
 }
 
 /// [`jacobian`] with an explicit chunk size `N`: `⌈k/N⌉` rollouts on `DualSVec64<N>`.
-pub fn jacobian_chunked<const N: usize>(
-    f: &impl Outcome,
-    p: &[f64],
-) -> Result<(DVector<f64>, DMatrix<f64>)> {
+pub fn jacobian_chunked<const N: usize>(f: &impl Outcome, p: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>)> {
     let k = p.len();
     let mut value = None;
     let mut jac = DMatrix::zeros(0, k);
@@ -58,11 +53,7 @@ pub fn jacobian_chunked<const N: usize>(
 /// Convenient for any `k`, but every dual operation allocates; prefer [`jacobian`] where speed matters.
 pub fn jacobian_dynamic(f: &impl Outcome, p: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>)> {
     let k = p.len();
-    let x: Vec<DualDVec64> = p
-        .iter()
-        .enumerate()
-        .map(|(j, &pj)| DualDVec64::seeded(pj, k, j))
-        .collect();
+    let x: Vec<DualDVec64> = p.iter().enumerate().map(|(j, &pj)| DualDVec64::seeded(pj, k, j)).collect();
     let y = f.eval(&x)?;
     let mut jac = DMatrix::zeros(y.len(), k);
     fill_columns(&mut jac, 0, k, &y)?;
@@ -76,24 +67,14 @@ pub fn jacobian_dynamic(f: &impl Outcome, p: &[f64]) -> Result<(DVector<f64>, DM
 pub fn gradient(f: &impl Outcome, p: &[f64]) -> Result<(f64, DVector<f64>)> {
     let (y, jac) = jacobian(f, p)?;
     if y.len() != 1 {
-        return Err(Error::InvalidArgument(format!(
-            "gradient needs one output, the outcome has {}",
-            y.len()
-        )));
+        return Err(Error::InvalidArgument(format!("gradient needs one output, the outcome has {}", y.len())));
     }
     Ok((y[0], jac.row(0).transpose()))
 }
 
-fn fill_columns<D: Directions>(
-    jac: &mut DMatrix<f64>,
-    start: usize,
-    width: usize,
-    y: &DVector<D>,
-) -> Result<()> {
+fn fill_columns<D: Directions>(jac: &mut DMatrix<f64>, start: usize, width: usize, y: &DVector<D>) -> Result<()> {
     if y.len() != jac.nrows() {
-        return Err(Error::InvalidArgument(
-            "the outcome changed its number of outputs between evaluations".into(),
-        ));
+        return Err(Error::InvalidArgument("the outcome changed its number of outputs between evaluations".into()));
     }
     let mut row = vec![0.0; width];
     for (i, yi) in y.iter().enumerate() {

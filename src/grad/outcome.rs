@@ -45,10 +45,7 @@ impl FinalPositions {
     pub fn new<S: AsRef<str>>(scene: &Scene<f64>, params: &[S]) -> Result<Self> {
         scene.validate()?;
         let params = scene.resolve_params(params)?;
-        Ok(FinalPositions {
-            scene: scene.clone(),
-            params,
-        })
+        Ok(FinalPositions { scene: scene.clone(), params })
     }
 
     /// The scene's current values of the parameters.
@@ -58,11 +55,7 @@ impl FinalPositions {
 
     /// Output names: `<particle>.x`, `.y`, `.z` for each particle.
     pub fn output_names(&self) -> Vec<String> {
-        self.scene
-            .particles
-            .iter()
-            .flat_map(|p| ["x", "y", "z"].map(|a| format!("{}.{a}", p.name)))
-            .collect()
+        self.scene.particles.iter().flat_map(|p| ["x", "y", "z"].map(|a| format!("{}.{a}", p.name))).collect()
     }
 }
 
@@ -70,9 +63,6 @@ impl Outcome for FinalPositions {
     fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
         let scene = self.scene.with_params(&self.params, p);
         let last = rollout_with(&scene, scene.world.n_steps(), |_| {})?;
-        Ok(DVector::from_iterator(
-            3 * last.x.len(),
-            last.x.iter().flat_map(|x| x.iter().cloned()),
-        ))
+        Ok(DVector::from_iterator(3 * last.x.len(), last.x.iter().flat_map(|x| x.iter().cloned())))
     }
 }

@@ -10,31 +10,18 @@ use nalgebra::Vector3;
 ///
 /// Fourth order, four force evaluations per step. Contact makes the right-hand side only piecewise smooth, so
 /// near touch-down the order drops; it still converges.
-pub fn rk4<T: Scalar>(
-    scene: &Scene<T>,
-    x: &mut [Vector3<T>],
-    v: &mut [Vector3<T>],
-    ws: &mut Workspace<T>,
-) {
+pub fn rk4<T: Scalar>(scene: &Scene<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
     let n = x.len();
     let dt = T::from(scene.world.dt);
     let half = T::from(0.5 * scene.world.dt);
     let sixth = T::from(scene.world.dt / 6.0);
-    let Workspace {
-        a,
-        x_stage,
-        v_stage,
-    } = ws;
+    let Workspace { a, x_stage, v_stage } = ws;
     // Stage 1 at (x, v); stages 2 and 3 at half steps; stage 4 at the full step. The velocity of stage k is
     // v + (previous stage's acceleration) · h, so it is rebuilt from `a` rather than stored.
     accelerations(scene, x, v, &mut a[0]);
     for (stage, h) in [(1, &half), (2, &half), (3, &dt)] {
         for i in 0..n {
-            let v_prev = if stage == 1 {
-                v[i].clone()
-            } else {
-                &v[i] + &a[stage - 2][i] * half.clone()
-            };
+            let v_prev = if stage == 1 { v[i].clone() } else { &v[i] + &a[stage - 2][i] * half.clone() };
             x_stage[i] = &x[i] + v_prev * h.clone();
             v_stage[i] = &v[i] + &a[stage - 1][i] * h.clone();
         }

@@ -16,11 +16,7 @@ impl<T: Scalar> Workspace<T> {
     /// Buffers for `n` particles.
     pub fn new(n: usize) -> Self {
         let buf = || vec![Vector3::zeros(); n];
-        Workspace {
-            a: [buf(), buf(), buf(), buf()],
-            x_stage: buf(),
-            v_stage: buf(),
-        }
+        Workspace { a: [buf(), buf(), buf(), buf()], x_stage: buf(), v_stage: buf() }
     }
 
     /// The number of particles the buffers are sized for.

@@ -25,9 +25,7 @@ pub fn read_observations(path: impl AsRef<Path>) -> Result<Observations> {
 /// ```
 pub fn parse_observations(text: &str, origin: &str) -> Result<Observations> {
     let err = |m: String| Error::Observation(format!("{origin}: {m}"));
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let header = reader.headers().map_err(|e| err(e.to_string()))?.clone();
     if header.get(0) != Some("t") {
         return Err(err("the first column must be `t` (time in s)".into()));
@@ -42,17 +40,11 @@ pub fn parse_observations(text: &str, origin: &str) -> Result<Observations> {
         let record = record.map_err(|e| err(e.to_string()))?;
         let line = row + 2;
         for (col, field) in record.iter().enumerate() {
-            let v: f64 = field.parse().map_err(|_| {
-                err(format!(
-                    "line {line}, column `{}`: `{field}` is not a number",
-                    &header[col]
-                ))
-            })?;
+            let v: f64 = field
+                .parse()
+                .map_err(|_| err(format!("line {line}, column `{}`: `{field}` is not a number", &header[col])))?;
             if !v.is_finite() {
-                return Err(err(format!(
-                    "line {line}, column `{}`: not finite",
-                    &header[col]
-                )));
+                return Err(err(format!("line {line}, column `{}`: not finite", &header[col])));
             }
             if col == 0 {
                 times.push(v);
@@ -65,11 +57,7 @@ pub fn parse_observations(text: &str, origin: &str) -> Result<Observations> {
         return Err(err("no rows".into()));
     }
     let values = DMatrix::from_row_slice(times.len(), columns.len(), &values);
-    Ok(Observations {
-        times,
-        columns,
-        values,
-    })
+    Ok(Observations { times, columns, values })
 }
 
 #[cfg(test)]
@@ -78,13 +66,8 @@ mod tests {
 
     #[test]
     fn malformed_files_name_line_and_column() {
-        let e = parse_observations("t,ball.z\n0,1.0\n0.1,abc\n", "o.csv")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("o.csv") && e.contains("line 3") && e.contains("ball.z"),
-            "{e}"
-        );
+        let e = parse_observations("t,ball.z\n0,1.0\n0.1,abc\n", "o.csv").unwrap_err().to_string();
+        assert!(e.contains("o.csv") && e.contains("line 3") && e.contains("ball.z"), "{e}");
         assert!(parse_observations("time,ball.z\n0,1\n", "o.csv").is_err());
         assert!(parse_observations("t,ball.z\n0,1\n0.1\n", "o.csv").is_err());
         assert!(parse_observations("t,ball.z\n", "o.csv").is_err());

@@ -35,23 +35,11 @@ pub fn plot_fit(path: impl AsRef<Path>, title: &str, series: &[PlotSeries]) -> R
         return Err(Error::InvalidArgument("nothing to plot".into()));
     }
     let size = (1000, 120 + 320 * panels.len() as u32);
-    let svg = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    let svg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
     let drawn = if svg {
-        draw(
-            SVGBackend::new(path, size).into_drawing_area(),
-            title,
-            &panels,
-            series,
-        )
+        draw(SVGBackend::new(path, size).into_drawing_area(), title, &panels, series)
     } else {
-        draw(
-            BitMapBackend::new(path, size).into_drawing_area(),
-            title,
-            &panels,
-            series,
-        )
+        draw(BitMapBackend::new(path, size).into_drawing_area(), title, &panels, series)
     };
     drawn.map_err(|e| Error::io(path, std::io::Error::other(e)))
 }
@@ -69,10 +57,9 @@ fn draw<DB: DrawingBackend>(
     for (area, panel) in root.split_evenly((panels.len(), 1)).iter().zip(panels) {
         let mine: Vec<&PlotSeries> = series.iter().filter(|s| s.panel == *panel).collect();
         let all = mine.iter().flat_map(|s| s.points.iter());
-        let (t0, t1, y0, y1) = all.fold(
-            (f64::MAX, f64::MIN, f64::MAX, f64::MIN),
-            |(a, b, c, d), (t, y)| (a.min(*t), b.max(*t), c.min(*y), d.max(*y)),
-        );
+        let (t0, t1, y0, y1) = all.fold((f64::MAX, f64::MIN, f64::MAX, f64::MIN), |(a, b, c, d), (t, y)| {
+            (a.min(*t), b.max(*t), c.min(*y), d.max(*y))
+        });
         let pad = ((y1 - y0) * 0.05).max(1e-6);
         let mut chart = ChartBuilder::on(area)
             .margin(12)
@@ -80,36 +67,19 @@ fn draw<DB: DrawingBackend>(
             .y_label_area_size(64)
             .build_cartesian_2d(t0..t1.max(t0 + 1e-9), (y0 - pad)..(y1 + pad))
             .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc("t [s]")
-            .y_desc(*panel)
-            .draw()
-            .map_err(e)?;
+        chart.configure_mesh().x_desc("t [s]").y_desc(*panel).draw().map_err(e)?;
         for (k, s) in mine.iter().enumerate() {
             let color = colors[k % colors.len()];
             let drawn = if s.markers {
-                chart
-                    .draw_series(s.points.iter().map(|p| Circle::new(*p, 2, color.filled())))
-                    .map_err(e)?
+                chart.draw_series(s.points.iter().map(|p| Circle::new(*p, 2, color.filled()))).map_err(e)?
             } else {
-                chart
-                    .draw_series(LineSeries::new(
-                        s.points.iter().copied(),
-                        color.stroke_width(2),
-                    ))
-                    .map_err(e)?
+                chart.draw_series(LineSeries::new(s.points.iter().copied(), color.stroke_width(2))).map_err(e)?
             };
-            drawn.label(s.label.as_str()).legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-            });
+            drawn
+                .label(s.label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(e)?;
+        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(e)?;
     }
     root.present().map_err(e)
 }

@@ -110,12 +110,8 @@ pub fn load_scene(path: impl AsRef<Path>) -> Result<Scene<f64>> {
 /// assert!(err.to_string().contains("bad.toml") && err.to_string().contains("world.dt"));
 /// ```
 pub fn parse_scene(text: &str, origin: &str) -> Result<Scene<f64>> {
-    let file_error = |message: String| Error::SceneFile {
-        path: origin.into(),
-        message,
-    };
-    let file: SceneFile =
-        toml::from_str(text).map_err(|e| file_error(e.to_string().trim_end().to_string()))?;
+    let file_error = |message: String| Error::SceneFile { path: origin.into(), message };
+    let file: SceneFile = toml::from_str(text).map_err(|e| file_error(e.to_string().trim_end().to_string()))?;
     let scene = build(file).map_err(|e| file_error(e.to_string()))?;
     scene.validate().map_err(|e| file_error(e.to_string()))?;
     Ok(scene)
@@ -128,9 +124,7 @@ fn build(file: SceneFile) -> Result<Scene<f64>> {
         Some(name) => Integrator::from_name(name).ok_or_else(|| {
             Error::invalid(
                 "world.integrator",
-                format!(
-                    "unknown integrator `{name}` (use semi-implicit-euler, velocity-verlet or rk4)"
-                ),
+                format!("unknown integrator `{name}` (use semi-implicit-euler, velocity-verlet or rk4)"),
             )
         })?,
     };
@@ -141,12 +135,8 @@ fn build(file: SceneFile) -> Result<Scene<f64>> {
         stiffness: g.stiffness,
         damping: g.damping,
         friction: g.friction,
-        damping_depth: g
-            .damping_depth
-            .unwrap_or(Ground::<f64>::DEFAULT_DAMPING_DEPTH),
-        slip_velocity: g
-            .slip_velocity
-            .unwrap_or(Ground::<f64>::DEFAULT_SLIP_VELOCITY),
+        damping_depth: g.damping_depth.unwrap_or(Ground::<f64>::DEFAULT_DAMPING_DEPTH),
+        slip_velocity: g.slip_velocity.unwrap_or(Ground::<f64>::DEFAULT_SLIP_VELOCITY),
     });
     scene.particles = file
         .particles
@@ -164,10 +154,7 @@ fn build(file: SceneFile) -> Result<Scene<f64>> {
     for s in file.springs {
         let find = |end: &str, name: &str| {
             scene.particle_index(name).ok_or_else(|| {
-                Error::invalid(
-                    format!("springs[{}].{end}", s.name),
-                    format!("no particle is called `{name}`"),
-                )
+                Error::invalid(format!("springs[{}].{end}", s.name), format!("no particle is called `{name}`"))
             })
         };
         let a = find("a", &s.a)?;
@@ -179,17 +166,8 @@ fn build(file: SceneFile) -> Result<Scene<f64>> {
             SpringEnd::Particle(j) => scene.particles[*j].position,
             SpringEnd::Anchor(p) => *p,
         };
-        let rest_length = s
-            .rest_length
-            .unwrap_or_else(|| (scene.particles[a].position - xb).norm());
-        scene.springs.push(Spring {
-            name: s.name,
-            a,
-            b,
-            stiffness: s.stiffness,
-            damping: s.damping,
-            rest_length,
-        });
+        let rest_length = s.rest_length.unwrap_or_else(|| (scene.particles[a].position - xb).norm());
+        scene.springs.push(Spring { name: s.name, a, b, stiffness: s.stiffness, damping: s.damping, rest_length });
     }
     Ok(scene)
 }
@@ -208,28 +186,21 @@ mod tests {
     #[test]
     fn unknown_keys_and_names_are_errors_naming_file_and_field() {
         let base = "[world]\ndt = 0.001\nduration = 1.0\n[[particles]]\nname = \"ball\"\nmass = 1.0\nposition = [0.0, 0.0, 1.0]\n";
-        let e = parse_scene(&format!("{base}colour = \"red\"\n"), "s.toml")
-            .unwrap_err()
-            .to_string();
+        let e = parse_scene(&format!("{base}colour = \"red\"\n"), "s.toml").unwrap_err().to_string();
         assert!(e.contains("s.toml") && e.contains("colour"), "{e}");
-        let e = parse_scene(&format!("{base}[[springs]]\nname = \"k\"\na = \"bal\"\nb = [0.0, 0.0, 2.0]\nstiffness = 1.0\n"), "s.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("springs[k].a") && e.contains("bal"), "{e}");
-        let e = parse_scene(&base.replace("mass = 1.0", "mass = -1.0"), "s.toml")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("particles[ball].mass"), "{e}");
         let e = parse_scene(
-            &base.replace("dt = 0.001", "dt = 0.001\nintegrator = \"leapfrog\""),
+            &format!("{base}[[springs]]\nname = \"k\"\na = \"bal\"\nb = [0.0, 0.0, 2.0]\nstiffness = 1.0\n"),
             "s.toml",
         )
         .unwrap_err()
         .to_string();
-        assert!(
-            e.contains("world.integrator") && e.contains("leapfrog"),
-            "{e}"
-        );
+        assert!(e.contains("springs[k].a") && e.contains("bal"), "{e}");
+        let e = parse_scene(&base.replace("mass = 1.0", "mass = -1.0"), "s.toml").unwrap_err().to_string();
+        assert!(e.contains("particles[ball].mass"), "{e}");
+        let e = parse_scene(&base.replace("dt = 0.001", "dt = 0.001\nintegrator = \"leapfrog\""), "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("world.integrator") && e.contains("leapfrog"), "{e}");
     }
 
     #[test]

@@ -180,16 +180,12 @@ impl<T: Scalar> Scene<T> {
             .map(|n| {
                 let n = n.as_ref().trim();
                 if !seen.insert(n.to_string()) {
-                    return Err(Error::DuplicateParameter {
-                        name: n.to_string(),
-                    });
+                    return Err(Error::DuplicateParameter { name: n.to_string() });
                 }
                 all.iter()
                     .copied()
                     .find(|id| self.param_name(*id) == n)
-                    .ok_or_else(|| Error::UnknownParameter {
-                        name: n.to_string(),
-                    })
+                    .ok_or_else(|| Error::UnknownParameter { name: n.to_string() })
             })
             .collect()
     }

@@ -4,13 +4,13 @@ use super::{Ground, Integrator, Particle, Scene, Spring, SpringEnd};
 use nalgebra::Vector3;
 
 /// A ball of 0.5 kg and 5 cm radius thrown at 2 m/s from 1 m onto a ground with `k = 1e5` N/m, `c = 60` N·s/m,
-/// `μ = 0.3`; `dt = 1e-4` s for 2 s. The same scene as `scenes/bouncing_ball.toml` ([`crate::io::DEMO_SCENE`]).
+/// `μ = 0.1`; `dt = 1e-4` s for 2 s. The same scene as `scenes/bouncing_ball.toml` ([`crate::io::DEMO_SCENE`]).
 pub fn bouncing_ball() -> Scene<f64> {
     let mut scene = Scene::empty(1e-4, 2.0);
     scene.ground = Some(Ground {
         stiffness: 1e5,
         damping: 60.0,
-        friction: 0.3,
+        friction: 0.1,
         damping_depth: Ground::<f64>::DEFAULT_DAMPING_DEPTH,
         slip_velocity: Ground::<f64>::DEFAULT_SLIP_VELOCITY,
     });
@@ -46,47 +46,26 @@ pub fn spring_net(side: usize, height: f64) -> Scene<f64> {
     for i in 0..side {
         for j in 0..side {
             let x = Vector3::new(i as f64 * spacing, j as f64 * spacing, height);
-            scene
-                .particles
-                .push(Particle::new(&format!("p{i}_{j}"), 0.1, 0.01, x));
+            scene.particles.push(Particle::new(&format!("p{i}_{j}"), 0.1, 0.01, x));
         }
     }
     let mut link = |a: usize, b: SpringEnd<f64>, name: String| {
-        scene.springs.push(Spring {
-            name,
-            a,
-            b,
-            stiffness: 200.0,
-            damping: 0.5,
-            rest_length: spacing,
-        });
+        scene.springs.push(Spring { name, a, b, stiffness: 200.0, damping: 0.5, rest_length: spacing });
     };
     for i in 0..side {
         for j in 0..side {
             if i + 1 < side {
-                link(
-                    index(i, j),
-                    SpringEnd::Particle(index(i + 1, j)),
-                    format!("s{i}_{j}_x"),
-                );
+                link(index(i, j), SpringEnd::Particle(index(i + 1, j)), format!("s{i}_{j}_x"));
             }
             if j + 1 < side {
-                link(
-                    index(i, j),
-                    SpringEnd::Particle(index(i, j + 1)),
-                    format!("s{i}_{j}_y"),
-                );
+                link(index(i, j), SpringEnd::Particle(index(i, j + 1)), format!("s{i}_{j}_y"));
             }
         }
     }
     let last = side.saturating_sub(1);
     for (i, j) in [(0, 0), (0, last), (last, 0), (last, last)] {
         let above = Vector3::new(i as f64 * spacing, j as f64 * spacing, height + spacing);
-        link(
-            index(i, j),
-            SpringEnd::Anchor(above),
-            format!("hang{i}_{j}"),
-        );
+        link(index(i, j), SpringEnd::Anchor(above), format!("hang{i}_{j}"));
     }
     scene
 }

@@ -14,10 +14,7 @@ fn finite<T: Scalar>(field: &str, x: &T) -> Result<f64> {
     if v.is_finite() {
         Ok(v)
     } else {
-        Err(Error::invalid(
-            field,
-            format!("must be a finite number, got {v}"),
-        ))
+        Err(Error::invalid(field, format!("must be a finite number, got {v}")))
     }
 }
 
@@ -45,16 +42,10 @@ impl<T: Scalar> Scene<T> {
     pub fn validate(&self) -> Result<()> {
         let w = &self.world;
         if !(w.dt.is_finite() && w.dt > 0.0) {
-            return Err(Error::invalid(
-                "world.dt",
-                format!("must be a finite number > 0, got {}", w.dt),
-            ));
+            return Err(Error::invalid("world.dt", format!("must be a finite number > 0, got {}", w.dt)));
         }
         if !(w.duration.is_finite() && w.duration >= 0.0) {
-            return Err(Error::invalid(
-                "world.duration",
-                format!("must be finite and ≥ 0, got {}", w.duration),
-            ));
+            return Err(Error::invalid("world.duration", format!("must be finite and ≥ 0, got {}", w.duration)));
         }
         finite_vec("world.gravity", &w.gravity)?;
         if let Some(g) = &self.ground {
@@ -70,10 +61,7 @@ impl<T: Scalar> Scene<T> {
         let mut check_name = |kind: &str, name: &str| -> Result<()> {
             let field = format!("{kind}[{name}].name");
             if name.is_empty() || name.contains(['.', ',', ' ']) {
-                return Err(Error::invalid(
-                    field,
-                    "must be non-empty, without '.', ',' or spaces",
-                ));
+                return Err(Error::invalid(field, "must be non-empty, without '.', ',' or spaces"));
             }
             if RESERVED.contains(&name) {
                 return Err(Error::invalid(field, format!("`{name}` is reserved")));
@@ -87,10 +75,7 @@ impl<T: Scalar> Scene<T> {
             check_name("particles", &p.name)?;
             let f = |k: &str| format!("particles[{}].{k}", p.name);
             if finite(&f("mass"), &p.mass)? <= 0.0 {
-                return Err(Error::invalid(
-                    f("mass"),
-                    format!("must be > 0, got {}", re(&p.mass)),
-                ));
+                return Err(Error::invalid(f("mass"), format!("must be > 0, got {}", re(&p.mass))));
             }
             non_negative(&f("radius"), &p.radius)?;
             non_negative(&f("drag"), &p.drag)?;
@@ -129,8 +114,7 @@ mod tests {
 
     fn one_ball() -> Scene<f64> {
         let mut s = Scene::empty(1e-3, 1.0);
-        s.particles
-            .push(Particle::new("ball", 1.0, 0.1, Vector3::new(0.0, 0.0, 1.0)));
+        s.particles.push(Particle::new("ball", 1.0, 0.1, Vector3::new(0.0, 0.0, 1.0)));
         s
     }
 
@@ -142,11 +126,7 @@ mod tests {
         assert!(e.contains("particles[ball].mass"), "{e}");
         let mut s = one_ball();
         s.particles[0].velocity.z = f64::NAN;
-        assert!(s
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("particles[ball].velocity[2]"));
+        assert!(s.validate().unwrap_err().to_string().contains("particles[ball].velocity[2]"));
         let mut s = one_ball();
         s.world.dt = 0.0;
         assert!(s.validate().unwrap_err().to_string().contains("world.dt"));

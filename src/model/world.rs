@@ -29,13 +29,9 @@ impl Integrator {
 
     /// Parses a scene-file name; `None` if it is not one of [`Integrator::name`]'s.
     pub fn from_name(name: &str) -> Option<Self> {
-        [
-            Integrator::SemiImplicitEuler,
-            Integrator::VelocityVerlet,
-            Integrator::Rk4,
-        ]
-        .into_iter()
-        .find(|i| i.name() == name)
+        [Integrator::SemiImplicitEuler, Integrator::VelocityVerlet, Integrator::Rk4]
+            .into_iter()
+            .find(|i| i.name() == name)
     }
 }
 

@@ -25,16 +25,8 @@ use crate::{Error, Result, Scalar};
 /// step(&scene, &mut state, &mut ws).unwrap();
 /// assert!((state.v[0].z + 0.0981).abs() < 1e-12); // v = g dt
 /// ```
-pub fn step<T: Scalar>(
-    scene: &Scene<T>,
-    state: &mut State<T>,
-    ws: &mut Workspace<T>,
-) -> Result<()> {
-    assert_eq!(
-        ws.len(),
-        scene.particles.len(),
-        "workspace sized for another scene"
-    );
+pub fn step<T: Scalar>(scene: &Scene<T>, state: &mut State<T>, ws: &mut Workspace<T>) -> Result<()> {
+    assert_eq!(ws.len(), scene.particles.len(), "workspace sized for another scene");
     let State { x, v, .. } = state;
     match scene.world.integrator {
         Integrator::SemiImplicitEuler => semi_implicit_euler(scene, x, v, ws),
@@ -42,8 +34,8 @@ pub fn step<T: Scalar>(
         Integrator::Rk4 => rk4(scene, x, v, ws),
     }
     state.step += 1;
-    let blown_up = (0..state.x.len())
-        .find(|&i| !(state.x[i].iter().all(is_finite) && state.v[i].iter().all(is_finite)));
+    let blown_up =
+        (0..state.x.len()).find(|&i| !(state.x[i].iter().all(is_finite) && state.v[i].iter().all(is_finite)));
     match blown_up {
         Some(i) => Err(Error::NonFinite {
             body: scene.particles[i].name.clone(),

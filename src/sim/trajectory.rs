@@ -22,8 +22,6 @@ impl<T: Scalar> Trajectory<T> {
 
     /// The last state.
     pub fn last(&self) -> &State<T> {
-        self.states
-            .last()
-            .expect("a trajectory holds at least the initial state")
+        self.states.last().expect("a trajectory holds at least the initial state")
     }
 }

@@ -1,0 +1,43 @@
+//! `diffphys fit SCENE --observed traj.csv --params a,b,c [--json out.json] [--plot out.png]`.
+
+use super::report;
+use diffphys::fit::{fit, FitOptions, LmOptions};
+use diffphys::{io, Result};
+use std::path::Path;
+
+pub fn run(
+    scene_path: &Path,
+    observed: &Path,
+    params: &[String],
+    json: Option<&Path>,
+    plot: Option<&Path>,
+    max_iterations: usize,
+) -> Result<()> {
+    let scene = io::load_scene(scene_path)?;
+    let obs = io::read_observations(observed)?;
+    let options = FitOptions { lm: LmOptions { max_iterations, ..LmOptions::default() }, ..FitOptions::default() };
+    let names: Vec<String> = params.iter().map(|p| p.trim().to_string()).collect();
+    eprintln!(
+        "fitting {} parameters to {} samples × {} columns of {}",
+        names.len(),
+        obs.times.len(),
+        obs.columns.len(),
+        observed.display()
+    );
+    let report = fit(&scene, &names, &obs, &options, report::progress_line(&names))?;
+    report::print_table(&report, None);
+    if !report.converged {
+        eprintln!("warning: the iteration limit was reached before convergence (raise --max-iterations)");
+    }
+    if let Some(path) = json {
+        report::write_json(path, &report.to_json())?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = plot {
+        let ids = scene.resolve_params(&names)?;
+        let fitted = scene.with_params(&ids, &report.values);
+        report::plot(path, "diffphys fit: observed vs fitted", &obs, &[("initial", &scene), ("fitted", &fitted)])?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}

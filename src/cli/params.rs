@@ -1,0 +1,15 @@
+//! `diffphys params SCENE`.
+
+use diffphys::{io, Result};
+use std::path::Path;
+
+pub fn run(scene: &Path) -> Result<()> {
+    let scene = io::load_scene(scene)?;
+    let ids = scene.param_ids();
+    let names: Vec<String> = ids.iter().map(|id| scene.param_name(*id)).collect();
+    let width = names.iter().map(String::len).max().unwrap_or(0);
+    for (name, value) in names.iter().zip(scene.param_values(&ids)) {
+        println!("{name:<width$}  {value}");
+    }
+    Ok(())
+}
