@@ -5,7 +5,7 @@ use crate::Result;
 use nalgebra::DMatrix;
 
 /// Jacobian of `f` at `p` by central differences `(f(p + h e_j) − f(p − h e_j)) / 2h`, with
-/// `h = rel_step · max(|p_j|, 1)`. `2k` evaluations in `f64`; truncation error `O(h²)`, rounding error
+/// `h = rel_step · |p_j|` (`rel_step` itself where `p_j = 0`). `2k` evaluations in `f64`; truncation error `O(h²)`, rounding error
 /// `O(ε/h)`, so `rel_step ≈ ε^(1/3) ≈ 6e-6` balances the two.
 ///
 /// # Errors
@@ -14,7 +14,7 @@ pub fn jacobian_central_difference(f: &impl Outcome, p: &[f64], rel_step: f64) -
     let mut columns = Vec::with_capacity(p.len());
     let mut x = p.to_vec();
     for j in 0..p.len() {
-        let h = rel_step * p[j].abs().max(1.0);
+        let h = if p[j] == 0.0 { rel_step } else { rel_step * p[j].abs() };
         x[j] = p[j] + h;
         let plus = f.eval(&x)?;
         x[j] = p[j] - h;

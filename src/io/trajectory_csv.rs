@@ -19,7 +19,8 @@ pub fn trajectory_csv(traj: &Trajectory<f64>) -> String {
     }
     out.push('\n');
     for state in &traj.states {
-        out.push_str(&format!("{}", state.time(traj.dt)));
+        // Times are step · dt, printed rounded to 1e-12 s so that 0.1 · 3 prints as 0.3.
+        out.push_str(&format!("{}", (state.time(traj.dt) * 1e12).round() / 1e12));
         for x in &state.x {
             out.push_str(&format!(",{},{},{}", x.x, x.y, x.z));
         }

@@ -1,0 +1,140 @@
+//! The `diffphys` command line on the shipped scenes: every command works on every scene in `scenes/`, `fit`
+//! recovers a parameter that was changed to make the observations, and user errors end in a message and a
+//! non-zero exit code, never a panic.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn diffphys(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_diffphys")).args(args).current_dir(dir).output().expect("the binary runs")
+}
+
+fn scene(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes").join(name).display().to_string()
+}
+
+fn ok(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "failed: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn fails(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "should have failed");
+    assert!(stderr.lines().any(|l| l.starts_with("error: ")), "no error line: {stderr}");
+    assert!(stderr.contains(needle), "the message does not mention `{needle}`: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// (scene file, parameter to fit, text in the file, replacement that makes the "true" scene, true value)
+const FIT_CASES: [(&str, &str, &str, &str, f64); 5] = [
+    ("bouncing_ball.toml", "ground.friction", "friction = 0.1 ", "friction = 0.12 ", 0.12),
+    ("sliding_puck.toml", "ground.friction", "friction = 0.25", "friction = 0.3", 0.3),
+    ("pendulum_on_a_spring.toml", "spring1.stiffness", "stiffness = 40.0", "stiffness = 44.0", 44.0),
+    ("mass_spring_chain.toml", "m2.mass", "mass = 0.2", "mass = 0.22", 0.22),
+    ("projectile_drag.toml", "ball.quadratic_drag", "quadratic_drag = 0.0013", "quadratic_drag = 0.0016", 0.0016),
+];
+
+#[test]
+fn every_scene_is_covered_by_the_fit_cases() {
+    let mut shipped: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    shipped.sort();
+    let mut covered: Vec<String> = FIT_CASES.iter().map(|c| c.0.to_string()).collect();
+    covered.sort();
+    assert_eq!(shipped, covered);
+}
+
+#[test]
+fn simulate_params_gradcheck_and_fit_work_on_every_scene() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, param, from, to, truth) in FIT_CASES {
+        let path = scene(file);
+        // params: every listed name has a value, and the parameter we fit is among them
+        let listing = ok(&diffphys(&["params", &path], dir.path()));
+        assert!(listing.lines().any(|l| l.split_whitespace().next() == Some(param)), "{file}: {listing}");
+
+        // simulate: the CSV has the documented header
+        let traj = dir.path().join(format!("{file}.csv"));
+        ok(&diffphys(&["simulate", &path, "--out", traj.to_str().unwrap(), "--every", "20"], dir.path()));
+        let text = std::fs::read_to_string(&traj).unwrap();
+        assert!(text.starts_with("t,"), "{file}");
+
+        // gradcheck: JSON with one Jacobian row per output, duals agreeing with central differences
+        let json_path = dir.path().join(format!("{file}.grad.json"));
+        ok(&diffphys(&["gradcheck", &path, "--params", param, "--json", json_path.to_str().unwrap()], dir.path()));
+        let g: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+        let outputs = g["outputs"].as_array().unwrap().len();
+        assert_eq!(g["jacobian"].as_array().unwrap().len(), outputs);
+        assert_eq!(g["fd_jacobian"].as_array().unwrap().len(), outputs);
+        assert_eq!(g["params"][0], param);
+        let err = g["max_rel_err"].as_f64().unwrap();
+        assert!(err < 1e-2, "{file}: dual vs central differences differ by {err}");
+
+        // fit: observations from the scene with one value changed; fitting the original recovers it
+        let true_scene = dir.path().join(format!("true_{file}"));
+        let original = std::fs::read_to_string(&path).unwrap();
+        assert!(original.contains(from), "{file} lacks `{from}`");
+        std::fs::write(&true_scene, original.replacen(from, to, 1)).unwrap();
+        let observed = dir.path().join(format!("observed_{file}.csv"));
+        ok(&diffphys(
+            &["simulate", true_scene.to_str().unwrap(), "--out", observed.to_str().unwrap(), "--every", "10"],
+            dir.path(),
+        ));
+        let report = dir.path().join(format!("{file}.fit.json"));
+        let args = [
+            "fit",
+            &path,
+            "--observed",
+            observed.to_str().unwrap(),
+            "--params",
+            param,
+            "--json",
+            report.to_str().unwrap(),
+        ];
+        ok(&diffphys(&args, dir.path()));
+        let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let fitted = r["params"][param]["value"].as_f64().unwrap();
+        assert!((fitted - truth).abs() < 1e-6 * truth, "{file}: fitted {param} = {fitted}, true {truth}");
+        assert!(r["converged"].as_bool().unwrap(), "{file}");
+        assert!(r["params"][param]["initial"].as_f64().unwrap() != truth);
+        assert!(r["params"][param]["std_err"].is_number());
+        assert!(r["cost"].as_f64().unwrap() < 1e-12, "{file}: noise-free data should fit exactly");
+        assert!(r["iterations"].as_u64().unwrap() > 0);
+    }
+}
+
+#[test]
+fn demo_is_the_default_and_recovers_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = ok(&diffphys(&[], dir.path()));
+    assert!(stdout.contains("all 4 true parameters recovered within 3 standard errors"), "{stdout}");
+    let plot: PathBuf = dir.path().join("demo_fit.png");
+    assert!(std::fs::metadata(plot).unwrap().len() > 10_000, "the plot is written");
+}
+
+#[test]
+fn user_errors_are_messages_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fails(&diffphys(&["simulate", "no_such_scene.toml"], d), "no_such_scene.toml");
+    fails(&diffphys(&["gradcheck", &scene("bouncing_ball.toml"), "--params", "ball.colour"], d), "ball.colour");
+    fails(&diffphys(&["gradcheck", &scene("bouncing_ball.toml"), "--params", "ball.mass,ball.mass"], d), "twice");
+    let bad = d.join("bad.toml");
+    std::fs::write(&bad, "[world]\ndt = 0.001\nduration = 1.0\nwind = 3.0\n").unwrap();
+    fails(&diffphys(&["params", bad.to_str().unwrap()], d), "wind");
+    let zero_mass =
+        "[world]\ndt = 0.001\nduration = 1.0\n[[particles]]\nname = \"b\"\nmass = 0.0\nposition = [0.0, 0.0, 1.0]\n";
+    std::fs::write(&bad, zero_mass).unwrap();
+    fails(&diffphys(&["simulate", bad.to_str().unwrap()], d), "particles[b].mass");
+    let off_grid = d.join("off.csv");
+    std::fs::write(&off_grid, "t,ball.z\n0.00005,1.0\n0.1,0.95\n0.2,0.8\n").unwrap();
+    let args = ["fit", &scene("bouncing_ball.toml"), "--observed", off_grid.to_str().unwrap(), "--params", "ball.drag"];
+    fails(&diffphys(&args, d), "time grid");
+    fails(&diffphys(&["simulate", &scene("bouncing_ball.toml"), "--every", "0"], d), "--every");
+}
