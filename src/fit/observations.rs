@@ -101,7 +101,6 @@ fn resolve_column(column: &str, find: impl Fn(&str) -> Option<usize>) -> Result<
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::io::{parse_observations, parse_scene, DEMO_SCENE};
 
     #[test]

@@ -17,7 +17,7 @@ impl<const N: usize> Directions for DualSVec64<N> {
         DualSVec64::from_re(re).derivative(j)
     }
     fn derivatives_into(&self, out: &mut [f64]) {
-        let eps = self.eps.clone().unwrap_generic(Const::<N>, U1);
+        let eps = self.eps.unwrap_generic(Const::<N>, U1);
         out.copy_from_slice(&eps.as_slice()[..out.len()]);
     }
 }
