@@ -10,10 +10,14 @@ use nalgebra::Vector3;
 /// # Model
 /// With penetration `d = r − z` (positive when the sphere dips below `z = 0`):
 ///
-/// * **Normal force** (along `+z`): `F_n = max(0, k d − c ż s(d/δ))` for `d > 0`, else `0`. `k` is
-///   [`Ground::stiffness`], `c` [`Ground::damping`], `δ` [`Ground::damping_depth`] and `s` the C¹ smoothstep, which
-///   ramps the damper in over the first `δ` of penetration so that the force is continuous at touch-down. The
-///   outer `max` means the ground never pulls.
+/// * **Normal force** (along `+z`): `F_n = s(d/δ) · P(k d − c ż, k d/2)` for `d > 0`, else `0`. `k` is
+///   [`Ground::stiffness`], `c` [`Ground::damping`], `δ` [`Ground::ramp_depth`]; `s` is the C¹ smoothstep that
+///   ramps the spring–damper in over the first `δ` of penetration, and `P(f, w)` a C¹ "never pull" clamp: `0` for
+///   `f ≤ −w`, `f` for `f ≥ w`, the quadratic `(f + w)²/4w` between. Beyond the ramp and away from the clamp the
+///   force is exactly the linear spring–damper `k d − c ż`. Both smoothings make the force C¹ in the state, which
+///   is what makes the discrete trajectory a smooth function of the parameters: with a force that merely
+///   stays continuous (a kink at touch-down or at the clamp), where within a step the kink falls changes the
+///   integration error from step to step, and derivatives of the trajectory become rough on the scale of a step.
 /// * **Friction** (tangential): `F_t = −μ F_n v_t / √(|v_t|² + v_s² + (μ F_n dt / m)²)`, with `μ`
 ///   [`Ground::friction`], `v_s` [`Ground::slip_velocity`], `m` the particle's mass and `dt` the time step:
 ///   Coulomb's law `|F_t| = μ F_n` once sliding is faster than the regularisation, and smooth (viscous-like)
@@ -22,16 +26,21 @@ use nalgebra::Vector3;
 ///   the impact (without it, a 2 kN impact with `v_s = 1 cm/s` makes friction a viscous damper of rate
 ///   `μ F_n / (m v_s) ≈ 10⁵ s⁻¹` that explodes at `dt = 1 ms`). It vanishes as `dt → 0`.
 ///
-/// **Restitution.** Away from the ramp, a particle of mass `m` bounces like a damped oscillator with
-/// `ω = √(k/m)`, damping ratio `ζ = c / (2√(k m))`, and coefficient of restitution
-/// `e ≈ exp(−π ζ / √(1 − ζ²))` (exactly so when the separation clamp is not reached). To aim for `e`, use
-/// `c = 2√(k m) · (−ln e) / √(π² + ln² e)`. At rest the particle sinks to `d = m g / k`.
+/// **Restitution.** Away from the ramp and clamp, a particle of mass `m` bounces like a damped oscillator with
+/// `ω = √(k/m)`, damping ratio `ζ = c / (2√(k m))`, and coefficient of restitution `e ≈ exp(−π ζ / √(1 − ζ²))`;
+/// the ramp and the clamp make it approximate (a few percent when `δ` is a small part of the deepest
+/// penetration `v √(m/k)`). To aim for `e`, use `c = 2√(k m) · (−ln e) / √(π² + ln² e)`. At rest the particle
+/// sinks to `d = m g / k` when that is deeper than `δ` (shallower rests solve `s(d/δ) k d = m g`).
+///
+/// **Choosing `δ` and `dt`.** A contact lasts about `π √(m/k)`: resolve it in 20 or more steps, and make `δ`
+/// at least about five times the distance the body falls in one step (`v dt`), so that each smoothing spans
+/// several steps.
 ///
 /// # Gradients at the switches
-/// The two branches (`d ≤ 0`: no contact; `k d − c ż s ≤ 0`: the clamp) are taken on the real part. The force is
-/// continuous across both; its derivative jumps at them (from `0` to `k` in `d` at touch-down, to `0` at the
-/// clamp). A dual number evaluates the derivative of the branch the real part is in, i.e. a one-sided
-/// derivative at the switch itself, and the exact derivative everywhere else.
+/// The branches (`d ≤ 0`: no contact; the pieces of the smoothstep and of the clamp) are taken on the real part.
+/// The force and its first derivative are continuous across all of them, so a dual number gives the exact
+/// derivative everywhere, at the switches included; only second derivatives (`Dual2_64`, `HyperDual64`) jump
+/// there.
 ///
 /// # Arguments
 /// * `radius` (m) and `mass` (kg) of the particle, `x` (m) and `v` (m/s) its position and velocity;
@@ -48,12 +57,11 @@ pub fn ground_contact_force<T: Scalar>(
     if re(&depth) <= 0.0 {
         return Vector3::zeros();
     }
-    let ramp = if re(&ground.damping_depth) > 0.0 {
-        smoothstep(depth.clone() / ground.damping_depth.clone())
-    } else {
-        T::one()
-    };
-    let normal = ground.stiffness.clone() * depth - ground.damping.clone() * v.z.clone() * ramp;
+    let ramp =
+        if re(&ground.ramp_depth) > 0.0 { smoothstep(depth.clone() / ground.ramp_depth.clone()) } else { T::one() };
+    let spring = ground.stiffness.clone() * depth;
+    let unclamped = spring.clone() - ground.damping.clone() * v.z.clone();
+    let normal = never_pull(unclamped, spring * NEVER_PULL_BLEND) * ramp;
     if re(&normal) <= 0.0 {
         return Vector3::zeros();
     }
@@ -71,7 +79,7 @@ mod tests {
     use num_dual::Dual64;
 
     fn ground() -> Ground<f64> {
-        Ground { stiffness: 1e4, damping: 10.0, friction: 0.5, damping_depth: 1e-3, slip_velocity: 1e-2 }
+        Ground { stiffness: 1e4, damping: 10.0, friction: 0.5, ramp_depth: 1e-3, slip_velocity: 1e-2 }
     }
 
     #[test]
@@ -144,5 +152,21 @@ mod tests {
             &Vector3::zeros(),
         );
         assert!((f.z.eps + 1e4).abs() < 1e-6);
+    }
+}
+
+/// Half-width of the never-pull blend, as a fraction of the spring force `k d`.
+const NEVER_PULL_BLEND: f64 = 0.5;
+
+/// C¹ version of `max(0, f)`: `0` for `f ≤ −w`, `f` for `f ≥ w`, and the quadratic `(f + w)² / 4w` between,
+/// which matches value and slope at both ends (also in `w`). Branches on the real part.
+fn never_pull<T: Scalar>(f: T, w: T) -> T {
+    if re(&f) <= -re(&w) {
+        T::zero()
+    } else if re(&f) >= re(&w) {
+        f
+    } else {
+        let sum = f + w.clone();
+        sum.clone() * sum / (w * 4.0)
     }
 }

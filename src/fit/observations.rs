@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn times_off_the_grid_and_unknown_columns_are_errors() {
         let scene = parse_scene(DEMO_SCENE, "demo").unwrap();
-        let off = parse_observations("t,ball.z\n0.0105,1\n", "o").unwrap();
+        let off = parse_observations("t,ball.z\n0.01005,1\n", "o").unwrap();
         assert!(off.plan(&scene).unwrap_err().to_string().contains("not on the scene's time grid"));
         let unknown = parse_observations("t,box.z\n0.01,1\n", "o").unwrap();
         assert!(unknown.plan(&scene).unwrap_err().to_string().contains("no particle `box`"));
@@ -114,7 +114,7 @@ mod tests {
         assert!(axis.plan(&scene).is_err());
         let ok = parse_observations("t,ball.z\n0.02,1\n0.01,1\n", "o").unwrap();
         let plan = ok.plan(&scene).unwrap();
-        assert_eq!(plan.by_step, vec![(10, 1), (20, 0)]);
-        assert_eq!(plan.n_steps, 20);
+        assert_eq!(plan.by_step, vec![(100, 1), (200, 0)]);
+        assert_eq!(plan.n_steps, 200);
     }
 }

@@ -42,7 +42,7 @@ struct GroundSection {
     damping: f64,
     #[serde(default)]
     friction: f64,
-    damping_depth: Option<f64>,
+    ramp_depth: Option<f64>,
     slip_velocity: Option<f64>,
 }
 
@@ -135,7 +135,7 @@ fn build(file: SceneFile) -> Result<Scene<f64>> {
         stiffness: g.stiffness,
         damping: g.damping,
         friction: g.friction,
-        damping_depth: g.damping_depth.unwrap_or(Ground::<f64>::DEFAULT_DAMPING_DEPTH),
+        ramp_depth: g.ramp_depth.unwrap_or(Ground::<f64>::DEFAULT_RAMP_DEPTH),
         slip_velocity: g.slip_velocity.unwrap_or(Ground::<f64>::DEFAULT_SLIP_VELOCITY),
     });
     scene.particles = file

@@ -14,17 +14,17 @@ pub struct Ground<T: Scalar> {
     pub damping: T,
     /// Coulomb friction coefficient `μ` (dimensionless).
     pub friction: T,
-    /// Penetration depth in m over which the damping force is ramped in (C¹ smoothstep) so that the normal force
-    /// is continuous at touch-down. Default `1e-3` m. Zero switches the ramp off (damping jumps on at contact).
-    pub damping_depth: T,
+    /// Penetration depth `δ` in m over which the contact force ramps in (C¹ smoothstep), so that it is smooth at
+    /// touch-down. Default `1e-3` m; make it at least ~5 × (impact speed × `dt`). Zero switches the ramp off.
+    pub ramp_depth: T,
     /// Slip velocity in m/s below which friction is regularised (behaves like viscous friction of coefficient
     /// `μ F_n / v_s`). Default `0.01` m/s. Semi-implicit Euler stays stable at rest while `μ g dt / v_s < 2`.
     pub slip_velocity: T,
 }
 
 impl<T: Scalar> Ground<T> {
-    /// Default damping ramp depth in m.
-    pub const DEFAULT_DAMPING_DEPTH: f64 = 1e-3;
+    /// Default contact ramp depth in m (suits impacts of a few m/s at `dt = 1e-4` s).
+    pub const DEFAULT_RAMP_DEPTH: f64 = 1e-3;
     /// Default friction regularisation velocity in m/s.
     pub const DEFAULT_SLIP_VELOCITY: f64 = 1e-2;
 }
@@ -36,7 +36,7 @@ impl Ground<f64> {
             stiffness: D::from(self.stiffness),
             damping: D::from(self.damping),
             friction: D::from(self.friction),
-            damping_depth: D::from(self.damping_depth),
+            ramp_depth: D::from(self.ramp_depth),
             slip_velocity: D::from(self.slip_velocity),
         }
     }

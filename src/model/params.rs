@@ -5,7 +5,7 @@
 //! | `world.gravity.x` / `.y` / `.z` | gravity | m/s² |
 //! | `ground.stiffness`, `ground.damping` | contact spring and damper | N/m, N·s/m |
 //! | `ground.friction` | Coulomb coefficient μ | – |
-//! | `ground.damping_depth`, `ground.slip_velocity` | contact smoothing | m, m/s |
+//! | `ground.ramp_depth`, `ground.slip_velocity` | contact smoothing | m, m/s |
 //! | `<particle>.mass`, `.radius` | | kg, m |
 //! | `<particle>.drag`, `.quadratic_drag` | drag coefficients | N·s/m, N·s²/m² |
 //! | `<particle>.position.x` … `.velocity.z` | initial state | m, m/s |
@@ -27,7 +27,7 @@ pub enum ParamId {
     GroundStiffness,
     GroundDamping,
     GroundFriction,
-    GroundDampingDepth,
+    GroundRampDepth,
     GroundSlipVelocity,
     Mass { particle: usize },
     Radius { particle: usize },
@@ -62,7 +62,7 @@ macro_rules! param_place {
             ParamId::GroundStiffness => & $($m)? ground.expect("ground parameter of a scene without ground").stiffness,
             ParamId::GroundDamping => & $($m)? ground.expect("ground parameter of a scene without ground").damping,
             ParamId::GroundFriction => & $($m)? ground.expect("ground parameter of a scene without ground").friction,
-            ParamId::GroundDampingDepth => & $($m)? ground.expect("ground parameter of a scene without ground").damping_depth,
+            ParamId::GroundRampDepth => & $($m)? ground.expect("ground parameter of a scene without ground").ramp_depth,
             ParamId::GroundSlipVelocity => & $($m)? ground.expect("ground parameter of a scene without ground").slip_velocity,
             ParamId::Mass { particle } => & $($m)? $scene.particles[particle].mass,
             ParamId::Radius { particle } => & $($m)? $scene.particles[particle].radius,
@@ -105,7 +105,7 @@ impl<T: Scalar> Scene<T> {
                 ParamId::GroundStiffness,
                 ParamId::GroundDamping,
                 ParamId::GroundFriction,
-                ParamId::GroundDampingDepth,
+                ParamId::GroundRampDepth,
                 ParamId::GroundSlipVelocity,
             ]);
         }
@@ -141,7 +141,7 @@ impl<T: Scalar> Scene<T> {
             ParamId::GroundStiffness => "ground.stiffness".into(),
             ParamId::GroundDamping => "ground.damping".into(),
             ParamId::GroundFriction => "ground.friction".into(),
-            ParamId::GroundDampingDepth => "ground.damping_depth".into(),
+            ParamId::GroundRampDepth => "ground.ramp_depth".into(),
             ParamId::GroundSlipVelocity => "ground.slip_velocity".into(),
             ParamId::Mass { particle } => format!("{}.mass", p(particle)),
             ParamId::Radius { particle } => format!("{}.radius", p(particle)),

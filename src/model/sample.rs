@@ -4,14 +4,14 @@ use super::{Ground, Integrator, Particle, Scene, Spring, SpringEnd};
 use nalgebra::Vector3;
 
 /// A ball of 0.5 kg and 5 cm radius thrown at 2 m/s from 1 m onto a ground with `k = 1e5` N/m, `c = 60` N·s/m,
-/// `μ = 0.1`; `dt = 1e-4` s for 2 s. The same scene as `scenes/bouncing_ball.toml` ([`crate::io::DEMO_SCENE`]).
+/// `μ = 0.1`, a 3 mm contact ramp; `dt = 1e-4` s for 2 s. The same scene as `scenes/bouncing_ball.toml` ([`crate::io::DEMO_SCENE`]).
 pub fn bouncing_ball() -> Scene<f64> {
     let mut scene = Scene::empty(1e-4, 2.0);
     scene.ground = Some(Ground {
         stiffness: 1e5,
         damping: 60.0,
         friction: 0.1,
-        damping_depth: Ground::<f64>::DEFAULT_DAMPING_DEPTH,
+        ramp_depth: 3e-3,
         slip_velocity: Ground::<f64>::DEFAULT_SLIP_VELOCITY,
     });
     let mut ball = Particle::new("ball", 0.5, 0.05, Vector3::new(0.0, 0.0, 1.0));
@@ -38,7 +38,7 @@ pub fn spring_net(side: usize, height: f64) -> Scene<f64> {
         stiffness: 1e4,
         damping: 10.0,
         friction: 0.5,
-        damping_depth: Ground::<f64>::DEFAULT_DAMPING_DEPTH,
+        ramp_depth: Ground::<f64>::DEFAULT_RAMP_DEPTH,
         slip_velocity: Ground::<f64>::DEFAULT_SLIP_VELOCITY,
     });
     let spacing = 0.1;

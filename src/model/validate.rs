@@ -52,7 +52,7 @@ impl<T: Scalar> Scene<T> {
             non_negative("ground.stiffness", &g.stiffness)?;
             non_negative("ground.damping", &g.damping)?;
             non_negative("ground.friction", &g.friction)?;
-            non_negative("ground.damping_depth", &g.damping_depth)?;
+            non_negative("ground.ramp_depth", &g.ramp_depth)?;
             if finite("ground.slip_velocity", &g.slip_velocity)? <= 0.0 {
                 return Err(Error::invalid("ground.slip_velocity", "must be > 0"));
             }
