@@ -73,6 +73,22 @@ pub fn ground_contact_force<T: Scalar>(
     Vector3::new(-(v.x.clone() * scale.clone()), -(v.y.clone() * scale), normal)
 }
 
+/// Half-width of the never-pull blend, as a fraction of the spring force `k d`.
+const NEVER_PULL_BLEND: f64 = 0.5;
+
+/// C¹ version of `max(0, f)`: `0` for `f ≤ −w`, `f` for `f ≥ w`, and the quadratic `(f + w)² / 4w` between,
+/// which matches value and slope at both ends (also in `w`). Branches on the real part.
+fn never_pull<T: Scalar>(f: T, w: T) -> T {
+    if re(&f) <= -re(&w) {
+        T::zero()
+    } else if re(&f) >= re(&w) {
+        f
+    } else {
+        let sum = f + w.clone();
+        sum.clone() * sum / (w * 4.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,21 +168,5 @@ mod tests {
             &Vector3::zeros(),
         );
         assert!((f.z.eps + 1e4).abs() < 1e-6);
-    }
-}
-
-/// Half-width of the never-pull blend, as a fraction of the spring force `k d`.
-const NEVER_PULL_BLEND: f64 = 0.5;
-
-/// C¹ version of `max(0, f)`: `0` for `f ≤ −w`, `f` for `f ≥ w`, and the quadratic `(f + w)² / 4w` between,
-/// which matches value and slope at both ends (also in `w`). Branches on the real part.
-fn never_pull<T: Scalar>(f: T, w: T) -> T {
-    if re(&f) <= -re(&w) {
-        T::zero()
-    } else if re(&f) >= re(&w) {
-        f
-    } else {
-        let sum = f + w.clone();
-        sum.clone() * sum / (w * 4.0)
     }
 }
