@@ -133,6 +133,29 @@ mod tests {
         assert!(f.x < 0.0 && -f.x * dt / m <= 0.01, "{f}");
     }
 
+    /// The normal force and its derivative in `ż` are continuous where the never-pull clamp switches pieces
+    /// (`k d − c ż = ±k d/2`) and the force vanishes smoothly below.
+    #[test]
+    fn normal_force_is_c1_across_the_clamp() {
+        let g = ground().lift::<Dual64>();
+        let (k, c, d) = (1e4, 10.0, 0.01);
+        let at = |vz: f64| {
+            let x = Vector3::new(Dual64::from(0.0), Dual64::from(0.0), Dual64::from(0.1 - d));
+            let v = Vector3::new(Dual64::from(0.0), Dual64::from(0.0), Dual64::from(vz).derivative());
+            let f = ground_contact_force(&g, &Dual64::from(0.1), &Dual64::from(1.0), 1e-4, &x, &v).z;
+            (f.re, f.eps)
+        };
+        for edge in [0.5, 1.5] {
+            // k d − c ż = k d (1 − edge·…): ż where the unclamped force is +k d/2 (edge 0.5) or −k d/2 (edge 1.5)
+            let vz = edge * k * d / c;
+            let (below, above) = (at(vz - 1e-9), at(vz + 1e-9));
+            assert!((below.0 - above.0).abs() < 1e-6, "value jumps at {vz}: {below:?} {above:?}");
+            assert!((below.1 - above.1).abs() < 1e-4, "slope jumps at {vz}: {below:?} {above:?}");
+        }
+        assert_eq!(at(2.0 * k * d / c), (0.0, 0.0));
+        assert!((at(0.0).1 + c).abs() < 1e-9, "plain damper −c ż away from the clamp");
+    }
+
     #[test]
     fn never_pulls() {
         let f = ground_contact_force(

@@ -45,3 +45,34 @@ pub fn step<T: Scalar>(scene: &Scene<T>, state: &mut State<T>, ws: &mut Workspac
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Particle, Spring, SpringEnd};
+    use nalgebra::Vector3;
+
+    #[test]
+    fn a_blow_up_is_an_error_naming_body_and_step() {
+        // ω dt = √(1e12) · 0.01 = 1e4 ≫ 2: explicit Euler diverges geometrically
+        let mut scene = Scene::<f64>::empty(0.01, 10.0);
+        scene.particles.push(Particle::new("bob", 1.0, 0.0, Vector3::new(0.0, 0.0, -1.1)));
+        scene.springs.push(Spring {
+            name: "stiff".into(),
+            a: 0,
+            b: SpringEnd::Anchor(Vector3::zeros()),
+            stiffness: 1e12,
+            damping: 0.0,
+            rest_length: 1.0,
+        });
+        let err = crate::sim::rollout(&scene).unwrap_err();
+        match err {
+            Error::NonFinite { ref body, step, .. } => {
+                assert_eq!(body, "bob");
+                assert!(step > 1 && step < 1000, "{step}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+        assert!(err.to_string().contains("`bob`"));
+    }
+}
