@@ -48,6 +48,20 @@ pub fn sqrt<T: Scalar>(x: &T) -> T {
     DualNum::sqrt(x)
 }
 
+/// `1 / x`. Engine code divides by a scalar only as `a * recip(&b)`: num-dual computes the real part of
+/// `a / b` as `a · (1/b)`, so writing the `f64` division the same way keeps the `f64` run and the real part of
+/// every dual run identical to the last bit.
+#[inline]
+pub fn recip<T: Scalar>(x: &T) -> T {
+    DualNum::recip(x)
+}
+
+/// Euclidean norm `√(v·v)` of a 3-vector, the same operations for every scalar type.
+#[inline]
+pub fn norm<T: Scalar>(v: &nalgebra::Vector3<T>) -> T {
+    sqrt(&v.norm_squared())
+}
+
 /// Exponential.
 #[inline]
 pub fn exp<T: Scalar>(x: &T) -> T {

@@ -2,6 +2,7 @@
 
 use super::{drag_force, ground_contact_force, spring_force};
 use crate::model::{Scene, SpringEnd};
+use crate::scalar::recip;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -39,6 +40,6 @@ pub fn forces<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>], v: &[Vector3<T>], f
 pub fn accelerations<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>], v: &[Vector3<T>], a: &mut [Vector3<T>]) {
     forces(scene, x, v, a);
     for (ai, p) in a.iter_mut().zip(&scene.particles) {
-        *ai /= p.mass.clone();
+        *ai *= recip(&p.mass);
     }
 }

@@ -1,7 +1,7 @@
 //! Kinetic and potential energy of a scene's particles.
 
 use crate::model::{Scene, SpringEnd};
-use crate::scalar::re;
+use crate::scalar::{norm, re};
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -28,7 +28,7 @@ pub fn potential_energy<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>]) -> T {
             SpringEnd::Particle(j) => &x[*j],
             SpringEnd::Anchor(p) => p,
         };
-        let stretch = (&x[s.a] - xb).norm() - s.rest_length.clone();
+        let stretch = norm(&(&x[s.a] - xb)) - s.rest_length.clone();
         e += s.stiffness.clone() * stretch.clone() * stretch * 0.5;
     }
     e

@@ -1,7 +1,7 @@
 //! Compliant contact with the ground half-space `z ≥ 0`, with regularised Coulomb friction.
 
 use crate::model::Ground;
-use crate::scalar::{re, smoothstep, sqrt};
+use crate::scalar::{re, recip, smoothstep, sqrt};
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -58,7 +58,7 @@ pub fn ground_contact_force<T: Scalar>(
         return Vector3::zeros();
     }
     let ramp =
-        if re(&ground.ramp_depth) > 0.0 { smoothstep(depth.clone() / ground.ramp_depth.clone()) } else { T::one() };
+        if re(&ground.ramp_depth) > 0.0 { smoothstep(depth.clone() * recip(&ground.ramp_depth)) } else { T::one() };
     let spring = ground.stiffness.clone() * depth;
     let unclamped = spring.clone() - ground.damping.clone() * v.z.clone();
     let normal = never_pull(unclamped, spring * NEVER_PULL_BLEND) * ramp;
@@ -68,8 +68,8 @@ pub fn ground_contact_force<T: Scalar>(
     let slip_sq = v.x.clone() * v.x.clone() + v.y.clone() * v.y.clone();
     let vs = ground.slip_velocity.clone();
     let friction_limit = ground.friction.clone() * normal.clone();
-    let step_change = friction_limit.clone() * dt / mass.clone();
-    let scale = friction_limit / sqrt(&(slip_sq + vs.clone() * vs + step_change.clone() * step_change));
+    let step_change = friction_limit.clone() * dt * recip(mass);
+    let scale = friction_limit * recip(&sqrt(&(slip_sq + vs.clone() * vs + step_change.clone() * step_change)));
     Vector3::new(-(v.x.clone() * scale.clone()), -(v.y.clone() * scale), normal)
 }
 
@@ -85,7 +85,7 @@ fn never_pull<T: Scalar>(f: T, w: T) -> T {
         f
     } else {
         let sum = f + w.clone();
-        sum.clone() * sum / (w * 4.0)
+        sum.clone() * sum * recip(&(w * 4.0))
     }
 }
 

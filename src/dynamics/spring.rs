@@ -1,6 +1,6 @@
 //! Linear spring–dampers along the line between two points.
 
-use crate::scalar::re;
+use crate::scalar::{norm, re, recip};
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -26,11 +26,11 @@ pub fn spring_force<T: Scalar>(
     vb: &Vector3<T>,
 ) -> Vector3<T> {
     let dx = xa - xb;
-    let length = dx.norm();
+    let length = norm(&dx);
     if re(&length) <= 0.0 {
         return Vector3::zeros();
     }
-    let n = dx / length.clone();
+    let n = dx * recip(&length);
     let rate = (va - vb).dot(&n);
     let tension = stiffness.clone() * (length - rest_length.clone()) + damping.clone() * rate;
     n * (-tension)
