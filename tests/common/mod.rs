@@ -43,7 +43,7 @@ fn spring(i: usize, n: usize, f: Features) -> impl Strategy<Value = Spring<f64>>
     let damping = if f.spring_damping { 1.0 } else { 0.0 };
     (0..n, 0..n, any::<bool>(), vec3(-1.0, 1.0), 1.0..50.0, 0.0..=damping, 0.2..1.0).prop_map(
         move |(a, b, to_anchor, anchor, stiffness, damping, rest_length)| {
-            let b = if (to_anchor && f.anchors) || n == 1 && f.anchors {
+            let b = if f.anchors && (to_anchor || n == 1) {
                 SpringEnd::Anchor(anchor + Vector3::new(0.0, 0.0, 2.0))
             } else if b != a {
                 SpringEnd::Particle(b)
