@@ -1,2 +1,122 @@
-//! Placeholder replaced by the benchmark suite in the next commit.
-fn main() {}
+//! Cost of a step, of a 2-second rollout and of a gradient, on `f64` and on dual numbers, for the demo scene
+//! (one bouncing ball, 20,000 steps) and a 100-particle spring net (2,000 steps).
+//!
+//! `cargo bench --bench engine -- --noplot`; the README's performance table quotes ratios from one run.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use diffphys::grad::{self, FinalPositions};
+use diffphys::model::{sample, ParamId, Scene};
+use diffphys::sim::{rollout_with, step, State, Workspace};
+use diffphys::Scalar;
+use num_dual::{Dual64, DualSVec64};
+use std::hint::black_box;
+use std::time::Duration;
+
+type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
+
+/// The scenes benchmarked, with parameters to seed as dual variables (16 each).
+fn scenes() -> Vec<(&'static str, Scene<f64>, Vec<String>)> {
+    let demo = sample::bouncing_ball();
+    let demo_params: Vec<String> = demo.param_ids().iter().map(|id| demo.param_name(*id)).take(16).collect();
+    let net = sample::spring_net(10, 0.5);
+    let net_params: Vec<String> = (0..4)
+        .flat_map(|j| {
+            [
+                format!("p{j}_{j}.mass"),
+                format!("p{j}_{j}.position.z"),
+                format!("p{j}_{j}.velocity.x"),
+                format!("s{j}_{j}_x.stiffness"),
+            ]
+        })
+        .collect();
+    vec![("demo", demo, demo_params), ("net100", net, net_params)]
+}
+
+/// Parameters `0..n` seeded as directions `0..n` of an N-direction dual number.
+fn seeded<const N: usize>(scene: &Scene<f64>, ids: &[ParamId]) -> Scene<DualSVec64<N>> {
+    let values: Vec<DualSVec64<N>> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let v = DualSVec64::<N>::from_re(*scene.param(*id));
+            if i < N {
+                v.derivative(i)
+            } else {
+                v
+            }
+        })
+        .collect();
+    scene.with_params(ids, &values)
+}
+
+fn bench_step<T: Scalar>(c: &mut Group<'_>, label: &str, scene: &Scene<T>) {
+    let mut state = State::initial(scene);
+    let mut ws = Workspace::new(scene.particles.len());
+    let steps = scene.world.n_steps();
+    c.bench_function(label, |b| {
+        b.iter(|| {
+            if state.step >= steps {
+                state = State::initial(scene);
+            }
+            step(black_box(scene), &mut state, &mut ws).expect("benchmark scenes stay finite");
+        })
+    });
+}
+
+fn bench_rollout<T: Scalar>(c: &mut Group<'_>, label: &str, scene: &Scene<T>) {
+    c.bench_function(label, |b| {
+        b.iter(|| rollout_with(black_box(scene), scene.world.n_steps(), |_| {}).expect("finite"))
+    });
+}
+
+fn steps_and_rollouts(c: &mut Criterion) {
+    for (name, scene, params) in scenes() {
+        let ids = scene.resolve_params(&params).expect("benchmark parameters exist");
+        let dual1 = {
+            let mut v: Vec<Dual64> = scene.param_values(&ids).into_iter().map(Dual64::from).collect();
+            v[0] = v[0].derivative();
+            scene.with_params(&ids, &v)
+        };
+        for (group_name, rollout) in [("step", false), ("rollout", true)] {
+            let mut group = c.benchmark_group(format!("{group_name}/{name}"));
+            group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+            if rollout {
+                bench_rollout(&mut group, "f64", &scene);
+                bench_rollout(&mut group, "Dual64", &dual1);
+                bench_rollout(&mut group, "DualSVec64<1>", &seeded::<1>(&scene, &ids));
+                bench_rollout(&mut group, "DualSVec64<4>", &seeded::<4>(&scene, &ids));
+                bench_rollout(&mut group, "DualSVec64<16>", &seeded::<16>(&scene, &ids));
+            } else {
+                bench_step(&mut group, "f64", &scene);
+                bench_step(&mut group, "Dual64", &dual1);
+                bench_step(&mut group, "DualSVec64<1>", &seeded::<1>(&scene, &ids));
+                bench_step(&mut group, "DualSVec64<4>", &seeded::<4>(&scene, &ids));
+                bench_step(&mut group, "DualSVec64<16>", &seeded::<16>(&scene, &ids));
+            }
+            group.finish();
+        }
+    }
+}
+
+/// A gradient of the final positions with respect to k parameters: by duals (`grad::jacobian`, ⌈k/8⌉ rollouts
+/// on `DualSVec64` chunks) and by central differences (2k `f64` rollouts).
+fn gradients(c: &mut Criterion) {
+    for (name, scene, params) in scenes() {
+        let mut group = c.benchmark_group(format!("gradient/{name}"));
+        group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
+        for k in [1usize, 4, 16] {
+            let outcome = FinalPositions::new(&scene, &params[..k]).expect("parameters exist");
+            let p = outcome.initial_values();
+            group.bench_with_input(BenchmarkId::new("duals", k), &k, |b, _| {
+                b.iter(|| grad::jacobian(black_box(&outcome), &p).expect("finite"))
+            });
+            group.bench_with_input(BenchmarkId::new("central-differences", k), &k, |b, _| {
+                b.iter(|| grad::jacobian_central_difference(black_box(&outcome), &p, 6e-6).expect("finite"))
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, steps_and_rollouts, gradients);
+criterion_main!(benches);

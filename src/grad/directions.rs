@@ -2,11 +2,12 @@
 
 use crate::Scalar;
 use nalgebra::{Const, Dyn, U1};
-use num_dual::{DualDVec64, DualSVec64};
+use num_dual::{Dual64, DualDVec64, DualSVec64};
 
 /// A dual number type that carries several directional derivatives at once.
 pub(crate) trait Directions: Scalar {
-    /// A variable with value `re`, seeded with unit direction `j` of `n` (`n` is fixed for static sizes).
+    /// A variable with value `re`, seeded with unit direction `j` of `n` (`n` is fixed for static sizes and
+    /// one for `Dual64`).
     fn seeded(re: f64, n: usize, j: usize) -> Self;
     /// Writes the derivative parts (zeros if none) into `out`, which has one entry per direction.
     fn derivatives_into(&self, out: &mut [f64]);
@@ -29,5 +30,14 @@ impl Directions for DualDVec64 {
     fn derivatives_into(&self, out: &mut [f64]) {
         let eps = self.eps.clone().unwrap_generic(Dyn(out.len()), U1);
         out.copy_from_slice(eps.as_slice());
+    }
+}
+
+impl Directions for Dual64 {
+    fn seeded(re: f64, _n: usize, _j: usize) -> Self {
+        Dual64::from(re).derivative()
+    }
+    fn derivatives_into(&self, out: &mut [f64]) {
+        out[0] = self.eps;
     }
 }
