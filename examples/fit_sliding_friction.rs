@@ -22,7 +22,7 @@ fn main() -> diffphys::Result<()> {
         g.friction = 0.15;
     }
     let report = fit(&guess, &["ground.friction"], &obs, &FitOptions::default(), |it| {
-        println!("iter {:>2}  cost {:.3e}  μ = {:.6}", it.iteration, it.cost, it.x[0]);
+        println!("stage {} iter {:>2}  cost {:.3e}  μ = {:.6}", it.stage, it.iteration, it.cost, it.params[0]);
     })?;
     let (mu, se) = (report.values[0], report.std_errs[0].unwrap_or(f64::NAN));
     println!("μ = {mu:.5} ± {se:.5} (true {mu_true}); residual std {:.2e} m", report.residual_std);

@@ -1,16 +1,21 @@
 //! Printing, JSON and plots shared by the `fit` and `demo` commands.
 
-use diffphys::fit::{FitReport, LmIteration, Observations};
+use diffphys::fit::{FitIteration, FitReport, Observations};
 use diffphys::io::PlotSeries;
 use diffphys::model::Scene;
 use diffphys::{io, sim, Error, Result};
 use std::path::Path;
 
-/// One progress line per accepted Levenberg–Marquardt step, on standard error.
-pub fn progress_line(names: &[String]) -> impl FnMut(&LmIteration) + '_ {
-    move |it: &LmIteration| {
-        let values: Vec<String> = names.iter().zip(it.x).map(|(n, v)| format!("{n}={v:.6}")).collect();
-        eprintln!("iter {:>3}  cost {:.6e}  λ {:.1e}  {}", it.iteration, it.cost, it.damping, values.join("  "));
+/// One progress line per accepted Levenberg–Marquardt step, on standard error, and a header per stage.
+pub fn progress_line(names: &[String]) -> impl FnMut(&FitIteration) + '_ {
+    let mut stage = 0;
+    move |it: &FitIteration| {
+        if it.stage != stage {
+            stage = it.stage;
+            eprintln!("stage {}/{}: observations up to t = {} s", it.stage, it.stages, it.horizon);
+        }
+        let values: Vec<String> = names.iter().zip(it.params).map(|(n, v)| format!("{n}={v:.6}")).collect();
+        eprintln!("  iter {:>3}  cost {:.6e}  {}", it.iteration, it.cost, values.join("  "));
     }
 }
 

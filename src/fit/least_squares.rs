@@ -1,6 +1,6 @@
 //! Fitting named scene parameters to observations, with standard errors.
 
-use super::{levenberg_marquardt, LmIteration, LmOptions, Observations, TrajectoryResiduals};
+use super::{levenberg_marquardt, LmOptions, Observations, TrajectoryResiduals};
 use crate::grad::jacobian;
 use crate::model::{ParamKind, Scene};
 use crate::{Error, Result};
@@ -23,6 +23,23 @@ impl Default for FitOptions {
     fn default() -> Self {
         FitOptions { lm: LmOptions::default(), stages: 3 }
     }
+}
+
+/// Progress of [`fit`], reported after the start of each stage and every accepted step.
+#[derive(Debug, Clone)]
+pub struct FitIteration<'a> {
+    /// The continuation stage, from 1 to `stages`.
+    pub stage: usize,
+    /// The number of stages that run.
+    pub stages: usize,
+    /// The stage fits the observations up to this time, in s.
+    pub horizon: f64,
+    /// Accepted steps so far, over all stages.
+    pub iteration: usize,
+    /// Sum of squared residuals of this stage's observations, in m².
+    pub cost: f64,
+    /// The current physical parameter values, in the order given to [`fit`].
+    pub params: &'a [f64],
 }
 
 /// The outcome of [`fit`].
@@ -73,7 +90,7 @@ impl FitReport {
 }
 
 /// Fits the named parameters of `scene` (starting from its values) to `obs` by Levenberg–Marquardt with exact
-/// dual-number Jacobians; `progress` is called after every accepted step with the physical parameter values.
+/// dual-number Jacobians; `progress` is called at the start of each stage and after every accepted step.
 ///
 /// Positive parameters (see [`ParamKind`]) with a positive starting value are optimised as logarithms, so they
 /// stay positive. Standard errors come from the Jacobian with respect to the parameters themselves at the
@@ -87,7 +104,7 @@ pub fn fit<S: AsRef<str>>(
     names: &[S],
     obs: &Observations,
     options: &FitOptions,
-    mut progress: impl FnMut(&LmIteration),
+    mut progress: impl FnMut(&FitIteration),
 ) -> Result<FitReport> {
     scene.validate()?;
     let ids = scene.resolve_params(names)?;
@@ -105,17 +122,24 @@ pub fn fit<S: AsRef<str>>(
     let mut theta: Vec<f64> = initial.iter().zip(&log_scale).map(|(v, &log)| if log { v.ln() } else { *v }).collect();
     let (mut iterations, mut lm) = (0, None);
     let t_end = obs.times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let stages = options.stages.max(1);
-    for stage in 0..stages {
-        let horizon = t_end / f64::powi(2.0, (stages - 1 - stage) as i32);
-        let part = if stage + 1 == stages { obs.clone() } else { obs.up_to(horizon) };
-        if part.values.len() <= 2 * ids.len() {
-            continue; // too short a horizon to say anything about the parameters
-        }
+    let horizons: Vec<f64> = (0..options.stages.max(1))
+        .rev()
+        .map(|halvings| t_end / f64::powi(2.0, halvings as i32))
+        .filter(|&h| obs.up_to(h).values.len() > 2 * ids.len() || h == t_end)
+        .collect();
+    for (stage, &horizon) in horizons.iter().enumerate() {
+        let part = if horizon == t_end { obs.clone() } else { obs.up_to(horizon) };
         let stage_residuals = TrajectoryResiduals::new(scene, &ids, &log_scale, &part)?;
         let result = levenberg_marquardt(&stage_residuals, &theta, &options.lm, |it| {
-            let x = residuals.to_params(it.x);
-            progress(&LmIteration { x: &x, iteration: iterations + it.iteration, ..it.clone() });
+            let params = residuals.to_params(it.x);
+            progress(&FitIteration {
+                stage: stage + 1,
+                stages: horizons.len(),
+                horizon,
+                iteration: iterations + it.iteration,
+                cost: it.cost,
+                params: &params,
+            });
         })?;
         iterations += result.iterations;
         theta.clone_from(&result.x);

@@ -9,7 +9,8 @@ use nalgebra::{DMatrix, DVector};
 pub struct LmOptions {
     /// Maximum accepted steps (default 100).
     pub max_iterations: usize,
-    /// Converged when an accepted step lowers the cost by less than this fraction (default `1e-10`).
+    /// Converged when an accepted step lowers the cost by less than this fraction (default `1e-8`: far below
+    /// the cost's own statistical scatter, about `√(2/n)` relative for `n` residuals).
     pub cost_tolerance: f64,
     /// Converged when a step is shorter than this times `(|x| + this)` (default `1e-10`).
     pub step_tolerance: f64,
@@ -23,7 +24,7 @@ impl Default for LmOptions {
     fn default() -> Self {
         LmOptions {
             max_iterations: 100,
-            cost_tolerance: 1e-10,
+            cost_tolerance: 1e-8,
             step_tolerance: 1e-10,
             gradient_tolerance: 1e-12,
             initial_damping: 1e-3,
