@@ -100,10 +100,10 @@ fn sliding_particle_decelerates_at_mu_g() {
         let expected = v0 - mu * G * t;
         assert!((state.v[0].x - expected).abs() < 1e-4, "t = {t}: {} vs {expected}", state.v[0].x);
     }
-    let stop = traj.last().x[0].x;
+    let stop = traj.last().unwrap().x[0].x;
     let expected = v0 * v0 / (2.0 * mu * G);
     assert!((stop - expected).abs() < 1e-3, "stopped at {stop}, expected {expected}");
-    assert!(traj.last().v[0].x.abs() < 1e-6);
+    assert!(traj.last().unwrap().v[0].x.abs() < 1e-6);
 }
 
 /// With the contact ramp off and 2,000 steps per contact, one bounce returns the speed times e within 2%.

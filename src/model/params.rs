@@ -50,6 +50,8 @@ pub enum ParamKind {
     Positive,
 }
 
+const NO_GROUND: &str = "a ground parameter of a scene without ground (ids from `resolve_params` are valid)";
+
 /// One match for both [`Scene::param`] and [`Scene::param_mut`]: `$($m)?` is empty or `mut`.
 macro_rules! param_place {
     ($scene:expr, $id:expr, $($m:tt)?) => {{
@@ -59,11 +61,11 @@ macro_rules! param_place {
         };
         match $id {
             ParamId::Gravity { axis } => & $($m)? $scene.world.gravity[axis],
-            ParamId::GroundStiffness => & $($m)? ground.expect("ground parameter of a scene without ground").stiffness,
-            ParamId::GroundDamping => & $($m)? ground.expect("ground parameter of a scene without ground").damping,
-            ParamId::GroundFriction => & $($m)? ground.expect("ground parameter of a scene without ground").friction,
-            ParamId::GroundRampDepth => & $($m)? ground.expect("ground parameter of a scene without ground").ramp_depth,
-            ParamId::GroundSlipVelocity => & $($m)? ground.expect("ground parameter of a scene without ground").slip_velocity,
+            ParamId::GroundStiffness => & $($m)? ground.expect(NO_GROUND).stiffness,
+            ParamId::GroundDamping => & $($m)? ground.expect(NO_GROUND).damping,
+            ParamId::GroundFriction => & $($m)? ground.expect(NO_GROUND).friction,
+            ParamId::GroundRampDepth => & $($m)? ground.expect(NO_GROUND).ramp_depth,
+            ParamId::GroundSlipVelocity => & $($m)? ground.expect(NO_GROUND).slip_velocity,
             ParamId::Mass { particle } => & $($m)? $scene.particles[particle].mass,
             ParamId::Radius { particle } => & $($m)? $scene.particles[particle].radius,
             ParamId::Drag { particle } => & $($m)? $scene.particles[particle].drag,

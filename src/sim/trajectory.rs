@@ -20,8 +20,9 @@ impl<T: Scalar> Trajectory<T> {
         self.states.iter().map(|s| s.time(self.dt)).collect()
     }
 
-    /// The last state.
-    pub fn last(&self) -> &State<T> {
-        self.states.last().expect("a trajectory holds at least the initial state")
+    /// The last state (`None` only for a trajectory built by hand with no states; [`crate::sim::rollout`]
+    /// always records at least the initial state).
+    pub fn last(&self) -> Option<&State<T>> {
+        self.states.last()
     }
 }
