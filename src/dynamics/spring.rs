@@ -25,15 +25,16 @@ pub fn spring_force<T: Scalar>(
     xb: &Vector3<T>,
     vb: &Vector3<T>,
 ) -> Vector3<T> {
-    let dx = xa - xb;
+    let dx = xa.zip_map(xb, |a, b| a - b);
     let length = norm(&dx);
     if re(&length) <= 0.0 {
         return Vector3::zeros();
     }
-    let n = dx * recip(&length);
-    let rate = (va - vb).dot(&n);
+    let inverse = recip(&length);
+    let n = dx.map(|c| c * inverse.clone());
+    let rate = va.zip_map(vb, |a, b| a - b).dot(&n);
     let tension = stiffness.clone() * (length - rest_length.clone()) + damping.clone() * rate;
-    n * (-tension)
+    n.map(|c| c * -tension.clone())
 }
 
 #[cfg(test)]
