@@ -21,6 +21,14 @@ pub enum Error {
         /// What went wrong, including the field where known.
         message: String,
     },
+    /// A URDF file that is malformed or uses something diffphys does not support.
+    #[error("URDF {element}: {message}")]
+    Urdf {
+        /// The element, e.g. `joint "elbow" <axis>` or `line 12` for XML syntax errors.
+        element: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A parameter name that the scene does not have.
     #[error("unknown parameter `{name}` (run `diffphys params SCENE` to list them)")]
     UnknownParameter {

@@ -29,6 +29,7 @@ pub mod io;
 pub mod model;
 pub mod scalar;
 pub mod sim;
+pub mod spatial;
 
 pub use error::{Error, Result};
 pub use scalar::Scalar;

@@ -1,13 +1,30 @@
-//! Forces and energies as plain functions over a scene and a state.
+//! Dynamics as plain functions: forces and energies of particle scenes, and the multibody algorithms
+//! ([`forward_kinematics`], [`rnea`], [`crba`], [`aba`], energies, [`frame_jacobian`]) over a
+//! [`Multibody`](crate::model::Multibody) and a [`MultibodyWorkspace`].
 
+mod aba;
 mod accelerations;
+mod crba;
 mod drag;
 mod energy;
 mod ground_contact;
+mod jacobian;
+mod kinematics;
+pub mod ldlt;
+mod multibody_energy;
+mod multibody_workspace;
+mod rnea;
 mod spring;
 
+pub use aba::aba;
 pub use accelerations::{accelerations, forces};
+pub use crba::crba;
 pub use drag::drag_force;
 pub use energy::{kinetic_energy, potential_energy, total_energy};
 pub use ground_contact::ground_contact_force;
+pub use jacobian::frame_jacobian;
+pub use kinematics::{forward_kinematics, frame_pose_world};
+pub use multibody_energy::{kinetic_energy_multibody, potential_energy_multibody};
+pub use multibody_workspace::MultibodyWorkspace;
+pub use rnea::rnea;
 pub use spring::spring_force;

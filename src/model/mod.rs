@@ -5,6 +5,7 @@
 //! simulation. [`params`] addresses its numbers by name (`ball.mass`, `ground.friction`, ...).
 
 mod ground;
+pub mod multibody;
 pub mod params;
 mod particle;
 pub mod sample;
@@ -14,6 +15,7 @@ mod validate;
 mod world;
 
 pub use ground::Ground;
+pub use multibody::{Frame, Joint, JointKind, JointLimits, Multibody, MultibodyParam};
 pub use params::{ParamId, ParamKind};
 pub use particle::Particle;
 pub use scene::Scene;

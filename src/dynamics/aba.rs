@@ -1,0 +1,178 @@
+//! The Articulated-Body Algorithm.
+
+use super::kinematics::{gravity_as_base_acceleration, joint_pose};
+use super::ldlt::{ldlt_factor, ldlt_solve};
+use super::MultibodyWorkspace;
+use crate::model::{JointKind, Multibody};
+use crate::scalar::recip;
+use crate::spatial::{Force, Motion};
+use crate::{Result, Scalar};
+use nalgebra::{DVector, Vector6};
+
+/// Articulated-Body Algorithm: forward dynamics, the joint accelerations produced by the torques `tau`.
+///
+/// Solves `M(q) a + b(q, v) = τ + Σ Jᵢᵀ fext_i` for `a` in O(n), without forming `M`. Joint armature is
+/// included (as in [`rnea`](super::rnea) and [`crba`](super::crba)); damping, friction and limits are not (see
+/// [`crate::sim::robot`]).
+///
+/// # Arguments
+/// - `q`: configuration (`nq`); `v`: velocities (`nv`); `tau`: joint torques/forces (`nv`, N·m or N).
+/// - `fext`: external wrenches, one per body in the body's own frame, or an empty slice.
+///
+/// # Returns
+/// `a = q̈` (`nv`, rad/s² or m/s²).
+///
+/// # Errors
+/// [`crate::Error::Numerical`] if an articulated inertia is not positive definite (a massless subtree on a
+/// joint with no armature).
+///
+/// # Panics
+/// If a vector has the wrong length or `fext` is neither empty nor one per body.
+///
+/// Reference: Featherstone 2008, §7.3 (Table 7.1).
+///
+/// ```
+/// use diffphys::dynamics::{aba, rnea, MultibodyWorkspace};
+/// use diffphys::model::multibody::sample;
+/// use nalgebra::DVector;
+/// let model = sample::double_pendulum();
+/// let mut ws = MultibodyWorkspace::new(&model);
+/// let (q, v) = (DVector::from_vec(vec![0.3, -0.5]), DVector::from_vec(vec![1.0, 2.0]));
+/// let tau = DVector::from_vec(vec![0.7, -0.2]);
+/// let a = aba(&model, &mut ws, &q, &v, &tau, &[]).unwrap();
+/// let back = rnea(&model, &mut ws, &q, &v, &a, &[]);
+/// assert!((back - tau).norm() < 1e-12);
+/// ```
+#[doc(alias = "forward_dynamics")]
+pub fn aba<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    tau: &DVector<T>,
+    fext: &[Force<T>],
+) -> Result<DVector<T>> {
+    assert_eq!((q.len(), v.len(), tau.len()), (model.nq(), model.nv(), model.nv()), "aba: q needs nq, v and tau nv");
+    assert!(fext.is_empty() || fext.len() == model.n_bodies(), "aba: fext needs one wrench per body or none");
+    velocity_pass(model, ws, q, v, fext);
+    inertia_pass(model, ws, tau)?;
+    Ok(acceleration_pass(model, ws))
+}
+
+/// Body velocities, velocity-product accelerations, rigid-body inertias and bias forces, root to leaves.
+fn velocity_pass<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    fext: &[Force<T>],
+) {
+    for i in 0..model.n_bodies() {
+        let joint = &model.joints[i];
+        let pose = joint_pose(model, i, q);
+        let v_joint = joint.kind.motion(v.rows(joint.v_index, joint.kind.nv()));
+        let velocity = match model.parent[i] {
+            Some(p) => pose.inv_act_motion(&ws.velocity[p]) + v_joint.clone(),
+            None => v_joint.clone(),
+        };
+        let inertia = &model.inertias[i];
+        let mut bias = velocity.cross_force(&inertia.apply(&velocity));
+        if let Some(f) = fext.get(i) {
+            bias -= f;
+        }
+        ws.bias_acceleration[i] = velocity.cross_motion(&v_joint);
+        ws.pose_parent[i] = pose;
+        ws.velocity[i] = velocity;
+        ws.articulated[i] = inertia.to_matrix();
+        ws.force[i] = bias;
+    }
+}
+
+/// Articulated inertias and bias forces, leaves to root.
+fn inertia_pass<T: Scalar>(model: &Multibody<T>, ws: &mut MultibodyWorkspace<T>, tau: &DVector<T>) -> Result<()> {
+    for i in (0..model.n_bodies()).rev() {
+        let joint = &model.joints[i];
+        let bias = ws.force[i].to_vector();
+        // What body i hands to its parent: the articulated inertia and bias force seen through the joint.
+        let (handed_inertia, handed_bias) = match &joint.kind {
+            JointKind::Free => {
+                let mut factor = ws.articulated[i].clone();
+                ldlt_factor(&mut factor).map_err(|e| massless(model, i, e))?;
+                // Spatial order [angular; linear]; the joint's torque vector is [linear; angular].
+                let v0 = joint.v_index;
+                let tau_spatial = Vector6::from_fn(|k, _| tau[v0 + (k + 3) % 6].clone());
+                ws.free_u[i] = tau_spatial.clone() - &bias;
+                ws.free_factor[i] = factor;
+                // With S = 1, the articulated inertia passed on is zero and the bias is the joint wrench itself.
+                (None, tau_spatial)
+            }
+            _ => {
+                let s = joint.kind.axis_motion().expect("one-dof joint").to_vector();
+                let u_column = &ws.articulated[i] * &s;
+                let d = s.dot(&u_column) + joint.armature.clone();
+                if !(crate::scalar::re(&d) > 0.0) {
+                    return Err(massless(model, i, crate::Error::Numerical(format!("D = {}", crate::scalar::re(&d)))));
+                }
+                let d_inv = recip(&d);
+                let u = tau[joint.v_index].clone() - s.dot(&bias);
+                let reduced = &ws.articulated[i] - &u_column * u_column.transpose() * d_inv.clone();
+                let c = ws.bias_acceleration[i].to_vector();
+                let handed = &bias + &reduced * c + &u_column * (d_inv.clone() * u.clone());
+                ws.u_column[i] = u_column;
+                ws.d_inv[i] = d_inv;
+                ws.u_torque[i] = u;
+                (Some(reduced), handed)
+            }
+        };
+        if let Some(p) = model.parent[i] {
+            let pose = &ws.pose_parent[i];
+            if let Some(reduced) = handed_inertia {
+                let moved = pose.act_inertia_matrix(&reduced);
+                ws.articulated[p] += moved;
+            }
+            let moved = pose.act_force(&Force::from_vector(&handed_bias));
+            ws.force[p] += &moved;
+        }
+    }
+    Ok(())
+}
+
+/// Joint and body accelerations, root to leaves.
+fn acceleration_pass<T: Scalar>(model: &Multibody<T>, ws: &mut MultibodyWorkspace<T>) -> DVector<T> {
+    let base = gravity_as_base_acceleration(model);
+    let mut ddq = DVector::zeros(model.nv());
+    for i in 0..model.n_bodies() {
+        let joint = &model.joints[i];
+        let parent_acceleration = match model.parent[i] {
+            Some(p) => &ws.acceleration[p],
+            None => &base,
+        };
+        let a_prime = ws.pose_parent[i].inv_act_motion(parent_acceleration) + ws.bias_acceleration[i].clone();
+        let acceleration = match &joint.kind {
+            JointKind::Free => {
+                let mut a = ws.free_u[i].clone();
+                ldlt_solve(&ws.free_factor[i], &mut a);
+                let qdd = &a - a_prime.to_vector();
+                for k in 0..6 {
+                    ddq[joint.v_index + (k + 3) % 6] = qdd[k].clone();
+                }
+                Motion::from_vector(&a)
+            }
+            _ => {
+                let s = joint.kind.axis_motion().expect("one-dof joint");
+                let qdd = (ws.u_torque[i].clone() - ws.u_column[i].dot(&a_prime.to_vector())) * ws.d_inv[i].clone();
+                ddq[joint.v_index] = qdd.clone();
+                a_prime + s * qdd
+            }
+        };
+        ws.acceleration[i] = acceleration;
+    }
+    ddq
+}
+
+fn massless<T: Scalar>(model: &Multibody<T>, body: usize, e: crate::Error) -> crate::Error {
+    crate::Error::Numerical(format!(
+        "articulated inertia of `{}.{}` is singular (massless subtree?): {e}",
+        model.name, model.body_names[body]
+    ))
+}

@@ -1,0 +1,82 @@
+//! Scratch buffers for the multibody algorithms.
+
+use crate::model::Multibody;
+use crate::spatial::{Force, Inertia, Motion, Transform};
+use crate::Scalar;
+use nalgebra::{Matrix6, Vector6};
+
+/// Per-body scratch space for [`forward_kinematics`](super::forward_kinematics), [`rnea`](super::rnea),
+/// [`crba`](super::crba), [`aba`](super::aba) and the energies. Create it once per model and scalar type and
+/// reuse it: the algorithms overwrite every entry they read, so a second call gives the same answer, and none of
+/// them allocates except for the vector or matrix it returns.
+///
+/// After [`forward_kinematics`](super::forward_kinematics) (or any algorithm that runs it), the placements and
+/// velocities of the bodies can be read with [`MultibodyWorkspace::pose_world`] and
+/// [`MultibodyWorkspace::velocity_body`].
+#[derive(Clone, Debug)]
+pub struct MultibodyWorkspace<T: Scalar> {
+    /// Placement of body `i` in its parent's frame.
+    pub(crate) pose_parent: Vec<Transform<T>>,
+    /// Placement of body `i` in the root frame.
+    pub(crate) pose_world: Vec<Transform<T>>,
+    /// Twist of body `i`, in its own frame.
+    pub(crate) velocity: Vec<Motion<T>>,
+    /// Spatial acceleration of body `i` (gravity included as a base acceleration), in its own frame.
+    pub(crate) acceleration: Vec<Motion<T>>,
+    /// Velocity-product acceleration `v_i × S q̇_i`.
+    pub(crate) bias_acceleration: Vec<Motion<T>>,
+    /// Net force on body `i` (RNEA) or articulated bias force (ABA), in its own frame.
+    pub(crate) force: Vec<Force<T>>,
+    /// Articulated-body inertia of body `i` (ABA), `[angular; linear]` order.
+    pub(crate) articulated: Vec<Matrix6<T>>,
+    /// `U = I^A S` of body `i` (one column; the free joint keeps its factor in `free_factor`).
+    pub(crate) u_column: Vec<Vector6<T>>,
+    /// `1 / D` with `D = Sᵀ U + armature` (one-degree-of-freedom joints).
+    pub(crate) d_inv: Vec<T>,
+    /// `u = τ − Sᵀ p^A` (one-degree-of-freedom joints).
+    pub(crate) u_torque: Vec<T>,
+    /// LDLᵀ factor of a free joint's articulated inertia and its `u`, indexed by body.
+    pub(crate) free_factor: Vec<Matrix6<T>>,
+    pub(crate) free_u: Vec<Vector6<T>>,
+    /// Composite rigid-body inertia of the subtree of body `i` (CRBA).
+    pub(crate) composite: Vec<Inertia<T>>,
+}
+
+impl<T: Scalar> MultibodyWorkspace<T> {
+    /// Buffers sized for `model`.
+    pub fn new(model: &Multibody<T>) -> Self {
+        let n = model.n_bodies();
+        MultibodyWorkspace {
+            pose_parent: vec![Transform::identity(); n],
+            pose_world: vec![Transform::identity(); n],
+            velocity: vec![Motion::zero(); n],
+            acceleration: vec![Motion::zero(); n],
+            bias_acceleration: vec![Motion::zero(); n],
+            force: vec![Force::zero(); n],
+            articulated: vec![Matrix6::zeros(); n],
+            u_column: vec![Vector6::zeros(); n],
+            d_inv: vec![T::zero(); n],
+            u_torque: vec![T::zero(); n],
+            free_factor: vec![Matrix6::zeros(); n],
+            free_u: vec![Vector6::zeros(); n],
+            composite: vec![Inertia::zero(); n],
+        }
+    }
+
+    /// Placement of body `i` in the root frame, as of the last kinematics pass.
+    pub fn pose_world(&self, i: usize) -> &Transform<T> {
+        &self.pose_world[i]
+    }
+
+    /// Twist of body `i` in its own frame, as of the last kinematics pass.
+    pub fn velocity_body(&self, i: usize) -> &Motion<T> {
+        &self.velocity[i]
+    }
+
+    /// Spatial acceleration of body `i` in its own frame, as of the last [`rnea`](super::rnea) or
+    /// [`aba`](super::aba). Gravity enters as an upward acceleration of the root, so at rest this is `−g`
+    /// expressed in the body.
+    pub fn acceleration_body(&self, i: usize) -> &Motion<T> {
+        &self.acceleration[i]
+    }
+}

@@ -1,0 +1,281 @@
+//! URDF loading: links' inertials, joints, limits and dynamics into a [`Multibody`].
+//!
+//! Supported joint types: `revolute`, `continuous`, `prismatic`, `fixed` (merged into the parent body, the link
+//! kept as a [`Frame`](crate::model::Frame)) and `floating` (a free joint). `planar` is rejected. Visual and
+//! collision geometry (meshes) are ignored. The root link is the one link that is no joint's child; it is fixed.
+//! Bodies are numbered depth first from the root, children in file order — Pinocchio's joint order.
+//!
+//! A `<limit>` with `lower == upper` (common in files that leave the range unset) means "no position limits".
+//! Errors name the element (`joint "elbow" <axis>`) and never panic.
+
+use crate::model::{Joint, JointKind, JointLimits, Multibody};
+use crate::spatial::{Inertia, Transform};
+use crate::{Error, Result};
+use nalgebra::{Matrix3, Vector3};
+use roxmltree::{Document, Node};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Loads a URDF file.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read, [`Error::Urdf`] naming the element for anything malformed or
+/// unsupported, [`Error::InvalidScene`] for physically invalid values (negative mass, ...).
+pub fn load_urdf(path: &Path) -> Result<Multibody<f64>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    parse_urdf(&text).map_err(|e| match e {
+        Error::Urdf { element, message } => Error::Urdf { element: format!("{}: {element}", path.display()), message },
+        other => other,
+    })
+}
+
+/// Parses URDF text (see the module documentation for what is supported).
+///
+/// ```
+/// let urdf = r#"<robot name="arm">
+///   <link name="base"/>
+///   <link name="rod"><inertial><mass value="2"/><origin xyz="0 0 -0.5"/>
+///     <inertia ixx="0.1" iyy="0.1" izz="0.01" ixy="0" ixz="0" iyz="0"/></inertial></link>
+///   <joint name="hinge" type="continuous"><parent link="base"/><child link="rod"/><axis xyz="0 1 0"/></joint>
+/// </robot>"#;
+/// let arm = diffphys::io::parse_urdf(urdf).unwrap();
+/// assert_eq!((arm.name.as_str(), arm.nv()), ("arm", 1));
+/// assert_eq!(arm.inertias[0].mass, 2.0);
+/// assert!(diffphys::io::parse_urdf("<robot name='x'><joint/></robot>").is_err());
+/// ```
+///
+/// # Errors
+/// As [`load_urdf`].
+pub fn parse_urdf(text: &str) -> Result<Multibody<f64>> {
+    let doc = Document::parse(text).map_err(|e| urdf_error(format!("line {}", e.pos().row), &e.to_string()))?;
+    let robot = doc.root_element();
+    if robot.tag_name().name() != "robot" {
+        return Err(urdf_error("<robot>".into(), &format!("the root element is <{}>", robot.tag_name().name())));
+    }
+    let robot_name = attr(robot, "name", "<robot>")?;
+
+    let mut links: HashMap<&str, Inertia<f64>> = HashMap::new();
+    let mut link_order = Vec::new();
+    for link in children(robot, "link") {
+        let name = attr(link, "name", "<link>")?;
+        let element = format!("link \"{name}\"");
+        if links.insert(name, parse_inertial(link, &element)?).is_some() {
+            return Err(urdf_error(element, "is defined twice"));
+        }
+        link_order.push(name);
+    }
+
+    let mut joints = Vec::new();
+    for joint in children(robot, "joint") {
+        joints.push(parse_joint(joint, &links)?);
+    }
+    let mut children_of: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut has_parent: HashMap<&str, &str> = HashMap::new();
+    for (k, j) in joints.iter().enumerate() {
+        if let Some(previous) = has_parent.insert(j.child, j.name) {
+            return Err(urdf_error(
+                format!("joint \"{}\" <child>", j.name),
+                &format!("link \"{}\" is already the child of joint \"{previous}\" (URDF describes a tree)", j.child),
+            ));
+        }
+        children_of.entry(j.parent).or_default().push(k);
+    }
+    let roots: Vec<&str> = link_order.iter().copied().filter(|l| !has_parent.contains_key(l)).collect();
+    let root = match roots.as_slice() {
+        [root] => *root,
+        [] => return Err(urdf_error("<robot>".into(), "has no root link (every link is a joint's child: a cycle)")),
+        many => return Err(urdf_error("<robot>".into(), &format!("has several root links: {}", many.join(", ")))),
+    };
+
+    let mut model = Multibody::new(robot_name, root);
+    // Depth-first from the root, children in file order. Each stack entry: (joint index, parent body, placement
+    // of the joint's parent link in that body's frame).
+    let mut stack: Vec<(usize, Option<usize>, Transform<f64>)> = Vec::new();
+    push_children(&mut stack, children_of.get(root), None, &Transform::identity());
+    let mut visited = 0;
+    while let Some((k, parent_body, link_in_body)) = stack.pop() {
+        visited += 1;
+        let j = &joints[k];
+        let placement = &link_in_body * &j.placement;
+        let inertia = links[j.child].clone();
+        match &j.kind {
+            None => {
+                // Fixed: merge the child link into the parent body, keep it as a frame.
+                if let Some(b) = parent_body {
+                    let moved = inertia.transformed(&placement);
+                    model.inertias[b] = model.inertias[b].combined(&moved);
+                }
+                model.frames.push(crate::model::Frame {
+                    name: j.child.to_string(),
+                    body: parent_body,
+                    placement: placement.clone(),
+                });
+                push_children(&mut stack, children_of.get(j.child), parent_body, &placement);
+            }
+            Some(kind) => {
+                let mut joint = Joint::new(j.name, kind.clone(), placement);
+                joint.damping = j.damping;
+                joint.friction = j.friction;
+                joint.limits = j.limits.clone();
+                joint.effort_limit = j.effort;
+                let body = model.add_body(parent_body, j.child, joint, inertia)?;
+                push_children(&mut stack, children_of.get(j.child), Some(body), &Transform::identity());
+            }
+        }
+    }
+    if visited != joints.len() {
+        return Err(urdf_error("<robot>".into(), "has joints that are not connected to the root link"));
+    }
+    if model.n_bodies() == 0 {
+        return Err(urdf_error("<robot>".into(), "has no moving joint"));
+    }
+    model.validate()?;
+    Ok(model)
+}
+
+/// Pushes a link's child joints so that they pop in file order.
+fn push_children(
+    stack: &mut Vec<(usize, Option<usize>, Transform<f64>)>,
+    joints: Option<&Vec<usize>>,
+    body: Option<usize>,
+    link_in_body: &Transform<f64>,
+) {
+    for &k in joints.map(|v| v.as_slice()).unwrap_or(&[]).iter().rev() {
+        stack.push((k, body, link_in_body.clone()));
+    }
+}
+
+struct UrdfJoint<'a> {
+    name: &'a str,
+    /// `None` for a fixed joint.
+    kind: Option<JointKind<f64>>,
+    placement: Transform<f64>,
+    parent: &'a str,
+    child: &'a str,
+    damping: f64,
+    friction: f64,
+    limits: Option<JointLimits<f64>>,
+    effort: Option<f64>,
+}
+
+fn parse_joint<'a>(joint: Node<'a, 'a>, links: &HashMap<&str, Inertia<f64>>) -> Result<UrdfJoint<'a>> {
+    let name = attr(joint, "name", "<joint>")?;
+    let element = format!("joint \"{name}\"");
+    let kind_name = attr(joint, "type", &element)?;
+    let link_of = |tag: &str| -> Result<&'a str> {
+        let node = child(joint, tag).ok_or_else(|| urdf_error(format!("{element}"), &format!("has no <{tag}>")))?;
+        let link = attr(node, "link", &format!("{element} <{tag}>"))?;
+        if !links.contains_key(link) {
+            return Err(urdf_error(format!("{element} <{tag}>"), &format!("names the unknown link \"{link}\"")));
+        }
+        Ok(link)
+    };
+    let (parent, child_link) = (link_of("parent")?, link_of("child")?);
+    let placement = parse_origin(child(joint, "origin"), &format!("{element} <origin>"))?;
+    let axis = match child(joint, "axis") {
+        // The axis of a fixed or floating joint is meaningless (often written as "0 0 0").
+        _ if kind_name == "fixed" || kind_name == "floating" => Vector3::x(),
+        Some(a) => {
+            let at = format!("{element} <axis>");
+            let v = vector3(a, "xyz", &at)?.unwrap_or_else(Vector3::x);
+            let n = v.norm();
+            if !(n > 0.0) || !n.is_finite() {
+                return Err(urdf_error(at, "must be a non-zero finite vector"));
+            }
+            v / n
+        }
+        None => Vector3::x(),
+    };
+    let kind = match kind_name {
+        "revolute" | "continuous" => Some(JointKind::Revolute { axis }),
+        "prismatic" => Some(JointKind::Prismatic { axis }),
+        "floating" => Some(JointKind::Free),
+        "fixed" => None,
+        other => return Err(urdf_error(element, &format!("has type \"{other}\", which diffphys does not support"))),
+    };
+    let (mut limits, mut effort) = (None, None);
+    if let Some(limit) = child(joint, "limit") {
+        let at = format!("{element} <limit>");
+        let lower = number(limit, "lower", &at)?.unwrap_or(0.0);
+        let upper = number(limit, "upper", &at)?.unwrap_or(0.0);
+        effort = number(limit, "effort", &at)?;
+        if kind_name != "continuous" && lower < upper {
+            limits = Some(JointLimits { lower, upper });
+        } else if lower > upper {
+            return Err(urdf_error(at, "has lower > upper"));
+        }
+    }
+    let (mut damping, mut friction) = (0.0, 0.0);
+    if let Some(dynamics) = child(joint, "dynamics") {
+        let at = format!("{element} <dynamics>");
+        damping = number(dynamics, "damping", &at)?.unwrap_or(0.0);
+        friction = number(dynamics, "friction", &at)?.unwrap_or(0.0);
+    }
+    Ok(UrdfJoint { name, kind, placement, parent, child: child_link, damping, friction, limits, effort })
+}
+
+/// A link's `<inertial>` as an [`Inertia`] in the link frame (zero if absent).
+fn parse_inertial(link: Node<'_, '_>, element: &str) -> Result<Inertia<f64>> {
+    let Some(inertial) = child(link, "inertial") else { return Ok(Inertia::zero()) };
+    let at = format!("{element} <inertial>");
+    let frame = parse_origin(child(inertial, "origin"), &format!("{at} <origin>"))?;
+    let mass_node = child(inertial, "mass").ok_or_else(|| urdf_error(at.clone(), "has no <mass>"))?;
+    let mass = number(mass_node, "value", &format!("{at} <mass>"))?
+        .ok_or_else(|| urdf_error(format!("{at} <mass>"), "has no value"))?;
+    let inertia = match child(inertial, "inertia") {
+        Some(node) => {
+            let at = format!("{at} <inertia>");
+            let get = |k: &str| number(node, k, &at).map(|v| v.unwrap_or(0.0));
+            let (ixx, iyy, izz, ixy, ixz, iyz) =
+                (get("ixx")?, get("iyy")?, get("izz")?, get("ixy")?, get("ixz")?, get("iyz")?);
+            Matrix3::new(ixx, ixy, ixz, ixy, iyy, iyz, ixz, iyz, izz)
+        }
+        None => Matrix3::zeros(),
+    };
+    let rotational = frame.rotation * inertia * frame.rotation.transpose();
+    Ok(Inertia::new(mass, frame.translation, rotational))
+}
+
+fn parse_origin(origin: Option<Node<'_, '_>>, element: &str) -> Result<Transform<f64>> {
+    let Some(origin) = origin else { return Ok(Transform::identity()) };
+    let xyz = vector3(origin, "xyz", element)?.unwrap_or_else(Vector3::zeros);
+    let rpy = vector3(origin, "rpy", element)?.unwrap_or_else(Vector3::zeros);
+    Ok(Transform::from_xyz_rpy(xyz, &rpy))
+}
+
+fn vector3(node: Node<'_, '_>, key: &str, element: &str) -> Result<Option<Vector3<f64>>> {
+    let Some(text) = node.attribute(key) else { return Ok(None) };
+    let values: Vec<f64> = text
+        .split_whitespace()
+        .map(|s| s.parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| urdf_error(element.to_string(), &format!("{key}=\"{text}\" is not three numbers")))?;
+    match values.as_slice() {
+        [x, y, z] if values.iter().all(|v| v.is_finite()) => Ok(Some(Vector3::new(*x, *y, *z))),
+        _ => Err(urdf_error(element.to_string(), &format!("{key}=\"{text}\" is not three finite numbers"))),
+    }
+}
+
+fn number(node: Node<'_, '_>, key: &str, element: &str) -> Result<Option<f64>> {
+    let Some(text) = node.attribute(key) else { return Ok(None) };
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(urdf_error(element.to_string(), &format!("{key}=\"{text}\" is not a finite number"))),
+    }
+}
+
+fn attr<'a>(node: Node<'a, 'a>, key: &str, element: &str) -> Result<&'a str> {
+    node.attribute(key).ok_or_else(|| urdf_error(element.to_string(), &format!("has no `{key}` attribute")))
+}
+
+fn child<'a>(node: Node<'a, 'a>, tag: &str) -> Option<Node<'a, 'a>> {
+    node.children().find(|n| n.is_element() && n.tag_name().name() == tag)
+}
+
+fn children<'a>(node: Node<'a, 'a>, tag: &'a str) -> impl Iterator<Item = Node<'a, 'a>> + 'a {
+    node.children().filter(move |n| n.is_element() && n.tag_name().name() == tag)
+}
+
+fn urdf_error(element: String, message: &str) -> Error {
+    Error::Urdf { element, message: message.to_string() }
+}

@@ -1,0 +1,285 @@
+//! Joints: how a body moves relative to its parent.
+
+use crate::scalar::{c, re, recip, sqrt};
+use crate::spatial::{axis_angle_matrix, Force, Motion, Transform};
+use crate::Scalar;
+use nalgebra::{DVectorView, DVectorViewMut, Matrix3, Vector3};
+
+/// The kind of a joint and its constant geometry (axes are unit vectors in the joint frame).
+///
+/// | kind | `nq` | `nv` | configuration | velocity |
+/// |---|---|---|---|---|
+/// | `Revolute` | 1 | 1 | angle (rad) | rate (rad/s) |
+/// | `Prismatic` | 1 | 1 | displacement (m) | rate (m/s) |
+/// | `Free` | 7 | 6 | `[x, y, z, qx, qy, qz, qw]`: position in the parent frame (m), unit quaternion | `[v; ω]` in the body frame (m/s, rad/s), Pinocchio's order |
+///
+/// URDF's `continuous` is a revolute joint without limits; `fixed` joints are merged into their parent at load
+/// time (their links become [`Frame`](super::Frame)s).
+#[derive(Clone, Debug, PartialEq)]
+pub enum JointKind<T: Scalar> {
+    /// Rotation about `axis` through the joint origin.
+    Revolute {
+        /// Unit axis in the joint frame.
+        axis: Vector3<T>,
+    },
+    /// Translation along `axis`.
+    Prismatic {
+        /// Unit axis in the joint frame.
+        axis: Vector3<T>,
+    },
+    /// Six degrees of freedom (a floating base), integrated on SE(3) with a unit quaternion.
+    Free,
+}
+
+/// Position limits of a joint with the soft-limit spring that enforces them in simulation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JointLimits<T: Scalar> {
+    /// Lower bound (rad or m).
+    pub lower: T,
+    /// Upper bound (rad or m).
+    pub upper: T,
+}
+
+/// One joint of a [`Multibody`](super::Multibody) with its placement and passive properties.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Joint<T: Scalar> {
+    /// Name (the URDF joint name).
+    pub name: String,
+    /// Kind and axis.
+    pub kind: JointKind<T>,
+    /// The joint frame in the parent body's frame (URDF `<origin>`).
+    pub placement: Transform<T>,
+    /// Viscous damping (N·m·s/rad or N·s/m), a passive torque `−damping · v` in simulation.
+    pub damping: T,
+    /// Coulomb friction (N·m or N), smoothed in simulation: `−friction · tanh(v / v_s)`.
+    pub friction: T,
+    /// Rotor inertia added to the diagonal of the mass matrix (kg·m² or kg).
+    pub armature: T,
+    /// Position limits, if any (enforced by a soft spring in simulation, not by the dynamics algorithms).
+    pub limits: Option<JointLimits<T>>,
+    /// Effort limit (N·m or N), if any; informational.
+    pub effort_limit: Option<f64>,
+    /// Index of the joint's first coordinate in `q`.
+    pub q_index: usize,
+    /// Index of the joint's first coordinate in `v`.
+    pub v_index: usize,
+}
+
+impl<T: Scalar> JointKind<T> {
+    /// Number of configuration coordinates.
+    pub fn nq(&self) -> usize {
+        match self {
+            JointKind::Free => 7,
+            _ => 1,
+        }
+    }
+
+    /// Number of velocity coordinates.
+    pub fn nv(&self) -> usize {
+        match self {
+            JointKind::Free => 6,
+            _ => 1,
+        }
+    }
+
+    /// The kind's name as in URDF (`revolute`, `prismatic`, `floating`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            JointKind::Revolute { .. } => "revolute",
+            JointKind::Prismatic { .. } => "prismatic",
+            JointKind::Free => "floating",
+        }
+    }
+
+    /// The motion subspace column of a one-degree-of-freedom joint (`None` for the free joint, whose subspace is
+    /// the identity).
+    #[inline]
+    pub fn axis_motion(&self) -> Option<Motion<T>> {
+        match self {
+            JointKind::Revolute { axis } => Some(Motion::new(axis.clone(), Vector3::zeros())),
+            JointKind::Prismatic { axis } => Some(Motion::new(Vector3::zeros(), axis.clone())),
+            JointKind::Free => None,
+        }
+    }
+
+    /// Column `k` (`< nv`) of the motion subspace `S`, a twist in the body frame.
+    #[inline]
+    pub fn subspace_column(&self, k: usize) -> Motion<T> {
+        match self {
+            JointKind::Free if k < 3 => {
+                let mut linear = Vector3::zeros();
+                linear[k] = T::one();
+                Motion::new(Vector3::zeros(), linear)
+            }
+            JointKind::Free => {
+                let mut angular = Vector3::zeros();
+                angular[k - 3] = T::one();
+                Motion::new(angular, Vector3::zeros())
+            }
+            _ => self.axis_motion().expect("one-dof joint"),
+        }
+    }
+
+    /// The placement of the body frame in the joint frame at configuration `q` (the joint's `nq` coordinates).
+    #[inline]
+    pub fn joint_transform(&self, q: DVectorView<'_, T>) -> Transform<T> {
+        match self {
+            JointKind::Revolute { axis } => Transform::new(axis_angle_matrix(axis, &q[0]), Vector3::zeros()),
+            JointKind::Prismatic { axis } => Transform::from_translation(axis * q[0].clone()),
+            JointKind::Free => Transform::new(
+                quaternion_matrix(&q[3], &q[4], &q[5], &q[6]),
+                Vector3::new(q[0].clone(), q[1].clone(), q[2].clone()),
+            ),
+        }
+    }
+
+    /// The joint velocity `S · v` as a twist in the body frame.
+    #[inline]
+    pub fn motion(&self, v: DVectorView<'_, T>) -> Motion<T> {
+        match self {
+            JointKind::Free => Motion::new(
+                Vector3::new(v[3].clone(), v[4].clone(), v[5].clone()),
+                Vector3::new(v[0].clone(), v[1].clone(), v[2].clone()),
+            ),
+            _ => self.axis_motion().expect("one-dof joint") * v[0].clone(),
+        }
+    }
+
+    /// The projection `Sᵀ f` of a body-frame wrench on the joint's velocity coordinates, written to `out` (`nv`).
+    #[inline]
+    pub fn project_force(&self, f: &Force<T>, mut out: DVectorViewMut<'_, T>) {
+        match self {
+            JointKind::Revolute { axis } => out[0] = axis.dot(&f.angular),
+            JointKind::Prismatic { axis } => out[0] = axis.dot(&f.linear),
+            JointKind::Free => {
+                for k in 0..3 {
+                    out[k] = f.linear[k].clone();
+                    out[k + 3] = f.angular[k].clone();
+                }
+            }
+        }
+    }
+
+    /// The neutral configuration (zero angle or displacement, identity pose) written to `q` (`nq`).
+    pub fn neutral(&self, mut q: DVectorViewMut<'_, T>) {
+        q.fill(T::zero());
+        if let JointKind::Free = self {
+            q[6] = T::one();
+        }
+    }
+
+    /// `q ⊕ v·dt`: move the configuration along the velocity for a time `dt`, on the joint's manifold.
+    ///
+    /// For the free joint the position moves by `R v dt` (the body-frame velocity rotated to the parent frame) and
+    /// the quaternion by the exponential map `q ⊗ exp(ω dt / 2)`, then it is renormalised. The exponential uses
+    /// its Taylor series for small angles, so its derivative at `v = 0` is exact (no `0/0`).
+    pub fn integrate(&self, mut q: DVectorViewMut<'_, T>, v: DVectorView<'_, T>, dt: &T) {
+        match self {
+            JointKind::Free => {
+                let rotation = quaternion_matrix(&q[3], &q[4], &q[5], &q[6]);
+                let linear = Vector3::new(v[0].clone(), v[1].clone(), v[2].clone());
+                let dp = rotation * linear * dt.clone();
+                for k in 0..3 {
+                    q[k] += dp[k].clone();
+                }
+                let w = Vector3::new(v[3].clone(), v[4].clone(), v[5].clone()) * dt.clone();
+                let (dx, dy, dz, dw) = quaternion_exp(&w);
+                let (x, y, z, qw) = (q[3].clone(), q[4].clone(), q[5].clone(), q[6].clone());
+                // Hamilton product q ⊗ dq.
+                let nw =
+                    qw.clone() * dw.clone() - x.clone() * dx.clone() - y.clone() * dy.clone() - z.clone() * dz.clone();
+                let nx =
+                    qw.clone() * dx.clone() + x.clone() * dw.clone() + y.clone() * dz.clone() - z.clone() * dy.clone();
+                let ny =
+                    qw.clone() * dy.clone() - x.clone() * dz.clone() + y.clone() * dw.clone() + z.clone() * dx.clone();
+                let nz = qw * dz + x * dy - y * dx + z * dw;
+                let inv_norm = recip(&sqrt(
+                    &(nx.clone() * nx.clone()
+                        + ny.clone() * ny.clone()
+                        + nz.clone() * nz.clone()
+                        + nw.clone() * nw.clone()),
+                ));
+                q[3] = nx * inv_norm.clone();
+                q[4] = ny * inv_norm.clone();
+                q[5] = nz * inv_norm.clone();
+                q[6] = nw * inv_norm;
+            }
+            _ => q[0] += v[0].clone() * dt.clone(),
+        }
+    }
+
+    /// The same kind over another scalar type.
+    pub fn lift<D: Scalar>(&self) -> JointKind<D> {
+        let lift = |a: &Vector3<T>| a.map(|x| D::from(re(&x)));
+        match self {
+            JointKind::Revolute { axis } => JointKind::Revolute { axis: lift(axis) },
+            JointKind::Prismatic { axis } => JointKind::Prismatic { axis: lift(axis) },
+            JointKind::Free => JointKind::Free,
+        }
+    }
+}
+
+/// The rotation matrix of the quaternion `x i + y j + z k + w` (assumed of unit norm).
+pub fn quaternion_matrix<T: Scalar>(x: &T, y: &T, z: &T, w: &T) -> Matrix3<T> {
+    let two = c::<T>(2.0);
+    let (xx, yy, zz) = (x.clone() * x.clone(), y.clone() * y.clone(), z.clone() * z.clone());
+    let (xy, xz, yz) = (x.clone() * y.clone(), x.clone() * z.clone(), y.clone() * z.clone());
+    let (wx, wy, wz) = (w.clone() * x.clone(), w.clone() * y.clone(), w.clone() * z.clone());
+    let one = T::one();
+    Matrix3::new(
+        one.clone() - (yy.clone() + zz.clone()) * two.clone(),
+        (xy.clone() - wz.clone()) * two.clone(),
+        (xz.clone() + wy.clone()) * two.clone(),
+        (xy + wz) * two.clone(),
+        one.clone() - (xx.clone() + zz) * two.clone(),
+        (yz.clone() - wx.clone()) * two.clone(),
+        (xz - wy) * two.clone(),
+        (yz + wx) * two.clone(),
+        one - (xx + yy) * two,
+    )
+}
+
+/// `exp(w / 2)` as a unit quaternion `(x, y, z, w)`: the rotation by the rotation vector `w`.
+fn quaternion_exp<T: Scalar>(w: &Vector3<T>) -> (T, T, T, T) {
+    let theta2 = w.norm_squared();
+    // sin(θ/2)/θ and cos(θ/2); the series branch is taken on the real part and is exact to rounding below 1e-4.
+    let (s, cw) = if re(&theta2) < 1e-8 {
+        let s = c::<T>(0.5) - theta2.clone() * (1.0 / 48.0);
+        let cw = T::one() - theta2 * 0.125;
+        (s, cw)
+    } else {
+        let theta = sqrt(&theta2);
+        let half = theta.clone() * 0.5;
+        (half.clone().sin() * recip(&theta), half.cos())
+    };
+    (w.x.clone() * s.clone(), w.y.clone() * s.clone(), w.z.clone() * s, cw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+    use nalgebra::DVector;
+
+    #[test]
+    fn free_joint_integration_matches_the_rotation_exponential() {
+        let kind = JointKind::<f64>::Free;
+        let mut q = DVector::from_vec(vec![0.1, 0.2, 0.3, 0.0, 0.0, 0.0, 1.0]);
+        let v = DVector::from_vec(vec![1.0, 0.0, 0.0, 0.0, 0.0, 0.5]);
+        kind.integrate(q.rows_mut(0, 7), v.rows(0, 6), &2.0);
+        let r = kind.joint_transform(q.rows(0, 7)).rotation;
+        assert_relative_eq!(r, axis_angle_matrix(&Vector3::z(), &1.0), epsilon = 1e-14);
+        assert_relative_eq!(q[0], 2.1, epsilon = 1e-14);
+        let norm: f64 = q.rows(3, 4).norm();
+        assert_relative_eq!(norm, 1.0, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn quaternion_matrix_is_a_rotation() {
+        let (x, y, z, w) = (0.1_f64, -0.5, 0.3, 0.0);
+        let n = (x * x + y * y + z * z + w * w as f64).sqrt();
+        let r = quaternion_matrix(&(x / n), &(y / n), &(z / n), &(w / n));
+        assert_relative_eq!(r * r.transpose(), Matrix3::identity(), epsilon = 1e-14);
+        assert_relative_eq!(r.determinant(), 1.0, epsilon = 1e-14);
+    }
+}

@@ -1,0 +1,109 @@
+//! Sample multibody models: closed-form classics for tests and control, and seeded random trees.
+
+use super::{Joint, JointKind, JointLimits, Multibody};
+use crate::spatial::{Inertia, Transform};
+use nalgebra::{Matrix3, Vector3};
+use rand::Rng;
+
+/// A uniform rod of mass `m` (kg) and length `l` (m) along the body's −z axis from the origin: centre of mass at
+/// `(0, 0, −l/2)`, inertia `m l²/12` about the two transverse axes and a small axial inertia (a thin cylinder of
+/// radius `l/50`).
+pub fn rod(m: f64, l: f64) -> Inertia<f64> {
+    let transverse = m * l * l / 12.0;
+    let axial = 0.5 * m * (l / 50.0).powi(2);
+    Inertia::new(
+        m,
+        Vector3::new(0.0, 0.0, -l / 2.0),
+        Matrix3::from_diagonal(&Vector3::new(transverse, transverse, axial)),
+    )
+}
+
+/// A planar double pendulum swinging about the y axis: bodies `upper` (1 kg, 1 m) and `lower` (1 kg, 1 m) on
+/// revolute joints `shoulder` and `elbow`; both rods hang along −z at `q = 0`.
+pub fn double_pendulum() -> Multibody<f64> {
+    let mut model = Multibody::new("double_pendulum", "world");
+    let axis = JointKind::Revolute { axis: Vector3::y() };
+    let shoulder = Joint::new("shoulder", axis.clone(), Transform::identity());
+    let upper = model.add_body(None, "upper", shoulder, rod(1.0, 1.0)).expect("valid");
+    let elbow = Joint::new("elbow", axis, Transform::from_translation(Vector3::new(0.0, 0.0, -1.0)));
+    model.add_body(Some(upper), "lower", elbow, rod(1.0, 1.0)).expect("valid");
+    model
+}
+
+/// The acrobot: a double pendulum with unit rods whose shoulder is passive (only the elbow is actuated in
+/// [`crate::control`] problems). Joint damping 0.
+pub fn acrobot() -> Multibody<f64> {
+    let mut model = double_pendulum();
+    model.name = "acrobot".into();
+    model
+}
+
+/// A cart-pole: a 1 kg cart on the prismatic joint `slider` (x axis, soft limits ±2.5 m), and a 0.3 kg, 0.6 m pole
+/// on the revolute joint `hinge` (y axis), hanging down at `q = 0` and upright at `hinge = π`.
+pub fn cartpole() -> Multibody<f64> {
+    let mut model = Multibody::new("cartpole", "world");
+    let mut slider = Joint::new("slider", JointKind::Prismatic { axis: Vector3::x() }, Transform::identity());
+    slider.limits = Some(JointLimits { lower: -2.5, upper: 2.5 });
+    let cart_inertia = Inertia::new(1.0, Vector3::zeros(), Matrix3::from_diagonal(&Vector3::new(0.01, 0.02, 0.02)));
+    let cart = model.add_body(None, "cart", slider, cart_inertia).expect("valid");
+    let hinge = Joint::new("hinge", JointKind::Revolute { axis: Vector3::y() }, Transform::identity());
+    model.add_body(Some(cart), "pole", hinge, rod(0.3, 0.6)).expect("valid");
+    model
+}
+
+/// A single free-floating box (1.5 kg, sides 0.1 × 0.2 × 0.3 m) on a free joint: a floating-base test body.
+pub fn floating_box() -> Multibody<f64> {
+    let mut model = Multibody::new("floating_box", "world");
+    let joint = Joint::new("base", JointKind::Free, Transform::identity());
+    let (a, b, c, m) = (0.1_f64, 0.2_f64, 0.3_f64, 1.5);
+    let inertia = Matrix3::from_diagonal(&Vector3::new(b * b + c * c, a * a + c * c, a * a + b * b)) * (m / 12.0);
+    model.add_body(None, "box", joint, Inertia::new(m, Vector3::new(0.01, -0.02, 0.03), inertia)).expect("valid");
+    model
+}
+
+/// A random tree of `n` bodies, for property tests: each body's parent is the root or an earlier body; joints are
+/// revolute about a random unit axis (3 in 4) or prismatic; placements, masses (0.5–2 kg), centres of mass and
+/// box-shaped inertias are random. With `floating_base`, body 0 hangs from the root by a free joint. Seed the
+/// generator for reproducibility.
+pub fn random_tree(rng: &mut impl Rng, n: usize, floating_base: bool) -> Multibody<f64> {
+    let mut model = Multibody::new("random", "world");
+    for i in 0..n {
+        let parent = if i == 0 { None } else { Some(rng.random_range(0..i)).filter(|_| rng.random_bool(0.85)) };
+        let parent = if floating_base && i > 0 { parent.or(Some(0)) } else { parent };
+        let axis = random_unit(rng);
+        let kind = if i == 0 && floating_base {
+            JointKind::Free
+        } else if rng.random_bool(0.75) {
+            JointKind::Revolute { axis }
+        } else {
+            JointKind::Prismatic { axis }
+        };
+        let xyz = Vector3::from_fn(|_, _| rng.random_range(-0.5..0.5));
+        let rpy = Vector3::from_fn(|_, _| rng.random_range(-3.0..3.0));
+        let joint = Joint::new(&format!("j{i}"), kind, Transform::from_xyz_rpy(xyz, &rpy));
+        let mass = rng.random_range(0.5..2.0);
+        let dims = Vector3::from_fn(|_, _| rng.random_range(0.05..0.5_f64));
+        let principal = Vector3::new(
+            dims.y * dims.y + dims.z * dims.z,
+            dims.x * dims.x + dims.z * dims.z,
+            dims.x * dims.x + dims.y * dims.y,
+        ) * (mass / 12.0);
+        let rotation =
+            Transform::<f64>::from_xyz_rpy(Vector3::zeros(), &Vector3::from_fn(|_, _| rng.random_range(-3.0..3.0)))
+                .rotation;
+        let rotational = rotation * Matrix3::from_diagonal(&principal) * rotation.transpose();
+        let com = Vector3::from_fn(|_, _| rng.random_range(-0.2..0.2));
+        model.add_body(parent, &format!("b{i}"), joint, Inertia::new(mass, com, rotational)).expect("parent exists");
+    }
+    model
+}
+
+fn random_unit(rng: &mut impl Rng) -> Vector3<f64> {
+    loop {
+        let v = Vector3::from_fn(|_, _| rng.random_range(-1.0..1.0));
+        let n = v.norm();
+        if n > 0.1 && n <= 1.0 {
+            return v / n;
+        }
+    }
+}
