@@ -3,8 +3,10 @@
 //! relative (relative to the largest entry of each quantity, so a near-zero entry is judged at the quantity's
 //! scale).
 
-use diffphys::dynamics::{aba, crba, kinetic_energy_multibody, potential_energy_multibody, rnea, MultibodyWorkspace};
-use diffphys::grad::{aba_derivatives, AbaDerivativesWorkspace};
+use diffphys::dynamics::{
+    aba, aba_derivatives, crba, kinetic_energy_multibody, potential_energy_multibody, rnea, MultibodyWorkspace,
+};
+use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
 use diffphys::io::load_urdf;
 use nalgebra::{DMatrix, DVector};
 use serde_json::Value;
@@ -40,7 +42,7 @@ fn check_model(name: &str) {
     let order: Vec<&str> = reference["joint_order"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
     assert_eq!(model.joint_names(), order, "{name}: joint order");
     let mut ws = MultibodyWorkspace::new(&model);
-    let mut dws = AbaDerivativesWorkspace::new(&model);
+    let mut dws = DualDerivativesWorkspace::new(&model);
     let mut worst: f64 = 0.0;
     for (k, state) in reference["states"].as_array().unwrap().iter().enumerate() {
         let (q, v, tau) = (vector(&state["q"]), vector(&state["v"]), vector(&state["tau"]));
@@ -52,10 +54,14 @@ fn check_model(name: &str) {
         worst = worst.max(assert_close(&at("mass_matrix"), &m, &matrix(&state["mass_matrix"])));
         let back = rnea(&model, &mut ws, &q, &v, &vector(&state["ddq"]), &[]);
         worst = worst.max(assert_close(&at("rnea_of_ddq"), &col(back), &col(vector(&state["rnea_of_ddq"]))));
-        let d = aba_derivatives(&model, &mut dws, &q, &v, &tau).unwrap();
-        worst = worst.max(assert_close(&at("dddq_dq"), &d.dddq_dq, &matrix(&state["dddq_dq"])));
-        worst = worst.max(assert_close(&at("dddq_dv"), &d.dddq_dv, &matrix(&state["dddq_dv"])));
-        worst = worst.max(assert_close(&at("dddq_dtau"), &d.dddq_dtau, &matrix(&state["dddq_dtau"])));
+        let analytic = aba_derivatives(&model, &mut ws, &q, &v, &tau).unwrap();
+        let duals = aba_derivatives_duals(&model, &mut dws, &q, &v, &tau).unwrap();
+        for (how, d) in [("analytic", &analytic), ("duals", &duals)] {
+            worst = worst.max(assert_close(&at(&format!("dddq_dq ({how})")), &d.dddq_dq, &matrix(&state["dddq_dq"])));
+            worst = worst.max(assert_close(&at(&format!("dddq_dv ({how})")), &d.dddq_dv, &matrix(&state["dddq_dv"])));
+            worst =
+                worst.max(assert_close(&at(&format!("dddq_dtau ({how})")), &d.dddq_dtau, &matrix(&state["dddq_dtau"])));
+        }
         let scalar = |x: f64| DMatrix::from_element(1, 1, x);
         let t = kinetic_energy_multibody(&model, &mut ws, &q, &v);
         worst = worst.max(assert_close(

@@ -1,6 +1,8 @@
 //! Argument parsing and dispatch of the `diffphys` subcommands.
 
+mod bench;
 mod demo;
+mod dynamics;
 mod fit;
 mod gradcheck;
 mod params;
@@ -69,6 +71,28 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         max_iterations: usize,
     },
+    /// Robot dynamics at given states: ABA, CRBA, RNEA, ABA derivatives and energies (Pinocchio's reference format).
+    Dynamics {
+        /// The robot (URDF; fixed base, gravity (0, 0, −9.81)).
+        urdf: PathBuf,
+        /// JSON `{"states": [{"q": [...], "v": [...], "tau": [...]}]}` in the model's joint order.
+        #[arg(long)]
+        states: PathBuf,
+        /// Write the results to this JSON file instead of standard output.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Median ns per call of rnea, crba, aba and the ABA derivatives on a robot, at a seeded random state.
+    Bench {
+        /// The robot (URDF).
+        urdf: PathBuf,
+        /// Also write the timings as JSON (`rnea_ns`, `crba_ns`, `aba_ns`, `aba_derivatives_ns`, `nv`).
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Seed of the random state.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Jacobian of the final positions w.r.t. parameters: dual numbers vs central differences.
     Gradcheck {
         /// The scene file (TOML).
@@ -97,6 +121,8 @@ pub fn run() -> Result<()> {
         Command::Fit { scene, observed, params, json, plot, max_iterations } => {
             fit::run(&scene, &observed, &params, json.as_deref(), plot.as_deref(), max_iterations)
         }
+        Command::Dynamics { urdf, states, json } => dynamics::run(&urdf, &states, json.as_deref()),
+        Command::Bench { urdf, json, seed } => bench::run(&urdf, json.as_deref(), seed),
         Command::Gradcheck { scene, params, json, step, max_rel_err } => {
             gradcheck::run(&scene, &params, json.as_deref(), step, max_rel_err)
         }

@@ -63,8 +63,10 @@ fn mass_matrix_pass<T: Scalar>(model: &Multibody<T>, ws: &MultibodyWorkspace<T>)
             let row = joint.v_index + k;
             // F: the force needed to accelerate subtree i along column k of S_i, moved towards the root.
             let mut force = ws.composite[i].apply(&joint.kind.subspace_column(k));
-            for kk in 0..joint.kind.nv() {
-                m[(row, joint.v_index + kk)] = joint.kind.subspace_column(kk).dot(&force);
+            for kk in 0..=k {
+                let value = joint.kind.subspace_column(kk).dot(&force);
+                m[(joint.v_index + kk, row)] = value.clone();
+                m[(row, joint.v_index + kk)] = value;
             }
             m[(row, row)] += joint.armature.clone();
             let mut j = i;

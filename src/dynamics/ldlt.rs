@@ -39,6 +39,7 @@ pub fn ldlt_solve<T: Scalar, D: Dim, S: StorageMut<T, D, D>, R: Dim, SB: Storage
     b: &mut Matrix<T, D, R, SB>,
 ) {
     let n = factor.nrows();
+    let d_inv: Vec<T> = (0..n).map(|i| recip(&factor[(i, i)])).collect();
     for col in 0..b.ncols() {
         for i in 0..n {
             let mut s = b[(i, col)].clone();
@@ -48,7 +49,7 @@ pub fn ldlt_solve<T: Scalar, D: Dim, S: StorageMut<T, D, D>, R: Dim, SB: Storage
             b[(i, col)] = s;
         }
         for i in 0..n {
-            b[(i, col)] = b[(i, col)].clone() * recip(&factor[(i, i)]);
+            b[(i, col)] = b[(i, col)].clone() * d_inv[i].clone();
         }
         for i in (0..n).rev() {
             let mut s = b[(i, col)].clone();

@@ -3,6 +3,7 @@
 //! [`Multibody`](crate::model::Multibody) and a [`MultibodyWorkspace`].
 
 mod aba;
+pub(crate) mod aba_derivatives;
 mod accelerations;
 mod crba;
 mod drag;
@@ -14,9 +15,11 @@ pub mod ldlt;
 mod multibody_energy;
 mod multibody_workspace;
 mod rnea;
+mod rnea_derivatives;
 mod spring;
 
 pub use aba::aba;
+pub use aba_derivatives::{aba_derivatives, AbaDerivatives};
 pub use accelerations::{accelerations, forces};
 pub use crba::crba;
 pub use drag::drag_force;
@@ -27,4 +30,5 @@ pub use kinematics::{forward_kinematics, frame_pose_world};
 pub use multibody_energy::{kinetic_energy_multibody, potential_energy_multibody};
 pub use multibody_workspace::MultibodyWorkspace;
 pub use rnea::rnea;
+pub use rnea_derivatives::rnea_derivatives;
 pub use spring::spring_force;

@@ -40,6 +40,15 @@ pub struct MultibodyWorkspace<T: Scalar> {
     pub(crate) free_u: Vec<Vector6<T>>,
     /// Composite rigid-body inertia of the subtree of body `i` (CRBA).
     pub(crate) composite: Vec<Inertia<T>>,
+    /// Directional derivatives of velocity, acceleration and force of body `i` (RNEA derivatives).
+    pub(crate) d_velocity: Vec<Motion<T>>,
+    pub(crate) d_acceleration: Vec<Motion<T>>,
+    pub(crate) d_force: Vec<Force<T>>,
+    /// Joint velocity `S_i q̇_i` and momentum `I_i v_i` of body `i` (RNEA derivatives).
+    pub(crate) joint_velocity: Vec<Motion<T>>,
+    pub(crate) momentum: Vec<Force<T>>,
+    /// Whether body `i` is touched by the current direction (RNEA derivatives).
+    pub(crate) touched: Vec<bool>,
 }
 
 impl<T: Scalar> MultibodyWorkspace<T> {
@@ -60,6 +69,12 @@ impl<T: Scalar> MultibodyWorkspace<T> {
             free_factor: vec![Matrix6::zeros(); n],
             free_u: vec![Vector6::zeros(); n],
             composite: vec![Inertia::zero(); n],
+            d_velocity: vec![Motion::zero(); n],
+            d_acceleration: vec![Motion::zero(); n],
+            d_force: vec![Force::zero(); n],
+            joint_velocity: vec![Motion::zero(); n],
+            momentum: vec![Force::zero(); n],
+            touched: vec![false; n],
         }
     }
 

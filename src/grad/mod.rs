@@ -5,14 +5,14 @@
 //! no allocation per operation), [`jacobian_dynamic`] does the same in one pass with `DualDVec64`, and
 //! [`jacobian_central_difference`] / [`check`] compare against central finite differences.
 
-mod aba_derivatives;
+mod aba_derivatives_duals;
 mod check;
 mod directions;
 mod finite_difference;
 mod forward;
 mod outcome;
 
-pub use aba_derivatives::{aba_derivatives, AbaDerivatives, AbaDerivativesWorkspace, ABA_DERIVATIVE_CHUNK};
+pub use aba_derivatives_duals::{aba_derivatives_duals, DualDerivativesWorkspace, ABA_DERIVATIVE_CHUNK};
 pub use check::{check, relative_error, GradCheck};
 pub use finite_difference::jacobian_central_difference;
 pub use forward::{gradient, jacobian, jacobian_chunked, jacobian_dynamic};

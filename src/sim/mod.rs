@@ -1,5 +1,7 @@
-//! Simulation: the state, scratch workspace, single steps and rollouts.
+//! Simulation: the state, scratch workspace, single steps and rollouts of particle scenes, and [`robot`]
+//! simulation of articulated bodies.
 
+pub mod robot;
 mod rollout;
 mod state;
 mod step;

@@ -8,6 +8,7 @@
 mod joint;
 mod params;
 pub mod sample;
+pub use sample::random_state;
 mod validate;
 
 pub use joint::{quaternion_matrix, Joint, JointKind, JointLimits};

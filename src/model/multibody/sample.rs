@@ -107,3 +107,33 @@ fn random_unit(rng: &mut impl Rng) -> Vector3<f64> {
         }
     }
 }
+
+/// A seeded random state of `model`: joint positions uniform in ±1.5 (free joints: a uniformly random unit
+/// quaternion and a position in ±1 m), velocities in ±1, torques in ±2 — the ranges of the Pinocchio reference
+/// states.
+pub fn random_state(model: &Multibody<f64>, rng: &mut impl Rng) -> (nalgebra::DVector<f64>, nalgebra::DVector<f64>, nalgebra::DVector<f64>) {
+    let mut q = model.neutral();
+    for joint in &model.joints {
+        let i = joint.q_index;
+        match joint.kind {
+            JointKind::Free => {
+                for k in 0..3 {
+                    q[i + k] = rng.random_range(-1.0..1.0);
+                }
+                let quaternion = loop {
+                    let x = nalgebra::Vector4::from_fn(|_, _| rng.random_range(-1.0..1.0_f64));
+                    if x.norm() > 0.1 && x.norm() <= 1.0 {
+                        break x.normalize();
+                    }
+                };
+                for k in 0..4 {
+                    q[i + 3 + k] = quaternion[k];
+                }
+            }
+            _ => q[i] = rng.random_range(-1.5..1.5),
+        }
+    }
+    let v = nalgebra::DVector::from_fn(model.nv(), |_, _| rng.random_range(-1.0..1.0));
+    let tau = nalgebra::DVector::from_fn(model.nv(), |_, _| rng.random_range(-2.0..2.0));
+    (q, v, tau)
+}

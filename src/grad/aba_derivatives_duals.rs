@@ -1,13 +1,11 @@
-//! Exact derivatives of forward dynamics, `∂q̈/∂q`, `∂q̈/∂v`, `∂q̈/∂τ`, from dual numbers.
+//! Derivatives of forward dynamics, `∂q̈/∂q`, `∂q̈/∂v`, `∂q̈/∂τ`, from dual numbers pushed through [`rnea`].
 //!
-//! Forward mode through [`aba`] would cost `2 nv` dual directions of the O(n) algorithm with its 6×6 articulated
-//! inertias. Cheaper and exact: at the solution `a = ABA(q, v, τ)` the identity `RNEA(q, v, a) = τ` holds, so
-//! differentiating it gives `∂a/∂x = −M⁻¹ ∂RNEA/∂x` for `x ∈ {q, v}` and `∂a/∂τ = M⁻¹`. The partials of RNEA
-//! come from one pass of `DualSVec64<N>` per `N` directions; `M` from [`crba`] and its inverse from an LDLᵀ
-//! factorisation.
+//! The same identity as [`crate::dynamics::aba_derivatives`] (`∂a/∂x = −M⁻¹ ∂RNEA/∂x`), with the partials of
+//! RNEA from `DualSVec64<N>` passes (`N` directions each) instead of the analytic tangent sweep. It is the
+//! independent oracle for the analytic derivatives and the "from duals" entry of the benchmarks.
 
-use crate::dynamics::ldlt::{ldlt_factor, ldlt_solve};
-use crate::dynamics::{aba, crba, rnea, MultibodyWorkspace};
+use crate::dynamics::aba_derivatives::solve_with_mass_matrix;
+use crate::dynamics::{aba, crba, rnea, AbaDerivatives, MultibodyWorkspace};
 use crate::model::Multibody;
 use crate::Result;
 use nalgebra::{Const, DMatrix, DVector, U1};
@@ -18,44 +16,30 @@ pub const ABA_DERIVATIVE_CHUNK: usize = 6;
 
 type ChunkDual = DualSVec64<ABA_DERIVATIVE_CHUNK>;
 
-/// Forward dynamics and its first derivatives at one state.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AbaDerivatives {
-    /// `q̈ = ABA(q, v, τ)` (`nv`).
-    pub ddq: DVector<f64>,
-    /// `∂q̈/∂q` (`nv × nv`); for free joints, with respect to the tangent-space perturbation `q ⊕ δ`.
-    pub dddq_dq: DMatrix<f64>,
-    /// `∂q̈/∂v` (`nv × nv`).
-    pub dddq_dv: DMatrix<f64>,
-    /// `∂q̈/∂τ = M(q)⁻¹` (`nv × nv`).
-    pub dddq_dtau: DMatrix<f64>,
-    /// The mass matrix `M(q)` (`nv × nv`).
-    pub mass_matrix: DMatrix<f64>,
-}
-
-/// Scratch space for [`aba_derivatives`]: the model over the dual type and workspaces for both scalars. Build
+/// Scratch space for [`aba_derivatives_duals`]: the model over the dual type and workspaces for both scalars. Build
 /// it once per model; it does not change the model.
 #[derive(Clone, Debug)]
-pub struct AbaDerivativesWorkspace {
+pub struct DualDerivativesWorkspace {
     dual_model: Multibody<ChunkDual>,
     dual_ws: MultibodyWorkspace<ChunkDual>,
     ws: MultibodyWorkspace<f64>,
 }
 
-impl AbaDerivativesWorkspace {
+impl DualDerivativesWorkspace {
     /// Buffers for `model`.
     pub fn new(model: &Multibody<f64>) -> Self {
         let dual_model = model.lift::<ChunkDual>();
         let dual_ws = MultibodyWorkspace::new(&dual_model);
-        AbaDerivativesWorkspace { dual_model, dual_ws, ws: MultibodyWorkspace::new(model) }
+        DualDerivativesWorkspace { dual_model, dual_ws, ws: MultibodyWorkspace::new(model) }
     }
 }
 
-/// Derivatives of the Articulated-Body Algorithm: `q̈` and its Jacobians with respect to `q`, `v` and `τ`.
+/// Derivatives of the Articulated-Body Algorithm from dual numbers: `q̈` and its Jacobians with respect to `q`,
+/// `v` and `τ` (see the module documentation).
 ///
 /// # Arguments
 /// - `q`: configuration (`nq`); `v`: velocities (`nv`); `tau`: joint torques (`nv`). No external forces.
-/// - `ws`: built by [`AbaDerivativesWorkspace::new`] for this `model`.
+/// - `ws`: built by [`DualDerivativesWorkspace::new`] for this `model`.
 ///
 /// # Returns
 /// [`AbaDerivatives`]: every matrix `nv × nv`, row `i` the derivative of `q̈_i`, derivatives with respect to
@@ -65,47 +49,38 @@ impl AbaDerivativesWorkspace {
 /// [`crate::Error::InvalidArgument`] for wrong dimensions, [`crate::Error::Numerical`] for a singular mass
 /// matrix.
 ///
-/// Reference: Carpentier & Mansard, "Analytical derivatives of rigid body dynamics algorithms", RSS 2018 (the
-/// identity `∂a/∂x = −M⁻¹ ∂RNEA/∂x`); the partials here come from dual numbers, not analytic recursions.
 ///
 /// ```
-/// use diffphys::grad::{aba_derivatives, AbaDerivativesWorkspace};
+/// use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
 /// use diffphys::model::multibody::sample;
 /// use nalgebra::DVector;
 /// let model = sample::double_pendulum();
-/// let mut ws = AbaDerivativesWorkspace::new(&model);
+/// let mut ws = DualDerivativesWorkspace::new(&model);
 /// let (q, v, tau) = (DVector::from_vec(vec![0.3, 0.2]), DVector::zeros(2), DVector::zeros(2));
-/// let d = aba_derivatives(&model, &mut ws, &q, &v, &tau).unwrap();
+/// let d = aba_derivatives_duals(&model, &mut ws, &q, &v, &tau).unwrap();
 /// // At rest, q̈ does not depend on v to first order (Coriolis terms are quadratic in v).
 /// assert!(d.dddq_dv.norm() < 1e-12);
 /// ```
-pub fn aba_derivatives(
+pub fn aba_derivatives_duals(
     model: &Multibody<f64>,
-    ws: &mut AbaDerivativesWorkspace,
+    ws: &mut DualDerivativesWorkspace,
     q: &DVector<f64>,
     v: &DVector<f64>,
     tau: &DVector<f64>,
-) -> Result<AbaDerivatives> {
+) -> Result<AbaDerivatives<f64>> {
     model.check_dimensions(q, v, Some(tau))?;
     let nv = model.nv();
     let ddq = aba(model, &mut ws.ws, q, v, tau, &[])?;
     let mass_matrix = crba(model, &mut ws.ws, q);
-    let mut factor = mass_matrix.clone();
-    ldlt_factor(&mut factor)?;
-    let mut m_inv = DMatrix::identity(nv, nv);
-    ldlt_solve(&factor, &mut m_inv);
-
     let partials = rnea_partials(ws, q, v, &ddq);
-    let mut dddq_dq = partials.columns(0, nv).into_owned();
-    let mut dddq_dv = partials.columns(nv, nv).into_owned();
-    ldlt_solve(&factor, &mut dddq_dq);
-    ldlt_solve(&factor, &mut dddq_dv);
-    Ok(AbaDerivatives { ddq, dddq_dq: -dddq_dq, dddq_dv: -dddq_dv, dddq_dtau: m_inv, mass_matrix })
+    let (dtau_dq, dtau_dv) = (partials.columns(0, nv).into_owned(), partials.columns(nv, nv).into_owned());
+    let (dddq_dq, dddq_dv, dddq_dtau) = solve_with_mass_matrix(&mass_matrix, dtau_dq, dtau_dv)?;
+    Ok(AbaDerivatives { ddq, dddq_dq, dddq_dv, dddq_dtau, mass_matrix })
 }
 
 /// `[∂RNEA/∂q, ∂RNEA/∂v]` at `(q, v, a)` (`nv × 2nv`), `ABA_DERIVATIVE_CHUNK` directions per dual pass.
 fn rnea_partials(
-    ws: &mut AbaDerivativesWorkspace,
+    ws: &mut DualDerivativesWorkspace,
     q: &DVector<f64>,
     v: &DVector<f64>,
     a: &DVector<f64>,

@@ -1,0 +1,78 @@
+//! `diffphys dynamics ROBOT.urdf --states states.json [--json out.json]`.
+
+use super::report;
+use diffphys::dynamics::{aba_derivatives, kinetic_energy_multibody, potential_energy_multibody, rnea, MultibodyWorkspace};
+use diffphys::model::Multibody;
+use diffphys::{io, Error, Result};
+use nalgebra::{DMatrix, DVector};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::path::Path;
+
+#[derive(Deserialize)]
+struct StatesFile {
+    states: Vec<StateIn>,
+}
+
+/// One input state; other keys (such as a reference file's results) are ignored.
+#[derive(Deserialize)]
+struct StateIn {
+    q: Vec<f64>,
+    v: Vec<f64>,
+    tau: Vec<f64>,
+}
+
+pub fn run(urdf: &Path, states: &Path, json_out: Option<&Path>) -> Result<()> {
+    let model = io::load_urdf(urdf)?;
+    let text = std::fs::read_to_string(states).map_err(|source| Error::Io { path: states.to_path_buf(), source })?;
+    let input: StatesFile = serde_json::from_str(&text)
+        .map_err(|e| Error::SceneFile { path: states.to_path_buf(), message: format!("expected {{\"states\": [{{\"q\", \"v\", \"tau\"}}]}}: {e}") })?;
+    let out = evaluate(&model, &input.states).map_err(|e| match e {
+        Error::InvalidArgument(m) => Error::SceneFile { path: states.to_path_buf(), message: m },
+        other => other,
+    })?;
+    match json_out {
+        Some(path) => {
+            report::write_json(path, &out)?;
+            eprintln!("{}: {} states, nv = {}; wrote {}", model.name, input.states.len(), model.nv(), path.display());
+        }
+        None => println!("{}", serde_json::to_string_pretty(&out).expect("JSON values serialise")),
+    }
+    Ok(())
+}
+
+fn evaluate(model: &Multibody<f64>, states: &[StateIn]) -> Result<Value> {
+    let mut ws = MultibodyWorkspace::new(model);
+    let mut out = Vec::with_capacity(states.len());
+    for (k, s) in states.iter().enumerate() {
+        let (q, v, tau) =
+            (DVector::from_column_slice(&s.q), DVector::from_column_slice(&s.v), DVector::from_column_slice(&s.tau));
+        model
+            .check_dimensions(&q, &v, Some(&tau))
+            .map_err(|e| Error::InvalidArgument(format!("states[{k}]: {e}")))?;
+        let d = aba_derivatives(model, &mut ws, &q, &v, &tau)?;
+        let rnea_of_ddq = rnea(model, &mut ws, &q, &v, &d.ddq, &[]);
+        out.push(json!({
+            "q": s.q, "v": s.v, "tau": s.tau,
+            "ddq": d.ddq.as_slice(),
+            "mass_matrix": rows(&d.mass_matrix),
+            "rnea_of_ddq": rnea_of_ddq.as_slice(),
+            "dddq_dq": rows(&d.dddq_dq),
+            "dddq_dv": rows(&d.dddq_dv),
+            "dddq_dtau": rows(&d.dddq_dtau),
+            "kinetic_energy": kinetic_energy_multibody(model, &mut ws, &q, &v),
+            "potential_energy": potential_energy_multibody(model, &mut ws, &q),
+        }));
+    }
+    Ok(json!({
+        "model": model.name,
+        "source": format!("diffphys {}", env!("CARGO_PKG_VERSION")),
+        "gravity": model.gravity.as_slice(),
+        "joint_order": model.joint_names(),
+        "states": out,
+    }))
+}
+
+fn rows(m: &DMatrix<f64>) -> Vec<Vec<f64>> {
+    (0..m.nrows()).map(|i| m.row(i).iter().copied().collect()).collect()
+}

@@ -1,0 +1,181 @@
+//! Simulation of articulated robots: passive joint torques (damping, smooth Coulomb friction, soft limits),
+//! torque inputs per step, semi-implicit Euler or RK4 stepping on the configuration manifold.
+
+use crate::dynamics::{aba, MultibodyWorkspace};
+use crate::model::{Integrator, Multibody};
+use crate::scalar::{c, re, smoothstep};
+use crate::{Error, Result, Scalar};
+use nalgebra::DVector;
+
+/// Numerical settings of a robot simulation. Every default has a unit and a reason.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RobotSettings {
+    /// Time step (s). Default 1 ms: stiff soft limits (below) need ≥ 20 steps per limit contact.
+    pub dt: f64,
+    /// `SemiImplicitEuler` or `Rk4` (`VelocityVerlet` is for particles and is rejected here).
+    pub integrator: Integrator,
+    /// Stiffness of the soft joint limits (N·m/rad or N/m). Default 1000: a 1 kg·m² link driven into its limit
+    /// at 1 rad/s stops within about 0.03 rad.
+    pub limit_stiffness: f64,
+    /// Damping of the soft joint limits (N·m·s/rad or N·s/m). Default 20, near critical for the default stiffness
+    /// and unit inertia; only acts inside the limit.
+    pub limit_damping: f64,
+    /// Depth over which the limit force ramps up smoothly (rad or m). Default 0.01: keeps the force C¹.
+    pub limit_ramp: f64,
+    /// Velocity scale of the smoothed Coulomb friction `−μ tanh(v / v_s)` (rad/s or m/s). Default 0.01.
+    pub friction_velocity: f64,
+}
+
+impl Default for RobotSettings {
+    fn default() -> Self {
+        RobotSettings {
+            dt: 1e-3,
+            integrator: Integrator::SemiImplicitEuler,
+            limit_stiffness: 1e3,
+            limit_damping: 20.0,
+            limit_ramp: 0.01,
+            friction_velocity: 0.01,
+        }
+    }
+}
+
+/// Passive joint torques: viscous damping `−d v`, smooth Coulomb friction `−μ tanh(v / v_s)` and the soft limit
+/// springs `(k e − c v) · s(e / δ)` with `e` the depth past a limit and `s` a C¹ smoothstep.
+///
+/// The limit branch is taken on the real part of `q`; at the limit the force and its derivative are zero on both
+/// sides, so gradients are continuous through limit contact.
+pub fn passive_torques<T: Scalar>(model: &Multibody<T>, q: &DVector<T>, v: &DVector<T>, settings: &RobotSettings) -> DVector<T> {
+    let mut tau = DVector::zeros(model.nv());
+    for joint in &model.joints {
+        for k in 0..joint.kind.nv() {
+            let i = joint.v_index + k;
+            let vi = v[i].clone();
+            let friction = (vi.clone() * (1.0 / settings.friction_velocity)).tanh();
+            tau[i] = -(joint.damping.clone() * vi.clone()) - joint.friction.clone() * friction;
+        }
+        if let (Some(limits), 1) = (&joint.limits, joint.kind.nq()) {
+            let (qi, vi) = (&q[joint.q_index], v[joint.v_index].clone());
+            let below = limits.lower.clone() - qi.clone();
+            let above = qi.clone() - limits.upper.clone();
+            let spring = |depth: T, sign: f64| -> T {
+                let ramp = smoothstep(depth.clone() * (1.0 / settings.limit_ramp));
+                (depth * settings.limit_stiffness * sign - vi.clone() * settings.limit_damping) * ramp
+            };
+            if re(&below) > 0.0 {
+                tau[joint.v_index] += spring(below, 1.0);
+            } else if re(&above) > 0.0 {
+                tau[joint.v_index] += spring(above, -1.0);
+            }
+        }
+    }
+    tau
+}
+
+/// Joint accelerations under control torques `tau` plus the passive torques.
+pub fn robot_accelerations<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    tau: &DVector<T>,
+    settings: &RobotSettings,
+) -> Result<DVector<T>> {
+    let total = tau + passive_torques(model, q, v, settings);
+    aba(model, ws, q, v, &total, &[])
+}
+
+/// One time step from `(q, v)` with control torques `tau` held over the step; returns the new `(q, v)`.
+///
+/// Semi-implicit Euler: `v' = v + dt · a(q, v)`, `q' = q ⊕ dt · v'`. RK4: the classical four stages, with every
+/// configuration update done by [`Multibody::integrate`] (fourth order for revolute and prismatic joints; for a
+/// free joint the stages compose on SE(3) and the order drops where rotations do not commute).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for wrong sizes or an unsupported integrator, [`Error::Numerical`] from [`aba`].
+pub fn robot_step<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    tau: &DVector<T>,
+    settings: &RobotSettings,
+) -> Result<(DVector<T>, DVector<T>)> {
+    model.check_dimensions(q, v, Some(tau))?;
+    let dt = c::<T>(settings.dt);
+    match settings.integrator {
+        Integrator::SemiImplicitEuler => {
+            let a = robot_accelerations(model, ws, q, v, tau, settings)?;
+            let v_next = v + a * dt.clone();
+            let q_next = model.integrate(q, &v_next, &dt);
+            Ok((q_next, v_next))
+        }
+        Integrator::Rk4 => {
+            let half = c::<T>(0.5 * settings.dt);
+            let a1 = robot_accelerations(model, ws, q, v, tau, settings)?;
+            let (q2, v2) = (model.integrate(q, v, &half), v + &a1 * half.clone());
+            let a2 = robot_accelerations(model, ws, &q2, &v2, tau, settings)?;
+            let (q3, v3) = (model.integrate(q, &v2, &half), v + &a2 * half.clone());
+            let a3 = robot_accelerations(model, ws, &q3, &v3, tau, settings)?;
+            let (q4, v4) = (model.integrate(q, &v3, &dt), v + &a3 * dt.clone());
+            let a4 = robot_accelerations(model, ws, &q4, &v4, tau, settings)?;
+            let sixth = c::<T>(1.0 / 6.0);
+            let v_mean = (v + (v2 + v3) * c::<T>(2.0) + v4) * sixth.clone();
+            let a_mean = (a1 + (a2 + a3) * c::<T>(2.0) + a4) * sixth;
+            Ok((model.integrate(q, &v_mean, &dt), v + a_mean * dt))
+        }
+        Integrator::VelocityVerlet => Err(Error::InvalidArgument(
+            "robot simulation supports semi-implicit-euler and rk4, not velocity-verlet".into(),
+        )),
+    }
+}
+
+/// A robot trajectory: `q` and `v` at `t = 0, dt, 2 dt, …`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RobotTrajectory<T: Scalar> {
+    /// Time step (s).
+    pub dt: f64,
+    /// Configurations, one per time (`steps + 1`).
+    pub q: Vec<DVector<T>>,
+    /// Velocities, one per time.
+    pub v: Vec<DVector<T>>,
+}
+
+/// Simulates from `(q0, v0)` applying `controls[t]` (joint torques, `nv` each) during step `t`.
+///
+/// # Errors
+/// As [`robot_step`], and [`Error::NonFinite`] naming the first joint whose state became NaN or infinite.
+///
+/// ```
+/// use diffphys::model::multibody::sample;
+/// use diffphys::sim::robot::{robot_rollout, RobotSettings};
+/// use nalgebra::DVector;
+/// let pendulum = sample::double_pendulum();
+/// let q0 = DVector::from_vec(vec![0.5, 0.0]);
+/// let controls = vec![DVector::zeros(2); 1000];
+/// let traj = robot_rollout(&pendulum, &q0, &DVector::zeros(2), &controls, &RobotSettings::default()).unwrap();
+/// assert_eq!(traj.q.len(), 1001);
+/// ```
+pub fn robot_rollout<T: Scalar>(
+    model: &Multibody<T>,
+    q0: &DVector<T>,
+    v0: &DVector<T>,
+    controls: &[DVector<T>],
+    settings: &RobotSettings,
+) -> Result<RobotTrajectory<T>> {
+    let mut ws = MultibodyWorkspace::new(model);
+    let mut traj = RobotTrajectory { dt: settings.dt, q: vec![q0.clone()], v: vec![v0.clone()] };
+    for (t, tau) in controls.iter().enumerate() {
+        let (q, v) = robot_step(model, &mut ws, &traj.q[t], &traj.v[t], tau, settings)?;
+        if let Some(i) = (0..model.nv()).find(|&i| !re(&v[i]).is_finite()) {
+            let joint = model.joints.iter().find(|j| (j.v_index..j.v_index + j.kind.nv()).contains(&i));
+            return Err(Error::NonFinite {
+                body: joint.map_or_else(|| model.name.clone(), |j| j.name.clone()),
+                step: t + 1,
+                time: (t + 1) as f64 * settings.dt,
+            });
+        }
+        traj.q.push(q);
+        traj.v.push(v);
+    }
+    Ok(traj)
+}
