@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod control;
 pub mod dynamics;
 mod error;
 pub mod fit;

@@ -74,6 +74,22 @@ pub fn ln<T: Scalar>(x: &T) -> T {
     DualNum::ln(x)
 }
 
+/// Hyperbolic tangent, computed as `±(1 − e^{−2|x|}) / (1 + e^{−2|x|})` so that it never overflows: num-dual's
+/// own `tanh` divides `sinh` by `cosh`, which gives `inf / inf = NaN` for `|x| > ~710`. The branch on the sign
+/// of the real part is exact (both sides agree in value and derivative at 0).
+#[inline]
+pub fn tanh<T: Scalar>(x: &T) -> T {
+    let negative = re(x) < 0.0;
+    let magnitude = if negative { -x.clone() } else { x.clone() };
+    let e = exp(&(magnitude * -2.0));
+    let t = (T::one() - e.clone()) * recip(&(T::one() + e));
+    if negative {
+        -t
+    } else {
+        t
+    }
+}
+
 /// C¹ smoothstep on `[0, 1]`: `0` below, `1` above, `3s² − 2s³` between.
 ///
 /// Its value and first derivative are continuous everywhere, so a force ramped with it has continuous
@@ -118,6 +134,15 @@ pub fn all_finite<T: Scalar>(vs: &[nalgebra::Vector3<T>]) -> bool {
 mod tests {
     use super::*;
     use num_dual::Dual64;
+
+    #[test]
+    fn tanh_is_finite_for_large_arguments_and_matches_std() {
+        for x in [-800.0, -3.0, -1e-3, 0.0, 0.4, 2.0, 750.0] {
+            let d = tanh(&Dual64::from(x).derivative());
+            assert!((d.re - f64::tanh(x)).abs() < 1e-15, "tanh({x})");
+            assert!((d.eps - (1.0 - f64::tanh(x).powi(2))).abs() < 1e-14, "tanh'({x})");
+        }
+    }
 
     #[test]
     fn smoothstep_is_c1() {

@@ -191,16 +191,25 @@ fn derivatives_with_respect_to_inertial_parameters_match_central_differences() {
     let model = diffphys::io::parse_urdf(include_str!("data/ur5.urdf")).unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
     let (q, v, tau) = random_state(&model, &mut rng);
-    let names = ["ur5.forearm_link.mass", "ur5.forearm_link.com.x", "ur5.wrist_1_link.inertia.ixx", "ur5.shoulder_link.inertia.ixy"];
+    let names = [
+        "ur5.forearm_link.mass",
+        "ur5.forearm_link.com.x",
+        "ur5.wrist_1_link.inertia.ixx",
+        "ur5.shoulder_link.inertia.ixy",
+    ];
     let names: Vec<String> = names.iter().map(|n| n.replace("ur5", &model.name)).collect();
     let params = model.resolve_params(&names).unwrap();
     let p0 = model.param_values(&params);
     for (k, _) in params.iter().enumerate() {
-        let seeded: Vec<Dual64> =
-            p0.iter().enumerate().map(|(i, &x)| if i == k { Dual64::from(x).derivative() } else { Dual64::from(x) }).collect();
+        let seeded: Vec<Dual64> = p0
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| if i == k { Dual64::from(x).derivative() } else { Dual64::from(x) })
+            .collect();
         let dual_model = model.with_params(&params, &seeded);
         let lift = |x: &DVector<f64>| x.map(Dual64::from);
-        let a = aba(&dual_model, &mut MultibodyWorkspace::new(&dual_model), &lift(&q), &lift(&v), &lift(&tau), &[]).unwrap();
+        let a = aba(&dual_model, &mut MultibodyWorkspace::new(&dual_model), &lift(&q), &lift(&v), &lift(&tau), &[])
+            .unwrap();
         let exact = a.map(|x| x.eps);
         let h = 1e-6 * p0[k].abs().max(1e-3);
         let eval = |x: f64| {
@@ -220,9 +229,18 @@ fn malformed_urdf_gives_errors_naming_the_element() {
     let good = include_str!("data/double_pendulum.urdf");
     let cases = [
         (good.replace("type=\"revolute\"", "type=\"planar\""), "joint \"joint1\""),
-        (good.replace("<mass\n        value=\"0.2\" />", "<mass value=\"heavy\"/>"), "link \"link1\" <inertial> <mass>"),
+        (
+            good.replace("<mass\n        value=\"0.2\" />", "<mass value=\"heavy\"/>"),
+            "link \"link1\" <inertial> <mass>",
+        ),
         (good.replace("link=\"link1\" />\n    <axis", "link=\"nowhere\" />\n    <axis"), "<child>"),
-        (good.replace("xyz=\"1 0 0\" />\n    <limit\n      lower=\"0\"", "xyz=\"0 0 0\" />\n    <limit\n      lower=\"0\""), "<axis>"),
+        (
+            good.replace(
+                "xyz=\"1 0 0\" />\n    <limit\n      lower=\"0\"",
+                "xyz=\"0 0 0\" />\n    <limit\n      lower=\"0\"",
+            ),
+            "<axis>",
+        ),
         (good.replace("</robot>", ""), "line"),
         (good.replace("ixx=\"0.000177083\"", "ixx=\"-1\""), "inertia"),
     ];

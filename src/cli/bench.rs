@@ -25,7 +25,13 @@ pub fn run(urdf: &Path, json_out: Option<&Path>, seed: u64) -> Result<()> {
     let derivatives_ns = median_ns(|| drop(black_box(aba_derivatives(&model, &mut ws, &q, &v, &tau))));
     let duals_ns = median_ns(|| drop(black_box(aba_derivatives_duals(&model, &mut dws, &q, &v, &tau))));
     println!("{:<22}{:>12}", "algorithm", "ns/call");
-    for (name, ns) in [("rnea", rnea_ns), ("crba", crba_ns), ("aba", aba_ns), ("aba_derivatives", derivatives_ns), ("aba_derivatives_duals", duals_ns)] {
+    for (name, ns) in [
+        ("rnea", rnea_ns),
+        ("crba", crba_ns),
+        ("aba", aba_ns),
+        ("aba_derivatives", derivatives_ns),
+        ("aba_derivatives_duals", duals_ns),
+    ] {
         println!("{name:<22}{ns:>12.1}");
     }
     if let Some(path) = json_out {

@@ -1,7 +1,9 @@
 //! `diffphys dynamics ROBOT.urdf --states states.json [--json out.json]`.
 
 use super::report;
-use diffphys::dynamics::{aba_derivatives, kinetic_energy_multibody, potential_energy_multibody, rnea, MultibodyWorkspace};
+use diffphys::dynamics::{
+    aba_derivatives, kinetic_energy_multibody, potential_energy_multibody, rnea, MultibodyWorkspace,
+};
 use diffphys::model::Multibody;
 use diffphys::{io, Error, Result};
 use nalgebra::{DMatrix, DVector};
@@ -25,8 +27,10 @@ struct StateIn {
 pub fn run(urdf: &Path, states: &Path, json_out: Option<&Path>) -> Result<()> {
     let model = io::load_urdf(urdf)?;
     let text = std::fs::read_to_string(states).map_err(|source| Error::Io { path: states.to_path_buf(), source })?;
-    let input: StatesFile = serde_json::from_str(&text)
-        .map_err(|e| Error::SceneFile { path: states.to_path_buf(), message: format!("expected {{\"states\": [{{\"q\", \"v\", \"tau\"}}]}}: {e}") })?;
+    let input: StatesFile = serde_json::from_str(&text).map_err(|e| Error::SceneFile {
+        path: states.to_path_buf(),
+        message: format!("expected {{\"states\": [{{\"q\", \"v\", \"tau\"}}]}}: {e}"),
+    })?;
     let out = evaluate(&model, &input.states).map_err(|e| match e {
         Error::InvalidArgument(m) => Error::SceneFile { path: states.to_path_buf(), message: m },
         other => other,
@@ -47,9 +51,7 @@ fn evaluate(model: &Multibody<f64>, states: &[StateIn]) -> Result<Value> {
     for (k, s) in states.iter().enumerate() {
         let (q, v, tau) =
             (DVector::from_column_slice(&s.q), DVector::from_column_slice(&s.v), DVector::from_column_slice(&s.tau));
-        model
-            .check_dimensions(&q, &v, Some(&tau))
-            .map_err(|e| Error::InvalidArgument(format!("states[{k}]: {e}")))?;
+        model.check_dimensions(&q, &v, Some(&tau)).map_err(|e| Error::InvalidArgument(format!("states[{k}]: {e}")))?;
         let d = aba_derivatives(model, &mut ws, &q, &v, &tau)?;
         let rnea_of_ddq = rnea(model, &mut ws, &q, &v, &d.ddq, &[]);
         out.push(json!({

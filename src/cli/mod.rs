@@ -5,6 +5,7 @@ mod demo;
 mod dynamics;
 mod fit;
 mod gradcheck;
+mod optimize;
 mod params;
 mod report;
 mod simulate;
@@ -93,6 +94,24 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Swing a robot up (cart-pole, pendulum, acrobot) by trajectory optimisation with exact gradients.
+    Optimize {
+        /// `cartpole`, `pendulum` or `acrobot`.
+        #[arg(long, default_value = "cartpole")]
+        problem: String,
+        /// `ilqr` (iterative LQR) or `lbfgs` (direct shooting with L-BFGS).
+        #[arg(long, default_value = "ilqr")]
+        method: String,
+        /// Maximum iterations.
+        #[arg(long, default_value_t = 300)]
+        max_iterations: usize,
+        /// Plot of the cost curve, joint trajectories and controls (.png or .svg).
+        #[arg(long, default_value = "swing_up.png")]
+        plot: PathBuf,
+        /// Also write costs, controls and states as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Jacobian of the final positions w.r.t. parameters: dual numbers vs central differences.
     Gradcheck {
         /// The scene file (TOML).
@@ -120,6 +139,9 @@ pub fn run() -> Result<()> {
         Command::Params { scene } => params::run(&scene),
         Command::Fit { scene, observed, params, json, plot, max_iterations } => {
             fit::run(&scene, &observed, &params, json.as_deref(), plot.as_deref(), max_iterations)
+        }
+        Command::Optimize { problem, method, max_iterations, plot, json } => {
+            optimize::run(&problem, &method, max_iterations, &plot, json.as_deref())
         }
         Command::Dynamics { urdf, states, json } => dynamics::run(&urdf, &states, json.as_deref()),
         Command::Bench { urdf, json, seed } => bench::run(&urdf, json.as_deref(), seed),

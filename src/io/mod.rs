@@ -7,7 +7,7 @@ mod trajectory_csv;
 mod urdf;
 
 pub use observations_csv::{parse_observations, read_observations};
-pub use plot::{plot_fit, PlotSeries};
+pub use plot::{plot_fit, plot_optimization, PlotSeries};
 pub use scene_file::{load_scene, parse_scene, DEMO_SCENE};
 pub use trajectory_csv::{trajectory_csv, write_trajectory_csv};
 pub use urdf::{load_urdf, parse_urdf};

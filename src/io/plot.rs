@@ -34,12 +34,59 @@ pub fn plot_fit(path: impl AsRef<Path>, title: &str, series: &[PlotSeries]) -> R
     if panels.is_empty() {
         return Err(Error::InvalidArgument("nothing to plot".into()));
     }
+    plot_panels(path, title, &panels, series, |_| "t [s]")
+}
+
+/// The result of a trajectory optimisation: the cost per iteration (log scale), then the joint coordinates and
+/// the controls against time. `.svg` paths give SVG, anything else PNG.
+///
+/// # Errors
+/// [`Error::Io`] when drawing or writing fails.
+pub fn plot_optimization(
+    path: impl AsRef<Path>,
+    report: &crate::control::OptimizeReport,
+    problem: &crate::control::SwingUp,
+) -> Result<()> {
+    let dt = problem.settings.dt;
+    let mut series = vec![PlotSeries {
+        panel: "log10(cost)".into(),
+        label: report.method.clone(),
+        points: report.costs.iter().enumerate().map(|(i, c)| (i as f64, c.max(1e-300).log10())).collect(),
+        markers: false,
+    }];
+    let nv = problem.model.nv();
+    for (i, joint) in problem.model.joints.iter().enumerate().take(nv) {
+        let points = report.states.iter().enumerate().map(|(t, x)| (t as f64 * dt, x[i])).collect();
+        series.push(PlotSeries { panel: "q".into(), label: joint.name.clone(), points, markers: false });
+    }
+    for (k, &i) in problem.actuated.iter().enumerate() {
+        let points = report.controls.iter().enumerate().map(|(t, u)| (t as f64 * dt, u[k])).collect();
+        let label = format!("u ({})", problem.model.joints[i].name);
+        series.push(PlotSeries { panel: "control".into(), label, points, markers: false });
+    }
+    let title = format!("{} swing-up ({})", problem.name, report.method);
+    plot_panels(path.as_ref(), &title, &["log10(cost)", "q", "control"], &series, |panel| {
+        if panel.starts_with("log10") {
+            "iteration"
+        } else {
+            "t [s]"
+        }
+    })
+}
+
+fn plot_panels(
+    path: &Path,
+    title: &str,
+    panels: &[&str],
+    series: &[PlotSeries],
+    x_label: impl Fn(&str) -> &'static str,
+) -> Result<()> {
     let size = (1000, 120 + 320 * panels.len() as u32);
     let svg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
     let drawn = if svg {
-        draw(SVGBackend::new(path, size).into_drawing_area(), title, &panels, series)
+        draw(SVGBackend::new(path, size).into_drawing_area(), title, panels, series, x_label)
     } else {
-        draw(BitMapBackend::new(path, size).into_drawing_area(), title, &panels, series)
+        draw(BitMapBackend::new(path, size).into_drawing_area(), title, panels, series, x_label)
     };
     drawn.map_err(|e| Error::io(path, std::io::Error::other(e)))
 }
@@ -49,6 +96,7 @@ fn draw<DB: DrawingBackend>(
     title: &str,
     panels: &[&str],
     series: &[PlotSeries],
+    x_label: impl Fn(&str) -> &'static str,
 ) -> std::result::Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     root.fill(&WHITE).map_err(e)?;
@@ -67,7 +115,7 @@ fn draw<DB: DrawingBackend>(
             .y_label_area_size(64)
             .build_cartesian_2d(t0..t1.max(t0 + 1e-9), (y0 - pad)..(y1 + pad))
             .map_err(e)?;
-        chart.configure_mesh().x_desc("t [s]").y_desc(*panel).draw().map_err(e)?;
+        chart.configure_mesh().x_desc(x_label(panel)).y_desc(*panel).draw().map_err(e)?;
         for (k, s) in mine.iter().enumerate() {
             let color = colors[k % colors.len()];
             let drawn = if s.markers {

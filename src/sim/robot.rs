@@ -3,7 +3,7 @@
 
 use crate::dynamics::{aba, MultibodyWorkspace};
 use crate::model::{Integrator, Multibody};
-use crate::scalar::{c, re, smoothstep};
+use crate::scalar::{c, re, smoothstep, tanh};
 use crate::{Error, Result, Scalar};
 use nalgebra::DVector;
 
@@ -44,13 +44,18 @@ impl Default for RobotSettings {
 ///
 /// The limit branch is taken on the real part of `q`; at the limit the force and its derivative are zero on both
 /// sides, so gradients are continuous through limit contact.
-pub fn passive_torques<T: Scalar>(model: &Multibody<T>, q: &DVector<T>, v: &DVector<T>, settings: &RobotSettings) -> DVector<T> {
+pub fn passive_torques<T: Scalar>(
+    model: &Multibody<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    settings: &RobotSettings,
+) -> DVector<T> {
     let mut tau = DVector::zeros(model.nv());
     for joint in &model.joints {
         for k in 0..joint.kind.nv() {
             let i = joint.v_index + k;
             let vi = v[i].clone();
-            let friction = (vi.clone() * (1.0 / settings.friction_velocity)).tanh();
+            let friction = tanh(&(vi.clone() * (1.0 / settings.friction_velocity)));
             tau[i] = -(joint.damping.clone() * vi.clone()) - joint.friction.clone() * friction;
         }
         if let (Some(limits), 1) = (&joint.limits, joint.kind.nq()) {

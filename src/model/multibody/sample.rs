@@ -111,7 +111,10 @@ fn random_unit(rng: &mut impl Rng) -> Vector3<f64> {
 /// A seeded random state of `model`: joint positions uniform in ±1.5 (free joints: a uniformly random unit
 /// quaternion and a position in ±1 m), velocities in ±1, torques in ±2 — the ranges of the Pinocchio reference
 /// states.
-pub fn random_state(model: &Multibody<f64>, rng: &mut impl Rng) -> (nalgebra::DVector<f64>, nalgebra::DVector<f64>, nalgebra::DVector<f64>) {
+pub fn random_state(
+    model: &Multibody<f64>,
+    rng: &mut impl Rng,
+) -> (nalgebra::DVector<f64>, nalgebra::DVector<f64>, nalgebra::DVector<f64>) {
     let mut q = model.neutral();
     for joint in &model.joints {
         let i = joint.q_index;

@@ -1,0 +1,17 @@
+//! Trajectory optimisation: find the torques that bring a robot to a target state.
+//!
+//! A [`SwingUp`] problem (cart-pole, pendulum, acrobot) is a robot, a horizon of `steps` time steps, the actuated
+//! joints and a quadratic cost. Two solvers use exact derivatives from dual numbers:
+//! - [`shooting_lbfgs`]: direct single shooting over the whole control sequence with L-BFGS (argmin); the
+//!   gradient is accumulated backwards in time from the per-step Jacobians (adjoint), so it costs one rollout
+//!   with Jacobians, not one per control;
+//! - [`ilqr`]: iterative LQR (Gauss–Newton on the dynamics) with the same per-step Jacobians
+//!   `A_t = ∂x_{t+1}/∂x_t`, `B_t = ∂x_{t+1}/∂u_t`, a backtracking line search and Levenberg regularisation.
+
+mod ilqr;
+mod problem;
+mod shooting;
+
+pub use ilqr::{ilqr, IlqrOptions};
+pub use problem::{OptimizeReport, StepJacobians, SwingUp};
+pub use shooting::{shooting_lbfgs, ShootingOptions};
