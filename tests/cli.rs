@@ -138,3 +138,85 @@ fn user_errors_are_messages_not_panics() {
     fails(&diffphys(&args, d), "time grid");
     fails(&diffphys(&["simulate", &scene("bouncing_ball.toml"), "--every", "0"], d), "--every");
 }
+
+#[test]
+fn dynamics_works_on_every_shipped_urdf_and_reproduces_the_reference() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let dir = tempfile::tempdir().unwrap();
+    let mut urdfs: Vec<PathBuf> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "urdf"))
+        .collect();
+    urdfs.sort();
+    assert!(urdfs.len() >= 5);
+    for urdf in &urdfs {
+        let reference = urdf.with_extension("json");
+        let states = if reference.exists() {
+            reference.clone()
+        } else {
+            let model = diffphys::io::load_urdf(urdf).unwrap();
+            let states = serde_json::json!({"states": [{"q": vec![0.1; model.nq()], "v": vec![0.2; model.nv()], "tau": vec![0.3; model.nv()]}]});
+            let path = dir.path().join("states.json");
+            std::fs::write(&path, states.to_string()).unwrap();
+            path
+        };
+        let out = dir.path().join("out.json");
+        ok(&diffphys(
+            &[
+                "dynamics",
+                &urdf.display().to_string(),
+                "--states",
+                &states.display().to_string(),
+                "--json",
+                &out.display().to_string(),
+            ],
+            dir.path(),
+        ));
+        let ours: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert!(!ours["joint_order"].as_array().unwrap().is_empty());
+        if reference.exists() {
+            let theirs: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&reference).unwrap()).unwrap();
+            assert_eq!(ours["joint_order"], theirs["joint_order"]);
+            let a = ours["states"][0]["ddq"][0].as_f64().unwrap();
+            let b = theirs["states"][0]["ddq"][0].as_f64().unwrap();
+            assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{}: ddq {a} vs {b}", urdf.display());
+        }
+    }
+    let out = diffphys(
+        &[
+            "dynamics",
+            &data.join("ur5.urdf").display().to_string(),
+            "--states",
+            &data.join("chain7.json").display().to_string(),
+        ],
+        dir.path(),
+    );
+    fails(&out, "q has 7 entries");
+    let bad = dir.path().join("bad.urdf");
+    std::fs::write(&bad, "<robot name='x'><link name='a'/><joint name='j' type='screw'/></robot>").unwrap();
+    fails(
+        &diffphys(
+            &["dynamics", &bad.display().to_string(), "--states", &data.join("ur5.json").display().to_string()],
+            dir.path(),
+        ),
+        "joint \"j\"",
+    );
+}
+
+#[test]
+fn bench_and_optimize_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let urdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/double_pendulum.urdf");
+    let json = dir.path().join("bench.json");
+    ok(&diffphys(&["bench", &urdf.display().to_string(), "--json", &json.display().to_string()], dir.path()));
+    let timings: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for key in ["rnea_ns", "crba_ns", "aba_ns", "aba_derivatives_ns"] {
+        assert!(timings[key].as_f64().unwrap() > 0.0, "{key}");
+    }
+    assert_eq!(timings["nv"], 2);
+    let stdout = ok(&diffphys(&["optimize", "--problem", "pendulum", "--plot", "swing.svg"], dir.path()));
+    assert!(stdout.contains("upright"), "{stdout}");
+    assert!(dir.path().join("swing.svg").exists());
+}

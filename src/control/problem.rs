@@ -162,7 +162,7 @@ impl SwingUp {
         if self.x0.len() != 2 * nv || self.q_target.len() != nv || self.w_q.len() != nv || self.w_v.len() != nv {
             return bad(format!("`{}`: x0 needs 2·nv entries, q_target, w_q and w_v nv each", self.name));
         }
-        if self.actuated.iter().any(|&i| i >= nv) || self.steps == 0 || !(self.r > 0.0) {
+        if self.actuated.iter().any(|&i| i >= nv) || self.steps == 0 || self.r.is_nan() || self.r <= 0.0 {
             return bad(format!("`{}`: actuated indices < nv, steps > 0 and r > 0 are required", self.name));
         }
         self.model.validate()

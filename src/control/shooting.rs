@@ -28,11 +28,14 @@ impl Default for ShootingOptions {
     }
 }
 
+/// A point with its cost and gradient.
+type Evaluation = (Vec<f64>, f64, Vec<f64>);
+
 /// argmin's view of the problem: controls flattened to `Vec<f64>` (step-major), cost and adjoint gradient.
 struct Objective<'a> {
     problem: &'a SwingUp,
     /// The last gradient evaluation, reused when argmin asks for the cost at the same point.
-    cache: RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    cache: RefCell<Option<Evaluation>>,
 }
 
 impl Objective<'_> {

@@ -110,7 +110,7 @@ fn inertia_pass<T: Scalar>(model: &Multibody<T>, ws: &mut MultibodyWorkspace<T>,
                 let s = joint.kind.axis_motion().expect("one-dof joint").to_vector();
                 let u_column = &ws.articulated[i] * &s;
                 let d = s.dot(&u_column) + joint.armature.clone();
-                if !(crate::scalar::re(&d) > 0.0) {
+                if crate::scalar::re(&d).is_nan() || crate::scalar::re(&d) <= 0.0 {
                     return Err(massless(model, i, crate::Error::Numerical(format!("D = {}", crate::scalar::re(&d)))));
                 }
                 let d_inv = recip(&d);

@@ -17,7 +17,7 @@ pub fn ldlt_factor<T: Scalar, D: Dim, S: StorageMut<T, D, D>>(m: &mut Matrix<T, 
         for k in 0..j {
             d -= m[(j, k)].clone() * m[(j, k)].clone() * m[(k, k)].clone();
         }
-        if !(re(&d) > 0.0) {
+        if re(&d).is_nan() || re(&d) <= 0.0 {
             return Err(Error::Numerical(format!("matrix is not positive definite (pivot {j} is {})", re(&d))));
         }
         let d_inv = recip(&d);

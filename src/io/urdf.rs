@@ -163,7 +163,7 @@ fn parse_joint<'a>(joint: Node<'a, 'a>, links: &HashMap<&str, Inertia<f64>>) -> 
     let element = format!("joint \"{name}\"");
     let kind_name = attr(joint, "type", &element)?;
     let link_of = |tag: &str| -> Result<&'a str> {
-        let node = child(joint, tag).ok_or_else(|| urdf_error(format!("{element}"), &format!("has no <{tag}>")))?;
+        let node = child(joint, tag).ok_or_else(|| urdf_error(element.to_string(), &format!("has no <{tag}>")))?;
         let link = attr(node, "link", &format!("{element} <{tag}>"))?;
         if !links.contains_key(link) {
             return Err(urdf_error(format!("{element} <{tag}>"), &format!("names the unknown link \"{link}\"")));
@@ -179,7 +179,7 @@ fn parse_joint<'a>(joint: Node<'a, 'a>, links: &HashMap<&str, Inertia<f64>>) -> 
             let at = format!("{element} <axis>");
             let v = vector3(a, "xyz", &at)?.unwrap_or_else(Vector3::x);
             let n = v.norm();
-            if !(n > 0.0) || !n.is_finite() {
+            if n == 0.0 || !n.is_finite() {
                 return Err(urdf_error(at, "must be a non-zero finite vector"));
             }
             v / n

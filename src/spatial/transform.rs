@@ -193,10 +193,10 @@ mod tests {
     fn inertia_matrix_transform_is_congruence() {
         let x = sample();
         let m = Matrix6::from_fn(|i, j| ((i * 7 + j * 3) % 5) as f64 + if i == j { 10.0 } else { 0.0 });
-        let sym = &m + m.transpose();
+        let sym = m + m.transpose();
         let xm = x.to_motion_matrix();
         let xinv = xm.try_inverse().unwrap();
-        let expected = xinv.transpose() * &sym * xinv;
+        let expected = xinv.transpose() * sym * xinv;
         assert_relative_eq!(x.act_inertia_matrix(&sym), expected, epsilon = 1e-12);
     }
 }

@@ -277,7 +277,7 @@ mod tests {
     #[test]
     fn quaternion_matrix_is_a_rotation() {
         let (x, y, z, w) = (0.1_f64, -0.5, 0.3, 0.0);
-        let n = (x * x + y * y + z * z + w * w as f64).sqrt();
+        let n = (x * x + y * y + z * z + w * w).sqrt();
         let r = quaternion_matrix(&(x / n), &(y / n), &(z / n), &(w / n));
         assert_relative_eq!(r * r.transpose(), Matrix3::identity(), epsilon = 1e-14);
         assert_relative_eq!(r.determinant(), 1.0, epsilon = 1e-14);
