@@ -1,5 +1,5 @@
 //! Spatial (6D) algebra in Featherstone's notation: motion and force vectors, rigid transforms, rigid-body
-//! inertia. Pure maths over any [`Scalar`](crate::Scalar), fixed-size nalgebra types, no allocation.
+//! inertia. Pure maths over any [`Scalar`], fixed-size nalgebra types, no allocation.
 //!
 //! # Conventions (the glossary)
 //! - A 6-vector is stored as two 3-vectors, `angular` then `linear` (Featherstone's order). As a
