@@ -40,10 +40,8 @@ pub fn forward_kinematics<T: Scalar>(
     assert_eq!((q.len(), v.len()), (model.nq(), model.nv()), "forward_kinematics: q needs nq entries, v nv");
     for i in 0..model.n_bodies() {
         let joint = &model.joints[i];
-        let (nq, nv) = (joint.kind.nq(), joint.kind.nv());
         let pose = joint_pose(model, i, q);
-        let v_joint = joint.kind.motion(v.rows(joint.v_index, nv));
-        let _ = nq;
+        let v_joint = joint.kind.motion(v.rows(joint.v_index, joint.kind.nv()));
         let (pose_world, velocity) = match model.parent[i] {
             Some(p) => (&ws.pose_world[p] * &pose, pose.inv_act_motion(&ws.velocity[p]) + v_joint),
             None => (pose.clone(), v_joint),
