@@ -24,6 +24,7 @@ pub mod control;
 pub mod dynamics;
 mod error;
 pub mod fit;
+pub mod geometry;
 pub mod grad;
 pub mod integrate;
 pub mod io;

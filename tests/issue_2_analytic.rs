@@ -16,7 +16,7 @@ use num_dual::{Dual64, DualNum};
 const G: f64 = 9.81;
 
 fn ground(stiffness: f64, damping: f64, friction: f64, ramp_depth: f64) -> Ground<f64> {
-    Ground { stiffness, damping, friction, ramp_depth, slip_velocity: 0.01 }
+    Ground { stiffness, damping, friction, ramp_depth, slip_velocity: 0.01, restitution: 0.0 }
 }
 
 /// x(t) of a particle with linear drag b and mass m under gravity g (vector), from x0 with v0.

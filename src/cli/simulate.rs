@@ -15,7 +15,12 @@ pub fn run(scene: &Path, out: Option<&Path>, every: usize) -> Result<()> {
     match out {
         Some(path) => {
             io::write_trajectory_csv(path, &traj)?;
-            eprintln!("wrote {} samples of {} bodies to {}", traj.states.len(), traj.names.len(), path.display());
+            eprintln!(
+                "wrote {} samples of {} bodies to {}",
+                traj.states.len(),
+                traj.names.len() + traj.body_names.len(),
+                path.display()
+            );
         }
         None => {
             std::io::stdout().write_all(io::trajectory_csv(&traj).as_bytes()).map_err(|e| Error::io("<stdout>", e))?

@@ -78,7 +78,7 @@ const NEVER_PULL_BLEND: f64 = 0.5;
 
 /// C¹ version of `max(0, f)`: `0` for `f ≤ −w`, `f` for `f ≥ w`, and the quadratic `(f + w)² / 4w` between,
 /// which matches value and slope at both ends (also in `w`). Branches on the real part.
-fn never_pull<T: Scalar>(f: T, w: T) -> T {
+pub(crate) fn never_pull<T: Scalar>(f: T, w: T) -> T {
     if re(&f) <= -re(&w) {
         T::zero()
     } else if re(&f) >= re(&w) {
@@ -95,7 +95,7 @@ mod tests {
     use num_dual::Dual64;
 
     fn ground() -> Ground<f64> {
-        Ground { stiffness: 1e4, damping: 10.0, friction: 0.5, ramp_depth: 1e-3, slip_velocity: 1e-2 }
+        Ground { stiffness: 1e4, damping: 10.0, friction: 0.5, ramp_depth: 1e-3, slip_velocity: 1e-2, restitution: 0.0 }
     }
 
     #[test]

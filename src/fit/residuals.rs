@@ -68,9 +68,9 @@ impl Outcome for TrajectoryResiduals {
                 if step != state.step {
                     break;
                 }
-                for (j, &(particle, axis)) in self.plan.columns.iter().enumerate() {
+                for (j, column) in self.plan.columns.iter().enumerate() {
                     let k = row * ncols + j;
-                    r[k] = state.x[particle][axis].clone() - self.observed[k];
+                    r[k] = column.value(state) - self.observed[k];
                 }
                 next += 1;
             }

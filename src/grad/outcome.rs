@@ -29,8 +29,8 @@ pub trait Outcome {
     fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>>;
 }
 
-/// The final positions `[b0.x, b0.y, b0.z, b1.x, …]` of all particles after a full rollout, as a function of
-/// named parameters of a scene.
+/// The final positions `[p0.x, p0.y, p0.z, p1.x, …]` of all particles, then those of all rigid bodies (centre of
+/// mass), after a full rollout, as a function of named parameters of a scene.
 #[derive(Debug, Clone)]
 pub struct FinalPositions {
     scene: Scene<f64>,
@@ -53,9 +53,10 @@ impl FinalPositions {
         self.scene.param_values(&self.params)
     }
 
-    /// Output names: `<particle>.x`, `.y`, `.z` for each particle.
+    /// Output names: `<particle>.x`, `.y`, `.z` for each particle, then `<body>.x`, `.y`, `.z` for each body.
     pub fn output_names(&self) -> Vec<String> {
-        self.scene.particles.iter().flat_map(|p| ["x", "y", "z"].map(|a| format!("{}.{a}", p.name))).collect()
+        let names = self.scene.particles.iter().map(|p| &p.name).chain(self.scene.bodies.iter().map(|b| &b.name));
+        names.flat_map(|n| ["x", "y", "z"].map(|a| format!("{n}.{a}"))).collect()
     }
 }
 
@@ -63,6 +64,8 @@ impl Outcome for FinalPositions {
     fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
         let scene = self.scene.with_params(&self.params, p);
         let last = rollout_with(&scene, scene.world.n_steps(), |_| {})?;
-        Ok(DVector::from_iterator(3 * last.x.len(), last.x.iter().flat_map(|x| x.iter().cloned())))
+        let bodies = last.bodies.iter().map(|b| &b.position);
+        let n = 3 * (last.x.len() + last.bodies.len());
+        Ok(DVector::from_iterator(n, last.x.iter().chain(bodies).flat_map(|x| x.iter().cloned())))
     }
 }

@@ -1,11 +1,14 @@
 //! Fixed-step time integrators over positions and velocities. Each advances `(x, v)` by one `dt` in place,
 //! using a [`Workspace`] for scratch so that no step allocates.
 
+mod rigid_bodies;
 mod rk4;
 mod semi_implicit_euler;
 mod velocity_verlet;
 mod workspace;
 
+pub(crate) use rigid_bodies::rigid_body_step;
+pub use rigid_bodies::RigidWorkspace;
 pub use rk4::rk4;
 pub use semi_implicit_euler::semi_implicit_euler;
 pub use velocity_verlet::velocity_verlet;

@@ -10,13 +10,15 @@ pub struct Workspace<T: Scalar> {
     pub(crate) a: [Vec<Vector3<T>>; 4],
     pub(crate) x_stage: Vec<Vector3<T>>,
     pub(crate) v_stage: Vec<Vector3<T>>,
+    /// Scratch of the rigid-body step (contacts, solver rows); grows on first use.
+    pub rigid: super::RigidWorkspace<T>,
 }
 
 impl<T: Scalar> Workspace<T> {
     /// Buffers for `n` particles.
     pub fn new(n: usize) -> Self {
         let buf = || vec![Vector3::zeros(); n];
-        Workspace { a: [buf(), buf(), buf(), buf()], x_stage: buf(), v_stage: buf() }
+        Workspace { a: [buf(), buf(), buf(), buf()], x_stage: buf(), v_stage: buf(), rigid: Default::default() }
     }
 
     /// The number of particles the buffers are sized for.

@@ -1,8 +1,9 @@
 //! TOML scene files (the format is documented in the README and in `scenes/`).
 
-use crate::model::{Ground, Integrator, Particle, Scene, Spring, SpringEnd};
+use crate::geometry::Shape;
+use crate::model::{ContactModel, ContactSettings, Ground, Integrator, Particle, RigidBody, Scene, Spring, SpringEnd};
 use crate::{Error, Result};
-use nalgebra::Vector3;
+use nalgebra::{Quaternion, Vector3};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -18,6 +19,59 @@ struct SceneFile {
     particles: Vec<ParticleSection>,
     #[serde(default)]
     springs: Vec<SpringSection>,
+    contact: Option<ContactSection>,
+    #[serde(default)]
+    bodies: Vec<BodySection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactSection {
+    model: Option<String>,
+    stiffness: Option<f64>,
+    ramp_depth: Option<f64>,
+    slip_velocity: Option<f64>,
+    iterations: Option<usize>,
+    bounce_threshold: Option<f64>,
+    allowed_penetration: Option<f64>,
+    position_correction: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum ShapeSection {
+    Sphere { radius: f64 },
+    Box { size: [f64; 3] },
+    Capsule { radius: f64, length: f64 },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BodySection {
+    name: String,
+    shape: ShapeSection,
+    mass: Option<f64>,
+    density: Option<f64>,
+    inertia: Option<[f64; 3]>,
+    position: [f64; 3],
+    #[serde(default = "identity_quaternion")]
+    orientation: [f64; 4],
+    #[serde(default)]
+    velocity: [f64; 3],
+    #[serde(default)]
+    angular_velocity: [f64; 3],
+    #[serde(default = "default_body_friction")]
+    friction: f64,
+    #[serde(default)]
+    restitution: f64,
+}
+
+fn identity_quaternion() -> [f64; 4] {
+    [1.0, 0.0, 0.0, 0.0]
+}
+
+fn default_body_friction() -> f64 {
+    0.5
 }
 
 #[derive(Deserialize)]
@@ -31,6 +85,10 @@ struct WorldSection {
     integrator: Option<String>,
 }
 
+fn default_ground_stiffness() -> f64 {
+    1e5
+}
+
 fn standard_gravity() -> [f64; 3] {
     [0.0, 0.0, -9.81]
 }
@@ -38,10 +96,14 @@ fn standard_gravity() -> [f64; 3] {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GroundSection {
+    #[serde(default = "default_ground_stiffness")]
     stiffness: f64,
+    #[serde(default)]
     damping: f64,
     #[serde(default)]
     friction: f64,
+    #[serde(default)]
+    restitution: f64,
     ramp_depth: Option<f64>,
     slip_velocity: Option<f64>,
 }
@@ -137,7 +199,30 @@ fn build(file: SceneFile) -> Result<Scene<f64>> {
         friction: g.friction,
         ramp_depth: g.ramp_depth.unwrap_or(Ground::<f64>::DEFAULT_RAMP_DEPTH),
         slip_velocity: g.slip_velocity.unwrap_or(Ground::<f64>::DEFAULT_SLIP_VELOCITY),
+        restitution: g.restitution,
     });
+    if let Some(c) = file.contact {
+        let defaults = ContactSettings::<f64>::default();
+        let model = match c.model.as_deref() {
+            None => ContactModel::default(),
+            Some(name) => ContactModel::from_name(name).ok_or_else(|| {
+                Error::invalid("contact.model", format!("unknown contact model `{name}` (use compliant or impulse)"))
+            })?,
+        };
+        scene.contact = ContactSettings {
+            model,
+            stiffness: c.stiffness.unwrap_or(defaults.stiffness),
+            ramp_depth: c.ramp_depth.unwrap_or(defaults.ramp_depth),
+            slip_velocity: c.slip_velocity.unwrap_or(defaults.slip_velocity),
+            iterations: c.iterations.unwrap_or(defaults.iterations),
+            bounce_threshold: c.bounce_threshold.unwrap_or(defaults.bounce_threshold),
+            allowed_penetration: c.allowed_penetration.unwrap_or(defaults.allowed_penetration),
+            position_correction: c.position_correction.unwrap_or(defaults.position_correction),
+        };
+    }
+    for b in file.bodies {
+        scene.bodies.push(build_body(b)?);
+    }
     scene.particles = file
         .particles
         .into_iter()
@@ -170,6 +255,42 @@ fn build(file: SceneFile) -> Result<Scene<f64>> {
         scene.springs.push(Spring { name: s.name, a, b, stiffness: s.stiffness, damping: s.damping, rest_length });
     }
     Ok(scene)
+}
+
+fn build_body(b: BodySection) -> Result<RigidBody<f64>> {
+    let field = |k: &str| format!("bodies[{}].{k}", b.name);
+    let shape = match b.shape {
+        ShapeSection::Sphere { radius } => Shape::Sphere { radius },
+        ShapeSection::Box { size } => Shape::Box { size: Vector3::from(size) },
+        ShapeSection::Capsule { radius, length } => Shape::Capsule { radius, length },
+    };
+    let mass = match (b.mass, b.density) {
+        (Some(m), None) => m,
+        (None, Some(rho)) => {
+            if !(rho.is_finite() && rho > 0.0) {
+                return Err(Error::invalid(field("density"), format!("must be > 0, got {rho}")));
+            }
+            rho * shape.volume()
+        }
+        _ => return Err(Error::invalid(field("mass"), "give exactly one of `mass` (kg) and `density` (kg/m³)")),
+    };
+    let [w, x, y, z] = b.orientation;
+    let norm = (w * w + x * x + y * y + z * z).sqrt();
+    if !(norm.is_finite() && norm > 1e-9) {
+        return Err(Error::invalid(field("orientation"), "must be a non-zero quaternion [w, x, y, z]"));
+    }
+    Ok(RigidBody {
+        name: b.name,
+        shape,
+        mass,
+        inertia: b.inertia.map(Vector3::from),
+        friction: b.friction,
+        restitution: b.restitution,
+        position: Vector3::from(b.position),
+        orientation: Quaternion::new(w / norm, x / norm, y / norm, z / norm),
+        velocity: Vector3::from(b.velocity),
+        angular_velocity: Vector3::from(b.angular_velocity),
+    })
 }
 
 #[cfg(test)]

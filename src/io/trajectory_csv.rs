@@ -1,10 +1,12 @@
-//! Trajectories as CSV: header `t,<body>.x,<body>.y,<body>.z,...`, one row per step.
+//! Trajectories as CSV: header `t,<particle>.x,<particle>.y,<particle>.z,...,<body>.x,<body>.y,<body>.z,
+//! <body>.qw,<body>.qx,<body>.qy,<body>.qz,...`, one row per step.
 
 use crate::sim::Trajectory;
 use crate::{Error, Result};
 use std::path::Path;
 
-/// The trajectory as CSV text (positions only; numbers in shortest round-trip form).
+/// The trajectory as CSV text: particle positions, then rigid-body positions and orientation quaternions
+/// (`w, x, y, z`); numbers in shortest round-trip form.
 ///
 /// ```
 /// # use diffphys::{io, sim};
@@ -17,12 +19,19 @@ pub fn trajectory_csv(traj: &Trajectory<f64>) -> String {
     for name in &traj.names {
         out.push_str(&format!(",{name}.x,{name}.y,{name}.z"));
     }
+    for name in &traj.body_names {
+        out.push_str(&format!(",{name}.x,{name}.y,{name}.z,{name}.qw,{name}.qx,{name}.qy,{name}.qz"));
+    }
     out.push('\n');
     for state in &traj.states {
         // Times are step · dt, printed rounded to 1e-12 s so that 0.1 · 3 prints as 0.3.
         out.push_str(&format!("{}", (state.time(traj.dt) * 1e12).round() / 1e12));
         for x in &state.x {
             out.push_str(&format!(",{},{},{}", x.x, x.y, x.z));
+        }
+        for b in &state.bodies {
+            let (p, q) = (&b.position, &b.orientation);
+            out.push_str(&format!(",{},{},{},{},{},{},{}", p.x, p.y, p.z, q.w, q.i, q.j, q.k));
         }
         out.push('\n');
     }

@@ -1,10 +1,10 @@
-//! The ground: the half-space `z ≥ 0` with compliant contact and regularised Coulomb friction.
+//! The ground: the solid half-space `z ≤ 0` with compliant contact and regularised Coulomb friction.
 //!
 //! The force law itself is in [`crate::dynamics::ground_contact_force`], which documents it in full.
 
 use crate::Scalar;
 
-/// Material of the ground half-space `z ≥ 0` (the surface is the plane `z = 0`, normal `+z`).
+/// Material of the ground half-space `z ≤ 0` (the surface is the plane `z = 0`, normal `+z`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ground<T: Scalar> {
     /// Contact stiffness `k` in N/m: the normal force per metre of penetration.
@@ -20,6 +20,9 @@ pub struct Ground<T: Scalar> {
     /// Slip velocity in m/s below which friction is regularised (behaves like viscous friction of coefficient
     /// `μ F_n / v_s`). Default `0.01` m/s. Semi-implicit Euler stays stable at rest while `μ g dt / v_s < 2`.
     pub slip_velocity: T,
+    /// Coefficient of restitution of the ground for rigid bodies, in `[0, 1]` (default 0); a body–ground
+    /// contact uses `max(e_body, e_ground)`. Particles bounce as the stiffness and damping say.
+    pub restitution: T,
 }
 
 impl<T: Scalar> Ground<T> {
@@ -38,6 +41,7 @@ impl Ground<f64> {
             friction: D::from(self.friction),
             ramp_depth: D::from(self.ramp_depth),
             slip_velocity: D::from(self.slip_velocity),
+            restitution: D::from(self.restitution),
         }
     }
 }

@@ -1,23 +1,29 @@
-//! Immutable scene descriptions: the world settings, the ground, particles and springs.
+//! Immutable scene descriptions: the world settings, the ground, particles, springs, rigid bodies and contact
+//! settings.
 //!
 //! A [`Scene<T>`] holds every physical number that can be differentiated; it is built once (in code or from a
 //! scene file by [`crate::io::load_scene`]), checked by [`Scene::validate`], and then only read by the
 //! simulation. [`params`] addresses its numbers by name (`ball.mass`, `ground.friction`, ...).
 
+mod contact_settings;
 mod ground;
 pub mod multibody;
 pub mod params;
 mod particle;
+mod rigid_body;
 pub mod sample;
 mod scene;
 mod spring;
 mod validate;
 mod world;
 
+pub use contact_settings::{ContactModel, ContactSettings};
 pub use ground::Ground;
 pub use multibody::{Frame, Joint, JointKind, JointLimits, Multibody, MultibodyParam};
 pub use params::{ParamId, ParamKind};
 pub use particle::Particle;
+pub(crate) use rigid_body::bounding_radius;
+pub use rigid_body::RigidBody;
 pub use scene::Scene;
 pub use spring::{Spring, SpringEnd};
 pub use world::{Integrator, World};

@@ -11,12 +11,19 @@
 //! | `<particle>.position.x` … `.velocity.z` | initial state | m, m/s |
 //! | `<spring>.stiffness`, `.damping`, `.rest_length` | | N/m, N·s/m, m |
 //! | `<spring>.anchor.x` / `.y` / `.z` | fixed end (anchored springs only) | m |
+//! | `ground.restitution` | for rigid bodies | – |
+//! | `contact.stiffness`, `contact.ramp_depth`, `contact.slip_velocity` | compliant rigid contact | N/m, m, m/s |
+//! | `<body>.mass`, `.friction`, `.restitution` | | kg, –, – |
+//! | `<body>.radius` (sphere, capsule), `.length` (capsule), `.size.x` … `.size.z` (box) | shape | m |
+//! | `<body>.inertia.x` … `.z` | principal moments, when given explicitly | kg·m² |
+//! | `<body>.position.x` … `.z`, `.velocity.x` … `.z`, `.angular_velocity.x` … `.z` | initial state (world axes) | m, m/s, rad/s |
 //!
 //! Names are resolved once into [`ParamId`]s, so gradient loops never compare strings.
 
 use super::{Scene, SpringEnd};
+use crate::geometry::Shape;
 use crate::{Error, Result, Scalar};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// A resolved parameter: which number of the scene it is. Indices refer to `Scene::particles` / `springs`;
 /// `axis` is 0, 1, 2 for x, y, z.
@@ -39,6 +46,20 @@ pub enum ParamId {
     SpringDamping { spring: usize },
     SpringRestLength { spring: usize },
     SpringAnchor { spring: usize, axis: usize },
+    GroundRestitution,
+    ContactStiffness,
+    ContactRampDepth,
+    ContactSlipVelocity,
+    BodyMass { body: usize },
+    BodyFriction { body: usize },
+    BodyRestitution { body: usize },
+    BodyRadius { body: usize },
+    BodyLength { body: usize },
+    BodySize { body: usize, axis: usize },
+    BodyInertia { body: usize, axis: usize },
+    BodyPosition { body: usize, axis: usize },
+    BodyVelocity { body: usize, axis: usize },
+    BodyAngularVelocity { body: usize, axis: usize },
 }
 
 /// The admissible range of a parameter, used by fitting to choose a parametrisation.
@@ -49,6 +70,8 @@ pub enum ParamKind {
     /// Must stay ≥ 0 (stiffness, damping, friction, drag, radius, rest length) or > 0 (mass, slip velocity).
     Positive,
 }
+
+const NO_SHAPE: &str = "a shape parameter the body's shape does not have (ids from `resolve_params` are valid)";
 
 const NO_GROUND: &str = "a ground parameter of a scene without ground (ids from `resolve_params` are valid)";
 
@@ -79,6 +102,32 @@ macro_rules! param_place {
                 SpringEnd::Anchor(p) => & $($m)? p[axis],
                 SpringEnd::Particle(_) => panic!("spring {spring} has no anchor"),
             },
+            ParamId::GroundRestitution => & $($m)? ground.expect(NO_GROUND).restitution,
+            ParamId::ContactStiffness => & $($m)? $scene.contact.stiffness,
+            ParamId::ContactRampDepth => & $($m)? $scene.contact.ramp_depth,
+            ParamId::ContactSlipVelocity => & $($m)? $scene.contact.slip_velocity,
+            ParamId::BodyMass { body } => & $($m)? $scene.bodies[body].mass,
+            ParamId::BodyFriction { body } => & $($m)? $scene.bodies[body].friction,
+            ParamId::BodyRestitution { body } => & $($m)? $scene.bodies[body].restitution,
+            ParamId::BodyRadius { body } => match & $($m)? $scene.bodies[body].shape {
+                Shape::Sphere { radius } | Shape::Capsule { radius, .. } => radius,
+                Shape::Box { .. } => panic!("{NO_SHAPE}"),
+            },
+            ParamId::BodyLength { body } => match & $($m)? $scene.bodies[body].shape {
+                Shape::Capsule { length, .. } => length,
+                _ => panic!("{NO_SHAPE}"),
+            },
+            ParamId::BodySize { body, axis } => match & $($m)? $scene.bodies[body].shape {
+                Shape::Box { size } => & $($m)? size[axis],
+                _ => panic!("{NO_SHAPE}"),
+            },
+            ParamId::BodyInertia { body, axis } => match & $($m)? $scene.bodies[body].inertia {
+                Some(i) => & $($m)? i[axis],
+                None => panic!("body {body} has no explicit inertia"),
+            },
+            ParamId::BodyPosition { body, axis } => & $($m)? $scene.bodies[body].position[axis],
+            ParamId::BodyVelocity { body, axis } => & $($m)? $scene.bodies[body].velocity[axis],
+            ParamId::BodyAngularVelocity { body, axis } => & $($m)? $scene.bodies[body].angular_velocity[axis],
         }
     }};
 }
@@ -92,7 +141,10 @@ impl ParamId {
             ParamId::Gravity { .. }
             | ParamId::Position { .. }
             | ParamId::Velocity { .. }
-            | ParamId::SpringAnchor { .. } => ParamKind::Free,
+            | ParamId::SpringAnchor { .. }
+            | ParamId::BodyPosition { .. }
+            | ParamId::BodyVelocity { .. }
+            | ParamId::BodyAngularVelocity { .. } => ParamKind::Free,
             _ => ParamKind::Positive,
         }
     }
@@ -109,7 +161,11 @@ impl<T: Scalar> Scene<T> {
                 ParamId::GroundFriction,
                 ParamId::GroundRampDepth,
                 ParamId::GroundSlipVelocity,
+                ParamId::GroundRestitution,
             ]);
+        }
+        if !self.bodies.is_empty() {
+            ids.extend([ParamId::ContactStiffness, ParamId::ContactRampDepth, ParamId::ContactSlipVelocity]);
         }
         for particle in 0..self.particles.len() {
             ids.extend([
@@ -131,6 +187,20 @@ impl<T: Scalar> Scene<T> {
                 ids.extend((0..3).map(|axis| ParamId::SpringAnchor { spring, axis }));
             }
         }
+        for (body, b) in self.bodies.iter().enumerate() {
+            ids.extend([ParamId::BodyMass { body }, ParamId::BodyFriction { body }, ParamId::BodyRestitution { body }]);
+            match b.shape {
+                Shape::Sphere { .. } => ids.push(ParamId::BodyRadius { body }),
+                Shape::Capsule { .. } => ids.extend([ParamId::BodyRadius { body }, ParamId::BodyLength { body }]),
+                Shape::Box { .. } => ids.extend((0..3).map(|axis| ParamId::BodySize { body, axis })),
+            }
+            if b.inertia.is_some() {
+                ids.extend((0..3).map(|axis| ParamId::BodyInertia { body, axis }));
+            }
+            ids.extend((0..3).map(|axis| ParamId::BodyPosition { body, axis }));
+            ids.extend((0..3).map(|axis| ParamId::BodyVelocity { body, axis }));
+            ids.extend((0..3).map(|axis| ParamId::BodyAngularVelocity { body, axis }));
+        }
         ids
     }
 
@@ -138,6 +208,7 @@ impl<T: Scalar> Scene<T> {
     pub fn param_name(&self, id: ParamId) -> String {
         let p = |i: usize| &self.particles[i].name;
         let s = |i: usize| &self.springs[i].name;
+        let b = |i: usize| &self.bodies[i].name;
         match id {
             ParamId::Gravity { axis } => format!("world.gravity.{}", AXES[axis]),
             ParamId::GroundStiffness => "ground.stiffness".into(),
@@ -161,6 +232,22 @@ impl<T: Scalar> Scene<T> {
             ParamId::SpringAnchor { spring, axis } => {
                 format!("{}.anchor.{}", s(spring), AXES[axis])
             }
+            ParamId::GroundRestitution => "ground.restitution".into(),
+            ParamId::ContactStiffness => "contact.stiffness".into(),
+            ParamId::ContactRampDepth => "contact.ramp_depth".into(),
+            ParamId::ContactSlipVelocity => "contact.slip_velocity".into(),
+            ParamId::BodyMass { body } => format!("{}.mass", b(body)),
+            ParamId::BodyFriction { body } => format!("{}.friction", b(body)),
+            ParamId::BodyRestitution { body } => format!("{}.restitution", b(body)),
+            ParamId::BodyRadius { body } => format!("{}.radius", b(body)),
+            ParamId::BodyLength { body } => format!("{}.length", b(body)),
+            ParamId::BodySize { body, axis } => format!("{}.size.{}", b(body), AXES[axis]),
+            ParamId::BodyInertia { body, axis } => format!("{}.inertia.{}", b(body), AXES[axis]),
+            ParamId::BodyPosition { body, axis } => format!("{}.position.{}", b(body), AXES[axis]),
+            ParamId::BodyVelocity { body, axis } => format!("{}.velocity.{}", b(body), AXES[axis]),
+            ParamId::BodyAngularVelocity { body, axis } => {
+                format!("{}.angular_velocity.{}", b(body), AXES[axis])
+            }
         }
     }
 
@@ -175,7 +262,7 @@ impl<T: Scalar> Scene<T> {
     /// assert!(scene.resolve_params(&["ball.colour"]).is_err());
     /// ```
     pub fn resolve_params<S: AsRef<str>>(&self, names: &[S]) -> Result<Vec<ParamId>> {
-        let all = self.param_ids();
+        let all: HashMap<String, ParamId> = self.param_ids().into_iter().map(|id| (self.param_name(id), id)).collect();
         let mut seen = HashSet::new();
         names
             .iter()
@@ -184,10 +271,7 @@ impl<T: Scalar> Scene<T> {
                 if !seen.insert(n.to_string()) {
                     return Err(Error::DuplicateParameter { name: n.to_string() });
                 }
-                all.iter()
-                    .copied()
-                    .find(|id| self.param_name(*id) == n)
-                    .ok_or_else(|| Error::UnknownParameter { name: n.to_string() })
+                all.get(n).copied().ok_or_else(|| Error::UnknownParameter { name: n.to_string() })
             })
             .collect()
     }

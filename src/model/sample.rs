@@ -13,6 +13,7 @@ pub fn bouncing_ball() -> Scene<f64> {
         friction: 0.1,
         ramp_depth: 3e-3,
         slip_velocity: Ground::<f64>::DEFAULT_SLIP_VELOCITY,
+        restitution: 0.0,
     });
     let mut ball = Particle::new("ball", 0.5, 0.05, Vector3::new(0.0, 0.0, 1.0));
     ball.velocity = Vector3::new(2.0, 0.0, 0.0);
@@ -40,6 +41,7 @@ pub fn spring_net(side: usize, height: f64) -> Scene<f64> {
         friction: 0.5,
         ramp_depth: Ground::<f64>::DEFAULT_RAMP_DEPTH,
         slip_velocity: Ground::<f64>::DEFAULT_SLIP_VELOCITY,
+        restitution: 0.0,
     });
     let spacing = 0.1;
     let index = |i: usize, j: usize| i * side + j;

@@ -1,6 +1,6 @@
-//! The scene: world, optional ground, particles and springs.
+//! The scene: world, optional ground, particles, springs, rigid bodies and contact settings.
 
-use super::{Ground, Integrator, Particle, Spring, World};
+use super::{ContactSettings, Ground, Integrator, Particle, RigidBody, Spring, World};
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -28,6 +28,10 @@ pub struct Scene<T: Scalar> {
     pub particles: Vec<Particle<T>>,
     /// Springs between particles or to anchors.
     pub springs: Vec<Spring<T>>,
+    /// Free rigid bodies with shapes, colliding with each other and the ground.
+    pub bodies: Vec<RigidBody<T>>,
+    /// How rigid bodies touch.
+    pub contact: ContactSettings<T>,
 }
 
 impl<T: Scalar> Scene<T> {
@@ -43,7 +47,14 @@ impl<T: Scalar> Scene<T> {
             ground: None,
             particles: Vec::new(),
             springs: Vec::new(),
+            bodies: Vec::new(),
+            contact: ContactSettings::default(),
         }
+    }
+
+    /// The index of the rigid body called `name`.
+    pub fn body_index(&self, name: &str) -> Option<usize> {
+        self.bodies.iter().position(|b| b.name == name)
     }
 
     /// The index of the particle called `name`.
@@ -65,6 +76,8 @@ impl Scene<f64> {
             ground: self.ground.as_ref().map(Ground::lift),
             particles: self.particles.iter().map(Particle::lift).collect(),
             springs: self.springs.iter().map(Spring::lift).collect(),
+            bodies: self.bodies.iter().map(RigidBody::lift).collect(),
+            contact: self.contact.lift(),
         }
     }
 }

@@ -1,13 +1,14 @@
 //! Physical-range checks of a scene, with errors that name the field.
 
 use super::{Scene, SpringEnd};
+use crate::geometry::Shape;
 use crate::scalar::re;
 use crate::{Error, Result, Scalar};
 use nalgebra::Vector3;
 use std::collections::HashSet;
 
 /// Names a body may not take, because parameter names starting with them mean something else.
-const RESERVED: [&str; 2] = ["world", "ground"];
+const RESERVED: [&str; 3] = ["world", "ground", "contact"];
 
 fn finite<T: Scalar>(field: &str, x: &T) -> Result<f64> {
     let v = re(x);
@@ -26,6 +27,22 @@ fn non_negative<T: Scalar>(field: &str, x: &T) -> Result<()> {
     Ok(())
 }
 
+fn positive<T: Scalar>(field: &str, x: &T) -> Result<()> {
+    let v = finite(field, x)?;
+    if v <= 0.0 {
+        return Err(Error::invalid(field, format!("must be > 0, got {v}")));
+    }
+    Ok(())
+}
+
+fn unit_interval<T: Scalar>(field: &str, x: &T) -> Result<()> {
+    let v = finite(field, x)?;
+    if !(0.0..=1.0).contains(&v) {
+        return Err(Error::invalid(field, format!("must be in [0, 1], got {v}")));
+    }
+    Ok(())
+}
+
 fn finite_vec<T: Scalar>(field: &str, x: &Vector3<T>) -> Result<()> {
     for (i, c) in x.iter().enumerate() {
         finite(&format!("{field}[{i}]"), c)?;
@@ -38,7 +55,10 @@ impl<T: Scalar> Scene<T> {
     ///
     /// Rejects: `dt ≤ 0` or `duration < 0`, non-finite numbers, non-positive masses, negative radius, drag,
     /// stiffness, damping, friction or rest length, a non-positive slip velocity, springs whose ends are unknown
-    /// or the same particle, empty, reserved (`world`, `ground`) or duplicate names.
+    /// or the same particle, empty, reserved (`world`, `ground`, `contact`) or duplicate names (particles,
+    /// springs and bodies share one namespace); for rigid bodies non-positive sizes or moments of inertia,
+    /// moments that break the triangle inequality, restitution outside `[0, 1]` and non-unit orientations; for
+    /// contact settings a non-positive stiffness or slip velocity and zero iterations.
     pub fn validate(&self) -> Result<()> {
         let w = &self.world;
         if !(w.dt.is_finite() && w.dt > 0.0) {
@@ -56,7 +76,18 @@ impl<T: Scalar> Scene<T> {
             if finite("ground.slip_velocity", &g.slip_velocity)? <= 0.0 {
                 return Err(Error::invalid("ground.slip_velocity", "must be > 0"));
             }
+            unit_interval("ground.restitution", &g.restitution)?;
         }
+        let c = &self.contact;
+        positive("contact.stiffness", &c.stiffness)?;
+        non_negative("contact.ramp_depth", &c.ramp_depth)?;
+        positive("contact.slip_velocity", &c.slip_velocity)?;
+        if c.iterations == 0 {
+            return Err(Error::invalid("contact.iterations", "must be at least 1"));
+        }
+        non_negative("contact.bounce_threshold", &c.bounce_threshold)?;
+        non_negative("contact.allowed_penetration", &c.allowed_penetration)?;
+        unit_interval("contact.position_correction", &c.position_correction)?;
         let mut names = HashSet::new();
         let mut check_name = |kind: &str, name: &str| -> Result<()> {
             let field = format!("{kind}[{name}].name");
@@ -102,6 +133,36 @@ impl<T: Scalar> Scene<T> {
             non_negative(&f("stiffness"), &s.stiffness)?;
             non_negative(&f("damping"), &s.damping)?;
             non_negative(&f("rest_length"), &s.rest_length)?;
+        }
+        for b in &self.bodies {
+            check_name("bodies", &b.name)?;
+            let f = |k: &str| format!("bodies[{}].{k}", b.name);
+            positive(&f("mass"), &b.mass)?;
+            match &b.shape {
+                Shape::Sphere { radius } => positive(&f("shape.radius"), radius)?,
+                Shape::Box { size } => (0..3).try_for_each(|k| positive(&f(&format!("shape.size[{k}]")), &size[k]))?,
+                Shape::Capsule { radius, length } => {
+                    positive(&f("shape.radius"), radius)?;
+                    non_negative(&f("shape.length"), length)?;
+                }
+            }
+            if let Some(i) = &b.inertia {
+                (0..3).try_for_each(|k| positive(&f(&format!("inertia[{k}]")), &i[k]))?;
+                let (x, y, z) = (re(&i.x), re(&i.y), re(&i.z));
+                if x > y + z || y > x + z || z > x + y {
+                    return Err(Error::invalid(f("inertia"), "principal moments must satisfy the triangle inequality"));
+                }
+            }
+            non_negative(&f("friction"), &b.friction)?;
+            unit_interval(&f("restitution"), &b.restitution)?;
+            finite_vec(&f("position"), &b.position)?;
+            finite_vec(&f("velocity"), &b.velocity)?;
+            finite_vec(&f("angular_velocity"), &b.angular_velocity)?;
+            let q = &b.orientation;
+            let norm2 = re(&q.w).powi(2) + re(&q.i).powi(2) + re(&q.j).powi(2) + re(&q.k).powi(2);
+            if (norm2 - 1.0).abs() >= 1e-9 || norm2.is_nan() {
+                return Err(Error::invalid(f("orientation"), format!("must be a unit quaternion, |q|² = {norm2}")));
+            }
         }
         Ok(())
     }

@@ -9,6 +9,6 @@ mod trajectory;
 
 pub use crate::integrate::Workspace;
 pub use rollout::{rollout, rollout_with};
-pub use state::State;
+pub use state::{BodyState, State};
 pub use step::step;
 pub use trajectory::Trajectory;

@@ -2,25 +2,51 @@
 
 use crate::model::Scene;
 use crate::Scalar;
-use nalgebra::Vector3;
+use nalgebra::{Quaternion, Vector3};
 
-/// Positions (m) and velocities (m/s) of all particles, in scene order, after `step` steps of `dt`.
+/// The state of one rigid body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodyState<T: Scalar> {
+    /// Position of the centre of mass in m.
+    pub position: Vector3<T>,
+    /// Orientation, a unit quaternion (body to world).
+    pub orientation: Quaternion<T>,
+    /// Velocity of the centre of mass in m/s.
+    pub velocity: Vector3<T>,
+    /// Angular velocity in rad/s, world axes.
+    pub angular_velocity: Vector3<T>,
+}
+
+/// Positions (m) and velocities (m/s) of all particles, and the states of all rigid bodies, in scene order,
+/// after `step` steps of `dt`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State<T: Scalar> {
     /// Positions in m.
     pub x: Vec<Vector3<T>>,
     /// Velocities in m/s.
     pub v: Vec<Vector3<T>>,
+    /// Rigid bodies.
+    pub bodies: Vec<BodyState<T>>,
     /// Number of steps taken since the initial state.
     pub step: usize,
 }
 
 impl<T: Scalar> State<T> {
-    /// The initial state of `scene` (its particles' `position` and `velocity`).
+    /// The initial state of `scene` (its particles' and bodies' initial positions, orientations and velocities).
     pub fn initial(scene: &Scene<T>) -> Self {
         State {
             x: scene.particles.iter().map(|p| p.position.clone()).collect(),
             v: scene.particles.iter().map(|p| p.velocity.clone()).collect(),
+            bodies: scene
+                .bodies
+                .iter()
+                .map(|b| BodyState {
+                    position: b.position.clone(),
+                    orientation: b.orientation.clone(),
+                    velocity: b.velocity.clone(),
+                    angular_velocity: b.angular_velocity.clone(),
+                })
+                .collect(),
             step: 0,
         }
     }

@@ -1,15 +1,16 @@
 //! One time step of the whole scene.
 
 use super::State;
-use crate::integrate::{rk4, semi_implicit_euler, velocity_verlet, Workspace};
+use crate::integrate::{rigid_body_step, rk4, semi_implicit_euler, velocity_verlet, Workspace};
 use crate::model::{Integrator, Scene};
 use crate::scalar::is_finite;
 use crate::{Error, Result, Scalar};
 
-/// Advances `state` by one `dt` with the scene's integrator.
+/// Advances `state` by one `dt`: particles with the scene's integrator, rigid bodies with semi-implicit Euler
+/// and the scene's contact model ([`crate::model::ContactModel`]).
 ///
 /// # Errors
-/// [`Error::NonFinite`] naming the first particle whose position or velocity is no longer finite (the state is
+/// [`Error::NonFinite`] naming the first particle or body whose position or velocity is no longer finite (the state is
 /// left as computed, for inspection).
 ///
 /// # Panics
@@ -27,23 +28,32 @@ use crate::{Error, Result, Scalar};
 /// ```
 pub fn step<T: Scalar>(scene: &Scene<T>, state: &mut State<T>, ws: &mut Workspace<T>) -> Result<()> {
     assert_eq!(ws.len(), scene.particles.len(), "workspace sized for another scene");
-    let State { x, v, .. } = state;
-    match scene.world.integrator {
-        Integrator::SemiImplicitEuler => semi_implicit_euler(scene, x, v, ws),
-        Integrator::VelocityVerlet => velocity_verlet(scene, x, v, ws),
-        Integrator::Rk4 => rk4(scene, x, v, ws),
+    let State { x, v, bodies, .. } = state;
+    if !x.is_empty() {
+        match scene.world.integrator {
+            Integrator::SemiImplicitEuler => semi_implicit_euler(scene, x, v, ws),
+            Integrator::VelocityVerlet => velocity_verlet(scene, x, v, ws),
+            Integrator::Rk4 => rk4(scene, x, v, ws),
+        }
     }
+    rigid_body_step(scene, bodies, &mut ws.rigid);
     state.step += 1;
     let blown_up =
         (0..state.x.len()).find(|&i| !(state.x[i].iter().all(is_finite) && state.v[i].iter().all(is_finite)));
-    match blown_up {
-        Some(i) => Err(Error::NonFinite {
-            body: scene.particles[i].name.clone(),
-            step: state.step,
-            time: state.time(scene.world.dt),
-        }),
-        None => Ok(()),
-    }
+    let body_blown_up = || {
+        state.bodies.iter().position(|b| {
+            !(b.position.iter().chain(b.velocity.iter()).chain(b.angular_velocity.iter()).all(is_finite)
+                && is_finite(&b.orientation.w))
+        })
+    };
+    let name = match blown_up {
+        Some(i) => scene.particles[i].name.clone(),
+        None => match body_blown_up() {
+            Some(i) => scene.bodies[i].name.clone(),
+            None => return Ok(()),
+        },
+    };
+    Err(Error::NonFinite { body: name, step: state.step, time: state.time(scene.world.dt) })
 }
 
 #[cfg(test)]

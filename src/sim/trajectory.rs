@@ -8,6 +8,8 @@ use crate::Scalar;
 pub struct Trajectory<T: Scalar> {
     /// Particle names, in state order.
     pub names: Vec<String>,
+    /// Rigid-body names, in state order.
+    pub body_names: Vec<String>,
     /// The time step in s.
     pub dt: f64,
     /// `states[k]` is the state after `k` steps, at time `k · dt`.

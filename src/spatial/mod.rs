@@ -19,11 +19,16 @@
 mod force;
 mod inertia;
 mod motion;
+mod quaternion;
 mod transform;
 
 pub use force::Force;
 pub use inertia::Inertia;
 pub use motion::Motion;
+pub use quaternion::{
+    integrate_orientation, quaternion_exp, quaternion_matrix, quaternion_normalized, quaternion_product,
+    rotation_matrix, QuatTuple,
+};
 pub use transform::{axis_angle_matrix, Transform};
 
 use crate::Scalar;

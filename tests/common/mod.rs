@@ -62,6 +62,7 @@ fn ground() -> impl Strategy<Value = Ground<f64>> {
         friction,
         ramp_depth,
         slip_velocity: 0.01,
+        restitution: 0.0,
     })
 }
 

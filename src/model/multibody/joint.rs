@@ -1,9 +1,12 @@
 //! Joints: how a body moves relative to its parent.
 
-use crate::scalar::{c, re, recip, sqrt};
-use crate::spatial::{axis_angle_matrix, Force, Motion, Transform};
+use crate::scalar::re;
+use crate::spatial::{
+    axis_angle_matrix, quaternion_exp, quaternion_matrix, quaternion_normalized, quaternion_product, Force, Motion,
+    Transform,
+};
 use crate::Scalar;
-use nalgebra::{DVectorView, DVectorViewMut, Matrix3, Vector3};
+use nalgebra::{DVectorView, DVectorViewMut, Vector3};
 
 /// The kind of a joint and its constant geometry (axes are unit vectors in the joint frame).
 ///
@@ -183,26 +186,13 @@ impl<T: Scalar> JointKind<T> {
                     q[k] += dp[k].clone();
                 }
                 let w = Vector3::new(v[3].clone(), v[4].clone(), v[5].clone()) * dt.clone();
-                let (dx, dy, dz, dw) = quaternion_exp(&w);
-                let (x, y, z, qw) = (q[3].clone(), q[4].clone(), q[5].clone(), q[6].clone());
-                // Hamilton product q ⊗ dq.
-                let nw =
-                    qw.clone() * dw.clone() - x.clone() * dx.clone() - y.clone() * dy.clone() - z.clone() * dz.clone();
-                let nx =
-                    qw.clone() * dx.clone() + x.clone() * dw.clone() + y.clone() * dz.clone() - z.clone() * dy.clone();
-                let ny =
-                    qw.clone() * dy.clone() - x.clone() * dz.clone() + y.clone() * dw.clone() + z.clone() * dx.clone();
-                let nz = qw * dz + x * dy - y * dx + z * dw;
-                let inv_norm = recip(&sqrt(
-                    &(nx.clone() * nx.clone()
-                        + ny.clone() * ny.clone()
-                        + nz.clone() * nz.clone()
-                        + nw.clone() * nw.clone()),
-                ));
-                q[3] = nx * inv_norm.clone();
-                q[4] = ny * inv_norm.clone();
-                q[5] = nz * inv_norm.clone();
-                q[6] = nw * inv_norm;
+                let dq = quaternion_exp(&w);
+                let current = (q[3].clone(), q[4].clone(), q[5].clone(), q[6].clone());
+                let (x, y, z, w) = quaternion_normalized(quaternion_product(&current, &dq));
+                q[3] = x;
+                q[4] = y;
+                q[5] = z;
+                q[6] = w;
             }
             _ => q[0] += v[0].clone() * dt.clone(),
         }
@@ -217,42 +207,6 @@ impl<T: Scalar> JointKind<T> {
             JointKind::Free => JointKind::Free,
         }
     }
-}
-
-/// The rotation matrix of the quaternion `x i + y j + z k + w` (assumed of unit norm).
-pub fn quaternion_matrix<T: Scalar>(x: &T, y: &T, z: &T, w: &T) -> Matrix3<T> {
-    let two = c::<T>(2.0);
-    let (xx, yy, zz) = (x.clone() * x.clone(), y.clone() * y.clone(), z.clone() * z.clone());
-    let (xy, xz, yz) = (x.clone() * y.clone(), x.clone() * z.clone(), y.clone() * z.clone());
-    let (wx, wy, wz) = (w.clone() * x.clone(), w.clone() * y.clone(), w.clone() * z.clone());
-    let one = T::one();
-    Matrix3::new(
-        one.clone() - (yy.clone() + zz.clone()) * two.clone(),
-        (xy.clone() - wz.clone()) * two.clone(),
-        (xz.clone() + wy.clone()) * two.clone(),
-        (xy + wz) * two.clone(),
-        one.clone() - (xx.clone() + zz) * two.clone(),
-        (yz.clone() - wx.clone()) * two.clone(),
-        (xz - wy) * two.clone(),
-        (yz + wx) * two.clone(),
-        one - (xx + yy) * two,
-    )
-}
-
-/// `exp(w / 2)` as a unit quaternion `(x, y, z, w)`: the rotation by the rotation vector `w`.
-fn quaternion_exp<T: Scalar>(w: &Vector3<T>) -> (T, T, T, T) {
-    let theta2 = w.norm_squared();
-    // sin(θ/2)/θ and cos(θ/2); the series branch is taken on the real part and is exact to rounding below 1e-4.
-    let (s, cw) = if re(&theta2) < 1e-8 {
-        let s = c::<T>(0.5) - theta2.clone() * (1.0 / 48.0);
-        let cw = T::one() - theta2 * 0.125;
-        (s, cw)
-    } else {
-        let theta = sqrt(&theta2);
-        let half = theta.clone() * 0.5;
-        (half.clone().sin() * recip(&theta), half.cos())
-    };
-    (w.x.clone() * s.clone(), w.y.clone() * s.clone(), w.z.clone() * s, cw)
 }
 
 #[cfg(test)]
@@ -279,7 +233,7 @@ mod tests {
         let (x, y, z, w) = (0.1_f64, -0.5, 0.3, 0.0);
         let n = (x * x + y * y + z * z + w * w).sqrt();
         let r = quaternion_matrix(&(x / n), &(y / n), &(z / n), &(w / n));
-        assert_relative_eq!(r * r.transpose(), Matrix3::identity(), epsilon = 1e-14);
+        assert_relative_eq!(r * r.transpose(), nalgebra::Matrix3::identity(), epsilon = 1e-14);
         assert_relative_eq!(r.determinant(), 1.0, epsilon = 1e-14);
     }
 }

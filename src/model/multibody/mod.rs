@@ -11,7 +11,8 @@ pub mod sample;
 pub use sample::random_state;
 mod validate;
 
-pub use joint::{quaternion_matrix, Joint, JointKind, JointLimits};
+pub use crate::spatial::quaternion_matrix;
+pub use joint::{Joint, JointKind, JointLimits};
 pub use params::MultibodyParam;
 
 use crate::spatial::{Inertia, Transform};

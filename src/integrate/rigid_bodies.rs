@@ -1,0 +1,283 @@
+//! One time step of the rigid bodies, with either contact model.
+
+use crate::dynamics::{
+    combined_friction, combined_restitution, compliant_contact_force, detect_contacts, free_rotation_step,
+    inverse_inertia_world, solve_impulses, tangent_frame, BodyVelocities, ImpulseRow, PositionCorrection,
+};
+use crate::geometry::{Aabb, BroadPhase, Contact, Pose};
+use crate::model::{bounding_radius, ContactModel, Scene};
+use crate::scalar::{re, recip};
+use crate::sim::BodyState;
+use crate::spatial::integrate_orientation;
+use crate::Scalar;
+use nalgebra::{Matrix3, Vector3};
+
+/// Scratch space of the rigid-body step; grows to the scene's size on first use and is then reused.
+#[derive(Debug, Clone)]
+pub struct RigidWorkspace<T: Scalar> {
+    poses: Vec<Pose<T>>,
+    margins: Vec<f64>,
+    boxes: Vec<Aabb>,
+    broad: BroadPhase,
+    /// The contacts found in the last step (for inspection and tests).
+    pub contacts: Vec<Contact<T>>,
+    rows: Vec<ImpulseRow<T>>,
+    inverse_mass: Vec<T>,
+    inverse_inertia: Vec<Matrix3<T>>,
+    force: Vec<Vector3<T>>,
+    torque: Vec<Vector3<T>>,
+    linear: Vec<Vector3<T>>,
+    angular: Vec<Vector3<T>>,
+    pseudo_linear: Vec<Vector3<T>>,
+    pseudo_angular: Vec<Vector3<T>>,
+}
+
+impl<T: Scalar> Default for RigidWorkspace<T> {
+    fn default() -> Self {
+        RigidWorkspace {
+            poses: Vec::new(),
+            margins: Vec::new(),
+            boxes: Vec::new(),
+            broad: BroadPhase::new(),
+            contacts: Vec::new(),
+            rows: Vec::new(),
+            inverse_mass: Vec::new(),
+            inverse_inertia: Vec::new(),
+            force: Vec::new(),
+            torque: Vec::new(),
+            linear: Vec::new(),
+            angular: Vec::new(),
+            pseudo_linear: Vec::new(),
+            pseudo_angular: Vec::new(),
+        }
+    }
+}
+
+/// The friction and restitution of contact `c` (pair rules of [`combined_friction`], [`combined_restitution`];
+/// the ground's material for ground contacts).
+fn pair_material<T: Scalar>(scene: &Scene<T>, c: &Contact<T>) -> (T, T) {
+    let a = &scene.bodies[c.a];
+    let (mu_b, e_b) = match c.b {
+        Some(b) => (&scene.bodies[b].friction, &scene.bodies[b].restitution),
+        None => {
+            let g = scene.ground.as_ref().expect("ground contacts exist only with a ground");
+            (&g.friction, &g.restitution)
+        }
+    };
+    (combined_friction(&a.friction, mu_b), combined_restitution(&a.restitution, e_b))
+}
+
+/// Advances the rigid bodies by one `dt` with semi-implicit Euler: velocities first (gravity, the gyroscopic
+/// term, contact), then positions and orientations with the new velocities (orientation by the exponential map,
+/// so it stays a unit quaternion).
+///
+/// * [`ContactModel::Compliant`]: contact forces at the current pose ([`compliant_contact_force`]) enter the
+///   velocity update like any force.
+/// * [`ContactModel::Impulse`]: gravity and the free rotation give predicted velocities; contacts are detected
+///   with a speculative margin of the distance each body can travel in the step; [`solve_impulses`] makes
+///   every contact's normal velocity non-negative (or `−e u_n` for a bounce faster than
+///   `bounce_threshold`); speculative contacts still apart only may not close more than their gap
+///   (`u_n ≥ −distance / dt`), so nothing tunnels. A bounce whose contact is still apart at the start of the
+///   step is placed at its time of impact: the pair moves by the gap before the impact plus `e` times the
+///   approach after it, so the position after the step is the exact reflection `e (−u_n dt − distance)`, a
+///   smooth function of the drop height and the restitution (see `tests/issue_4_contact.rs`).
+///
+/// # Gradients at the switches (impulse model)
+/// The decisions — which contacts exist, whether one bounces (closing speed above `bounce_threshold`), whether it
+/// is hit within this step, whether a clamp of the solver is active — are taken on the real part. Between
+/// decisions the step is smooth and dual numbers give its exact derivative. At a decision the trajectory jumps
+/// by `O(g dt²)` (the step in which a bounce is resolved changes): derivatives stay right on each side, finite
+/// differences across the switch do not.
+pub(crate) fn rigid_body_step<T: Scalar>(scene: &Scene<T>, bodies: &mut [BodyState<T>], ws: &mut RigidWorkspace<T>) {
+    let n = bodies.len();
+    if n == 0 {
+        return;
+    }
+    let dt = scene.world.dt;
+    let dt_t = T::from(dt);
+    ws.poses.clear();
+    ws.inverse_mass.clear();
+    ws.inverse_inertia.clear();
+    for (body, state) in scene.bodies.iter().zip(bodies.iter()) {
+        let pose = Pose::new(state.position.clone(), &state.orientation);
+        ws.inverse_inertia.push(inverse_inertia_world(&body.principal_inertia(), &pose.rotation));
+        ws.inverse_mass.push(recip(&body.mass));
+        ws.poses.push(pose);
+    }
+    // free motion: gravity and the gyroscopic term
+    ws.linear.clear();
+    ws.angular.clear();
+    for ((body, state), pose) in scene.bodies.iter().zip(bodies.iter()).zip(&ws.poses) {
+        ws.linear.push(&state.velocity + &scene.world.gravity * dt_t.clone());
+        ws.angular.push(free_rotation_step(&body.principal_inertia(), &pose.rotation, &state.angular_velocity, dt));
+    }
+    match scene.contact.model {
+        ContactModel::Compliant => compliant_velocities(scene, bodies, ws),
+        ContactModel::Impulse => impulse_velocities(scene, bodies, ws),
+    }
+    for (i, state) in bodies.iter_mut().enumerate() {
+        let (v, w) = (&ws.linear[i], &ws.angular[i]);
+        let (dv, dw) = match scene.contact.model {
+            ContactModel::Impulse => (v + &ws.pseudo_linear[i], w + &ws.pseudo_angular[i]),
+            ContactModel::Compliant => (v.clone(), w.clone()),
+        };
+        state.position += dv * dt_t.clone();
+        state.orientation = integrate_orientation(&state.orientation, &dw, dt);
+        state.velocity = v.clone();
+        state.angular_velocity = w.clone();
+    }
+}
+
+/// Compliant model: add `dt ·` the contact forces (and torques) at the current pose to the free velocities.
+fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
+    let n = bodies.len();
+    let dt = scene.world.dt;
+    ws.margins.clear();
+    ws.margins.resize(n, 0.0);
+    detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, &mut ws.contacts);
+    ws.force.clear();
+    ws.force.resize(n, Vector3::zeros());
+    ws.torque.clear();
+    ws.torque.resize(n, Vector3::zeros());
+    for c in &ws.contacts {
+        if re(&c.geometry.distance) >= 0.0 {
+            continue;
+        }
+        let p = &c.geometry.point;
+        let ra = p - &bodies[c.a].position;
+        let mut u = &bodies[c.a].velocity + bodies[c.a].angular_velocity.cross(&ra);
+        let ma = scene.bodies[c.a].mass.clone();
+        let reduced = match c.b {
+            Some(b) => {
+                let rb = p - &bodies[b].position;
+                u -= &bodies[b].velocity + bodies[b].angular_velocity.cross(&rb);
+                let mb = scene.bodies[b].mass.clone();
+                ma.clone() * mb.clone() * recip(&(ma + mb))
+            }
+            None => ma,
+        };
+        let (mu, e) = pair_material(scene, c);
+        let f = compliant_contact_force(&scene.contact, &c.geometry, &u, &mu, &e, &reduced, dt);
+        ws.torque[c.a] += ra.cross(&f);
+        ws.force[c.a] += &f;
+        if let Some(b) = c.b {
+            let rb = p - &bodies[b].position;
+            ws.torque[b] -= rb.cross(&f);
+            ws.force[b] -= f;
+        }
+    }
+    let dt_t = T::from(dt);
+    for i in 0..n {
+        ws.linear[i] += &ws.force[i] * (ws.inverse_mass[i].clone() * dt_t.clone());
+        ws.angular[i] += &ws.inverse_inertia[i] * &ws.torque[i] * dt_t.clone();
+    }
+}
+
+/// When a contact `gap` (m) apart, whose normal velocity at the end of the step would be `un` (m/s) under a
+/// constant normal acceleration `accel` (m/s²), closes within the step: the time of impact `t_c ∈ [0, dt]` and
+/// the normal velocity `u_c` at that time, from the ballistic motion `gap + u₀ t + ½ a t² = 0` with
+/// `u₀ = un − a dt`. The root is taken in the stable form `t_c = 2 gap / (−u₀ + √(u₀² − 2 a gap))`.
+fn time_of_impact<T: Scalar>(gap: &T, un: &T, accel: &T, dt: f64) -> Option<(T, T)> {
+    let u0 = un.clone() - accel.clone() * dt;
+    let end_gap = re(gap) + re(&u0) * dt + 0.5 * re(accel) * dt * dt;
+    let discriminant = u0.clone() * u0.clone() - accel.clone() * gap.clone() * 2.0;
+    if end_gap >= 0.0 || re(&discriminant) < 0.0 {
+        return None;
+    }
+    let t_c = gap.clone() * 2.0 * recip(&(-u0.clone() + crate::scalar::sqrt(&discriminant)));
+    let u_c = u0 + accel.clone() * t_c.clone();
+    Some((t_c, u_c))
+}
+
+/// Impulse model: speculative contacts, targets with restitution and time of impact, then [`solve_impulses`].
+fn impulse_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
+    let n = bodies.len();
+    let dt = scene.world.dt;
+    let settings = &scene.contact;
+    ws.margins.clear();
+    for (i, body) in scene.bodies.iter().enumerate() {
+        let speed = re(&ws.linear[i].norm_squared()).sqrt()
+            + re(&ws.angular[i].norm_squared()).sqrt() * bounding_radius(&body.shape);
+        ws.margins.push(speed * dt + settings.allowed_penetration);
+    }
+    detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, &mut ws.contacts);
+    ws.rows.clear();
+    let inv_dt = 1.0 / dt;
+    for c in &ws.contacts {
+        let p = &c.geometry.point;
+        let ra = p - &bodies[c.a].position;
+        let rb = match c.b {
+            Some(b) => p - &bodies[b].position,
+            None => Vector3::zeros(),
+        };
+        let frame = tangent_frame(&c.geometry.normal);
+        let velocities = BodyVelocities {
+            linear: &mut ws.linear,
+            angular: &mut ws.angular,
+            inverse_mass: &ws.inverse_mass,
+            inverse_inertia: &ws.inverse_inertia,
+        };
+        let mass = [0, 1, 2].map(|k| velocities.effective_mass(c.a, c.b, &ra, &rb, &frame[k]));
+        let mut u = &ws.linear[c.a] + ws.angular[c.a].cross(&ra);
+        if let Some(b) = c.b {
+            u -= &ws.linear[b] + ws.angular[b].cross(&rb);
+        }
+        let un = u.dot(&frame[0]);
+        // normal relative acceleration of the free motion: gravity, against the ground only
+        let accel = match c.b {
+            Some(_) => T::zero(),
+            None => scene.world.gravity.dot(&frame[0]),
+        };
+        let (mu, e) = pair_material(scene, c);
+        let gap = c.geometry.distance.clone();
+        let (target, position_target, correction) = if re(&gap) > 0.0 {
+            match time_of_impact(&gap, &un, &accel, dt) {
+                Some((t_c, u_c)) if -re(&u_c) > settings.bounce_threshold => {
+                    // Bounce at the time of impact t_c: reflect the impact velocity u_c, then fly ballistically
+                    // for the rest of the step. End gap and end normal velocity:
+                    let rest = T::from(dt) - t_c;
+                    let u_end = -e.clone() * u_c.clone() + accel.clone() * rest.clone();
+                    let gap_end = -e * u_c * rest.clone() + accel * rest.clone() * rest * 0.5;
+                    // the position pass adds what the end velocity alone does not cover
+                    let pull = (gap_end - gap) * inv_dt - u_end.clone();
+                    (u_end, pull, PositionCorrection::TimeOfImpact)
+                }
+                // apart at the end of the step, or arriving slowly: close at most the gap
+                _ => (-gap * inv_dt, T::zero(), PositionCorrection::None),
+            }
+        } else {
+            let target = if -re(&un) > settings.bounce_threshold { -e * un } else { T::zero() };
+            let excess = -re(&gap) - settings.allowed_penetration;
+            if excess > 0.0 {
+                let push = (-gap - settings.allowed_penetration) * (settings.position_correction * inv_dt);
+                (target, push, PositionCorrection::PushOut)
+            } else {
+                (target, T::zero(), PositionCorrection::None)
+            }
+        };
+        ws.rows.push(ImpulseRow {
+            a: c.a,
+            b: c.b,
+            ra,
+            rb,
+            frame,
+            mass,
+            friction: mu,
+            target,
+            position_target,
+            correction,
+            impulse: [T::zero(), T::zero(), T::zero(), T::zero()],
+        });
+    }
+    ws.pseudo_linear.clear();
+    ws.pseudo_linear.resize(n, Vector3::zeros());
+    ws.pseudo_angular.clear();
+    ws.pseudo_angular.resize(n, Vector3::zeros());
+    let mut velocities = BodyVelocities {
+        linear: &mut ws.linear,
+        angular: &mut ws.angular,
+        inverse_mass: &ws.inverse_mass,
+        inverse_inertia: &ws.inverse_inertia,
+    };
+    solve_impulses(&mut ws.rows, &mut velocities, &mut ws.pseudo_linear, &mut ws.pseudo_angular, settings.iterations);
+}

@@ -1,0 +1,86 @@
+//! How rigid bodies touch: the contact model and its settings.
+
+use crate::Scalar;
+
+/// The contact model for rigid bodies (particles always use the ground's compliant contact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContactModel {
+    /// Penalty contact: a spring–damper per contact point, ramped in smoothly, with regularised Coulomb
+    /// friction. Forces and their first derivatives are continuous in the state, so gradients are smooth: the
+    /// default, and the model for fitting. Documented in [`crate::dynamics::compliant_contact_force`].
+    #[default]
+    Compliant,
+    /// Hard contact: velocity-level impulses with restitution and an exact Coulomb friction cone, solved by
+    /// projected Gauss–Seidel, with speculative contacts against tunnelling and the bounce placed at its time
+    /// of impact inside the step. Documented in [`crate::dynamics::solve_impulses`].
+    Impulse,
+}
+
+impl ContactModel {
+    /// The name used in scene files: `compliant` or `impulse`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ContactModel::Compliant => "compliant",
+            ContactModel::Impulse => "impulse",
+        }
+    }
+
+    /// Parses a scene-file name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [ContactModel::Compliant, ContactModel::Impulse].into_iter().find(|m| m.name() == name)
+    }
+}
+
+/// Contact settings for rigid bodies (`[contact]` in a scene file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactSettings<T: Scalar> {
+    /// The model.
+    pub model: ContactModel,
+    /// Compliant: normal stiffness `k` per contact point in N/m (default 1e5). The damping of each contact
+    /// follows from the pair's restitution.
+    pub stiffness: T,
+    /// Compliant: penetration depth in m over which the force ramps in (C¹), default 1e-3 m.
+    pub ramp_depth: T,
+    /// Compliant: slip speed in m/s below which friction is regularised, default 0.01 m/s.
+    pub slip_velocity: T,
+    /// Impulse: projected Gauss–Seidel sweeps per step (default 20).
+    pub iterations: usize,
+    /// Impulse: closing speed in m/s below which a contact does not bounce (default 0.1 m/s), so that resting
+    /// contact stays at rest.
+    pub bounce_threshold: f64,
+    /// Impulse: penetration in m tolerated without correction (default 1e-4 m).
+    pub allowed_penetration: f64,
+    /// Impulse: fraction of the remaining penetration removed per step by position correction (default 0.2).
+    pub position_correction: f64,
+}
+
+impl<T: Scalar> Default for ContactSettings<T> {
+    fn default() -> Self {
+        ContactSettings {
+            model: ContactModel::Compliant,
+            stiffness: T::from(1e5),
+            ramp_depth: T::from(1e-3),
+            slip_velocity: T::from(1e-2),
+            iterations: 20,
+            bounce_threshold: 0.1,
+            allowed_penetration: 1e-4,
+            position_correction: 0.2,
+        }
+    }
+}
+
+impl ContactSettings<f64> {
+    /// The same settings over scalar `D` (constants).
+    pub fn lift<D: Scalar>(&self) -> ContactSettings<D> {
+        ContactSettings {
+            model: self.model,
+            stiffness: D::from(self.stiffness),
+            ramp_depth: D::from(self.ramp_depth),
+            slip_velocity: D::from(self.slip_velocity),
+            iterations: self.iterations,
+            bounce_threshold: self.bounce_threshold,
+            allowed_penetration: self.allowed_penetration,
+            position_correction: self.position_correction,
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Unit quaternions as plain tuples `(x, y, z, w)` (`x i + y j + z k + w`), with the same operations for every
+//! scalar type: the rotation matrix, the exponential map, the Hamilton product and renormalisation.
+//!
+//! Free joints store `[qx, qy, qz, qw]` (Pinocchio's order); rigid bodies store a [`nalgebra::Quaternion`]
+//! (`w, i, j, k`); both go through these functions.
+
+use crate::scalar::{c, re, recip, sqrt};
+use crate::Scalar;
+use nalgebra::{Matrix3, Quaternion, Vector3};
+
+/// A quaternion `x i + y j + z k + w` as `(x, y, z, w)`.
+pub type QuatTuple<T> = (T, T, T, T);
+
+/// The rotation matrix of the quaternion `x i + y j + z k + w` (assumed of unit norm).
+pub fn quaternion_matrix<T: Scalar>(x: &T, y: &T, z: &T, w: &T) -> Matrix3<T> {
+    let two = c::<T>(2.0);
+    let (xx, yy, zz) = (x.clone() * x.clone(), y.clone() * y.clone(), z.clone() * z.clone());
+    let (xy, xz, yz) = (x.clone() * y.clone(), x.clone() * z.clone(), y.clone() * z.clone());
+    let (wx, wy, wz) = (w.clone() * x.clone(), w.clone() * y.clone(), w.clone() * z.clone());
+    let one = T::one();
+    Matrix3::new(
+        one.clone() - (yy.clone() + zz.clone()) * two.clone(),
+        (xy.clone() - wz.clone()) * two.clone(),
+        (xz.clone() + wy.clone()) * two.clone(),
+        (xy + wz) * two.clone(),
+        one.clone() - (xx.clone() + zz) * two.clone(),
+        (yz.clone() - wx.clone()) * two.clone(),
+        (xz - wy) * two.clone(),
+        (yz + wx) * two.clone(),
+        one - (xx + yy) * two,
+    )
+}
+
+/// The rotation matrix of a unit [`Quaternion`].
+///
+/// ```
+/// use diffphys::spatial::rotation_matrix;
+/// use nalgebra::{Quaternion, Vector3};
+/// let h = std::f64::consts::FRAC_1_SQRT_2;
+/// let quarter_turn_about_z = Quaternion::new(h, 0.0, 0.0, h); // w, i, j, k
+/// let x = rotation_matrix(&quarter_turn_about_z) * Vector3::x();
+/// assert!((x - Vector3::y()).norm() < 1e-15);
+/// ```
+pub fn rotation_matrix<T: Scalar>(q: &Quaternion<T>) -> Matrix3<T> {
+    quaternion_matrix(&q.i, &q.j, &q.k, &q.w)
+}
+
+/// `exp(w / 2)` as a unit quaternion `(x, y, z, w)`: the rotation by the rotation vector `w` (rad).
+///
+/// Uses its Taylor series for `|w|² < 1e-8` (branch on the real part), so the derivative at `w = 0` is exact (no
+/// `0/0`).
+pub fn quaternion_exp<T: Scalar>(w: &Vector3<T>) -> QuatTuple<T> {
+    let theta2 = w.norm_squared();
+    // sin(θ/2)/θ and cos(θ/2); the series branch is exact to rounding below 1e-4.
+    let (s, cw) = if re(&theta2) < 1e-8 {
+        let s = c::<T>(0.5) - theta2.clone() * (1.0 / 48.0);
+        let cw = T::one() - theta2 * 0.125;
+        (s, cw)
+    } else {
+        let theta = sqrt(&theta2);
+        let half = theta.clone() * 0.5;
+        (half.clone().sin() * recip(&theta), half.cos())
+    };
+    (w.x.clone() * s.clone(), w.y.clone() * s.clone(), w.z.clone() * s, cw)
+}
+
+/// The Hamilton product `a ⊗ b`.
+pub fn quaternion_product<T: Scalar>(a: &QuatTuple<T>, b: &QuatTuple<T>) -> QuatTuple<T> {
+    let (x, y, z, w) = a.clone();
+    let (dx, dy, dz, dw) = b.clone();
+    let nw = w.clone() * dw.clone() - x.clone() * dx.clone() - y.clone() * dy.clone() - z.clone() * dz.clone();
+    let nx = w.clone() * dx.clone() + x.clone() * dw.clone() + y.clone() * dz.clone() - z.clone() * dy.clone();
+    let ny = w.clone() * dy.clone() - x.clone() * dz.clone() + y.clone() * dw.clone() + z.clone() * dx.clone();
+    let nz = w * dz + x * dy - y * dx + z * dw;
+    (nx, ny, nz, nw)
+}
+
+/// `q / |q|`.
+pub fn quaternion_normalized<T: Scalar>(q: QuatTuple<T>) -> QuatTuple<T> {
+    let (x, y, z, w) = q;
+    let inv_norm =
+        recip(&sqrt(&(x.clone() * x.clone() + y.clone() * y.clone() + z.clone() * z.clone() + w.clone() * w.clone())));
+    (x * inv_norm.clone(), y * inv_norm.clone(), z * inv_norm.clone(), w * inv_norm)
+}
+
+/// Rotates the orientation `q` (body to world) by the world-frame angular velocity `omega` (rad/s) for `dt`
+/// seconds: `exp(ω dt / 2) ⊗ q`, renormalised, so it stays a unit quaternion.
+///
+/// ```
+/// use diffphys::spatial::{integrate_orientation, rotation_matrix};
+/// use nalgebra::{Quaternion, Vector3};
+/// let q = integrate_orientation(&Quaternion::identity(), &Vector3::new(0.0, 0.0, std::f64::consts::PI), 0.5);
+/// let x = rotation_matrix(&q) * Vector3::x();
+/// assert!((x - Vector3::y()).norm() < 1e-15 && (q.norm() - 1.0).abs() < 1e-15);
+/// ```
+pub fn integrate_orientation<T: Scalar>(q: &Quaternion<T>, omega: &Vector3<T>, dt: f64) -> Quaternion<T> {
+    let dq = quaternion_exp(&(omega * T::from(dt)));
+    let (x, y, z, w) =
+        quaternion_normalized(quaternion_product(&dq, &(q.i.clone(), q.j.clone(), q.k.clone(), q.w.clone())));
+    Quaternion::new(w, x, y, z)
+}
