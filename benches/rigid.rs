@@ -1,0 +1,146 @@
+//! Rigid-body step time: piles of 100 and 1,000 spheres and of 100 boxes settling on the ground, ours on `f64`
+//! and on `Dual64` (impulse contact), beside rapier3d-f64 on the same scene with the same `dt`.
+//!
+//! `cargo bench --bench rigid -- --noplot`; the README's performance table quotes ratios from one run.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use diffphys::geometry::Shape;
+use diffphys::model::{ContactModel, Ground, RigidBody, Scene};
+use diffphys::sim::{step, State, Workspace};
+use diffphys::Scalar;
+use nalgebra::Vector3;
+use num_dual::Dual64;
+use rapier3d_f64::prelude as rp;
+use std::hint::black_box;
+use std::time::Duration;
+
+const DT: f64 = 1.0 / 120.0;
+const SETTLE: usize = 60;
+
+/// `n` bodies on a jittered grid, `side × side` per layer, 0.25 m apart, starting just above the ground.
+fn pile(n: usize, boxes: bool) -> Scene<f64> {
+    let mut s = Scene::empty(DT, 1.0);
+    s.ground = Some(Ground {
+        stiffness: 1e5,
+        damping: 0.0,
+        friction: 0.5,
+        ramp_depth: 1e-3,
+        slip_velocity: 0.01,
+        restitution: 0.0,
+    });
+    s.contact.model = ContactModel::Impulse;
+    s.contact.iterations = 4;
+    let side = (n as f64).sqrt().ceil() as usize;
+    for k in 0..n {
+        let (i, j, layer) = (k % side, (k / side) % side, k / (side * side));
+        let jitter = 0.01 * ((k * 7919) % 13) as f64 / 13.0;
+        let position = Vector3::new(0.25 * i as f64 + jitter, 0.25 * j as f64, 0.1 + 0.25 * layer as f64);
+        let shape =
+            if boxes { Shape::Box { size: Vector3::new(0.2, 0.2, 0.2) } } else { Shape::Sphere { radius: 0.1 } };
+        s.bodies.push(RigidBody::new(&format!("b{k}"), shape, 1.0, position));
+    }
+    s
+}
+
+fn settled<T: Scalar>(scene: &Scene<T>) -> (State<T>, Workspace<T>) {
+    let mut state = State::initial(scene);
+    let mut ws = Workspace::new(0);
+    for _ in 0..SETTLE {
+        step(scene, &mut state, &mut ws).expect("the pile steps");
+    }
+    (state, ws)
+}
+
+/// The same pile in rapier3d-f64: dynamic bodies with ball or cuboid colliders, a fixed ground slab. Sleeping
+/// is switched off (we do not sleep bodies either), so both engines really step every body.
+struct RapierWorld {
+    pipeline: rp::PhysicsPipeline,
+    params: rp::IntegrationParameters,
+    islands: rp::IslandManager,
+    broad: rp::BroadPhaseBvh,
+    narrow: rp::NarrowPhase,
+    bodies: rp::RigidBodySet,
+    colliders: rp::ColliderSet,
+    joints: rp::ImpulseJointSet,
+    multibody: rp::MultibodyJointSet,
+    soft: rp::SoftBodySet,
+    ccd: rp::CCDSolver,
+}
+
+impl RapierWorld {
+    fn new(scene: &Scene<f64>) -> Self {
+        let mut bodies = rp::RigidBodySet::new();
+        let mut colliders = rp::ColliderSet::new();
+        colliders.insert(
+            rp::ColliderBuilder::cuboid(100.0, 100.0, 0.5).translation(rp::Vector::new(0.0, 0.0, -0.5)).friction(0.5),
+        );
+        for b in &scene.bodies {
+            let p = b.position;
+            let builder = rp::RigidBodyBuilder::dynamic().translation(rp::Vector::new(p.x, p.y, p.z)).can_sleep(false);
+            let handle = bodies.insert(builder);
+            let collider = match &b.shape {
+                Shape::Sphere { radius } => rp::ColliderBuilder::ball(*radius),
+                Shape::Box { size } => rp::ColliderBuilder::cuboid(size.x / 2.0, size.y / 2.0, size.z / 2.0),
+                Shape::Capsule { radius, length } => rp::ColliderBuilder::capsule_z(length / 2.0, *radius),
+            };
+            colliders.insert_with_parent(collider.mass(b.mass).friction(0.5), handle, &mut bodies);
+        }
+        let params = rp::IntegrationParameters { dt: DT, ..Default::default() };
+        RapierWorld {
+            pipeline: rp::PhysicsPipeline::new(),
+            params,
+            islands: rp::IslandManager::new(),
+            broad: rp::BroadPhaseBvh::new(),
+            narrow: rp::NarrowPhase::new(),
+            bodies,
+            colliders,
+            joints: rp::ImpulseJointSet::new(),
+            multibody: rp::MultibodyJointSet::new(),
+            soft: rp::SoftBodySet::new(),
+            ccd: rp::CCDSolver::new(),
+        }
+    }
+
+    fn step(&mut self) {
+        self.pipeline.step(
+            rp::Vector::new(0.0, 0.0, -9.81),
+            &self.params,
+            &mut self.islands,
+            &mut self.broad,
+            &mut self.narrow,
+            &mut self.bodies,
+            &mut self.colliders,
+            &mut self.joints,
+            &mut self.multibody,
+            &mut self.soft,
+            &mut self.ccd,
+            &(),
+            &(),
+        );
+    }
+}
+
+fn rigid(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rigid_step");
+    group.warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2)).sample_size(20);
+    for (name, scene) in
+        [("spheres100", pile(100, false)), ("spheres1000", pile(1000, false)), ("boxes100", pile(100, true))]
+    {
+        let (mut state, mut ws) = settled(&scene);
+        group.bench_function(format!("{name}/f64"), |b| {
+            b.iter(|| step(black_box(&scene), &mut state, &mut ws).expect("steps"))
+        });
+        let dual = scene.lift::<Dual64>();
+        let (mut dstate, mut dws) = settled(&dual);
+        group.bench_function(format!("{name}/dual64"), |b| {
+            b.iter(|| step(black_box(&dual), &mut dstate, &mut dws).expect("steps"))
+        });
+        let mut world = RapierWorld::new(&scene);
+        (0..SETTLE).for_each(|_| world.step());
+        group.bench_function(format!("{name}/rapier3d-f64"), |b| b.iter(|| world.step()));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, rigid);
+criterion_main!(benches);
