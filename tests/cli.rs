@@ -29,12 +29,15 @@ fn fails(out: &Output, needle: &str) {
 }
 
 /// (scene file, parameter to fit, text in the file, replacement that makes the "true" scene, true value)
-const FIT_CASES: [(&str, &str, &str, &str, f64); 5] = [
+const FIT_CASES: [(&str, &str, &str, &str, f64); 8] = [
     ("bouncing_ball.toml", "ground.friction", "friction = 0.1 ", "friction = 0.12 ", 0.12),
     ("sliding_puck.toml", "ground.friction", "friction = 0.25", "friction = 0.3", 0.3),
     ("pendulum_on_a_spring.toml", "spring1.stiffness", "stiffness = 40.0", "stiffness = 44.0", 44.0),
     ("mass_spring_chain.toml", "m2.mass", "mass = 0.2", "mass = 0.22", 0.22),
     ("projectile_drag.toml", "ball.quadratic_drag", "quadratic_drag = 0.0013", "quadratic_drag = 0.0016", 0.0016),
+    ("sliding_box.toml", "box.friction", "friction = 0.25", "friction = 0.4", 0.4),
+    ("bouncing_ball_restitution.toml", "ball.restitution", "restitution = 0.6", "restitution = 0.8", 0.8),
+    ("throw_into_box.toml", "ball.velocity.x", "velocity = [1.5,", "velocity = [1.6,", 1.6),
 ];
 
 #[test]

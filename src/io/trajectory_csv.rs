@@ -1,5 +1,5 @@
-//! Trajectories as CSV: header `t,<particle>.x,<particle>.y,<particle>.z,...,<body>.x,<body>.y,<body>.z,
-//! <body>.qw,<body>.qx,<body>.qy,<body>.qz,...`, one row per step.
+//! Trajectories as CSV: header `t,<particle>.x,<particle>.y,<particle>.z,…,<body>.x,<body>.y,<body>.z,<body>.qw,<body>.qx,<body>.qy,<body>.qz,…`,
+//! one row per step.
 
 use crate::sim::Trajectory;
 use crate::{Error, Result};
