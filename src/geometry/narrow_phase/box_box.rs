@@ -216,30 +216,23 @@ mod tests {
         Pose { position: Vector3::new(x, y, z), rotation }
     }
 
-    fn rot_x(angle: f64) -> Matrix3<f64> {
-        let (s, c) = angle.sin_cos();
-        Matrix3::new(1.0, 0.0, 0.0, 0.0, c, -s, 0.0, s, c)
+    /// Rotation by `angle` about world axis `k` (plain trig).
+    fn rot(k: usize, angle: f64) -> Matrix3<f64> {
+        let ((s, c), i, j) = (angle.sin_cos(), (k + 1) % 3, (k + 2) % 3);
+        let mut m = Matrix3::identity();
+        (m[(i, i)], m[(j, j)], m[(j, i)], m[(i, j)]) = (c, c, s, -s);
+        m
     }
 
-    fn rot_y(angle: f64) -> Matrix3<f64> {
-        let (s, c) = angle.sin_cos();
-        Matrix3::new(c, 0.0, s, 0.0, 1.0, 0.0, -s, 0.0, c)
+    fn at(x: f64, y: f64, z: f64) -> Pose<f64> {
+        pose(x, y, z, Matrix3::identity())
     }
 
-    fn rot_z(angle: f64) -> Matrix3<f64> {
-        let (s, c) = angle.sin_cos();
-        Matrix3::new(c, -s, 0.0, s, c, 0.0, 0.0, 0.0, 1.0)
-    }
+    type V = Vector3<f64>;
 
-    fn contacts(
-        pa: &Pose<f64>,
-        ha: Vector3<f64>,
-        pb: &Pose<f64>,
-        hb: Vector3<f64>,
-        m: f64,
-    ) -> Vec<ContactGeometry<f64>> {
+    fn contacts(pa: &Pose<f64>, ha: V, pb: &Pose<f64>, hb: V, margin: f64) -> Vec<ContactGeometry<f64>> {
         let mut got = Vec::new();
-        box_box(pa, &ha, pb, &hb, m, &mut |c| got.push(c));
+        box_box(pa, &ha, pb, &hb, margin, &mut |c| got.push(c));
         got
     }
 
@@ -248,13 +241,7 @@ mod tests {
     #[test]
     fn stacked_cubes_touch_at_the_four_corners_of_the_overlap() {
         // a at the origin, b above it, shifted by (0.2, 0.1) and sunk 1 cm into a
-        let got = contacts(
-            &pose(0.0, 0.0, 0.0, Matrix3::identity()),
-            CUBE,
-            &pose(0.2, 0.1, 0.99, Matrix3::identity()),
-            CUBE,
-            0.0,
-        );
+        let got = contacts(&at(0.0, 0.0, 0.0), CUBE, &at(0.2, 0.1, 0.99), CUBE, 0.0);
         assert_eq!(got.len(), 4);
         for c in &got {
             assert_eq!(c.normal, -Vector3::z()); // from b (above) to a (below)
@@ -272,13 +259,7 @@ mod tests {
         // a unit cube turned 45° about z, 2 mm into the top of a 1.2 × 1.2 slab: its bottom square (corners at
         // 0.707 on the axes) pokes out past all four slab edges, so the clipped polygon is an octagon
         let slab = Vector3::new(0.6, 0.6, 0.1);
-        let got = contacts(
-            &pose(0.0, 0.0, 0.0, Matrix3::identity()),
-            slab,
-            &pose(0.0, 0.0, 0.598, rot_z(FRAC_PI_4)),
-            CUBE,
-            0.0,
-        );
+        let got = contacts(&at(0.0, 0.0, 0.0), slab, &pose(0.0, 0.0, 0.598, rot(2, FRAC_PI_4)), CUBE, 0.0);
         assert_eq!(got.len(), 8);
         for c in &got {
             assert_eq!(c.normal, -Vector3::z());
@@ -296,7 +277,7 @@ mod tests {
         // centres closer than the two half-diagonals by 1 mm
         let gap = 2f64.sqrt() - 0.001;
         let got =
-            contacts(&pose(0.0, 0.0, 0.0, rot_x(FRAC_PI_4)), CUBE, &pose(0.0, 0.0, gap, rot_y(FRAC_PI_4)), CUBE, 0.0);
+            contacts(&pose(0.0, 0.0, 0.0, rot(0, FRAC_PI_4)), CUBE, &pose(0.0, 0.0, gap, rot(1, FRAC_PI_4)), CUBE, 0.0);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_relative_eq!(got[0].distance, -0.001, epsilon = 1e-9);
         assert_relative_eq!(got[0].normal, -Vector3::z(), epsilon = 1e-12);
@@ -305,7 +286,7 @@ mod tests {
 
     #[test]
     fn separated_boxes_report_only_within_the_margin() {
-        let (a, b) = (pose(0.0, 0.0, 0.0, Matrix3::identity()), pose(0.0, 0.0, 1.05, Matrix3::identity()));
+        let (a, b) = (at(0.0, 0.0, 0.0), at(0.0, 0.0, 1.05));
         let got = contacts(&a, CUBE, &b, CUBE, 0.1);
         assert_eq!(got.len(), 4);
         for c in &got {
@@ -318,21 +299,21 @@ mod tests {
     #[test]
     fn tilted_corner_on_a_slab_and_swapping_the_boxes() {
         let slab = Vector3::new(1.0, 1.0, 0.1);
-        let tilt = rot_x(0.3) * rot_y(0.2);
+        let tilt = rot(0, 0.3) * rot(1, 0.2);
         let lowest = (0..8)
             .map(|v| (tilt * Vector3::new([-0.5, 0.5][v & 1], [-0.5, 0.5][(v >> 1) & 1], [-0.5, 0.5][v >> 2])).z)
             .fold(f64::INFINITY, f64::min);
         let corner = pose(0.1, -0.2, 0.1 - lowest - 0.003, tilt); // lowest corner 3 mm into the slab
-        let got = contacts(&corner, CUBE, &pose(0.0, 0.0, 0.0, Matrix3::identity()), slab, 0.0);
+        let got = contacts(&corner, CUBE, &at(0.0, 0.0, 0.0), slab, 0.0);
         assert_eq!(got.len(), 1, "{got:?}");
         assert_relative_eq!(got[0].distance, -0.003, epsilon = 1e-12);
         assert_relative_eq!(got[0].normal, Vector3::z(), epsilon = 1e-15);
         assert_relative_eq!(got[0].point.z, 0.1 - 0.0015, epsilon = 1e-12);
         // swapping a and b: the same points and distances, negated normals (face, edge and tilted cases)
         let cases = [
-            (corner, CUBE, pose(0.0, 0.0, 0.0, Matrix3::identity()), slab),
-            (pose(0.0, 0.0, 0.0, rot_z(0.3)), CUBE, pose(0.2, 0.1, 0.99, Matrix3::identity()), CUBE),
-            (pose(0.0, 0.0, 0.0, rot_x(FRAC_PI_4)), CUBE, pose(0.01, 0.0, 1.41, rot_y(FRAC_PI_4)), CUBE),
+            (corner, CUBE, at(0.0, 0.0, 0.0), slab),
+            (pose(0.0, 0.0, 0.0, rot(2, 0.3)), CUBE, at(0.2, 0.1, 0.99), CUBE),
+            (pose(0.0, 0.0, 0.0, rot(0, FRAC_PI_4)), CUBE, pose(0.01, 0.0, 1.41, rot(1, FRAC_PI_4)), CUBE),
         ];
         for (pa, ha, pb, hb) in cases {
             let (fwd, back) = (contacts(&pa, ha, &pb, hb, 0.02), contacts(&pb, hb, &pa, ha, 0.02));
@@ -353,7 +334,7 @@ mod tests {
     fn distance_derivatives_and_real_parts_match_f64() {
         let lift =
             |p: &Pose<f64>| Pose { position: p.position.map(Dual64::from), rotation: p.rotation.map(Dual64::from) };
-        let (a, b) = (pose(0.0, 0.0, 0.0, Matrix3::identity()), pose(0.2, 0.1, 0.99, rot_z(0.3)));
+        let (a, b) = (at(0.0, 0.0, 0.0), pose(0.2, 0.1, 0.99, rot(2, 0.3)));
         let mut pb = lift(&b);
         pb.position.z = Dual64::from(0.99).derivative();
         let mut dual = Vec::new();
