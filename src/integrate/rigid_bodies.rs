@@ -98,18 +98,17 @@ pub(crate) fn rigid_body_step<T: Scalar>(scene: &Scene<T>, bodies: &mut [BodySta
     ws.poses.clear();
     ws.inverse_mass.clear();
     ws.inverse_inertia.clear();
-    for (body, state) in scene.bodies.iter().zip(bodies.iter()) {
-        let pose = Pose::new(state.position.clone(), &state.orientation);
-        ws.inverse_inertia.push(inverse_inertia_world(&body.principal_inertia(), &pose.rotation));
-        ws.inverse_mass.push(recip(&body.mass));
-        ws.poses.push(pose);
-    }
-    // free motion: gravity and the gyroscopic term
     ws.linear.clear();
     ws.angular.clear();
-    for ((body, state), pose) in scene.bodies.iter().zip(bodies.iter()).zip(&ws.poses) {
+    for (body, state) in scene.bodies.iter().zip(bodies.iter()) {
+        let pose = Pose::new(state.position.clone(), &state.orientation);
+        let principal = body.principal_inertia();
+        ws.inverse_inertia.push(inverse_inertia_world(&principal, &pose.rotation));
+        ws.inverse_mass.push(recip(&body.mass));
+        // free motion: gravity and the gyroscopic term
         ws.linear.push(&state.velocity + &scene.world.gravity * dt_t.clone());
-        ws.angular.push(free_rotation_step(&body.principal_inertia(), &pose.rotation, &state.angular_velocity, dt));
+        ws.angular.push(free_rotation_step(&principal, &pose.rotation, &state.angular_velocity, dt));
+        ws.poses.push(pose);
     }
     match scene.contact.model {
         ContactModel::Compliant => compliant_velocities(scene, bodies, ws),
@@ -147,21 +146,20 @@ fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws
         let ra = p - &bodies[c.a].position;
         let mut u = &bodies[c.a].velocity + bodies[c.a].angular_velocity.cross(&ra);
         let ma = scene.bodies[c.a].mass.clone();
-        let reduced = match c.b {
-            Some(b) => {
-                let rb = p - &bodies[b].position;
-                u -= &bodies[b].velocity + bodies[b].angular_velocity.cross(&rb);
+        let rb = c.b.map(|b| p - &bodies[b].position);
+        let reduced = match (c.b, &rb) {
+            (Some(b), Some(rb)) => {
+                u -= &bodies[b].velocity + bodies[b].angular_velocity.cross(rb);
                 let mb = scene.bodies[b].mass.clone();
                 ma.clone() * mb.clone() * recip(&(ma + mb))
             }
-            None => ma,
+            _ => ma,
         };
         let (mu, e) = pair_material(scene, c);
         let f = compliant_contact_force(&scene.contact, &c.geometry, &u, &mu, &e, &reduced, dt);
         ws.torque[c.a] += ra.cross(&f);
         ws.force[c.a] += &f;
-        if let Some(b) = c.b {
-            let rb = p - &bodies[b].position;
+        if let (Some(b), Some(rb)) = (c.b, rb) {
             ws.torque[b] -= rb.cross(&f);
             ws.force[b] -= f;
         }

@@ -20,6 +20,7 @@ pub use ground::shape_ground;
 pub use round::{segment_closest_points, sphere_box, swept_spheres};
 
 use super::{ContactGeometry, Pose, Shape};
+use crate::scalar::re;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -95,16 +96,16 @@ fn round_box<T: Scalar>(
     let mut deepest_end = f64::INFINITY;
     for p in [&p0, &p1] {
         sphere_box(p, &r, pose_box, half_box, margin, &mut |c: ContactGeometry<T>| {
-            deepest_end = deepest_end.min(crate::scalar::re(&c.distance));
+            deepest_end = deepest_end.min(re(&c.distance));
             out(c)
         });
     }
     // the point of the segment nearest the box centre, if it is interior and deeper than both ends
     let (s, _, q, _) = segment_closest_points(&p0, &p1, &pose_box.position, &pose_box.position);
-    let s = crate::scalar::re(&s);
+    let s = re(&s);
     if s > 1e-3 && s < 1.0 - 1e-3 {
         sphere_box(&q, &r, pose_box, half_box, margin, &mut |c: ContactGeometry<T>| {
-            if crate::scalar::re(&c.distance) < deepest_end - 1e-9 {
+            if re(&c.distance) < deepest_end - 1e-9 {
                 out(c)
             }
         });
