@@ -31,7 +31,8 @@ for nb in "$here"/*.ipynb; do
     echo "  ok ($(( $(date +%s) - start )) s)"
   else
     echo "  FAILED: $name"
-    tail -40 "$out/$name.log"
+    # The failing cell and the compiler's message, not nbconvert's Python traceback.
+    sed -n '/CellExecutionError/,$p' "$out/$name.log" | grep -v '^  File \|^    ' | head -60
     status=1
   fi
 done
