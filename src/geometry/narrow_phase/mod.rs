@@ -5,22 +5,23 @@
 //! | anything – ground | support points below the margin | sphere 1, capsule ≤ 2 (segment ends), box ≤ 4 (corners; 8 if deeply sunk) |
 //! | sphere/capsule – sphere/capsule | closest points of the axis segments | 1 |
 //! | sphere – box | closest point of the box to the centre (inside: nearest face) | 1 |
-//! | capsule – box | sphere–box at both segment ends and at the segment point nearest the box | ≤ 3 |
+//! | capsule – box | sphere–box at the axis point of least signed distance and at the shallower end | ≤ 2 |
 //! | box – box | separating axes (15) with face clipping, or edge–edge closest points | ≤ 8 |
 //!
-//! Capsule–box is exact when the capsule touches with an end or lies along a face (the usual resting cases) and
-//! approximate when its side crosses a box edge; capsule–capsule reports one point, also when they lie parallel.
+//! Capsule–box finds the exact deepest (or nearest) point of the capsule's axis ([`capsule_box()`]); capsule–capsule
+//! reports one point, also when they lie parallel.
 
 pub mod box_box;
+pub mod capsule_box;
 mod ground;
 mod round;
 
 pub use box_box::box_box;
+pub use capsule_box::capsule_box;
 pub use ground::shape_ground;
 pub use round::{segment_closest_points, sphere_box, swept_spheres};
 
 use super::{ContactGeometry, Pose, Shape};
-use crate::scalar::re;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -78,9 +79,7 @@ pub(crate) fn segment_of<T: Scalar>(shape: &Shape<T>, pose: &Pose<T>) -> (Vector
     }
 }
 
-/// A sphere or capsule (`round`, at `pose_round`) against a box: one sphere–box test for a sphere; for a
-/// capsule, both segment ends and the segment point closest to the box centre (when it lies strictly inside
-/// the segment and is the deepest of the three).
+/// A sphere or capsule (`round`, at `pose_round`) against a box.
 fn round_box<T: Scalar>(
     round: &Shape<T>,
     pose_round: &Pose<T>,
@@ -90,24 +89,8 @@ fn round_box<T: Scalar>(
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
     let (p0, p1, r) = segment_of(round, pose_round);
-    if matches!(round, Shape::Sphere { .. }) {
-        return sphere_box(&p0, &r, pose_box, half_box, margin, out);
-    }
-    let mut deepest_end = f64::INFINITY;
-    for p in [&p0, &p1] {
-        sphere_box(p, &r, pose_box, half_box, margin, &mut |c: ContactGeometry<T>| {
-            deepest_end = deepest_end.min(re(&c.distance));
-            out(c)
-        });
-    }
-    // the point of the segment nearest the box centre, if it is interior and deeper than both ends
-    let (s, _, q, _) = segment_closest_points(&p0, &p1, &pose_box.position, &pose_box.position);
-    let s = re(&s);
-    if s > 1e-3 && s < 1.0 - 1e-3 {
-        sphere_box(&q, &r, pose_box, half_box, margin, &mut |c: ContactGeometry<T>| {
-            if re(&c.distance) < deepest_end - 1e-9 {
-                out(c)
-            }
-        });
+    match round {
+        Shape::Sphere { .. } => sphere_box(&p0, &r, pose_box, half_box, margin, out),
+        _ => capsule_box(&p0, &p1, &r, pose_box, half_box, margin, out),
     }
 }

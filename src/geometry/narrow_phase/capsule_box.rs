@@ -1,0 +1,250 @@
+//! Capsule–box: the capsule's axis segment against the box, by the exact minimum of the signed distance along
+//! the segment, plus the shallower segment end.
+
+use super::super::{ContactGeometry, Pose};
+use super::round::sphere_box;
+use crate::scalar::{re, recip, sqrt};
+use crate::Scalar;
+use nalgebra::Vector3;
+
+/// Signed distance (m) from a point `x` in box coordinates to the surface of the box with half extents `half`:
+/// the Euclidean distance outside, minus the depth below the nearest face inside.
+pub fn box_signed_distance<T: Scalar>(x: &Vector3<T>, half: &Vector3<T>) -> T {
+    let mut outside = T::zero();
+    let mut any_outside = false;
+    let mut deepest_face: Option<T> = None;
+    for i in 0..3 {
+        let excess = if re(&x[i]) >= 0.0 { x[i].clone() } else { -x[i].clone() } - half[i].clone();
+        if re(&excess) > 0.0 {
+            outside += excess.clone() * excess.clone();
+            any_outside = true;
+        }
+        if deepest_face.as_ref().map_or(true, |d| re(&excess) > re(d)) {
+            deepest_face = Some(excess);
+        }
+    }
+    if any_outside {
+        sqrt(&outside)
+    } else {
+        deepest_face.unwrap_or_else(T::zero)
+    }
+}
+
+/// The parameter `s ∈ [0, 1]` of the point `a + s (b − a)` of a segment (in box coordinates) with the least
+/// signed distance to the box with half extents `half`.
+///
+/// The signed distance to a convex set is a convex function, so along the segment it is convex in `s`, and
+/// piecewise simple: outside the box the squared distance is a quadratic in `s` between the parameters where a
+/// coordinate crosses a face plane (`±half`); inside, `max_i (|x_i| − half_i)` is piecewise linear with kinks
+/// where a coordinate crosses zero or two faces are equally deep. The minimum is therefore at one of: the ends,
+/// those crossings and kinks, or the stationary point of a quadratic piece; all are enumerated and the least
+/// is kept. The candidates are closed-form expressions of the inputs, so dual numbers differentiate the
+/// returned parameter (a stationary point moves with the inputs; a kink or end moves as its own formula).
+/// When several candidates are equally deep (a segment parallel to a face), the one with the lowest `s` wins.
+pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &Vector3<T>) -> T {
+    let u = b - a;
+    let mut candidates: Vec<T> = vec![T::zero(), T::one()];
+    let mut push = |s: T| {
+        if re(&s) > 0.0 && re(&s) < 1.0 {
+            candidates.push(s);
+        }
+    };
+    // a coordinate crosses a face plane or zero: a_i + s u_i = c
+    let mut crossings: Vec<f64> = vec![0.0, 1.0];
+    for i in 0..3 {
+        if re(&u[i]).abs() < 1e-15 {
+            continue;
+        }
+        let inv = recip(&u[i]);
+        for c in [half[i].clone(), -half[i].clone(), T::zero()] {
+            let s = (c.clone() - a[i].clone()) * inv.clone();
+            if re(&c) != 0.0 {
+                crossings.push(re(&s));
+            }
+            push(s);
+        }
+    }
+    // two faces equally deep inside: ±x_i − h_i = ±x_j − h_j
+    for i in 0..3 {
+        for j in (i + 1)..3 {
+            for (si, sj) in [(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)] {
+                let slope = u[i].clone() * si - u[j].clone() * sj;
+                if re(&slope).abs() < 1e-15 {
+                    continue;
+                }
+                let offset = a[i].clone() * si - half[i].clone() - (a[j].clone() * sj - half[j].clone());
+                push(-offset * recip(&slope));
+            }
+        }
+    }
+    // the stationary point of the squared outside distance on each piece between face-plane crossings
+    crossings.sort_by(f64::total_cmp);
+    for w in crossings.windows(2) {
+        let mid = 0.5 * (w[0] + w[1]);
+        if !(w[1] > w[0] && mid > 0.0 && mid < 1.0) {
+            continue;
+        }
+        let (mut num, mut den) = (T::zero(), T::zero());
+        for i in 0..3 {
+            let x = re(&a[i]) + mid * re(&u[i]);
+            let clamp = if x > re(&half[i]) {
+                half[i].clone()
+            } else if x < -re(&half[i]) {
+                -half[i].clone()
+            } else {
+                continue;
+            };
+            num += u[i].clone() * (a[i].clone() - clamp);
+            den += u[i].clone() * u[i].clone();
+        }
+        if re(&den) > 0.0 {
+            let s = -num * recip(&den);
+            if re(&s) > w[0] && re(&s) < w[1] {
+                push(s);
+            }
+        }
+    }
+    let depth = |s: &T| re(&box_signed_distance(&(a + &u * s.clone()), half));
+    let mut best = T::zero();
+    let mut best_depth = depth(&best);
+    for s in candidates.into_iter().skip(1) {
+        let d = depth(&s);
+        if d < best_depth {
+            best = s;
+            best_depth = d;
+        }
+    }
+    best
+}
+
+/// A capsule (axis segment `p0 p1` in world coordinates, radius `r`) against a box (half extents `half` at
+/// `pose`): at most two contacts closer than `margin` (m), normals from the box to the capsule.
+///
+/// 1. The point of the axis with the least signed distance to the box ([`deepest_segment_point`]), as a
+///    sphere–box contact: an end when the capsule touches with its tip, an interior point when its side crosses
+///    a box edge or corner.
+/// 2. The other end's sphere–box contact, taking the shallower of the two ends: with 1., a capsule lying along a
+///    face rests on both ends.
+///
+/// Both distances are continuous functions of the poses (a minimum over the segment and a maximum over its
+/// ends), so a penalty force on them derives from a potential: contacts never switch on already penetrating,
+/// and the compliant model does not gain energy from the geometry. When the deepest point runs into an end it
+/// becomes that end; the two ends trade roles where they are equally deep.
+pub fn capsule_box<T: Scalar>(
+    p0: &Vector3<T>,
+    p1: &Vector3<T>,
+    r: &T,
+    pose: &Pose<T>,
+    half: &Vector3<T>,
+    margin: f64,
+    out: &mut impl FnMut(ContactGeometry<T>),
+) {
+    let (a, b) = (pose.to_body(p0), pose.to_body(p1));
+    let s = deepest_segment_point(&a, &b, half);
+    let deepest = p0 + (p1 - p0) * s.clone();
+    sphere_box(&deepest, r, pose, half, margin, out);
+    // the shallower end; on a tie, the end away from the deepest point
+    let (d0, d1) = (re(&box_signed_distance(&a, half)), re(&box_signed_distance(&b, half)));
+    let shallower = if d0 > d1 || (d0 == d1 && re(&s) > 0.5) { p0 } else { p1 };
+    sphere_box(shallower, r, pose, half, margin, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::Matrix3;
+    use num_dual::Dual64;
+
+    /// Brute force: the least signed distance over a fine grid of the segment.
+    fn grid_minimum(a: &Vector3<f64>, b: &Vector3<f64>, half: &Vector3<f64>) -> f64 {
+        (0..=20_000)
+            .map(|k| box_signed_distance(&(a + (b - a) * (k as f64 / 20_000.0)), half))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    #[test]
+    fn deepest_point_matches_a_fine_grid_for_segments_in_every_position() {
+        let half = Vector3::new(0.5, 0.3, 0.2);
+        let mut seed = 7u64;
+        let mut uniform = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+        };
+        for _ in 0..300 {
+            let a = Vector3::new(uniform(), uniform(), uniform());
+            let b = Vector3::new(uniform(), uniform(), uniform());
+            let s = deepest_segment_point(&a, &b, &half);
+            let found = box_signed_distance(&(a + (b - a) * s), &half);
+            let grid = grid_minimum(&a, &b, &half);
+            // the grid can only be as deep or shallower than the exact minimum (spacing 5e-5 of |b − a| ≤ 3.5)
+            assert!(found <= grid + 1e-12 && found > grid - 2e-4, "{a} {b}: {found} vs grid {grid}");
+        }
+    }
+
+    #[test]
+    fn capsule_across_a_box_edge_touches_at_the_edge() {
+        // a horizontal capsule along y, 2 cm below the top edge line x = 0.5, z = 0.2, its ends far outside
+        let pose = Pose { position: Vector3::zeros(), rotation: Matrix3::identity() };
+        let half = Vector3::new(0.5, 0.3, 0.2);
+        let (r, c) = (0.1, Vector3::new(0.55, 0.0, 0.27));
+        let (p0, p1) = (c + Vector3::new(0.0, -1.0, 0.0), c + Vector3::new(0.0, 1.0, 0.0));
+        let mut got = Vec::new();
+        capsule_box(&p0, &p1, &r, &pose, &half, 0.0, &mut |g| got.push(g));
+        assert_eq!(got.len(), 1, "{got:?}");
+        let expected = (0.05f64 * 0.05 + 0.07 * 0.07).sqrt() - r; // from the edge to the axis, minus r
+        assert!((got[0].distance - expected).abs() < 1e-12, "{}", got[0].distance);
+        assert!((got[0].normal - Vector3::new(0.05, 0.0, 0.07) / (0.05f64.hypot(0.07))).norm() < 1e-12);
+    }
+
+    #[test]
+    fn capsule_lying_on_a_face_rests_on_its_two_ends() {
+        let pose = Pose { position: Vector3::zeros(), rotation: Matrix3::identity() };
+        let half = Vector3::new(0.5, 0.3, 0.2);
+        let (p0, p1) = (Vector3::new(-0.2, 0.0, 0.29), Vector3::new(0.2, 0.0, 0.29));
+        let mut got = Vec::new();
+        capsule_box(&p0, &p1, &0.1, &pose, &half, 0.0, &mut |g: ContactGeometry<f64>| got.push(g));
+        assert_eq!(got.len(), 2);
+        assert!(
+            got.iter().all(|g| (g.distance + 0.01).abs() < 1e-12 && (g.normal - Vector3::z()).norm() < 1e-15),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn the_edge_contact_hands_over_to_the_end_continuously() {
+        // A capsule descending in +x over the box's top edge (x = 0.5, z = 0.5), its upper end 5 cm above the
+        // top face: as it slides in +x the deepest point of its axis runs into that end (at x = 0.515) and the
+        // end takes over. The total penetration reported must change continuously through the handover.
+        let pose = Pose { position: Vector3::zeros(), rotation: Matrix3::identity() };
+        let half = Vector3::new(0.5, 0.5, 0.5);
+        let total = |x: f64| {
+            let p0 = Vector3::new(x, 0.0, 0.55);
+            let p1 = p0 + Vector3::new(1.0, 0.0, -0.3);
+            let mut sum = 0.0;
+            capsule_box(&p0, &p1, &0.1, &pose, &half, 0.0, &mut |g| sum += g.distance.min(0.0));
+            sum
+        };
+        let mut previous = total(0.40);
+        for k in 1..=400 {
+            let now = total(0.40 + k as f64 * 5e-4);
+            assert!((now - previous).abs() < 2e-3, "a jump of {} at step {k}", now - previous);
+            previous = now;
+        }
+    }
+
+    #[test]
+    fn the_deepest_point_moves_with_the_segment_under_duals() {
+        // a segment descending past the top edge (x = 0.5, z = 0.2), nearest to it at the stationary point
+        // 0.4 s − 0.15 + 0.6 shift = 0 of its squared distance: s = 0.375 and d s / d shift = −1.5
+        let half_f64 = Vector3::new(0.5, 0.3, 0.2);
+        let half = half_f64.map(Dual64::from);
+        let shift = Dual64::from(0.0).derivative();
+        let a = Vector3::new(shift + 0.3, Dual64::from(-1.0), Dual64::from(0.35));
+        let b = Vector3::new(shift + 0.9, Dual64::from(1.0), Dual64::from(0.15));
+        let s = deepest_segment_point(&a, &b, &half);
+        assert!((s.re - 0.375).abs() < 1e-12 && (s.eps + 1.5).abs() < 1e-12, "{s}");
+        let grid = grid_minimum(&a.map(|x| x.re), &b.map(|x| x.re), &half_f64);
+        let deepest = a + (b - a) * s;
+        assert!((box_signed_distance(&deepest, &half).re - grid).abs() < 1e-8);
+    }
+}
