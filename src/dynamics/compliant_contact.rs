@@ -53,9 +53,11 @@ pub fn damping_ratio_for_restitution<T: Scalar>(e: &T) -> T {
 ///   `e` and the reduced mass `m* = m_a m_b / (m_a + m_b)` (`m_a` against the ground):
 ///   `c = 2 ζ(e) √(k m*)` with [`damping_ratio_for_restitution`], so that a head-on bounce of two point masses
 ///   has restitution close to `e` (rotation and several simultaneous contact points make it approximate).
-/// * **Friction** `F_t = −μ F_n u_t / √(|u_t|² + v_s² + (μ F_n dt / m*)²)`: Coulomb's law once sliding faster
+/// * **Friction** `F_t = −μ F_n u_t / √(|u_t|² + v_s² + (μ F_n dt / m_t)²)`: Coulomb's law once sliding faster
 ///   than `v_s` ([`ContactSettings::slip_velocity`]), smooth through `u_t = 0`, and never able to reverse the
-///   sliding within one explicit step.
+///   sliding within one explicit step. `m_t` (`sliding_mass`) is a lower bound of the mass the contact point
+///   has when pushed sideways, rotation included (the caller's `1 / (1/m_a + |r_a|² tr I_a⁻¹ + …)`): with the
+///   translational reduced mass instead, a push at a box's corner overshoots and friction can inject energy.
 ///
 /// # Gradients at the switches
 /// Contact on/off (`d = 0`), the ramp's ends and the never-pull clamp are branches on the real part across
@@ -72,7 +74,7 @@ pub fn damping_ratio_for_restitution<T: Scalar>(e: &T) -> T {
 /// use nalgebra::Vector3;
 /// let settings = ContactSettings::<f64>::default(); // k = 1e5 N/m
 /// let touch = ContactGeometry { normal: Vector3::z(), point: Vector3::zeros(), distance: -0.01 };
-/// let f = compliant_contact_force(&settings, &touch, &Vector3::zeros(), &0.5, &0.0, &1.0, 1e-3);
+/// let f = compliant_contact_force(&settings, &touch, &Vector3::zeros(), &0.5, &0.0, &1.0, &1.0, 1e-3);
 /// assert!((f.z - 1e3).abs() < 1e-9 && f.x == 0.0); // k d at rest, no friction
 /// ```
 #[allow(clippy::too_many_arguments)]
@@ -83,6 +85,7 @@ pub fn compliant_contact_force<T: Scalar>(
     friction: &T,
     restitution: &T,
     reduced_mass: &T,
+    sliding_mass: &T,
     dt: f64,
 ) -> Vector3<T> {
     let depth = -contact.distance.clone();
@@ -103,7 +106,7 @@ pub fn compliant_contact_force<T: Scalar>(
     let ut = relative_velocity - n * un;
     let vs = settings.slip_velocity.clone();
     let limit = friction.clone() * normal.clone();
-    let step_change = limit.clone() * dt * recip(reduced_mass);
+    let step_change = limit.clone() * dt * recip(sliding_mass);
     let scale = limit * recip(&sqrt(&(ut.norm_squared() + vs.clone() * vs + step_change.clone() * step_change)));
     n * normal - ut * scale
 }
@@ -139,7 +142,7 @@ mod tests {
     fn sliding_contact_gets_coulomb_friction_against_the_motion() {
         let settings = ContactSettings::<f64>::default();
         let touch = ContactGeometry { normal: Vector3::z(), point: Vector3::zeros(), distance: -0.01 };
-        let f = compliant_contact_force(&settings, &touch, &Vector3::new(3.0, -4.0, 0.0), &0.5, &0.0, &1.0, 1e-4);
+        let f = compliant_contact_force(&settings, &touch, &Vector3::new(3.0, -4.0, 0.0), &0.5, &0.0, &1.0, &1.0, 1e-4);
         let ft = Vector3::new(f.x, f.y, 0.0);
         assert!((ft.norm() - 0.5 * f.z).abs() < 1e-3 * f.z, "{f}");
         assert!((ft.normalize() - Vector3::new(-0.6, 0.8, 0.0)).norm() < 1e-12);

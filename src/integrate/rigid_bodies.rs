@@ -146,17 +146,20 @@ fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws
         let ra = p - &bodies[c.a].position;
         let mut u = &bodies[c.a].velocity + bodies[c.a].angular_velocity.cross(&ra);
         let ma = scene.bodies[c.a].mass.clone();
+        // the inverse mass of the contact point pushed sideways, bounded above: 1/m + |r|² tr(I⁻¹) per body
+        let mut sideways = recip(&ma) + ra.norm_squared() * ws.inverse_inertia[c.a].trace();
         let rb = c.b.map(|b| p - &bodies[b].position);
         let reduced = match (c.b, &rb) {
             (Some(b), Some(rb)) => {
                 u -= &bodies[b].velocity + bodies[b].angular_velocity.cross(rb);
                 let mb = scene.bodies[b].mass.clone();
+                sideways += recip(&mb) + rb.norm_squared() * ws.inverse_inertia[b].trace();
                 ma.clone() * mb.clone() * recip(&(ma + mb))
             }
             _ => ma,
         };
         let (mu, e) = pair_material(scene, c);
-        let f = compliant_contact_force(&scene.contact, &c.geometry, &u, &mu, &e, &reduced, dt);
+        let f = compliant_contact_force(&scene.contact, &c.geometry, &u, &mu, &e, &reduced, &recip(&sideways), dt);
         ws.torque[c.a] += ra.cross(&f);
         ws.force[c.a] += &f;
         if let (Some(b), Some(rb)) = (c.b, rb) {
