@@ -40,17 +40,26 @@ pub fn box_signed_distance<T: Scalar>(x: &Vector3<T>, half: &Vector3<T>) -> T {
 /// those crossings and kinks, or the stationary point of a quadratic piece; all are enumerated and the least
 /// is kept. The candidates are closed-form expressions of the inputs, so dual numbers differentiate the
 /// returned parameter (a stationary point moves with the inputs; a kink or end moves as its own formula).
-/// When several candidates are equally deep (a segment parallel to a face), the one with the lowest `s` wins.
+/// When several candidates are equally deep (a segment parallel to a face), `s = 0` wins, then `s = 1`. No
+/// allocation: this runs for every capsule–box pair in every step.
 pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &Vector3<T>) -> T {
     let u = b - a;
-    let mut candidates: Vec<T> = vec![T::zero(), T::one()];
-    let mut push = |s: T| {
-        if re(&s) > 0.0 && re(&s) < 1.0 {
-            candidates.push(s);
+    let depth = |s: &T| re(&box_signed_distance(&(a + &u * s.clone()), half));
+    // the running minimum over the candidates, in the order they are found (so ties keep s = 0, then s = 1)
+    let mut best = (T::zero(), depth(&T::zero()));
+    let mut consider = |s: T| {
+        if re(&s) >= 0.0 && re(&s) <= 1.0 {
+            let d = depth(&s);
+            if d < best.1 {
+                best = (s, d);
+            }
         }
     };
+    consider(T::one());
     // a coordinate crosses a face plane or zero: a_i + s u_i = c
-    let mut crossings: Vec<f64> = vec![0.0, 1.0];
+    let mut crossings = [0.0; 8];
+    crossings[1] = 1.0;
+    let mut n_crossings = 2;
     for i in 0..3 {
         if re(&u[i]).abs() < 1e-15 {
             continue;
@@ -59,9 +68,10 @@ pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &V
         for c in [half[i].clone(), -half[i].clone(), T::zero()] {
             let s = (c.clone() - a[i].clone()) * inv.clone();
             if re(&c) != 0.0 {
-                crossings.push(re(&s));
+                crossings[n_crossings] = re(&s);
+                n_crossings += 1;
             }
-            push(s);
+            consider(s);
         }
     }
     // two faces equally deep inside: ±x_i − h_i = ±x_j − h_j
@@ -73,11 +83,12 @@ pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &V
                     continue;
                 }
                 let offset = a[i].clone() * si - half[i].clone() - (a[j].clone() * sj - half[j].clone());
-                push(-offset * recip(&slope));
+                consider(-offset * recip(&slope));
             }
         }
     }
     // the stationary point of the squared outside distance on each piece between face-plane crossings
+    let crossings = &mut crossings[..n_crossings];
     crossings.sort_by(f64::total_cmp);
     for w in crossings.windows(2) {
         let mid = 0.5 * (w[0] + w[1]);
@@ -100,21 +111,11 @@ pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &V
         if re(&den) > 0.0 {
             let s = -num * recip(&den);
             if re(&s) > w[0] && re(&s) < w[1] {
-                push(s);
+                consider(s);
             }
         }
     }
-    let depth = |s: &T| re(&box_signed_distance(&(a + &u * s.clone()), half));
-    let mut best = T::zero();
-    let mut best_depth = depth(&best);
-    for s in candidates.into_iter().skip(1) {
-        let d = depth(&s);
-        if d < best_depth {
-            best = s;
-            best_depth = d;
-        }
-    }
-    best
+    best.0
 }
 
 /// A capsule (axis segment `p0 p1` in world coordinates, radius `r`) against a box (half extents `half` at
