@@ -41,7 +41,8 @@ pub struct ImpulseRow<T: Scalar> {
     pub position_target: T,
     /// See `position_target`.
     pub correction: PositionCorrection,
-    /// Accumulated impulses: normal, two tangential, position pass (N·s).
+    /// Accumulated impulses: normal, two tangential, position pass (N·s). The first three may start from a
+    /// warm start; the position pass always starts from zero.
     pub impulse: [T; 4],
 }
 
@@ -105,6 +106,9 @@ pub fn tangent_frame<T: Scalar>(n: &Vector3<T>) -> [Vector3<T>; 3] {
 /// Solves the contact impulses of one step by projected Gauss–Seidel (sequential impulses, Catto 2005), then
 /// the position pass.
 ///
+/// **Warm start**: the rows' accumulated impulses on entry (`impulse[0..3]`, e.g. from the previous step, see
+/// [`crate::dynamics::warm_start`]) are applied first and the sweeps correct them; zeros give a cold start.
+///
 /// **Velocity pass**, `iterations` sweeps over the rows in order. Each row gets a normal impulse `λ_n ≥ 0` that
 /// makes the normal relative velocity at least `target`, and a friction impulse in the contact plane clamped
 /// to the disc `|λ_t| ≤ μ λ_n` (an exact Coulomb cone, not a pyramid). Momentum is exchanged in equal and
@@ -124,6 +128,12 @@ pub fn solve_impulses<T: Scalar>(
     pseudo_angular: &mut [Vector3<T>],
     iterations: usize,
 ) {
+    // warm start: the rows' starting impulses act first
+    for row in rows.iter() {
+        let [n, t1, t2] = &row.frame;
+        let p = n * row.impulse[0].clone() + t1 * row.impulse[1].clone() + t2 * row.impulse[2].clone();
+        bodies.apply(row, &p);
+    }
     for _ in 0..iterations {
         for row in rows.iter_mut() {
             let [n, t1, t2] = &row.frame;

@@ -22,6 +22,7 @@ mod rigid_body;
 mod rnea;
 mod rnea_derivatives;
 mod spring;
+pub mod warm_start;
 
 pub use aba::aba;
 pub use aba_derivatives::{aba_derivatives, AbaDerivatives};
@@ -43,3 +44,4 @@ pub use rigid_body::{free_rotation_step, inertia_world, inverse_inertia_world};
 pub use rnea::rnea;
 pub use rnea_derivatives::rnea_derivatives;
 pub use spring::spring_force;
+pub use warm_start::ContactImpulse;

@@ -1,8 +1,10 @@
 //! One time step of the rigid bodies, with either contact model.
 
+use crate::dynamics::warm_start::{is_persistent, local_point, recall, remember, starting_impulse};
 use crate::dynamics::{
     combined_friction, combined_restitution, compliant_contact_force, detect_contacts, free_rotation_step,
-    inverse_inertia_world, solve_impulses, tangent_frame, BodyVelocities, ImpulseRow, PositionCorrection,
+    inverse_inertia_world, solve_impulses, tangent_frame, BodyVelocities, ContactImpulse, ImpulseRow,
+    PositionCorrection,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Pose};
 use crate::model::{bounding_radius, ContactModel, Scene};
@@ -22,6 +24,8 @@ pub struct RigidWorkspace<T: Scalar> {
     /// The contacts found in the last step (for inspection and tests).
     pub contacts: Vec<Contact<T>>,
     rows: Vec<ImpulseRow<T>>,
+    previous_impulses: Vec<ContactImpulse<T>>,
+    taken: Vec<bool>,
     inverse_mass: Vec<T>,
     inverse_inertia: Vec<Matrix3<T>>,
     force: Vec<Vector3<T>>,
@@ -41,6 +45,8 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
             broad: BroadPhase::new(),
             contacts: Vec::new(),
             rows: Vec::new(),
+            previous_impulses: Vec::new(),
+            taken: Vec::new(),
             inverse_mass: Vec::new(),
             inverse_inertia: Vec::new(),
             force: Vec::new(),
@@ -80,16 +86,30 @@ fn pair_material<T: Scalar>(scene: &Scene<T>, c: &Contact<T>) -> (T, T) {
 ///   (`u_n ≥ −distance / dt`), so nothing tunnels. A bounce whose contact is still apart at the start of the
 ///   step is placed at its time of impact: the pair moves by the gap before the impact plus `e` times the
 ///   approach after it, so the position after the step is the exact reflection `e (−u_n dt − distance)`, a
-///   smooth function of the drop height and the restitution (see `tests/issue_4_contact.rs`).
+///   smooth function of the drop height and the restitution (see `tests/issue_4_contact.rs`). With
+///   [`ContactSettings::warm_start`](crate::model::ContactSettings::warm_start) each resting or sliding
+///   contact starts from the impulse it carried at the end of the previous step (`contact_impulses`, matched
+///   by body pair and the nearest contact point in the body axes of `a` within a tenth of its bounding
+///   radius), and this step's impulses replace them.
 ///
 /// # Gradients at the switches (impulse model)
 /// The decisions — which contacts exist, whether one bounces (closing speed above `bounce_threshold`), whether it
 /// is hit within this step, whether a clamp of the solver is active — are taken on the real part. Between
 /// decisions the step is smooth and dual numbers give its exact derivative. At a decision the trajectory jumps
 /// by `O(g dt²)` (the step in which a bounce is resolved changes): derivatives stay right on each side, finite
-/// differences across the switch do not.
-pub(crate) fn rigid_body_step<T: Scalar>(scene: &Scene<T>, bodies: &mut [BodyState<T>], ws: &mut RigidWorkspace<T>) {
+/// differences across the switch do not. With warm starting, whether a contact finds its remembered impulse
+/// is one more decision; since twenty sweeps do not converge exactly, the result depends slightly on the
+/// starting impulses, and dual numbers carry that dependence through `contact_impulses` like any other state.
+pub(crate) fn rigid_body_step<T: Scalar>(
+    scene: &Scene<T>,
+    bodies: &mut [BodyState<T>],
+    contact_impulses: &mut Vec<ContactImpulse<T>>,
+    ws: &mut RigidWorkspace<T>,
+) {
     let n = bodies.len();
+    // last step's impulses become this step's starting point; this step's are written back below
+    std::mem::swap(&mut ws.previous_impulses, contact_impulses);
+    contact_impulses.clear();
     if n == 0 {
         return;
     }
@@ -112,7 +132,12 @@ pub(crate) fn rigid_body_step<T: Scalar>(scene: &Scene<T>, bodies: &mut [BodySta
     }
     match scene.contact.model {
         ContactModel::Compliant => compliant_velocities(scene, bodies, ws),
-        ContactModel::Impulse => impulse_velocities(scene, bodies, ws),
+        ContactModel::Impulse => {
+            impulse_velocities(scene, bodies, ws);
+            if scene.contact.warm_start {
+                remember(&ws.rows, &ws.poses, contact_impulses);
+            }
+        }
     }
     for (i, state) in bodies.iter_mut().enumerate() {
         let (v, w) = (&ws.linear[i], &ws.angular[i]);
@@ -203,6 +228,8 @@ fn impulse_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: 
     }
     detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, &mut ws.contacts);
     ws.rows.clear();
+    ws.taken.clear();
+    ws.taken.resize(ws.previous_impulses.len(), false);
     let inv_dt = 1.0 / dt;
     for c in &ws.contacts {
         let p = &c.geometry.point;
@@ -256,7 +283,7 @@ fn impulse_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: 
                 (target, T::zero(), PositionCorrection::None)
             }
         };
-        ws.rows.push(ImpulseRow {
+        let mut row = ImpulseRow {
             a: c.a,
             b: c.b,
             ra,
@@ -268,7 +295,15 @@ fn impulse_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: 
             position_target,
             correction,
             impulse: [T::zero(), T::zero(), T::zero(), T::zero()],
-        });
+        };
+        if settings.warm_start && is_persistent(&row) {
+            let point = local_point(&row, &ws.poses[c.a]);
+            let radius = 0.1 * bounding_radius(&scene.bodies[c.a].shape);
+            if let Some(i) = recall(&ws.previous_impulses, &mut ws.taken, c.a, c.b, &point, radius) {
+                row.impulse = starting_impulse(&row, &ws.previous_impulses[i]);
+            }
+        }
+        ws.rows.push(row);
     }
     ws.pseudo_linear.clear();
     ws.pseudo_linear.resize(n, Vector3::zeros());

@@ -45,6 +45,11 @@ pub struct ContactSettings<T: Scalar> {
     pub slip_velocity: T,
     /// Impulse: projected Gauss–Seidel sweeps per step (default 20).
     pub iterations: usize,
+    /// Impulse: start each step's solve from the impulses its contacts carried at the end of the previous step
+    /// (default `true`), remembered in [`State::contact_impulses`](crate::sim::State::contact_impulses). Needed
+    /// for stacks: a cold start rebuilds every box's weight down the stack from zero each step, and the stack
+    /// creeps. With `false` a step depends on positions and velocities only.
+    pub warm_start: bool,
     /// Impulse: closing speed in m/s below which a contact does not bounce (default 0.1 m/s), so that resting
     /// contact stays at rest.
     pub bounce_threshold: f64,
@@ -62,6 +67,7 @@ impl<T: Scalar> Default for ContactSettings<T> {
             ramp_depth: T::from(1e-3),
             slip_velocity: T::from(1e-2),
             iterations: 20,
+            warm_start: true,
             bounce_threshold: 0.1,
             allowed_penetration: 1e-4,
             position_correction: 0.2,
@@ -78,6 +84,7 @@ impl ContactSettings<f64> {
             ramp_depth: D::from(self.ramp_depth),
             slip_velocity: D::from(self.slip_velocity),
             iterations: self.iterations,
+            warm_start: self.warm_start,
             bounce_threshold: self.bounce_threshold,
             allowed_penetration: self.allowed_penetration,
             position_correction: self.position_correction,

@@ -1,5 +1,6 @@
 //! The state of all particles at one instant.
 
+use crate::dynamics::ContactImpulse;
 use crate::model::Scene;
 use crate::Scalar;
 use nalgebra::{Quaternion, Vector3};
@@ -27,6 +28,10 @@ pub struct State<T: Scalar> {
     pub v: Vec<Vector3<T>>,
     /// Rigid bodies.
     pub bodies: Vec<BodyState<T>>,
+    /// Impulse model with warm starting: the contact impulses at the end of the last step, the next step's
+    /// starting point ([`crate::dynamics::warm_start`]). Empty initially and for the compliant model. Part of
+    /// the state because the next step depends on it; with duals it carries derivatives like the rest.
+    pub contact_impulses: Vec<ContactImpulse<T>>,
     /// Number of steps taken since the initial state.
     pub step: usize,
 }
@@ -47,6 +52,7 @@ impl<T: Scalar> State<T> {
                     angular_velocity: b.angular_velocity.clone(),
                 })
                 .collect(),
+            contact_impulses: Vec::new(),
             step: 0,
         }
     }

@@ -28,7 +28,7 @@ use crate::{Error, Result, Scalar};
 /// ```
 pub fn step<T: Scalar>(scene: &Scene<T>, state: &mut State<T>, ws: &mut Workspace<T>) -> Result<()> {
     assert_eq!(ws.len(), scene.particles.len(), "workspace sized for another scene");
-    let State { x, v, bodies, .. } = state;
+    let State { x, v, bodies, contact_impulses, .. } = state;
     if !x.is_empty() {
         match scene.world.integrator {
             Integrator::SemiImplicitEuler => semi_implicit_euler(scene, x, v, ws),
@@ -36,7 +36,7 @@ pub fn step<T: Scalar>(scene: &Scene<T>, state: &mut State<T>, ws: &mut Workspac
             Integrator::Rk4 => rk4(scene, x, v, ws),
         }
     }
-    rigid_body_step(scene, bodies, &mut ws.rigid);
+    rigid_body_step(scene, bodies, contact_impulses, &mut ws.rigid);
     state.step += 1;
     let blown_up =
         (0..state.x.len()).find(|&i| !(state.x[i].iter().all(is_finite) && state.v[i].iter().all(is_finite)));

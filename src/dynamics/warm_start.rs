@@ -1,0 +1,157 @@
+//! Warm starting the impulse solver: the impulses a contact carried at the end of one step are remembered in
+//! the [`State`](crate::sim::State) and handed back to the same contact at the next step as the solver's
+//! starting point (Catto 2005). Projected Gauss–Seidel then only has to correct the change from one step to
+//! the next, which is what lets a stack of boxes stand: a cold start has to rebuild each box's weight down the
+//! stack from zero every step, and twenty sweeps are not enough for that.
+
+use super::{ImpulseRow, PositionCorrection};
+use crate::geometry::Pose;
+use crate::scalar::re;
+use crate::Scalar;
+use nalgebra::Vector3;
+
+/// The accumulated impulse of one contact at the end of a step of the impulse model, kept in
+/// [`State::contact_impulses`](crate::sim::State::contact_impulses) to warm-start the next step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactImpulse<T: Scalar> {
+    /// First body.
+    pub a: usize,
+    /// Second body, or `None` for the ground.
+    pub b: Option<usize>,
+    /// The contact point in the body axes of `a`, relative to its centre of mass (m). Only the real part is
+    /// kept: it identifies the contact and carries no derivative.
+    pub local_point: Vector3<f64>,
+    /// Normal impulse (N·s).
+    pub normal: T,
+    /// Friction impulse in world axes (N·s).
+    pub friction: Vector3<T>,
+}
+
+/// `true` for a row whose impulse carries over to the next step: resting and sliding contacts. A bounce
+/// (a positive target velocity) or a contact placed at its time of impact is one step's event; its impulse is
+/// neither remembered nor warm-started.
+pub fn is_persistent<T: Scalar>(row: &ImpulseRow<T>) -> bool {
+    re(&row.target) <= 0.0 && row.correction != PositionCorrection::TimeOfImpact
+}
+
+/// The contact point of `row` in the body axes of `a`, relative to its centre of mass (real part).
+pub fn local_point<T: Scalar>(row: &ImpulseRow<T>, pose_a: &Pose<T>) -> Vector3<f64> {
+    (pose_a.rotation.transpose() * &row.ra).map(|x| re(&x))
+}
+
+/// Finds the remembered impulse of a contact between `a` and `b` at `local_point`: the nearest entry of
+/// `previous` (sorted by pair, as [`remember`] leaves it) of the same pair within `radius` (m) that no other
+/// contact of this step has taken (`taken`, one flag per entry, is updated).
+pub fn recall<T: Scalar>(
+    previous: &[ContactImpulse<T>],
+    taken: &mut [bool],
+    a: usize,
+    b: Option<usize>,
+    local_point: &Vector3<f64>,
+    radius: f64,
+) -> Option<usize> {
+    let start = previous.partition_point(|c| (c.a, c.b) < (a, b));
+    let end = start + previous[start..].partition_point(|c| (c.a, c.b) == (a, b));
+    let mut best = None;
+    let mut best_distance = radius * radius;
+    for i in start..end {
+        let d = (previous[i].local_point - local_point).norm_squared();
+        if !taken[i] && d <= best_distance {
+            best = Some(i);
+            best_distance = d;
+        }
+    }
+    if let Some(i) = best {
+        taken[i] = true;
+    }
+    best
+}
+
+/// The starting impulses of a row from its remembered impulse: the normal impulse, and the friction impulse
+/// projected onto the row's tangents.
+pub fn starting_impulse<T: Scalar>(row: &ImpulseRow<T>, remembered: &ContactImpulse<T>) -> [T; 4] {
+    [
+        remembered.normal.clone(),
+        remembered.friction.dot(&row.frame[1]),
+        remembered.friction.dot(&row.frame[2]),
+        T::zero(),
+    ]
+}
+
+/// Writes the impulses of the persistent rows ([`is_persistent`]) to `out`, sorted by pair for [`recall`].
+/// `poses` are the bodies' poses the rows were built at.
+pub fn remember<T: Scalar>(rows: &[ImpulseRow<T>], poses: &[Pose<T>], out: &mut Vec<ContactImpulse<T>>) {
+    out.clear();
+    for row in rows.iter().filter(|r| is_persistent(r)) {
+        let [_, t1, t2] = &row.frame;
+        out.push(ContactImpulse {
+            a: row.a,
+            b: row.b,
+            local_point: local_point(row, &poses[row.a]),
+            normal: row.impulse[0].clone(),
+            friction: t1 * row.impulse[1].clone() + t2 * row.impulse[2].clone(),
+        });
+    }
+    out.sort_unstable_by_key(|c| (c.a, c.b));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::Matrix3;
+
+    fn entry(a: usize, b: Option<usize>, x: f64, normal: f64) -> ContactImpulse<f64> {
+        ContactImpulse { a, b, local_point: Vector3::new(x, 0.0, 0.0), normal, friction: Vector3::zeros() }
+    }
+
+    #[test]
+    fn recall_takes_the_nearest_of_the_same_pair_once() {
+        let previous = vec![
+            entry(0, None, 0.0, 1.0),
+            entry(0, None, 0.1, 2.0),
+            entry(0, Some(1), 0.0, 3.0),
+            entry(1, None, 0.0, 4.0),
+        ];
+        let mut taken = vec![false; previous.len()];
+        // nearest of pair (0, ground): the one at 0.1
+        assert_eq!(recall(&previous, &mut taken, 0, None, &Vector3::new(0.09, 0.0, 0.0), 0.05), Some(1));
+        // taken now: the next nearest within the radius is none (0.0 is 0.09 away)
+        assert_eq!(recall(&previous, &mut taken, 0, None, &Vector3::new(0.09, 0.0, 0.0), 0.05), None);
+        // another pair never matches, however close
+        assert_eq!(recall(&previous, &mut taken, 1, Some(0), &Vector3::zeros(), 0.05), None);
+        assert_eq!(recall(&previous, &mut taken, 0, Some(1), &Vector3::zeros(), 0.05), Some(2));
+        assert_eq!(recall(&previous, &mut taken, 1, None, &Vector3::new(0.0, 0.04, 0.0), 0.05), Some(3));
+    }
+
+    #[test]
+    fn remembered_friction_comes_back_in_the_new_tangents() {
+        let n = Vector3::new(0.0, 0.0, 1.0);
+        let frame = super::super::tangent_frame(&n);
+        let row: ImpulseRow<f64> = ImpulseRow {
+            a: 0,
+            b: None,
+            ra: Vector3::new(0.1, 0.0, -0.05),
+            rb: Vector3::zeros(),
+            frame,
+            mass: [1.0; 3],
+            friction: 0.5,
+            target: 0.0,
+            position_target: 0.0,
+            correction: PositionCorrection::None,
+            impulse: [2.0, 0.3, -0.4, 0.0],
+        };
+        // a body rotated by 90° about z: the point (0.1, 0, −0.05) in world axes is (0, −0.1, −0.05) in body axes
+        let pose =
+            Pose { position: Vector3::zeros(), rotation: Matrix3::new(0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0) };
+        let mut out = Vec::new();
+        remember(std::slice::from_ref(&row), &[pose], &mut out);
+        assert!((out[0].local_point - Vector3::new(0.0, -0.1, -0.05)).norm() < 1e-15);
+        assert!((out[0].friction.norm() - 0.5).abs() < 1e-15);
+        let back = starting_impulse(&row, &out[0]);
+        assert!((back[0] - 2.0).abs() < 1e-15 && (back[1] - 0.3).abs() < 1e-15 && (back[2] + 0.4).abs() < 1e-15);
+        // a bounce is not remembered
+        let bounce = ImpulseRow { target: 1.0, ..row };
+        remember(&[bounce], &[Pose { position: Vector3::zeros(), rotation: Matrix3::identity() }], &mut out);
+        assert!(out.is_empty());
+    }
+}
