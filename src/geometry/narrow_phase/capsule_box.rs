@@ -128,9 +128,14 @@ pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &V
 ///    face rests on both ends.
 ///
 /// Both distances are continuous functions of the poses (a minimum over the segment and a maximum over its
-/// ends), so a penalty force on them derives from a potential: contacts never switch on already penetrating,
-/// and the compliant model does not gain energy from the geometry. When the deepest point runs into an end it
-/// becomes that end; the two ends trade roles where they are equally deep.
+/// ends), so contacts never switch on already penetrating. While the axis stays outside the box (penetration
+/// less than the radius, the normal case) the box's distance is C¹ there, the reported normal is the gradient
+/// of the distance, and a penalty force on it derives from a potential: the compliant model does not gain
+/// energy from the geometry. When the deepest point runs into an end it becomes that end; the two ends trade
+/// roles where they are equally deep. **Limit:** once the axis itself enters the box, its deepest point sits
+/// where two face distances are equal, the distance's gradient is a blend of the two face normals, and the
+/// nearest face's normal reported here is not it (checked by finite differences: this is why box–box does not
+/// use edges-as-capsules of radius zero).
 pub fn capsule_box<T: Scalar>(
     p0: &Vector3<T>,
     p1: &Vector3<T>,
