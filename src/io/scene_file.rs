@@ -327,6 +327,23 @@ mod tests {
     }
 
     #[test]
+    fn contact_section_sets_the_solver_and_keeps_defaults_for_the_rest() {
+        let base = "[world]\ndt = 0.001\nduration = 1.0\n[[bodies]]\nname = \"box\"\n\
+                    shape = { type = \"box\", size = [0.2, 0.2, 0.1] }\nmass = 1.0\nposition = [0.0, 0.0, 0.05]\n";
+        let s =
+            parse_scene(&format!("{base}[contact]\nmodel = \"impulse\"\niterations = 30\nwarm_start = false\n"), "s")
+                .unwrap();
+        assert_eq!(s.contact.model, ContactModel::Impulse);
+        assert_eq!(s.contact.iterations, 30);
+        assert!(!s.contact.warm_start);
+        assert_eq!(s.contact.bounce_threshold, ContactSettings::<f64>::default().bounce_threshold);
+        // warm starting is on unless switched off
+        assert!(parse_scene(&format!("{base}[contact]\nmodel = \"impulse\"\n"), "s").unwrap().contact.warm_start);
+        let e = parse_scene(&format!("{base}[contact]\nwarm_start = 1\n"), "s.toml").unwrap_err().to_string();
+        assert!(e.contains("s.toml") && e.contains("warm_start"), "{e}");
+    }
+
+    #[test]
     fn spring_rest_length_defaults_to_initial_distance() {
         let s = parse_scene(
             "[world]\ndt = 0.001\nduration = 1.0\n[[particles]]\nname = \"m\"\nmass = 1.0\nposition = [0.0, 0.0, 1.0]\n\
