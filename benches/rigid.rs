@@ -20,14 +20,7 @@ const SETTLE: usize = 60;
 /// `n` bodies on a jittered grid, `side × side` per layer, 0.25 m apart, starting just above the ground.
 fn pile(n: usize, boxes: bool) -> Scene<f64> {
     let mut s = Scene::empty(DT, 1.0);
-    s.ground = Some(Ground {
-        stiffness: 1e5,
-        damping: 0.0,
-        friction: 0.5,
-        ramp_depth: 1e-3,
-        slip_velocity: 0.01,
-        restitution: 0.0,
-    });
+    s.ground = Some(Ground::new(1e5, 0.0, 0.5));
     s.contact.model = ContactModel::Impulse;
     s.contact.iterations = 4;
     let side = (n as f64).sqrt().ceil() as usize;

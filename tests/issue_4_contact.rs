@@ -11,7 +11,7 @@ use num_dual::Dual64;
 const G: f64 = 9.81;
 
 fn ground(friction: f64, restitution: f64) -> Ground<f64> {
-    Ground { stiffness: 1e5, damping: 0.0, friction, ramp_depth: 1e-3, slip_velocity: 0.01, restitution }
+    Ground { restitution, ..Ground::new(1e5, 0.0, friction) }
 }
 
 fn scene(model: ContactModel, dt: f64, duration: f64, friction: f64) -> Scene<f64> {

@@ -30,7 +30,7 @@ fn orientation() -> impl Strategy<Value = Quaternion<f64>> {
 }
 
 fn ground(friction: f64, restitution: f64) -> Ground<f64> {
-    Ground { stiffness: 1e5, damping: 0.0, friction, ramp_depth: 1e-3, slip_velocity: 0.01, restitution }
+    Ground { restitution, ..Ground::new(1e5, 0.0, friction) }
 }
 
 /// Total linear momentum and angular momentum about the origin.

@@ -9,14 +9,7 @@ use proptest::prelude::*;
 
 fn impulse_scene(duration: f64) -> Scene<f64> {
     let mut s = Scene::empty(1e-3, duration);
-    s.ground = Some(Ground {
-        stiffness: 1e5,
-        damping: 0.0,
-        friction: 0.6,
-        ramp_depth: 1e-3,
-        slip_velocity: 0.01,
-        restitution: 0.0,
-    });
+    s.ground = Some(Ground::new(1e5, 0.0, 0.6));
     s.contact.model = ContactModel::Impulse;
     s
 }

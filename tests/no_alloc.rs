@@ -95,14 +95,7 @@ fn steps_do_not_allocate() {
 fn rigid_body_steps_do_not_allocate() {
     for model in [ContactModel::Compliant, ContactModel::Impulse] {
         let mut s = Scene::empty(1e-3, 1.0);
-        s.ground = Some(Ground {
-            stiffness: 1e5,
-            damping: 0.0,
-            friction: 0.5,
-            ramp_depth: 1e-3,
-            slip_velocity: 0.01,
-            restitution: 0.0,
-        });
+        s.ground = Some(Ground::new(1e5, 0.0, 0.5));
         s.contact.model = model;
         for i in 0..3 {
             let position = Vector3::new(0.01 * i as f64, 0.0, 0.05 + 0.1 * i as f64);

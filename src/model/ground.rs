@@ -30,6 +30,25 @@ impl<T: Scalar> Ground<T> {
     pub const DEFAULT_RAMP_DEPTH: f64 = 1e-3;
     /// Default friction regularisation velocity in m/s.
     pub const DEFAULT_SLIP_VELOCITY: f64 = 1e-2;
+
+    /// A ground of the given stiffness (N/m), damping (N·s/m) and friction coefficient, with the default ramp
+    /// depth and slip velocity and no restitution (the defaults of a scene file's `[ground]`).
+    ///
+    /// ```
+    /// use diffphys::model::Ground;
+    /// let bouncy = Ground { restitution: 0.5, ..Ground::new(1e5, 0.0, 0.4) };
+    /// assert_eq!((bouncy.ramp_depth, bouncy.slip_velocity, bouncy.restitution), (1e-3, 1e-2, 0.5));
+    /// ```
+    pub fn new(stiffness: T, damping: T, friction: T) -> Self {
+        Ground {
+            stiffness,
+            damping,
+            friction,
+            ramp_depth: T::from(Self::DEFAULT_RAMP_DEPTH),
+            slip_velocity: T::from(Self::DEFAULT_SLIP_VELOCITY),
+            restitution: T::zero(),
+        }
+    }
 }
 
 impl Ground<f64> {

@@ -35,14 +35,7 @@ pub fn bouncing_ball() -> Scene<f64> {
 pub fn spring_net(side: usize, height: f64) -> Scene<f64> {
     let mut scene = Scene::empty(1e-3, 2.0);
     scene.world.integrator = Integrator::SemiImplicitEuler;
-    scene.ground = Some(Ground {
-        stiffness: 1e4,
-        damping: 10.0,
-        friction: 0.5,
-        ramp_depth: Ground::<f64>::DEFAULT_RAMP_DEPTH,
-        slip_velocity: Ground::<f64>::DEFAULT_SLIP_VELOCITY,
-        restitution: 0.0,
-    });
+    scene.ground = Some(Ground::new(1e4, 10.0, 0.5));
     let spacing = 0.1;
     let index = |i: usize, j: usize| i * side + j;
     for i in 0..side {
