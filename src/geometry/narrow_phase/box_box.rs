@@ -208,20 +208,13 @@ fn face_contacts<T: Scalar>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geometry::narrow_phase::test_support::rot;
     use approx::assert_relative_eq;
     use num_dual::Dual64;
     use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_4};
 
     fn pose(x: f64, y: f64, z: f64, rotation: Matrix3<f64>) -> Pose<f64> {
         Pose { position: Vector3::new(x, y, z), rotation }
-    }
-
-    /// Rotation by `angle` about world axis `k` (plain trig).
-    fn rot(k: usize, angle: f64) -> Matrix3<f64> {
-        let ((s, c), i, j) = (angle.sin_cos(), (k + 1) % 3, (k + 2) % 3);
-        let mut m = Matrix3::identity();
-        (m[(i, i)], m[(j, j)], m[(j, i)], m[(i, j)]) = (c, c, s, -s);
-        m
     }
 
     fn at(x: f64, y: f64, z: f64) -> Pose<f64> {

@@ -134,8 +134,8 @@ pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &V
 /// energy from the geometry. When the deepest point runs into an end it becomes that end; the two ends trade
 /// roles where they are equally deep. **Limit:** once the axis itself enters the box, its deepest point sits
 /// where two face distances are equal, the distance's gradient is a blend of the two face normals, and the
-/// nearest face's normal reported here is not it (checked by finite differences: this is why box–box does not
-/// use edges-as-capsules of radius zero).
+/// nearest face's normal reported here is not it (checked by finite differences: this is why the compliant
+/// box–box penalty takes edge depths from [`edge_penetrations`](super::edge_penetrations), with the blended gradient).
 pub fn capsule_box<T: Scalar>(
     p0: &Vector3<T>,
     p1: &Vector3<T>,

@@ -7,16 +7,23 @@
 //! | sphere – box | closest point of the box to the centre (inside: nearest face) | 1 |
 //! | capsule – box | sphere–box at the axis point of least signed distance and at the shallower end | ≤ 2 |
 //! | box – box | separating axes (15) with face clipping, or edge–edge closest points | ≤ 8 |
+//! | box – box, compliant model | each edge's deepest point inside the other box ([`edge_penetrations`]) and the overlap volume ([`box_overlap`]) | ≤ 24 + volume |
 //!
 //! Capsule–box finds the exact deepest (or nearest) point of the capsule's axis ([`capsule_box()`]); capsule–capsule
 //! reports one point, also when they lie parallel.
 
 pub mod box_box;
+pub mod box_edges;
+mod box_overlap;
 pub mod capsule_box;
 mod ground;
 mod round;
+#[cfg(test)]
+mod test_support;
 
 pub use box_box::box_box;
+pub use box_edges::{edge_penetrations, EdgePenetration};
+pub use box_overlap::{box_overlap, Overlap};
 pub use capsule_box::capsule_box;
 pub use ground::shape_ground;
 pub use round::{segment_closest_points, sphere_box, swept_spheres};
