@@ -123,20 +123,39 @@ proptest! {
         }
         // Energy. Measured over 3,000 random impacts with e ∈ [0.9, 1] (the worst range), per model:
         // * compliant, at the dt above: no rise above 1e-13 of e0 for sphere, capsule and box–round pairs, so 1e-3
-        //   is asserted. KNOWN DEFECT, not asserted: box–box can gain energy (up to 17%, 2 of 183 impacts with
-        //   friction) when its clipped manifold changes while penetrating (an edge contact becomes a face
-        //   contact and a second point appears already deep), a jump of the penalty potential;
+        //   is asserted. Box–box contact derives from a potential too (edge depths and overlap volume,
+        //   `box_box_penalty`), but one whose gradient jumps where an edge's deepest point changes face, so the
+        //   explicit step makes an O(force jump · v dt) error of either sign there: rises of 1.2e-3 and 1.6e-3 of
+        //   e0 in 2 of 1,913 impacts, none above 1e-9 of e0 in the rest; asserted < 1e-2 (and in the next property). (The clipped manifold used
+        //   before gained up to 17%: its points appeared already deep.);
         // * impulse, frictionless: ≤ 1.5e-3 of e0 (the impulse uses the contact geometry of the step's start
         //   while the bodies spin on by ω dt), asserted < 5e-3;
         // * impulse with friction: ≤ 2.6e-2. Newton restitution combined with Coulomb friction is known to be
         //   able to create energy at oblique impacts of rotating bodies (Kane's paradox), asserted < 5e-2.
         let bound = match (model, friction == 0.0) {
-            (ContactModel::Compliant, _) if box_box => f64::INFINITY,
+            (ContactModel::Compliant, _) if box_box => 1e-2,
             (ContactModel::Compliant, _) => 1e-3,
             (ContactModel::Impulse, true) => 5e-3,
             (ContactModel::Impulse, false) => 5e-2,
         };
         prop_assert!(worst_energy < bound * e0, "energy rose by {worst_energy} of {e0}");
+    }
+
+    /// Compliant box–box impacts alone (a ninth of the cases above), near-elastic and frictionless, the worst
+    /// case for energy: the penalty derives from a potential, so only the explicit step's error at the kinks of
+    /// its gradient can add energy (measured above).
+    #[test]
+    fn compliant_box_impacts_do_not_gain_energy(
+        a in (0.1..0.3, 0.1..0.3, 0.1..0.3), b in (0.1..0.3, 0.1..0.3, 0.1..0.3), qa in orientation(),
+        qb in orientation(), speed in 0.5..3.0, offset in -0.05..0.05, e in 0.9..=1.0,
+    ) {
+        let shape = |(x, y, z): (f64, f64, f64)| Shape::Box { size: Vector3::new(x, y, z) };
+        let s = collision(ContactModel::Compliant, (shape(a), shape(b)), (qa, qb), speed, offset, e, 0.0);
+        let e0 = energy(&s, &State::initial(&s));
+        let mut worst_energy = f64::NEG_INFINITY;
+        let last = rollout_with(&s, s.world.n_steps(), |st| worst_energy = worst_energy.max(energy(&s, st) - e0)).unwrap();
+        prop_assume!(last.bodies[0].velocity.x < speed * 0.99);
+        prop_assert!(worst_energy < 1e-2 * e0, "energy rose by {worst_energy} of {e0}");
     }
 
     /// Impulse model: a ball shot at the ground at up to 100 m/s (10 cm per step at dt = 1 ms, far more than its

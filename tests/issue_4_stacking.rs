@@ -1,5 +1,6 @@
-//! Issue 4, stacking with the impulse model: random stacks and a pyramid of boxes stand still, and a step
-//! depends on the state alone (the warm-start impulses travel in the `State`, not in the workspace).
+//! Issue 4, stacking: with the impulse model random stacks and a pyramid of boxes stand still, and a step
+//! depends on the state alone (the warm-start impulses travel in the `State`, not in the workspace); with the
+//! compliant model exactly aligned boxes hold each other up.
 
 use diffphys::geometry::Shape;
 use diffphys::model::{ContactModel, Ground, RigidBody, Scene};
@@ -131,4 +132,28 @@ fn a_step_depends_on_the_state_alone() {
     // (total mass) g dt
     let ground: f64 = state.contact_impulses.iter().filter(|c| c.b.is_none()).map(|c| c.normal).sum();
     assert!((ground - 3.0 * 9.81 * 1e-3).abs() < 1e-3 * ground, "ground impulse {ground} N·s per step");
+}
+
+/// Compliant model: boxes stacked exactly aligned, where every edge of one box lies in a face plane of the
+/// other and so has zero depth, are held by the overlap-volume term of the box–box penalty and do not sink into
+/// each other (without it they fell through).
+#[test]
+fn exactly_aligned_boxes_stack_in_the_compliant_model() {
+    let mut s = Scene::empty(2.5e-4, 2.0);
+    s.ground = Some(Ground::new(1e5, 0.0, 0.6));
+    s.contact.model = ContactModel::Compliant;
+    for i in 0..3 {
+        let z = 0.05 + 0.1 * i as f64;
+        let mut b = RigidBody::new(
+            &format!("box{i}"),
+            Shape::Box { size: Vector3::new(0.2, 0.2, 0.1) },
+            1.0,
+            Vector3::new(0.0, 0.0, z),
+        );
+        b.friction = 0.6;
+        s.bodies.push(b);
+    }
+    // measured: the top box settles 0.9 mm lower (ground and two contacts in series) and moves 0.2 mm sideways
+    let drift = worst_drift(&s);
+    assert!(drift < 2e-3, "a box moved {drift} m");
 }

@@ -2,13 +2,23 @@
 //! each body against the ground.
 
 use crate::geometry::narrow_phase::{collide, shape_ground};
-use crate::geometry::{Aabb, BroadPhase, Contact, Pose};
+use crate::geometry::{Aabb, BroadPhase, Contact, Pose, Shape};
 use crate::model::Scene;
 use crate::scalar::re;
 use crate::Scalar;
 
+/// How [`detect_contacts`] treats a pair of boxes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoxPairs {
+    /// Report the points of the separating-axis manifold ([`box_box`](crate::geometry::narrow_phase::box_box)).
+    Manifold,
+    /// Report nothing: the caller handles box–box pairs itself (the compliant model's penalty, which needs a
+    /// potential rather than points).
+    Skip,
+}
+
 /// Finds every contact point between the scene's rigid bodies (at `poses`) and with the ground, into
-/// `contacts` (cleared first). Body `i` reports contacts up to `margins[i]` (m) away; a pair uses the sum of its
+/// `contacts` (cleared first); box–box pairs as `box_pairs` says. Body `i` reports contacts up to `margins[i]` (m) away; a pair uses the sum of its
 /// two margins. `boxes` and `broad` are reusable buffers.
 ///
 /// Pairs are visited in increasing `(i, j)` order and each pair's points in the narrow phase's order, so the
@@ -19,6 +29,7 @@ pub fn detect_contacts<T: Scalar>(
     margins: &[f64],
     boxes: &mut Vec<Aabb>,
     broad: &mut BroadPhase,
+    box_pairs: BoxPairs,
     contacts: &mut Vec<Contact<T>>,
 ) {
     contacts.clear();
@@ -34,6 +45,9 @@ pub fn detect_contacts<T: Scalar>(
     broad.update(boxes);
     for &(i, j) in &broad.pairs {
         let (bi, bj) = (&scene.bodies[i], &scene.bodies[j]);
+        if box_pairs == BoxPairs::Skip && matches!((&bi.shape, &bj.shape), (Shape::Box { .. }, Shape::Box { .. })) {
+            continue;
+        }
         collide(&bi.shape, &poses[i], &bj.shape, &poses[j], margins[i] + margins[j], &mut |geometry| {
             contacts.push(Contact { a: i, b: Some(j), geometry })
         });

@@ -92,23 +92,47 @@ pub fn compliant_contact_force<T: Scalar>(
     if re(&depth) <= 0.0 {
         return Vector3::zeros();
     }
-    let n = &contact.normal;
     let k = settings.stiffness.clone();
     let ramp =
         if re(&settings.ramp_depth) > 0.0 { smoothstep(depth.clone() * recip(&settings.ramp_depth)) } else { T::one() };
     let damping = damping_ratio_for_restitution(restitution) * sqrt(&(k.clone() * reduced_mass.clone())) * 2.0;
-    let un = relative_velocity.dot(n);
-    let spring = k * depth;
-    let normal = never_pull(spring.clone() - damping * un.clone(), spring * 0.5) * ramp;
-    if re(&normal) <= 0.0 {
-        return Vector3::zeros();
+    let law = PenaltyLaw { spring: k * depth, ramp, damping };
+    law.force(&contact.normal, relative_velocity, friction, sliding_mass, &settings.slip_velocity, dt)
+}
+
+/// The three numbers that set a penalty contact's normal force `s · P(F − c u_n, F/2)`: the elastic `spring`
+/// force `F` (N), the `ramp` factor `s ∈ [0, 1]` and the damping coefficient `c` (N s/m). See
+/// [`compliant_contact_force`] for the law; the box–box penalty feeds it with its own `F`, `s` and `c`.
+pub(crate) struct PenaltyLaw<T: Scalar> {
+    pub spring: T,
+    pub ramp: T,
+    pub damping: T,
+}
+
+impl<T: Scalar> PenaltyLaw<T> {
+    /// The force on body `a` along unit `normal` (from b to a), with regularised Coulomb friction.
+    pub fn force(
+        self,
+        normal: &Vector3<T>,
+        relative_velocity: &Vector3<T>,
+        friction: &T,
+        sliding_mass: &T,
+        slip_velocity: &T,
+        dt: f64,
+    ) -> Vector3<T> {
+        let un = relative_velocity.dot(normal);
+        let spring = self.spring;
+        let magnitude = never_pull(spring.clone() - self.damping * un.clone(), spring * 0.5) * self.ramp;
+        if re(&magnitude) <= 0.0 {
+            return Vector3::zeros();
+        }
+        let ut = relative_velocity - normal * un;
+        let vs = slip_velocity.clone();
+        let limit = friction.clone() * magnitude.clone();
+        let step_change = limit.clone() * dt * recip(sliding_mass);
+        let scale = limit * recip(&sqrt(&(ut.norm_squared() + vs.clone() * vs + step_change.clone() * step_change)));
+        normal * magnitude - ut * scale
     }
-    let ut = relative_velocity - n * un;
-    let vs = settings.slip_velocity.clone();
-    let limit = friction.clone() * normal.clone();
-    let step_change = limit.clone() * dt * recip(sliding_mass);
-    let scale = limit * recip(&sqrt(&(ut.norm_squared() + vs.clone() * vs + step_change.clone() * step_change)));
-    n * normal - ut * scale
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod aba;
 pub(crate) mod aba_derivatives;
 mod accelerations;
 mod body_contacts;
+mod box_box_penalty;
 mod compliant_contact;
 mod crba;
 mod drag;
@@ -27,7 +28,8 @@ pub mod warm_start;
 pub use aba::aba;
 pub use aba_derivatives::{aba_derivatives, AbaDerivatives};
 pub use accelerations::{accelerations, forces};
-pub use body_contacts::detect_contacts;
+pub use body_contacts::{detect_contacts, BoxPairs};
+pub use box_box_penalty::{box_box_penalty, BoxBody, Wrench, EDGE_SHARE, VOLUME_SHARE};
 pub use compliant_contact::{
     combined_friction, combined_restitution, compliant_contact_force, damping_ratio_for_restitution,
 };

@@ -2,11 +2,11 @@
 
 use crate::dynamics::warm_start::{is_persistent, local_point, recall, remember, starting_impulse};
 use crate::dynamics::{
-    combined_friction, combined_restitution, compliant_contact_force, detect_contacts, free_rotation_step,
-    inverse_inertia_world, solve_impulses, tangent_frame, BodyVelocities, ContactImpulse, ImpulseRow,
-    PositionCorrection,
+    box_box_penalty, combined_friction, combined_restitution, compliant_contact_force, detect_contacts,
+    free_rotation_step, inverse_inertia_world, solve_impulses, tangent_frame, BodyVelocities, BoxBody, BoxPairs,
+    ContactImpulse, ImpulseRow, PositionCorrection,
 };
-use crate::geometry::{Aabb, BroadPhase, Contact, Pose};
+use crate::geometry::{Aabb, BroadPhase, Contact, Pose, Shape};
 use crate::model::{bounding_radius, ContactModel, Scene};
 use crate::scalar::{re, recip};
 use crate::sim::BodyState;
@@ -153,12 +153,14 @@ pub(crate) fn rigid_body_step<T: Scalar>(
 }
 
 /// Compliant model: add `dt ·` the contact forces (and torques) at the current pose to the free velocities.
+/// Box–box pairs use the penalty that derives from a potential ([`box_box_penalty`]); every other pair and the
+/// ground use the contact points of the narrow phase.
 fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
     let n = bodies.len();
     let dt = scene.world.dt;
     ws.margins.clear();
     ws.margins.resize(n, 0.0);
-    detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, &mut ws.contacts);
+    detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, BoxPairs::Skip, &mut ws.contacts);
     ws.force.clear();
     ws.force.resize(n, Vector3::zeros());
     ws.torque.clear();
@@ -191,6 +193,34 @@ fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws
             ws.torque[b] -= rb.cross(&f);
             ws.force[b] -= f;
         }
+    }
+    for &(i, j) in &ws.broad.pairs {
+        let (Shape::Box { size: size_i }, Shape::Box { size: size_j }) =
+            (&scene.bodies[i].shape, &scene.bodies[j].shape)
+        else {
+            continue;
+        };
+        let (half_i, half_j) = (size_i * T::from(0.5), size_j * T::from(0.5));
+        let body = |k: usize, half| BoxBody {
+            pose: &ws.poses[k],
+            half,
+            velocity: &bodies[k].velocity,
+            angular_velocity: &bodies[k].angular_velocity,
+            mass: &scene.bodies[k].mass,
+            inverse_inertia: &ws.inverse_inertia[k],
+        };
+        let (bi, bj) = (&scene.bodies[i], &scene.bodies[j]);
+        let (mu, e) =
+            (combined_friction(&bi.friction, &bj.friction), combined_restitution(&bi.restitution, &bj.restitution));
+        let contacts = &mut ws.contacts;
+        let (on_i, on_j) =
+            box_box_penalty(&scene.contact, &body(i, &half_i), &body(j, &half_j), &mu, &e, dt, &mut |geometry| {
+                contacts.push(Contact { a: i, b: Some(j), geometry })
+            });
+        ws.force[i] += on_i.force;
+        ws.torque[i] += on_i.torque;
+        ws.force[j] += on_j.force;
+        ws.torque[j] += on_j.torque;
     }
     let dt_t = T::from(dt);
     for i in 0..n {
@@ -226,7 +256,7 @@ fn impulse_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: 
             + re(&ws.angular[i].norm_squared()).sqrt() * bounding_radius(&body.shape);
         ws.margins.push(speed * dt + settings.allowed_penetration);
     }
-    detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, &mut ws.contacts);
+    detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, BoxPairs::Manifold, &mut ws.contacts);
     ws.rows.clear();
     ws.taken.clear();
     ws.taken.resize(ws.previous_impulses.len(), false);
