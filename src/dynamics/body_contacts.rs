@@ -10,7 +10,7 @@ use crate::Scalar;
 /// How [`detect_contacts`] treats a pair of boxes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BoxPairs {
-    /// Report the points of the separating-axis manifold ([`box_box`](crate::geometry::narrow_phase::box_box)).
+    /// Report the points of the separating-axis manifold ([`box_box`](crate::geometry::narrow_phase::box_box())).
     Manifold,
     /// Report nothing: the caller handles box–box pairs itself (the compliant model's penalty, which needs a
     /// potential rather than points).

@@ -21,7 +21,8 @@ pub struct RigidWorkspace<T: Scalar> {
     margins: Vec<f64>,
     boxes: Vec<Aabb>,
     broad: BroadPhase,
-    /// The contacts found in the last step (for inspection and tests).
+    /// The contacts found in the last step (for inspection and tests); with the compliant model a box–box pair
+    /// lists the deepest point of each penetrating edge.
     pub contacts: Vec<Contact<T>>,
     rows: Vec<ImpulseRow<T>>,
     previous_impulses: Vec<ContactImpulse<T>>,
