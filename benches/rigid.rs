@@ -1,5 +1,7 @@
 //! Rigid-body step time: piles of 100 and 1,000 spheres and of 100 boxes settling on the ground, ours on `f64`
-//! and on `Dual64` (impulse contact), beside rapier3d-f64 on the same scene with the same `dt`.
+//! and on `Dual64` (impulse contact), beside rapier3d-f64 on the same scene with the same `dt`; and 20 stacks of
+//! 5 boxes (80 box–box contacts) at a compliant model's step, with the impulse model, the compliant model (whose
+//! box–box contact is the edge-depth and overlap-volume penalty) and rapier3d-f64.
 //!
 //! `cargo bench --bench rigid -- --noplot`; the README's performance table quotes ratios from one run.
 
@@ -31,6 +33,26 @@ fn pile(n: usize, boxes: bool) -> Scene<f64> {
         let shape =
             if boxes { Shape::Box { size: Vector3::new(0.2, 0.2, 0.2) } } else { Shape::Sphere { radius: 0.1 } };
         s.bodies.push(RigidBody::new(&format!("b{k}"), shape, 1.0, position));
+    }
+    s
+}
+
+/// 20 stacks of 5 boxes 0.2 × 0.2 × 0.1 m, each box shifted 1 cm and turned 0.1 rad from the one below, at
+/// `dt = 0.25 ms` (the compliant model's step for 1 kg boxes at `k = 1e5` N/m).
+fn stacks(model: ContactModel) -> Scene<f64> {
+    let mut s = Scene::empty(2.5e-4, 1.0);
+    s.ground = Some(Ground::new(1e5, 0.0, 0.5));
+    s.contact.model = model;
+    s.contact.iterations = 4;
+    for k in 0..100 {
+        let (stack, level) = (k / 5, k % 5);
+        let (x, y) = (0.5 * (stack % 5) as f64 + 0.01 * level as f64, 0.5 * (stack / 5) as f64);
+        let size = Vector3::new(0.2, 0.2, 0.1);
+        let mut b =
+            RigidBody::new(&format!("b{k}"), Shape::Box { size }, 1.0, Vector3::new(x, y, 0.05 + 0.1 * level as f64));
+        let yaw = 0.1 * level as f64;
+        b.orientation = nalgebra::Quaternion::new((yaw / 2.0).cos(), 0.0, 0.0, (yaw / 2.0).sin());
+        s.bodies.push(b);
     }
     s
 }
@@ -68,8 +90,11 @@ impl RapierWorld {
             rp::ColliderBuilder::cuboid(100.0, 100.0, 0.5).translation(rp::Vector::new(0.0, 0.0, -0.5)).friction(0.5),
         );
         for b in &scene.bodies {
-            let p = b.position;
-            let builder = rp::RigidBodyBuilder::dynamic().translation(rp::Vector::new(p.x, p.y, p.z)).can_sleep(false);
+            let (p, r) = (b.position, nalgebra::UnitQuaternion::from_quaternion(b.orientation).scaled_axis());
+            let builder = rp::RigidBodyBuilder::dynamic()
+                .translation(rp::Vector::new(p.x, p.y, p.z))
+                .rotation(rp::Vector::new(r.x, r.y, r.z))
+                .can_sleep(false);
             let handle = bodies.insert(builder);
             let collider = match &b.shape {
                 Shape::Sphere { radius } => rp::ColliderBuilder::ball(*radius),
@@ -78,7 +103,7 @@ impl RapierWorld {
             };
             colliders.insert_with_parent(collider.mass(b.mass).friction(0.5), handle, &mut bodies);
         }
-        let params = rp::IntegrationParameters { dt: DT, ..Default::default() };
+        let params = rp::IntegrationParameters { dt: scene.world.dt, ..Default::default() };
         RapierWorld {
             pipeline: rp::PhysicsPipeline::new(),
             params,
@@ -116,9 +141,14 @@ impl RapierWorld {
 fn rigid(c: &mut Criterion) {
     let mut group = c.benchmark_group("rigid_step");
     group.warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2)).sample_size(20);
-    for (name, scene) in
-        [("spheres100", pile(100, false)), ("spheres1000", pile(1000, false)), ("boxes100", pile(100, true))]
-    {
+    let scenes = [
+        ("spheres100", pile(100, false), true),
+        ("spheres1000", pile(1000, false), true),
+        ("boxes100", pile(100, true), true),
+        ("stacks100_impulse", stacks(ContactModel::Impulse), true),
+        ("stacks100_compliant", stacks(ContactModel::Compliant), false),
+    ];
+    for (name, scene, with_rapier) in scenes {
         let (mut state, mut ws) = settled(&scene);
         group.bench_function(format!("{name}/f64"), |b| {
             b.iter(|| step(black_box(&scene), &mut state, &mut ws).expect("steps"))
@@ -128,9 +158,11 @@ fn rigid(c: &mut Criterion) {
         group.bench_function(format!("{name}/dual64"), |b| {
             b.iter(|| step(black_box(&dual), &mut dstate, &mut dws).expect("steps"))
         });
-        let mut world = RapierWorld::new(&scene);
-        (0..SETTLE).for_each(|_| world.step());
-        group.bench_function(format!("{name}/rapier3d-f64"), |b| b.iter(|| world.step()));
+        if with_rapier {
+            let mut world = RapierWorld::new(&scene);
+            (0..SETTLE).for_each(|_| world.step());
+            group.bench_function(format!("{name}/rapier3d-f64"), |b| b.iter(|| world.step()));
+        }
     }
     group.finish();
 }
