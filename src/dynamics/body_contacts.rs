@@ -18,8 +18,8 @@ pub enum BoxPairs {
 }
 
 /// Finds every contact point between the scene's rigid bodies (at `poses`) and with the ground, into
-/// `contacts` (cleared first); box–box pairs as `box_pairs` says. Body `i` reports contacts up to `margins[i]` (m) away; a pair uses the sum of its
-/// two margins. `boxes` and `broad` are reusable buffers.
+/// `contacts` (cleared first); box–box pairs as `box_pairs` says. Body `i` reports contacts up to `margins[i]`
+/// (m) away; a pair uses the sum of its two margins. `boxes` and `broad` are reusable buffers.
 ///
 /// Pairs are visited in increasing `(i, j)` order and each pair's points in the narrow phase's order, so the
 /// list is deterministic. A contact between bodies `i < j` has `a = i`, `b = Some(j)`, normal from `j` to `i`.

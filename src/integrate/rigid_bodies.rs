@@ -60,11 +60,11 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
     }
 }
 
-/// The friction and restitution of contact `c` (pair rules of [`combined_friction`], [`combined_restitution`];
-/// the ground's material for ground contacts).
-fn pair_material<T: Scalar>(scene: &Scene<T>, c: &Contact<T>) -> (T, T) {
-    let a = &scene.bodies[c.a];
-    let (mu_b, e_b) = match c.b {
+/// The friction and restitution of body `a` against body `b`, or against the ground when `b` is `None` (pair
+/// rules of [`combined_friction`], [`combined_restitution`]).
+fn pair_material<T: Scalar>(scene: &Scene<T>, a: usize, b: Option<usize>) -> (T, T) {
+    let a = &scene.bodies[a];
+    let (mu_b, e_b) = match b {
         Some(b) => (&scene.bodies[b].friction, &scene.bodies[b].restitution),
         None => {
             let g = scene.ground.as_ref().expect("ground contacts exist only with a ground");
@@ -186,7 +186,7 @@ fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws
             }
             _ => ma,
         };
-        let (mu, e) = pair_material(scene, c);
+        let (mu, e) = pair_material(scene, c.a, c.b);
         let f = compliant_contact_force(&scene.contact, &c.geometry, &u, &mu, &e, &reduced, &recip(&sideways), dt);
         ws.torque[c.a] += ra.cross(&f);
         ws.force[c.a] += &f;
@@ -210,9 +210,7 @@ fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws
             mass: &scene.bodies[k].mass,
             inverse_inertia: &ws.inverse_inertia[k],
         };
-        let (bi, bj) = (&scene.bodies[i], &scene.bodies[j]);
-        let (mu, e) =
-            (combined_friction(&bi.friction, &bj.friction), combined_restitution(&bi.restitution, &bj.restitution));
+        let (mu, e) = pair_material(scene, i, Some(j));
         let contacts = &mut ws.contacts;
         let (on_i, on_j) =
             box_box_penalty(&scene.contact, &body(i, &half_i), &body(j, &half_j), &mu, &e, dt, &mut |geometry| {
@@ -287,7 +285,7 @@ fn impulse_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: 
             Some(_) => T::zero(),
             None => scene.world.gravity.dot(&frame[0]),
         };
-        let (mu, e) = pair_material(scene, c);
+        let (mu, e) = pair_material(scene, c.a, c.b);
         let gap = c.geometry.distance.clone();
         let (target, position_target, correction) = if re(&gap) > 0.0 {
             match time_of_impact(&gap, &un, &accel, dt) {
