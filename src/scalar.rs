@@ -1,12 +1,12 @@
 //! The one scalar trait of the engine, and the smooth primitives used where physics has kinks.
 //!
 //! Every quantity that can carry a derivative has type `T: Scalar`. The trait is an alias with a blanket
-//! implementation, so `f64`, [`num_dual::Dual64`], [`num_dual::DualSVec64`], [`num_dual::DualDVec64`],
-//! [`num_dual::Dual2_64`] and [`num_dual::HyperDual64`] are all scalars without any glue.
+//! implementation, so `f64`, [`num_dual::Dual64`], [`num_dual::DualSVec64`], [`num_dual::Dual2_64`] and
+//! [`num_dual::HyperDual64`] are all scalars without any glue.
 //!
-//! `Scalar` does not require `Copy`, because `DualDVec64` (a dual number with a run-time number of
-//! directions) owns a heap vector. Engine code therefore clones where it reuses a value; for the `Copy` types a
-//! clone is a plain copy and costs nothing.
+//! `Scalar` requires `Copy`: every scalar lives on the stack, so engine code passes numbers by value without
+//! `.clone()`. num-dual's `DualDVec64` (run-time number of directions, heap-allocated) is therefore not a
+//! scalar; chunks of `DualSVec64<N>` cover any number of directions ([`crate::grad::jacobian`]).
 //!
 //! Comparisons (`<`, `>`, `max`, `min`) look at the real part only. Every branch in the engine is taken on the
 //! real part, so the `f64` run and the real part of any dual run execute the same operations and agree to the
@@ -20,15 +20,15 @@ use num_dual::{DualNum, DualStruct};
 /// ```
 /// use diffphys::Scalar;
 /// fn energy<T: Scalar>(m: T, v: T) -> T {
-///     m * v.clone() * v * 0.5
+///     m * v * v * 0.5
 /// }
 /// assert_eq!(energy(2.0, 3.0), 9.0);
 /// let d = energy(num_dual::Dual64::from(2.0), num_dual::Dual64::from(3.0).derivative());
 /// assert_eq!(d.eps, 6.0); // dE/dv = m v
 /// ```
-pub trait Scalar: DualNum<Primitive = f64> + DualStruct<Real = f64> + RealField {}
+pub trait Scalar: DualNum<Primitive = f64> + DualStruct<Real = f64> + RealField + Copy {}
 
-impl<T> Scalar for T where T: DualNum<Primitive = f64> + DualStruct<Real = f64> + RealField {}
+impl<T> Scalar for T where T: DualNum<Primitive = f64> + DualStruct<Real = f64> + RealField + Copy {}
 
 /// A constant as a scalar (its derivative part is zero).
 #[inline]
@@ -80,9 +80,9 @@ pub fn ln<T: Scalar>(x: &T) -> T {
 #[inline]
 pub fn tanh<T: Scalar>(x: &T) -> T {
     let negative = re(x) < 0.0;
-    let magnitude = if negative { -x.clone() } else { x.clone() };
+    let magnitude = if negative { -*x } else { *x };
     let e = exp(&(magnitude * -2.0));
-    let t = (T::one() - e.clone()) * recip(&(T::one() + e));
+    let t = (T::one() - e) * recip(&(T::one() + e));
     if negative {
         -t
     } else {
@@ -101,7 +101,7 @@ pub fn smoothstep<T: Scalar>(s: T) -> T {
     } else if re(&s) >= 1.0 {
         T::one()
     } else {
-        s.clone() * s.clone() * (c::<T>(3.0) - s * 2.0)
+        s * s * (c::<T>(3.0) - s * 2.0)
     }
 }
 

@@ -16,9 +16,9 @@ pub fn run(scene: &Path, out: Option<&Path>, every: usize) -> Result<()> {
         Some(path) => {
             io::write_trajectory_csv(path, &traj)?;
             eprintln!(
-                "wrote {} samples of {} bodies to {}",
+                "wrote {} samples of {} coordinates to {}",
                 traj.states.len(),
-                traj.names.len() + traj.body_names.len(),
+                traj.coordinates.len(),
                 path.display()
             );
         }

@@ -182,7 +182,7 @@ impl SwingUp {
         let nv = self.model.nv();
         let mut tau = DVector::zeros(nv);
         for (k, &i) in self.actuated.iter().enumerate() {
-            tau[i] = u[k].clone();
+            tau[i] = u[k];
         }
         let q = x.rows(0, nv).into_owned();
         let v = x.rows(nv, nv).into_owned();

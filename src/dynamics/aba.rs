@@ -96,28 +96,28 @@ fn inertia_pass<T: Scalar>(model: &Multibody<T>, ws: &mut MultibodyWorkspace<T>,
         // What body i hands to its parent: the articulated inertia and bias force seen through the joint.
         let (handed_inertia, handed_bias) = match &joint.kind {
             JointKind::Free => {
-                let mut factor = ws.articulated[i].clone();
+                let mut factor = ws.articulated[i];
                 ldlt_factor(&mut factor).map_err(|e| massless(model, i, e))?;
                 // Spatial order [angular; linear]; the joint's torque vector is [linear; angular].
                 let v0 = joint.v_index;
-                let tau_spatial = Vector6::from_fn(|k, _| tau[v0 + (k + 3) % 6].clone());
-                ws.free_u[i] = tau_spatial.clone() - &bias;
+                let tau_spatial = Vector6::from_fn(|k, _| tau[v0 + (k + 3) % 6]);
+                ws.free_u[i] = tau_spatial - bias;
                 ws.free_factor[i] = factor;
                 // With S = 1, the articulated inertia passed on is zero and the bias is the joint wrench itself.
                 (None, tau_spatial)
             }
             _ => {
                 let s = joint.kind.axis_motion().expect("one-dof joint").to_vector();
-                let u_column = &ws.articulated[i] * &s;
-                let d = s.dot(&u_column) + joint.armature.clone();
+                let u_column = ws.articulated[i] * s;
+                let d = s.dot(&u_column) + joint.armature;
                 if crate::scalar::re(&d).is_nan() || crate::scalar::re(&d) <= 0.0 {
                     return Err(massless(model, i, crate::Error::Numerical(format!("D = {}", crate::scalar::re(&d)))));
                 }
                 let d_inv = recip(&d);
-                let u = tau[joint.v_index].clone() - s.dot(&bias);
-                let reduced = &ws.articulated[i] - &u_column * u_column.transpose() * d_inv.clone();
+                let u = tau[joint.v_index] - s.dot(&bias);
+                let reduced = ws.articulated[i] - u_column * u_column.transpose() * d_inv;
                 let c = ws.bias_acceleration[i].to_vector();
-                let handed = &bias + &reduced * c + &u_column * (d_inv.clone() * u.clone());
+                let handed = bias + reduced * c + u_column * (d_inv * u);
                 ws.u_column[i] = u_column;
                 ws.d_inv[i] = d_inv;
                 ws.u_torque[i] = u;
@@ -150,18 +150,18 @@ fn acceleration_pass<T: Scalar>(model: &Multibody<T>, ws: &mut MultibodyWorkspac
         let a_prime = ws.pose_parent[i].inv_act_motion(parent_acceleration) + ws.bias_acceleration[i].clone();
         let acceleration = match &joint.kind {
             JointKind::Free => {
-                let mut a = ws.free_u[i].clone();
+                let mut a = ws.free_u[i];
                 ldlt_solve(&ws.free_factor[i], &mut a);
-                let qdd = &a - a_prime.to_vector();
+                let qdd = a - a_prime.to_vector();
                 for k in 0..6 {
-                    ddq[joint.v_index + (k + 3) % 6] = qdd[k].clone();
+                    ddq[joint.v_index + (k + 3) % 6] = qdd[k];
                 }
                 Motion::from_vector(&a)
             }
             _ => {
                 let s = joint.kind.axis_motion().expect("one-dof joint");
-                let qdd = (ws.u_torque[i].clone() - ws.u_column[i].dot(&a_prime.to_vector())) * ws.d_inv[i].clone();
-                ddq[joint.v_index] = qdd.clone();
+                let qdd = (ws.u_torque[i] - ws.u_column[i].dot(&a_prime.to_vector())) * ws.d_inv[i];
+                ddq[joint.v_index] = qdd;
                 a_prime + s * qdd
             }
         };

@@ -67,8 +67,8 @@ struct PointMotion<T: Scalar> {
 }
 
 fn point_motion<T: Scalar>(a: &BoxBody<'_, T>, b: &BoxBody<'_, T>, p: &Vector3<T>) -> PointMotion<T> {
-    let arm_a = p - &a.pose.position;
-    let arm_b = p - &b.pose.position;
+    let arm_a = p - a.pose.position;
+    let arm_b = p - b.pose.position;
     let relative_velocity =
         a.velocity + a.angular_velocity.cross(&arm_a) - b.velocity - b.angular_velocity.cross(&arm_b);
     let sideways = recip(a.mass)
@@ -80,7 +80,7 @@ fn point_motion<T: Scalar>(a: &BoxBody<'_, T>, b: &BoxBody<'_, T>, p: &Vector3<T
 
 /// The area of the largest face of a box with half extents `half`, m².
 fn largest_face<T: Scalar>(half: &Vector3<T>) -> T {
-    let faces = [(0, 1), (1, 2), (0, 2)].map(|(i, j)| half[i].clone() * half[j].clone() * 4.0);
+    let faces = [(0, 1), (1, 2), (0, 2)].map(|(i, j)| half[i] * half[j] * 4.0);
     faces.into_iter().fold(T::zero(), |best, f| if re(&f) > re(&best) { f } else { best })
 }
 
@@ -123,12 +123,12 @@ pub fn box_box_penalty<T: Scalar>(
     report: &mut impl FnMut(ContactGeometry<T>),
 ) -> (Wrench<T>, Wrench<T>) {
     let (mut on_a, mut on_b) = (Wrench::zero(), Wrench::zero());
-    let k = settings.stiffness.clone();
+    let k = settings.stiffness;
     let zeta = damping_ratio_for_restitution(restitution);
-    let reduced = a.mass.clone() * b.mass.clone() * recip(&(a.mass.clone() + b.mass.clone()));
+    let reduced = *a.mass * *b.mass * recip(&(*a.mass + *b.mass));
     let ramp_of = |depth: T, scale: &T| {
         if re(&settings.ramp_depth) > 0.0 {
-            smoothstep(depth * recip(&(settings.ramp_depth.clone() * scale.clone())))
+            smoothstep(depth * recip(&(settings.ramp_depth * *scale)))
         } else {
             T::one()
         }
@@ -148,14 +148,14 @@ pub fn box_box_penalty<T: Scalar>(
         on_a.add_at(&f, &motion.arm_a);
         on_b.add_at(&-f, &motion.arm_b);
     };
-    let k_edge = k.clone() * EDGE_SHARE;
-    let edge_damping = zeta.clone() * sqrt(&(k_edge.clone() * reduced.clone())) * 2.0;
+    let k_edge = k * EDGE_SHARE;
+    let edge_damping = zeta * sqrt(&(k_edge * reduced)) * 2.0;
     edge_penetrations(a.pose, a.half, b.pose, b.half, &mut |edge| {
-        let depth = -edge.geometry.distance.clone();
+        let depth = -edge.geometry.distance;
         let law = PenaltyLaw {
-            spring: k_edge.clone() * depth.clone() * edge.slope.clone(),
+            spring: k_edge * depth * edge.slope,
             ramp: ramp_of(depth, &T::one()),
-            damping: edge_damping.clone() * edge.slope.clone(),
+            damping: edge_damping * edge.slope,
         };
         apply(&mut on_a, &mut on_b, law, &edge.geometry.normal, &edge.geometry.point, None);
         report(edge.geometry);
@@ -171,23 +171,23 @@ pub fn box_box_penalty<T: Scalar>(
                     fb
                 }
             };
-            let kappa = k * VOLUME_SHARE * recip(&(reference.clone() * reference.clone()));
-            let ramp = ramp_of(overlap.volume.clone(), &reference);
+            let kappa = k * VOLUME_SHARE * recip(&(reference * reference));
+            let ramp = ramp_of(overlap.volume, &reference);
             // elastic: −κ W'(V) ∂V/∂(x, θ) on a; on b the opposite force and the torque that balances it
-            let pressure = kappa.clone() * overlap.volume.clone() * ramp.clone();
-            let force = -&overlap.area * pressure.clone();
-            let torque = -&overlap.moment * pressure.clone();
-            on_b.torque -= &torque + (&a.pose.position - &b.pose.position).cross(&force);
+            let pressure = kappa * overlap.volume * ramp;
+            let force = -&overlap.area * pressure;
+            let torque = -&overlap.moment * pressure;
+            on_b.torque -= torque + (a.pose.position - b.pose.position).cross(&force);
             on_b.force -= &force;
             on_a.force += &force;
             on_a.torque += torque;
             let normal = -&overlap.area * recip(&gradient);
             let law = PenaltyLaw {
-                spring: kappa.clone() * overlap.volume.clone() * gradient.clone(),
+                spring: kappa * overlap.volume * gradient,
                 ramp,
-                damping: zeta * sqrt(&(kappa * reduced)) * gradient.clone() * 2.0,
+                damping: zeta * sqrt(&(kappa * reduced)) * gradient * 2.0,
             };
-            let elastic = &normal * (pressure * gradient);
+            let elastic = normal * (pressure * gradient);
             apply(&mut on_a, &mut on_b, law, &normal, &overlap.centroid, Some(elastic));
         }
     }

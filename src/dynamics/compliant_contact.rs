@@ -11,7 +11,7 @@ use nalgebra::Vector3;
 /// one frictionless surface is frictionless and two equal materials keep their coefficient. At `μ_a μ_b = 0`
 /// it returns 0 with a zero derivative (the true one is infinite there).
 pub fn combined_friction<T: Scalar>(a: &T, b: &T) -> T {
-    let product = a.clone() * b.clone();
+    let product = *a * *b;
     if re(&product) > 0.0 {
         sqrt(&product)
     } else {
@@ -23,9 +23,9 @@ pub fn combined_friction<T: Scalar>(a: &T, b: &T) -> T {
 /// derivative is that of the larger one (on a tie, of `a`), taken on the real part.
 pub fn combined_restitution<T: Scalar>(a: &T, b: &T) -> T {
     if re(a) >= re(b) {
-        a.clone()
+        *a
     } else {
-        b.clone()
+        *b
     }
 }
 
@@ -36,7 +36,7 @@ pub fn damping_ratio_for_restitution<T: Scalar>(e: &T) -> T {
         return T::one();
     }
     let l = ln(e);
-    -l.clone() * recip(&sqrt(&(l.clone() * l + std::f64::consts::PI * std::f64::consts::PI)))
+    -l * recip(&sqrt(&(l * l + std::f64::consts::PI * std::f64::consts::PI)))
 }
 
 /// The force in N on body `a` at one contact point of the compliant model (body `b` gets the opposite force at
@@ -88,14 +88,13 @@ pub fn compliant_contact_force<T: Scalar>(
     sliding_mass: &T,
     dt: f64,
 ) -> Vector3<T> {
-    let depth = -contact.distance.clone();
+    let depth = -contact.distance;
     if re(&depth) <= 0.0 {
         return Vector3::zeros();
     }
-    let k = settings.stiffness.clone();
-    let ramp =
-        if re(&settings.ramp_depth) > 0.0 { smoothstep(depth.clone() * recip(&settings.ramp_depth)) } else { T::one() };
-    let damping = damping_ratio_for_restitution(restitution) * sqrt(&(k.clone() * reduced_mass.clone())) * 2.0;
+    let k = settings.stiffness;
+    let ramp = if re(&settings.ramp_depth) > 0.0 { smoothstep(depth * recip(&settings.ramp_depth)) } else { T::one() };
+    let damping = damping_ratio_for_restitution(restitution) * sqrt(&(k * *reduced_mass)) * 2.0;
     let law = PenaltyLaw { spring: k * depth, ramp, damping };
     law.force(&contact.normal, relative_velocity, friction, sliding_mass, &settings.slip_velocity, dt)
 }
@@ -122,15 +121,15 @@ impl<T: Scalar> PenaltyLaw<T> {
     ) -> Vector3<T> {
         let un = relative_velocity.dot(normal);
         let spring = self.spring;
-        let magnitude = never_pull(spring.clone() - self.damping * un.clone(), spring * 0.5) * self.ramp;
+        let magnitude = never_pull(spring - self.damping * un, spring * 0.5) * self.ramp;
         if re(&magnitude) <= 0.0 {
             return Vector3::zeros();
         }
         let ut = relative_velocity - normal * un;
-        let vs = slip_velocity.clone();
-        let limit = friction.clone() * magnitude.clone();
-        let step_change = limit.clone() * dt * recip(sliding_mass);
-        let scale = limit * recip(&sqrt(&(ut.norm_squared() + vs.clone() * vs + step_change.clone() * step_change)));
+        let vs = *slip_velocity;
+        let limit = *friction * magnitude;
+        let step_change = limit * dt * recip(sliding_mass);
+        let scale = limit * recip(&sqrt(&(ut.norm_squared() + vs * vs + step_change * step_change)));
         normal * magnitude - ut * scale
     }
 }

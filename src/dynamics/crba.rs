@@ -65,10 +65,10 @@ fn mass_matrix_pass<T: Scalar>(model: &Multibody<T>, ws: &MultibodyWorkspace<T>)
             let mut force = ws.composite[i].apply(&joint.kind.subspace_column(k));
             for kk in 0..=k {
                 let value = joint.kind.subspace_column(kk).dot(&force);
-                m[(joint.v_index + kk, row)] = value.clone();
+                m[(joint.v_index + kk, row)] = value;
                 m[(row, joint.v_index + kk)] = value;
             }
-            m[(row, row)] += joint.armature.clone();
+            m[(row, row)] += joint.armature;
             let mut j = i;
             while let Some(p) = model.parent[j] {
                 force = ws.pose_parent[j].act_force(&force);
@@ -77,7 +77,7 @@ fn mass_matrix_pass<T: Scalar>(model: &Multibody<T>, ws: &MultibodyWorkspace<T>)
                 for kk in 0..other.kind.nv() {
                     let col = other.v_index + kk;
                     let value = other.kind.subspace_column(kk).dot(&force);
-                    m[(col, row)] = value.clone();
+                    m[(col, row)] = value;
                     m[(row, col)] = value;
                 }
             }

@@ -9,7 +9,7 @@ use nalgebra::Vector3;
 /// `|v| v` is C¹ with a zero derivative at `v = 0`; [`safe_norm`] gives exactly that derivative there instead of
 /// NaN.
 pub fn drag_force<T: Scalar>(drag: &T, quadratic_drag: &T, v: &Vector3<T>) -> Vector3<T> {
-    let coefficient = drag.clone() + quadratic_drag.clone() * safe_norm(v);
+    let coefficient = *drag + *quadratic_drag * safe_norm(v);
     v * (-coefficient)
 }
 

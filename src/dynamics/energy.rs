@@ -7,7 +7,7 @@ use nalgebra::Vector3;
 
 /// Kinetic energy `Σ ½ m |v|²` in J.
 pub fn kinetic_energy<T: Scalar>(scene: &Scene<T>, v: &[Vector3<T>]) -> T {
-    scene.particles.iter().zip(v).fold(T::zero(), |e, (p, vi)| e + p.mass.clone() * vi.norm_squared() * 0.5)
+    scene.particles.iter().zip(v).fold(T::zero(), |e, (p, vi)| e + p.mass * vi.norm_squared() * 0.5)
 }
 
 /// Potential energy in J: gravity `−Σ m g·x`, springs `Σ ½ k (L − L₀)²`, and the ground's elastic part
@@ -15,11 +15,11 @@ pub fn kinetic_energy<T: Scalar>(scene: &Scene<T>, v: &[Vector3<T>]) -> T {
 pub fn potential_energy<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>]) -> T {
     let mut e = T::zero();
     for (p, xi) in scene.particles.iter().zip(x) {
-        e -= p.mass.clone() * scene.world.gravity.dot(xi);
+        e -= p.mass * scene.world.gravity.dot(xi);
         if let Some(g) = &scene.ground {
-            let d = p.radius.clone() - xi.z.clone();
+            let d = p.radius - xi.z;
             if re(&d) > 0.0 {
-                e += g.stiffness.clone() * d.clone() * d * 0.5;
+                e += g.stiffness * d * d * 0.5;
             }
         }
     }
@@ -28,8 +28,8 @@ pub fn potential_energy<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>]) -> T {
             SpringEnd::Particle(j) => &x[*j],
             SpringEnd::Anchor(p) => p,
         };
-        let stretch = norm(&(&x[s.a] - xb)) - s.rest_length.clone();
-        e += s.stiffness.clone() * stretch.clone() * stretch * 0.5;
+        let stretch = norm(&(x[s.a] - xb)) - s.rest_length;
+        e += s.stiffness * stretch * stretch * 0.5;
     }
     e
 }

@@ -53,24 +53,23 @@ pub fn ground_contact_force<T: Scalar>(
     x: &Vector3<T>,
     v: &Vector3<T>,
 ) -> Vector3<T> {
-    let depth = radius.clone() - x.z.clone();
+    let depth = *radius - x.z;
     if re(&depth) <= 0.0 {
         return Vector3::zeros();
     }
-    let ramp =
-        if re(&ground.ramp_depth) > 0.0 { smoothstep(depth.clone() * recip(&ground.ramp_depth)) } else { T::one() };
-    let spring = ground.stiffness.clone() * depth;
-    let unclamped = spring.clone() - ground.damping.clone() * v.z.clone();
+    let ramp = if re(&ground.ramp_depth) > 0.0 { smoothstep(depth * recip(&ground.ramp_depth)) } else { T::one() };
+    let spring = ground.stiffness * depth;
+    let unclamped = spring - ground.damping * v.z;
     let normal = never_pull(unclamped, spring * NEVER_PULL_BLEND) * ramp;
     if re(&normal) <= 0.0 {
         return Vector3::zeros();
     }
-    let slip_sq = v.x.clone() * v.x.clone() + v.y.clone() * v.y.clone();
-    let vs = ground.slip_velocity.clone();
-    let friction_limit = ground.friction.clone() * normal.clone();
-    let step_change = friction_limit.clone() * dt * recip(mass);
-    let scale = friction_limit * recip(&sqrt(&(slip_sq + vs.clone() * vs + step_change.clone() * step_change)));
-    Vector3::new(-(v.x.clone() * scale.clone()), -(v.y.clone() * scale), normal)
+    let slip_sq = v.x * v.x + v.y * v.y;
+    let vs = ground.slip_velocity;
+    let friction_limit = ground.friction * normal;
+    let step_change = friction_limit * dt * recip(mass);
+    let scale = friction_limit * recip(&sqrt(&(slip_sq + vs * vs + step_change * step_change)));
+    Vector3::new(-(v.x * scale), -(v.y * scale), normal)
 }
 
 /// Half-width of the never-pull blend, as a fraction of the spring force `k d`.
@@ -84,8 +83,8 @@ pub(crate) fn never_pull<T: Scalar>(f: T, w: T) -> T {
     } else if re(&f) >= re(&w) {
         f
     } else {
-        let sum = f + w.clone();
-        sum.clone() * sum * recip(&(w * 4.0))
+        let sum = f + w;
+        sum * sum * recip(&(w * 4.0))
     }
 }
 

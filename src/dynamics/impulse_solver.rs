@@ -62,20 +62,20 @@ pub struct BodyVelocities<'a, T: Scalar> {
 impl<T: Scalar> BodyVelocities<'_, T> {
     /// The velocity of body `a`'s material point at lever arm `ra`, minus that of `b`'s at `rb`.
     fn relative(&self, row: &ImpulseRow<T>) -> Vector3<T> {
-        let va = &self.linear[row.a] + self.angular[row.a].cross(&row.ra);
+        let va = self.linear[row.a] + self.angular[row.a].cross(&row.ra);
         match row.b {
-            Some(b) => va - &self.linear[b] - self.angular[b].cross(&row.rb),
+            Some(b) => va - self.linear[b] - self.angular[b].cross(&row.rb),
             None => va,
         }
     }
 
     /// Applies impulse `p` to `a` at `ra` and `−p` to `b` at `rb`.
     fn apply(&mut self, row: &ImpulseRow<T>, p: &Vector3<T>) {
-        self.linear[row.a] += p * self.inverse_mass[row.a].clone();
-        self.angular[row.a] += &self.inverse_inertia[row.a] * row.ra.cross(p);
+        self.linear[row.a] += p * self.inverse_mass[row.a];
+        self.angular[row.a] += self.inverse_inertia[row.a] * row.ra.cross(p);
         if let Some(b) = row.b {
-            self.linear[b] -= p * self.inverse_mass[b].clone();
-            self.angular[b] -= &self.inverse_inertia[b] * row.rb.cross(p);
+            self.linear[b] -= p * self.inverse_mass[b];
+            self.angular[b] -= self.inverse_inertia[b] * row.rb.cross(p);
         }
     }
 
@@ -83,7 +83,7 @@ impl<T: Scalar> BodyVelocities<'_, T> {
     pub fn effective_mass(&self, a: usize, b: Option<usize>, ra: &Vector3<T>, rb: &Vector3<T>, d: &Vector3<T>) -> T {
         let arm = |i: usize, r: &Vector3<T>| {
             let rd = r.cross(d);
-            self.inverse_mass[i].clone() + rd.dot(&(&self.inverse_inertia[i] * &rd))
+            self.inverse_mass[i] + rd.dot(&(self.inverse_inertia[i] * rd))
         };
         let mut k = arm(a, ra);
         if let Some(b) = b {
@@ -98,9 +98,9 @@ impl<T: Scalar> BodyVelocities<'_, T> {
 pub fn tangent_frame<T: Scalar>(n: &Vector3<T>) -> [Vector3<T>; 3] {
     let helper = if re(&n.x).abs() < 0.57 { Vector3::x() } else { Vector3::y() };
     let t1 = n.cross(&helper);
-    let t1 = &t1 * recip(&sqrt(&t1.norm_squared()));
+    let t1 = t1 * recip(&sqrt(&t1.norm_squared()));
     let t2 = n.cross(&t1);
-    [n.clone(), t1, t2]
+    [*n, t1, t2]
 }
 
 /// Solves the contact impulses of one step by projected Gauss–Seidel (sequential impulses, Catto 2005), then
@@ -131,7 +131,7 @@ pub fn solve_impulses<T: Scalar>(
     // warm start: the rows' starting impulses act first
     for row in rows.iter() {
         let [n, t1, t2] = &row.frame;
-        let p = n * row.impulse[0].clone() + t1 * row.impulse[1].clone() + t2 * row.impulse[2].clone();
+        let p = n * row.impulse[0] + t1 * row.impulse[1] + t2 * row.impulse[2];
         bodies.apply(row, &p);
     }
     for _ in 0..iterations {
@@ -139,27 +139,27 @@ pub fn solve_impulses<T: Scalar>(
             let [n, t1, t2] = &row.frame;
             let u = bodies.relative(row);
             // normal
-            let old = row.impulse[0].clone();
-            let mut new = old.clone() + row.mass[0].clone() * (row.target.clone() - u.dot(n));
+            let old = row.impulse[0];
+            let mut new = old + row.mass[0] * (row.target - u.dot(n));
             if re(&new) < 0.0 {
                 new = T::zero();
             }
-            let p = n * (new.clone() - old);
+            let p = n * (new - old);
             row.impulse[0] = new;
             bodies.apply(row, &p);
             // friction, clamped to the disc of radius μ λ_n
             let u = bodies.relative(row);
-            let (o1, o2) = (row.impulse[1].clone(), row.impulse[2].clone());
-            let mut n1 = o1.clone() - row.mass[1].clone() * u.dot(t1);
-            let mut n2 = o2.clone() - row.mass[2].clone() * u.dot(t2);
-            let limit = row.friction.clone() * row.impulse[0].clone();
-            let len2 = n1.clone() * n1.clone() + n2.clone() * n2.clone();
+            let (o1, o2) = (row.impulse[1], row.impulse[2]);
+            let mut n1 = o1 - row.mass[1] * u.dot(t1);
+            let mut n2 = o2 - row.mass[2] * u.dot(t2);
+            let limit = row.friction * row.impulse[0];
+            let len2 = n1 * n1 + n2 * n2;
             if re(&len2) > re(&limit) * re(&limit) {
                 let scale = limit * recip(&sqrt(&len2));
-                n1 *= scale.clone();
+                n1 *= scale;
                 n2 *= scale;
             }
-            let p = t1 * (n1.clone() - o1) + t2 * (n2.clone() - o2);
+            let p = t1 * (n1 - o1) + t2 * (n2 - o2);
             row.impulse[1] = n1;
             row.impulse[2] = n2;
             bodies.apply(row, &p);
@@ -181,10 +181,10 @@ pub fn solve_impulses<T: Scalar>(
             if row.correction == PositionCorrection::None {
                 continue;
             }
-            let n = row.frame[0].clone();
+            let n = row.frame[0];
             let u = pseudo.relative(row).dot(&n);
-            let old = row.impulse[3].clone();
-            let mut new = old.clone() + row.mass[0].clone() * (row.position_target.clone() - u);
+            let old = row.impulse[3];
+            let mut new = old + row.mass[0] * (row.position_target - u);
             let wrong_sign = match row.correction {
                 PositionCorrection::PushOut => re(&new) < 0.0,
                 _ => re(&new) > 0.0,
@@ -192,7 +192,7 @@ pub fn solve_impulses<T: Scalar>(
             if wrong_sign {
                 new = T::zero();
             }
-            let p = n * (new.clone() - old);
+            let p = n * (new - old);
             row.impulse[3] = new;
             pseudo.apply(row, &p);
         }

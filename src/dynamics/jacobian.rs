@@ -50,7 +50,7 @@ pub fn frame_jacobian<T: Scalar>(
         for k in 0..joint.kind.nv() {
             // Column k of S_b as a twist at the root origin, then as the velocity of the frame's origin.
             let twist = ws.pose_world[b].act_motion(&joint.kind.subspace_column(k));
-            let point_velocity = &twist.linear + twist.angular.cross(&origin);
+            let point_velocity = twist.linear + twist.angular.cross(&origin);
             let col = joint.v_index + k;
             jac.fixed_view_mut::<3, 1>(0, col).copy_from(&twist.angular);
             jac.fixed_view_mut::<3, 1>(3, col).copy_from(&point_velocity);

@@ -62,7 +62,7 @@ pub(crate) fn joint_pose<T: Scalar>(model: &Multibody<T>, i: usize, q: &DVector<
 /// The base acceleration that stands for gravity: the root accelerates upwards at `−g`.
 #[inline]
 pub(crate) fn gravity_as_base_acceleration<T: Scalar>(model: &Multibody<T>) -> Motion<T> {
-    Motion::new(Vector3::zeros(), -model.gravity.clone())
+    Motion::new(Vector3::zeros(), -model.gravity)
 }
 
 /// The placement of the named frame in the root frame, from the last kinematics pass in `ws`.

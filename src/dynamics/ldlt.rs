@@ -13,20 +13,20 @@ use nalgebra::{Dim, Matrix, StorageMut};
 pub fn ldlt_factor<T: Scalar, D: Dim, S: StorageMut<T, D, D>>(m: &mut Matrix<T, D, D, S>) -> Result<()> {
     let n = m.nrows();
     for j in 0..n {
-        let mut d = m[(j, j)].clone();
+        let mut d = m[(j, j)];
         for k in 0..j {
-            d -= m[(j, k)].clone() * m[(j, k)].clone() * m[(k, k)].clone();
+            d -= m[(j, k)] * m[(j, k)] * m[(k, k)];
         }
         if re(&d).is_nan() || re(&d) <= 0.0 {
             return Err(Error::Numerical(format!("matrix is not positive definite (pivot {j} is {})", re(&d))));
         }
         let d_inv = recip(&d);
         for i in j + 1..n {
-            let mut l = m[(i, j)].clone();
+            let mut l = m[(i, j)];
             for k in 0..j {
-                l -= m[(i, k)].clone() * m[(j, k)].clone() * m[(k, k)].clone();
+                l -= m[(i, k)] * m[(j, k)] * m[(k, k)];
             }
-            m[(i, j)] = l * d_inv.clone();
+            m[(i, j)] = l * d_inv;
         }
         m[(j, j)] = d;
     }
@@ -42,19 +42,19 @@ pub fn ldlt_solve<T: Scalar, D: Dim, S: StorageMut<T, D, D>, R: Dim, SB: Storage
     let d_inv: Vec<T> = (0..n).map(|i| recip(&factor[(i, i)])).collect();
     for col in 0..b.ncols() {
         for i in 0..n {
-            let mut s = b[(i, col)].clone();
+            let mut s = b[(i, col)];
             for k in 0..i {
-                s -= factor[(i, k)].clone() * b[(k, col)].clone();
+                s -= factor[(i, k)] * b[(k, col)];
             }
             b[(i, col)] = s;
         }
         for i in 0..n {
-            b[(i, col)] = b[(i, col)].clone() * d_inv[i].clone();
+            b[(i, col)] *= d_inv[i];
         }
         for i in (0..n).rev() {
-            let mut s = b[(i, col)].clone();
+            let mut s = b[(i, col)];
             for k in i + 1..n {
-                s -= factor[(k, i)].clone() * b[(k, col)].clone();
+                s -= factor[(k, i)] * b[(k, col)];
             }
             b[(i, col)] = s;
         }

@@ -33,7 +33,7 @@ pub fn kinetic_energy_multibody<T: Scalar>(
         energy += model.inertias[i].kinetic_energy(&ws.velocity[i]);
         let joint = &model.joints[i];
         for k in joint.v_index..joint.v_index + joint.kind.nv() {
-            energy += joint.armature.clone() * v[k].clone() * v[k].clone() * c::<T>(0.5);
+            energy += joint.armature * v[k] * v[k] * c::<T>(0.5);
         }
     }
     energy
@@ -54,7 +54,7 @@ pub fn potential_energy_multibody<T: Scalar>(
     for i in 0..model.n_bodies() {
         let inertia = &model.inertias[i];
         let com_world = ws.pose_world[i].transform_point(&inertia.com);
-        energy -= inertia.mass.clone() * model.gravity.dot(&com_world);
+        energy -= inertia.mass * model.gravity.dot(&com_world);
     }
     energy
 }

@@ -45,10 +45,10 @@ pub fn free_rotation_step<T: Scalar>(
     let inv = principal.map(|i| recip(&i));
     let rate = |w: &Vector3<T>| -> Vector3<T> { -w.cross(&principal.component_mul(w)).component_mul(&inv) };
     let scale = re(&w0.norm_squared()).sqrt().max(1e-300);
-    let mut w1 = w0.clone();
+    let mut w1 = w0;
     for _ in 0..20 {
-        let mid = (&w0 + &w1) * T::from(0.5);
-        let next = &w0 + rate(&mid) * T::from(dt);
+        let mid = (w0 + w1) * T::from(0.5);
+        let next = w0 + rate(&mid) * T::from(dt);
         let change = (0..3).map(|k| (re(&next[k]) - re(&w1[k])).abs()).fold(0.0, f64::max);
         w1 = next;
         if change <= 1e-15 * scale {

@@ -93,7 +93,7 @@ fn backward_pass<T: Scalar>(model: &Multibody<T>, ws: &mut MultibodyWorkspace<T>
         let nv = joint.kind.nv();
         joint.kind.project_force(&ws.force[i], tau.rows_mut(joint.v_index, nv));
         for k in joint.v_index..joint.v_index + nv {
-            tau[k] += joint.armature.clone() * a[k].clone();
+            tau[k] += joint.armature * a[k];
         }
         if let Some(p) = model.parent[i] {
             let to_parent = ws.pose_parent[i].act_force(&ws.force[i]);

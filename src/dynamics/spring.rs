@@ -31,10 +31,10 @@ pub fn spring_force<T: Scalar>(
         return Vector3::zeros();
     }
     let inverse = recip(&length);
-    let n = dx.map(|c| c * inverse.clone());
+    let n = dx.map(|c| c * inverse);
     let rate = va.zip_map(vb, |a, b| a - b).dot(&n);
-    let tension = stiffness.clone() * (length - rest_length.clone()) + damping.clone() * rate;
-    n.map(|c| c * -tension.clone())
+    let tension = *stiffness * (length - *rest_length) + *damping * rate;
+    n.map(|c| c * -tension)
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub fn is_persistent<T: Scalar>(row: &ImpulseRow<T>) -> bool {
 
 /// The contact point of `row` in the body axes of `a`, relative to its centre of mass (real part).
 pub fn local_point<T: Scalar>(row: &ImpulseRow<T>, pose_a: &Pose<T>) -> Vector3<f64> {
-    (pose_a.rotation.transpose() * &row.ra).map(|x| re(&x))
+    (pose_a.rotation.transpose() * row.ra).map(|x| re(&x))
 }
 
 /// Finds the remembered impulse of a contact between `a` and `b` at `local_point`: the nearest entry of
@@ -70,12 +70,7 @@ pub fn recall<T: Scalar>(
 /// The starting impulses of a row from its remembered impulse: the normal impulse, and the friction impulse
 /// projected onto the row's tangents.
 pub fn starting_impulse<T: Scalar>(row: &ImpulseRow<T>, remembered: &ContactImpulse<T>) -> [T; 4] {
-    [
-        remembered.normal.clone(),
-        remembered.friction.dot(&row.frame[1]),
-        remembered.friction.dot(&row.frame[2]),
-        T::zero(),
-    ]
+    [remembered.normal, remembered.friction.dot(&row.frame[1]), remembered.friction.dot(&row.frame[2]), T::zero()]
 }
 
 /// Writes the impulses of the persistent rows ([`is_persistent`]) to `out`, sorted by pair for [`recall`].
@@ -88,8 +83,8 @@ pub fn remember<T: Scalar>(rows: &[ImpulseRow<T>], poses: &[Pose<T>], out: &mut 
             a: row.a,
             b: row.b,
             local_point: local_point(row, &poses[row.a]),
-            normal: row.impulse[0].clone(),
-            friction: t1 * row.impulse[1].clone() + t2 * row.impulse[2].clone(),
+            normal: row.impulse[0],
+            friction: t1 * row.impulse[1] + t2 * row.impulse[2],
         });
     }
     out.sort_unstable_by_key(|c| (c.a, c.b));

@@ -141,8 +141,8 @@ mod tests {
     struct Rosenbrock;
     impl Outcome for Rosenbrock {
         fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
-            let (x, y) = (p[0].clone(), p[1].clone());
-            Ok(DVector::from_vec(vec![(y - x.clone() * x.clone()) * 10.0, T::one() - x]))
+            let (x, y) = (p[0], p[1]);
+            Ok(DVector::from_vec(vec![(y - x * x) * 10.0, T::one() - x]))
         }
     }
 

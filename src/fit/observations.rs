@@ -1,7 +1,7 @@
 //! Observed trajectories and how they map onto a scene's time grid.
 
 use crate::model::Scene;
-use crate::sim::Trajectory;
+use crate::sim::{Coordinate, Trajectory};
 use crate::{Error, Result};
 use nalgebra::DMatrix;
 
@@ -10,37 +10,12 @@ use nalgebra::DMatrix;
 pub struct Observations {
     /// Sample times in s; each must lie on the scene's `dt` grid.
     pub times: Vec<f64>,
-    /// Observed coordinates: `<particle>.x`, `.y`, `.z`, or `<body>.x`, `.y`, `.z`, `.qw`, `.qx`, `.qy`, `.qz`
-    /// (a rigid body's orientation quaternion; give it with the sign continuous in time, as the simulation
-    /// keeps it).
+    /// Observed coordinates, named as trajectory columns ([`Coordinate`]): `<particle>.x`, `<body>.z`,
+    /// `<body>.qw` (a rigid body's orientation quaternion; give it with the sign continuous in time, as the
+    /// simulation keeps it), `<robot>.<joint>`, `<robot>.base.z`, ...
     pub columns: Vec<String>,
     /// One row per time, one column per observed coordinate.
     pub values: DMatrix<f64>,
-}
-
-/// One observable coordinate of a state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Observable {
-    /// Coordinate `axis` of particle `index`.
-    Particle { index: usize, axis: usize },
-    /// Coordinate `axis` of rigid body `index`'s centre of mass.
-    BodyPosition { index: usize, axis: usize },
-    /// Component `w, x, y, z` (0..4) of rigid body `index`'s orientation.
-    BodyOrientation { index: usize, component: usize },
-}
-
-impl Observable {
-    /// The value of this coordinate in `state`.
-    pub fn value<T: crate::Scalar>(self, state: &crate::sim::State<T>) -> T {
-        match self {
-            Observable::Particle { index, axis } => state.x[index][axis].clone(),
-            Observable::BodyPosition { index, axis } => state.bodies[index].position[axis].clone(),
-            Observable::BodyOrientation { index, component } => {
-                let q = &state.bodies[index].orientation;
-                [&q.w, &q.i, &q.j, &q.k][component].clone()
-            }
-        }
-    }
 }
 
 /// Where each observation falls in a rollout: the step of each row and the (particle, axis) of each column.
@@ -49,7 +24,7 @@ pub(crate) struct ObservationPlan {
     /// `(step, row)` pairs sorted by step.
     pub by_step: Vec<(usize, usize)>,
     /// What each column observes.
-    pub columns: Vec<Observable>,
+    pub columns: Vec<Coordinate>,
     /// The number of steps needed to reach the last observation.
     pub n_steps: usize,
 }
@@ -64,16 +39,8 @@ impl Observations {
         if every == 0 {
             return Err(Error::Observation("sampling interval must be at least one step".into()));
         }
-        let resolved: Vec<Observable> = columns
-            .iter()
-            .map(|c| {
-                resolve_column(
-                    c.as_ref(),
-                    |name| traj.names.iter().position(|n| n == name),
-                    |name| traj.body_names.iter().position(|n| n == name),
-                )
-            })
-            .collect::<Result<_>>()?;
+        let resolved: Vec<Coordinate> =
+            columns.iter().map(|c| resolve_column(c.as_ref(), &traj.coordinates)).collect::<Result<_>>()?;
         let rows: Vec<&crate::sim::State<f64>> = traj.states.iter().step_by(every).collect();
         Ok(Observations {
             times: rows.iter().map(|s| s.time(traj.dt)).collect(),
@@ -94,11 +61,8 @@ impl Observations {
 
     /// Maps the observations onto `scene`'s particles and time grid.
     pub(crate) fn plan(&self, scene: &Scene<f64>) -> Result<ObservationPlan> {
-        let columns = self
-            .columns
-            .iter()
-            .map(|c| resolve_column(c, |name| scene.particle_index(name), |name| scene.body_index(name)))
-            .collect::<Result<Vec<_>>>()?;
+        let coordinates = scene.coordinates();
+        let columns = self.columns.iter().map(|c| resolve_column(c, &coordinates)).collect::<Result<Vec<_>>>()?;
         let dt = scene.world.dt;
         let mut by_step = Vec::with_capacity(self.times.len());
         for (row, &t) in self.times.iter().enumerate() {
@@ -117,28 +81,19 @@ impl Observations {
     }
 }
 
-fn resolve_column(
-    column: &str,
-    find_particle: impl Fn(&str) -> Option<usize>,
-    find_body: impl Fn(&str) -> Option<usize>,
-) -> Result<Observable> {
-    let bad = |why: &str| Error::Observation(format!("column `{column}`: {why}"));
-    let (name, coordinate) =
-        column.rsplit_once('.').ok_or_else(|| bad("expected `<particle>.x|y|z` or `<body>.x|y|z|qw|qx|qy|qz`"))?;
-    let axis = ["x", "y", "z"].iter().position(|a| *a == coordinate);
-    let component = ["qw", "qx", "qy", "qz"].iter().position(|a| *a == coordinate);
-    if let Some(index) = find_particle(name) {
-        let axis = axis.ok_or_else(|| bad("a particle's coordinate must be x, y or z"))?;
-        return Ok(Observable::Particle { index, axis });
+fn resolve_column(column: &str, coordinates: &[(String, Coordinate)]) -> Result<Coordinate> {
+    if let Some((_, c)) = coordinates.iter().find(|(name, _)| name == column) {
+        return Ok(*c);
     }
-    if let Some(index) = find_body(name) {
-        return match (axis, component) {
-            (Some(axis), _) => Ok(Observable::BodyPosition { index, axis }),
-            (_, Some(component)) => Ok(Observable::BodyOrientation { index, component }),
-            _ => Err(bad("a body's coordinate must be x, y, z, qw, qx, qy or qz")),
-        };
-    }
-    Err(bad(&format!("the scene has no particle or body `{name}`")))
+    let owner = column.rsplit_once('.').map_or(column, |(owner, _)| owner);
+    let owner = owner.split('.').next().unwrap_or(owner);
+    let of_owner: Vec<&str> =
+        coordinates.iter().map(|(n, _)| n.as_str()).filter(|n| n.split('.').next() == Some(owner)).collect();
+    Err(Error::Observation(if of_owner.is_empty() {
+        format!("column `{column}`: the scene has no particle, body or robot `{owner}`")
+    } else {
+        format!("column `{column}` is not a coordinate of `{owner}`, whose coordinates are {}", of_owner.join(", "))
+    }))
 }
 
 #[cfg(test)]
@@ -151,7 +106,7 @@ mod tests {
         let off = parse_observations("t,ball.z\n0.01005,1\n", "o").unwrap();
         assert!(off.plan(&scene).unwrap_err().to_string().contains("not on the scene's time grid"));
         let unknown = parse_observations("t,box.z\n0.01,1\n", "o").unwrap();
-        assert!(unknown.plan(&scene).unwrap_err().to_string().contains("no particle or body `box`"));
+        assert!(unknown.plan(&scene).unwrap_err().to_string().contains("no particle, body or robot `box`"));
         let axis = parse_observations("t,ball.w\n0.01,1\n", "o").unwrap();
         assert!(axis.plan(&scene).is_err());
         let ok = parse_observations("t,ball.z\n0.02,1\n0.01,1\n", "o").unwrap();

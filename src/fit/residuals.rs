@@ -53,7 +53,7 @@ impl TrajectoryResiduals {
 
     /// Physical parameter values for fit variables `theta`.
     pub fn to_params<T: Scalar>(&self, theta: &[T]) -> Vec<T> {
-        theta.iter().zip(&self.log_scale).map(|(t, &log)| if log { exp(t) } else { t.clone() }).collect()
+        theta.iter().zip(&self.log_scale).map(|(t, &log)| if log { exp(t) } else { *t }).collect()
     }
 }
 

@@ -21,12 +21,12 @@ impl<T: Scalar> Pose<T> {
 
     /// A body-frame point in world coordinates.
     pub fn to_world(&self, p: &Vector3<T>) -> Vector3<T> {
-        &self.rotation * p + &self.position
+        self.rotation * p + self.position
     }
 
     /// A world point in body coordinates.
     pub fn to_body(&self, p: &Vector3<T>) -> Vector3<T> {
-        self.rotation.tr_mul(&(p - &self.position))
+        self.rotation.tr_mul(&(p - self.position))
     }
 }
 

@@ -47,11 +47,11 @@ impl<T: Scalar> Shape<T> {
     /// ```
     pub fn volume(&self) -> T {
         match self {
-            Shape::Sphere { radius } => radius.clone() * radius.clone() * radius.clone() * (4.0 / 3.0 * PI),
-            Shape::Box { size } => size.x.clone() * size.y.clone() * size.z.clone(),
+            Shape::Sphere { radius } => *radius * *radius * *radius * (4.0 / 3.0 * PI),
+            Shape::Box { size } => size.x * size.y * size.z,
             Shape::Capsule { radius, length } => {
-                let r2 = radius.clone() * radius.clone();
-                r2.clone() * length.clone() * PI + r2 * radius.clone() * (4.0 / 3.0 * PI)
+                let r2 = *radius * *radius;
+                r2 * *length * PI + r2 * *radius * (4.0 / 3.0 * PI)
             }
         }
     }
@@ -68,17 +68,13 @@ impl<T: Scalar> Shape<T> {
     pub fn inertia(&self, mass: &T) -> Matrix3<T> {
         let diag = match self {
             Shape::Sphere { radius } => {
-                let i = mass.clone() * radius.clone() * radius.clone() * 0.4;
-                Vector3::new(i.clone(), i.clone(), i)
+                let i = *mass * *radius * *radius * 0.4;
+                Vector3::new(i, i, i)
             }
             Shape::Box { size } => {
-                let sq = size.map(|s| s.clone() * s);
-                let k = mass.clone() * (1.0 / 12.0);
-                Vector3::new(
-                    (sq.y.clone() + sq.z.clone()) * k.clone(),
-                    (sq.x.clone() + sq.z.clone()) * k.clone(),
-                    (sq.x.clone() + sq.y.clone()) * k,
-                )
+                let sq = size.map(|s| s * s);
+                let k = *mass * (1.0 / 12.0);
+                Vector3::new((sq.y + sq.z) * k, (sq.x + sq.z) * k, (sq.x + sq.y) * k)
             }
             Shape::Capsule { radius, length } => capsule_inertia(mass, radius, length),
         };
@@ -118,19 +114,18 @@ impl<T: Scalar> Shape<T> {
 /// Principal inertia of a solid capsule (cylinder of length `l` plus two hemispherical caps) of total mass
 /// `mass`, axis along `z`.
 fn capsule_inertia<T: Scalar>(mass: &T, r: &T, l: &T) -> Vector3<T> {
-    let r2 = r.clone() * r.clone();
-    let cylinder_volume = r2.clone() * l.clone() * PI;
-    let ball_volume = r2.clone() * r.clone() * (4.0 / 3.0 * PI);
-    let density = mass.clone() * crate::scalar::recip(&(cylinder_volume.clone() + ball_volume.clone()));
-    let mc = cylinder_volume * density.clone();
+    let r2 = *r * *r;
+    let cylinder_volume = r2 * *l * PI;
+    let ball_volume = r2 * *r * (4.0 / 3.0 * PI);
+    let density = *mass * crate::scalar::recip(&(cylinder_volume + ball_volume));
+    let mc = cylinder_volume * density;
     let mb = ball_volume * density; // both caps together
-    let l2 = l.clone() * l.clone();
-    let axial = mc.clone() * r2.clone() * 0.5 + mb.clone() * r2.clone() * 0.4;
+    let l2 = *l * *l;
+    let axial = mc * r2 * 0.5 + mb * r2 * 0.4;
     // Each hemisphere: about its own centroid plus the parallel-axis shift to the capsule's centre
     // (standard result: m_b (2r²/5 + l²/4 + 3 l r/8) for both caps together).
-    let transverse = mc * (r2.clone() * 0.25 + l2.clone() * (1.0 / 12.0))
-        + mb * (r2 * 0.4 + l2 * 0.25 + l.clone() * r.clone() * 0.375);
-    Vector3::new(transverse.clone(), transverse, axial)
+    let transverse = mc * (r2 * 0.25 + l2 * (1.0 / 12.0)) + mb * (r2 * 0.4 + l2 * 0.25 + *l * *r * 0.375);
+    Vector3::new(transverse, transverse, axial)
 }
 
 #[cfg(test)]

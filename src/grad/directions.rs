@@ -1,8 +1,8 @@
 //! Seeding dual numbers with unit directions and reading their derivative parts back.
 
 use crate::Scalar;
-use nalgebra::{Const, Dyn, U1};
-use num_dual::{Dual64, DualDVec64, DualSVec64};
+use nalgebra::{Const, U1};
+use num_dual::{Dual64, DualSVec64};
 
 /// A dual number type that carries several directional derivatives at once.
 pub(crate) trait Directions: Scalar {
@@ -20,16 +20,6 @@ impl<const N: usize> Directions for DualSVec64<N> {
     fn derivatives_into(&self, out: &mut [f64]) {
         let eps = self.eps.unwrap_generic(Const::<N>, U1);
         out.copy_from_slice(&eps.as_slice()[..out.len()]);
-    }
-}
-
-impl Directions for DualDVec64 {
-    fn seeded(re: f64, n: usize, j: usize) -> Self {
-        DualDVec64::from_re(re).derivative(n, j)
-    }
-    fn derivatives_into(&self, out: &mut [f64]) {
-        let eps = self.eps.clone().unwrap_generic(Dyn(out.len()), U1);
-        out.copy_from_slice(eps.as_slice());
     }
 }
 

@@ -51,7 +51,7 @@ mod tests {
             if crate::scalar::re(&p[0]) < 0.0 {
                 return Err(Error::InvalidArgument("negative".into()));
             }
-            Ok(DVector::from_vec(vec![p[0].clone() * p[0].clone() + p[0].clone()]))
+            Ok(DVector::from_vec(vec![p[0] * p[0] + p[0]]))
         }
     }
 

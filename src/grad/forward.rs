@@ -5,7 +5,7 @@ use super::Outcome;
 use crate::scalar::re;
 use crate::{Error, Result};
 use nalgebra::{DMatrix, DVector};
-use num_dual::{Dual64, DualDVec64, DualSVec64};
+use num_dual::{Dual64, DualSVec64};
 
 /// Value and exact Jacobian (`outputs × params`) of `f` at `p`, by forward-mode dual numbers.
 ///
@@ -29,13 +29,6 @@ pub fn jacobian(f: &impl Outcome, p: &[f64]) -> Result<(DVector<f64>, DMatrix<f6
 /// [`jacobian`] with an explicit chunk size `N`: `⌈k/N⌉` rollouts on `DualSVec64<N>`.
 pub fn jacobian_chunked<const N: usize>(f: &impl Outcome, p: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>)> {
     jacobian_in_chunks::<DualSVec64<N>>(f, p, N)
-}
-
-/// Value and exact Jacobian of `f` at `p` in a single rollout on `DualDVec64` (run-time number of directions).
-///
-/// Convenient for any `k`, but every dual operation allocates; prefer [`jacobian`] where speed matters.
-pub fn jacobian_dynamic(f: &impl Outcome, p: &[f64]) -> Result<(DVector<f64>, DMatrix<f64>)> {
-    jacobian_in_chunks::<DualDVec64>(f, p, p.len().max(1))
 }
 
 /// Rollouts on `D`, each seeding `chunk` consecutive parameters as directions `0..chunk`.

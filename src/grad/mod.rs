@@ -2,8 +2,7 @@
 //!
 //! An [`Outcome`] maps a parameter vector to a vector of results, generically over the scalar. From it,
 //! [`jacobian`] computes the exact Jacobian with forward-mode dual numbers (fixed-size `DualSVec64<N>` chunks,
-//! no allocation per operation), [`jacobian_dynamic`] does the same in one pass with `DualDVec64`, and
-//! [`jacobian_central_difference`] / [`check`] compare against central finite differences.
+//! no allocation per operation), and [`jacobian_central_difference`] / [`check`] compare against central finite differences.
 
 mod aba_derivatives_duals;
 mod check;
@@ -15,5 +14,5 @@ mod outcome;
 pub use aba_derivatives_duals::{aba_derivatives_duals, DualDerivativesWorkspace, ABA_DERIVATIVE_CHUNK};
 pub use check::{check, relative_error, GradCheck};
 pub use finite_difference::jacobian_central_difference;
-pub use forward::{gradient, jacobian, jacobian_chunked, jacobian_dynamic};
+pub use forward::{gradient, jacobian, jacobian_chunked};
 pub use outcome::{FinalPositions, Outcome};

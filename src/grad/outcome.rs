@@ -1,7 +1,7 @@
 //! Outcomes: functions of a parameter vector that can be evaluated on any scalar.
 
 use crate::model::{ParamId, Scene};
-use crate::sim::rollout_with;
+use crate::sim::{rollout_with, Coordinate};
 use crate::{Result, Scalar};
 use nalgebra::DVector;
 
@@ -17,7 +17,7 @@ use nalgebra::DVector;
 /// struct Height;
 /// impl Outcome for Height {
 ///     fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
-///         Ok(DVector::from_vec(vec![p[0].clone() + p[1].clone() - 4.905]))
+///         Ok(DVector::from_vec(vec![p[0] + p[1] - 4.905]))
 ///     }
 /// }
 /// let (z, jac) = grad::jacobian(&Height, &[1.0, 2.0]).unwrap();
@@ -30,11 +30,13 @@ pub trait Outcome {
 }
 
 /// The final positions `[p0.x, p0.y, p0.z, p1.x, …]` of all particles, then those of all rigid bodies (centre of
-/// mass), after a full rollout, as a function of named parameters of a scene.
+/// mass), then every robot's configuration (joint positions, floating-base poses), after a full rollout, as a
+/// function of named parameters of a scene.
 #[derive(Debug, Clone)]
 pub struct FinalPositions {
     scene: Scene<f64>,
     params: Vec<ParamId>,
+    outputs: Vec<(String, Coordinate)>,
 }
 
 impl FinalPositions {
@@ -45,7 +47,9 @@ impl FinalPositions {
     pub fn new<S: AsRef<str>>(scene: &Scene<f64>, params: &[S]) -> Result<Self> {
         scene.validate()?;
         let params = scene.resolve_params(params)?;
-        Ok(FinalPositions { scene: scene.clone(), params })
+        let outputs =
+            scene.coordinates().into_iter().filter(|(_, c)| !matches!(c, Coordinate::BodyOrientation { .. })).collect();
+        Ok(FinalPositions { scene: scene.clone(), params, outputs })
     }
 
     /// The scene's current values of the parameters.
@@ -53,10 +57,10 @@ impl FinalPositions {
         self.scene.param_values(&self.params)
     }
 
-    /// Output names: `<particle>.x`, `.y`, `.z` for each particle, then `<body>.x`, `.y`, `.z` for each body.
+    /// Output names: `<particle>.x`, `.y`, `.z` for each particle, then `<body>.x`, `.y`, `.z` for each body,
+    /// then `<robot>.<joint>` (and `<robot>.base.x` … `.qz`) for each robot.
     pub fn output_names(&self) -> Vec<String> {
-        let names = self.scene.particles.iter().map(|p| &p.name).chain(self.scene.bodies.iter().map(|b| &b.name));
-        names.flat_map(|n| ["x", "y", "z"].map(|a| format!("{n}.{a}"))).collect()
+        self.outputs.iter().map(|(name, _)| name.clone()).collect()
     }
 }
 
@@ -64,8 +68,6 @@ impl Outcome for FinalPositions {
     fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
         let scene = self.scene.with_params(&self.params, p);
         let last = rollout_with(&scene, scene.world.n_steps(), |_| {})?;
-        let bodies = last.bodies.iter().map(|b| &b.position);
-        let n = 3 * (last.x.len() + last.bodies.len());
-        Ok(DVector::from_iterator(n, last.x.iter().chain(bodies).flat_map(|x| x.iter().cloned())))
+        Ok(DVector::from_iterator(self.outputs.len(), self.outputs.iter().map(|(_, c)| c.value(&last))))
     }
 }

@@ -122,12 +122,12 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     ws.linear.clear();
     ws.angular.clear();
     for (body, state) in scene.bodies.iter().zip(bodies.iter()) {
-        let pose = Pose::new(state.position.clone(), &state.orientation);
+        let pose = Pose::new(state.position, &state.orientation);
         let principal = body.principal_inertia();
         ws.inverse_inertia.push(inverse_inertia_world(&principal, &pose.rotation));
         ws.inverse_mass.push(recip(&body.mass));
         // free motion: gravity and the gyroscopic term
-        ws.linear.push(&state.velocity + &scene.world.gravity * dt_t.clone());
+        ws.linear.push(state.velocity + scene.world.gravity * dt_t);
         ws.angular.push(free_rotation_step(&principal, &pose.rotation, &state.angular_velocity, dt));
         ws.poses.push(pose);
     }
@@ -143,13 +143,13 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     for (i, state) in bodies.iter_mut().enumerate() {
         let (v, w) = (&ws.linear[i], &ws.angular[i]);
         let (dv, dw) = match scene.contact.model {
-            ContactModel::Impulse => (v + &ws.pseudo_linear[i], w + &ws.pseudo_angular[i]),
-            ContactModel::Compliant => (v.clone(), w.clone()),
+            ContactModel::Impulse => (v + ws.pseudo_linear[i], w + ws.pseudo_angular[i]),
+            ContactModel::Compliant => (*v, *w),
         };
-        state.position += dv * dt_t.clone();
+        state.position += dv * dt_t;
         state.orientation = integrate_orientation(&state.orientation, &dw, dt);
-        state.velocity = v.clone();
-        state.angular_velocity = w.clone();
+        state.velocity = *v;
+        state.angular_velocity = *w;
     }
 }
 
@@ -171,18 +171,18 @@ fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws
             continue;
         }
         let p = &c.geometry.point;
-        let ra = p - &bodies[c.a].position;
-        let mut u = &bodies[c.a].velocity + bodies[c.a].angular_velocity.cross(&ra);
-        let ma = scene.bodies[c.a].mass.clone();
+        let ra = p - bodies[c.a].position;
+        let mut u = bodies[c.a].velocity + bodies[c.a].angular_velocity.cross(&ra);
+        let ma = scene.bodies[c.a].mass;
         // the inverse mass of the contact point pushed sideways, bounded above: 1/m + |r|² tr(I⁻¹) per body
         let mut sideways = recip(&ma) + ra.norm_squared() * ws.inverse_inertia[c.a].trace();
-        let rb = c.b.map(|b| p - &bodies[b].position);
+        let rb = c.b.map(|b| p - bodies[b].position);
         let reduced = match (c.b, &rb) {
             (Some(b), Some(rb)) => {
-                u -= &bodies[b].velocity + bodies[b].angular_velocity.cross(rb);
-                let mb = scene.bodies[b].mass.clone();
+                u -= bodies[b].velocity + bodies[b].angular_velocity.cross(rb);
+                let mb = scene.bodies[b].mass;
                 sideways += recip(&mb) + rb.norm_squared() * ws.inverse_inertia[b].trace();
-                ma.clone() * mb.clone() * recip(&(ma + mb))
+                ma * mb * recip(&(ma + mb))
             }
             _ => ma,
         };
@@ -223,8 +223,8 @@ fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws
     }
     let dt_t = T::from(dt);
     for i in 0..n {
-        ws.linear[i] += &ws.force[i] * (ws.inverse_mass[i].clone() * dt_t.clone());
-        ws.angular[i] += &ws.inverse_inertia[i] * &ws.torque[i] * dt_t.clone();
+        ws.linear[i] += ws.force[i] * (ws.inverse_mass[i] * dt_t);
+        ws.angular[i] += ws.inverse_inertia[i] * ws.torque[i] * dt_t;
     }
 }
 
@@ -233,14 +233,14 @@ fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws
 /// the normal velocity `u_c` at that time, from the ballistic motion `gap + u₀ t + ½ a t² = 0` with
 /// `u₀ = un − a dt`. The root is taken in the stable form `t_c = 2 gap / (−u₀ + √(u₀² − 2 a gap))`.
 fn time_of_impact<T: Scalar>(gap: &T, un: &T, accel: &T, dt: f64) -> Option<(T, T)> {
-    let u0 = un.clone() - accel.clone() * dt;
+    let u0 = *un - *accel * dt;
     let end_gap = re(gap) + re(&u0) * dt + 0.5 * re(accel) * dt * dt;
-    let discriminant = u0.clone() * u0.clone() - accel.clone() * gap.clone() * 2.0;
+    let discriminant = u0 * u0 - *accel * *gap * 2.0;
     if end_gap >= 0.0 || re(&discriminant) < 0.0 {
         return None;
     }
-    let t_c = gap.clone() * 2.0 * recip(&(-u0.clone() + crate::scalar::sqrt(&discriminant)));
-    let u_c = u0 + accel.clone() * t_c.clone();
+    let t_c = *gap * 2.0 * recip(&(-u0 + crate::scalar::sqrt(&discriminant)));
+    let u_c = u0 + *accel * t_c;
     Some((t_c, u_c))
 }
 
@@ -262,9 +262,9 @@ fn impulse_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: 
     let inv_dt = 1.0 / dt;
     for c in &ws.contacts {
         let p = &c.geometry.point;
-        let ra = p - &bodies[c.a].position;
+        let ra = p - bodies[c.a].position;
         let rb = match c.b {
-            Some(b) => p - &bodies[b].position,
+            Some(b) => p - bodies[b].position,
             None => Vector3::zeros(),
         };
         let frame = tangent_frame(&c.geometry.normal);
@@ -275,9 +275,9 @@ fn impulse_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: 
             inverse_inertia: &ws.inverse_inertia,
         };
         let mass = [0, 1, 2].map(|k| velocities.effective_mass(c.a, c.b, &ra, &rb, &frame[k]));
-        let mut u = &ws.linear[c.a] + ws.angular[c.a].cross(&ra);
+        let mut u = ws.linear[c.a] + ws.angular[c.a].cross(&ra);
         if let Some(b) = c.b {
-            u -= &ws.linear[b] + ws.angular[b].cross(&rb);
+            u -= ws.linear[b] + ws.angular[b].cross(&rb);
         }
         let un = u.dot(&frame[0]);
         // normal relative acceleration of the free motion: gravity, against the ground only
@@ -286,17 +286,17 @@ fn impulse_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: 
             None => scene.world.gravity.dot(&frame[0]),
         };
         let (mu, e) = pair_material(scene, c.a, c.b);
-        let gap = c.geometry.distance.clone();
+        let gap = c.geometry.distance;
         let (target, position_target, correction) = if re(&gap) > 0.0 {
             match time_of_impact(&gap, &un, &accel, dt) {
                 Some((t_c, u_c)) if -re(&u_c) > settings.bounce_threshold => {
                     // Bounce at the time of impact t_c: reflect the impact velocity u_c, then fly ballistically
                     // for the rest of the step. End gap and end normal velocity:
                     let rest = T::from(dt) - t_c;
-                    let u_end = -e.clone() * u_c.clone() + accel.clone() * rest.clone();
-                    let gap_end = -e * u_c * rest.clone() + accel * rest.clone() * rest * 0.5;
+                    let u_end = -e * u_c + accel * rest;
+                    let gap_end = -e * u_c * rest + accel * rest * rest * 0.5;
                     // the position pass adds what the end velocity alone does not cover
-                    let pull = (gap_end - gap) * inv_dt - u_end.clone();
+                    let pull = (gap_end - gap) * inv_dt - u_end;
                     (u_end, pull, PositionCorrection::TimeOfImpact)
                 }
                 // apart at the end of the step, or arriving slowly: close at most the gap

@@ -12,13 +12,21 @@ pub struct Workspace<T: Scalar> {
     pub(crate) v_stage: Vec<Vector3<T>>,
     /// Scratch of the rigid-body step (contacts, solver rows); grows on first use.
     pub rigid: super::RigidWorkspace<T>,
+    /// Scratch of each robot's dynamics, made on the first step of a scene with robots.
+    pub robots: Vec<crate::dynamics::MultibodyWorkspace<T>>,
 }
 
 impl<T: Scalar> Workspace<T> {
     /// Buffers for `n` particles.
     pub fn new(n: usize) -> Self {
         let buf = || vec![Vector3::zeros(); n];
-        Workspace { a: [buf(), buf(), buf(), buf()], x_stage: buf(), v_stage: buf(), rigid: Default::default() }
+        Workspace {
+            a: [buf(), buf(), buf(), buf()],
+            x_stage: buf(),
+            v_stage: buf(),
+            rigid: Default::default(),
+            robots: Vec::new(),
+        }
     }
 
     /// The number of particles the buffers are sized for.

@@ -3,6 +3,7 @@
 mod observations_csv;
 mod plot;
 mod scene_file;
+mod scene_robots;
 mod trajectory_csv;
 mod urdf;
 
@@ -10,4 +11,4 @@ pub use observations_csv::{parse_observations, read_observations};
 pub use plot::{plot_fit, plot_optimization, PlotSeries};
 pub use scene_file::{load_scene, parse_scene, DEMO_SCENE};
 pub use trajectory_csv::{trajectory_csv, write_trajectory_csv};
-pub use urdf::{load_urdf, parse_urdf};
+pub use urdf::{load_urdf, load_urdf_floating, parse_urdf, parse_urdf_floating};

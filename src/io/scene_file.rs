@@ -1,5 +1,6 @@
 //! TOML scene files (the format is documented in the README and in `scenes/`).
 
+use super::scene_robots::{build_robot, RobotSection};
 use crate::geometry::Shape;
 use crate::model::{ContactModel, ContactSettings, Ground, Integrator, Particle, RigidBody, Scene, Spring, SpringEnd};
 use crate::{Error, Result};
@@ -22,6 +23,8 @@ struct SceneFile {
     contact: Option<ContactSection>,
     #[serde(default)]
     bodies: Vec<BodySection>,
+    #[serde(default)]
+    robots: Vec<RobotSection>,
 }
 
 #[derive(Deserialize)]
@@ -145,18 +148,21 @@ struct SpringSection {
     rest_length: Option<f64>,
 }
 
-/// Reads and validates a scene file.
+/// Reads and validates a scene file; robots' URDF and torque files are found relative to its folder.
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; [`Error::SceneFile`] naming the file and the field for a syntax
-/// error, an unknown key, a missing key, an unknown particle name or an out-of-range value.
+/// error, an unknown key, a missing key, an unknown particle or joint name or an out-of-range value; the URDF
+/// loader's errors ([`crate::io::load_urdf`]) naming the URDF file and element.
 pub fn load_scene(path: impl AsRef<Path>) -> Result<Scene<f64>> {
     let path = path.as_ref();
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    parse_scene(&text, &path.display().to_string())
+    let dir = path.parent().unwrap_or(Path::new("."));
+    parse_scene_in(&text, &path.display().to_string(), dir)
 }
 
-/// Parses and validates a scene from TOML text; `origin` names the source in error messages.
+/// Parses and validates a scene from TOML text; `origin` names the source in error messages, and robots' files
+/// are found relative to the current directory.
 ///
 /// ```
 /// let scene = diffphys::io::parse_scene(r#"
@@ -173,14 +179,22 @@ pub fn load_scene(path: impl AsRef<Path>) -> Result<Scene<f64>> {
 /// assert!(err.to_string().contains("bad.toml") && err.to_string().contains("world.dt"));
 /// ```
 pub fn parse_scene(text: &str, origin: &str) -> Result<Scene<f64>> {
+    parse_scene_in(text, origin, Path::new("."))
+}
+
+fn parse_scene_in(text: &str, origin: &str, dir: &Path) -> Result<Scene<f64>> {
     let file_error = |message: String| Error::SceneFile { path: origin.into(), message };
     let file: SceneFile = toml::from_str(text).map_err(|e| file_error(e.to_string().trim_end().to_string()))?;
-    let scene = build(file).map_err(|e| file_error(e.to_string()))?;
+    let scene = build(file, dir).map_err(|e| match e {
+        // errors in the robot's own files already name them
+        e @ (Error::Urdf { .. } | Error::Io { .. } | Error::SceneFile { .. }) => e,
+        e => file_error(e.to_string()),
+    })?;
     scene.validate().map_err(|e| file_error(e.to_string()))?;
     Ok(scene)
 }
 
-fn build(file: SceneFile) -> Result<Scene<f64>> {
+fn build(file: SceneFile, dir: &Path) -> Result<Scene<f64>> {
     let w = file.world;
     let integrator = match w.integrator.as_deref() {
         None => Integrator::default(),
@@ -255,6 +269,9 @@ fn build(file: SceneFile) -> Result<Scene<f64>> {
         };
         let rest_length = s.rest_length.unwrap_or_else(|| (scene.particles[a].position - xb).norm());
         scene.springs.push(Spring { name: s.name, a, b, stiffness: s.stiffness, damping: s.damping, rest_length });
+    }
+    for r in file.robots {
+        scene.add_robot(build_robot(r, dir)?)?;
     }
     Ok(scene)
 }

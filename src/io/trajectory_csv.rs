@@ -1,12 +1,12 @@
-//! Trajectories as CSV: header `t,<particle>.x,<particle>.y,<particle>.z,…,<body>.x,<body>.y,<body>.z,<body>.qw,<body>.qx,<body>.qy,<body>.qz,…`,
-//! one row per step.
+//! Trajectories as CSV: header `t,<particle>.x,<particle>.y,<particle>.z,…,<body>.x,<body>.y,<body>.z,<body>.qw,<body>.qx,<body>.qy,<body>.qz,…,<robot>.<joint>,…`,
+//! one row per step (the columns are [`crate::sim::Coordinate`]s).
 
 use crate::sim::Trajectory;
 use crate::{Error, Result};
 use std::path::Path;
 
 /// The trajectory as CSV text: particle positions, then rigid-body positions and orientation quaternions
-/// (`w, x, y, z`); numbers in shortest round-trip form.
+/// (`w, x, y, z`), then robot joint positions (and floating-base poses); numbers in shortest round-trip form.
 ///
 /// ```
 /// # use diffphys::{io, sim};
@@ -16,22 +16,16 @@ use std::path::Path;
 /// ```
 pub fn trajectory_csv(traj: &Trajectory<f64>) -> String {
     let mut out = String::from("t");
-    for name in &traj.names {
-        out.push_str(&format!(",{name}.x,{name}.y,{name}.z"));
-    }
-    for name in &traj.body_names {
-        out.push_str(&format!(",{name}.x,{name}.y,{name}.z,{name}.qw,{name}.qx,{name}.qy,{name}.qz"));
+    for (name, _) in &traj.coordinates {
+        out.push(',');
+        out.push_str(name);
     }
     out.push('\n');
     for state in &traj.states {
         // Times are step · dt, printed rounded to 1e-12 s so that 0.1 · 3 prints as 0.3.
         out.push_str(&format!("{}", (state.time(traj.dt) * 1e12).round() / 1e12));
-        for x in &state.x {
-            out.push_str(&format!(",{},{},{}", x.x, x.y, x.z));
-        }
-        for b in &state.bodies {
-            let (p, q) = (&b.position, &b.orientation);
-            out.push_str(&format!(",{},{},{},{},{},{},{}", p.x, p.y, p.z, q.w, q.i, q.j, q.k));
+        for (_, coordinate) in &traj.coordinates {
+            out.push_str(&format!(",{}", coordinate.value(state)));
         }
         out.push('\n');
     }

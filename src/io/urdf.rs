@@ -2,7 +2,9 @@
 //!
 //! Supported joint types: `revolute`, `continuous`, `prismatic`, `fixed` (merged into the parent body, the link
 //! kept as a [`Frame`](crate::model::Frame)) and `floating` (a free joint). `planar` is rejected. Visual and
-//! collision geometry (meshes) are ignored. The root link is the one link that is no joint's child; it is fixed.
+//! collision geometry (meshes) are ignored. The root link is the one link that is no joint's child; it is fixed
+//! ([`parse_urdf`]) or floats on a free joint named `root_joint` ([`parse_urdf_floating`], Pinocchio's
+//! `buildModel(urdf, JointModelFreeFlyer())`).
 //! Bodies are numbered depth first from the root, children in file order — Pinocchio's joint order.
 //!
 //! A `<limit>` with `lower == upper` (common in files that leave the range unset) means "no position limits".
@@ -22,8 +24,20 @@ use std::path::Path;
 /// [`Error::Io`] if the file cannot be read, [`Error::Urdf`] naming the element for anything malformed or
 /// unsupported, [`Error::InvalidScene`] for physically invalid values (negative mass, ...).
 pub fn load_urdf(path: &Path) -> Result<Multibody<f64>> {
+    load_urdf_with_base(path, false)
+}
+
+/// Loads a URDF file with a floating base: see [`parse_urdf_floating`].
+///
+/// # Errors
+/// As [`load_urdf`].
+pub fn load_urdf_floating(path: &Path) -> Result<Multibody<f64>> {
+    load_urdf_with_base(path, true)
+}
+
+fn load_urdf_with_base(path: &Path, floating: bool) -> Result<Multibody<f64>> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    parse_urdf(&text).map_err(|e| match e {
+    parse_urdf_with_base(&text, floating).map_err(|e| match e {
         Error::Urdf { element, message } => Error::Urdf { element: format!("{}: {element}", path.display()), message },
         other => other,
     })
@@ -47,6 +61,28 @@ pub fn load_urdf(path: &Path) -> Result<Multibody<f64>> {
 /// # Errors
 /// As [`load_urdf`].
 pub fn parse_urdf(text: &str) -> Result<Multibody<f64>> {
+    parse_urdf_with_base(text, false)
+}
+
+/// Parses URDF text with a floating base: the root link becomes body 0 on a free joint `root_joint` to the world
+/// (its inertia, with the links fixed to it, is body 0's), so `q` starts with the base pose `[x, y, z, qx, qy, qz,
+/// qw]` and `v` with its body-frame twist `[v; ω]`.
+///
+/// ```
+/// let urdf = r#"<robot name="puck"><link name="disc"><inertial><mass value="2"/>
+///   <inertia ixx="0.1" iyy="0.1" izz="0.2" ixy="0" ixz="0" iyz="0"/></inertial></link></robot>"#;
+/// let puck = diffphys::io::parse_urdf_floating(urdf).unwrap();
+/// assert_eq!((puck.nq(), puck.nv()), (7, 6));
+/// assert_eq!(puck.joints[0].name, "root_joint");
+/// ```
+///
+/// # Errors
+/// As [`load_urdf`].
+pub fn parse_urdf_floating(text: &str) -> Result<Multibody<f64>> {
+    parse_urdf_with_base(text, true)
+}
+
+fn parse_urdf_with_base(text: &str, floating: bool) -> Result<Multibody<f64>> {
     let doc = Document::parse(text).map_err(|e| urdf_error(format!("line {}", e.pos().row), &e.to_string()))?;
     let robot = doc.root_element();
     if robot.tag_name().name() != "robot" {
@@ -87,11 +123,17 @@ pub fn parse_urdf(text: &str) -> Result<Multibody<f64>> {
         many => return Err(urdf_error("<robot>".into(), &format!("has several root links: {}", many.join(", ")))),
     };
 
-    let mut model = Multibody::new(robot_name, root);
+    let mut model = Multibody::new(robot_name, if floating { "world" } else { root });
+    let root_body = if floating {
+        let free = Joint::new("root_joint", JointKind::Free, Transform::identity());
+        Some(model.add_body(None, root, free, links[root].clone())?)
+    } else {
+        None
+    };
     // Depth-first from the root, children in file order. Each stack entry: (joint index, parent body, placement
     // of the joint's parent link in that body's frame).
     let mut stack: Vec<(usize, Option<usize>, Transform<f64>)> = Vec::new();
-    push_children(&mut stack, children_of.get(root), None, &Transform::identity());
+    push_children(&mut stack, children_of.get(root), root_body, &Transform::identity());
     let mut visited = 0;
     while let Some((k, parent_body, link_in_body)) = stack.pop() {
         visited += 1;

@@ -1,5 +1,5 @@
-//! Immutable scene descriptions: the world settings, the ground, particles, springs, rigid bodies and contact
-//! settings.
+//! Immutable scene descriptions: the world settings, the ground, particles, springs, rigid bodies, contact
+//! settings and robots.
 //!
 //! A [`Scene<T>`] holds every physical number that can be differentiated; it is built once (in code or from a
 //! scene file by [`crate::io::load_scene`]), checked by [`Scene::validate`], and then only read by the
@@ -11,6 +11,7 @@ pub mod multibody;
 pub mod params;
 mod particle;
 mod rigid_body;
+mod robot;
 pub mod sample;
 mod scene;
 mod spring;
@@ -20,10 +21,11 @@ mod world;
 pub use contact_settings::{ContactModel, ContactSettings};
 pub use ground::Ground;
 pub use multibody::{Frame, Joint, JointKind, JointLimits, Multibody, MultibodyParam};
-pub use params::{ParamId, ParamKind};
+pub use params::{ParamId, ParamKind, RobotParam};
 pub use particle::Particle;
 pub(crate) use rigid_body::bounding_radius;
 pub use rigid_body::RigidBody;
+pub use robot::{Control, PdControl, Robot, TorqueSchedule};
 pub use scene::Scene;
 pub use spring::{Spring, SpringEnd};
 pub use world::{Integrator, World};

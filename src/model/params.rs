@@ -17,10 +17,16 @@
 //! | `<body>.radius` (sphere, capsule), `.length` (capsule), `.size.x` … `.size.z` (box) | shape | m |
 //! | `<body>.inertia.x` … `.z` | principal moments, when given explicitly | kg·m² |
 //! | `<body>.position.x` … `.z`, `.velocity.x` … `.z`, `.angular_velocity.x` … `.z` | initial state (world axes) | m, m/s, rad/s |
+//! | `<robot>.<link>.mass`, `.com.x` … `.z`, `.inertia.ixx` … `.iyz` | link inertials (merged links included) | kg, m, kg·m² |
+//! | `<robot>.<joint>.damping`, `.friction`, `.armature` | passive joint properties | N·m·s/rad, N·m, kg·m² |
+//! | `<robot>.<joint>.position`, `.velocity` | initial joint state (one-degree-of-freedom joints) | rad or m, rad/s or m/s |
+//! | `<robot>.<joint>.kp`, `.kd`, `.target` | PD controller (robots with `Control::Pd`) | N·m/rad, N·m·s/rad, rad |
+//! | `<robot>.base.position.x` … `.z` | fixed base: its placement; floating base: its initial position | m |
+//! | `<robot>.base.velocity.x` … `.z`, `.angular_velocity.x` … `.z` | floating base: initial twist, base axes | m/s, rad/s |
 //!
 //! Names are resolved once into [`ParamId`]s, so gradient loops never compare strings.
 
-use super::{Scene, SpringEnd};
+use super::{Control, MultibodyParam, Scene, SpringEnd};
 use crate::geometry::Shape;
 use crate::{Error, Result, Scalar};
 use std::collections::{HashMap, HashSet};
@@ -30,36 +36,129 @@ use std::collections::{HashMap, HashSet};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
 pub enum ParamId {
-    Gravity { axis: usize },
+    Gravity {
+        axis: usize,
+    },
     GroundStiffness,
     GroundDamping,
     GroundFriction,
     GroundRampDepth,
     GroundSlipVelocity,
-    Mass { particle: usize },
-    Radius { particle: usize },
-    Drag { particle: usize },
-    QuadraticDrag { particle: usize },
-    Position { particle: usize, axis: usize },
-    Velocity { particle: usize, axis: usize },
-    SpringStiffness { spring: usize },
-    SpringDamping { spring: usize },
-    SpringRestLength { spring: usize },
-    SpringAnchor { spring: usize, axis: usize },
+    Mass {
+        particle: usize,
+    },
+    Radius {
+        particle: usize,
+    },
+    Drag {
+        particle: usize,
+    },
+    QuadraticDrag {
+        particle: usize,
+    },
+    Position {
+        particle: usize,
+        axis: usize,
+    },
+    Velocity {
+        particle: usize,
+        axis: usize,
+    },
+    SpringStiffness {
+        spring: usize,
+    },
+    SpringDamping {
+        spring: usize,
+    },
+    SpringRestLength {
+        spring: usize,
+    },
+    SpringAnchor {
+        spring: usize,
+        axis: usize,
+    },
     GroundRestitution,
     ContactStiffness,
     ContactRampDepth,
     ContactSlipVelocity,
-    BodyMass { body: usize },
-    BodyFriction { body: usize },
-    BodyRestitution { body: usize },
-    BodyRadius { body: usize },
-    BodyLength { body: usize },
-    BodySize { body: usize, axis: usize },
-    BodyInertia { body: usize, axis: usize },
-    BodyPosition { body: usize, axis: usize },
-    BodyVelocity { body: usize, axis: usize },
-    BodyAngularVelocity { body: usize, axis: usize },
+    BodyMass {
+        body: usize,
+    },
+    BodyFriction {
+        body: usize,
+    },
+    BodyRestitution {
+        body: usize,
+    },
+    BodyRadius {
+        body: usize,
+    },
+    BodyLength {
+        body: usize,
+    },
+    BodySize {
+        body: usize,
+        axis: usize,
+    },
+    BodyInertia {
+        body: usize,
+        axis: usize,
+    },
+    BodyPosition {
+        body: usize,
+        axis: usize,
+    },
+    BodyVelocity {
+        body: usize,
+        axis: usize,
+    },
+    BodyAngularVelocity {
+        body: usize,
+        axis: usize,
+    },
+    /// A parameter of robot `robot` (index into `Scene::robots`).
+    Robot {
+        robot: usize,
+        param: RobotParam,
+    },
+}
+
+/// A parameter of one robot of a scene. Indices are into the robot's `q`, `v` or model arrays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RobotParam {
+    /// A parameter of the articulated model (inertials, passive joint properties; not its gravity, which is the
+    /// world's).
+    Model(MultibodyParam),
+    /// Initial configuration entry `index` of `q`.
+    Position {
+        /// Index into `q`.
+        index: usize,
+    },
+    /// Initial velocity entry `index` of `v`.
+    Velocity {
+        /// Index into `v`.
+        index: usize,
+    },
+    /// PD stiffness of velocity coordinate `index`.
+    Kp {
+        /// Index into `v`.
+        index: usize,
+    },
+    /// PD damping of velocity coordinate `index`.
+    Kd {
+        /// Index into `v`.
+        index: usize,
+    },
+    /// PD target of velocity coordinate `index`.
+    Target {
+        /// Index into `v`.
+        index: usize,
+    },
+    /// Translation `axis` of a fixed base's placement in the world.
+    BasePosition {
+        /// 0, 1, 2 for x, y, z.
+        axis: usize,
+    },
 }
 
 /// The admissible range of a parameter, used by fitting to choose a parametrisation.
@@ -128,6 +227,35 @@ macro_rules! param_place {
             ParamId::BodyPosition { body, axis } => & $($m)? $scene.bodies[body].position[axis],
             ParamId::BodyVelocity { body, axis } => & $($m)? $scene.bodies[body].velocity[axis],
             ParamId::BodyAngularVelocity { body, axis } => & $($m)? $scene.bodies[body].angular_velocity[axis],
+            ParamId::Robot { robot, param } => {
+                let r = & $($m)? $scene.robots[robot];
+                match param {
+                    RobotParam::Model(p) => match p {
+                        MultibodyParam::Mass { body } => & $($m)? r.multibody.inertias[body].mass,
+                        MultibodyParam::Com { body, axis } => & $($m)? r.multibody.inertias[body].com[axis],
+                        MultibodyParam::Inertia { body, row, col } => {
+                            & $($m)? r.multibody.inertias[body].rotational[(row, col)]
+                        }
+                        MultibodyParam::Damping { joint } => & $($m)? r.multibody.joints[joint].damping,
+                        MultibodyParam::Friction { joint } => & $($m)? r.multibody.joints[joint].friction,
+                        MultibodyParam::Armature { joint } => & $($m)? r.multibody.joints[joint].armature,
+                        MultibodyParam::Gravity { .. } => panic!("a robot's gravity is the world's (world.gravity)"),
+                    },
+                    RobotParam::Position { index } => & $($m)? r.q0[index],
+                    RobotParam::Velocity { index } => & $($m)? r.v0[index],
+                    RobotParam::Kp { index } | RobotParam::Kd { index } | RobotParam::Target { index } => {
+                        match & $($m)? r.control {
+                            Control::Pd(pd) => match param {
+                                RobotParam::Kp { .. } => & $($m)? pd.kp[index],
+                                RobotParam::Kd { .. } => & $($m)? pd.kd[index],
+                                _ => & $($m)? pd.target[index],
+                            },
+                            _ => panic!("robot {robot} has no PD controller"),
+                        }
+                    }
+                    RobotParam::BasePosition { axis } => & $($m)? r.base.translation[axis],
+                }
+            }
         }
     }};
 }
@@ -145,6 +273,11 @@ impl ParamId {
             | ParamId::BodyPosition { .. }
             | ParamId::BodyVelocity { .. }
             | ParamId::BodyAngularVelocity { .. } => ParamKind::Free,
+            ParamId::Robot { param, .. } => match param {
+                RobotParam::Model(p) if !p.is_signed() => ParamKind::Positive,
+                RobotParam::Kp { .. } | RobotParam::Kd { .. } => ParamKind::Positive,
+                _ => ParamKind::Free,
+            },
             _ => ParamKind::Positive,
         }
     }
@@ -201,6 +334,33 @@ impl<T: Scalar> Scene<T> {
             ids.extend((0..3).map(|axis| ParamId::BodyVelocity { body, axis }));
             ids.extend((0..3).map(|axis| ParamId::BodyAngularVelocity { body, axis }));
         }
+        for (robot, r) in self.robots.iter().enumerate() {
+            let mut add = |param| ids.push(ParamId::Robot { robot, param });
+            for (_, p) in r.multibody.params() {
+                if !matches!(p, MultibodyParam::Gravity { .. }) {
+                    add(RobotParam::Model(p));
+                }
+            }
+            let pd = matches!(r.control, Control::Pd(_));
+            for joint in &r.multibody.joints {
+                if joint.kind.nq() == 1 {
+                    let index = joint.v_index;
+                    add(RobotParam::Position { index: joint.q_index });
+                    add(RobotParam::Velocity { index });
+                    if pd {
+                        add(RobotParam::Kp { index });
+                        add(RobotParam::Kd { index });
+                        add(RobotParam::Target { index });
+                    }
+                }
+            }
+            if r.is_floating() {
+                (0..3).for_each(|index| add(RobotParam::Position { index }));
+                (0..6).for_each(|index| add(RobotParam::Velocity { index }));
+            } else {
+                (0..3).for_each(|axis| add(RobotParam::BasePosition { axis }));
+            }
+        }
         ids
     }
 
@@ -248,6 +408,46 @@ impl<T: Scalar> Scene<T> {
             ParamId::BodyAngularVelocity { body, axis } => {
                 format!("{}.angular_velocity.{}", b(body), AXES[axis])
             }
+            ParamId::Robot { robot, param } => self.robot_param_name(robot, param),
+        }
+    }
+
+    fn robot_param_name(&self, robot: usize, param: RobotParam) -> String {
+        let r = &self.robots[robot];
+        let name = r.name();
+        let model = &r.multibody;
+        let floating = r.is_floating();
+        let joint_with = |pick: &dyn Fn(&super::Joint<T>) -> bool| {
+            model.joints.iter().find(|j| j.kind.nq() == 1 && pick(j)).map_or("?", |j| j.name.as_str())
+        };
+        match param {
+            RobotParam::Model(p) => model.param_name(p),
+            RobotParam::Position { index } if floating && index < 3 => format!("{name}.base.position.{}", AXES[index]),
+            RobotParam::Velocity { index } if floating && index < 3 => format!("{name}.base.velocity.{}", AXES[index]),
+            RobotParam::Velocity { index } if floating && index < 6 => {
+                format!("{name}.base.angular_velocity.{}", AXES[index - 3])
+            }
+            RobotParam::Position { index } => format!("{name}.{}.position", joint_with(&|j| j.q_index == index)),
+            RobotParam::Velocity { index } => format!("{name}.{}.velocity", joint_with(&|j| j.v_index == index)),
+            RobotParam::Kp { index } => format!("{name}.{}.kp", joint_with(&|j| j.v_index == index)),
+            RobotParam::Kd { index } => format!("{name}.{}.kd", joint_with(&|j| j.v_index == index)),
+            RobotParam::Target { index } => format!("{name}.{}.target", joint_with(&|j| j.v_index == index)),
+            RobotParam::BasePosition { axis } => format!("{name}.base.position.{}", AXES[axis]),
+        }
+    }
+
+    /// Sets the number behind `id` to `value`; an off-diagonal robot inertia sets its symmetric partner too, and a
+    /// change of gravity or of a robot's base reaches the robots' gravity.
+    ///
+    /// # Panics
+    /// As [`Scene::param_mut`].
+    pub fn set_param(&mut self, id: ParamId, value: T) {
+        *self.param_mut(id) = value;
+        if let ParamId::Robot { robot, param: RobotParam::Model(MultibodyParam::Inertia { body, row, col }) } = id {
+            self.robots[robot].multibody.inertias[body].rotational[(col, row)] = value;
+        }
+        if matches!(id, ParamId::Gravity { .. }) {
+            self.sync_robot_gravity();
         }
     }
 
@@ -301,7 +501,7 @@ impl Scene<f64> {
         assert_eq!(ids.len(), values.len(), "one value per parameter");
         let mut scene = self.lift::<D>();
         for (id, v) in ids.iter().zip(values) {
-            *scene.param_mut(*id) = v.clone();
+            scene.set_param(*id, *v);
         }
         scene
     }

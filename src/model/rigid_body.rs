@@ -62,7 +62,7 @@ impl<T: Scalar> RigidBody<T> {
     /// The principal moments of inertia about the body axes (kg·m²).
     pub fn principal_inertia(&self) -> Vector3<T> {
         match &self.inertia {
-            Some(moments) => moments.clone(),
+            Some(moments) => *moments,
             None => self.shape.inertia(&self.mass).diagonal(),
         }
     }

@@ -1,6 +1,7 @@
-//! The scene: world, optional ground, particles, springs, rigid bodies and contact settings.
+//! The scene: world, optional ground, particles, springs, rigid bodies, contact settings and robots.
 
-use super::{ContactSettings, Ground, Integrator, Particle, RigidBody, Spring, World};
+use super::{ContactSettings, Ground, Integrator, Particle, RigidBody, Robot, Spring, World};
+use crate::Result;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -32,6 +33,8 @@ pub struct Scene<T: Scalar> {
     pub bodies: Vec<RigidBody<T>>,
     /// How rigid bodies touch.
     pub contact: ContactSettings<T>,
+    /// Articulated robots (add them with [`Scene::add_robot`]).
+    pub robots: Vec<Robot<T>>,
 }
 
 impl<T: Scalar> Scene<T> {
@@ -49,7 +52,36 @@ impl<T: Scalar> Scene<T> {
             springs: Vec::new(),
             bodies: Vec::new(),
             contact: ContactSettings::default(),
+            robots: Vec::new(),
         }
+    }
+
+    /// Adds a robot, setting its gravity to the world's expressed in its root frame, and returns its index.
+    ///
+    /// # Errors
+    /// An invalid robot ([`Robot::validate`]) or a name the scene already uses.
+    pub fn add_robot(&mut self, mut robot: Robot<T>) -> Result<usize> {
+        robot.multibody.gravity = robot.gravity_in_root(&self.world.gravity);
+        robot.validate()?;
+        let name = robot.name();
+        if self.particle_index(name).is_some() || self.body_index(name).is_some() || self.robot_index(name).is_some() {
+            return Err(crate::Error::invalid(format!("robots[{name}].name"), format!("duplicate name `{name}`")));
+        }
+        self.robots.push(robot);
+        Ok(self.robots.len() - 1)
+    }
+
+    /// Sets every robot's gravity to the world's, in its root frame (after `world.gravity` or a base changed).
+    pub fn sync_robot_gravity(&mut self) {
+        let g = self.world.gravity;
+        for robot in &mut self.robots {
+            robot.multibody.gravity = robot.gravity_in_root(&g);
+        }
+    }
+
+    /// The index of the robot called `name`.
+    pub fn robot_index(&self, name: &str) -> Option<usize> {
+        self.robots.iter().position(|r| r.name() == name)
     }
 
     /// The index of the rigid body called `name`.
@@ -78,6 +110,7 @@ impl Scene<f64> {
             springs: self.springs.iter().map(Spring::lift).collect(),
             bodies: self.bodies.iter().map(RigidBody::lift).collect(),
             contact: self.contact.lift(),
+            robots: self.robots.iter().map(Robot::lift).collect(),
         }
     }
 }

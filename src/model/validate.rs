@@ -56,7 +56,7 @@ impl<T: Scalar> Scene<T> {
     /// Rejects: `dt ≤ 0` or `duration < 0`, non-finite numbers, non-positive masses, negative radius, drag,
     /// stiffness, damping, friction or rest length, a non-positive slip velocity, springs whose ends are unknown
     /// or the same particle, empty, reserved (`world`, `ground`, `contact`) or duplicate names (particles,
-    /// springs and bodies share one namespace); for rigid bodies non-positive sizes or moments of inertia,
+    /// springs, bodies and robots share one namespace); for rigid bodies non-positive sizes or moments of inertia,
     /// moments that break the triangle inequality, restitution outside `[0, 1]` and non-unit orientations; for
     /// contact settings a non-positive stiffness or slip velocity and zero iterations.
     pub fn validate(&self) -> Result<()> {
@@ -162,6 +162,33 @@ impl<T: Scalar> Scene<T> {
             let norm2 = re(&q.w).powi(2) + re(&q.i).powi(2) + re(&q.j).powi(2) + re(&q.k).powi(2);
             if (norm2 - 1.0).abs() >= 1e-9 || norm2.is_nan() {
                 return Err(Error::invalid(f("orientation"), format!("must be a unit quaternion, |q|² = {norm2}")));
+            }
+        }
+        self.validate_robots(&mut check_name)
+    }
+
+    /// Robots: names in the scene's namespace, each robot valid ([`super::Robot::validate`]), its gravity the
+    /// world's (in its root frame), and an integrator that robots support.
+    fn validate_robots(&self, check_name: &mut impl FnMut(&str, &str) -> Result<()>) -> Result<()> {
+        if !self.robots.is_empty() && self.world.integrator == super::Integrator::VelocityVerlet {
+            return Err(Error::invalid(
+                "world.integrator",
+                "robots are stepped with semi-implicit-euler or rk4, not velocity-verlet",
+            ));
+        }
+        for robot in &self.robots {
+            check_name("robots", robot.name())?;
+            robot.validate()?;
+            let want = robot.gravity_in_root(&self.world.gravity).map(|x| re(&x));
+            let got = robot.multibody.gravity.map(|x| re(&x));
+            if (want - got).norm() > 1e-12 * (1.0 + want.norm()) {
+                return Err(Error::invalid(
+                    format!("robots[{}].gravity", robot.name()),
+                    format!(
+                        "is {got:?} in the root frame but the world's gravity there is {want:?} (add robots with \
+                         Scene::add_robot, which sets it)"
+                    ),
+                ));
             }
         }
         Ok(())

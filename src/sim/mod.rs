@@ -1,6 +1,7 @@
-//! Simulation: the state, scratch workspace, single steps and rollouts of particle scenes, and [`robot`]
-//! simulation of articulated bodies.
+//! Simulation: the state, scratch workspace, single steps and rollouts of a scene (particles, rigid bodies and
+//! robots), the named [`Coordinate`]s of a state, and [`robot`] stepping of articulated bodies on their own.
 
+mod coordinate;
 pub mod robot;
 mod rollout;
 mod state;
@@ -8,7 +9,8 @@ mod step;
 mod trajectory;
 
 pub use crate::integrate::Workspace;
+pub use coordinate::Coordinate;
 pub use rollout::{rollout, rollout_with};
-pub use state::{BodyState, State};
+pub use state::{BodyState, RobotState, State};
 pub use step::step;
 pub use trajectory::Trajectory;

@@ -1,8 +1,9 @@
 //! Simulation of articulated robots: passive joint torques (damping, smooth Coulomb friction, soft limits),
 //! torque inputs per step, semi-implicit Euler or RK4 stepping on the configuration manifold.
 
+use super::RobotState;
 use crate::dynamics::{aba, MultibodyWorkspace};
-use crate::model::{Integrator, Multibody};
+use crate::model::{Integrator, Multibody, Robot};
 use crate::scalar::{c, re, smoothstep, tanh};
 use crate::{Error, Result, Scalar};
 use nalgebra::DVector;
@@ -54,17 +55,17 @@ pub fn passive_torques<T: Scalar>(
     for joint in &model.joints {
         for k in 0..joint.kind.nv() {
             let i = joint.v_index + k;
-            let vi = v[i].clone();
-            let friction = tanh(&(vi.clone() * (1.0 / settings.friction_velocity)));
-            tau[i] = -(joint.damping.clone() * vi.clone()) - joint.friction.clone() * friction;
+            let vi = v[i];
+            let friction = tanh(&(vi * (1.0 / settings.friction_velocity)));
+            tau[i] = -(joint.damping * vi) - joint.friction * friction;
         }
         if let (Some(limits), 1) = (&joint.limits, joint.kind.nq()) {
-            let (qi, vi) = (&q[joint.q_index], v[joint.v_index].clone());
-            let below = limits.lower.clone() - qi.clone();
-            let above = qi.clone() - limits.upper.clone();
+            let (qi, vi) = (&q[joint.q_index], v[joint.v_index]);
+            let below = limits.lower - *qi;
+            let above = *qi - limits.upper;
             let spring = |depth: T, sign: f64| -> T {
-                let ramp = smoothstep(depth.clone() * (1.0 / settings.limit_ramp));
-                (depth * settings.limit_stiffness * sign - vi.clone() * settings.limit_damping) * ramp
+                let ramp = smoothstep(depth * (1.0 / settings.limit_ramp));
+                (depth * settings.limit_stiffness * sign - vi * settings.limit_damping) * ramp
             };
             if re(&below) > 0.0 {
                 tau[joint.v_index] += spring(below, 1.0);
@@ -106,25 +107,42 @@ pub fn robot_step<T: Scalar>(
     settings: &RobotSettings,
 ) -> Result<(DVector<T>, DVector<T>)> {
     model.check_dimensions(q, v, Some(tau))?;
+    robot_step_with(model, ws, q, v, settings, |_, _| tau.clone())
+}
+
+/// [`robot_step`] with the control torques a function of the state, evaluated at every force evaluation (once
+/// for semi-implicit Euler, at each of RK4's four stages): a state-feedback controller such as PD.
+///
+/// # Errors
+/// As [`robot_step`].
+pub fn robot_step_with<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    settings: &RobotSettings,
+    tau: impl Fn(&DVector<T>, &DVector<T>) -> DVector<T>,
+) -> Result<(DVector<T>, DVector<T>)> {
     let dt = c::<T>(settings.dt);
+    let mut accelerations = |q: &DVector<T>, v: &DVector<T>| robot_accelerations(model, ws, q, v, &tau(q, v), settings);
     match settings.integrator {
         Integrator::SemiImplicitEuler => {
-            let a = robot_accelerations(model, ws, q, v, tau, settings)?;
-            let v_next = v + a * dt.clone();
+            let a = accelerations(q, v)?;
+            let v_next = v + a * dt;
             let q_next = model.integrate(q, &v_next, &dt);
             Ok((q_next, v_next))
         }
         Integrator::Rk4 => {
             let half = c::<T>(0.5 * settings.dt);
-            let a1 = robot_accelerations(model, ws, q, v, tau, settings)?;
-            let (q2, v2) = (model.integrate(q, v, &half), v + &a1 * half.clone());
-            let a2 = robot_accelerations(model, ws, &q2, &v2, tau, settings)?;
-            let (q3, v3) = (model.integrate(q, &v2, &half), v + &a2 * half.clone());
-            let a3 = robot_accelerations(model, ws, &q3, &v3, tau, settings)?;
-            let (q4, v4) = (model.integrate(q, &v3, &dt), v + &a3 * dt.clone());
-            let a4 = robot_accelerations(model, ws, &q4, &v4, tau, settings)?;
+            let a1 = accelerations(q, v)?;
+            let (q2, v2) = (model.integrate(q, v, &half), v + &a1 * half);
+            let a2 = accelerations(&q2, &v2)?;
+            let (q3, v3) = (model.integrate(q, &v2, &half), v + &a2 * half);
+            let a3 = accelerations(&q3, &v3)?;
+            let (q4, v4) = (model.integrate(q, &v3, &dt), v + &a3 * dt);
+            let a4 = accelerations(&q4, &v4)?;
             let sixth = c::<T>(1.0 / 6.0);
-            let v_mean = (v + (v2 + v3) * c::<T>(2.0) + v4) * sixth.clone();
+            let v_mean = (v + (v2 + v3) * c::<T>(2.0) + v4) * sixth;
             let a_mean = (a1 + (a2 + a3) * c::<T>(2.0) + a4) * sixth;
             Ok((model.integrate(q, &v_mean, &dt), v + a_mean * dt))
         }
@@ -132,6 +150,38 @@ pub fn robot_step<T: Scalar>(
             "robot simulation supports semi-implicit-euler and rk4, not velocity-verlet".into(),
         )),
     }
+}
+
+/// Advances a scene's robot by one step from time `t` (s): its controller's torques ([`Robot::control_torques`])
+/// plus the passive joint torques, the scene's `dt` and integrator.
+///
+/// # Errors
+/// As [`robot_step`], and [`Error::NonFinite`] naming the first joint whose state is no longer finite.
+pub(crate) fn step_robot<T: Scalar>(
+    robot: &Robot<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    state: &mut RobotState<T>,
+    t: f64,
+    settings: &RobotSettings,
+) -> Result<()> {
+    let model = &robot.multibody;
+    let zero = DVector::zeros(model.nv());
+    let (q, v) = robot_step_with(model, ws, &state.q, &state.v, settings, |q, v| {
+        robot.control_torques(t, q, v).unwrap_or_else(|| zero.clone())
+    })?;
+    state.q = q;
+    state.v = v;
+    Ok(())
+}
+
+/// The name of the first joint of `model` with a non-finite entry in `v`, if any.
+pub(crate) fn non_finite_joint<T: Scalar>(model: &Multibody<T>, q: &DVector<T>, v: &DVector<T>) -> Option<String> {
+    let bad = (0..model.nv()).find(|&i| !re(&v[i]).is_finite()).or_else(|| {
+        let joint_of_q = (0..model.nq()).find(|&i| !re(&q[i]).is_finite())?;
+        model.joints.iter().find(|j| (j.q_index..j.q_index + j.kind.nq()).contains(&joint_of_q)).map(|j| j.v_index)
+    })?;
+    let joint = model.joints.iter().find(|j| (j.v_index..j.v_index + j.kind.nv()).contains(&bad));
+    Some(joint.map_or_else(|| model.name.clone(), |j| format!("{}.{}", model.name, j.name)))
 }
 
 /// A robot trajectory: `q` and `v` at `t = 0, dt, 2 dt, …`.
@@ -171,13 +221,8 @@ pub fn robot_rollout<T: Scalar>(
     let mut traj = RobotTrajectory { dt: settings.dt, q: vec![q0.clone()], v: vec![v0.clone()] };
     for (t, tau) in controls.iter().enumerate() {
         let (q, v) = robot_step(model, &mut ws, &traj.q[t], &traj.v[t], tau, settings)?;
-        if let Some(i) = (0..model.nv()).find(|&i| !re(&v[i]).is_finite()) {
-            let joint = model.joints.iter().find(|j| (j.v_index..j.v_index + j.kind.nv()).contains(&i));
-            return Err(Error::NonFinite {
-                body: joint.map_or_else(|| model.name.clone(), |j| j.name.clone()),
-                step: t + 1,
-                time: (t + 1) as f64 * settings.dt,
-            });
+        if let Some(joint) = non_finite_joint(model, &q, &v) {
+            return Err(Error::NonFinite { body: joint, step: t + 1, time: (t + 1) as f64 * settings.dt });
         }
         traj.q.push(q);
         traj.v.push(v);

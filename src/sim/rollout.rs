@@ -44,10 +44,5 @@ pub fn rollout<T: Scalar>(scene: &Scene<T>) -> Result<Trajectory<T>> {
     let n = scene.world.n_steps();
     let mut states = Vec::with_capacity(n + 1);
     rollout_with(scene, n, |s| states.push(s.clone()))?;
-    Ok(Trajectory {
-        names: scene.particles.iter().map(|p| p.name.clone()).collect(),
-        body_names: scene.bodies.iter().map(|b| b.name.clone()).collect(),
-        dt: scene.world.dt,
-        states,
-    })
+    Ok(Trajectory { coordinates: scene.coordinates(), dt: scene.world.dt, states })
 }

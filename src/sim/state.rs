@@ -3,7 +3,7 @@
 use crate::dynamics::ContactImpulse;
 use crate::model::Scene;
 use crate::Scalar;
-use nalgebra::{Quaternion, Vector3};
+use nalgebra::{DVector, Quaternion, Vector3};
 
 /// The state of one rigid body.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,8 +18,18 @@ pub struct BodyState<T: Scalar> {
     pub angular_velocity: Vector3<T>,
 }
 
-/// Positions (m) and velocities (m/s) of all particles, and the states of all rigid bodies, in scene order,
-/// after `step` steps of `dt`.
+/// The joint state of one robot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobotState<T: Scalar> {
+    /// Configuration (`nq`): joint angles (rad) and displacements (m); a floating base's
+    /// `[x, y, z, qx, qy, qz, qw]` first.
+    pub q: DVector<T>,
+    /// Velocity (`nv`): joint rates (rad/s, m/s); a floating base's body-frame `[v; ω]` first.
+    pub v: DVector<T>,
+}
+
+/// Positions (m) and velocities (m/s) of all particles, the states of all rigid bodies and the joint states of
+/// all robots, in scene order, after `step` steps of `dt`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State<T: Scalar> {
     /// Positions in m.
@@ -32,27 +42,31 @@ pub struct State<T: Scalar> {
     /// starting point ([`crate::dynamics::warm_start`]). Empty initially and for the compliant model. Part of
     /// the state because the next step depends on it; with duals it carries derivatives like the rest.
     pub contact_impulses: Vec<ContactImpulse<T>>,
+    /// Robots.
+    pub robots: Vec<RobotState<T>>,
     /// Number of steps taken since the initial state.
     pub step: usize,
 }
 
 impl<T: Scalar> State<T> {
-    /// The initial state of `scene` (its particles' and bodies' initial positions, orientations and velocities).
+    /// The initial state of `scene` (its particles' and bodies' initial positions, orientations and velocities,
+    /// its robots' initial joint states).
     pub fn initial(scene: &Scene<T>) -> Self {
         State {
-            x: scene.particles.iter().map(|p| p.position.clone()).collect(),
-            v: scene.particles.iter().map(|p| p.velocity.clone()).collect(),
+            x: scene.particles.iter().map(|p| p.position).collect(),
+            v: scene.particles.iter().map(|p| p.velocity).collect(),
             bodies: scene
                 .bodies
                 .iter()
                 .map(|b| BodyState {
-                    position: b.position.clone(),
-                    orientation: b.orientation.clone(),
-                    velocity: b.velocity.clone(),
-                    angular_velocity: b.angular_velocity.clone(),
+                    position: b.position,
+                    orientation: b.orientation,
+                    velocity: b.velocity,
+                    angular_velocity: b.angular_velocity,
                 })
                 .collect(),
             contact_impulses: Vec::new(),
+            robots: scene.robots.iter().map(|r| RobotState { q: r.q0.clone(), v: r.v0.clone() }).collect(),
             step: 0,
         }
     }

@@ -1,17 +1,21 @@
 //! One time step of the whole scene.
 
-use super::State;
+use super::robot::{non_finite_joint, step_robot, RobotSettings};
+use super::{RobotState, State};
+use crate::dynamics::MultibodyWorkspace;
 use crate::integrate::{rigid_body_step, rk4, semi_implicit_euler, velocity_verlet, Workspace};
 use crate::model::{Integrator, Scene};
 use crate::scalar::is_finite;
 use crate::{Error, Result, Scalar};
 
 /// Advances `state` by one `dt`: particles with the scene's integrator, rigid bodies with semi-implicit Euler
-/// and the scene's contact model ([`crate::model::ContactModel`]).
+/// and the scene's contact model ([`crate::model::ContactModel`]), robots with the scene's integrator under their
+/// controllers and passive joint torques ([`crate::sim::robot`]).
 ///
 /// # Errors
-/// [`Error::NonFinite`] naming the first particle or body whose position or velocity is no longer finite (the state is
-/// left as computed, for inspection).
+/// [`Error::NonFinite`] naming the first particle, body or robot joint (`robot.joint`) whose position or velocity is
+/// no longer finite (the state is left as computed, for inspection); [`Error::Numerical`] if a robot's dynamics
+/// fail.
 ///
 /// # Panics
 /// If `state` or `ws` were made for a scene with a different number of particles.
@@ -37,6 +41,7 @@ pub fn step<T: Scalar>(scene: &Scene<T>, state: &mut State<T>, ws: &mut Workspac
         }
     }
     rigid_body_step(scene, bodies, contact_impulses, &mut ws.rigid);
+    let robot_failure = step_robots(scene, &mut state.robots, state.step, ws);
     state.step += 1;
     let blown_up =
         (0..state.x.len()).find(|&i| !(state.x[i].iter().all(is_finite) && state.v[i].iter().all(is_finite)));
@@ -50,10 +55,48 @@ pub fn step<T: Scalar>(scene: &Scene<T>, state: &mut State<T>, ws: &mut Workspac
         Some(i) => scene.particles[i].name.clone(),
         None => match body_blown_up() {
             Some(i) => scene.bodies[i].name.clone(),
-            None => return Ok(()),
+            None => match robot_failure {
+                Some(RobotFailure::NonFinite(joint)) => joint,
+                Some(RobotFailure::Error(e)) => return Err(e),
+                None => return Ok(()),
+            },
         },
     };
     Err(Error::NonFinite { body: name, step: state.step, time: state.time(scene.world.dt) })
+}
+
+/// Why a robot could not be stepped.
+enum RobotFailure {
+    /// The named joint (`robot.joint`) has a non-finite state.
+    NonFinite(String),
+    /// The dynamics failed (a singular mass matrix, ...).
+    Error(Error),
+}
+
+/// Steps every robot of the scene from step `k`; the first failure, if any.
+fn step_robots<T: Scalar>(
+    scene: &Scene<T>,
+    robots: &mut [RobotState<T>],
+    k: usize,
+    ws: &mut Workspace<T>,
+) -> Option<RobotFailure> {
+    if scene.robots.is_empty() {
+        return None;
+    }
+    if ws.robots.len() != scene.robots.len() {
+        ws.robots = scene.robots.iter().map(|r| MultibodyWorkspace::new(&r.multibody)).collect();
+    }
+    let settings = RobotSettings { dt: scene.world.dt, integrator: scene.world.integrator, ..RobotSettings::default() };
+    let t = k as f64 * scene.world.dt;
+    for ((robot, state), rws) in scene.robots.iter().zip(robots.iter_mut()).zip(ws.robots.iter_mut()) {
+        if let Err(e) = step_robot(robot, rws, state, t, &settings) {
+            return Some(RobotFailure::Error(e));
+        }
+        if let Some(joint) = non_finite_joint(&robot.multibody, &state.q, &state.v) {
+            return Some(RobotFailure::NonFinite(joint));
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -6,10 +6,8 @@ use crate::Scalar;
 /// The states of a rollout, from the initial state to the last, one per step.
 #[derive(Debug, Clone)]
 pub struct Trajectory<T: Scalar> {
-    /// Particle names, in state order.
-    pub names: Vec<String>,
-    /// Rigid-body names, in state order.
-    pub body_names: Vec<String>,
+    /// The named coordinates of each state, in column order ([`crate::model::Scene::coordinates`]).
+    pub coordinates: Vec<(String, super::Coordinate)>,
     /// The time step in s.
     pub dt: f64,
     /// `states[k]` is the state after `k` steps, at time `k · dt`.

@@ -87,6 +87,6 @@ impl<T: Scalar> Mul<T> for Force<T> {
     type Output = Force<T>;
     #[inline]
     fn mul(self, s: T) -> Force<T> {
-        Force { angular: self.angular * s.clone(), linear: self.linear * s }
+        Force { angular: self.angular * s, linear: self.linear * s }
     }
 }

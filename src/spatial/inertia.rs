@@ -33,8 +33,8 @@ impl<T: Scalar> Inertia<T> {
     /// Linear momentum `m (v + ω × c)`, angular momentum about the origin `I_c ω + c × p`.
     #[inline]
     pub fn apply(&self, v: &Motion<T>) -> Force<T> {
-        let linear = (&v.linear + v.angular.cross(&self.com)) * self.mass.clone();
-        let angular = &self.rotational * &v.angular + self.com.cross(&linear);
+        let linear = (v.linear + v.angular.cross(&self.com)) * self.mass;
+        let angular = self.rotational * v.angular + self.com.cross(&linear);
         Force { angular, linear }
     }
 
@@ -48,21 +48,21 @@ impl<T: Scalar> Inertia<T> {
     /// `[[I_c − m [c]×², m [c]×], [−m [c]×, m 1]]`.
     pub fn to_matrix(&self) -> Matrix6<T> {
         let cx = skew(&self.com);
-        let mcx = &cx * self.mass.clone();
+        let mcx = cx * self.mass;
         let mut out = Matrix6::zeros();
-        out.fixed_view_mut::<3, 3>(0, 0).copy_from(&(&self.rotational - &mcx * &cx));
+        out.fixed_view_mut::<3, 3>(0, 0).copy_from(&(self.rotational - mcx * cx));
         out.fixed_view_mut::<3, 3>(0, 3).copy_from(&mcx);
         out.fixed_view_mut::<3, 3>(3, 0).copy_from(&(-mcx));
-        out.fixed_view_mut::<3, 3>(3, 3).copy_from(&(Matrix3::identity() * self.mass.clone()));
+        out.fixed_view_mut::<3, 3>(3, 3).copy_from(&(Matrix3::identity() * self.mass));
         out
     }
 
     /// This body's inertia expressed in the frame A, given the body frame's placement `x` in A.
     pub fn transformed(&self, x: &Transform<T>) -> Inertia<T> {
         Inertia {
-            mass: self.mass.clone(),
+            mass: self.mass,
             com: x.transform_point(&self.com),
-            rotational: &x.rotation * &self.rotational * x.rotation.transpose(),
+            rotational: x.rotation * self.rotational * x.rotation.transpose(),
         }
     }
 
@@ -70,15 +70,15 @@ impl<T: Scalar> Inertia<T> {
     ///
     /// If the total mass is zero the result is zero; the branch is on the real part of the mass.
     pub fn combined(&self, other: &Inertia<T>) -> Inertia<T> {
-        let mass = self.mass.clone() + other.mass.clone();
+        let mass = self.mass + other.mass;
         if re(&mass) == 0.0 {
-            return Inertia { mass, com: Vector3::zeros(), rotational: &self.rotational + &other.rotational };
+            return Inertia { mass, com: Vector3::zeros(), rotational: self.rotational + other.rotational };
         }
-        let com = (&self.com * self.mass.clone() + &other.com * other.mass.clone()) * recip(&mass);
+        let com = (self.com * self.mass + other.com * other.mass) * recip(&mass);
         // Parallel-axis theorem: I_about_new_com = Σ I_c,k − m_k [c_k − c]×².
         let shift = |inertia: &Inertia<T>| -> Matrix3<T> {
-            let d = skew(&(&inertia.com - &com));
-            &inertia.rotational - &d * &d * inertia.mass.clone()
+            let d = skew(&(inertia.com - com));
+            inertia.rotational - d * d * inertia.mass
         };
         let rotational = shift(self) + shift(other);
         Inertia { mass, com, rotational }

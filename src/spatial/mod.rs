@@ -38,15 +38,5 @@ use nalgebra::{Matrix3, Vector3};
 #[inline]
 pub fn skew<T: Scalar>(a: &Vector3<T>) -> Matrix3<T> {
     let z = T::zero();
-    Matrix3::new(
-        z.clone(),
-        -a.z.clone(),
-        a.y.clone(),
-        a.z.clone(),
-        z.clone(),
-        -a.x.clone(),
-        -a.y.clone(),
-        a.x.clone(),
-        z,
-    )
+    Matrix3::new(z, -a.z, a.y, a.z, z, -a.x, -a.y, a.x, z)
 }

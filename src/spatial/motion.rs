@@ -104,6 +104,6 @@ impl<T: Scalar> Mul<T> for Motion<T> {
     type Output = Motion<T>;
     #[inline]
     fn mul(self, s: T) -> Motion<T> {
-        Motion { angular: self.angular * s.clone(), linear: self.linear * s }
+        Motion { angular: self.angular * s, linear: self.linear * s }
     }
 }

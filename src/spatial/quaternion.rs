@@ -14,19 +14,19 @@ pub type QuatTuple<T> = (T, T, T, T);
 /// The rotation matrix of the quaternion `x i + y j + z k + w` (assumed of unit norm).
 pub fn quaternion_matrix<T: Scalar>(x: &T, y: &T, z: &T, w: &T) -> Matrix3<T> {
     let two = c::<T>(2.0);
-    let (xx, yy, zz) = (x.clone() * x.clone(), y.clone() * y.clone(), z.clone() * z.clone());
-    let (xy, xz, yz) = (x.clone() * y.clone(), x.clone() * z.clone(), y.clone() * z.clone());
-    let (wx, wy, wz) = (w.clone() * x.clone(), w.clone() * y.clone(), w.clone() * z.clone());
+    let (xx, yy, zz) = (*x * *x, *y * *y, *z * *z);
+    let (xy, xz, yz) = (*x * *y, *x * *z, *y * *z);
+    let (wx, wy, wz) = (*w * *x, *w * *y, *w * *z);
     let one = T::one();
     Matrix3::new(
-        one.clone() - (yy.clone() + zz.clone()) * two.clone(),
-        (xy.clone() - wz.clone()) * two.clone(),
-        (xz.clone() + wy.clone()) * two.clone(),
-        (xy + wz) * two.clone(),
-        one.clone() - (xx.clone() + zz) * two.clone(),
-        (yz.clone() - wx.clone()) * two.clone(),
-        (xz - wy) * two.clone(),
-        (yz + wx) * two.clone(),
+        one - (yy + zz) * two,
+        (xy - wz) * two,
+        (xz + wy) * two,
+        (xy + wz) * two,
+        one - (xx + zz) * two,
+        (yz - wx) * two,
+        (xz - wy) * two,
+        (yz + wx) * two,
         one - (xx + yy) * two,
     )
 }
@@ -53,24 +53,24 @@ pub fn quaternion_exp<T: Scalar>(w: &Vector3<T>) -> QuatTuple<T> {
     let theta2 = w.norm_squared();
     // sin(θ/2)/θ and cos(θ/2); the series branch is exact to rounding below 1e-4.
     let (s, cw) = if re(&theta2) < 1e-8 {
-        let s = c::<T>(0.5) - theta2.clone() * (1.0 / 48.0);
+        let s = c::<T>(0.5) - theta2 * (1.0 / 48.0);
         let cw = T::one() - theta2 * 0.125;
         (s, cw)
     } else {
         let theta = sqrt(&theta2);
-        let half = theta.clone() * 0.5;
-        (half.clone().sin() * recip(&theta), half.cos())
+        let half = theta * 0.5;
+        (half.sin() * recip(&theta), half.cos())
     };
-    (w.x.clone() * s.clone(), w.y.clone() * s.clone(), w.z.clone() * s, cw)
+    (w.x * s, w.y * s, w.z * s, cw)
 }
 
 /// The Hamilton product `a ⊗ b`.
 pub fn quaternion_product<T: Scalar>(a: &QuatTuple<T>, b: &QuatTuple<T>) -> QuatTuple<T> {
-    let (x, y, z, w) = a.clone();
-    let (dx, dy, dz, dw) = b.clone();
-    let nw = w.clone() * dw.clone() - x.clone() * dx.clone() - y.clone() * dy.clone() - z.clone() * dz.clone();
-    let nx = w.clone() * dx.clone() + x.clone() * dw.clone() + y.clone() * dz.clone() - z.clone() * dy.clone();
-    let ny = w.clone() * dy.clone() - x.clone() * dz.clone() + y.clone() * dw.clone() + z.clone() * dx.clone();
+    let (x, y, z, w) = *a;
+    let (dx, dy, dz, dw) = *b;
+    let nw = w * dw - x * dx - y * dy - z * dz;
+    let nx = w * dx + x * dw + y * dz - z * dy;
+    let ny = w * dy - x * dz + y * dw + z * dx;
     let nz = w * dz + x * dy - y * dx + z * dw;
     (nx, ny, nz, nw)
 }
@@ -78,9 +78,8 @@ pub fn quaternion_product<T: Scalar>(a: &QuatTuple<T>, b: &QuatTuple<T>) -> Quat
 /// `q / |q|`.
 pub fn quaternion_normalized<T: Scalar>(q: QuatTuple<T>) -> QuatTuple<T> {
     let (x, y, z, w) = q;
-    let inv_norm =
-        recip(&sqrt(&(x.clone() * x.clone() + y.clone() * y.clone() + z.clone() * z.clone() + w.clone() * w.clone())));
-    (x * inv_norm.clone(), y * inv_norm.clone(), z * inv_norm.clone(), w * inv_norm)
+    let inv_norm = recip(&sqrt(&(x * x + y * y + z * z + w * w)));
+    (x * inv_norm, y * inv_norm, z * inv_norm, w * inv_norm)
 }
 
 /// Rotates the orientation `q` (body to world) by the world-frame angular velocity `omega` (rad/s) for `dt`
@@ -95,7 +94,6 @@ pub fn quaternion_normalized<T: Scalar>(q: QuatTuple<T>) -> QuatTuple<T> {
 /// ```
 pub fn integrate_orientation<T: Scalar>(q: &Quaternion<T>, omega: &Vector3<T>, dt: f64) -> Quaternion<T> {
     let dq = quaternion_exp(&(omega * T::from(dt)));
-    let (x, y, z, w) =
-        quaternion_normalized(quaternion_product(&dq, &(q.i.clone(), q.j.clone(), q.k.clone(), q.w.clone())));
+    let (x, y, z, w) = quaternion_normalized(quaternion_product(&dq, &(q.i, q.j, q.k, q.w)));
     Quaternion::new(w, x, y, z)
 }

@@ -51,21 +51,21 @@ impl<T: Scalar> Transform<T> {
     /// The inverse placement (A in B).
     pub fn inverse(&self) -> Self {
         let rt = self.rotation.transpose();
-        let translation = -(&rt * &self.translation);
+        let translation = -(rt * self.translation);
         Self { rotation: rt, translation }
     }
 
     /// A point given in B, expressed in A.
     #[inline]
     pub fn transform_point(&self, p: &Vector3<T>) -> Vector3<T> {
-        &self.rotation * p + &self.translation
+        self.rotation * p + self.translation
     }
 
     /// A motion expressed in B, expressed in A: `ω_A = R ω`, `v_A = R v + p × ω_A`.
     #[inline]
     pub fn act_motion(&self, m: &Motion<T>) -> Motion<T> {
-        let angular = &self.rotation * &m.angular;
-        let linear = &self.rotation * &m.linear + self.translation.cross(&angular);
+        let angular = self.rotation * m.angular;
+        let linear = self.rotation * m.linear + self.translation.cross(&angular);
         Motion { angular, linear }
     }
 
@@ -73,15 +73,15 @@ impl<T: Scalar> Transform<T> {
     #[inline]
     pub fn inv_act_motion(&self, m: &Motion<T>) -> Motion<T> {
         let rt = self.rotation.transpose();
-        let linear = &rt * (&m.linear - self.translation.cross(&m.angular));
-        Motion { angular: rt * &m.angular, linear }
+        let linear = rt * (m.linear - self.translation.cross(&m.angular));
+        Motion { angular: rt * m.angular, linear }
     }
 
     /// A force expressed in B, expressed in A: `f_A = R f`, `n_A = R n + p × f_A`.
     #[inline]
     pub fn act_force(&self, f: &Force<T>) -> Force<T> {
-        let linear = &self.rotation * &f.linear;
-        let angular = &self.rotation * &f.angular + self.translation.cross(&linear);
+        let linear = self.rotation * f.linear;
+        let angular = self.rotation * f.angular + self.translation.cross(&linear);
         Force { angular, linear }
     }
 
@@ -89,21 +89,21 @@ impl<T: Scalar> Transform<T> {
     #[inline]
     pub fn inv_act_force(&self, f: &Force<T>) -> Force<T> {
         let rt = self.rotation.transpose();
-        let angular = &rt * (&f.angular - self.translation.cross(&f.linear));
-        Force { angular, linear: rt * &f.linear }
+        let angular = rt * (f.angular - self.translation.cross(&f.linear));
+        Force { angular, linear: rt * f.linear }
     }
 
     /// A 6×6 inertia-like matrix (`[angular; linear]` order) of B, expressed in A: `X* I X⁻¹`.
     pub fn act_inertia_matrix(&self, inertia: &Matrix6<T>) -> Matrix6<T> {
         let r = &self.rotation;
         let rt = r.transpose();
-        let block = |i: usize, j: usize| -> Matrix3<T> { r * inertia.fixed_view::<3, 3>(3 * i, 3 * j) * &rt };
+        let block = |i: usize, j: usize| -> Matrix3<T> { r * inertia.fixed_view::<3, 3>(3 * i, 3 * j) * rt };
         let (b11, b12, b21, b22) = (block(0, 0), block(0, 1), block(1, 0), block(1, 1));
         let px = skew(&self.translation);
-        let upper_left_part = &b11 - &b12 * &px;
-        let lower_left = &b21 - &b22 * &px;
-        let upper_left = upper_left_part + &px * &lower_left;
-        let upper_right = &b12 + &px * &b22;
+        let upper_left_part = b11 - b12 * px;
+        let lower_left = b21 - b22 * px;
+        let upper_left = upper_left_part + px * lower_left;
+        let upper_right = b12 + px * b22;
         let mut out = Matrix6::zeros();
         out.fixed_view_mut::<3, 3>(0, 0).copy_from(&upper_left);
         out.fixed_view_mut::<3, 3>(0, 3).copy_from(&upper_right);
@@ -117,7 +117,7 @@ impl<T: Scalar> Transform<T> {
         let mut out = Matrix6::zeros();
         out.fixed_view_mut::<3, 3>(0, 0).copy_from(&self.rotation);
         out.fixed_view_mut::<3, 3>(3, 3).copy_from(&self.rotation);
-        out.fixed_view_mut::<3, 3>(3, 0).copy_from(&(skew(&self.translation) * &self.rotation));
+        out.fixed_view_mut::<3, 3>(3, 0).copy_from(&(skew(&self.translation) * self.rotation));
         out
     }
 
@@ -141,17 +141,17 @@ impl<T: Scalar> Mul<&Transform<T>> for &Transform<T> {
     #[inline]
     fn mul(self, rhs: &Transform<T>) -> Transform<T> {
         Transform {
-            rotation: &self.rotation * &rhs.rotation,
-            translation: &self.rotation * &rhs.translation + &self.translation,
+            rotation: self.rotation * rhs.rotation,
+            translation: self.rotation * rhs.translation + self.translation,
         }
     }
 }
 
 /// Rodrigues' formula `R = 1 + sin θ [a]× + (1 − cos θ) [a]×²` for a unit axis `a`.
 pub fn axis_angle_matrix<T: Scalar>(axis: &Vector3<T>, angle: &T) -> Matrix3<T> {
-    let (s, c) = (angle.clone().sin(), angle.clone().cos());
+    let (s, c) = ((*angle).sin(), (*angle).cos());
     let k = skew(axis);
-    let k2 = &k * &k;
+    let k2 = k * k;
     Matrix3::identity() + k * s + k2 * (T::one() - c)
 }
 

@@ -22,7 +22,7 @@ fn col<T: Scalar>(rotation: &Matrix3<T>, k: usize) -> Vector3<T> {
 
 /// Half-length of the projection of a box (axes `rotation`, half extents `half`) on the unit vector `n`.
 fn radius<T: Scalar>(rotation: &Matrix3<T>, half: &Vector3<T>, n: &Vector3<T>) -> T {
-    (0..3).fold(T::zero(), |acc, k| acc + abs(col(rotation, k).dot(n)) * half[k].clone())
+    (0..3).fold(T::zero(), |acc, k| acc + abs(col(rotation, k).dot(n)) * half[k])
 }
 
 /// The separating axis of least penetration.
@@ -59,7 +59,7 @@ pub fn box_box<T: Scalar>(
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
     let (ra, rb) = (&pose_a.rotation, &pose_b.rotation);
-    let d = &pose_b.position - &pose_a.position;
+    let d = pose_b.position - pose_a.position;
     let separation = |n: &Vector3<T>| abs(d.dot(n)) - radius(ra, half_a, n) - radius(rb, half_b, n);
     let mut best_face: Option<(f64, Axis<T>)> = None;
     for (on_a, i) in (0..3).map(|i| (true, i)).chain((0..3).map(|i| (false, i))) {
@@ -102,7 +102,7 @@ pub fn box_box<T: Scalar>(
             let normal = if re(&d.dot(&axis)) > 0.0 { -axis } else { axis }; // from b to a
             let distance = separation(&normal);
             // the edge of a furthest towards b (along −normal), and the edge of b furthest towards a
-            let (a0, a1) = supporting_edge(pose_a, half_a, i, &-normal.clone());
+            let (a0, a1) = supporting_edge(pose_a, half_a, i, &-normal);
             let (b0, b1) = supporting_edge(pose_b, half_b, j, &normal);
             let (_, _, pa, pb) = segment_closest_points(&a0, &a1, &b0, &b1);
             out(ContactGeometry { normal, point: (pa + pb) * T::from(0.5), distance });
@@ -117,14 +117,14 @@ fn supporting_edge<T: Scalar>(
     along: usize,
     towards: &Vector3<T>,
 ) -> (Vector3<T>, Vector3<T>) {
-    let mut centre = pose.position.clone();
+    let mut centre = pose.position;
     for k in (0..3).filter(|&k| k != along) {
         let axis = col(&pose.rotation, k);
         let sign = if re(&axis.dot(towards)) > 0.0 { 1.0 } else { -1.0 };
-        centre += axis * (half[k].clone() * sign);
+        centre += axis * (half[k] * sign);
     }
-    let dir = col(&pose.rotation, along) * half[along].clone();
-    (&centre - &dir, centre + dir)
+    let dir = col(&pose.rotation, along) * half[along];
+    (centre - dir, centre + dir)
 }
 
 /// Face contact: reference face `i` of box `r` (the side facing the other box), incident box `inc`. `swapped`
@@ -141,9 +141,9 @@ fn face_contacts<T: Scalar>(
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
     let (rr, ri) = (&r.rotation, &inc.rotation);
-    let towards = &inc.position - &r.position;
+    let towards = inc.position - r.position;
     let n_ref = if re(&col(rr, i).dot(&towards)) >= 0.0 { col(rr, i) } else { -col(rr, i) };
-    let face_centre = &r.position + &n_ref * half_r[i].clone();
+    let face_centre = r.position + n_ref * half_r[i];
     // incident face: the face of the other box most anti-parallel to n_ref
     let k =
         (0..3).fold(
@@ -157,33 +157,33 @@ fn face_contacts<T: Scalar>(
             },
         );
     let n_inc = if re(&col(ri, k).dot(&n_ref)) > 0.0 { -col(ri, k) } else { col(ri, k) };
-    let inc_centre = &inc.position + n_inc * half_inc[k].clone();
+    let inc_centre = inc.position + n_inc * half_inc[k];
     let (k1, k2) = ((k + 1) % 3, (k + 2) % 3);
-    let (e1, e2) = (col(ri, k1) * half_inc[k1].clone(), col(ri, k2) * half_inc[k2].clone());
+    let (e1, e2) = (col(ri, k1) * half_inc[k1], col(ri, k2) * half_inc[k2]);
     let mut poly: [Vector3<T>; 8] = std::array::from_fn(|_| Vector3::zeros());
     let mut scratch: [Vector3<T>; 8] = std::array::from_fn(|_| Vector3::zeros());
-    poly[0] = &inc_centre + &e1 + &e2;
-    poly[1] = &inc_centre - &e1 + &e2;
-    poly[2] = &inc_centre - &e1 - &e2;
-    poly[3] = &inc_centre + &e1 - &e2;
+    poly[0] = inc_centre + e1 + e2;
+    poly[1] = inc_centre - e1 + e2;
+    poly[2] = inc_centre - e1 - e2;
+    poly[3] = inc_centre + e1 - e2;
     let mut count = 4;
     for side in [(i + 1) % 3, (i + 2) % 3] {
         let dir = col(rr, side);
         for sign in [1.0, -1.0] {
             // keep the part with sign · dir · (x − face_centre) ≤ half_r[side]
-            let dist = |x: &Vector3<T>| (x - &face_centre).dot(&dir) * sign - half_r[side].clone();
+            let dist = |x: &Vector3<T>| (x - face_centre).dot(&dir) * sign - half_r[side];
             let mut n_out = 0;
             for p in 0..count {
                 let (x, y) = (&poly[p], &poly[(p + 1) % count]);
                 let (dx, dy) = (dist(x), dist(y));
                 let (x_in, y_in) = (re(&dx) <= 0.0, re(&dy) <= 0.0);
                 if x_in && n_out < 8 {
-                    scratch[n_out] = x.clone();
+                    scratch[n_out] = *x;
                     n_out += 1;
                 }
                 if x_in != y_in && n_out < 8 {
                     // dx − dy is nonzero here: the real parts have opposite signs (one strictly)
-                    let t = dx.clone() * recip(&(dx - dy));
+                    let t = dx * recip(&(dx - dy));
                     scratch[n_out] = x + (y - x) * t;
                     n_out += 1;
                 }
@@ -195,12 +195,12 @@ fn face_contacts<T: Scalar>(
             }
         }
     }
-    let normal = if swapped { n_ref.clone() } else { -n_ref.clone() };
+    let normal = if swapped { n_ref } else { -n_ref };
     for x in poly.iter().take(count) {
-        let distance = (x - &face_centre).dot(&n_ref);
+        let distance = (x - face_centre).dot(&n_ref);
         if re(&distance) < margin {
-            let point = x - &n_ref * (distance.clone() * 0.5);
-            out(ContactGeometry { normal: normal.clone(), point, distance });
+            let point = x - n_ref * (distance * 0.5);
+            out(ContactGeometry { normal, point, distance });
         }
     }
 }

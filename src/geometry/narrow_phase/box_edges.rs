@@ -24,7 +24,7 @@ const EDGES: [(usize, usize); 12] =
 /// The corners of the box (half extents `half`, body frame `(rotation, position)`) in the frame of another box.
 fn corners_in<T: Scalar>(rotation: &Matrix3<T>, position: &Vector3<T>, half: &Vector3<T>) -> [Vector3<T>; 8] {
     std::array::from_fn(|v| {
-        let local = Vector3::from_fn(|k, _| if v & (1 << k) != 0 { half[k].clone() } else { -half[k].clone() });
+        let local = Vector3::from_fn(|k, _| if v & (1 << k) != 0 { half[k] } else { -half[k] });
         rotation * local + position
     })
 }
@@ -92,7 +92,7 @@ fn deepest(x0: &[f64; 3], u: &[f64; 3], half: &[f64; 3]) -> (f64, Deepest) {
 /// The depth `h_i − σ x_i` of plane `k` as a generic scalar, and its rate along the segment direction `u`.
 fn plane_line<T: Scalar>(x0: &Vector3<T>, u: &Vector3<T>, half: &Vector3<T>, k: usize) -> (T, T) {
     let (i, sign) = (k / 2, if k % 2 == 0 { 1.0 } else { -1.0 });
-    (half[i].clone() - x0[i].clone() * sign, -u[i].clone() * sign)
+    (half[i] - x0[i] * sign, -u[i] * sign)
 }
 
 /// The gradient of plane `k`'s depth with respect to translating the point: `−σ e_i`.
@@ -143,9 +143,9 @@ fn edges_inside<T: Scalar>(
 ) {
     // the edge box in the frame of the containing box
     let rotation = pose_c.rotation.tr_mul(&pose_e.rotation);
-    let position = pose_c.rotation.tr_mul(&(&pose_e.position - &pose_c.position));
+    let position = pose_c.rotation.tr_mul(&(pose_e.position - pose_c.position));
     let corners = corners_in(&rotation, &position, half_e);
-    let re_corners = corners.clone().map(|c| [0, 1, 2].map(|i| re(&c[i])));
+    let re_corners = corners.map(|c| [0, 1, 2].map(|i| re(&c[i])));
     let half_re = [0, 1, 2].map(|i| re(&half_c[i]));
     for (v0, v1) in EDGES {
         let (x0, x1) = (&re_corners[v0], &re_corners[v1]);
@@ -158,7 +158,7 @@ fn edges_inside<T: Scalar>(
         if depth_re <= 0.0 {
             continue;
         }
-        let (x0, u) = (&corners[v0], &corners[v1] - &corners[v0]);
+        let (x0, u) = (&corners[v0], corners[v1] - corners[v0]);
         let (t, depth, gradient) = match where_ {
             Deepest::Plane { t, k } => {
                 let (at0, rate) = plane_line(x0, &u, half_c, k);
@@ -166,10 +166,10 @@ fn edges_inside<T: Scalar>(
             }
             Deepest::Kink { p, q } => {
                 let ((dp, alpha), (dq, beta)) = (plane_line(x0, &u, half_c, p), plane_line(x0, &u, half_c, q));
-                let t = (dp.clone() - dq) * recip(&(beta.clone() - alpha.clone()));
-                let depth = dp + alpha.clone() * t.clone();
-                let gradient = (plane_gradient::<T>(q) * alpha.clone() - plane_gradient::<T>(p) * beta.clone())
-                    * recip(&(alpha - beta));
+                let t = (dp - dq) * recip(&(beta - alpha));
+                let depth = dp + alpha * t;
+                let gradient =
+                    (plane_gradient::<T>(q) * alpha - plane_gradient::<T>(p) * beta) * recip(&(alpha - beta));
                 (t, depth, gradient)
             }
         };
@@ -177,7 +177,7 @@ fn edges_inside<T: Scalar>(
         if re(&slope) <= 0.0 {
             continue; // an edge through the middle plane of the box: no direction reduces its depth
         }
-        let direction = &pose_c.rotation * gradient * recip(&slope); // deepens the edge when e moves along it
+        let direction = pose_c.rotation * gradient * recip(&slope); // deepens the edge when e moves along it
         let point = pose_c.to_world(&(x0 + u * t));
         let normal = if swapped { direction } else { -direction };
         out(EdgePenetration { geometry: ContactGeometry { normal, point, distance: -depth }, slope });

@@ -39,19 +39,19 @@ fn clip_to_box<T: Scalar>(
     for k in 0..6 {
         let (i, sign) = (k / 2, if k % 2 == 0 { 1.0 } else { -1.0 });
         // keep σ x_i ≤ h_i
-        let excess = |x: &Vector3<T>| x[i].clone() * sign - half[i].clone();
+        let excess = |x: &Vector3<T>| x[i] * sign - half[i];
         let mut n_out = 0;
         for p in 0..count {
             let (x, y) = (&poly[p], &poly[(p + 1) % count]);
             let (dx, dy) = (excess(x), excess(y));
             let (x_in, y_in) = (inside(re(&dx)), inside(re(&dy)));
             if x_in && n_out < MAX_VERTICES {
-                scratch[n_out] = x.clone();
+                scratch[n_out] = *x;
                 n_out += 1;
             }
             if x_in != y_in && n_out < MAX_VERTICES {
                 // one real part is on each side (one strictly), so dx − dy is nonzero
-                let t = dx.clone() * recip(&(dx - dy));
+                let t = dx * recip(&(dx - dy));
                 scratch[n_out] = x + (y - x) * t;
                 n_out += 1;
             }
@@ -96,15 +96,15 @@ fn clipped_faces<T: Scalar>(
         area: T::zero(),
     };
     let mut poly: [Vector3<T>; MAX_VERTICES] = std::array::from_fn(|_| Vector3::zeros());
-    let mut scratch = poly.clone();
+    let mut scratch = poly;
     for k in 0..6 {
         let (i, sign) = (k / 2, if k % 2 == 0 { 1.0 } else { -1.0 });
         let (j, l) = ((i + 1) % 3, (i + 2) % 3);
         let normal = rotation.column(i) * T::from(sign);
-        let centre = &normal * half_f[i].clone() + position;
-        let (e1, e2) = (rotation.column(j) * half_f[j].clone(), rotation.column(l) * half_f[l].clone());
+        let centre = normal * half_f[i] + position;
+        let (e1, e2) = (rotation.column(j) * half_f[j], rotation.column(l) * half_f[l]);
         for (slot, (s1, s2)) in [(1.0, 1.0), (-1.0, 1.0), (-1.0, -1.0), (1.0, -1.0)].into_iter().enumerate() {
-            poly[slot] = &centre + &e1 * T::from(s1) + &e2 * T::from(s2);
+            poly[slot] = centre + e1 * T::from(s1) + e2 * T::from(s2);
         }
         let count = clip_to_box(&mut poly, 4, half_c, keep_on_planes, &mut scratch);
         if count == 0 {
@@ -114,13 +114,13 @@ fn clipped_faces<T: Scalar>(
         // counter-clockwise about column i, so `sign` turns the areas positive
         let (mut face_area, mut face_moment) = (T::zero(), Vector3::zeros());
         for v in 1..count - 1 {
-            let tri = (&poly[v] - &poly[0]).cross(&(&poly[v + 1] - &poly[0])).dot(&normal) * (0.5 * sign);
-            face_moment += (&poly[0] + &poly[v] + &poly[v + 1]) * (tri.clone() * (1.0 / 3.0));
+            let tri = (poly[v] - poly[0]).cross(&(poly[v + 1] - poly[0])).dot(&normal) * (0.5 * sign);
+            face_moment += (poly[0] + poly[v] + poly[v + 1]) * (tri * (1.0 / 3.0));
             face_area += tri;
         }
         sums.flux += normal.dot(&face_moment);
         sums.moment += face_moment.cross(&normal);
-        sums.area_vector += &normal * face_area.clone();
+        sums.area_vector += normal * face_area;
         sums.first_moment += face_moment;
         sums.area += face_area;
     }
@@ -151,12 +151,12 @@ pub fn box_overlap<T: Scalar>(
     half_b: &Vector3<T>,
 ) -> Option<Overlap<T>> {
     let rotation = pose_b.rotation.tr_mul(&pose_a.rotation); // a's axes in b's frame
-    let offset = pose_b.rotation.tr_mul(&(&pose_a.position - &pose_b.position)); // a's centre in b's frame
+    let offset = pose_b.rotation.tr_mul(&(pose_a.position - pose_b.position)); // a's centre in b's frame
     let on_a = clipped_faces(&rotation, &offset, half_a, half_b, true);
     let back = pose_a.rotation.tr_mul(&pose_b.rotation); // b's axes in a's frame
-    let offset_back = -(&back * &offset); // b's centre in a's frame
+    let offset_back = -(back * offset); // b's centre in a's frame
     let on_b = clipped_faces(&back, &offset_back, half_b, half_a, false);
-    let surface = on_a.area.clone() + on_b.area.clone();
+    let surface = on_a.area + on_b.area;
     if re(&surface) <= 0.0 {
         return None;
     }
@@ -166,13 +166,13 @@ pub fn box_overlap<T: Scalar>(
         return None;
     }
     // ∫ (p − x_a) × n over a's faces, with p − x_a = p − offset in b's frame
-    let moment = &pose_b.rotation * (on_a.moment - offset.cross(&on_a.area_vector));
-    let centroid = (&pose_b.rotation * on_a.first_moment
-        + &pose_b.position * on_a.area
-        + &pose_a.rotation * on_b.first_moment
-        + &pose_a.position * on_b.area)
+    let moment = pose_b.rotation * (on_a.moment - offset.cross(&on_a.area_vector));
+    let centroid = (pose_b.rotation * on_a.first_moment
+        + pose_b.position * on_a.area
+        + pose_a.rotation * on_b.first_moment
+        + pose_a.position * on_b.area)
         * recip(&surface);
-    Some(Overlap { volume, area: &pose_b.rotation * on_a.area_vector, moment, centroid })
+    Some(Overlap { volume, area: pose_b.rotation * on_a.area_vector, moment, centroid })
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ pub fn box_signed_distance<T: Scalar>(x: &Vector3<T>, half: &Vector3<T>) -> T {
     let mut any_outside = false;
     let mut deepest_face: Option<T> = None;
     for i in 0..3 {
-        let excess = if re(&x[i]) >= 0.0 { x[i].clone() } else { -x[i].clone() } - half[i].clone();
+        let excess = if re(&x[i]) >= 0.0 { x[i] } else { -x[i] } - half[i];
         if re(&excess) > 0.0 {
-            outside += excess.clone() * excess.clone();
+            outside += excess * excess;
             any_outside = true;
         }
         if deepest_face.as_ref().map_or(true, |d| re(&excess) > re(d)) {
@@ -44,7 +44,7 @@ pub fn box_signed_distance<T: Scalar>(x: &Vector3<T>, half: &Vector3<T>) -> T {
 /// allocation: this runs for every capsule–box pair in every step.
 pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &Vector3<T>) -> T {
     let u = b - a;
-    let depth = |s: &T| re(&box_signed_distance(&(a + &u * s.clone()), half));
+    let depth = |s: &T| re(&box_signed_distance(&(a + u * *s), half));
     // the running minimum over the candidates, in the order they are found (so ties keep s = 0, then s = 1)
     let mut best = (T::zero(), depth(&T::zero()));
     let mut consider = |s: T| {
@@ -65,8 +65,8 @@ pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &V
             continue;
         }
         let inv = recip(&u[i]);
-        for c in [half[i].clone(), -half[i].clone(), T::zero()] {
-            let s = (c.clone() - a[i].clone()) * inv.clone();
+        for c in [half[i], -half[i], T::zero()] {
+            let s = (c - a[i]) * inv;
             if re(&c) != 0.0 {
                 crossings[n_crossings] = re(&s);
                 n_crossings += 1;
@@ -78,11 +78,11 @@ pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &V
     for i in 0..3 {
         for j in (i + 1)..3 {
             for (si, sj) in [(1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)] {
-                let slope = u[i].clone() * si - u[j].clone() * sj;
+                let slope = u[i] * si - u[j] * sj;
                 if re(&slope).abs() < 1e-15 {
                     continue;
                 }
-                let offset = a[i].clone() * si - half[i].clone() - (a[j].clone() * sj - half[j].clone());
+                let offset = a[i] * si - half[i] - (a[j] * sj - half[j]);
                 consider(-offset * recip(&slope));
             }
         }
@@ -99,14 +99,14 @@ pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &V
         for i in 0..3 {
             let x = re(&a[i]) + mid * re(&u[i]);
             let clamp = if x > re(&half[i]) {
-                half[i].clone()
+                half[i]
             } else if x < -re(&half[i]) {
-                -half[i].clone()
+                -half[i]
             } else {
                 continue;
             };
-            num += u[i].clone() * (a[i].clone() - clamp);
-            den += u[i].clone() * u[i].clone();
+            num += u[i] * (a[i] - clamp);
+            den += u[i] * u[i];
         }
         if re(&den) > 0.0 {
             let s = -num * recip(&den);
@@ -147,7 +147,7 @@ pub fn capsule_box<T: Scalar>(
 ) {
     let (a, b) = (pose.to_body(p0), pose.to_body(p1));
     let s = deepest_segment_point(&a, &b, half);
-    let deepest = p0 + (p1 - p0) * s.clone();
+    let deepest = p0 + (p1 - p0) * s;
     sphere_box(&deepest, r, pose, half, margin, out);
     // the shallower end; on a tie, the end away from the deepest point
     let (d0, d1) = (re(&box_signed_distance(&a, half)), re(&box_signed_distance(&b, half)));

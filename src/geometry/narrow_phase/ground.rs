@@ -30,9 +30,9 @@ pub fn shape_ground<T: Scalar>(
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
     let mut report = |p: Vector3<T>, radius: T| {
-        let distance = p.z.clone() - radius;
+        let distance = p.z - radius;
         if re(&distance) < margin {
-            let point = Vector3::new(p.x.clone(), p.y.clone(), distance.clone() * 0.5);
+            let point = Vector3::new(p.x, p.y, distance * 0.5);
             out(ContactGeometry { normal: Vector3::z(), point, distance });
         }
     };
@@ -40,14 +40,14 @@ pub fn shape_ground<T: Scalar>(
         Shape::Box { size } => {
             for corner in 0..8 {
                 let sign = |bit: usize| if corner & (1 << bit) == 0 { -0.5 } else { 0.5 };
-                let local = Vector3::new(size.x.clone() * sign(0), size.y.clone() * sign(1), size.z.clone() * sign(2));
+                let local = Vector3::new(size.x * sign(0), size.y * sign(1), size.z * sign(2));
                 report(pose.to_world(&local), T::zero());
             }
         }
         round => {
             let (p0, p1, r) = segment_of(round, pose);
             let is_sphere = matches!(round, Shape::Sphere { .. });
-            report(p0, r.clone());
+            report(p0, r);
             if !is_sphere {
                 report(p1, r);
             }

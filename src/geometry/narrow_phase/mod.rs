@@ -77,10 +77,10 @@ fn half<T: Scalar>(size: &Vector3<T>) -> Vector3<T> {
 /// The axis segment (world end points) and radius of a sphere (a zero-length segment) or a capsule.
 pub(crate) fn segment_of<T: Scalar>(shape: &Shape<T>, pose: &Pose<T>) -> (Vector3<T>, Vector3<T>, T) {
     match shape {
-        Shape::Sphere { radius } => (pose.position.clone(), pose.position.clone(), radius.clone()),
+        Shape::Sphere { radius } => (pose.position, pose.position, *radius),
         Shape::Capsule { radius, length } => {
-            let axis = pose.rotation.column(2) * (length.clone() * 0.5);
-            (&pose.position - &axis, &pose.position + axis, radius.clone())
+            let axis = pose.rotation.column(2) * (*length * 0.5);
+            (pose.position - axis, pose.position + axis, *radius)
         }
         Shape::Box { .. } => unreachable!("boxes have no axis segment"),
     }

@@ -42,13 +42,10 @@ pub fn segment_closest_points<T: Scalar>(
             (clamp01(-c * recip(&a)), T::zero())
         } else {
             let b = d1.dot(&d2);
-            let denom = a.clone() * e.clone() - b.clone() * b.clone();
-            let s = if re(&denom) > 1e-12 * re(&a) * re(&e) {
-                clamp01((b.clone() * f.clone() - c.clone() * e.clone()) * recip(&denom))
-            } else {
-                T::zero()
-            };
-            let t = (b.clone() * s.clone() + f) * recip(&e);
+            let denom = a * e - b * b;
+            let s =
+                if re(&denom) > 1e-12 * re(&a) * re(&e) { clamp01((b * f - c * e) * recip(&denom)) } else { T::zero() };
+            let t = (b * s + f) * recip(&e);
             if re(&t) < 0.0 {
                 (clamp01(-c * recip(&a)), T::zero())
             } else if re(&t) > 1.0 {
@@ -58,8 +55,8 @@ pub fn segment_closest_points<T: Scalar>(
             }
         }
     };
-    let c1 = p1 + d1 * s.clone();
-    let c2 = p2 + d2 * t.clone();
+    let c1 = p1 + d1 * s;
+    let c2 = p2 + d2 * t;
     (s, t, c1, c2)
 }
 
@@ -78,7 +75,7 @@ pub fn swept_spheres<T: Scalar>(
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
     let (_, _, ca, cb) = segment_closest_points(a0, a1, b0, b1);
-    let diff = &ca - &cb;
+    let diff = ca - cb;
     let d2 = diff.norm_squared();
     let (normal, centre_distance) = if re(&d2) > 1e-24 {
         let d = sqrt(&d2);
@@ -86,10 +83,10 @@ pub fn swept_spheres<T: Scalar>(
     } else {
         (Vector3::z(), T::zero())
     };
-    let distance = centre_distance - ra.clone() - rb.clone();
+    let distance = centre_distance - *ra - *rb;
     if re(&distance) < margin {
-        let surface_a = ca - &normal * ra.clone();
-        let surface_b = cb + &normal * rb.clone();
+        let surface_a = ca - normal * *ra;
+        let surface_b = cb + normal * *rb;
         out(ContactGeometry { normal, point: (surface_a + surface_b) * T::from(0.5), distance });
     }
 }
@@ -106,21 +103,21 @@ pub fn sphere_box<T: Scalar>(
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
     let local = pose.to_body(centre);
-    let mut closest = local.clone();
+    let mut closest = local;
     let mut outside = false;
     for i in 0..3 {
         if re(&local[i]) > re(&half[i]) {
-            closest[i] = half[i].clone();
+            closest[i] = half[i];
             outside = true;
         } else if re(&local[i]) < -re(&half[i]) {
-            closest[i] = -half[i].clone();
+            closest[i] = -half[i];
             outside = true;
         }
     }
     let (normal_local, surface_local, distance) = if outside {
-        let d = &local - &closest;
+        let d = local - closest;
         let dn = sqrt(&d.norm_squared());
-        (d * recip(&dn), closest, dn - radius.clone())
+        (d * recip(&dn), closest, dn - *radius)
     } else {
         // the face the centre is nearest to
         let depth = |i: usize| re(&half[i]) - re(&local[i]).abs();
@@ -128,15 +125,15 @@ pub fn sphere_box<T: Scalar>(
         let sign = if re(&local[i]) >= 0.0 { 1.0 } else { -1.0 };
         let mut n = Vector3::zeros();
         n[i] = T::from(sign);
-        let mut surface = local.clone();
-        surface[i] = half[i].clone() * sign;
-        let inside_depth = half[i].clone() - local[i].clone() * sign;
-        (n, surface, -inside_depth - radius.clone())
+        let mut surface = local;
+        surface[i] = half[i] * sign;
+        let inside_depth = half[i] - local[i] * sign;
+        (n, surface, -inside_depth - *radius)
     };
     if re(&distance) < margin {
-        let normal = &pose.rotation * normal_local;
+        let normal = pose.rotation * normal_local;
         let surface_box = pose.to_world(&surface_local);
-        let surface_sphere = centre - &normal * radius.clone();
+        let surface_sphere = centre - normal * *radius;
         out(ContactGeometry { normal, point: (surface_box + surface_sphere) * T::from(0.5), distance });
     }
 }

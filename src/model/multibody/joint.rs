@@ -99,8 +99,8 @@ impl<T: Scalar> JointKind<T> {
     #[inline]
     pub fn axis_motion(&self) -> Option<Motion<T>> {
         match self {
-            JointKind::Revolute { axis } => Some(Motion::new(axis.clone(), Vector3::zeros())),
-            JointKind::Prismatic { axis } => Some(Motion::new(Vector3::zeros(), axis.clone())),
+            JointKind::Revolute { axis } => Some(Motion::new(*axis, Vector3::zeros())),
+            JointKind::Prismatic { axis } => Some(Motion::new(Vector3::zeros(), *axis)),
             JointKind::Free => None,
         }
     }
@@ -128,11 +128,10 @@ impl<T: Scalar> JointKind<T> {
     pub fn joint_transform(&self, q: DVectorView<'_, T>) -> Transform<T> {
         match self {
             JointKind::Revolute { axis } => Transform::new(axis_angle_matrix(axis, &q[0]), Vector3::zeros()),
-            JointKind::Prismatic { axis } => Transform::from_translation(axis * q[0].clone()),
-            JointKind::Free => Transform::new(
-                quaternion_matrix(&q[3], &q[4], &q[5], &q[6]),
-                Vector3::new(q[0].clone(), q[1].clone(), q[2].clone()),
-            ),
+            JointKind::Prismatic { axis } => Transform::from_translation(axis * q[0]),
+            JointKind::Free => {
+                Transform::new(quaternion_matrix(&q[3], &q[4], &q[5], &q[6]), Vector3::new(q[0], q[1], q[2]))
+            }
         }
     }
 
@@ -140,11 +139,8 @@ impl<T: Scalar> JointKind<T> {
     #[inline]
     pub fn motion(&self, v: DVectorView<'_, T>) -> Motion<T> {
         match self {
-            JointKind::Free => Motion::new(
-                Vector3::new(v[3].clone(), v[4].clone(), v[5].clone()),
-                Vector3::new(v[0].clone(), v[1].clone(), v[2].clone()),
-            ),
-            _ => self.axis_motion().expect("one-dof joint") * v[0].clone(),
+            JointKind::Free => Motion::new(Vector3::new(v[3], v[4], v[5]), Vector3::new(v[0], v[1], v[2])),
+            _ => self.axis_motion().expect("one-dof joint") * v[0],
         }
     }
 
@@ -156,8 +152,8 @@ impl<T: Scalar> JointKind<T> {
             JointKind::Prismatic { axis } => out[0] = axis.dot(&f.linear),
             JointKind::Free => {
                 for k in 0..3 {
-                    out[k] = f.linear[k].clone();
-                    out[k + 3] = f.angular[k].clone();
+                    out[k] = f.linear[k];
+                    out[k + 3] = f.angular[k];
                 }
             }
         }
@@ -180,21 +176,21 @@ impl<T: Scalar> JointKind<T> {
         match self {
             JointKind::Free => {
                 let rotation = quaternion_matrix(&q[3], &q[4], &q[5], &q[6]);
-                let linear = Vector3::new(v[0].clone(), v[1].clone(), v[2].clone());
-                let dp = rotation * linear * dt.clone();
+                let linear = Vector3::new(v[0], v[1], v[2]);
+                let dp = rotation * linear * *dt;
                 for k in 0..3 {
-                    q[k] += dp[k].clone();
+                    q[k] += dp[k];
                 }
-                let w = Vector3::new(v[3].clone(), v[4].clone(), v[5].clone()) * dt.clone();
+                let w = Vector3::new(v[3], v[4], v[5]) * *dt;
                 let dq = quaternion_exp(&w);
-                let current = (q[3].clone(), q[4].clone(), q[5].clone(), q[6].clone());
+                let current = (q[3], q[4], q[5], q[6]);
                 let (x, y, z, w) = quaternion_normalized(quaternion_product(&current, &dq));
                 q[3] = x;
                 q[4] = y;
                 q[5] = z;
                 q[6] = w;
             }
-            _ => q[0] += v[0].clone() * dt.clone(),
+            _ => q[0] += v[0] * *dt,
         }
     }
 

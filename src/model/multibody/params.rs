@@ -44,6 +44,18 @@ pub enum MultibodyParam {
     },
 }
 
+impl MultibodyParam {
+    /// `true` for parameters that may take any sign (centre of mass, off-diagonal inertia, gravity); the others
+    /// must stay ≥ 0.
+    pub fn is_signed(self) -> bool {
+        match self {
+            MultibodyParam::Com { .. } | MultibodyParam::Gravity { .. } => true,
+            MultibodyParam::Inertia { row, col, .. } => row != col,
+            _ => false,
+        }
+    }
+}
+
 const AXES: [&str; 3] = ["x", "y", "z"];
 const INERTIA: [(&str, usize, usize); 6] =
     [("ixx", 0, 0), ("iyy", 1, 1), ("izz", 2, 2), ("ixy", 0, 1), ("ixz", 0, 2), ("iyz", 1, 2)];
@@ -51,27 +63,39 @@ const INERTIA: [(&str, usize, usize); 6] =
 impl<T: Scalar> Multibody<T> {
     /// Every parameter with its name, in a stable order.
     pub fn params(&self) -> Vec<(String, MultibodyParam)> {
-        let mut out = Vec::new();
+        let mut ids = Vec::new();
+        for body in 0..self.body_names.len() {
+            ids.push(MultibodyParam::Mass { body });
+            ids.extend((0..3).map(|axis| MultibodyParam::Com { body, axis }));
+            ids.extend(INERTIA.iter().map(|&(_, row, col)| MultibodyParam::Inertia { body, row, col }));
+        }
+        for joint in 0..self.joints.len() {
+            ids.extend([
+                MultibodyParam::Damping { joint },
+                MultibodyParam::Friction { joint },
+                MultibodyParam::Armature { joint },
+            ]);
+        }
+        ids.extend((0..3).map(|axis| MultibodyParam::Gravity { axis }));
+        ids.into_iter().map(|p| (self.param_name(p), p)).collect()
+    }
+
+    /// The dotted name of a parameter, e.g. `arm.forearm_link.mass` or `arm.elbow_joint.damping`.
+    pub fn param_name(&self, p: MultibodyParam) -> String {
         let robot = &self.name;
-        for (body, name) in self.body_names.iter().enumerate() {
-            out.push((format!("{robot}.{name}.mass"), MultibodyParam::Mass { body }));
-            for (axis, a) in AXES.iter().enumerate() {
-                out.push((format!("{robot}.{name}.com.{a}"), MultibodyParam::Com { body, axis }));
+        match p {
+            MultibodyParam::Mass { body } => format!("{robot}.{}.mass", self.body_names[body]),
+            MultibodyParam::Com { body, axis } => format!("{robot}.{}.com.{}", self.body_names[body], AXES[axis]),
+            MultibodyParam::Inertia { body, row, col } => {
+                let label =
+                    INERTIA.iter().find(|&&(_, r, c)| (r, c) == (row.min(col), row.max(col))).map_or("", |e| e.0);
+                format!("{robot}.{}.inertia.{label}", self.body_names[body])
             }
-            for (label, row, col) in INERTIA {
-                out.push((format!("{robot}.{name}.inertia.{label}"), MultibodyParam::Inertia { body, row, col }));
-            }
+            MultibodyParam::Damping { joint } => format!("{robot}.{}.damping", self.joints[joint].name),
+            MultibodyParam::Friction { joint } => format!("{robot}.{}.friction", self.joints[joint].name),
+            MultibodyParam::Armature { joint } => format!("{robot}.{}.armature", self.joints[joint].name),
+            MultibodyParam::Gravity { axis } => format!("{robot}.gravity.{}", AXES[axis]),
         }
-        for (joint, j) in self.joints.iter().enumerate() {
-            let name = &j.name;
-            out.push((format!("{robot}.{name}.damping"), MultibodyParam::Damping { joint }));
-            out.push((format!("{robot}.{name}.friction"), MultibodyParam::Friction { joint }));
-            out.push((format!("{robot}.{name}.armature"), MultibodyParam::Armature { joint }));
-        }
-        for (axis, a) in AXES.iter().enumerate() {
-            out.push((format!("{robot}.gravity.{a}"), MultibodyParam::Gravity { axis }));
-        }
-        out
     }
 
     /// Resolves parameter names.
@@ -96,13 +120,13 @@ impl<T: Scalar> Multibody<T> {
     /// The current value of a parameter.
     pub fn param(&self, p: MultibodyParam) -> T {
         match p {
-            MultibodyParam::Mass { body } => self.inertias[body].mass.clone(),
-            MultibodyParam::Com { body, axis } => self.inertias[body].com[axis].clone(),
-            MultibodyParam::Inertia { body, row, col } => self.inertias[body].rotational[(row, col)].clone(),
-            MultibodyParam::Damping { joint } => self.joints[joint].damping.clone(),
-            MultibodyParam::Friction { joint } => self.joints[joint].friction.clone(),
-            MultibodyParam::Armature { joint } => self.joints[joint].armature.clone(),
-            MultibodyParam::Gravity { axis } => self.gravity[axis].clone(),
+            MultibodyParam::Mass { body } => self.inertias[body].mass,
+            MultibodyParam::Com { body, axis } => self.inertias[body].com[axis],
+            MultibodyParam::Inertia { body, row, col } => self.inertias[body].rotational[(row, col)],
+            MultibodyParam::Damping { joint } => self.joints[joint].damping,
+            MultibodyParam::Friction { joint } => self.joints[joint].friction,
+            MultibodyParam::Armature { joint } => self.joints[joint].armature,
+            MultibodyParam::Gravity { axis } => self.gravity[axis],
         }
     }
 
@@ -112,7 +136,7 @@ impl<T: Scalar> Multibody<T> {
             MultibodyParam::Mass { body } => self.inertias[body].mass = value,
             MultibodyParam::Com { body, axis } => self.inertias[body].com[axis] = value,
             MultibodyParam::Inertia { body, row, col } => {
-                self.inertias[body].rotational[(row, col)] = value.clone();
+                self.inertias[body].rotational[(row, col)] = value;
                 self.inertias[body].rotational[(col, row)] = value;
             }
             MultibodyParam::Damping { joint } => self.joints[joint].damping = value,
@@ -142,7 +166,7 @@ impl Multibody<f64> {
         assert_eq!(params.len(), values.len(), "with_params: one value per parameter");
         let mut out = self.lift::<D>();
         for (p, v) in params.iter().zip(values) {
-            out.set_param(*p, v.clone());
+            out.set_param(*p, *v);
         }
         out
     }

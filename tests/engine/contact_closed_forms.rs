@@ -56,7 +56,7 @@ fn sliding_box_decelerates_at_mu_g_and_stops_where_the_closed_form_says() {
 /// The apex heights (from the ball's lowest point) of successive bounces, and the trajectory's final state.
 fn apexes<T: diffphys::Scalar>(s: &Scene<T>, steps: usize) -> Vec<T> {
     let r = match &s.bodies[0].shape {
-        Shape::Sphere { radius } => radius.clone(),
+        Shape::Sphere { radius } => *radius,
         _ => unreachable!(),
     };
     let mut out = Vec::new();
@@ -66,10 +66,10 @@ fn apexes<T: diffphys::Scalar>(s: &Scene<T>, steps: usize) -> Vec<T> {
         let vz = diffphys::scalar::re(&b.velocity.z);
         if let Some((z, pvz)) = &prev {
             if *pvz > 0.0 && vz <= 0.0 {
-                out.push(z.clone());
+                out.push(*z);
             }
         }
-        prev = Some((b.position.z.clone() - r.clone(), vz));
+        prev = Some((b.position.z - r, vz));
     })
     .unwrap();
     out

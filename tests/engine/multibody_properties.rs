@@ -194,7 +194,7 @@ proptest! {
 
 #[test]
 fn derivatives_with_respect_to_inertial_parameters_match_central_differences() {
-    let model = diffphys::io::parse_urdf(include_str!("data/ur5.urdf")).unwrap();
+    let model = diffphys::io::parse_urdf(include_str!("../data/ur5.urdf")).unwrap();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
     let (q, v, tau) = random_state(&model, &mut rng);
     let names = [
@@ -232,7 +232,7 @@ fn derivatives_with_respect_to_inertial_parameters_match_central_differences() {
 
 #[test]
 fn malformed_urdf_gives_errors_naming_the_element() {
-    let good = include_str!("data/double_pendulum.urdf");
+    let good = include_str!("../data/double_pendulum.urdf");
     let cases = [
         (good.replace("type=\"revolute\"", "type=\"planar\""), "joint \"joint1\""),
         (

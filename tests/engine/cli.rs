@@ -29,7 +29,7 @@ fn fails(out: &Output, needle: &str) {
 }
 
 /// (scene file, parameter to fit, text in the file, replacement that makes the "true" scene, true value)
-const FIT_CASES: [(&str, &str, &str, &str, f64); 8] = [
+const FIT_CASES: [(&str, &str, &str, &str, f64); 9] = [
     ("bouncing_ball.toml", "ground.friction", "friction = 0.1 ", "friction = 0.12 ", 0.12),
     ("sliding_puck.toml", "ground.friction", "friction = 0.25", "friction = 0.3", 0.3),
     ("pendulum_on_a_spring.toml", "spring1.stiffness", "stiffness = 40.0", "stiffness = 44.0", 44.0),
@@ -38,6 +38,7 @@ const FIT_CASES: [(&str, &str, &str, &str, f64); 8] = [
     ("sliding_box.toml", "box.friction", "friction = 0.25", "friction = 0.4", 0.4),
     ("bouncing_ball_restitution.toml", "ball.restitution", "restitution = 0.6", "restitution = 0.8", 0.8),
     ("throw_into_box.toml", "ball.velocity.x", "velocity = [1.5,", "velocity = [1.6,", 1.6),
+    ("one_world.toml", "arm.shoulder.position", "shoulder = 1.0,", "shoulder = 1.1,", 1.1),
 ];
 
 #[test]
@@ -56,6 +57,12 @@ fn every_scene_is_covered_by_the_fit_cases() {
 #[test]
 fn simulate_params_gradcheck_and_fit_work_on_every_scene() {
     let dir = tempfile::tempdir().unwrap();
+    // the changed scenes are written beside a copy of the robot models they name (paths relative to the scene)
+    std::fs::create_dir(dir.path().join("robots")).unwrap();
+    for urdf in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/robots")).unwrap() {
+        let urdf = urdf.unwrap().path();
+        std::fs::copy(&urdf, dir.path().join("robots").join(urdf.file_name().unwrap())).unwrap();
+    }
     for (file, param, from, to, truth) in FIT_CASES {
         let path = scene(file);
         // params: every listed name has a value, and the parameter we fit is among them

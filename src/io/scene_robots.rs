@@ -1,0 +1,206 @@
+//! The `[[robots]]` sections of a scene file: a URDF placed in the world with its initial state and controller.
+
+use super::urdf::{load_urdf, load_urdf_floating};
+use crate::model::{Control, PdControl, Robot, TorqueSchedule};
+use crate::spatial::{rotation_matrix, Transform};
+use crate::{Error, Result};
+use nalgebra::{DVector, Quaternion, Vector3};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RobotSection {
+    name: String,
+    /// Path of the URDF file, relative to the scene file.
+    urdf: String,
+    #[serde(default = "fixed")]
+    base: String,
+    #[serde(default)]
+    position: [f64; 3],
+    #[serde(default = "identity_quaternion")]
+    orientation: [f64; 4],
+    /// Floating base only: initial velocity of the base (m/s, base axes).
+    #[serde(default)]
+    base_velocity: [f64; 3],
+    /// Floating base only: initial angular velocity of the base (rad/s, base axes).
+    #[serde(default)]
+    base_angular_velocity: [f64; 3],
+    #[serde(default)]
+    joint_positions: BTreeMap<String, f64>,
+    #[serde(default)]
+    joint_velocities: BTreeMap<String, f64>,
+    joint_damping: Option<f64>,
+    control: Option<ControlSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum ControlSection {
+    Pd { targets: BTreeMap<String, f64>, kp: f64, kd: f64 },
+    Torques { file: String },
+}
+
+fn fixed() -> String {
+    "fixed".into()
+}
+
+fn identity_quaternion() -> [f64; 4] {
+    [1.0, 0.0, 0.0, 0.0]
+}
+
+/// Builds a robot from its section; relative paths are resolved against `dir` (the scene file's folder).
+pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
+    let field = |k: &str| format!("robots[{}].{k}", r.name);
+    let floating = match r.base.as_str() {
+        "fixed" => false,
+        "floating" => true,
+        other => {
+            return Err(Error::invalid(field("base"), format!("must be \"fixed\" or \"floating\", got `{other}`")))
+        }
+    };
+    let path = dir.join(&r.urdf);
+    let mut multibody = if floating { load_urdf_floating(&path)? } else { load_urdf(&path)? };
+    multibody.name = r.name.clone();
+    if let Some(d) = r.joint_damping {
+        if !(d.is_finite() && d >= 0.0) {
+            return Err(Error::invalid(field("joint_damping"), format!("must be ≥ 0, got {d}")));
+        }
+        // URDF <dynamics damping> wins: the default reaches the joints the file leaves undamped.
+        multibody.joints.iter_mut().filter(|j| j.damping == 0.0 && j.kind.nq() == 1).for_each(|j| j.damping = d);
+    }
+    let [w, x, y, z] = r.orientation;
+    let norm = (w * w + x * x + y * y + z * z).sqrt();
+    if !(norm.is_finite() && norm > 1e-9) {
+        return Err(Error::invalid(field("orientation"), "must be a non-zero quaternion [w, x, y, z]"));
+    }
+    let quaternion = Quaternion::new(w / norm, x / norm, y / norm, z / norm);
+    let mut robot = Robot::new(multibody);
+    if floating {
+        let q = &mut robot.q0;
+        q.rows_mut(0, 3).copy_from(&Vector3::from(r.position));
+        (q[3], q[4], q[5], q[6]) = (quaternion.i, quaternion.j, quaternion.k, quaternion.w);
+        robot.v0.rows_mut(0, 3).copy_from(&Vector3::from(r.base_velocity));
+        robot.v0.rows_mut(3, 3).copy_from(&Vector3::from(r.base_angular_velocity));
+    } else {
+        if r.base_velocity != [0.0; 3] || r.base_angular_velocity != [0.0; 3] {
+            return Err(Error::invalid(field("base_velocity"), "only a floating base can move"));
+        }
+        robot.base = Transform::new(rotation_matrix(&quaternion), Vector3::from(r.position));
+    }
+    let joint = |name: &str, what: &str| {
+        robot
+            .multibody
+            .joints
+            .iter()
+            .find(|j| j.name == name && j.kind.nq() == 1)
+            .map(|j| (j.q_index, j.v_index))
+            .ok_or_else(|| {
+                let known: Vec<&str> =
+                    robot.multibody.joints.iter().filter(|j| j.kind.nq() == 1).map(|j| j.name.as_str()).collect();
+                Error::invalid(
+                    field(what),
+                    format!(
+                        "`{name}` is not a one-degree-of-freedom joint of the robot (its joints: {})",
+                        known.join(", ")
+                    ),
+                )
+            })
+    };
+    let mut q0 = robot.q0.clone();
+    for (name, value) in &r.joint_positions {
+        q0[joint(name, "joint_positions")?.0] = *value;
+    }
+    let mut v0 = robot.v0.clone();
+    for (name, value) in &r.joint_velocities {
+        v0[joint(name, "joint_velocities")?.1] = *value;
+    }
+    let nv = robot.multibody.nv();
+    let control = match r.control {
+        None => Control::None,
+        Some(ControlSection::Pd { targets, kp, kd }) => {
+            let mut pd = PdControl { target: DVector::zeros(nv), kp: DVector::zeros(nv), kd: DVector::zeros(nv) };
+            for (name, value) in &targets {
+                let (_, k) = joint(name, "control.targets")?;
+                (pd.target[k], pd.kp[k], pd.kd[k]) = (*value, kp, kd);
+            }
+            Control::Pd(pd)
+        }
+        Some(ControlSection::Torques { file }) => {
+            let path = dir.join(&file);
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let columns = |name: &str| joint(name, "control.file").map(|(_, k)| k);
+            Control::Torques(
+                parse_torques(&text, nv, columns)
+                    .map_err(|message| Error::SceneFile { path: path.clone(), message })?,
+            )
+        }
+    };
+    robot.q0 = q0;
+    robot.v0 = v0;
+    robot.control = control;
+    Ok(robot)
+}
+
+/// Parses a torque file: header `t,<joint>,…`, one row per time (s), torques in N·m or N; joints not listed get
+/// zero torque.
+fn parse_torques(
+    text: &str,
+    nv: usize,
+    column_of: impl Fn(&str) -> Result<usize>,
+) -> std::result::Result<TorqueSchedule<f64>, String> {
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|e| e.to_string())?.clone();
+    if header.get(0) != Some("t") {
+        return Err("the first column must be `t` (time in s)".into());
+    }
+    let indices: Vec<usize> =
+        header.iter().skip(1).map(|name| column_of(name).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
+    let mut schedule = TorqueSchedule { times: Vec::new(), torques: Vec::new() };
+    for (row, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("row {}: {e}", row + 2))?;
+        let number = |k: usize| -> std::result::Result<f64, String> {
+            let cell = record.get(k).unwrap_or("");
+            cell.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| format!("row {}, column {}: `{cell}` is not a finite number", row + 2, k + 1))
+        };
+        let t = number(0)?;
+        if schedule.times.last().is_some_and(|&last| t <= last) {
+            return Err(format!("row {}: times must increase, {t} s follows {} s", row + 2, schedule.times[row - 1]));
+        }
+        let mut tau = DVector::zeros(nv);
+        for (k, &index) in indices.iter().enumerate() {
+            tau[index] = number(k + 1)?;
+        }
+        schedule.times.push(t);
+        schedule.torques.push(tau);
+    }
+    if schedule.times.is_empty() {
+        return Err("has no rows".into());
+    }
+    Ok(schedule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn torque_files_name_the_bad_row_and_column() {
+        let col = |name: &str| match name {
+            "elbow" => Ok(1),
+            other => Err(Error::invalid("control.file", format!("no joint `{other}`"))),
+        };
+        let s = parse_torques("t,elbow\n0,1.5\n0.1,-2\n", 2, col).unwrap();
+        assert_eq!(s.times, vec![0.0, 0.1]);
+        assert_eq!(s.torques[1].as_slice(), &[0.0, -2.0]);
+        assert!(parse_torques("t,elbow\n0,x\n", 2, col).unwrap_err().contains("row 2, column 2"));
+        assert!(parse_torques("t,knee\n0,1\n", 2, col).unwrap_err().contains("knee"));
+        assert!(parse_torques("t,elbow\n0.1,1\n0.1,2\n", 2, col).unwrap_err().contains("times must increase"));
+        assert!(parse_torques("time,elbow\n0,1\n", 2, col).unwrap_err().contains("first column"));
+        assert!(parse_torques("t,elbow\n", 2, col).unwrap_err().contains("no rows"));
+    }
+}

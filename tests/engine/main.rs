@@ -1,0 +1,18 @@
+//! diffphys's integration tests, one crate so that the library links once: each module states the physics or
+//! the contract it checks. Run one module with `cargo test --release --test engine -- <module>::`.
+//!
+//! Long soaks are `#[ignore]`d; run them with `cargo test --release --test engine -- --ignored`.
+
+mod cli;
+mod common;
+mod contact_closed_forms;
+mod contact_identification;
+mod contact_properties;
+mod fit_calibration;
+mod multibody_properties;
+mod multibody_vs_pinocchio;
+mod one_world;
+mod particle_closed_forms;
+mod particle_properties;
+mod stacking;
+mod swing_up_control;
