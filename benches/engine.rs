@@ -5,7 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use diffphys::grad::{self, FinalPositions};
-use diffphys::model::{sample, ParamId, Scene};
+use diffphys::model::{sample, Model, ParamId};
 use diffphys::sim::{rollout_with, step, State, Workspace};
 use diffphys::Scalar;
 use num_dual::{Dual64, DualSVec64};
@@ -15,7 +15,7 @@ use std::time::Duration;
 type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
 
 /// The scenes benchmarked, with parameters to seed as dual variables (16 each).
-fn scenes() -> Vec<(&'static str, Scene<f64>, Vec<String>)> {
+fn scenes() -> Vec<(&'static str, Model<f64>, Vec<String>)> {
     let demo = sample::bouncing_ball();
     let demo_params: Vec<String> = demo.param_ids().iter().map(|id| demo.param_name(*id)).take(16).collect();
     let net = sample::spring_net(10, 0.5);
@@ -33,7 +33,7 @@ fn scenes() -> Vec<(&'static str, Scene<f64>, Vec<String>)> {
 }
 
 /// Parameters `0..n` seeded as directions `0..n` of an N-direction dual number.
-fn seeded<const N: usize>(scene: &Scene<f64>, ids: &[ParamId]) -> Scene<DualSVec64<N>> {
+fn seeded<const N: usize>(scene: &Model<f64>, ids: &[ParamId]) -> Model<DualSVec64<N>> {
     let values: Vec<DualSVec64<N>> = ids
         .iter()
         .enumerate()
@@ -49,7 +49,7 @@ fn seeded<const N: usize>(scene: &Scene<f64>, ids: &[ParamId]) -> Scene<DualSVec
     scene.with_params(ids, &values)
 }
 
-fn bench_step<T: Scalar>(c: &mut Group<'_>, label: &str, scene: &Scene<T>) {
+fn bench_step<T: Scalar>(c: &mut Group<'_>, label: &str, scene: &Model<T>) {
     let mut state = State::initial(scene);
     let mut ws = Workspace::new(scene.particles.len());
     let steps = scene.world.n_steps();
@@ -63,7 +63,7 @@ fn bench_step<T: Scalar>(c: &mut Group<'_>, label: &str, scene: &Scene<T>) {
     });
 }
 
-fn bench_rollout<T: Scalar>(c: &mut Group<'_>, label: &str, scene: &Scene<T>) {
+fn bench_rollout<T: Scalar>(c: &mut Group<'_>, label: &str, scene: &Model<T>) {
     c.bench_function(label, |b| {
         b.iter(|| rollout_with(black_box(scene), scene.world.n_steps(), |_| {}).expect("finite"))
     });

@@ -7,7 +7,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use diffphys::geometry::Shape;
-use diffphys::model::{ContactModel, Ground, RigidBody, Scene};
+use diffphys::model::{ContactModel, Ground, Model, RigidBody};
 use diffphys::sim::{step, State, Workspace};
 use diffphys::Scalar;
 use nalgebra::Vector3;
@@ -20,8 +20,8 @@ const DT: f64 = 1.0 / 120.0;
 const SETTLE: usize = 60;
 
 /// `n` bodies on a jittered grid, `side × side` per layer, 0.25 m apart, starting just above the ground.
-fn pile(n: usize, boxes: bool) -> Scene<f64> {
-    let mut s = Scene::empty(DT, 1.0);
+fn pile(n: usize, boxes: bool) -> Model<f64> {
+    let mut s = Model::empty(DT, 1.0);
     s.ground = Some(Ground::new(1e5, 0.0, 0.5));
     s.contact.model = ContactModel::Impulse;
     s.contact.iterations = 4;
@@ -39,8 +39,8 @@ fn pile(n: usize, boxes: bool) -> Scene<f64> {
 
 /// 20 stacks of 5 boxes 0.2 × 0.2 × 0.1 m, each box shifted 1 cm and turned 0.1 rad from the one below, at
 /// `dt = 0.25 ms` (the compliant model's step for 1 kg boxes at `k = 1e5` N/m).
-fn stacks(model: ContactModel) -> Scene<f64> {
-    let mut s = Scene::empty(2.5e-4, 1.0);
+fn stacks(model: ContactModel) -> Model<f64> {
+    let mut s = Model::empty(2.5e-4, 1.0);
     s.ground = Some(Ground::new(1e5, 0.0, 0.5));
     s.contact.model = model;
     s.contact.iterations = 4;
@@ -57,7 +57,7 @@ fn stacks(model: ContactModel) -> Scene<f64> {
     s
 }
 
-fn settled<T: Scalar>(scene: &Scene<T>) -> (State<T>, Workspace<T>) {
+fn settled<T: Scalar>(scene: &Model<T>) -> (State<T>, Workspace<T>) {
     let mut state = State::initial(scene);
     let mut ws = Workspace::new(0);
     for _ in 0..SETTLE {
@@ -83,7 +83,7 @@ struct RapierWorld {
 }
 
 impl RapierWorld {
-    fn new(scene: &Scene<f64>) -> Self {
+    fn new(scene: &Model<f64>) -> Self {
         let mut bodies = rp::RigidBodySet::new();
         let mut colliders = rp::ColliderSet::new();
         colliders.insert(

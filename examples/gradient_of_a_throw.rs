@@ -4,11 +4,11 @@
 //! Run with `cargo run --release --example gradient_of_a_throw`.
 
 use diffphys::grad::{self, FinalPositions};
-use diffphys::model::{Particle, Scene};
+use diffphys::model::{Model, Particle};
 use nalgebra::Vector3;
 
 fn main() -> diffphys::Result<()> {
-    let mut scene = Scene::<f64>::empty(1e-3, 1.0);
+    let mut scene = Model::<f64>::empty(1e-3, 1.0);
     let mut ball = Particle::new("ball", 0.2, 0.03, Vector3::new(0.0, 0.0, 1.0));
     ball.velocity = Vector3::new(5.0, 0.0, 5.0);
     ball.drag = 0.05;

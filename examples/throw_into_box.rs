@@ -54,7 +54,7 @@ fn main() -> Result<()> {
 }
 
 /// The number of floor contacts before the final time.
-fn count_bounces(scene: &diffphys::model::Scene<f64>, throw: &[f64]) -> Result<usize> {
+fn count_bounces(scene: &diffphys::model::Model<f64>, throw: &[f64]) -> Result<usize> {
     let ids = scene.resolve_params(&["ball.velocity.x", "ball.velocity.z"])?;
     let s = scene.with_params::<f64>(&ids, throw);
     let (mut bounces, mut falling) = (0, false);

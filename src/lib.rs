@@ -4,8 +4,8 @@
 //! for speed and on [num-dual](num_dual)'s dual numbers for exact derivatives.
 //!
 //! ```
-//! use diffphys::{grad, io, model::Scene};
-//! let scene: Scene<f64> = io::parse_scene(io::DEMO_SCENE, "demo").unwrap();
+//! use diffphys::{grad, io, model::Model};
+//! let scene: Model<f64> = io::parse_scene(io::DEMO_SCENE, "demo").unwrap();
 //! // d(final position of the ball) / d(initial horizontal velocity, ground friction), exactly:
 //! let outcome = grad::FinalPositions::new(&scene, &["ball.velocity.x", "ground.friction"]).unwrap();
 //! let (x, jac) = grad::jacobian(&outcome, &outcome.initial_values()).unwrap();

@@ -5,7 +5,7 @@
 //! `#![forbid(unsafe_code)]`; implementing `GlobalAlloc` needs an `unsafe impl`).
 
 use diffphys::geometry::Shape;
-use diffphys::model::{sample, ContactModel, Ground, Integrator, ParamId, RigidBody, Scene};
+use diffphys::model::{sample, ContactModel, Ground, Integrator, Model, ParamId, RigidBody};
 use diffphys::sim::{step, State, Workspace};
 use diffphys::Scalar;
 use nalgebra::Vector3;
@@ -46,12 +46,12 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 /// Allocations made by 200 steps after one warm-up step.
-fn allocations_per_200_steps<T: Scalar>(scene: &Scene<T>) -> usize {
+fn allocations_per_200_steps<T: Scalar>(scene: &Model<T>) -> usize {
     allocations_per_200_steps_after(scene, 1)
 }
 
 /// Allocations made by 200 steps after `warm_up` steps.
-fn allocations_per_200_steps_after<T: Scalar>(scene: &Scene<T>, warm_up: usize) -> usize {
+fn allocations_per_200_steps_after<T: Scalar>(scene: &Model<T>, warm_up: usize) -> usize {
     let mut state = State::initial(scene);
     let mut ws = Workspace::new(scene.particles.len());
     for _ in 0..warm_up {
@@ -64,7 +64,7 @@ fn allocations_per_200_steps_after<T: Scalar>(scene: &Scene<T>, warm_up: usize) 
     allocations() - before
 }
 
-fn check_all_scalars(scene: &Scene<f64>, what: &str) {
+fn check_all_scalars(scene: &Model<f64>, what: &str) {
     let ids = [ParamId::Mass { particle: 0 }, ParamId::Velocity { particle: 0, axis: 0 }];
     let p = scene.param_values(&ids);
     let dual = scene.with_params(&ids, &[Dual64::from(p[0]).derivative(), Dual64::from(p[1])]);
@@ -94,7 +94,7 @@ fn steps_do_not_allocate() {
 #[test]
 fn rigid_body_steps_do_not_allocate() {
     for model in [ContactModel::Compliant, ContactModel::Impulse] {
-        let mut s = Scene::empty(1e-3, 1.0);
+        let mut s = Model::empty(1e-3, 1.0);
         s.ground = Some(Ground::new(1e5, 0.0, 0.5));
         s.contact.model = model;
         for i in 0..3 {

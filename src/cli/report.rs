@@ -2,7 +2,7 @@
 
 use diffphys::fit::{FitIteration, FitReport, Observations};
 use diffphys::io::PlotSeries;
-use diffphys::model::Scene;
+use diffphys::model::Model;
 use diffphys::{io, sim, Error, Result};
 use std::path::Path;
 
@@ -50,7 +50,7 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
 }
 
 /// Plots the observed columns as markers and each `(label, scene)` as a line over the observed time span.
-pub fn plot(path: &Path, title: &str, obs: &Observations, curves: &[(&str, &Scene<f64>)]) -> Result<()> {
+pub fn plot(path: &Path, title: &str, obs: &Observations, curves: &[(&str, &Model<f64>)]) -> Result<()> {
     let mut series: Vec<PlotSeries> = obs
         .columns
         .iter()

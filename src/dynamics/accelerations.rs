@@ -1,7 +1,7 @@
 //! Total forces and accelerations of all particles.
 
 use super::{drag_force, ground_contact_force, spring_force};
-use crate::model::{Scene, SpringEnd};
+use crate::model::{Model, SpringEnd};
 use crate::scalar::recip;
 use crate::Scalar;
 use nalgebra::Vector3;
@@ -11,7 +11,7 @@ use nalgebra::Vector3;
 ///
 /// # Panics
 /// If `x`, `v` or `f` do not have one entry per particle.
-pub fn forces<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>], v: &[Vector3<T>], f: &mut [Vector3<T>]) {
+pub fn forces<T: Scalar>(scene: &Model<T>, x: &[Vector3<T>], v: &[Vector3<T>], f: &mut [Vector3<T>]) {
     let n = scene.particles.len();
     assert!(x.len() == n && v.len() == n && f.len() == n, "one position, velocity and force per particle");
     for (i, p) in scene.particles.iter().enumerate() {
@@ -37,7 +37,7 @@ pub fn forces<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>], v: &[Vector3<T>], f
 ///
 /// # Panics
 /// If `x`, `v` or `a` do not have one entry per particle.
-pub fn accelerations<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>], v: &[Vector3<T>], a: &mut [Vector3<T>]) {
+pub fn accelerations<T: Scalar>(scene: &Model<T>, x: &[Vector3<T>], v: &[Vector3<T>], a: &mut [Vector3<T>]) {
     forces(scene, x, v, a);
     for (ai, p) in a.iter_mut().zip(&scene.particles) {
         *ai *= recip(&p.mass);

@@ -3,7 +3,7 @@
 
 use crate::geometry::narrow_phase::{collide, shape_ground};
 use crate::geometry::{Aabb, BroadPhase, Contact, Pose, Shape};
-use crate::model::Scene;
+use crate::model::Model;
 use crate::scalar::re;
 use crate::Scalar;
 
@@ -24,7 +24,7 @@ pub enum BoxPairs {
 /// Pairs are visited in increasing `(i, j)` order and each pair's points in the narrow phase's order, so the
 /// list is deterministic. A contact between bodies `i < j` has `a = i`, `b = Some(j)`, normal from `j` to `i`.
 pub fn detect_contacts<T: Scalar>(
-    scene: &Scene<T>,
+    scene: &Model<T>,
     poses: &[Pose<T>],
     margins: &[f64],
     boxes: &mut Vec<Aabb>,

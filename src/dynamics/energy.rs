@@ -1,18 +1,18 @@
 //! Kinetic and potential energy of a scene's particles.
 
-use crate::model::{Scene, SpringEnd};
+use crate::model::{Model, SpringEnd};
 use crate::scalar::{norm, re};
 use crate::Scalar;
 use nalgebra::Vector3;
 
 /// Kinetic energy `Σ ½ m |v|²` in J.
-pub fn kinetic_energy<T: Scalar>(scene: &Scene<T>, v: &[Vector3<T>]) -> T {
+pub fn kinetic_energy<T: Scalar>(scene: &Model<T>, v: &[Vector3<T>]) -> T {
     scene.particles.iter().zip(v).fold(T::zero(), |e, (p, vi)| e + p.mass * vi.norm_squared() * 0.5)
 }
 
 /// Potential energy in J: gravity `−Σ m g·x`, springs `Σ ½ k (L − L₀)²`, and the ground's elastic part
 /// `Σ ½ k d²` for penetrating particles. Dampers, drag and friction only dissipate.
-pub fn potential_energy<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>]) -> T {
+pub fn potential_energy<T: Scalar>(scene: &Model<T>, x: &[Vector3<T>]) -> T {
     let mut e = T::zero();
     for (p, xi) in scene.particles.iter().zip(x) {
         e -= p.mass * scene.world.gravity.dot(xi);
@@ -35,6 +35,6 @@ pub fn potential_energy<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>]) -> T {
 }
 
 /// Kinetic plus potential energy in J.
-pub fn total_energy<T: Scalar>(scene: &Scene<T>, x: &[Vector3<T>], v: &[Vector3<T>]) -> T {
+pub fn total_energy<T: Scalar>(scene: &Model<T>, x: &[Vector3<T>], v: &[Vector3<T>]) -> T {
     kinetic_energy(scene, v) + potential_energy(scene, x)
 }

@@ -2,7 +2,7 @@
 
 use super::{levenberg_marquardt, LmOptions, Observations, TrajectoryResiduals};
 use crate::grad::jacobian;
-use crate::model::{ParamKind, Scene};
+use crate::model::{Model, ParamKind};
 use crate::{Error, Result};
 use serde_json::json;
 
@@ -100,7 +100,7 @@ impl FitReport {
 /// Unknown or repeated names, observations that do not fit the scene, fewer residuals than parameters, or a
 /// simulation that fails at the starting point.
 pub fn fit<S: AsRef<str>>(
-    scene: &Scene<f64>,
+    scene: &Model<f64>,
     names: &[S],
     obs: &Observations,
     options: &FitOptions,

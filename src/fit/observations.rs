@@ -1,6 +1,6 @@
 //! Observed trajectories and how they map onto a scene's time grid.
 
-use crate::model::Scene;
+use crate::model::Model;
 use crate::sim::{Coordinate, Trajectory};
 use crate::{Error, Result};
 use nalgebra::DMatrix;
@@ -60,7 +60,7 @@ impl Observations {
     }
 
     /// Maps the observations onto `scene`'s particles and time grid.
-    pub(crate) fn plan(&self, scene: &Scene<f64>) -> Result<ObservationPlan> {
+    pub(crate) fn plan(&self, scene: &Model<f64>) -> Result<ObservationPlan> {
         let coordinates = scene.coordinates();
         let columns = self.columns.iter().map(|c| resolve_column(c, &coordinates)).collect::<Result<Vec<_>>>()?;
         let dt = scene.world.dt;

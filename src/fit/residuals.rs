@@ -3,7 +3,7 @@
 use super::observations::ObservationPlan;
 use super::Observations;
 use crate::grad::Outcome;
-use crate::model::{ParamId, Scene};
+use crate::model::{Model, ParamId};
 use crate::scalar::exp;
 use crate::sim::rollout_with;
 use crate::{Result, Scalar};
@@ -13,7 +13,7 @@ use nalgebra::DVector;
 /// fit variables. Variable `i` is parameter `i` itself, or its natural logarithm where `log_scale[i]` is set.
 #[derive(Debug, Clone)]
 pub struct TrajectoryResiduals {
-    scene: Scene<f64>,
+    scene: Model<f64>,
     params: Vec<ParamId>,
     log_scale: Vec<bool>,
     observed: Vec<f64>,
@@ -28,7 +28,7 @@ impl TrajectoryResiduals {
     ///
     /// # Panics
     /// If `params` and `log_scale` differ in length.
-    pub fn new(scene: &Scene<f64>, params: &[ParamId], log_scale: &[bool], obs: &Observations) -> Result<Self> {
+    pub fn new(scene: &Model<f64>, params: &[ParamId], log_scale: &[bool], obs: &Observations) -> Result<Self> {
         assert_eq!(params.len(), log_scale.len(), "one log-scale flag per parameter");
         let plan = obs.plan(scene)?;
         let observed = obs.values.transpose().as_slice().to_vec(); // row-major

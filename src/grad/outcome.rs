@@ -1,6 +1,6 @@
 //! Outcomes: functions of a parameter vector that can be evaluated on any scalar.
 
-use crate::model::{ParamId, Scene};
+use crate::model::{Model, ParamId};
 use crate::sim::{rollout_with, Coordinate};
 use crate::{Result, Scalar};
 use nalgebra::DVector;
@@ -34,7 +34,7 @@ pub trait Outcome {
 /// function of named parameters of a scene.
 #[derive(Debug, Clone)]
 pub struct FinalPositions {
-    scene: Scene<f64>,
+    scene: Model<f64>,
     params: Vec<ParamId>,
     outputs: Vec<(String, Coordinate)>,
 }
@@ -44,7 +44,7 @@ impl FinalPositions {
     ///
     /// # Errors
     /// An invalid scene, or an unknown or repeated parameter name.
-    pub fn new<S: AsRef<str>>(scene: &Scene<f64>, params: &[S]) -> Result<Self> {
+    pub fn new<S: AsRef<str>>(scene: &Model<f64>, params: &[S]) -> Result<Self> {
         scene.validate()?;
         let params = scene.resolve_params(params)?;
         let outputs =

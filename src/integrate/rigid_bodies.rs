@@ -7,7 +7,7 @@ use crate::dynamics::{
     ContactImpulse, ImpulseRow, PositionCorrection,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Pose, Shape};
-use crate::model::{bounding_radius, ContactModel, Scene};
+use crate::model::{bounding_radius, ContactModel, Model};
 use crate::scalar::{re, recip};
 use crate::sim::BodyState;
 use crate::spatial::integrate_orientation;
@@ -62,7 +62,7 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
 
 /// The friction and restitution of body `a` against body `b`, or against the ground when `b` is `None` (pair
 /// rules of [`combined_friction`], [`combined_restitution`]).
-fn pair_material<T: Scalar>(scene: &Scene<T>, a: usize, b: Option<usize>) -> (T, T) {
+fn pair_material<T: Scalar>(scene: &Model<T>, a: usize, b: Option<usize>) -> (T, T) {
     let a = &scene.bodies[a];
     let (mu_b, e_b) = match b {
         Some(b) => (&scene.bodies[b].friction, &scene.bodies[b].restitution),
@@ -102,7 +102,7 @@ fn pair_material<T: Scalar>(scene: &Scene<T>, a: usize, b: Option<usize>) -> (T,
 /// is one more decision; since twenty sweeps do not converge exactly, the result depends slightly on the
 /// starting impulses, and dual numbers carry that dependence through `contact_impulses` like any other state.
 pub(crate) fn rigid_body_step<T: Scalar>(
-    scene: &Scene<T>,
+    scene: &Model<T>,
     bodies: &mut [BodyState<T>],
     contact_impulses: &mut Vec<ContactImpulse<T>>,
     ws: &mut RigidWorkspace<T>,
@@ -156,7 +156,7 @@ pub(crate) fn rigid_body_step<T: Scalar>(
 /// Compliant model: add `dt ·` the contact forces (and torques) at the current pose to the free velocities.
 /// Box–box pairs use the penalty that derives from a potential ([`box_box_penalty`]); every other pair and the
 /// ground use the contact points of the narrow phase.
-fn compliant_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
+fn compliant_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
     let n = bodies.len();
     let dt = scene.world.dt;
     ws.margins.clear();
@@ -245,7 +245,7 @@ fn time_of_impact<T: Scalar>(gap: &T, un: &T, accel: &T, dt: f64) -> Option<(T, 
 }
 
 /// Impulse model: speculative contacts, targets with restitution and time of impact, then [`solve_impulses`].
-fn impulse_velocities<T: Scalar>(scene: &Scene<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
+fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
     let n = bodies.len();
     let dt = scene.world.dt;
     let settings = &scene.contact;

@@ -2,7 +2,7 @@
 
 use super::Workspace;
 use crate::dynamics::accelerations;
-use crate::model::Scene;
+use crate::model::Model;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -10,7 +10,7 @@ use nalgebra::Vector3;
 ///
 /// Fourth order, four force evaluations per step. Contact makes the right-hand side only piecewise smooth, so
 /// near touch-down the order drops; it still converges.
-pub fn rk4<T: Scalar>(scene: &Scene<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
+pub fn rk4<T: Scalar>(scene: &Model<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
     let n = x.len();
     let dt = T::from(scene.world.dt);
     let half = T::from(0.5 * scene.world.dt);

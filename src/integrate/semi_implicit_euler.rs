@@ -2,7 +2,7 @@
 
 use super::Workspace;
 use crate::dynamics::accelerations;
-use crate::model::Scene;
+use crate::model::Model;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -10,7 +10,7 @@ use nalgebra::Vector3;
 ///
 /// First order, symplectic for conservative forces (bounded energy error), one force evaluation per step.
 pub fn semi_implicit_euler<T: Scalar>(
-    scene: &Scene<T>,
+    scene: &Model<T>,
     x: &mut [Vector3<T>],
     v: &mut [Vector3<T>],
     ws: &mut Workspace<T>,

@@ -2,7 +2,7 @@
 
 use super::Workspace;
 use crate::dynamics::accelerations;
-use crate::model::Scene;
+use crate::model::Model;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -12,7 +12,7 @@ use nalgebra::Vector3;
 /// Second order and symplectic when forces depend on position only (springs, gravity); velocity-dependent
 /// forces (dampers, drag, friction) are evaluated at the predicted velocity `v + a₀ dt`. Two force
 /// evaluations per step.
-pub fn velocity_verlet<T: Scalar>(scene: &Scene<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
+pub fn velocity_verlet<T: Scalar>(scene: &Model<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
     let dt = T::from(scene.world.dt);
     let half_dt = T::from(0.5 * scene.world.dt);
     let [a0, a1, ..] = &mut ws.a;

@@ -2,7 +2,7 @@
 
 use super::scene_robots::{build_robot, RobotSection};
 use crate::geometry::Shape;
-use crate::model::{ContactModel, ContactSettings, Ground, Integrator, Particle, RigidBody, Scene, Spring, SpringEnd};
+use crate::model::{ContactModel, ContactSettings, Ground, Integrator, Model, Particle, RigidBody, Spring, SpringEnd};
 use crate::{Error, Result};
 use nalgebra::{Quaternion, Vector3};
 use serde::Deserialize;
@@ -154,7 +154,7 @@ struct SpringSection {
 /// [`Error::Io`] if the file cannot be read; [`Error::SceneFile`] naming the file and the field for a syntax
 /// error, an unknown key, a missing key, an unknown particle or joint name or an out-of-range value; the URDF
 /// loader's errors ([`crate::io::load_urdf`]) naming the URDF file and element.
-pub fn load_scene(path: impl AsRef<Path>) -> Result<Scene<f64>> {
+pub fn load_scene(path: impl AsRef<Path>) -> Result<Model<f64>> {
     let path = path.as_ref();
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -178,11 +178,11 @@ pub fn load_scene(path: impl AsRef<Path>) -> Result<Scene<f64>> {
 /// let err = diffphys::io::parse_scene("[world]\ndt = -1.0\nduration = 1.0\n", "bad.toml").unwrap_err();
 /// assert!(err.to_string().contains("bad.toml") && err.to_string().contains("world.dt"));
 /// ```
-pub fn parse_scene(text: &str, origin: &str) -> Result<Scene<f64>> {
+pub fn parse_scene(text: &str, origin: &str) -> Result<Model<f64>> {
     parse_scene_in(text, origin, Path::new("."))
 }
 
-fn parse_scene_in(text: &str, origin: &str, dir: &Path) -> Result<Scene<f64>> {
+fn parse_scene_in(text: &str, origin: &str, dir: &Path) -> Result<Model<f64>> {
     let file_error = |message: String| Error::SceneFile { path: origin.into(), message };
     let file: SceneFile = toml::from_str(text).map_err(|e| file_error(e.to_string().trim_end().to_string()))?;
     let scene = build(file, dir).map_err(|e| match e {
@@ -194,7 +194,7 @@ fn parse_scene_in(text: &str, origin: &str, dir: &Path) -> Result<Scene<f64>> {
     Ok(scene)
 }
 
-fn build(file: SceneFile, dir: &Path) -> Result<Scene<f64>> {
+fn build(file: SceneFile, dir: &Path) -> Result<Model<f64>> {
     let w = file.world;
     let integrator = match w.integrator.as_deref() {
         None => Integrator::default(),
@@ -205,7 +205,7 @@ fn build(file: SceneFile, dir: &Path) -> Result<Scene<f64>> {
             )
         })?,
     };
-    let mut scene = Scene::empty(w.dt, w.duration);
+    let mut scene = Model::empty(w.dt, w.duration);
     scene.world.gravity = Vector3::from(w.gravity);
     scene.world.integrator = integrator;
     scene.ground = file.ground.map(|g| Ground {

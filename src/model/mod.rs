@@ -1,8 +1,8 @@
 //! Immutable scene descriptions: the world settings, the ground, particles, springs, rigid bodies, contact
 //! settings and robots.
 //!
-//! A [`Scene<T>`] holds every physical number that can be differentiated; it is built once (in code or from a
-//! scene file by [`crate::io::load_scene`]), checked by [`Scene::validate`], and then only read by the
+//! A [`Model<T>`] holds every physical number that can be differentiated; it is built once (in code or from a
+//! scene file by [`crate::io::load_scene`]), checked by [`Model::validate`], and then only read by the
 //! simulation. [`params`] addresses its numbers by name (`ball.mass`, `ground.friction`, ...).
 
 mod contact_settings;
@@ -13,10 +13,10 @@ mod particle;
 mod rigid_body;
 mod robot;
 pub mod sample;
-mod scene;
 mod spring;
 mod validate;
 mod world;
+mod world_model;
 
 pub use contact_settings::{ContactModel, ContactSettings};
 pub use ground::Ground;
@@ -26,6 +26,6 @@ pub use particle::Particle;
 pub(crate) use rigid_body::bounding_radius;
 pub use rigid_body::RigidBody;
 pub use robot::{Control, PdControl, Robot, TorqueSchedule};
-pub use scene::Scene;
 pub use spring::{Spring, SpringEnd};
 pub use world::{Integrator, World};
+pub use world_model::Model;

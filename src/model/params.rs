@@ -26,12 +26,12 @@
 //!
 //! Names are resolved once into [`ParamId`]s, so gradient loops never compare strings.
 
-use super::{Control, MultibodyParam, Scene, SpringEnd};
+use super::{Control, Model, MultibodyParam, SpringEnd};
 use crate::geometry::Shape;
 use crate::{Error, Result, Scalar};
 use std::collections::{HashMap, HashSet};
 
-/// A resolved parameter: which number of the scene it is. Indices refer to `Scene::particles` / `springs`;
+/// A resolved parameter: which number of the scene it is. Indices refer to `Model::particles` / `springs`;
 /// `axis` is 0, 1, 2 for x, y, z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -116,7 +116,7 @@ pub enum ParamId {
         body: usize,
         axis: usize,
     },
-    /// A parameter of robot `robot` (index into `Scene::robots`).
+    /// A parameter of robot `robot` (index into `Model::robots`).
     Robot {
         robot: usize,
         param: RobotParam,
@@ -174,7 +174,7 @@ const NO_SHAPE: &str = "a shape parameter the body's shape does not have (ids fr
 
 const NO_GROUND: &str = "a ground parameter of a scene without ground (ids from `resolve_params` are valid)";
 
-/// One match for both [`Scene::param`] and [`Scene::param_mut`]: `$($m)?` is empty or `mut`.
+/// One match for both [`Model::param`] and [`Model::param_mut`]: `$($m)?` is empty or `mut`.
 macro_rules! param_place {
     ($scene:expr, $id:expr, $($m:tt)?) => {{
         let ground = match & $($m)? $scene.ground {
@@ -283,7 +283,7 @@ impl ParamId {
     }
 }
 
-impl<T: Scalar> Scene<T> {
+impl<T: Scalar> Model<T> {
     /// Every parameter of the scene, in a fixed order: world, ground, particles, springs.
     pub fn param_ids(&self) -> Vec<ParamId> {
         let mut ids: Vec<ParamId> = (0..3).map(|axis| ParamId::Gravity { axis }).collect();
@@ -440,7 +440,7 @@ impl<T: Scalar> Scene<T> {
     /// change of gravity or of a robot's base reaches the robots' gravity.
     ///
     /// # Panics
-    /// As [`Scene::param_mut`].
+    /// As [`Model::param_mut`].
     pub fn set_param(&mut self, id: ParamId, value: T) {
         *self.param_mut(id) = value;
         if let ParamId::Robot { robot, param: RobotParam::Model(MultibodyParam::Inertia { body, row, col }) } = id {
@@ -454,8 +454,8 @@ impl<T: Scalar> Scene<T> {
     /// Resolves names into ids; an unknown or repeated name is an error.
     ///
     /// ```
-    /// # use diffphys::model::{Particle, Scene, ParamId};
-    /// let mut scene = Scene::<f64>::empty(1e-3, 1.0);
+    /// # use diffphys::model::{Particle, Model, ParamId};
+    /// let mut scene = Model::<f64>::empty(1e-3, 1.0);
     /// scene.particles.push(Particle::new("ball", 1.0, 0.1, nalgebra::Vector3::zeros()));
     /// let ids = scene.resolve_params(&["ball.mass", "world.gravity.z"]).unwrap();
     /// assert_eq!(ids[0], ParamId::Mass { particle: 0 });
@@ -480,24 +480,24 @@ impl<T: Scalar> Scene<T> {
     ///
     /// # Panics
     /// If `id` refers to a particle, spring or ground this scene does not have (ids from
-    /// [`Scene::resolve_params`] on the same scene are always valid).
+    /// [`Model::resolve_params`] on the same scene are always valid).
     pub fn param_mut(&mut self, id: ParamId) -> &mut T {
         param_place!(self, id, mut)
     }
 
-    /// The number behind `id` (panics as [`Scene::param_mut`] does).
+    /// The number behind `id` (panics as [`Model::param_mut`] does).
     pub fn param(&self, id: ParamId) -> &T {
         param_place!(self, id,)
     }
 }
 
-impl Scene<f64> {
+impl Model<f64> {
     /// The scene over scalar `D`, with parameters `ids` set to `values` (e.g. dual numbers seeded for
     /// differentiation) and every other number a constant.
     ///
     /// # Panics
     /// If `ids` and `values` differ in length.
-    pub fn with_params<D: Scalar>(&self, ids: &[ParamId], values: &[D]) -> Scene<D> {
+    pub fn with_params<D: Scalar>(&self, ids: &[ParamId], values: &[D]) -> Model<D> {
         assert_eq!(ids.len(), values.len(), "one value per parameter");
         let mut scene = self.lift::<D>();
         for (id, v) in ids.iter().zip(values) {

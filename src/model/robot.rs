@@ -6,18 +6,18 @@ use crate::spatial::Transform;
 use crate::{Error, Result, Scalar};
 use nalgebra::{DVector, Vector3};
 
-/// A robot of a [`Scene`](super::Scene): its articulated model, where its root sits in the world, its initial
+/// A robot of a [`Model`](super::Model): its articulated model, where its root sits in the world, its initial
 /// joint state and its controller.
 ///
 /// For a fixed base, `base` places the root link in the world and the robot's gravity is the world's, expressed
 /// in the root frame. For a floating base (the model's first joint is `Free`, as from
 /// [`crate::io::parse_urdf_floating`]) `base` is normally the identity and the base pose lives in `q0[0..7]`.
-/// Build robots with [`Robot::new`] and add them with [`Scene::add_robot`](super::Scene::add_robot), which keeps
+/// Build robots with [`Robot::new`] and add them with [`Model::add_robot`](super::Model::add_robot), which keeps
 /// the robot's gravity equal to the world's.
 ///
 /// ```
-/// use diffphys::model::{multibody::sample, Robot, Scene};
-/// let mut scene = Scene::<f64>::empty(1e-3, 0.5);
+/// use diffphys::model::{multibody::sample, Robot, Model};
+/// let mut scene = Model::<f64>::empty(1e-3, 0.5);
 /// let arm = Robot::new(sample::double_pendulum());
 /// scene.add_robot(arm).unwrap();
 /// let traj = diffphys::sim::rollout(&scene).unwrap();

@@ -1,12 +1,12 @@
 //! Sample scenes built in code, for examples, tests and benchmarks.
 
-use super::{Ground, Integrator, Particle, Scene, Spring, SpringEnd};
+use super::{Ground, Integrator, Model, Particle, Spring, SpringEnd};
 use nalgebra::Vector3;
 
 /// A ball of 0.5 kg and 5 cm radius thrown at 2 m/s from 1 m onto a ground with `k = 1e5` N/m, `c = 60` N·s/m,
 /// `μ = 0.1`, a 3 mm contact ramp; `dt = 1e-4` s for 2 s. The same scene as `scenes/bouncing_ball.toml` ([`crate::io::DEMO_SCENE`]).
-pub fn bouncing_ball() -> Scene<f64> {
-    let mut scene = Scene::empty(1e-4, 2.0);
+pub fn bouncing_ball() -> Model<f64> {
+    let mut scene = Model::empty(1e-4, 2.0);
     scene.ground = Some(Ground {
         stiffness: 1e5,
         damping: 60.0,
@@ -32,8 +32,8 @@ pub fn bouncing_ball() -> Scene<f64> {
 /// assert_eq!(net.particles.len(), 100);
 /// net.validate().unwrap();
 /// ```
-pub fn spring_net(side: usize, height: f64) -> Scene<f64> {
-    let mut scene = Scene::empty(1e-3, 2.0);
+pub fn spring_net(side: usize, height: f64) -> Model<f64> {
+    let mut scene = Model::empty(1e-3, 2.0);
     scene.world.integrator = Integrator::SemiImplicitEuler;
     scene.ground = Some(Ground::new(1e4, 10.0, 0.5));
     let spacing = 0.1;

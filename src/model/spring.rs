@@ -6,7 +6,7 @@ use nalgebra::Vector3;
 /// The second end of a spring.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SpringEnd<T: Scalar> {
-    /// Another particle, by index into [`crate::model::Scene::particles`].
+    /// Another particle, by index into [`crate::model::Model::particles`].
     Particle(usize),
     /// A fixed point in world coordinates, in m.
     Anchor(Vector3<T>),

@@ -1,6 +1,6 @@
 //! Physical-range checks of a scene, with errors that name the field.
 
-use super::{Scene, SpringEnd};
+use super::{Model, SpringEnd};
 use crate::geometry::Shape;
 use crate::scalar::re;
 use crate::{Error, Result, Scalar};
@@ -50,7 +50,7 @@ fn finite_vec<T: Scalar>(field: &str, x: &Vector3<T>) -> Result<()> {
     Ok(())
 }
 
-impl<T: Scalar> Scene<T> {
+impl<T: Scalar> Model<T> {
     /// Checks every number for its physical range and every name for uniqueness.
     ///
     /// Rejects: `dt ≤ 0` or `duration < 0`, non-finite numbers, non-positive masses, negative radius, drag,
@@ -186,7 +186,7 @@ impl<T: Scalar> Scene<T> {
                     format!("robots[{}].gravity", robot.name()),
                     format!(
                         "is {got:?} in the root frame but the world's gravity there is {want:?} (add robots with \
-                         Scene::add_robot, which sets it)"
+                         Model::add_robot, which sets it)"
                     ),
                 ));
             }
@@ -197,11 +197,11 @@ impl<T: Scalar> Scene<T> {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{Particle, Scene};
+    use crate::model::{Model, Particle};
     use nalgebra::Vector3;
 
-    fn one_ball() -> Scene<f64> {
-        let mut s = Scene::empty(1e-3, 1.0);
+    fn one_ball() -> Model<f64> {
+        let mut s = Model::empty(1e-3, 1.0);
         s.particles.push(Particle::new("ball", 1.0, 0.1, Vector3::new(0.0, 0.0, 1.0)));
         s
     }

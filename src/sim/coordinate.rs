@@ -1,7 +1,7 @@
 //! Coordinates: the named numbers of a state that trajectories print and observations measure.
 
 use super::State;
-use crate::model::{JointKind, Scene};
+use crate::model::{JointKind, Model};
 use crate::Scalar;
 
 /// One named coordinate of a state: what a trajectory column holds and what an observation measures.
@@ -60,7 +60,7 @@ impl Coordinate {
     }
 }
 
-impl<T: Scalar> Scene<T> {
+impl<T: Scalar> Model<T> {
     /// Every coordinate of the scene's state with its column name, in trajectory-file order: particles, rigid
     /// bodies, then robots (see [`Coordinate`]).
     ///

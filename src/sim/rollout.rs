@@ -2,18 +2,18 @@
 
 use super::{step, State, Trajectory};
 use crate::integrate::Workspace;
-use crate::model::Scene;
+use crate::model::Model;
 use crate::{Result, Scalar};
 
 /// Simulates `n_steps` steps from the scene's initial state, calling `observe` on the initial state and after
 /// every step, and returns the final state. Nothing is stored, so memory stays constant however long the run.
 ///
 /// # Errors
-/// An invalid scene ([`Scene::validate`]) or a non-finite state ([`crate::Error::NonFinite`]).
+/// An invalid scene ([`Model::validate`]) or a non-finite state ([`crate::Error::NonFinite`]).
 ///
 /// ```
-/// use diffphys::model::{Particle, Scene};
-/// let mut scene = Scene::<f64>::empty(1e-3, 1.0);
+/// use diffphys::model::{Particle, Model};
+/// let mut scene = Model::<f64>::empty(1e-3, 1.0);
 /// scene.particles.push(Particle::new("ball", 1.0, 0.1, nalgebra::Vector3::new(0.0, 0.0, 10.0)));
 /// let mut lowest = f64::INFINITY;
 /// let last = diffphys::sim::rollout_with(&scene, 1000, |s| lowest = lowest.min(s.x[0].z)).unwrap();
@@ -21,7 +21,7 @@ use crate::{Result, Scalar};
 /// assert!(lowest < 5.2 && lowest > 5.0); // fell about g/2 = 4.9 m in 1 s
 /// ```
 pub fn rollout_with<T: Scalar, F: FnMut(&State<T>)>(
-    scene: &Scene<T>,
+    scene: &Model<T>,
     n_steps: usize,
     mut observe: F,
 ) -> Result<State<T>> {
@@ -40,7 +40,7 @@ pub fn rollout_with<T: Scalar, F: FnMut(&State<T>)>(
 ///
 /// # Errors
 /// As [`rollout_with`].
-pub fn rollout<T: Scalar>(scene: &Scene<T>) -> Result<Trajectory<T>> {
+pub fn rollout<T: Scalar>(scene: &Model<T>) -> Result<Trajectory<T>> {
     let n = scene.world.n_steps();
     let mut states = Vec::with_capacity(n + 1);
     rollout_with(scene, n, |s| states.push(s.clone()))?;

@@ -1,7 +1,7 @@
 //! The state of all particles at one instant.
 
 use crate::dynamics::ContactImpulse;
-use crate::model::Scene;
+use crate::model::Model;
 use crate::Scalar;
 use nalgebra::{DVector, Quaternion, Vector3};
 
@@ -51,7 +51,7 @@ pub struct State<T: Scalar> {
 impl<T: Scalar> State<T> {
     /// The initial state of `scene` (its particles' and bodies' initial positions, orientations and velocities,
     /// its robots' initial joint states).
-    pub fn initial(scene: &Scene<T>) -> Self {
+    pub fn initial(scene: &Model<T>) -> Self {
         State {
             x: scene.particles.iter().map(|p| p.position).collect(),
             v: scene.particles.iter().map(|p| p.velocity).collect(),

@@ -4,7 +4,7 @@ use super::robot::{non_finite_joint, step_robot, RobotSettings};
 use super::{RobotState, State};
 use crate::dynamics::MultibodyWorkspace;
 use crate::integrate::{rigid_body_step, rk4, semi_implicit_euler, velocity_verlet, Workspace};
-use crate::model::{Integrator, Scene};
+use crate::model::{Integrator, Model};
 use crate::scalar::is_finite;
 use crate::{Error, Result, Scalar};
 
@@ -21,16 +21,16 @@ use crate::{Error, Result, Scalar};
 /// If `state` or `ws` were made for a scene with a different number of particles.
 ///
 /// ```
-/// use diffphys::model::{Particle, Scene};
+/// use diffphys::model::{Particle, Model};
 /// use diffphys::sim::{step, State, Workspace};
-/// let mut scene = Scene::<f64>::empty(0.01, 1.0);
+/// let mut scene = Model::<f64>::empty(0.01, 1.0);
 /// scene.particles.push(Particle::new("ball", 1.0, 0.1, nalgebra::Vector3::new(0.0, 0.0, 1.0)));
 /// let mut state = State::initial(&scene);
 /// let mut ws = Workspace::new(1);
 /// step(&scene, &mut state, &mut ws).unwrap();
 /// assert!((state.v[0].z + 0.0981).abs() < 1e-12); // v = g dt
 /// ```
-pub fn step<T: Scalar>(scene: &Scene<T>, state: &mut State<T>, ws: &mut Workspace<T>) -> Result<()> {
+pub fn step<T: Scalar>(scene: &Model<T>, state: &mut State<T>, ws: &mut Workspace<T>) -> Result<()> {
     assert_eq!(ws.len(), scene.particles.len(), "workspace sized for another scene");
     let State { x, v, bodies, contact_impulses, .. } = state;
     if !x.is_empty() {
@@ -75,7 +75,7 @@ enum RobotFailure {
 
 /// Steps every robot of the scene from step `k`; the first failure, if any.
 fn step_robots<T: Scalar>(
-    scene: &Scene<T>,
+    scene: &Model<T>,
     robots: &mut [RobotState<T>],
     k: usize,
     ws: &mut Workspace<T>,
@@ -108,7 +108,7 @@ mod tests {
     #[test]
     fn a_blow_up_is_an_error_naming_body_and_step() {
         // ω dt = √(1e12) · 0.01 = 1e4 ≫ 2: explicit Euler diverges geometrically
-        let mut scene = Scene::<f64>::empty(0.01, 10.0);
+        let mut scene = Model::<f64>::empty(0.01, 10.0);
         scene.particles.push(Particle::new("bob", 1.0, 0.0, Vector3::new(0.0, 0.0, -1.1)));
         scene.springs.push(Spring {
             name: "stiff".into(),

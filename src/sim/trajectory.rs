@@ -6,7 +6,7 @@ use crate::Scalar;
 /// The states of a rollout, from the initial state to the last, one per step.
 #[derive(Debug, Clone)]
 pub struct Trajectory<T: Scalar> {
-    /// The named coordinates of each state, in column order ([`crate::model::Scene::coordinates`]).
+    /// The named coordinates of each state, in column order ([`crate::model::Model::coordinates`]).
     pub coordinates: Vec<(String, super::Coordinate)>,
     /// The time step in s.
     pub dt: f64,

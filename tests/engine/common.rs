@@ -1,7 +1,7 @@
 //! Shared proptest strategies: random, physically tame scenes.
 #![allow(dead_code)] // each test file uses a different subset
 
-use diffphys::model::{Ground, Integrator, Particle, Scene, Spring, SpringEnd};
+use diffphys::model::{Ground, Integrator, Model, Particle, Spring, SpringEnd};
 use nalgebra::Vector3;
 use proptest::prelude::*;
 
@@ -71,7 +71,7 @@ fn integrator() -> impl Strategy<Value = Integrator> {
 }
 
 /// A valid random scene of 1–4 particles, some springs, 500 steps of 1 ms.
-pub fn scene(f: Features) -> impl Strategy<Value = Scene<f64>> {
+pub fn scene(f: Features) -> impl Strategy<Value = Model<f64>> {
     (1usize..=4)
         .prop_flat_map(move |n| {
             let springs = if n == 1 && !f.anchors { 0 } else { n + 1 };
@@ -82,7 +82,7 @@ pub fn scene(f: Features) -> impl Strategy<Value = Scene<f64>> {
         })
         .prop_map(move |(particles, mut springs, keep, ground, integrator)| {
             springs.truncate(keep);
-            let mut scene = Scene::empty(1e-3, 0.5);
+            let mut scene = Model::empty(1e-3, 0.5);
             scene.world.integrator = integrator;
             if !f.gravity {
                 scene.world.gravity = Vector3::zeros();

@@ -3,7 +3,7 @@
 //! flight (conservation and the intermediate-axis instability).
 
 use diffphys::geometry::Shape;
-use diffphys::model::{ContactModel, Ground, RigidBody, Scene};
+use diffphys::model::{ContactModel, Ground, Model, RigidBody};
 use diffphys::sim::{rollout_with, State};
 use nalgebra::{Quaternion, Vector3};
 use num_dual::Dual64;
@@ -14,8 +14,8 @@ fn ground(friction: f64, restitution: f64) -> Ground<f64> {
     Ground { restitution, ..Ground::new(1e5, 0.0, friction) }
 }
 
-fn scene(model: ContactModel, dt: f64, duration: f64, friction: f64) -> Scene<f64> {
-    let mut s = Scene::empty(dt, duration);
+fn scene(model: ContactModel, dt: f64, duration: f64, friction: f64) -> Model<f64> {
+    let mut s = Model::empty(dt, duration);
     s.ground = Some(ground(friction, 0.0));
     s.contact.model = model;
     s
@@ -54,7 +54,7 @@ fn sliding_box_decelerates_at_mu_g_and_stops_where_the_closed_form_says() {
 }
 
 /// The apex heights (from the ball's lowest point) of successive bounces, and the trajectory's final state.
-fn apexes<T: diffphys::Scalar>(s: &Scene<T>, steps: usize) -> Vec<T> {
+fn apexes<T: diffphys::Scalar>(s: &Model<T>, steps: usize) -> Vec<T> {
     let r = match &s.bodies[0].shape {
         Shape::Sphere { radius } => *radius,
         _ => unreachable!(),
@@ -75,7 +75,7 @@ fn apexes<T: diffphys::Scalar>(s: &Scene<T>, steps: usize) -> Vec<T> {
     out
 }
 
-fn dropped_ball(h0: f64, e: f64) -> Scene<f64> {
+fn dropped_ball(h0: f64, e: f64) -> Model<f64> {
     let mut s = scene(ContactModel::Impulse, 1e-3, 4.0, 0.5);
     let mut b = RigidBody::new("ball", Shape::Sphere { radius: 0.1 }, 1.0, Vector3::new(0.0, 0.0, h0 + 0.1));
     b.restitution = e;
@@ -148,8 +148,8 @@ fn sliding_sphere_ends_rolling_without_slipping() {
     }
 }
 
-fn tumbling_box(omega: Vector3<f64>) -> Scene<f64> {
-    let mut s = Scene::empty(1e-3, 10.0);
+fn tumbling_box(omega: Vector3<f64>) -> Model<f64> {
+    let mut s = Model::empty(1e-3, 10.0);
     s.world.gravity = Vector3::zeros();
     let mut b = RigidBody::new("brick", Shape::Box { size: Vector3::new(0.1, 0.2, 0.3) }, 2.0, Vector3::zeros());
     b.angular_velocity = omega;
@@ -163,7 +163,7 @@ fn tumbling_box(omega: Vector3<f64>) -> Scene<f64> {
 /// intermediate axis it flips over (the tennis-racket instability), about its largest axis it does not.
 #[test]
 fn spinning_box_conserves_momentum_and_energy_and_flips_about_the_intermediate_axis() {
-    let invariants = |s: &Scene<f64>, st: &State<f64>| {
+    let invariants = |s: &Model<f64>, st: &State<f64>| {
         let b = &st.bodies[0];
         let rot = diffphys::spatial::rotation_matrix(&b.orientation);
         let inertia = diffphys::dynamics::inertia_world(&s.bodies[0].principal_inertia(), &rot);

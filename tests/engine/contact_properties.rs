@@ -4,7 +4,7 @@
 
 use diffphys::geometry::Shape;
 use diffphys::grad::{check, jacobian, FinalPositions};
-use diffphys::model::{ContactModel, Ground, RigidBody, Scene};
+use diffphys::model::{ContactModel, Ground, Model, RigidBody};
 use diffphys::sim::{rollout_with, State};
 use diffphys::spatial::rotation_matrix;
 use nalgebra::{Quaternion, Vector3};
@@ -34,7 +34,7 @@ fn ground(friction: f64, restitution: f64) -> Ground<f64> {
 }
 
 /// Total linear momentum and angular momentum about the origin.
-fn momenta(scene: &Scene<f64>, st: &State<f64>) -> (Vector3<f64>, Vector3<f64>) {
+fn momenta(scene: &Model<f64>, st: &State<f64>) -> (Vector3<f64>, Vector3<f64>) {
     let (mut p, mut l) = (Vector3::zeros(), Vector3::zeros());
     for (b, s) in scene.bodies.iter().zip(&st.bodies) {
         let inertia = diffphys::dynamics::inertia_world(&b.principal_inertia(), &rotation_matrix(&s.orientation));
@@ -44,7 +44,7 @@ fn momenta(scene: &Scene<f64>, st: &State<f64>) -> (Vector3<f64>, Vector3<f64>) 
     (p, l)
 }
 
-fn energy(scene: &Scene<f64>, st: &State<f64>) -> f64 {
+fn energy(scene: &Model<f64>, st: &State<f64>) -> f64 {
     scene
         .bodies
         .iter()
@@ -66,13 +66,13 @@ fn collision(
     offset: f64,
     e: f64,
     friction: f64,
-) -> Scene<f64> {
+) -> Model<f64> {
     // Compliant contact needs ≥ 20 steps per contact (README). k = 1e5 N/m on a reduced mass of ~0.3 kg lasts
     // π √(m/k) ≈ 5.7 ms, but a corner hit has a rotational effective mass several times smaller and a face
     // contact up to 8 springs in parallel: 0.0625 ms steps. (At 0.25 ms, box–box impacts gained up to 27% in
     // 6 of 183 random cases from step-size error alone.) The impulse model resolves a contact in one step.
     let dt = if model == ContactModel::Compliant { 6.25e-5 } else { 1e-3 };
-    let mut s = Scene::empty(dt, 0.6);
+    let mut s = Model::empty(dt, 0.6);
     s.world.gravity = Vector3::zeros();
     s.contact.model = model;
     for (k, (shape, orientation)) in [(shapes.0, q.0), (shapes.1, q.1)].into_iter().enumerate() {
@@ -162,7 +162,7 @@ proptest! {
     /// radius) never ends up below it: speculative contacts see it coming.
     #[test]
     fn no_tunnelling_through_the_ground(radius in 0.01..0.1, speed in 1.0f64..100.0, angle in 0.2f64..1.5) {
-        let mut s = Scene::empty(1e-3, 0.3);
+        let mut s = Model::empty(1e-3, 0.3);
         s.ground = Some(ground(0.3, 0.0));
         s.contact.model = ContactModel::Impulse;
         let mut b = RigidBody::new("ball", Shape::Sphere { radius }, 1.0, Vector3::new(0.0, 0.0, 0.5));
@@ -176,7 +176,7 @@ proptest! {
     /// A body put down on the ground stays where it is: less than 1 mm of drift in 10 s, in both models.
     #[test]
     fn resting_contact_drifts_less_than_a_millimetre_in_ten_seconds(model in model(), shape in shape(), yaw in 0.0f64..3.0) {
-        let mut s = Scene::empty(1e-3, 10.0);
+        let mut s = Model::empty(1e-3, 10.0);
         s.ground = Some(ground(0.5, 0.0));
         s.contact.model = model;
         let (half_height, orientation) = match &shape {
@@ -198,7 +198,7 @@ proptest! {
     /// models.
     #[test]
     fn f64_equals_the_real_part_of_duals(model in model(), shapes in proptest::collection::vec(shape(), 2..5), qs in proptest::collection::vec(orientation(), 4)) {
-        let mut s = Scene::empty(1e-3, 0.4);
+        let mut s = Model::empty(1e-3, 0.4);
         s.ground = Some(ground(0.4, 0.3));
         s.contact.model = model;
         for (k, shape) in shapes.into_iter().enumerate() {
@@ -233,7 +233,7 @@ proptest! {
     fn dual_gradients_match_central_differences(
         sphere in any::<bool>(), mu in 0.1..0.5, vx in 0.5..2.0, vy in -0.5..0.5, spin in -3.0..3.0,
     ) {
-        let mut s = Scene::empty(1e-3, 0.25);
+        let mut s = Model::empty(1e-3, 0.25);
         s.ground = Some(ground(0.5, 0.0));
         let (shape, z) = if sphere {
             (Shape::Sphere { radius: 0.1 }, 0.1 - 1e-5)

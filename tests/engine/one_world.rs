@@ -14,7 +14,7 @@
 use diffphys::dynamics::{kinetic_energy_multibody, potential_energy_multibody, MultibodyWorkspace};
 use diffphys::fit::{fit, FitOptions, Observations};
 use diffphys::grad::{self, FinalPositions, Outcome};
-use diffphys::model::{Control, Integrator, ParamKind, Robot, Scene};
+use diffphys::model::{Control, Integrator, Model, ParamKind, Robot};
 use diffphys::sim::robot::{robot_step, RobotSettings};
 use diffphys::sim::{rollout, rollout_with, Coordinate};
 use diffphys::{io, Error};
@@ -28,13 +28,13 @@ fn scenes() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes")
 }
 
-fn one_world() -> Scene<f64> {
+fn one_world() -> Model<f64> {
     io::load_scene(scenes().join("one_world.toml")).unwrap()
 }
 
 /// The two-link arm alone, hanging from the origin, no control, no damping.
-fn passive_arm(integrator: Integrator, dt: f64, duration: f64) -> Scene<f64> {
-    let mut scene = Scene::empty(dt, duration);
+fn passive_arm(integrator: Integrator, dt: f64, duration: f64) -> Model<f64> {
+    let mut scene = Model::empty(dt, duration);
     scene.world.integrator = integrator;
     let mut arm = Robot::new(io::load_urdf(&scenes().join("robots/two_link_arm.urdf")).unwrap());
     arm.multibody.name = "arm".into();
@@ -96,7 +96,7 @@ fn a_fixed_base_turned_so_the_hinges_point_along_gravity_does_not_swing() {
 fn a_floating_base_falls_freely() {
     let urdf = r#"<robot name="puck"><link name="disc"><inertial><mass value="2"/>
         <inertia ixx="0.1" iyy="0.1" izz="0.2" ixy="0" ixz="0" iyz="0"/></inertial></link></robot>"#;
-    let mut scene = Scene::empty(1e-3, 0.3);
+    let mut scene = Model::empty(1e-3, 0.3);
     let mut puck = Robot::new(io::parse_urdf_floating(urdf).unwrap());
     puck.q0[2] = 5.0;
     scene.add_robot(puck).unwrap();

@@ -8,7 +8,7 @@
 //! - and the exact derivative of the drag projectile's position with respect to the drag coefficient matches
 //!   the derivative of the closed form.
 
-use diffphys::model::{Ground, Integrator, ParamId, Particle, Scene};
+use diffphys::model::{Ground, Integrator, Model, ParamId, Particle};
 use diffphys::sim::{rollout, rollout_with};
 use nalgebra::Vector3;
 use num_dual::{Dual64, DualNum};
@@ -26,8 +26,8 @@ fn drag_closed_form(m: f64, b: f64, x0: Vector3<f64>, v0: Vector3<f64>, t: f64) 
     x0 + v_inf * t + (v0 - v_inf) * (tau * (1.0 - (-t / tau).exp()))
 }
 
-fn drag_scene() -> Scene<f64> {
-    let mut scene = Scene::empty(1e-3, 2.0);
+fn drag_scene() -> Model<f64> {
+    let mut scene = Model::empty(1e-3, 2.0);
     scene.world.integrator = Integrator::Rk4;
     let mut p = Particle::new("shot", 0.3, 0.0, Vector3::new(0.0, 0.0, 10.0));
     p.velocity = Vector3::new(12.0, -3.0, 9.0);
@@ -74,7 +74,7 @@ fn drag_derivative_matches_the_closed_form_derivative() {
 #[test]
 fn resting_particle_settles_at_m_g_over_k() {
     let (m, k) = (1.0, 1e4);
-    let mut scene = Scene::empty(1e-3, 1.0);
+    let mut scene = Model::empty(1e-3, 1.0);
     scene.ground = Some(ground(k, 2.0 * (k * m).sqrt(), 0.5, 1e-4));
     scene.particles.push(Particle::new("block", m, 0.05, Vector3::new(0.0, 0.0, 0.05)));
     let last = rollout_with(&scene, scene.world.n_steps(), |_| {}).unwrap();
@@ -89,7 +89,7 @@ fn resting_particle_settles_at_m_g_over_k() {
 fn sliding_particle_decelerates_at_mu_g() {
     let (m, k, mu, v0) = (1.0, 1e4, 0.3, 2.0);
     let rest = m * G / k;
-    let mut scene = Scene::empty(1e-4, 1.0);
+    let mut scene = Model::empty(1e-4, 1.0);
     scene.ground = Some(ground(k, 2.0 * (k * m).sqrt(), mu, 1e-4));
     let mut block = Particle::new("block", m, 0.05, Vector3::new(0.0, 0.0, 0.05 - rest));
     block.velocity = Vector3::new(v0, 0.0, 0.0);
@@ -113,7 +113,7 @@ fn one_bounce_returns_the_restitution_of_the_spring_damper() {
     let (m, k, zeta): (f64, f64, f64) = (0.2, 1e4, 0.1);
     let c = 2.0 * zeta * (k * m).sqrt();
     let e = (-std::f64::consts::PI * zeta / (1.0 - zeta * zeta).sqrt()).exp();
-    let mut scene = Scene::empty(2e-6, 0.4);
+    let mut scene = Model::empty(2e-6, 0.4);
     scene.ground = Some(ground(k, c, 0.0, 0.0));
     scene.particles.push(Particle::new("ball", m, 0.05, Vector3::new(0.0, 0.0, 0.3)));
     // speed just before touching and the largest upward speed after leaving the ground

@@ -12,7 +12,7 @@ use crate::common;
 
 use common::{Features, ANYTHING, SMOOTH};
 use diffphys::grad::{self, FinalPositions};
-use diffphys::model::{Integrator, ParamId, Scene};
+use diffphys::model::{Integrator, Model, ParamId};
 use diffphys::scalar::re;
 use diffphys::sim::{rollout, rollout_with, State};
 use diffphys::{dynamics, io, Scalar};
@@ -21,7 +21,7 @@ use num_dual::{Dual2_64, Dual64, DualSVec64, HyperDual64};
 use proptest::prelude::*;
 
 /// Up to three parameters that every random scene has, plus ground and spring ones where present.
-fn some_params(scene: &Scene<f64>) -> Vec<ParamId> {
+fn some_params(scene: &Model<f64>) -> Vec<ParamId> {
     let mut ids = vec![ParamId::Mass { particle: 0 }, ParamId::Velocity { particle: 0, axis: 0 }];
     if scene.ground.is_some() {
         ids.push(ParamId::GroundStiffness);
@@ -35,13 +35,13 @@ fn some_params(scene: &Scene<f64>) -> Vec<ParamId> {
 
 /// The real parts of every position and velocity after a full rollout of the scene lifted to `D`, with the
 /// parameters set to `seeded` (dual variables).
-fn real_parts<D: Scalar>(scene: &Scene<f64>, ids: &[ParamId], seeded: &[D]) -> Vec<f64> {
+fn real_parts<D: Scalar>(scene: &Model<f64>, ids: &[ParamId], seeded: &[D]) -> Vec<f64> {
     let s = scene.with_params(ids, seeded);
     let last: State<D> = rollout_with(&s, s.world.n_steps(), |_| {}).expect("tame scenes do not blow up");
     last.x.iter().chain(&last.v).flat_map(|x| x.iter().map(re)).collect()
 }
 
-fn reference(scene: &Scene<f64>) -> Vec<f64> {
+fn reference(scene: &Model<f64>) -> Vec<f64> {
     let last = rollout_with(scene, scene.world.n_steps(), |_| {}).unwrap();
     last.x.iter().chain(&last.v).flat_map(|x| x.iter().copied()).collect()
 }
@@ -96,7 +96,7 @@ proptest! {
         v0 in (-5.0..5.0, -5.0..5.0, -5.0..5.0),
         integrator in prop_oneof![Just(Integrator::SemiImplicitEuler), Just(Integrator::VelocityVerlet), Just(Integrator::Rk4)],
     ) {
-        let mut scene = Scene::<f64>::empty(1e-3, 0.5);
+        let mut scene = Model::<f64>::empty(1e-3, 0.5);
         scene.world.integrator = integrator;
         let x0 = Vector3::new(x0.0, x0.1, x0.2);
         let v0 = Vector3::new(v0.0, v0.1, v0.2);

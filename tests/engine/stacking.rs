@@ -3,13 +3,13 @@
 //! compliant model exactly aligned boxes hold each other up.
 
 use diffphys::geometry::Shape;
-use diffphys::model::{ContactModel, Ground, RigidBody, Scene};
+use diffphys::model::{ContactModel, Ground, Model, RigidBody};
 use diffphys::sim::{rollout_with, step, State, Workspace};
 use nalgebra::{Quaternion, Vector3};
 use proptest::prelude::*;
 
-fn impulse_scene(duration: f64) -> Scene<f64> {
-    let mut s = Scene::empty(1e-3, duration);
+fn impulse_scene(duration: f64) -> Model<f64> {
+    let mut s = Model::empty(1e-3, duration);
     s.ground = Some(Ground::new(1e5, 0.0, 0.6));
     s.contact.model = ContactModel::Impulse;
     s
@@ -29,7 +29,7 @@ struct StackedBox {
 }
 
 /// The boxes bottom to top, each put down exactly touching the one below.
-fn stack(boxes: &[StackedBox], friction: f64) -> Scene<f64> {
+fn stack(boxes: &[StackedBox], friction: f64) -> Model<f64> {
     let mut s = impulse_scene(5.0);
     let (mut x, mut y, mut z) = (0.0, 0.0, 0.0);
     for (i, StackedBox { size, mass, offset: (dx, dy), yaw }) in boxes.iter().enumerate() {
@@ -46,7 +46,7 @@ fn stack(boxes: &[StackedBox], friction: f64) -> Scene<f64> {
 }
 
 /// The largest displacement of any body from its initial position over the whole run (m).
-fn worst_drift(s: &Scene<f64>) -> f64 {
+fn worst_drift(s: &Model<f64>) -> f64 {
     let start = State::initial(s);
     let mut worst = 0.0f64;
     rollout_with(s, s.world.n_steps(), |st| {
@@ -139,7 +139,7 @@ fn a_step_depends_on_the_state_alone() {
 /// each other (without it they fell through).
 #[test]
 fn exactly_aligned_boxes_stack_in_the_compliant_model() {
-    let mut s = Scene::empty(2.5e-4, 2.0);
+    let mut s = Model::empty(2.5e-4, 2.0);
     s.ground = Some(Ground::new(1e5, 0.0, 0.6));
     s.contact.model = ContactModel::Compliant;
     for i in 0..3 {

@@ -7,20 +7,20 @@ use nalgebra::Vector3;
 
 /// An immutable description of everything that is simulated, generic over the scalar.
 ///
-/// Build it in code or load it with [`crate::io::load_scene`]; call [`Scene::validate`] after building in code
-/// (the simulation functions validate too). Use [`Scene::lift`] to turn an `f64` scene into one over a dual
-/// number type, and [`Scene::with_params`] to set named parameters to dual values.
+/// Build it in code or load it with [`crate::io::load_scene`]; call [`Model::validate`] after building in code
+/// (the simulation functions validate too). Use [`Model::lift`] to turn an `f64` scene into one over a dual
+/// number type, and [`Model::with_params`] to set named parameters to dual values.
 ///
 /// ```
-/// use diffphys::model::{Particle, Scene};
+/// use diffphys::model::{Particle, Model};
 /// use nalgebra::Vector3;
-/// let mut scene = Scene::<f64>::empty(1e-3, 1.0);
+/// let mut scene = Model::<f64>::empty(1e-3, 1.0);
 /// scene.particles.push(Particle::new("ball", 1.0, 0.1, Vector3::new(0.0, 0.0, 2.0)));
 /// scene.validate().unwrap();
 /// assert_eq!(scene.world.n_steps(), 1000);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scene<T: Scalar> {
+pub struct Model<T: Scalar> {
     /// Time step, duration, gravity, integrator.
     pub world: World<T>,
     /// The ground half-space `z ≥ 0`; `None` means no contact at all.
@@ -33,14 +33,14 @@ pub struct Scene<T: Scalar> {
     pub bodies: Vec<RigidBody<T>>,
     /// How rigid bodies touch.
     pub contact: ContactSettings<T>,
-    /// Articulated robots (add them with [`Scene::add_robot`]).
+    /// Articulated robots (add them with [`Model::add_robot`]).
     pub robots: Vec<Robot<T>>,
 }
 
-impl<T: Scalar> Scene<T> {
+impl<T: Scalar> Model<T> {
     /// A scene with no bodies and no ground, standard gravity `[0, 0, −9.81]` m/s² and semi-implicit Euler.
     pub fn empty(dt: f64, duration: f64) -> Self {
-        Scene {
+        Model {
             world: World {
                 dt,
                 duration,
@@ -95,10 +95,10 @@ impl<T: Scalar> Scene<T> {
     }
 }
 
-impl Scene<f64> {
+impl Model<f64> {
     /// The same scene over another scalar type; every number becomes a constant (zero derivative).
-    pub fn lift<D: Scalar>(&self) -> Scene<D> {
-        Scene {
+    pub fn lift<D: Scalar>(&self) -> Model<D> {
+        Model {
             world: World {
                 dt: self.world.dt,
                 duration: self.world.duration,
