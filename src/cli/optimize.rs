@@ -1,20 +1,20 @@
 //! `diffphys optimize [--problem cartpole|pendulum|acrobot] [--method ilqr|lbfgs]`.
 
 use super::report;
-use diffphys::control::{ilqr, shooting_lbfgs, IlqrOptions, ShootingOptions, SwingUp};
+use diffphys::control::{ilqr, shooting_lbfgs, ControlProblem, IlqrOptions, ShootingOptions};
 use diffphys::{io, Error, Result};
 use nalgebra::DVector;
 use serde_json::json;
 use std::path::Path;
 
 pub fn run(problem: &str, method: &str, max_iterations: usize, plot: &Path, json_out: Option<&Path>) -> Result<()> {
-    let problem = SwingUp::by_name(problem)?;
-    let horizon = problem.steps as f64 * problem.settings.dt;
+    let problem = ControlProblem::by_name(problem)?;
+    let horizon = problem.steps as f64 * problem.dt();
     eprintln!(
         "{}: {} steps of {} s ({} s), {} control(s); {method}, exact per-step Jacobians from dual numbers",
         problem.name,
         problem.steps,
-        problem.settings.dt,
+        problem.dt(),
         horizon,
         problem.nu()
     );
@@ -45,7 +45,7 @@ pub fn run(problem: &str, method: &str, max_iterations: usize, plot: &Path, json
     eprintln!("wrote {}", plot.display());
     if let Some(path) = json_out {
         let value = json!({
-            "problem": problem.name, "method": report.method, "dt": problem.settings.dt,
+            "problem": problem.name, "method": report.method, "dt": problem.dt(),
             "costs": report.costs,
             "controls": report.controls.iter().map(|u| u.as_slice().to_vec()).collect::<Vec<_>>(),
             "states": report.states.iter().map(|x| x.as_slice().to_vec()).collect::<Vec<_>>(),

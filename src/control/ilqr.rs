@@ -1,6 +1,6 @@
 //! Iterative LQR with exact per-step Jacobians.
 
-use super::{OptimizeReport, SwingUp};
+use super::{ControlProblem, OptimizeReport};
 use crate::{Error, Result};
 use nalgebra::{DMatrix, DVector};
 
@@ -33,7 +33,7 @@ impl Default for IlqrOptions {
 /// Reference: Li & Todorov, "Iterative linear quadratic regulator design", ICINCO 2004; Tassa, Erez & Todorov,
 /// IROS 2012 (regularisation and line search).
 pub fn ilqr(
-    problem: &SwingUp,
+    problem: &ControlProblem,
     initial: &[DVector<f64>],
     options: &IlqrOptions,
     mut progress: impl FnMut(usize, f64),
@@ -62,10 +62,10 @@ pub fn ilqr(
         let mut accepted = None;
         let mut alpha = 1.0;
         while alpha > 1e-4 {
-            let mut x = problem.x0.clone();
+            let mut x = problem.x0();
             let mut new_states = vec![x.clone()];
             let mut new_controls = Vec::with_capacity(problem.steps);
-            let mut ws = crate::dynamics::MultibodyWorkspace::new(&problem.model);
+            let mut ws = crate::sim::Workspace::new(0);
             let mut finite = true;
             for t in 0..problem.steps {
                 let u = &controls[t] + &gains[t] * alpha + &feedback[t] * (&x - &states[t]);
@@ -115,7 +115,7 @@ pub fn ilqr(
 /// Gains `k_t` and `K_t`, or `None` if some `Q_uu + μ I` is not positive definite.
 #[allow(clippy::type_complexity)]
 fn backward_pass(
-    problem: &SwingUp,
+    problem: &ControlProblem,
     states: &[DVector<f64>],
     controls: &[DVector<f64>],
     jacobians: &[super::StepJacobians],
@@ -148,7 +148,7 @@ fn backward_pass(
     Some((gains, feedback))
 }
 
-pub(super) fn check_guess(problem: &SwingUp, initial: &[DVector<f64>]) -> Result<()> {
+pub(super) fn check_guess(problem: &ControlProblem, initial: &[DVector<f64>]) -> Result<()> {
     if initial.len() != problem.steps || initial.iter().any(|u| u.len() != problem.nu()) {
         return Err(Error::InvalidArgument(format!(
             "initial controls: need {} steps of {} values each",

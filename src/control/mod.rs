@@ -1,6 +1,6 @@
 //! Trajectory optimisation: find the torques that bring a robot to a target state.
 //!
-//! A [`SwingUp`] problem (cart-pole, pendulum, acrobot) is a robot, a horizon of `steps` time steps, the actuated
+//! A [`ControlProblem`] problem (cart-pole, pendulum, acrobot) is a robot, a horizon of `steps` time steps, the actuated
 //! joints and a quadratic cost. Two solvers use exact derivatives from dual numbers:
 //! - [`shooting_lbfgs`]: direct single shooting over the whole control sequence with L-BFGS (argmin); the
 //!   gradient is accumulated backwards in time from the per-step Jacobians (adjoint), so it costs one rollout
@@ -13,5 +13,5 @@ mod problem;
 mod shooting;
 
 pub use ilqr::{ilqr, IlqrOptions};
-pub use problem::{OptimizeReport, StepJacobians, SwingUp};
+pub use problem::{ControlProblem, OptimizeReport, StepJacobians};
 pub use shooting::{shooting_lbfgs, ShootingOptions};

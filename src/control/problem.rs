@@ -1,33 +1,30 @@
-//! The swing-up problem: dynamics, cost and exact per-step Jacobians.
+//! Finite-horizon optimal control on a world model: dynamics, cost and exact per-step Jacobians.
 
-use crate::dynamics::MultibodyWorkspace;
 use crate::grad::{jacobian, Outcome};
 use crate::model::multibody::sample;
-use crate::model::{Integrator, Multibody};
-use crate::sim::robot::{robot_step, RobotSettings};
+use crate::model::{Control, Integrator, Model, Multibody, Robot};
+use crate::sim::{step_with_torques, RobotState, State, Workspace};
 use crate::{Error, Result, Scalar};
 use nalgebra::{DMatrix, DVector};
 use std::f64::consts::PI;
 
-/// A finite-horizon optimal-control problem on a fixed-base robot with `nq == nv`:
-/// minimise `Σ_t r·|u_t|²·dt + Σ_i w_q,i (q_i(T) − q*_i)² + Σ_i w_v,i v_i(T)²` subject to the simulated dynamics.
+/// A finite-horizon optimal-control problem on a [`Model`] whose state is one robot's (no particles or free
+/// bodies; `nq == nv`, no free joint): minimise `Σ_t r·|u_t|²·dt + Σ_i w_q,i (q_i(T) − q*_i)² + Σ_i w_v,i v_i(T)²`
+/// subject to the simulated dynamics ([`crate::sim::step_with_torques`]).
 ///
-/// The state is `x = [q; v]` (`2 nv`); the control `u` (`nu`) is the torque (N·m) or force (N) on the
-/// `actuated` joints, held constant over each step.
+/// The state is `x = [q; v]` (`2 nv`), starting from the robot's `q0`, `v0`; the control `u` (`nu`) is the
+/// torque (N·m) or force (N) on the `actuated` joints, held constant over each step and added to the robot's
+/// own (time-invariant) controller. Time step and integrator are the model's (`model.world`).
 #[derive(Clone, Debug)]
-pub struct SwingUp {
+pub struct ControlProblem {
     /// Problem name (`cartpole`, `pendulum`, `acrobot`).
     pub name: String,
-    /// The robot.
-    pub model: Multibody<f64>,
-    /// Time step and integrator.
-    pub settings: RobotSettings,
+    /// The world: gravity, time step, integrator and the one robot.
+    pub model: Model<f64>,
     /// Number of time steps (horizon = `steps · dt`).
     pub steps: usize,
     /// Velocity indices of the actuated joints (one control each).
     pub actuated: Vec<usize>,
-    /// Initial state `[q0; v0]`.
-    pub x0: DVector<f64>,
     /// Target configuration `q*`.
     pub q_target: DVector<f64>,
     /// Terminal weights on `q − q*` (per coordinate).
@@ -64,18 +61,23 @@ pub struct StepJacobians {
     pub b: DMatrix<f64>,
 }
 
-impl SwingUp {
+/// A world with standard gravity, RK4 at `dt` for `steps` steps, and `robot` hanging at rest from the origin.
+fn swing_up_world(robot: Multibody<f64>, dt: f64, steps: usize) -> Model<f64> {
+    let mut model = Model::empty(dt, dt * steps as f64);
+    model.world.integrator = Integrator::Rk4;
+    model.add_robot(Robot::new(robot)).expect("the sample robots are valid");
+    model
+}
+
+impl ControlProblem {
     /// Cart-pole swing-up: from hanging still at the origin to upright (`hinge = π`) and at rest, cart back at
     /// `x = 0`, in 3 s (RK4, dt = 20 ms); the slider force is the control.
     pub fn cartpole() -> Self {
-        let model = sample::cartpole();
-        SwingUp {
+        ControlProblem {
             name: "cartpole".into(),
-            model,
-            settings: RobotSettings { dt: 0.02, integrator: Integrator::Rk4, ..RobotSettings::default() },
+            model: swing_up_world(sample::cartpole(), 0.02, 150),
             steps: 150,
             actuated: vec![0],
-            x0: DVector::zeros(4),
             q_target: DVector::from_vec(vec![0.0, PI]),
             w_q: DVector::from_vec(vec![10.0, 100.0]),
             w_v: DVector::from_vec(vec![10.0, 10.0]),
@@ -87,20 +89,18 @@ impl SwingUp {
     /// Pendulum swing-up (no torque limit): one 1 kg, 1 m rod actuated at its pivot, from hanging to upright in
     /// 2 s.
     pub fn pendulum() -> Self {
-        let mut model = Multibody::new("pendulum", "world");
+        let mut robot = Multibody::new("pendulum", "world");
         let joint = crate::model::Joint::new(
             "shoulder",
             crate::model::JointKind::Revolute { axis: nalgebra::Vector3::y() },
             crate::spatial::Transform::identity(),
         );
-        model.add_body(None, "rod", joint, sample::rod(1.0, 1.0)).expect("valid");
-        SwingUp {
+        robot.add_body(None, "rod", joint, sample::rod(1.0, 1.0)).expect("valid");
+        ControlProblem {
             name: "pendulum".into(),
-            model,
-            settings: RobotSettings { dt: 0.02, integrator: Integrator::Rk4, ..RobotSettings::default() },
+            model: swing_up_world(robot, 0.02, 100),
             steps: 100,
             actuated: vec![0],
-            x0: DVector::zeros(2),
             q_target: DVector::from_vec(vec![PI]),
             w_q: DVector::from_vec(vec![100.0]),
             w_v: DVector::from_vec(vec![10.0]),
@@ -111,13 +111,11 @@ impl SwingUp {
 
     /// Acrobot swing-up: two unit rods, only the elbow actuated, from hanging to upright in 4 s.
     pub fn acrobot() -> Self {
-        SwingUp {
+        ControlProblem {
             name: "acrobot".into(),
-            model: sample::acrobot(),
-            settings: RobotSettings { dt: 0.02, integrator: Integrator::Rk4, ..RobotSettings::default() },
+            model: swing_up_world(sample::acrobot(), 0.02, 200),
             steps: 200,
             actuated: vec![1],
-            x0: DVector::zeros(4),
             q_target: DVector::from_vec(vec![PI, 0.0]),
             w_q: DVector::from_vec(vec![100.0, 100.0]),
             w_v: DVector::from_vec(vec![10.0, 10.0]),
@@ -139,6 +137,33 @@ impl SwingUp {
         }
     }
 
+    /// The time step (s), the model's.
+    pub fn dt(&self) -> f64 {
+        self.model.world.dt
+    }
+
+    /// The robot (the model's first).
+    ///
+    /// # Panics
+    /// If the model has no robot ([`ControlProblem::validate`] reports it).
+    pub fn robot(&self) -> &Robot<f64> {
+        &self.model.robots[0]
+    }
+
+    /// The robot's number of velocity coordinates (0 without a robot).
+    pub fn nv(&self) -> usize {
+        self.model.robots.first().map_or(0, |r| r.multibody.nv())
+    }
+
+    /// The initial state `[q0; v0]` of the robot.
+    pub fn x0(&self) -> DVector<f64> {
+        let robot = self.robot();
+        let mut x = DVector::zeros(self.nx());
+        x.rows_mut(0, self.nv()).copy_from(&robot.q0);
+        x.rows_mut(self.nv(), self.nv()).copy_from(&robot.v0);
+        x
+    }
+
     /// Number of controls per step.
     pub fn nu(&self) -> usize {
         self.actuated.len()
@@ -146,21 +171,29 @@ impl SwingUp {
 
     /// Dimension of the state `[q; v]`.
     pub fn nx(&self) -> usize {
-        2 * self.model.nv()
+        2 * self.nv()
     }
 
-    /// Checks sizes and that the robot has `nq == nv` (no free joint).
+    /// Checks that the model's state is one robot's with `nq == nv` (no free joint) and a time-invariant
+    /// controller, and the sizes of targets and weights.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] naming what does not fit.
+    /// [`Error::InvalidArgument`] naming what does not fit, or the model's own validation error.
     pub fn validate(&self) -> Result<()> {
-        let nv = self.model.nv();
         let bad = |m: String| Err(Error::InvalidArgument(m));
-        if self.model.nq() != nv {
+        let m = &self.model;
+        if m.robots.len() != 1 || !m.particles.is_empty() || !m.bodies.is_empty() {
+            return bad(format!("`{}`: the model must hold one robot and no particles or free bodies", self.name));
+        }
+        let nv = self.nv();
+        if self.robot().multibody.nq() != nv {
             return bad(format!("`{}`: trajectory optimisation needs nq == nv (no free joint)", self.name));
         }
-        if self.x0.len() != 2 * nv || self.q_target.len() != nv || self.w_q.len() != nv || self.w_v.len() != nv {
-            return bad(format!("`{}`: x0 needs 2·nv entries, q_target, w_q and w_v nv each", self.name));
+        if matches!(self.robot().control, Control::Torques(_)) {
+            return bad(format!("`{}`: the robot's own controller must not depend on time (none or pd)", self.name));
+        }
+        if self.q_target.len() != nv || self.w_q.len() != nv || self.w_v.len() != nv {
+            return bad(format!("`{}`: q_target, w_q and w_v need nv entries each", self.name));
         }
         if self.actuated.iter().any(|&i| i >= nv) || self.steps == 0 || self.r.is_nan() || self.r <= 0.0 {
             return bad(format!("`{}`: actuated indices < nv, steps > 0 and r > 0 are required", self.name));
@@ -168,44 +201,53 @@ impl SwingUp {
         self.model.validate()
     }
 
-    /// One step of the dynamics on any scalar: `x_{t+1} = f(x_t, u_t)`.
+    /// One step of the world on any scalar: `x_{t+1} = f(x_t, u_t)` (`model` is [`ControlProblem::model`] over
+    /// `T`, `ws` a workspace for it: `Workspace::new(0)`).
     ///
     /// # Errors
-    /// As [`robot_step`].
+    /// As [`crate::sim::step`].
     pub fn step<T: Scalar>(
         &self,
-        model: &Multibody<T>,
-        ws: &mut MultibodyWorkspace<T>,
+        model: &Model<T>,
+        ws: &mut Workspace<T>,
         x: &DVector<T>,
         u: &DVector<T>,
     ) -> Result<DVector<T>> {
-        let nv = self.model.nv();
+        let nv = self.nv();
         let mut tau = DVector::zeros(nv);
         for (k, &i) in self.actuated.iter().enumerate() {
             tau[i] = u[k];
         }
-        let q = x.rows(0, nv).into_owned();
-        let v = x.rows(nv, nv).into_owned();
-        let (q1, v1) = robot_step(model, ws, &q, &v, &tau, &self.settings)?;
+        let robot = RobotState { q: x.rows(0, nv).into_owned(), v: x.rows(nv, nv).into_owned() };
+        let mut state = State {
+            x: Vec::new(),
+            v: Vec::new(),
+            bodies: Vec::new(),
+            contact_impulses: Vec::new(),
+            robots: vec![robot],
+            step: 0,
+        };
+        step_with_torques(model, &mut state, ws, &[tau])?;
         let mut next = DVector::zeros(2 * nv);
-        next.rows_mut(0, nv).copy_from(&q1);
-        next.rows_mut(nv, nv).copy_from(&v1);
+        next.rows_mut(0, nv).copy_from(&state.robots[0].q);
+        next.rows_mut(nv, nv).copy_from(&state.robots[0].v);
         Ok(next)
     }
 
     /// The states of the trajectory driven by `controls` (`steps + 1` states).
     ///
     /// # Errors
-    /// As [`robot_step`], and [`Error::NonFinite`] if the state blows up.
+    /// As [`crate::sim::step`] (a blow-up is [`Error::NonFinite`] naming the joint).
     pub fn rollout(&self, controls: &[DVector<f64>]) -> Result<Vec<DVector<f64>>> {
-        let mut ws = MultibodyWorkspace::new(&self.model);
-        let mut states = vec![self.x0.clone()];
+        let mut ws = Workspace::new(0);
+        let mut states = vec![self.x0()];
         for (t, u) in controls.iter().enumerate() {
-            let next = self.step(&self.model, &mut ws, &states[t], u)?;
-            if next.iter().any(|x| !x.is_finite()) {
-                let time = (t + 1) as f64 * self.settings.dt;
-                return Err(Error::NonFinite { body: self.model.name.clone(), step: t + 1, time });
-            }
+            let next = self.step(&self.model, &mut ws, &states[t], u).map_err(|e| match e {
+                Error::NonFinite { body, .. } => {
+                    Error::NonFinite { body, step: t + 1, time: (t + 1) as f64 * self.dt() }
+                }
+                e => e,
+            })?;
             states.push(next);
         }
         Ok(states)
@@ -213,13 +255,13 @@ impl SwingUp {
 
     /// The running cost `r |u|² dt` of one step, with its gradient and Hessian in `u`.
     pub fn running_cost(&self, u: &DVector<f64>) -> (f64, DVector<f64>, DMatrix<f64>) {
-        let w = self.r * self.settings.dt;
+        let w = self.r * self.dt();
         (w * u.norm_squared(), u * (2.0 * w), DMatrix::identity(u.len(), u.len()) * (2.0 * w))
     }
 
     /// The terminal cost with its gradient and (diagonal) Hessian in `x`.
     pub fn terminal_cost(&self, x: &DVector<f64>) -> (f64, DVector<f64>, DMatrix<f64>) {
-        let nv = self.model.nv();
+        let nv = self.nv();
         let mut weights = DVector::zeros(2 * nv);
         weights.rows_mut(0, nv).copy_from(&self.w_q);
         weights.rows_mut(nv, nv).copy_from(&self.w_v);
@@ -240,7 +282,7 @@ impl SwingUp {
     /// Exact `x_{t+1}`, `A_t` and `B_t` from dual numbers.
     ///
     /// # Errors
-    /// As [`robot_step`].
+    /// As [`crate::sim::step`].
     pub fn step_jacobians(&self, x: &DVector<f64>, u: &DVector<f64>) -> Result<StepJacobians> {
         let p: Vec<f64> = x.iter().chain(u.iter()).copied().collect();
         let (next, jac) = jacobian(&StepOutcome { problem: self }, &p)?;
@@ -252,9 +294,9 @@ impl SwingUp {
     /// the per-step Jacobians: `λ_T = ∂Φ/∂x_T`, `g_t = ∂ℓ/∂u_t + B_tᵀ λ_{t+1}`, `λ_t = A_tᵀ λ_{t+1}`.
     ///
     /// # Errors
-    /// As [`SwingUp::step_jacobians`].
+    /// As [`ControlProblem::step_jacobians`].
     pub fn cost_and_gradient(&self, controls: &[DVector<f64>]) -> Result<(f64, Vec<DVector<f64>>)> {
-        let mut states = vec![self.x0.clone()];
+        let mut states = vec![self.x0()];
         let mut jacobians = Vec::with_capacity(controls.len());
         for (t, u) in controls.iter().enumerate() {
             let j = self.step_jacobians(&states[t], u)?;
@@ -275,7 +317,7 @@ impl SwingUp {
 
     /// Largest wrapped angle error and largest velocity of the final state.
     pub fn final_errors(&self, x: &DVector<f64>) -> (f64, f64) {
-        let nv = self.model.nv();
+        let nv = self.nv();
         let mut angle: f64 = 0.0;
         for &i in &self.angles {
             let e = x[i] - self.q_target[i];
@@ -288,14 +330,14 @@ impl SwingUp {
 
 /// One step as an [`Outcome`] of `p = [x; u]`, so [`jacobian`] differentiates it.
 struct StepOutcome<'a> {
-    problem: &'a SwingUp,
+    problem: &'a ControlProblem,
 }
 
 impl Outcome for StepOutcome<'_> {
     fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
         let nx = self.problem.nx();
         let model = self.problem.model.lift::<T>();
-        let mut ws = MultibodyWorkspace::new(&model);
+        let mut ws = Workspace::new(0);
         let x = DVector::from_column_slice(&p[..nx]);
         let u = DVector::from_column_slice(&p[nx..]);
         self.problem.step(&model, &mut ws, &x, &u)

@@ -1,7 +1,7 @@
 //! Direct single shooting with L-BFGS.
 
 use super::ilqr::check_guess;
-use super::{OptimizeReport, SwingUp};
+use super::{ControlProblem, OptimizeReport};
 use crate::{Error, Result};
 use argmin::core::observers::{Observe, ObserverMode};
 use argmin::core::{CostFunction, Executor, Gradient, State, KV};
@@ -33,7 +33,7 @@ type Evaluation = (Vec<f64>, f64, Vec<f64>);
 
 /// argmin's view of the problem: controls flattened to `Vec<f64>` (step-major), cost and adjoint gradient.
 struct Objective<'a> {
-    problem: &'a SwingUp,
+    problem: &'a ControlProblem,
     /// The last gradient evaluation, reused when argmin asks for the cost at the same point.
     cache: RefCell<Option<Evaluation>>,
 }
@@ -93,14 +93,14 @@ impl<F: FnMut(usize, f64), I: State<Float = f64>> Observe<I> for Progress<F> {
 
 /// Direct single shooting: minimise the cost over the whole control sequence with L-BFGS (argmin, Moré–Thuente
 /// line search). Gradients are exact: per-step Jacobians from dual numbers, accumulated backwards in time
-/// ([`SwingUp::cost_and_gradient`]).
+/// ([`ControlProblem::cost_and_gradient`]).
 ///
 /// `progress` is called after every iteration with `(iteration, best cost)`.
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for an invalid problem or guess; [`Error::Numerical`] if argmin fails.
 pub fn shooting_lbfgs(
-    problem: &SwingUp,
+    problem: &ControlProblem,
     initial: &[DVector<f64>],
     options: &ShootingOptions,
     mut progress: impl FnMut(usize, f64) + 'static,

@@ -45,23 +45,23 @@ pub fn plot_fit(path: impl AsRef<Path>, title: &str, series: &[PlotSeries]) -> R
 pub fn plot_optimization(
     path: impl AsRef<Path>,
     report: &crate::control::OptimizeReport,
-    problem: &crate::control::SwingUp,
+    problem: &crate::control::ControlProblem,
 ) -> Result<()> {
-    let dt = problem.settings.dt;
+    let dt = problem.dt();
     let mut series = vec![PlotSeries {
         panel: "log10(cost)".into(),
         label: report.method.clone(),
         points: report.costs.iter().enumerate().map(|(i, c)| (i as f64, c.max(1e-300).log10())).collect(),
         markers: false,
     }];
-    let nv = problem.model.nv();
-    for (i, joint) in problem.model.joints.iter().enumerate().take(nv) {
+    let nv = problem.nv();
+    for (i, joint) in problem.robot().multibody.joints.iter().enumerate().take(nv) {
         let points = report.states.iter().enumerate().map(|(t, x)| (t as f64 * dt, x[i])).collect();
         series.push(PlotSeries { panel: "q".into(), label: joint.name.clone(), points, markers: false });
     }
     for (k, &i) in problem.actuated.iter().enumerate() {
         let points = report.controls.iter().enumerate().map(|(t, u)| (t as f64 * dt, u[k])).collect();
-        let label = format!("u ({})", problem.model.joints[i].name);
+        let label = format!("u ({})", problem.robot().multibody.joints[i].name);
         series.push(PlotSeries { panel: "control".into(), label, points, markers: false });
     }
     let title = format!("{} swing-up ({})", problem.name, report.method);

@@ -12,5 +12,5 @@ pub use crate::integrate::Workspace;
 pub use coordinate::Coordinate;
 pub use rollout::{rollout, rollout_with};
 pub use state::{BodyState, RobotState, State};
-pub use step::step;
+pub use step::{step, step_with_torques};
 pub use trajectory::Trajectory;

@@ -153,22 +153,26 @@ pub fn robot_step_with<T: Scalar>(
 }
 
 /// Advances a scene's robot by one step from time `t` (s): its controller's torques ([`Robot::control_torques`])
-/// plus the passive joint torques, the scene's `dt` and integrator.
+/// plus `extra` joint torques held over the step (if any) plus the passive joint torques, with the scene's `dt`
+/// and integrator.
 ///
 /// # Errors
-/// As [`robot_step`], and [`Error::NonFinite`] naming the first joint whose state is no longer finite.
+/// As [`robot_step`].
 pub(crate) fn step_robot<T: Scalar>(
     robot: &Robot<T>,
     ws: &mut MultibodyWorkspace<T>,
     state: &mut RobotState<T>,
     t: f64,
+    extra: Option<&DVector<T>>,
     settings: &RobotSettings,
 ) -> Result<()> {
     let model = &robot.multibody;
-    let zero = DVector::zeros(model.nv());
-    let (q, v) = robot_step_with(model, ws, &state.q, &state.v, settings, |q, v| {
-        robot.control_torques(t, q, v).unwrap_or_else(|| zero.clone())
-    })?;
+    let held = extra.cloned().unwrap_or_else(|| DVector::zeros(model.nv()));
+    let (q, v) =
+        robot_step_with(model, ws, &state.q, &state.v, settings, |q, v| match robot.control_torques(t, q, v) {
+            Some(tau) => tau + &held,
+            None => held.clone(),
+        })?;
     state.q = q;
     state.v = v;
     Ok(())

@@ -7,6 +7,7 @@ use crate::integrate::{rigid_body_step, rk4, semi_implicit_euler, velocity_verle
 use crate::model::{Integrator, Model};
 use crate::scalar::is_finite;
 use crate::{Error, Result, Scalar};
+use nalgebra::DVector;
 
 /// Advances `state` by one `dt`: particles with the scene's integrator, rigid bodies with semi-implicit Euler
 /// and the scene's contact model ([`crate::model::ContactModel`]), robots with the scene's integrator under their
@@ -31,7 +32,34 @@ use crate::{Error, Result, Scalar};
 /// assert!((state.v[0].z + 0.0981).abs() < 1e-12); // v = g dt
 /// ```
 pub fn step<T: Scalar>(scene: &Model<T>, state: &mut State<T>, ws: &mut Workspace<T>) -> Result<()> {
+    step_with_torques(scene, state, ws, &[])
+}
+
+/// [`step`] with extra joint torques on the robots, held over the step: `torques[i]` (`nv` entries, N·m or N)
+/// adds to robot `i`'s controller. An empty slice adds nothing. This is the input of trajectory optimisation
+/// ([`crate::control`]).
+///
+/// # Errors
+/// As [`step`], and [`Error::InvalidArgument`] if `torques` is neither empty nor one `nv`-vector per robot.
+///
+/// # Panics
+/// As [`step`].
+pub fn step_with_torques<T: Scalar>(
+    scene: &Model<T>,
+    state: &mut State<T>,
+    ws: &mut Workspace<T>,
+    torques: &[DVector<T>],
+) -> Result<()> {
     assert_eq!(ws.len(), scene.particles.len(), "workspace sized for another scene");
+    if !torques.is_empty()
+        && (torques.len() != scene.robots.len()
+            || torques.iter().zip(&scene.robots).any(|(t, r)| t.len() != r.multibody.nv()))
+    {
+        return Err(Error::InvalidArgument(format!(
+            "step_with_torques needs one torque vector of nv entries per robot ({} robots)",
+            scene.robots.len()
+        )));
+    }
     let State { x, v, bodies, contact_impulses, .. } = state;
     if !x.is_empty() {
         match scene.world.integrator {
@@ -41,7 +69,7 @@ pub fn step<T: Scalar>(scene: &Model<T>, state: &mut State<T>, ws: &mut Workspac
         }
     }
     rigid_body_step(scene, bodies, contact_impulses, &mut ws.rigid);
-    let robot_failure = step_robots(scene, &mut state.robots, state.step, ws);
+    let robot_failure = step_robots(scene, &mut state.robots, state.step, torques, ws);
     state.step += 1;
     let blown_up =
         (0..state.x.len()).find(|&i| !(state.x[i].iter().all(is_finite) && state.v[i].iter().all(is_finite)));
@@ -78,6 +106,7 @@ fn step_robots<T: Scalar>(
     scene: &Model<T>,
     robots: &mut [RobotState<T>],
     k: usize,
+    torques: &[DVector<T>],
     ws: &mut Workspace<T>,
 ) -> Option<RobotFailure> {
     if scene.robots.is_empty() {
@@ -88,8 +117,8 @@ fn step_robots<T: Scalar>(
     }
     let settings = RobotSettings { dt: scene.world.dt, integrator: scene.world.integrator, ..RobotSettings::default() };
     let t = k as f64 * scene.world.dt;
-    for ((robot, state), rws) in scene.robots.iter().zip(robots.iter_mut()).zip(ws.robots.iter_mut()) {
-        if let Err(e) = step_robot(robot, rws, state, t, &settings) {
+    for (i, ((robot, state), rws)) in scene.robots.iter().zip(robots.iter_mut()).zip(ws.robots.iter_mut()).enumerate() {
+        if let Err(e) = step_robot(robot, rws, state, t, torques.get(i), &settings) {
             return Some(RobotFailure::Error(e));
         }
         if let Some(joint) = non_finite_joint(&robot.multibody, &state.q, &state.v) {

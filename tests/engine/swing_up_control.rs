@@ -2,17 +2,17 @@
 //! cost agree with central differences; iLQR swings the pendulum and the cart-pole up (final angle error
 //! < 0.05 rad, small velocities) and both solvers decrease the cost monotonically.
 
-use diffphys::control::{ilqr, shooting_lbfgs, IlqrOptions, ShootingOptions, SwingUp};
+use diffphys::control::{ilqr, shooting_lbfgs, ControlProblem, IlqrOptions, ShootingOptions};
 use nalgebra::{DMatrix, DVector};
 
 #[test]
 fn step_jacobians_match_central_differences() {
-    let problem = SwingUp::cartpole();
+    let problem = ControlProblem::cartpole();
     let x = DVector::from_vec(vec![0.3, 2.0, -0.4, 1.5]);
     let u = DVector::from_element(1, 3.0);
     let j = problem.step_jacobians(&x, &u).unwrap();
     let model = &problem.model;
-    let mut ws = diffphys::dynamics::MultibodyWorkspace::new(model);
+    let mut ws = diffphys::sim::Workspace::new(0);
     let mut step = |x: &DVector<f64>, u: &DVector<f64>| problem.step(model, &mut ws, x, u).unwrap();
     assert_eq!(j.next, step(&x, &u));
     let h = 1e-6;
@@ -30,7 +30,7 @@ fn step_jacobians_match_central_differences() {
 
 #[test]
 fn adjoint_gradient_matches_central_differences() {
-    let mut problem = SwingUp::pendulum();
+    let mut problem = ControlProblem::pendulum();
     problem.steps = 30;
     let controls: Vec<DVector<f64>> = (0..30).map(|t| DVector::from_element(1, (t as f64 * 0.3).sin() * 2.0)).collect();
     let (cost, gradient) = problem.cost_and_gradient(&controls).unwrap();
@@ -51,7 +51,7 @@ fn adjoint_gradient_matches_central_differences() {
 
 #[test]
 fn ilqr_swings_the_pendulum_and_the_cartpole_up() {
-    for problem in [SwingUp::pendulum(), SwingUp::cartpole()] {
+    for problem in [ControlProblem::pendulum(), ControlProblem::cartpole()] {
         let initial = vec![DVector::zeros(problem.nu()); problem.steps];
         let report = ilqr(&problem, &initial, &IlqrOptions::default(), |_, _| {}).unwrap();
         assert!(report.costs.windows(2).all(|w| w[1] < w[0]), "iLQR accepts only decreasing steps");
@@ -62,7 +62,7 @@ fn ilqr_swings_the_pendulum_and_the_cartpole_up() {
 
 #[test]
 fn lbfgs_shooting_swings_the_pendulum_up() {
-    let problem = SwingUp::pendulum();
+    let problem = ControlProblem::pendulum();
     let initial = vec![DVector::zeros(1); problem.steps];
     let options = ShootingOptions { max_iterations: 300, ..ShootingOptions::default() };
     let report = shooting_lbfgs(&problem, &initial, &options, |_, _| {}).unwrap();
