@@ -6,9 +6,9 @@
 //! times and quote the ratios of one sitting (README, "Performance").
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use diffphys::dynamics::{aba, aba_derivatives, crba, rnea, MultibodyWorkspace};
 use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
 use diffphys::model::multibody::random_state;
+use diffphys::multibody::{aba, aba_derivatives, crba, rnea, MultibodyWorkspace};
 use rand::SeedableRng;
 use std::hint::black_box;
 use std::path::Path;

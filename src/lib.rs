@@ -14,14 +14,29 @@
 //! assert!(jac[(0, 1)] < 0.0); // more friction, slides less far
 //! ```
 //!
-//! Layers, read top to bottom: [`scalar`] → [`model`] → [`dynamics`] → [`integrate`] → [`sim`] → [`grad`] →
-//! [`fit`] → [`io`]. The `diffphys` binary is a thin command line over them.
+//! One world: a [`model::Model`] holds particles, free rigid bodies and articulated robots side by side; one
+//! [`sim::State`], one [`sim::step`] and one table of named parameters ([`model::ParamId`]) serve them all, and
+//! [`fit`], [`grad`] and [`control`] take the one model.
+//!
+//! The modules are layers; data flows down this list and no module imports from one above it:
+//!
+//! | layer | modules | what lives there |
+//! |---|---|---|
+//! | numbers | [`scalar`], [`spatial`] | the one `Scalar` trait and smooth primitives; transforms, twists, wrenches, inertias |
+//! | model | [`geometry`], [`model`] | shapes, broad and narrow phase; the immutable `Model` (robots as `Multibody`), scene-file values, parameters |
+//! | algorithms | [`multibody`], [`contact`], [`particles`] | kinematics, RNEA, CRBA, ABA and derivatives; contact detection, laws and solvers; particle forces |
+//! | time | [`integrate`], [`sim`] | integrators; `State`, `step`, rollouts, named coordinates |
+//! | uses | [`grad`], [`fit`], [`control`] | exact Jacobians, identification with standard errors, trajectory optimisation |
+//! | outside | [`io`] and the `diffphys` binary | scene files, URDF, CSV, plots, the command line |
+//!
+//! A step runs: forward kinematics → collider poses → broad phase → narrow phase → contact forces or impulses →
+//! dynamics (particles, free bodies, ABA for robots) → integrate.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod contact;
 pub mod control;
-pub mod dynamics;
 mod error;
 pub mod fit;
 pub mod geometry;
@@ -29,6 +44,8 @@ pub mod grad;
 pub mod integrate;
 pub mod io;
 pub mod model;
+pub mod multibody;
+pub mod particles;
 pub mod scalar;
 pub mod sim;
 pub mod spatial;

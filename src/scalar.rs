@@ -130,6 +130,19 @@ pub fn all_finite<T: Scalar>(vs: &[nalgebra::Vector3<T>]) -> bool {
     vs.iter().all(|v| v.iter().all(is_finite))
 }
 
+/// C¹ version of `max(0, f)`: `0` for `f ≤ −w`, `f` for `f ≥ w`, and the quadratic `(f + w)² / 4w` between,
+/// which matches value and slope at both ends (also in `w`). Branches on the real part.
+pub fn never_pull<T: Scalar>(f: T, w: T) -> T {
+    if re(&f) <= -re(&w) {
+        T::zero()
+    } else if re(&f) >= re(&w) {
+        f
+    } else {
+        let sum = f + w;
+        sum * sum * recip(&(w * 4.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

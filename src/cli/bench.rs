@@ -1,9 +1,9 @@
 //! `diffphys bench ROBOT.urdf [--json out.json]`: median time per call of the dynamics algorithms.
 
 use super::report;
-use diffphys::dynamics::{aba, aba_derivatives, crba, rnea, MultibodyWorkspace};
 use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
 use diffphys::model::multibody::random_state;
+use diffphys::multibody::{aba, aba_derivatives, crba, rnea, MultibodyWorkspace};
 use diffphys::{io, Result};
 use rand::SeedableRng;
 use serde_json::json;

@@ -1,10 +1,10 @@
 //! `diffphys dynamics ROBOT.urdf --states states.json [--json out.json]`.
 
 use super::report;
-use diffphys::dynamics::{
+use diffphys::model::Multibody;
+use diffphys::multibody::{
     aba_derivatives, kinetic_energy_multibody, potential_energy_multibody, rnea, MultibodyWorkspace,
 };
-use diffphys::model::Multibody;
 use diffphys::{io, Error, Result};
 use nalgebra::{DMatrix, DVector};
 use serde::Deserialize;

@@ -1,12 +1,12 @@
 //! Derivatives of forward dynamics, `∂q̈/∂q`, `∂q̈/∂v`, `∂q̈/∂τ`, from dual numbers pushed through [`rnea`].
 //!
-//! The same identity as [`crate::dynamics::aba_derivatives`] (`∂a/∂x = −M⁻¹ ∂RNEA/∂x`), with the partials of
+//! The same identity as [`crate::multibody::aba_derivatives`] (`∂a/∂x = −M⁻¹ ∂RNEA/∂x`), with the partials of
 //! RNEA from `DualSVec64<N>` passes (`N` directions each) instead of the analytic tangent sweep. It is the
 //! independent oracle for the analytic derivatives and the "from duals" entry of the benchmarks.
 
-use crate::dynamics::aba_derivatives::solve_with_mass_matrix;
-use crate::dynamics::{aba, crba, rnea, AbaDerivatives, MultibodyWorkspace};
 use crate::model::Multibody;
+use crate::multibody::aba_derivatives::solve_with_mass_matrix;
+use crate::multibody::{aba, crba, rnea, AbaDerivatives, MultibodyWorkspace};
 use crate::Result;
 use nalgebra::{Const, DMatrix, DVector, U1};
 use num_dual::DualSVec64;

@@ -1,13 +1,13 @@
 //! One time step of the rigid bodies, with either contact model.
 
-use crate::dynamics::warm_start::{is_persistent, local_point, recall, remember, starting_impulse};
-use crate::dynamics::{
-    box_box_penalty, combined_friction, combined_restitution, compliant_contact_force, detect_contacts,
-    free_rotation_step, inverse_inertia_world, solve_impulses, tangent_frame, BodyVelocities, BoxBody, BoxPairs,
-    ContactImpulse, ImpulseRow, PositionCorrection,
+use crate::contact::warm_start::{is_persistent, local_point, recall, remember, starting_impulse};
+use crate::contact::{
+    box_box_penalty, combined_friction, combined_restitution, compliant_contact_force, detect_contacts, solve_impulses,
+    tangent_frame, BodyVelocities, BoxBody, BoxPairs, ContactImpulse, ImpulseRow, PositionCorrection,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Pose, Shape};
 use crate::model::{bounding_radius, ContactModel, Model};
+use crate::multibody::{free_rotation_step, inverse_inertia_world};
 use crate::scalar::{re, recip};
 use crate::sim::BodyState;
 use crate::spatial::integrate_orientation;

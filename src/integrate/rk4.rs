@@ -1,8 +1,8 @@
 //! Classic fourth-order Runge–Kutta.
 
 use super::Workspace;
-use crate::dynamics::accelerations;
 use crate::model::Model;
+use crate::particles::accelerations;
 use crate::Scalar;
 use nalgebra::Vector3;
 

@@ -1,8 +1,8 @@
 //! Velocity Verlet.
 
 use super::Workspace;
-use crate::dynamics::accelerations;
 use crate::model::Model;
+use crate::particles::accelerations;
 use crate::Scalar;
 use nalgebra::Vector3;
 

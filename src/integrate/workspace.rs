@@ -13,7 +13,7 @@ pub struct Workspace<T: Scalar> {
     /// Scratch of the rigid-body step (contacts, solver rows); grows on first use.
     pub rigid: super::RigidWorkspace<T>,
     /// Scratch of each robot's dynamics, made on the first step of a scene with robots.
-    pub robots: Vec<crate::dynamics::MultibodyWorkspace<T>>,
+    pub robots: Vec<crate::multibody::MultibodyWorkspace<T>>,
 }
 
 impl<T: Scalar> Workspace<T> {

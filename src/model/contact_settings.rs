@@ -7,12 +7,12 @@ use crate::Scalar;
 pub enum ContactModel {
     /// Penalty contact: a spring–damper per contact point, ramped in smoothly, with regularised Coulomb
     /// friction. Forces and their first derivatives are continuous in the state, so gradients are smooth: the
-    /// default, and the model for fitting. Documented in [`crate::dynamics::compliant_contact_force`].
+    /// default, and the model for fitting. Documented in [`crate::contact::compliant_contact_force`].
     #[default]
     Compliant,
     /// Hard contact: velocity-level impulses with restitution and an exact Coulomb friction cone, solved by
     /// projected Gauss–Seidel, with speculative contacts against tunnelling and the bounce placed at its time
-    /// of impact inside the step. Documented in [`crate::dynamics::solve_impulses`].
+    /// of impact inside the step. Documented in [`crate::contact::solve_impulses`].
     Impulse,
 }
 

@@ -1,6 +1,6 @@
 //! The ground: the solid half-space `z ≤ 0` with compliant contact and regularised Coulomb friction.
 //!
-//! The force law itself is in [`crate::dynamics::ground_contact_force`], which documents it in full.
+//! The force law itself is in [`crate::particles::ground_contact_force`], which documents it in full.
 
 use crate::Scalar;
 

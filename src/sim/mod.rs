@@ -9,8 +9,9 @@ mod step;
 mod trajectory;
 
 pub use crate::integrate::Workspace;
+pub use crate::multibody::BodyState;
 pub use coordinate::Coordinate;
 pub use rollout::{rollout, rollout_with};
-pub use state::{BodyState, RobotState, State};
+pub use state::{RobotState, State};
 pub use step::{step, step_with_torques};
 pub use trajectory::Trajectory;

@@ -2,8 +2,8 @@
 //! torque inputs per step, semi-implicit Euler or RK4 stepping on the configuration manifold.
 
 use super::RobotState;
-use crate::dynamics::{aba, MultibodyWorkspace};
 use crate::model::{Integrator, Multibody, Robot};
+use crate::multibody::{aba, MultibodyWorkspace};
 use crate::scalar::{c, re, smoothstep, tanh};
 use crate::{Error, Result, Scalar};
 use nalgebra::DVector;

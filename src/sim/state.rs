@@ -1,22 +1,10 @@
 //! The state of all particles at one instant.
 
-use crate::dynamics::ContactImpulse;
+use crate::contact::ContactImpulse;
 use crate::model::Model;
+use crate::multibody::BodyState;
 use crate::Scalar;
-use nalgebra::{DVector, Quaternion, Vector3};
-
-/// The state of one rigid body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BodyState<T: Scalar> {
-    /// Position of the centre of mass in m.
-    pub position: Vector3<T>,
-    /// Orientation, a unit quaternion (body to world).
-    pub orientation: Quaternion<T>,
-    /// Velocity of the centre of mass in m/s.
-    pub velocity: Vector3<T>,
-    /// Angular velocity in rad/s, world axes.
-    pub angular_velocity: Vector3<T>,
-}
+use nalgebra::{DVector, Vector3};
 
 /// The joint state of one robot.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +27,7 @@ pub struct State<T: Scalar> {
     /// Rigid bodies.
     pub bodies: Vec<BodyState<T>>,
     /// Impulse model with warm starting: the contact impulses at the end of the last step, the next step's
-    /// starting point ([`crate::dynamics::warm_start`]). Empty initially and for the compliant model. Part of
+    /// starting point ([`crate::contact::warm_start`]). Empty initially and for the compliant model. Part of
     /// the state because the next step depends on it; with duals it carries derivatives like the rest.
     pub contact_impulses: Vec<ContactImpulse<T>>,
     /// Robots.

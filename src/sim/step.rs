@@ -2,9 +2,9 @@
 
 use super::robot::{non_finite_joint, step_robot, RobotSettings};
 use super::{RobotState, State};
-use crate::dynamics::MultibodyWorkspace;
 use crate::integrate::{rigid_body_step, rk4, semi_implicit_euler, velocity_verlet, Workspace};
 use crate::model::{Integrator, Model};
+use crate::multibody::MultibodyWorkspace;
 use crate::scalar::is_finite;
 use crate::{Error, Result, Scalar};
 use nalgebra::DVector;

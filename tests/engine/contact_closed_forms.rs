@@ -166,7 +166,7 @@ fn spinning_box_conserves_momentum_and_energy_and_flips_about_the_intermediate_a
     let invariants = |s: &Model<f64>, st: &State<f64>| {
         let b = &st.bodies[0];
         let rot = diffphys::spatial::rotation_matrix(&b.orientation);
-        let inertia = diffphys::dynamics::inertia_world(&s.bodies[0].principal_inertia(), &rot);
+        let inertia = diffphys::multibody::inertia_world(&s.bodies[0].principal_inertia(), &rot);
         let l = inertia * b.angular_velocity;
         (l, 0.5 * b.angular_velocity.dot(&(inertia * b.angular_velocity)))
     };

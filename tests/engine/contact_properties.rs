@@ -37,7 +37,7 @@ fn ground(friction: f64, restitution: f64) -> Ground<f64> {
 fn momenta(scene: &Model<f64>, st: &State<f64>) -> (Vector3<f64>, Vector3<f64>) {
     let (mut p, mut l) = (Vector3::zeros(), Vector3::zeros());
     for (b, s) in scene.bodies.iter().zip(&st.bodies) {
-        let inertia = diffphys::dynamics::inertia_world(&b.principal_inertia(), &rotation_matrix(&s.orientation));
+        let inertia = diffphys::multibody::inertia_world(&b.principal_inertia(), &rotation_matrix(&s.orientation));
         p += s.velocity * b.mass;
         l += s.position.cross(&(s.velocity * b.mass)) + inertia * s.angular_velocity;
     }
@@ -50,7 +50,7 @@ fn energy(scene: &Model<f64>, st: &State<f64>) -> f64 {
         .iter()
         .zip(&st.bodies)
         .map(|(b, s)| {
-            let inertia = diffphys::dynamics::inertia_world(&b.principal_inertia(), &rotation_matrix(&s.orientation));
+            let inertia = diffphys::multibody::inertia_world(&b.principal_inertia(), &rotation_matrix(&s.orientation));
             0.5 * b.mass * s.velocity.norm_squared() + 0.5 * s.angular_velocity.dot(&(inertia * s.angular_velocity))
                 - b.mass * scene.world.gravity.dot(&s.position)
         })

@@ -10,13 +10,13 @@
 //! - the f64 run and the real part of a dual run agree to the last bit; a second call on the same workspace gives
 //!   the same answer.
 
-use diffphys::dynamics::{
-    aba, aba_derivatives, crba, forward_kinematics, frame_jacobian, frame_pose_world, kinetic_energy_multibody,
-    potential_energy_multibody, rnea, rnea_derivatives, MultibodyWorkspace,
-};
 use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
 use diffphys::model::multibody::{random_state, sample};
 use diffphys::model::{Integrator, Multibody};
+use diffphys::multibody::{
+    aba, aba_derivatives, crba, forward_kinematics, frame_jacobian, frame_pose_world, kinetic_energy_multibody,
+    potential_energy_multibody, rnea, rnea_derivatives, MultibodyWorkspace,
+};
 use diffphys::sim::robot::{robot_rollout, robot_step, RobotSettings};
 use nalgebra::{DMatrix, DVector};
 use num_dual::{Dual64, DualSVec64, DualStruct};

@@ -3,11 +3,11 @@
 //! relative (relative to the largest entry of each quantity, so a near-zero entry is judged at the quantity's
 //! scale).
 
-use diffphys::dynamics::{
-    aba, aba_derivatives, crba, kinetic_energy_multibody, potential_energy_multibody, rnea, MultibodyWorkspace,
-};
 use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
 use diffphys::io::load_urdf;
+use diffphys::multibody::{
+    aba, aba_derivatives, crba, kinetic_energy_multibody, potential_energy_multibody, rnea, MultibodyWorkspace,
+};
 use nalgebra::{DMatrix, DVector};
 use serde_json::Value;
 use std::path::PathBuf;

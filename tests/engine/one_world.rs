@@ -11,10 +11,10 @@
 //!   0.1 mrad noise) on a run made at a quarter of the step, with standard errors that cover the error.
 //! - Scene-file mistakes in a robot section are one error naming the robot and the culprit.
 
-use diffphys::dynamics::{kinetic_energy_multibody, potential_energy_multibody, MultibodyWorkspace};
 use diffphys::fit::{fit, FitOptions, Observations};
 use diffphys::grad::{self, FinalPositions, Outcome};
 use diffphys::model::{Control, Integrator, Model, ParamKind, Robot};
+use diffphys::multibody::{kinetic_energy_multibody, potential_energy_multibody, MultibodyWorkspace};
 use diffphys::sim::robot::{robot_step, RobotSettings};
 use diffphys::sim::{rollout, rollout_with, Coordinate};
 use diffphys::{io, Error};

@@ -15,7 +15,7 @@ use diffphys::grad::{self, FinalPositions};
 use diffphys::model::{Integrator, Model, ParamId};
 use diffphys::scalar::re;
 use diffphys::sim::{rollout, rollout_with, State};
-use diffphys::{dynamics, io, Scalar};
+use diffphys::{io, particles, Scalar};
 use nalgebra::Vector3;
 use num_dual::{Dual2_64, Dual64, DualSVec64, HyperDual64};
 use proptest::prelude::*;
@@ -131,13 +131,13 @@ proptest! {
         scene.world.integrator = Integrator::VelocityVerlet;
         let x0: Vec<_> = scene.particles.iter().map(|p| p.position).collect();
         let v0: Vec<_> = scene.particles.iter().map(|p| p.velocity).collect();
-        let e0 = dynamics::total_energy(&scene, &x0, &v0);
-        let scale = dynamics::kinetic_energy(&scene, &v0)
+        let e0 = particles::total_energy(&scene, &x0, &v0);
+        let scale = particles::kinetic_energy(&scene, &v0)
             + scene.springs.iter().map(|s| s.stiffness * 0.5).sum::<f64>() // ½ k (1 m)²
             + scene.particles.iter().map(|p| p.mass * 9.81).sum::<f64>(); // m g (1 m)
         let mut worst: f64 = 0.0;
         rollout_with(&scene, 10_000, |s| {
-            worst = worst.max((dynamics::total_energy(&scene, &s.x, &s.v) - e0).abs());
+            worst = worst.max((particles::total_energy(&scene, &s.x, &s.v) - e0).abs());
         }).unwrap();
         prop_assert!(worst < 1e-2 * scale, "energy drifted by {worst} (scale {scale})");
     }

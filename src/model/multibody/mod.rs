@@ -32,7 +32,7 @@ pub struct Frame<T: Scalar> {
 }
 
 /// An articulated rigid-body tree: bodies, joints, inertias and gravity. Immutable once built; algorithms take
-/// it by reference together with a [`MultibodyWorkspace`](crate::dynamics::MultibodyWorkspace).
+/// it by reference together with a [`MultibodyWorkspace`](crate::multibody::MultibodyWorkspace).
 ///
 /// ```
 /// use diffphys::model::multibody::sample;

@@ -12,7 +12,7 @@ use nalgebra::DVector;
 /// If `q` or `v` have the wrong length.
 ///
 /// ```
-/// use diffphys::dynamics::{kinetic_energy_multibody, MultibodyWorkspace};
+/// use diffphys::multibody::{kinetic_energy_multibody, MultibodyWorkspace};
 /// use diffphys::model::multibody::sample;
 /// use nalgebra::DVector;
 /// let model = sample::double_pendulum();

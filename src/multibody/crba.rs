@@ -23,7 +23,7 @@ use nalgebra::{DMatrix, DVector};
 /// Reference: Featherstone 2008, §6.2 (Table 6.2).
 ///
 /// ```
-/// use diffphys::dynamics::{crba, MultibodyWorkspace};
+/// use diffphys::multibody::{crba, MultibodyWorkspace};
 /// use diffphys::model::multibody::sample;
 /// use nalgebra::DVector;
 /// let model = sample::double_pendulum();

@@ -1,8 +1,8 @@
 //! Compliant (penalty) contact between rigid bodies, and how two materials combine.
 
-use super::ground_contact::never_pull;
 use crate::geometry::ContactGeometry;
 use crate::model::ContactSettings;
+use crate::scalar::never_pull;
 use crate::scalar::{ln, re, recip, smoothstep, sqrt};
 use crate::Scalar;
 use nalgebra::Vector3;
@@ -49,7 +49,7 @@ pub fn damping_ratio_for_restitution<T: Scalar>(e: &T) -> T {
 /// * **Normal force** `F_n = s(d/δ) · P(k d − c u_n, k d/2)` for `d > 0`, else 0: a linear spring–damper of
 ///   stiffness `k` ([`ContactSettings::stiffness`]) ramped in over the first `δ` ([`ContactSettings::ramp_depth`])
 ///   of penetration by the C¹ smoothstep `s`, and clamped by the C¹ never-pull `P` (the same law as the particle
-///   ground contact, [`crate::dynamics::ground_contact_force`]). The damping is set from the pair's restitution
+///   ground contact, [`crate::particles::ground_contact_force`]). The damping is set from the pair's restitution
 ///   `e` and the reduced mass `m* = m_a m_b / (m_a + m_b)` (`m_a` against the ground):
 ///   `c = 2 ζ(e) √(k m*)` with [`damping_ratio_for_restitution`], so that a head-on bounce of two point masses
 ///   has restitution close to `e` (rotation and several simultaneous contact points make it approximate).
@@ -68,7 +68,7 @@ pub fn damping_ratio_for_restitution<T: Scalar>(e: &T) -> T {
 /// while out of contact or at equal depth.
 ///
 /// ```
-/// use diffphys::dynamics::compliant_contact_force;
+/// use diffphys::contact::compliant_contact_force;
 /// use diffphys::geometry::ContactGeometry;
 /// use diffphys::model::ContactSettings;
 /// use nalgebra::Vector3;

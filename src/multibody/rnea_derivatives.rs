@@ -38,7 +38,7 @@ enum Direction {
 /// (a tangent sweep here, not their O(n) recursion).
 ///
 /// ```
-/// use diffphys::dynamics::{rnea_derivatives, MultibodyWorkspace};
+/// use diffphys::multibody::{rnea_derivatives, MultibodyWorkspace};
 /// use diffphys::model::multibody::sample;
 /// use nalgebra::DVector;
 /// let model = sample::double_pendulum();

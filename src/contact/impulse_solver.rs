@@ -107,7 +107,7 @@ pub fn tangent_frame<T: Scalar>(n: &Vector3<T>) -> [Vector3<T>; 3] {
 /// the position pass.
 ///
 /// **Warm start**: the rows' accumulated impulses on entry (`impulse[0..3]`, e.g. from the previous step, see
-/// [`crate::dynamics::warm_start`]) are applied first and the sweeps correct them; zeros give a cold start.
+/// [`crate::contact::warm_start`]) are applied first and the sweeps correct them; zeros give a cold start.
 ///
 /// **Velocity pass**, `iterations` sweeps over the rows in order. Each row gets a normal impulse `λ_n ≥ 0` that
 /// makes the normal relative velocity at least `target`, and a friction impulse in the contact plane clamped

@@ -21,7 +21,7 @@ use nalgebra::{DVector, Matrix6xX};
 /// If `q` has the wrong length.
 ///
 /// ```
-/// use diffphys::dynamics::{frame_jacobian, MultibodyWorkspace};
+/// use diffphys::multibody::{frame_jacobian, MultibodyWorkspace};
 /// use diffphys::model::multibody::sample;
 /// use nalgebra::DVector;
 /// let model = sample::double_pendulum();

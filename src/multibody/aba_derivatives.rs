@@ -42,7 +42,7 @@ pub struct AbaDerivatives<T: Scalar> {
 /// Reference: Carpentier & Mansard, "Analytical derivatives of rigid body dynamics algorithms", RSS 2018.
 ///
 /// ```
-/// use diffphys::dynamics::{aba_derivatives, MultibodyWorkspace};
+/// use diffphys::multibody::{aba_derivatives, MultibodyWorkspace};
 /// use diffphys::model::multibody::sample;
 /// use nalgebra::DVector;
 /// let model = sample::double_pendulum();

@@ -11,7 +11,7 @@ use nalgebra::Vector3;
 /// gradient; any configuration with `L > 0` is smooth.
 ///
 /// ```
-/// use diffphys::dynamics::spring_force;
+/// use diffphys::particles::spring_force;
 /// use nalgebra::Vector3;
 /// let f = spring_force(&10.0, &0.0, &1.0, &Vector3::new(0.0, 0.0, 3.0), &Vector3::zeros(), &Vector3::zeros(), &Vector3::zeros());
 /// assert_eq!(f, Vector3::new(0.0, 0.0, -20.0)); // stretched by 2 m: pulled back with 20 N

@@ -26,7 +26,7 @@ use nalgebra::DVector;
 /// Reference: Featherstone 2008, §5.3 (Table 5.1).
 ///
 /// ```
-/// use diffphys::dynamics::{rnea, MultibodyWorkspace};
+/// use diffphys::multibody::{rnea, MultibodyWorkspace};
 /// use diffphys::model::multibody::sample;
 /// use nalgebra::DVector;
 /// let model = sample::double_pendulum();

@@ -1,7 +1,7 @@
 //! Compliant contact with the ground half-space `z ≥ 0`, with regularised Coulomb friction.
 
 use crate::model::Ground;
-use crate::scalar::{re, recip, smoothstep, sqrt};
+use crate::scalar::{never_pull, re, recip, smoothstep, sqrt};
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -74,19 +74,6 @@ pub fn ground_contact_force<T: Scalar>(
 
 /// Half-width of the never-pull blend, as a fraction of the spring force `k d`.
 const NEVER_PULL_BLEND: f64 = 0.5;
-
-/// C¹ version of `max(0, f)`: `0` for `f ≤ −w`, `f` for `f ≥ w`, and the quadratic `(f + w)² / 4w` between,
-/// which matches value and slope at both ends (also in `w`). Branches on the real part.
-pub(crate) fn never_pull<T: Scalar>(f: T, w: T) -> T {
-    if re(&f) <= -re(&w) {
-        T::zero()
-    } else if re(&f) >= re(&w) {
-        f
-    } else {
-        let sum = f + w;
-        sum * sum * recip(&(w * 4.0))
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,7 @@ use nalgebra::{DVector, Vector3};
 /// Reference: Featherstone 2008, §4.
 ///
 /// ```
-/// use diffphys::dynamics::{forward_kinematics, MultibodyWorkspace};
+/// use diffphys::multibody::{forward_kinematics, MultibodyWorkspace};
 /// use diffphys::model::multibody::sample;
 /// use nalgebra::DVector;
 /// let model = sample::double_pendulum();

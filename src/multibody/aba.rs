@@ -32,7 +32,7 @@ use nalgebra::{DVector, Vector6};
 /// Reference: Featherstone 2008, §7.3 (Table 7.1).
 ///
 /// ```
-/// use diffphys::dynamics::{aba, rnea, MultibodyWorkspace};
+/// use diffphys::multibody::{aba, rnea, MultibodyWorkspace};
 /// use diffphys::model::multibody::sample;
 /// use nalgebra::DVector;
 /// let model = sample::double_pendulum();

@@ -2,7 +2,20 @@
 
 use crate::scalar::{re, recip};
 use crate::Scalar;
-use nalgebra::{Matrix3, Vector3};
+use nalgebra::{Matrix3, Quaternion, Vector3};
+
+/// The state of one rigid body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodyState<T: Scalar> {
+    /// Position of the centre of mass in m.
+    pub position: Vector3<T>,
+    /// Orientation, a unit quaternion (body to world).
+    pub orientation: Quaternion<T>,
+    /// Velocity of the centre of mass in m/s.
+    pub velocity: Vector3<T>,
+    /// Angular velocity in rad/s, world axes.
+    pub angular_velocity: Vector3<T>,
+}
 
 /// The inverse rotational inertia in world axes, `R diag(1/I) Rᵀ`, for principal moments `principal` (kg·m²) and
 /// rotation `rotation` (body to world).
@@ -27,7 +40,7 @@ pub fn inertia_world<T: Scalar>(principal: &Vector3<T>, rotation: &Matrix3<T>) -
 /// runs iterate the same number of times.
 ///
 /// ```
-/// use diffphys::dynamics::free_rotation_step;
+/// use diffphys::multibody::free_rotation_step;
 /// use nalgebra::{Matrix3, Vector3};
 /// let inertia = Vector3::new(1.0, 2.0, 3.0);
 /// let w = Vector3::new(0.1, 3.0, 0.1); // near the intermediate axis: unstable

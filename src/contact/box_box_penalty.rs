@@ -1,7 +1,7 @@
 //! The compliant model's box–box contact: a penalty that derives from a potential of the two poses, so that
 //! contact between boxes can only remove energy.
 
-use super::compliant_contact::{damping_ratio_for_restitution, PenaltyLaw};
+use super::compliant::{damping_ratio_for_restitution, PenaltyLaw};
 use crate::geometry::narrow_phase::{box_overlap, edge_penetrations};
 use crate::geometry::{ContactGeometry, Pose};
 use crate::model::ContactSettings;

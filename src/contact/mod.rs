@@ -1,0 +1,15 @@
+//! Contact between rigid bodies and with the ground: [`detect_contacts`] (broad phase, narrow phase), the
+//! compliant law ([`compliant_contact_force`], the box–box potential [`box_box_penalty`]) and the hard-contact
+//! impulse solver ([`solve_impulses`], projected Gauss–Seidel) with [`warm_start`]ing.
+
+mod box_box_penalty;
+mod compliant;
+mod detect;
+mod impulse_solver;
+pub mod warm_start;
+
+pub use box_box_penalty::{box_box_penalty, BoxBody, Wrench, EDGE_SHARE, VOLUME_SHARE};
+pub use compliant::{combined_friction, combined_restitution, compliant_contact_force, damping_ratio_for_restitution};
+pub use detect::{detect_contacts, BoxPairs};
+pub use impulse_solver::{solve_impulses, tangent_frame, BodyVelocities, ImpulseRow, PositionCorrection};
+pub use warm_start::ContactImpulse;
