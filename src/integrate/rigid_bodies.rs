@@ -7,9 +7,9 @@ use crate::contact::{
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Pose, Shape};
 use crate::model::{bounding_radius, ContactModel, Model};
+use crate::multibody::BodyState;
 use crate::multibody::{free_rotation_step, inverse_inertia_world};
 use crate::scalar::{re, recip};
-use crate::sim::BodyState;
 use crate::spatial::integrate_orientation;
 use crate::Scalar;
 use nalgebra::{Matrix3, Vector3};
