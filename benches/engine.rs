@@ -118,5 +118,35 @@ fn gradients(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, steps_and_rollouts, gradients);
+/// The design question "particles as bodies on three prismatic joints, or a subsystem?": one step of the
+/// 100-particle spring net (gravity, 180 springs, ground contact, semi-implicit Euler) against the articulated-body
+/// algorithm alone (no forces at all) on the same 100 point masses as bodies on x, y, z slider chains.
+fn particles_as_bodies(c: &mut Criterion) {
+    use diffphys::model::{Joint, JointKind, Multibody};
+    use diffphys::multibody::{aba, MultibodyWorkspace};
+    use diffphys::spatial::{Inertia, Transform};
+    use nalgebra::{DVector, Matrix3, Vector3};
+    let net = sample::spring_net(10, 0.5);
+    let mut bodies = Multibody::<f64>::new("net", "world");
+    for (k, p) in net.particles.iter().enumerate() {
+        let mut parent = None;
+        for (axis, name) in [(Vector3::x(), "x"), (Vector3::y(), "y"), (Vector3::z(), "z")] {
+            let mass = if name == "z" { p.mass } else { 0.0 };
+            let inertia = Inertia::new(mass, Vector3::zeros(), Matrix3::identity() * (mass * 1e-4));
+            let joint = Joint::new(&format!("{k}_{name}"), JointKind::Prismatic { axis }, Transform::identity());
+            parent = Some(bodies.add_body(parent, &format!("{k}_{name}_body"), joint, inertia).unwrap());
+        }
+    }
+    let mut group = c.benchmark_group("particles-as-bodies/net100");
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    bench_step(&mut group, "particle step (forces + integration)", &net);
+    let mut ws = MultibodyWorkspace::new(&bodies);
+    let (q, v, tau) = (DVector::zeros(bodies.nq()), DVector::zeros(bodies.nv()), DVector::zeros(bodies.nv()));
+    group.bench_function("aba alone, 300 prismatic joints", |b| {
+        b.iter(|| black_box(aba(&bodies, &mut ws, black_box(&q), &v, &tau, &[]).unwrap()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, steps_and_rollouts, gradients, particles_as_bodies);
 criterion_main!(benches);

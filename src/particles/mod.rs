@@ -2,7 +2,9 @@
 //! [`drag_force`], [`ground_contact_force`]), total [`forces`] and [`accelerations`], and energies.
 //!
 //! Particles stay a subsystem rather than bodies on three prismatic joints: a particle's acceleration is `F / m`,
-//! which the articulated-body algorithm would reach through three bodies, three joints and spatial inertias.
+//! which the articulated-body algorithm would reach through three bodies, three joints and spatial inertias. On
+//! the 100-particle spring net a whole particle step (gravity, springs, ground, integration) costs 1/21 of ABA
+//! alone on the same masses as 300 slider joints (`cargo bench --bench engine -- particles-as-bodies`).
 
 mod accelerations;
 mod drag;
