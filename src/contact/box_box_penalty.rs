@@ -3,9 +3,11 @@
 
 use super::compliant::{damping_ratio_for_restitution, PenaltyLaw};
 use crate::geometry::narrow_phase::{box_overlap, edge_penetrations};
-use crate::geometry::{ContactGeometry, Pose};
+use crate::geometry::ContactGeometry;
 use crate::model::ContactSettings;
 use crate::scalar::{re, recip, smoothstep, sqrt};
+use crate::spatial::Force;
+use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::{Matrix3, Vector3};
 
@@ -23,7 +25,7 @@ pub const VOLUME_SHARE: f64 = 2.0;
 #[derive(Debug, Clone, Copy)]
 pub struct BoxBody<'a, T: Scalar> {
     /// Pose of the centre of mass (the box's centre).
-    pub pose: &'a Pose<T>,
+    pub pose: &'a Transform<T>,
     /// Half extents along the body axes, m.
     pub half: &'a Vector3<T>,
     /// Velocity of the centre, m/s.
@@ -36,25 +38,11 @@ pub struct BoxBody<'a, T: Scalar> {
     pub inverse_inertia: &'a Matrix3<T>,
 }
 
-/// A force (N) through the centre of mass and a torque (N m) about it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Wrench<T: Scalar> {
-    /// Force, N.
-    pub force: Vector3<T>,
-    /// Torque about the centre of mass, N m.
-    pub torque: Vector3<T>,
-}
-
-impl<T: Scalar> Wrench<T> {
-    fn zero() -> Self {
-        Wrench { force: Vector3::zeros(), torque: Vector3::zeros() }
-    }
-
-    /// Adds `f` acting at `arm` from the centre of mass.
-    fn add_at(&mut self, f: &Vector3<T>, arm: &Vector3<T>) {
-        self.torque += arm.cross(f);
-        self.force += f;
-    }
+/// Adds the force `f` (N) acting at `arm` (m) from the centre of mass to `wrench` (a [`Force`] about the centre
+/// of mass: `angular` is the torque, `linear` the force).
+fn add_at<T: Scalar>(wrench: &mut Force<T>, f: &Vector3<T>, arm: &Vector3<T>) {
+    wrench.angular += arm.cross(f);
+    wrench.linear += f;
 }
 
 /// The velocity of `a`'s material point at `p` relative to `b`'s, the arms from both centres, and the mass the
@@ -67,8 +55,8 @@ struct PointMotion<T: Scalar> {
 }
 
 fn point_motion<T: Scalar>(a: &BoxBody<'_, T>, b: &BoxBody<'_, T>, p: &Vector3<T>) -> PointMotion<T> {
-    let arm_a = p - a.pose.position;
-    let arm_b = p - b.pose.position;
+    let arm_a = p - a.pose.translation;
+    let arm_b = p - b.pose.translation;
     let relative_velocity =
         a.velocity + a.angular_velocity.cross(&arm_a) - b.velocity - b.angular_velocity.cross(&arm_b);
     let sideways = recip(a.mass)
@@ -121,8 +109,8 @@ pub fn box_box_penalty<T: Scalar>(
     restitution: &T,
     dt: f64,
     report: &mut impl FnMut(ContactGeometry<T>),
-) -> (Wrench<T>, Wrench<T>) {
-    let (mut on_a, mut on_b) = (Wrench::zero(), Wrench::zero());
+) -> (Force<T>, Force<T>) {
+    let (mut on_a, mut on_b) = (Force::zero(), Force::zero());
     let k = settings.stiffness;
     let zeta = damping_ratio_for_restitution(restitution);
     let reduced = *a.mass * *b.mass * recip(&(*a.mass + *b.mass));
@@ -133,8 +121,8 @@ pub fn box_box_penalty<T: Scalar>(
             T::one()
         }
     };
-    let apply = |on_a: &mut Wrench<T>,
-                 on_b: &mut Wrench<T>,
+    let apply = |on_a: &mut Force<T>,
+                 on_b: &mut Force<T>,
                  law: PenaltyLaw<T>,
                  normal: &Vector3<T>,
                  p: &Vector3<T>,
@@ -145,8 +133,8 @@ pub fn box_box_penalty<T: Scalar>(
         if let Some(elastic) = elastic {
             f -= elastic; // applied exactly elsewhere: only damping and friction act at this point
         }
-        on_a.add_at(&f, &motion.arm_a);
-        on_b.add_at(&-f, &motion.arm_b);
+        add_at(on_a, &f, &motion.arm_a);
+        add_at(on_b, &-f, &motion.arm_b);
     };
     let k_edge = k * EDGE_SHARE;
     let edge_damping = zeta * sqrt(&(k_edge * reduced)) * 2.0;
@@ -177,10 +165,10 @@ pub fn box_box_penalty<T: Scalar>(
             let pressure = kappa * overlap.volume * ramp;
             let force = -&overlap.area * pressure;
             let torque = -&overlap.moment * pressure;
-            on_b.torque -= torque + (a.pose.position - b.pose.position).cross(&force);
-            on_b.force -= &force;
-            on_a.force += &force;
-            on_a.torque += torque;
+            on_b.angular -= torque + (a.pose.translation - b.pose.translation).cross(&force);
+            on_b.linear -= &force;
+            on_a.linear += &force;
+            on_a.angular += torque;
             let normal = -&overlap.area * recip(&gradient);
             let law = PenaltyLaw {
                 spring: kappa * overlap.volume * gradient,

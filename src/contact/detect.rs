@@ -2,9 +2,10 @@
 //! each body against the ground.
 
 use crate::geometry::narrow_phase::{collide, shape_ground};
-use crate::geometry::{Aabb, BroadPhase, Contact, Pose, Shape};
+use crate::geometry::{Aabb, BroadPhase, Contact, Shape};
 use crate::model::Model;
 use crate::scalar::re;
+use crate::spatial::Transform;
 use crate::Scalar;
 
 /// How [`detect_contacts`] treats a pair of boxes.
@@ -25,7 +26,7 @@ pub enum BoxPairs {
 /// list is deterministic. A contact between bodies `i < j` has `a = i`, `b = Some(j)`, normal from `j` to `i`.
 pub fn detect_contacts<T: Scalar>(
     scene: &Model<T>,
-    poses: &[Pose<T>],
+    poses: &[Transform<T>],
     margins: &[f64],
     boxes: &mut Vec<Aabb>,
     broad: &mut BroadPhase,
@@ -36,7 +37,7 @@ pub fn detect_contacts<T: Scalar>(
     boxes.clear();
     for ((body, pose), margin) in scene.bodies.iter().zip(poses).zip(margins) {
         let half = body.shape.aabb_half_extents(&pose.rotation);
-        let c = [0, 1, 2].map(|k| re(&pose.position[k]));
+        let c = [0, 1, 2].map(|k| re(&pose.translation[k]));
         boxes.push(Aabb {
             lower: [0, 1, 2].map(|k| c[k] - half[k] - margin),
             upper: [0, 1, 2].map(|k| c[k] + half[k] + margin),

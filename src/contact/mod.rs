@@ -8,7 +8,7 @@ mod detect;
 mod impulse_solver;
 pub mod warm_start;
 
-pub use box_box_penalty::{box_box_penalty, BoxBody, Wrench, EDGE_SHARE, VOLUME_SHARE};
+pub use box_box_penalty::{box_box_penalty, BoxBody, EDGE_SHARE, VOLUME_SHARE};
 pub use compliant::{combined_friction, combined_restitution, compliant_contact_force, damping_ratio_for_restitution};
 pub use detect::{detect_contacts, BoxPairs};
 pub use impulse_solver::{solve_impulses, tangent_frame, BodyVelocities, ImpulseRow, PositionCorrection};

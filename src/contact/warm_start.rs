@@ -5,8 +5,8 @@
 //! stack from zero every step, and twenty sweeps are not enough for that.
 
 use super::{ImpulseRow, PositionCorrection};
-use crate::geometry::Pose;
 use crate::scalar::re;
+use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -35,7 +35,7 @@ pub fn is_persistent<T: Scalar>(row: &ImpulseRow<T>) -> bool {
 }
 
 /// The contact point of `row` in the body axes of `a`, relative to its centre of mass (real part).
-pub fn local_point<T: Scalar>(row: &ImpulseRow<T>, pose_a: &Pose<T>) -> Vector3<f64> {
+pub fn local_point<T: Scalar>(row: &ImpulseRow<T>, pose_a: &Transform<T>) -> Vector3<f64> {
     (pose_a.rotation.transpose() * row.ra).map(|x| re(&x))
 }
 
@@ -75,7 +75,7 @@ pub fn starting_impulse<T: Scalar>(row: &ImpulseRow<T>, remembered: &ContactImpu
 
 /// Writes the impulses of the persistent rows ([`is_persistent`]) to `out`, sorted by pair for [`recall`].
 /// `poses` are the bodies' poses the rows were built at.
-pub fn remember<T: Scalar>(rows: &[ImpulseRow<T>], poses: &[Pose<T>], out: &mut Vec<ContactImpulse<T>>) {
+pub fn remember<T: Scalar>(rows: &[ImpulseRow<T>], poses: &[Transform<T>], out: &mut Vec<ContactImpulse<T>>) {
     out.clear();
     for row in rows.iter().filter(|r| is_persistent(r)) {
         let [_, t1, t2] = &row.frame;
@@ -136,8 +136,10 @@ mod tests {
             impulse: [2.0, 0.3, -0.4, 0.0],
         };
         // a body rotated by 90° about z: the point (0.1, 0, −0.05) in world axes is (0, −0.1, −0.05) in body axes
-        let pose =
-            Pose { position: Vector3::zeros(), rotation: Matrix3::new(0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0) };
+        let pose = Transform {
+            translation: Vector3::zeros(),
+            rotation: Matrix3::new(0.0, -1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0),
+        };
         let mut out = Vec::new();
         remember(std::slice::from_ref(&row), &[pose], &mut out);
         assert!((out[0].local_point - Vector3::new(0.0, -0.1, -0.05)).norm() < 1e-15);
@@ -146,7 +148,7 @@ mod tests {
         assert!((back[0] - 2.0).abs() < 1e-15 && (back[1] - 0.3).abs() < 1e-15 && (back[2] + 0.4).abs() < 1e-15);
         // a bounce is not remembered
         let bounce = ImpulseRow { target: 1.0, ..row };
-        remember(&[bounce], &[Pose { position: Vector3::zeros(), rotation: Matrix3::identity() }], &mut out);
+        remember(&[bounce], &[Transform { translation: Vector3::zeros(), rotation: Matrix3::identity() }], &mut out);
         assert!(out.is_empty());
     }
 }

@@ -4,7 +4,7 @@
 //! # Conventions
 //! - A shape is described in its body's frame, centred on the body's origin (the centre of mass); a capsule's
 //!   axis is the body's `z` axis.
-//! - A [`Pose`] places a body in the world: `world = rotation · body + position`.
+//! - A [`Transform`](crate::spatial::Transform) places a body in the world: `world = rotation · body + translation`.
 //! - A contact between bodies `a` and `b` (or `a` and the ground) has a unit `normal` pointing **from `b` to
 //!   `a`** (the direction in which a push separates `a` from `b`), a world `point` halfway between the two
 //!   surfaces, and a signed `distance` along the normal: positive while apart, negative when penetrating.
@@ -22,5 +22,5 @@ pub mod narrow_phase;
 mod shape;
 
 pub use broad_phase::{sweep_and_prune, Aabb, BroadPhase};
-pub use contact::{Contact, ContactGeometry, Pose};
+pub use contact::{Contact, ContactGeometry};
 pub use shape::Shape;

@@ -5,19 +5,20 @@ use crate::contact::{
     box_box_penalty, combined_friction, combined_restitution, compliant_contact_force, detect_contacts, solve_impulses,
     tangent_frame, BodyVelocities, BoxBody, BoxPairs, ContactImpulse, ImpulseRow, PositionCorrection,
 };
-use crate::geometry::{Aabb, BroadPhase, Contact, Pose, Shape};
+use crate::geometry::{Aabb, BroadPhase, Contact, Shape};
 use crate::model::{bounding_radius, ContactModel, Model};
 use crate::multibody::BodyState;
 use crate::multibody::{free_rotation_step, inverse_inertia_world};
 use crate::scalar::{re, recip};
 use crate::spatial::integrate_orientation;
+use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::{Matrix3, Vector3};
 
 /// Scratch space of the rigid-body step; grows to the scene's size on first use and is then reused.
 #[derive(Debug, Clone)]
 pub struct RigidWorkspace<T: Scalar> {
-    poses: Vec<Pose<T>>,
+    poses: Vec<Transform<T>>,
     margins: Vec<f64>,
     boxes: Vec<Aabb>,
     broad: BroadPhase,
@@ -122,7 +123,7 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     ws.linear.clear();
     ws.angular.clear();
     for (body, state) in scene.bodies.iter().zip(bodies.iter()) {
-        let pose = Pose::new(state.position, &state.orientation);
+        let pose = Transform::from_position_orientation(state.position, &state.orientation);
         let principal = body.principal_inertia();
         ws.inverse_inertia.push(inverse_inertia_world(&principal, &pose.rotation));
         ws.inverse_mass.push(recip(&body.mass));
@@ -216,10 +217,10 @@ fn compliant_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws
             box_box_penalty(&scene.contact, &body(i, &half_i), &body(j, &half_j), &mu, &e, dt, &mut |geometry| {
                 contacts.push(Contact { a: i, b: Some(j), geometry })
             });
-        ws.force[i] += on_i.force;
-        ws.torque[i] += on_i.torque;
-        ws.force[j] += on_j.force;
-        ws.torque[j] += on_j.torque;
+        ws.force[i] += on_i.linear;
+        ws.torque[i] += on_i.angular;
+        ws.force[j] += on_j.linear;
+        ws.torque[j] += on_j.angular;
     }
     let dt_t = T::from(dt);
     for i in 0..n {

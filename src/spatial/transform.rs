@@ -2,7 +2,7 @@
 
 use super::{skew, Force, Motion};
 use crate::Scalar;
-use nalgebra::{Matrix3, Matrix6, Vector3};
+use nalgebra::{Matrix3, Matrix6, Quaternion, Vector3};
 use std::ops::Mul;
 
 /// The placement of a frame B in a frame A: `x_A = rotation · x_B + translation`.
@@ -27,6 +27,11 @@ impl<T: Scalar> Transform<T> {
     /// A placement from a rotation matrix and a translation.
     pub fn new(rotation: Matrix3<T>, translation: Vector3<T>) -> Self {
         Self { rotation, translation }
+    }
+
+    /// The placement of a body at `position` (m) with unit-quaternion orientation `orientation` (body to world).
+    pub fn from_position_orientation(position: Vector3<T>, orientation: &Quaternion<T>) -> Self {
+        Self { rotation: super::rotation_matrix(orientation), translation: position }
     }
 
     /// A pure translation.
@@ -59,6 +64,12 @@ impl<T: Scalar> Transform<T> {
     #[inline]
     pub fn transform_point(&self, p: &Vector3<T>) -> Vector3<T> {
         self.rotation * p + self.translation
+    }
+
+    /// A point given in A, expressed in B: `Rᵀ (p − translation)`.
+    #[inline]
+    pub fn inverse_transform_point(&self, p: &Vector3<T>) -> Vector3<T> {
+        self.rotation.tr_mul(&(p - self.translation))
     }
 
     /// A motion expressed in B, expressed in A: `ω_A = R ω`, `v_A = R v + p × ω_A`.

@@ -1,8 +1,9 @@
 //! Box–box contact by the separating-axis test with face clipping.
 
-use super::super::{ContactGeometry, Pose};
+use super::super::ContactGeometry;
 use super::round::segment_closest_points;
 use crate::scalar::{re, recip, sqrt};
+use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::{Matrix3, Vector3};
 
@@ -51,15 +52,15 @@ enum Axis<T: Scalar> {
 /// Every choice (axis, face, clipping side) is made on the real part, so dual numbers differentiate the points
 /// and distances of the chosen features, and the `f64` run equals the real part of a dual run bit for bit.
 pub fn box_box<T: Scalar>(
-    pose_a: &Pose<T>,
+    pose_a: &Transform<T>,
     half_a: &Vector3<T>,
-    pose_b: &Pose<T>,
+    pose_b: &Transform<T>,
     half_b: &Vector3<T>,
     margin: f64,
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
     let (ra, rb) = (&pose_a.rotation, &pose_b.rotation);
-    let d = pose_b.position - pose_a.position;
+    let d = pose_b.translation - pose_a.translation;
     let separation = |n: &Vector3<T>| abs(d.dot(n)) - radius(ra, half_a, n) - radius(rb, half_b, n);
     let mut best_face: Option<(f64, Axis<T>)> = None;
     for (on_a, i) in (0..3).map(|i| (true, i)).chain((0..3).map(|i| (false, i))) {
@@ -112,12 +113,12 @@ pub fn box_box<T: Scalar>(
 
 /// End points of the edge of a box parallel to body axis `along` that lies furthest in direction `towards`.
 fn supporting_edge<T: Scalar>(
-    pose: &Pose<T>,
+    pose: &Transform<T>,
     half: &Vector3<T>,
     along: usize,
     towards: &Vector3<T>,
 ) -> (Vector3<T>, Vector3<T>) {
-    let mut centre = pose.position;
+    let mut centre = pose.translation;
     for k in (0..3).filter(|&k| k != along) {
         let axis = col(&pose.rotation, k);
         let sign = if re(&axis.dot(towards)) > 0.0 { 1.0 } else { -1.0 };
@@ -131,9 +132,9 @@ fn supporting_edge<T: Scalar>(
 /// says the reference box is b (so the reported normal, from b to a, is the reference face's outward normal).
 #[allow(clippy::too_many_arguments)]
 fn face_contacts<T: Scalar>(
-    r: &Pose<T>,
+    r: &Transform<T>,
     half_r: &Vector3<T>,
-    inc: &Pose<T>,
+    inc: &Transform<T>,
     half_inc: &Vector3<T>,
     i: usize,
     margin: f64,
@@ -141,9 +142,9 @@ fn face_contacts<T: Scalar>(
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
     let (rr, ri) = (&r.rotation, &inc.rotation);
-    let towards = inc.position - r.position;
+    let towards = inc.translation - r.translation;
     let n_ref = if re(&col(rr, i).dot(&towards)) >= 0.0 { col(rr, i) } else { -col(rr, i) };
-    let face_centre = r.position + n_ref * half_r[i];
+    let face_centre = r.translation + n_ref * half_r[i];
     // incident face: the face of the other box most anti-parallel to n_ref
     let k =
         (0..3).fold(
@@ -157,7 +158,7 @@ fn face_contacts<T: Scalar>(
             },
         );
     let n_inc = if re(&col(ri, k).dot(&n_ref)) > 0.0 { -col(ri, k) } else { col(ri, k) };
-    let inc_centre = inc.position + n_inc * half_inc[k];
+    let inc_centre = inc.translation + n_inc * half_inc[k];
     let (k1, k2) = ((k + 1) % 3, (k + 2) % 3);
     let (e1, e2) = (col(ri, k1) * half_inc[k1], col(ri, k2) * half_inc[k2]);
     let mut poly: [Vector3<T>; 8] = std::array::from_fn(|_| Vector3::zeros());
@@ -213,17 +214,17 @@ mod tests {
     use num_dual::Dual64;
     use std::f64::consts::{FRAC_1_SQRT_2, FRAC_PI_4};
 
-    fn pose(x: f64, y: f64, z: f64, rotation: Matrix3<f64>) -> Pose<f64> {
-        Pose { position: Vector3::new(x, y, z), rotation }
+    fn pose(x: f64, y: f64, z: f64, rotation: Matrix3<f64>) -> Transform<f64> {
+        Transform { translation: Vector3::new(x, y, z), rotation }
     }
 
-    fn at(x: f64, y: f64, z: f64) -> Pose<f64> {
+    fn at(x: f64, y: f64, z: f64) -> Transform<f64> {
         pose(x, y, z, Matrix3::identity())
     }
 
     type V = Vector3<f64>;
 
-    fn contacts(pa: &Pose<f64>, ha: V, pb: &Pose<f64>, hb: V, margin: f64) -> Vec<ContactGeometry<f64>> {
+    fn contacts(pa: &Transform<f64>, ha: V, pb: &Transform<f64>, hb: V, margin: f64) -> Vec<ContactGeometry<f64>> {
         let mut got = Vec::new();
         box_box(pa, &ha, pb, &hb, margin, &mut |c| got.push(c));
         got
@@ -325,11 +326,13 @@ mod tests {
 
     #[test]
     fn distance_derivatives_and_real_parts_match_f64() {
-        let lift =
-            |p: &Pose<f64>| Pose { position: p.position.map(Dual64::from), rotation: p.rotation.map(Dual64::from) };
+        let lift = |p: &Transform<f64>| Transform {
+            translation: p.translation.map(Dual64::from),
+            rotation: p.rotation.map(Dual64::from),
+        };
         let (a, b) = (at(0.0, 0.0, 0.0), pose(0.2, 0.1, 0.99, rot(2, 0.3)));
         let mut pb = lift(&b);
-        pb.position.z = Dual64::from(0.99).derivative();
+        pb.translation.z = Dual64::from(0.99).derivative();
         let mut dual = Vec::new();
         box_box(&lift(&a), &CUBE.map(Dual64::from), &pb, &CUBE.map(Dual64::from), 0.0, &mut |c| dual.push(c));
         let plain = contacts(&a, CUBE, &b, CUBE, 0.0);

@@ -1,8 +1,9 @@
 //! How deep the edges of one box reach into another: the deepest point of each edge and the exact gradient of
 //! that depth, the pieces of a box–box penalty that derives from a potential.
 
-use super::super::{ContactGeometry, Pose};
+use super::super::ContactGeometry;
 use crate::scalar::{re, recip, sqrt};
+use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::{Matrix3, Vector3};
 
@@ -121,9 +122,9 @@ fn plane_gradient<T: Scalar>(k: usize) -> Vector3<T> {
 /// is the exact gradient of the potential (torques included). The choice of end or kink is made on the real
 /// parts; dual numbers then differentiate the chosen formula. No allocation.
 pub fn edge_penetrations<T: Scalar>(
-    pose_a: &Pose<T>,
+    pose_a: &Transform<T>,
     half_a: &Vector3<T>,
-    pose_b: &Pose<T>,
+    pose_b: &Transform<T>,
     half_b: &Vector3<T>,
     out: &mut impl FnMut(EdgePenetration<T>),
 ) {
@@ -134,16 +135,16 @@ pub fn edge_penetrations<T: Scalar>(
 /// The edges of box `e` inside box `c`; `swapped` says `e` is the second box of the pair (b), so the reported
 /// normal (from b to a) is the direction in which moving `e` deepens the edge.
 fn edges_inside<T: Scalar>(
-    pose_e: &Pose<T>,
+    pose_e: &Transform<T>,
     half_e: &Vector3<T>,
-    pose_c: &Pose<T>,
+    pose_c: &Transform<T>,
     half_c: &Vector3<T>,
     swapped: bool,
     out: &mut impl FnMut(EdgePenetration<T>),
 ) {
     // the edge box in the frame of the containing box
     let rotation = pose_c.rotation.tr_mul(&pose_e.rotation);
-    let position = pose_c.rotation.tr_mul(&(pose_e.position - pose_c.position));
+    let position = pose_c.rotation.tr_mul(&(pose_e.translation - pose_c.translation));
     let corners = corners_in(&rotation, &position, half_e);
     let re_corners = corners.map(|c| [0, 1, 2].map(|i| re(&c[i])));
     let half_re = [0, 1, 2].map(|i| re(&half_c[i]));
@@ -178,7 +179,7 @@ fn edges_inside<T: Scalar>(
             continue; // an edge through the middle plane of the box: no direction reduces its depth
         }
         let direction = pose_c.rotation * gradient * recip(&slope); // deepens the edge when e moves along it
-        let point = pose_c.to_world(&(x0 + u * t));
+        let point = pose_c.transform_point(&(x0 + u * t));
         let normal = if swapped { direction } else { -direction };
         out(EdgePenetration { geometry: ContactGeometry { normal, point, distance: -depth }, slope });
     }
@@ -191,14 +192,25 @@ mod tests {
     use approx::assert_relative_eq;
     use num_dual::{Dual64, DualNum};
 
-    fn penetrations(pa: &Pose<f64>, ha: Vector3<f64>, pb: &Pose<f64>, hb: Vector3<f64>) -> Vec<EdgePenetration<f64>> {
+    fn penetrations(
+        pa: &Transform<f64>,
+        ha: Vector3<f64>,
+        pb: &Transform<f64>,
+        hb: Vector3<f64>,
+    ) -> Vec<EdgePenetration<f64>> {
         let mut got = Vec::new();
         edge_penetrations(pa, &ha, pb, &hb, &mut |p| got.push(p));
         got
     }
 
     /// `∂U/∂(motion k of box a)` for `U = ½ Σ D²` over all edges, by dual numbers through the depths.
-    fn potential_derivative(pa: &Pose<f64>, ha: Vector3<f64>, pb: &Pose<f64>, hb: Vector3<f64>, k: usize) -> f64 {
+    fn potential_derivative(
+        pa: &Transform<f64>,
+        ha: Vector3<f64>,
+        pb: &Transform<f64>,
+        hb: Vector3<f64>,
+        k: usize,
+    ) -> f64 {
         let mut u = Dual64::from(0.0);
         edge_penetrations(&perturbed(pa, k), &ha.map(Dual64::from), &lift(pb), &hb.map(Dual64::from), &mut |p| {
             u += p.geometry.distance.powi(2) * 0.5
@@ -214,8 +226,8 @@ mod tests {
         let lowest = (0..8)
             .map(|v| (tilt * Vector3::new([-0.5, 0.5][v & 1], [-0.5, 0.5][(v >> 1) & 1], [-0.5, 0.5][v >> 2])).z)
             .fold(f64::INFINITY, f64::min);
-        let cube = Pose { position: Vector3::new(0.1, -0.2, 0.1 - lowest - 0.003), rotation: tilt };
-        let slab = Pose { position: Vector3::zeros(), rotation: Matrix3::identity() };
+        let cube = Transform { translation: Vector3::new(0.1, -0.2, 0.1 - lowest - 0.003), rotation: tilt };
+        let slab = Transform { translation: Vector3::zeros(), rotation: Matrix3::identity() };
         let got = penetrations(&cube, half, &slab, Vector3::new(1.0, 1.0, 0.1));
         assert_eq!(got.len(), 3, "{got:?}");
         for p in &got {
@@ -231,8 +243,8 @@ mod tests {
         // the other box's two faces are equally deep, and the depth there shrinks at 1/√2 per metre of lift...
         let gap = 2f64.sqrt() - 0.001;
         let half = Vector3::new(0.5, 0.5, 0.5);
-        let a = Pose { position: Vector3::zeros(), rotation: rot(0, std::f64::consts::FRAC_PI_4) };
-        let b = Pose { position: Vector3::new(0.0, 0.0, gap), rotation: rot(1, std::f64::consts::FRAC_PI_4) };
+        let a = Transform { translation: Vector3::zeros(), rotation: rot(0, std::f64::consts::FRAC_PI_4) };
+        let b = Transform { translation: Vector3::new(0.0, 0.0, gap), rotation: rot(1, std::f64::consts::FRAC_PI_4) };
         let got = penetrations(&a, half, &b, half);
         assert_eq!(got.len(), 2, "{got:?}");
         for p in &got {
@@ -256,15 +268,15 @@ mod tests {
         let (ha, hb) = (Vector3::new(0.2, 0.15, 0.1), Vector3::new(0.25, 0.1, 0.2));
         let mut seen = 0;
         for (offset, ra, rb) in cases {
-            let a = Pose { position: offset, rotation: ra };
-            let b = Pose { position: Vector3::zeros(), rotation: rb };
+            let a = Transform { translation: offset, rotation: ra };
+            let b = Transform { translation: Vector3::zeros(), rotation: rb };
             let got = penetrations(&a, ha, &b, hb);
             seen += got.len();
             let (mut force, mut torque) = (Vector3::zeros(), Vector3::zeros());
             for p in &got {
                 let f = p.geometry.normal * (-p.geometry.distance * p.slope);
                 force += f;
-                torque += (p.geometry.point - a.position).cross(&f);
+                torque += (p.geometry.point - a.translation).cross(&f);
             }
             for k in 0..6 {
                 let want = -potential_derivative(&a, ha, &b, hb, k);

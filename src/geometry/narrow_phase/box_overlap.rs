@@ -1,8 +1,8 @@
 //! The overlap of two boxes as a volume, with its exact gradient: what a box–box penalty needs where faces
 //! lie on faces (a depth measured at points is zero for corners that sit exactly on a face plane).
 
-use super::super::Pose;
 use crate::scalar::{re, recip};
+use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::{Matrix3, Vector3};
 
@@ -136,22 +136,23 @@ fn clipped_faces<T: Scalar>(
 /// coplanar (aligned boxes), where `V` has a kink. Every choice is made on the real parts. No allocation.
 ///
 /// ```
-/// use diffphys::geometry::{narrow_phase::box_overlap, Pose};
+/// use diffphys::geometry::narrow_phase::box_overlap;
+/// use diffphys::spatial::Transform;
 /// use nalgebra::{Matrix3, Vector3};
-/// let at = |z: f64| Pose { position: Vector3::new(0.3, 0.0, z), rotation: Matrix3::identity() };
+/// let at = |z: f64| Transform { translation: Vector3::new(0.3, 0.0, z), rotation: Matrix3::identity() };
 /// let half = Vector3::new(0.5, 0.5, 0.5);
 /// let o = box_overlap(&at(0.0), &half, &at(0.99), &half).unwrap();
 /// assert!((o.volume - 0.01).abs() < 1e-12); // a 1 × 1 × 0.01 slab
 /// assert!((o.area - Vector3::new(0.0, 0.0, 1.0)).norm() < 1e-12); // lifting a by δ adds δ m³
 /// ```
 pub fn box_overlap<T: Scalar>(
-    pose_a: &Pose<T>,
+    pose_a: &Transform<T>,
     half_a: &Vector3<T>,
-    pose_b: &Pose<T>,
+    pose_b: &Transform<T>,
     half_b: &Vector3<T>,
 ) -> Option<Overlap<T>> {
     let rotation = pose_b.rotation.tr_mul(&pose_a.rotation); // a's axes in b's frame
-    let offset = pose_b.rotation.tr_mul(&(pose_a.position - pose_b.position)); // a's centre in b's frame
+    let offset = pose_b.rotation.tr_mul(&(pose_a.translation - pose_b.translation)); // a's centre in b's frame
     let on_a = clipped_faces(&rotation, &offset, half_a, half_b, true);
     let back = pose_a.rotation.tr_mul(&pose_b.rotation); // b's axes in a's frame
     let offset_back = -(back * offset); // b's centre in a's frame
@@ -168,9 +169,9 @@ pub fn box_overlap<T: Scalar>(
     // ∫ (p − x_a) × n over a's faces, with p − x_a = p − offset in b's frame
     let moment = pose_b.rotation * (on_a.moment - offset.cross(&on_a.area_vector));
     let centroid = (pose_b.rotation * on_a.first_moment
-        + pose_b.position * on_a.area
+        + pose_b.translation * on_a.area
         + pose_a.rotation * on_b.first_moment
-        + pose_a.position * on_b.area)
+        + pose_a.translation * on_b.area)
         * recip(&surface);
     Some(Overlap { volume, area: pose_b.rotation * on_a.area_vector, moment, centroid })
 }
@@ -185,8 +186,8 @@ mod tests {
     #[test]
     fn aligned_boxes_overlap_in_a_box() {
         let (ha, hb) = (Vector3::new(0.3, 0.2, 0.1), Vector3::new(0.25, 0.4, 0.15));
-        let a = Pose { position: Vector3::new(0.1, -0.05, 0.2), rotation: Matrix3::identity() };
-        let b = Pose { position: Vector3::zeros(), rotation: Matrix3::identity() };
+        let a = Transform { translation: Vector3::new(0.1, -0.05, 0.2), rotation: Matrix3::identity() };
+        let b = Transform { translation: Vector3::zeros(), rotation: Matrix3::identity() };
         let o = box_overlap(&a, &ha, &b, &hb).unwrap();
         // x: [−0.2, 0.4] ∩ [−0.25, 0.25] = 0.45; y: [−0.25, 0.15] ∩ [−0.4, 0.4] = 0.4; z: [0.1, 0.3] ∩ [−0.15, 0.15]
         assert_relative_eq!(o.volume, 0.45 * 0.4 * 0.05, epsilon = 1e-15);
@@ -194,7 +195,7 @@ mod tests {
         // of b only partly... a's ±y faces (y = −0.25, 0.15) are inside b's y range, each 0.45 × 0.05
         assert_relative_eq!(o.area, Vector3::new(-0.4 * 0.05, 0.0, -0.45 * 0.4), epsilon = 1e-15);
         assert_relative_eq!(o.centroid.z, 0.125, epsilon = 1e-12);
-        let far = Pose { position: Vector3::new(2.0, 0.0, 0.0), rotation: Matrix3::identity() };
+        let far = Transform { translation: Vector3::new(2.0, 0.0, 0.0), rotation: Matrix3::identity() };
         assert!(box_overlap(&far, &ha, &b, &hb).is_none());
     }
 
@@ -202,7 +203,7 @@ mod tests {
     fn coplanar_faces_count_once() {
         // equal boxes stacked exactly: four side faces of each lie in the other's side planes
         let half = Vector3::new(0.1, 0.1, 0.05);
-        let at = |z: f64| Pose { position: Vector3::new(0.3, -0.2, z), rotation: Matrix3::identity() };
+        let at = |z: f64| Transform { translation: Vector3::new(0.3, -0.2, z), rotation: Matrix3::identity() };
         for (a, b) in [(at(0.0), at(0.098)), (at(0.098), at(0.0))] {
             let o = box_overlap(&a, &half, &b, &half).unwrap();
             assert_relative_eq!(o.volume, 0.2 * 0.2 * 0.002, epsilon = 1e-15);
@@ -214,15 +215,15 @@ mod tests {
     #[test]
     fn swapping_the_boxes_negates_the_area_and_keeps_volume_and_centroid() {
         let (ha, hb) = (Vector3::new(0.3, 0.2, 0.1), Vector3::new(0.25, 0.4, 0.15));
-        let a = Pose { position: Vector3::new(0.1, -0.05, 0.2), rotation: rot(0, 0.3) * rot(2, 0.5) };
-        let b = Pose { position: Vector3::new(0.0, 0.02, -0.05), rotation: rot(1, -0.4) };
+        let a = Transform { translation: Vector3::new(0.1, -0.05, 0.2), rotation: rot(0, 0.3) * rot(2, 0.5) };
+        let b = Transform { translation: Vector3::new(0.0, 0.02, -0.05), rotation: rot(1, -0.4) };
         let (ab, ba) = (box_overlap(&a, &ha, &b, &hb).unwrap(), box_overlap(&b, &hb, &a, &ha).unwrap());
         assert_relative_eq!(ab.volume, ba.volume, epsilon = 1e-15);
         assert_relative_eq!(ab.area, -ba.area, epsilon = 1e-14);
         assert_relative_eq!(ab.centroid, ba.centroid, epsilon = 1e-14);
         // rotating both together about any point leaves the volume: the torques balance
         assert_relative_eq!(
-            ab.moment + ba.moment + (a.position - b.position).cross(&ab.area),
+            ab.moment + ba.moment + (a.translation - b.translation).cross(&ab.area),
             Vector3::zeros(),
             epsilon = 1e-14
         );
@@ -237,8 +238,8 @@ mod tests {
             (Vector3::new(0.1, 0.1, 0.2), rot(2, 0.2), Matrix3::identity()),
         ];
         for (offset, ra, rb) in cases {
-            let a = Pose { position: offset, rotation: ra };
-            let b = Pose { position: Vector3::zeros(), rotation: rb };
+            let a = Transform { translation: offset, rotation: ra };
+            let b = Transform { translation: Vector3::zeros(), rotation: rb };
             let o = box_overlap(&a, &ha, &b, &hb).unwrap();
             for k in 0..6 {
                 let v =

@@ -1,9 +1,10 @@
 //! Capsule–box: the capsule's axis segment against the box, by the exact minimum of the signed distance along
 //! the segment, plus the shallower segment end.
 
-use super::super::{ContactGeometry, Pose};
+use super::super::ContactGeometry;
 use super::round::sphere_box;
 use crate::scalar::{re, recip, sqrt};
+use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -140,12 +141,12 @@ pub fn capsule_box<T: Scalar>(
     p0: &Vector3<T>,
     p1: &Vector3<T>,
     r: &T,
-    pose: &Pose<T>,
+    pose: &Transform<T>,
     half: &Vector3<T>,
     margin: f64,
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
-    let (a, b) = (pose.to_body(p0), pose.to_body(p1));
+    let (a, b) = (pose.inverse_transform_point(p0), pose.inverse_transform_point(p1));
     let s = deepest_segment_point(&a, &b, half);
     let deepest = p0 + (p1 - p0) * s;
     sphere_box(&deepest, r, pose, half, margin, out);
@@ -190,7 +191,7 @@ mod tests {
     #[test]
     fn capsule_across_a_box_edge_touches_at_the_edge() {
         // a horizontal capsule along y, 2 cm below the top edge line x = 0.5, z = 0.2, its ends far outside
-        let pose = Pose { position: Vector3::zeros(), rotation: Matrix3::identity() };
+        let pose = Transform { translation: Vector3::zeros(), rotation: Matrix3::identity() };
         let half = Vector3::new(0.5, 0.3, 0.2);
         let (r, c) = (0.1, Vector3::new(0.55, 0.0, 0.27));
         let (p0, p1) = (c + Vector3::new(0.0, -1.0, 0.0), c + Vector3::new(0.0, 1.0, 0.0));
@@ -204,7 +205,7 @@ mod tests {
 
     #[test]
     fn capsule_lying_on_a_face_rests_on_its_two_ends() {
-        let pose = Pose { position: Vector3::zeros(), rotation: Matrix3::identity() };
+        let pose = Transform { translation: Vector3::zeros(), rotation: Matrix3::identity() };
         let half = Vector3::new(0.5, 0.3, 0.2);
         let (p0, p1) = (Vector3::new(-0.2, 0.0, 0.29), Vector3::new(0.2, 0.0, 0.29));
         let mut got = Vec::new();
@@ -221,7 +222,7 @@ mod tests {
         // A capsule descending in +x over the box's top edge (x = 0.5, z = 0.5), its upper end 5 cm above the
         // top face: as it slides in +x the deepest point of its axis runs into that end (at x = 0.515) and the
         // end takes over. The total penetration reported must change continuously through the handover.
-        let pose = Pose { position: Vector3::zeros(), rotation: Matrix3::identity() };
+        let pose = Transform { translation: Vector3::zeros(), rotation: Matrix3::identity() };
         let half = Vector3::new(0.5, 0.5, 0.5);
         let total = |x: f64| {
             let p0 = Vector3::new(x, 0.0, 0.55);

@@ -1,8 +1,9 @@
 //! Any shape against the ground plane `z = 0` (the half-space `z ≤ 0` is solid).
 
-use super::super::{ContactGeometry, Pose, Shape};
+use super::super::{ContactGeometry, Shape};
 use super::segment_of;
 use crate::scalar::re;
+use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -14,10 +15,11 @@ use nalgebra::Vector3;
 /// a face).
 ///
 /// ```
-/// use diffphys::geometry::{narrow_phase::shape_ground, Pose, Shape};
+/// use diffphys::geometry::{narrow_phase::shape_ground, Shape};
+/// use diffphys::spatial::Transform;
 /// use nalgebra::{Matrix3, Vector3};
 /// let cube = Shape::Box { size: Vector3::new(0.2f64, 0.2, 0.2) };
-/// let pose = Pose { position: Vector3::new(0.0, 0.0, 0.099), rotation: Matrix3::identity() };
+/// let pose = Transform { translation: Vector3::new(0.0, 0.0, 0.099), rotation: Matrix3::identity() };
 /// let mut depths = Vec::new();
 /// shape_ground(&cube, &pose, 0.0, &mut |c| depths.push(c.distance));
 /// assert_eq!(depths.len(), 4);
@@ -25,7 +27,7 @@ use nalgebra::Vector3;
 /// ```
 pub fn shape_ground<T: Scalar>(
     shape: &Shape<T>,
-    pose: &Pose<T>,
+    pose: &Transform<T>,
     margin: f64,
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
@@ -41,7 +43,7 @@ pub fn shape_ground<T: Scalar>(
             for corner in 0..8 {
                 let sign = |bit: usize| if corner & (1 << bit) == 0 { -0.5 } else { 0.5 };
                 let local = Vector3::new(size.x * sign(0), size.y * sign(1), size.z * sign(2));
-                report(pose.to_world(&local), T::zero());
+                report(pose.transform_point(&local), T::zero());
             }
         }
         round => {

@@ -28,7 +28,8 @@ pub use capsule_box::capsule_box;
 pub use ground::shape_ground;
 pub use round::{segment_closest_points, sphere_box, swept_spheres};
 
-use super::{ContactGeometry, Pose, Shape};
+use super::{ContactGeometry, Shape};
+use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -36,10 +37,11 @@ use nalgebra::Vector3;
 /// reported through `out` with normals from `b` to `a`.
 ///
 /// ```
-/// use diffphys::geometry::{narrow_phase::collide, Pose, Shape};
+/// use diffphys::geometry::{narrow_phase::collide, Shape};
+/// use diffphys::spatial::Transform;
 /// use nalgebra::{Matrix3, Vector3};
 /// let ball = Shape::Sphere { radius: 0.5 };
-/// let at = |x: f64| Pose { position: Vector3::new(x, 0.0, 0.0), rotation: Matrix3::identity() };
+/// let at = |x: f64| Transform { translation: Vector3::new(x, 0.0, 0.0), rotation: Matrix3::identity() };
 /// let mut contacts = Vec::new();
 /// collide(&ball, &at(0.0), &ball, &at(0.9), 0.0, &mut |c| contacts.push(c));
 /// assert_eq!(contacts.len(), 1);
@@ -48,9 +50,9 @@ use nalgebra::Vector3;
 /// ```
 pub fn collide<T: Scalar>(
     shape_a: &Shape<T>,
-    pose_a: &Pose<T>,
+    pose_a: &Transform<T>,
     shape_b: &Shape<T>,
-    pose_b: &Pose<T>,
+    pose_b: &Transform<T>,
     margin: f64,
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
@@ -75,12 +77,12 @@ fn half<T: Scalar>(size: &Vector3<T>) -> Vector3<T> {
 }
 
 /// The axis segment (world end points) and radius of a sphere (a zero-length segment) or a capsule.
-pub(crate) fn segment_of<T: Scalar>(shape: &Shape<T>, pose: &Pose<T>) -> (Vector3<T>, Vector3<T>, T) {
+pub(crate) fn segment_of<T: Scalar>(shape: &Shape<T>, pose: &Transform<T>) -> (Vector3<T>, Vector3<T>, T) {
     match shape {
-        Shape::Sphere { radius } => (pose.position, pose.position, *radius),
+        Shape::Sphere { radius } => (pose.translation, pose.translation, *radius),
         Shape::Capsule { radius, length } => {
             let axis = pose.rotation.column(2) * (*length * 0.5);
-            (pose.position - axis, pose.position + axis, *radius)
+            (pose.translation - axis, pose.translation + axis, *radius)
         }
         Shape::Box { .. } => unreachable!("boxes have no axis segment"),
     }
@@ -89,8 +91,8 @@ pub(crate) fn segment_of<T: Scalar>(shape: &Shape<T>, pose: &Pose<T>) -> (Vector
 /// A sphere or capsule (`round`, at `pose_round`) against a box.
 fn round_box<T: Scalar>(
     round: &Shape<T>,
-    pose_round: &Pose<T>,
-    pose_box: &Pose<T>,
+    pose_round: &Transform<T>,
+    pose_box: &Transform<T>,
     half_box: &Vector3<T>,
     margin: f64,
     out: &mut impl FnMut(ContactGeometry<T>),

@@ -1,8 +1,9 @@
 //! Round shapes: spheres and capsules as swept spheres (a segment plus a radius), against each other and
 //! against boxes.
 
-use super::super::{ContactGeometry, Pose};
+use super::super::ContactGeometry;
 use crate::scalar::{re, recip, sqrt};
+use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -97,12 +98,12 @@ pub fn swept_spheres<T: Scalar>(
 pub fn sphere_box<T: Scalar>(
     centre: &Vector3<T>,
     radius: &T,
-    pose: &Pose<T>,
+    pose: &Transform<T>,
     half: &Vector3<T>,
     margin: f64,
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
-    let local = pose.to_body(centre);
+    let local = pose.inverse_transform_point(centre);
     let mut closest = local;
     let mut outside = false;
     for i in 0..3 {
@@ -132,7 +133,7 @@ pub fn sphere_box<T: Scalar>(
     };
     if re(&distance) < margin {
         let normal = pose.rotation * normal_local;
-        let surface_box = pose.to_world(&surface_local);
+        let surface_box = pose.transform_point(&surface_local);
         let surface_sphere = centre - normal * *radius;
         out(ContactGeometry { normal, point: (surface_box + surface_sphere) * T::from(0.5), distance });
     }
@@ -166,7 +167,7 @@ mod tests {
 
     #[test]
     fn sphere_on_a_box_face_edge_and_inside() {
-        let pose = Pose { position: Vector3::zeros(), rotation: Matrix3::identity() };
+        let pose = Transform { translation: Vector3::zeros(), rotation: Matrix3::identity() };
         let half = Vector3::new(1.0, 1.0, 1.0);
         let mut got: Vec<ContactGeometry<f64>> = Vec::new();
         // above the top face, 5 cm of overlap

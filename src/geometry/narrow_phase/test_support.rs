@@ -1,6 +1,6 @@
 //! Helpers shared by the narrow-phase unit tests.
 
-use super::super::Pose;
+use crate::spatial::Transform;
 use nalgebra::{Matrix3, Vector3};
 use num_dual::Dual64;
 
@@ -13,14 +13,14 @@ pub fn rot(k: usize, angle: f64) -> Matrix3<f64> {
 }
 
 /// A pose lifted to duals with no derivative.
-pub fn lift(p: &Pose<f64>) -> Pose<Dual64> {
-    Pose { position: p.position.map(Dual64::from), rotation: p.rotation.map(Dual64::from) }
+pub fn lift(p: &Transform<f64>) -> Transform<Dual64> {
+    Transform { translation: p.translation.map(Dual64::from), rotation: p.rotation.map(Dual64::from) }
 }
 
 /// `p` lifted to duals whose derivative is the motion `k` of the body: a translation along world axis `k` for
 /// `k < 3`, a rotation about world axis `k − 3` through the body's origin otherwise (`R → (I + [θ]×) R`, exact
 /// to first order).
-pub fn perturbed(p: &Pose<f64>, k: usize) -> Pose<Dual64> {
+pub fn perturbed(p: &Transform<f64>, k: usize) -> Transform<Dual64> {
     let eps = Dual64::from(0.0).derivative();
     let zero = Dual64::from(0.0);
     let mut dx = Vector3::from_element(zero);
@@ -32,5 +32,5 @@ pub fn perturbed(p: &Pose<f64>, k: usize) -> Pose<Dual64> {
     }
     let skew = Matrix3::new(zero, -w.z, w.y, w.z, zero, -w.x, -w.y, w.x, zero);
     let lifted = lift(p);
-    Pose { position: lifted.position + dx, rotation: (Matrix3::identity() + skew) * lifted.rotation }
+    Transform { translation: lifted.translation + dx, rotation: (Matrix3::identity() + skew) * lifted.rotation }
 }
