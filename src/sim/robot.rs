@@ -1,5 +1,6 @@
-//! Simulation of articulated robots: passive joint torques (damping, smooth Coulomb friction, soft limits),
-//! torque inputs per step, semi-implicit Euler or RK4 stepping on the configuration manifold.
+//! Stepping articulated robots: passive joint torques (damping, smooth Coulomb friction, soft limits), torque
+//! inputs, semi-implicit Euler or RK4 on the configuration manifold. [`crate::sim::step`] uses these for the
+//! robots of a [`Model`](crate::model::Model); rollouts and trajectories are the world's ([`crate::sim::rollout`]).
 
 use super::RobotState;
 use crate::model::{Integrator, Multibody, Robot};
@@ -186,50 +187,4 @@ pub(crate) fn non_finite_joint<T: Scalar>(model: &Multibody<T>, q: &DVector<T>, 
     })?;
     let joint = model.joints.iter().find(|j| (j.v_index..j.v_index + j.kind.nv()).contains(&bad));
     Some(joint.map_or_else(|| model.name.clone(), |j| format!("{}.{}", model.name, j.name)))
-}
-
-/// A robot trajectory: `q` and `v` at `t = 0, dt, 2 dt, …`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RobotTrajectory<T: Scalar> {
-    /// Time step (s).
-    pub dt: f64,
-    /// Configurations, one per time (`steps + 1`).
-    pub q: Vec<DVector<T>>,
-    /// Velocities, one per time.
-    pub v: Vec<DVector<T>>,
-}
-
-/// Simulates from `(q0, v0)` applying `controls[t]` (joint torques, `nv` each) during step `t`.
-///
-/// # Errors
-/// As [`robot_step`], and [`Error::NonFinite`] naming the first joint whose state became NaN or infinite.
-///
-/// ```
-/// use diffphys::model::multibody::sample;
-/// use diffphys::sim::robot::{robot_rollout, RobotSettings};
-/// use nalgebra::DVector;
-/// let pendulum = sample::double_pendulum();
-/// let q0 = DVector::from_vec(vec![0.5, 0.0]);
-/// let controls = vec![DVector::zeros(2); 1000];
-/// let traj = robot_rollout(&pendulum, &q0, &DVector::zeros(2), &controls, &RobotSettings::default()).unwrap();
-/// assert_eq!(traj.q.len(), 1001);
-/// ```
-pub fn robot_rollout<T: Scalar>(
-    model: &Multibody<T>,
-    q0: &DVector<T>,
-    v0: &DVector<T>,
-    controls: &[DVector<T>],
-    settings: &RobotSettings,
-) -> Result<RobotTrajectory<T>> {
-    let mut ws = MultibodyWorkspace::new(model);
-    let mut traj = RobotTrajectory { dt: settings.dt, q: vec![q0.clone()], v: vec![v0.clone()] };
-    for (t, tau) in controls.iter().enumerate() {
-        let (q, v) = robot_step(model, &mut ws, &traj.q[t], &traj.v[t], tau, settings)?;
-        if let Some(joint) = non_finite_joint(model, &q, &v) {
-            return Err(Error::NonFinite { body: joint, step: t + 1, time: (t + 1) as f64 * settings.dt });
-        }
-        traj.q.push(q);
-        traj.v.push(v);
-    }
-    Ok(traj)
 }

@@ -1,7 +1,8 @@
 //! diffphys's integration tests, one crate so that the library links once: each module states the physics or
 //! the contract it checks. Run one module with `cargo test --release --test engine -- <module>::`.
 //!
-//! Long soaks are `#[ignore]`d; run them with `cargo test --release --test engine -- --ignored`.
+//! The whole crate runs in about ten seconds; a long soak added later goes behind `#[ignore]`, run with
+//! `cargo test --release --test engine -- --ignored`.
 
 mod cli;
 mod common;

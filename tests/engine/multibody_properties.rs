@@ -12,12 +12,13 @@
 
 use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
 use diffphys::model::multibody::{random_state, sample};
-use diffphys::model::{Integrator, Multibody};
+use diffphys::model::{Integrator, Model, Multibody, Robot};
 use diffphys::multibody::{
     aba, aba_derivatives, crba, forward_kinematics, frame_jacobian, frame_pose_world, kinetic_energy_multibody,
     potential_energy_multibody, rnea, rnea_derivatives, MultibodyWorkspace,
 };
-use diffphys::sim::robot::{robot_rollout, robot_step, RobotSettings};
+use diffphys::sim::robot::{robot_step, RobotSettings};
+use diffphys::sim::rollout;
 use nalgebra::{DMatrix, DVector};
 use num_dual::{Dual64, DualSVec64, DualStruct};
 use proptest::prelude::*;
@@ -156,14 +157,18 @@ proptest! {
         let mut ws = MultibodyWorkspace::new(&model);
         let scale = kinetic_energy_multibody(&model, &mut ws, &q, &v).abs() + 1.0;
         let mut worst_drift = |dt: f64| {
-            let settings = RobotSettings { dt, integrator: Integrator::Rk4, ..RobotSettings::default() };
-            let controls = vec![DVector::zeros(model.nv()); (0.5 / dt).round() as usize];
-            let traj = robot_rollout(&model, &q, &v, &controls, &settings).unwrap();
+            // the tree as the one robot of a world, stepped by the world's RK4
+            let mut world = Model::empty(dt, 0.5);
+            world.world.integrator = Integrator::Rk4;
+            let mut robot = Robot::new(model.clone());
+            (robot.q0, robot.v0) = (q.clone(), v.clone());
+            world.add_robot(robot).unwrap();
+            let traj = rollout(&world).unwrap();
             let mut energy = |q: &DVector<f64>, v: &DVector<f64>| {
                 kinetic_energy_multibody(&model, &mut ws, q, v) + potential_energy_multibody(&model, &mut ws, q)
             };
             let e0 = energy(&q, &v);
-            traj.q.iter().zip(&traj.v).map(|(qt, vt)| (energy(qt, vt) - e0).abs() / scale).fold(0.0, f64::max)
+            traj.states.iter().map(|s| (energy(&s.robots[0].q, &s.robots[0].v) - e0).abs() / scale).fold(0.0, f64::max)
         };
         let (coarse, fine) = (worst_drift(1e-3), worst_drift(5e-4));
         prop_assert!(fine < 1e-5, "energy drift {fine:e} at 0.5 ms");
