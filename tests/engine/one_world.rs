@@ -236,3 +236,18 @@ fn a_torque_file_drives_the_joints_it_names() {
     let elbow = Coordinate::RobotQ { robot: 0, index: 1 };
     assert_ne!(elbow.value(&traj.states[150]), elbow.value(&traj.states[200]));
 }
+
+#[test]
+fn a_robot_that_blows_up_is_an_error_naming_the_joint() {
+    // kp dt² / I ≫ 4: the PD loop diverges geometrically under semi-implicit Euler
+    let mut scene = one_world();
+    let ids = scene.resolve_params(&["arm.elbow.kp"]).unwrap();
+    scene = scene.with_params(&ids, &[1e9]);
+    match rollout(&scene) {
+        Err(Error::NonFinite { body, step, .. }) => {
+            assert!(body.starts_with("arm."), "{body}");
+            assert!(step > 1 && step < 2000, "{step}");
+        }
+        other => panic!("expected a blow-up error, got {:?}", other.map(|t| t.states.len())),
+    }
+}
