@@ -43,7 +43,8 @@ pub enum Error {
     },
     /// A simulation produced a NaN or infinite state.
     #[error(
-        "the state of `{body}` became non-finite at step {step} (t = {time} s); try a smaller dt or a softer ground"
+        "the state of `{body}` became non-finite at step {step} (t = {time} s); try a smaller dt, softer contact or smaller \
+         gains"
     )]
     NonFinite {
         /// The body whose state blew up.

@@ -36,7 +36,7 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
-    /// Simulate a scene and write its trajectory as CSV (`t,<body>.x,<body>.y,<body>.z,...`).
+    /// Simulate a scene and write its trajectory as CSV (`t,<particle>.x,...,<body>.qz,...,<robot>.<joint>,...`).
     Simulate {
         /// The scene file (TOML).
         scene: PathBuf,
@@ -56,7 +56,8 @@ enum Command {
     Fit {
         /// The scene file (TOML); its values are the starting guesses.
         scene: PathBuf,
-        /// CSV with a `t` column and any `<body>.x|y|z` columns; times must lie on the scene's dt grid.
+        /// CSV with a `t` column and any of the trajectory's columns (`<body>.z`, `<robot>.<joint>`, ...); times must lie
+        /// on the scene's dt grid.
         #[arg(long)]
         observed: PathBuf,
         /// Comma-separated parameter names, e.g. `ball.mass,ground.friction`.

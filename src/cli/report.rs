@@ -38,7 +38,8 @@ pub fn print_table(report: &FitReport, truth: Option<&[f64]>) {
         println!("{:<width$}{t}{:>12.6}{:>12.6}{se:>12}{dev}", report.names[i], report.initial[i], report.values[i]);
     }
     println!(
-        "cost (Σ r²) {:.6e} m², residual std {:.3e} m over {} values, {} iterations, converged: {}",
+        "cost (Σ r²) {:.6e}, residual std {:.3e} (column units) over {} values, {} iterations, \
+         converged: {}",
         report.cost, report.residual_std, report.n_residuals, report.iterations, report.converged
     );
 }

@@ -195,6 +195,9 @@ impl ControlProblem {
         if self.q_target.len() != nv || self.w_q.len() != nv || self.w_v.len() != nv {
             return bad(format!("`{}`: q_target, w_q and w_v need nv entries each", self.name));
         }
+        if self.angles.iter().any(|&i| i >= nv) {
+            return bad(format!("`{}`: angle indices must be < nv", self.name));
+        }
         if self.actuated.iter().any(|&i| i >= nv) || self.steps == 0 || self.r.is_nan() || self.r <= 0.0 {
             return bad(format!("`{}`: actuated indices < nv, steps > 0 and r > 0 are required", self.name));
         }

@@ -1,7 +1,7 @@
 //! The `[[robots]]` sections of a scene file: a URDF placed in the world with its initial state and controller.
 
 use super::urdf::{load_urdf, load_urdf_floating};
-use crate::model::{Control, PdControl, Robot, TorqueSchedule};
+use crate::model::{Control, JointKind, PdControl, Robot, TorqueSchedule};
 use crate::spatial::{rotation_matrix, Transform};
 use crate::{Error, Result};
 use nalgebra::{DVector, Quaternion, Vector3};
@@ -61,13 +61,49 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
         }
     };
     let path = dir.join(&r.urdf);
-    let mut multibody = if floating { load_urdf_floating(&path)? } else { load_urdf(&path)? };
+    let unreadable = |e: Error| match e {
+        Error::Io { path, source } => {
+            Error::invalid(field("urdf"), format!("cannot read `{}`: {source}", path.display()))
+        }
+        e => e,
+    };
+    // A URDF whose root joint already floats is used as it is with base = "floating".
+    let floats = |m: &crate::model::Multibody<f64>| matches!(m.joints.first().map(|j| &j.kind), Some(JointKind::Free));
+    let mut multibody = if floating {
+        match load_urdf(&path) {
+            Ok(m) if floats(&m) => m,
+            _ => {
+                let m = load_urdf_floating(&path).map_err(unreadable)?;
+                let inertia = &m.inertias[0];
+                if !(inertia.mass > 0.0 && inertia.rotational.symmetric_eigenvalues().min() > 0.0) {
+                    return Err(Error::invalid(
+                        field("base"),
+                        format!(
+                            "a floating base needs mass and inertia, but the root link `{}` (with the links fixed to \
+                             it) has none",
+                            m.body_names[0]
+                        ),
+                    ));
+                }
+                m
+            }
+        }
+    } else {
+        let m = load_urdf(&path).map_err(unreadable)?;
+        if floats(&m) {
+            return Err(Error::invalid(
+                field("base"),
+                format!("the URDF's joint `{}` is floating: write base = \"floating\"", m.joints[0].name),
+            ));
+        }
+        m
+    };
     multibody.name = r.name.clone();
     if let Some(d) = r.joint_damping {
         if !(d.is_finite() && d >= 0.0) {
             return Err(Error::invalid(field("joint_damping"), format!("must be ≥ 0, got {d}")));
         }
-        // URDF <dynamics damping> wins: the default reaches the joints the file leaves undamped.
+        // A non-zero URDF <dynamics damping> wins: the default reaches the joints the file leaves undamped.
         multibody.joints.iter_mut().filter(|j| j.damping == 0.0 && j.kind.nq() == 1).for_each(|j| j.damping = d);
     }
     let [w, x, y, z] = r.orientation;
@@ -129,7 +165,8 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
         }
         Some(ControlSection::Torques { file }) => {
             let path = dir.join(&file);
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::invalid(field("control.file"), format!("cannot read `{}`: {e}", path.display())))?;
             let columns = |name: &str| joint(name, "control.file").map(|(_, k)| k);
             Control::Torques(
                 parse_torques(&text, nv, columns)
@@ -157,6 +194,9 @@ fn parse_torques(
     }
     let indices: Vec<usize> =
         header.iter().skip(1).map(|name| column_of(name).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
+    if let Some(k) = (1..indices.len()).find(|&k| indices[..k].contains(&indices[k])) {
+        return Err(format!("column {} repeats the joint `{}`", k + 2, &header[k + 1]));
+    }
     let mut schedule = TorqueSchedule { times: Vec::new(), torques: Vec::new() };
     for (row, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("row {}: {e}", row + 2))?;
@@ -202,5 +242,6 @@ mod tests {
         assert!(parse_torques("t,elbow\n0.1,1\n0.1,2\n", 2, col).unwrap_err().contains("times must increase"));
         assert!(parse_torques("time,elbow\n0,1\n", 2, col).unwrap_err().contains("first column"));
         assert!(parse_torques("t,elbow\n", 2, col).unwrap_err().contains("no rows"));
+        assert!(parse_torques("t,elbow,elbow\n0,1,2\n", 2, col).unwrap_err().contains("repeats the joint `elbow`"));
     }
 }

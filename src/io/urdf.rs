@@ -2,10 +2,11 @@
 //!
 //! Supported joint types: `revolute`, `continuous`, `prismatic`, `fixed` (merged into the parent body, the link
 //! kept as a [`Frame`](crate::model::Frame)) and `floating` (a free joint). `planar` is rejected. Visual and
-//! collision geometry (meshes) are ignored. The root link is the one link that is no joint's child; it is fixed
-//! ([`parse_urdf`]) or floats on a free joint named `root_joint` ([`parse_urdf_floating`], Pinocchio's
-//! `buildModel(urdf, JointModelFreeFlyer())`).
-//! Bodies are numbered depth first from the root, children in file order — Pinocchio's joint order.
+//! collision geometry (meshes) are ignored; so are `<calibration>`, `<safety_controller>` and `<transmission>`, and
+//! a `<mimic>` joint is read as an independent joint (Pinocchio's default too: the Panda's second finger). The root
+//! link is the one link that is no joint's child; it is fixed ([`parse_urdf`]) or floats on a free joint named
+//! `root_joint` ([`parse_urdf_floating`], Pinocchio's `buildModel(urdf, JointModelFreeFlyer())`). Bodies are
+//! numbered depth first from the root, children in file order — Pinocchio's joint order.
 //!
 //! A `<limit>` with `lower == upper` (common in files that leave the range unset) means "no position limits".
 //! Errors name the element (`joint "elbow" <axis>`) and never panic.
@@ -39,6 +40,9 @@ fn load_urdf_with_base(path: &Path, floating: bool) -> Result<Multibody<f64>> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
     parse_urdf_with_base(&text, floating).map_err(|e| match e {
         Error::Urdf { element, message } => Error::Urdf { element: format!("{}: {element}", path.display()), message },
+        Error::InvalidScene { field, reason } => {
+            Error::Urdf { element: format!("{}: {field}", path.display()), message: reason }
+        }
         other => other,
     })
 }
@@ -123,7 +127,8 @@ fn parse_urdf_with_base(text: &str, floating: bool) -> Result<Multibody<f64>> {
         many => return Err(urdf_error("<robot>".into(), &format!("has several root links: {}", many.join(", ")))),
     };
 
-    let mut model = Multibody::new(robot_name, if floating { "world" } else { root });
+    // A floating base hangs from Pinocchio's "universe" frame (URDF files often call a link "world").
+    let mut model = Multibody::new(robot_name, if floating { "universe" } else { root });
     let root_body = if floating {
         let free = Joint::new("root_joint", JointKind::Free, Transform::identity());
         Some(model.add_body(None, root, free, links[root].clone())?)

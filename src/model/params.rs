@@ -21,7 +21,7 @@
 //! | `<robot>.<joint>.damping`, `.friction`, `.armature` | passive joint properties | N·m·s/rad, N·m, kg·m² |
 //! | `<robot>.<joint>.position`, `.velocity` | initial joint state (one-degree-of-freedom joints) | rad or m, rad/s or m/s |
 //! | `<robot>.<joint>.kp`, `.kd`, `.target` | PD controller (robots with `Control::Pd`) | N·m/rad, N·m·s/rad, rad |
-//! | `<robot>.base.position.x` … `.z` | fixed base: its placement; floating base: its initial position | m |
+//! | `<robot>.base.position.x` … `.z` | floating base: initial position | m |
 //! | `<robot>.base.velocity.x` … `.z`, `.angular_velocity.x` … `.z` | floating base: initial twist, base axes | m/s, rad/s |
 //!
 //! Names are resolved once into [`ParamId`]s, so gradient loops never compare strings.
@@ -154,11 +154,6 @@ pub enum RobotParam {
         /// Index into `v`.
         index: usize,
     },
-    /// Translation `axis` of a fixed base's placement in the world.
-    BasePosition {
-        /// 0, 1, 2 for x, y, z.
-        axis: usize,
-    },
 }
 
 /// The admissible range of a parameter, used by fitting to choose a parametrisation.
@@ -253,7 +248,6 @@ macro_rules! param_place {
                             _ => panic!("robot {robot} has no PD controller"),
                         }
                     }
-                    RobotParam::BasePosition { axis } => & $($m)? r.base.translation[axis],
                 }
             }
         }
@@ -337,8 +331,15 @@ impl<T: Scalar> Model<T> {
         for (robot, r) in self.robots.iter().enumerate() {
             let mut add = |param| ids.push(ParamId::Robot { robot, param });
             for (_, p) in r.multibody.params() {
-                if !matches!(p, MultibodyParam::Gravity { .. }) {
-                    add(RobotParam::Model(p));
+                let free_joint = |joint: usize| r.multibody.joints[joint].kind.nq() != 1;
+                match p {
+                    // gravity is the world's; a free joint has no damping, friction or armature
+                    MultibodyParam::Gravity { .. } => {}
+                    MultibodyParam::Damping { joint }
+                    | MultibodyParam::Friction { joint }
+                    | MultibodyParam::Armature { joint }
+                        if free_joint(joint) => {}
+                    _ => add(RobotParam::Model(p)),
                 }
             }
             let pd = matches!(r.control, Control::Pd(_));
@@ -354,11 +355,10 @@ impl<T: Scalar> Model<T> {
                     }
                 }
             }
+            // a fixed base's placement is not a parameter yet: nothing depends on it until robots collide
             if r.is_floating() {
                 (0..3).for_each(|index| add(RobotParam::Position { index }));
                 (0..6).for_each(|index| add(RobotParam::Velocity { index }));
-            } else {
-                (0..3).for_each(|axis| add(RobotParam::BasePosition { axis }));
             }
         }
         ids
@@ -432,7 +432,6 @@ impl<T: Scalar> Model<T> {
             RobotParam::Kp { index } => format!("{name}.{}.kp", joint_with(&|j| j.v_index == index)),
             RobotParam::Kd { index } => format!("{name}.{}.kd", joint_with(&|j| j.v_index == index)),
             RobotParam::Target { index } => format!("{name}.{}.target", joint_with(&|j| j.v_index == index)),
-            RobotParam::BasePosition { axis } => format!("{name}.base.position.{}", AXES[axis]),
         }
     }
 

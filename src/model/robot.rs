@@ -124,18 +124,33 @@ impl<T: Scalar> Robot<T> {
     /// gains ≥ 0.
     ///
     /// # Errors
-    /// [`Error::InvalidScene`] naming the robot field.
+    /// [`Error::InvalidScene`] naming the robot field (`robots[arm].joint_positions`) and the joint.
     pub fn validate(&self) -> Result<()> {
         self.multibody.validate()?;
         let name = self.name();
-        let fail = |field: &str, reason: String| Err(Error::InvalidScene { field: format!("{name}.{field}"), reason });
-        let finite = |v: &DVector<T>| v.iter().all(|x| re(x).is_finite());
-        let (nq, nv) = (self.multibody.nq(), self.multibody.nv());
-        if self.q0.len() != nq || !finite(&self.q0) {
-            return fail("joint_positions", format!("must be {nq} finite numbers, got {}", self.q0.len()));
+        let fail = |field: &str, reason: String| Err(Error::invalid(format!("robots[{name}].{field}"), reason));
+        let model = &self.multibody;
+        let (nq, nv) = (model.nq(), model.nv());
+        // the joint owning entry `i` of q (`in_q`) or of v
+        let joint_of = |i: usize, in_q: bool| {
+            let j = model.joints.iter().find(|j| {
+                let (start, len) = if in_q { (j.q_index, j.kind.nq()) } else { (j.v_index, j.kind.nv()) };
+                (start..start + len).contains(&i)
+            });
+            j.map_or("?", |j| j.name.as_str())
+        };
+        let first_bad = |v: &DVector<T>| v.iter().position(|x| !re(x).is_finite());
+        if self.q0.len() != nq {
+            return fail("joint_positions", format!("q0 has {} entries, the robot needs {nq}", self.q0.len()));
         }
-        if self.v0.len() != nv || !finite(&self.v0) {
-            return fail("joint_velocities", format!("must be {nv} finite numbers, got {}", self.v0.len()));
+        if let Some(i) = first_bad(&self.q0) {
+            return fail("joint_positions", format!("the position of `{}` is not finite", joint_of(i, true)));
+        }
+        if self.v0.len() != nv {
+            return fail("joint_velocities", format!("v0 has {} entries, the robot needs {nv}", self.v0.len()));
+        }
+        if let Some(i) = first_bad(&self.v0) {
+            return fail("joint_velocities", format!("the velocity of `{}` is not finite", joint_of(i, false)));
         }
         if self.is_floating() {
             let norm = self.q0.rows(3, 4).iter().map(|x| re(x) * re(x)).sum::<f64>().sqrt();
@@ -144,25 +159,34 @@ impl<T: Scalar> Robot<T> {
             }
         }
         if !(self.base.rotation.iter().chain(self.base.translation.iter())).all(|x| re(x).is_finite()) {
-            return fail("base", "must be finite".into());
+            return fail("position", "the base placement must be finite".into());
         }
         match &self.control {
             Control::None => {}
             Control::Pd(pd) => {
                 for (label, v) in [("targets", &pd.target), ("kp", &pd.kp), ("kd", &pd.kd)] {
-                    if v.len() != nv || !finite(v) {
-                        return fail(&format!("control.{label}"), format!("must be {nv} finite numbers"));
+                    if v.len() != nv {
+                        return fail(&format!("control.{label}"), format!("needs {nv} entries, has {}", v.len()));
+                    }
+                    if let Some(i) = first_bad(v) {
+                        return fail(
+                            &format!("control.{label}"),
+                            format!("is not finite for `{}`", joint_of(i, false)),
+                        );
                     }
                 }
-                if pd.kp.iter().chain(pd.kd.iter()).any(|x| re(x) < 0.0) {
-                    return fail("control", "gains kp and kd must be ≥ 0".into());
+                if let Some(i) = pd.kp.iter().chain(pd.kd.iter()).position(|x| re(x) < 0.0) {
+                    return fail("control", format!("gains kp and kd must be ≥ 0 (`{}`)", joint_of(i % nv, false)));
                 }
             }
             Control::Torques(s) => {
-                if s.times.len() != s.torques.len() || s.times.windows(2).any(|w| w[1] <= w[0]) {
+                if s.times.len() != s.torques.len()
+                    || s.times.iter().any(|t| !t.is_finite())
+                    || s.times.windows(2).any(|w| w[1] <= w[0])
+                {
                     return fail("control.torques", "needs one row per time, times strictly increasing".into());
                 }
-                if let Some(k) = s.torques.iter().position(|t| t.len() != nv || !finite(t)) {
+                if let Some(k) = s.torques.iter().position(|t| t.len() != nv || first_bad(t).is_some()) {
                     return fail("control.torques", format!("row {} must be {nv} finite torques", k + 1));
                 }
             }

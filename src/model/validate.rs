@@ -179,6 +179,18 @@ impl<T: Scalar> Model<T> {
         for robot in &self.robots {
             check_name("robots", robot.name())?;
             robot.validate()?;
+            // URDF names become parts of parameter and column names: they must stay unambiguous
+            let mut seen = HashSet::new();
+            let coordinates = self.coordinates();
+            let columns = coordinates.iter().map(|(n, _)| n.clone()).filter(|n| n.starts_with(robot.name()));
+            for name in robot.multibody.params().into_iter().map(|(n, _)| n).chain(columns) {
+                if name.contains([',', ' ', '\t']) || !seen.insert(name.clone()) {
+                    return Err(Error::invalid(
+                        format!("robots[{}]", robot.name()),
+                        format!("its link and joint names give the name `{name}` twice or with ',' or spaces"),
+                    ));
+                }
+            }
             let want = robot.gravity_in_root(&self.world.gravity).map(|x| re(&x));
             let got = robot.multibody.gravity.map(|x| re(&x));
             if (want - got).norm() > 1e-12 * (1.0 + want.norm()) {

@@ -52,6 +52,11 @@ pub struct MultibodyWorkspace<T: Scalar> {
 }
 
 impl<T: Scalar> MultibodyWorkspace<T> {
+    /// The number of bodies the buffers are sized for.
+    pub fn n_bodies(&self) -> usize {
+        self.pose_parent.len()
+    }
+
     /// Buffers sized for `model`.
     pub fn new(model: &Multibody<T>) -> Self {
         let n = model.n_bodies();

@@ -112,7 +112,8 @@ fn step_robots<T: Scalar>(
     if scene.robots.is_empty() {
         return None;
     }
-    if ws.robots.len() != scene.robots.len() {
+    let sized_for = |w: &MultibodyWorkspace<T>, r: &crate::model::Robot<T>| w.n_bodies() == r.multibody.n_bodies();
+    if ws.robots.len() != scene.robots.len() || !ws.robots.iter().zip(&scene.robots).all(|(w, r)| sized_for(w, r)) {
         ws.robots = scene.robots.iter().map(|r| MultibodyWorkspace::new(&r.multibody)).collect();
     }
     let settings = RobotSettings { dt: scene.world.dt, integrator: scene.world.integrator, ..RobotSettings::default() };

@@ -201,14 +201,24 @@ fn robot_section_mistakes_name_the_robot_and_the_culprit() {
     let e = message(
         "urdf = \"arm.urdf\"\n[robots.control]\ntype = \"pd\"\ntargets = { elbow = 0.0 }\nkp = -1.0\nkd = 0.0\n",
     );
-    assert!(e.contains("arm.control") && e.contains("≥ 0"), "{e}");
+    assert!(e.contains("robots[arm].control") && e.contains("≥ 0"), "{e}");
     let e = message("urdf = \"arm.urdf\"\n[robots.control]\ntype = \"torques\"\nfile = \"tau.csv\"\n");
     assert!(e.contains("tau.csv"), "{e}");
     std::fs::write(dir.path().join("tau.csv"), "t,elbow\n0,0.5\n0.05,oops\n").unwrap();
     let e = message("urdf = \"arm.urdf\"\n[robots.control]\ntype = \"torques\"\nfile = \"tau.csv\"\n");
     assert!(e.contains("tau.csv") && e.contains("row 3"), "{e}");
     let e = message("urdf = \"arm.urdf\"\nposition = [0.0, 0.0, nan]\n");
-    assert!(e.contains("arm.base"), "{e}");
+    assert!(e.contains("robots[arm].position"), "{e}");
+    let e = message("urdf = \"missing.urdf\"\n");
+    assert!(e.contains("robots[arm].urdf") && e.contains("missing.urdf"), "{e}");
+    // the arm's root link is massless: it cannot float
+    let e = message("urdf = \"arm.urdf\"\nbase = \"floating\"\n");
+    assert!(e.contains("robots[arm].base") && e.contains("`base`"), "{e}");
+    // two joints of one name would make `arm.shoulder.position` ambiguous
+    let twice = std::fs::read_to_string(dir.path().join("arm.urdf")).unwrap().replace("\"elbow\"", "\"shoulder\"");
+    std::fs::write(dir.path().join("twice.urdf"), twice).unwrap();
+    let e = message("urdf = \"twice.urdf\"\n");
+    assert!(e.contains("twice.urdf") && e.contains("shoulder") && e.contains("twice"), "{e}");
     assert!(matches!(scene("urdf = \"arm.urdf\"\n[robots.control]\ntype = \"pid\"\n"), Err(Error::SceneFile { .. })));
 }
 

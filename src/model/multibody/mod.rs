@@ -83,7 +83,7 @@ impl<T: Scalar> Multibody<T> {
     /// and returns its index. `joint.q_index`/`v_index` are assigned here.
     ///
     /// # Errors
-    /// [`Error::InvalidScene`] if `parent` is not an existing body or the name is taken.
+    /// [`Error::InvalidScene`] if `parent` is not an existing body, or the body or joint name is taken.
     pub fn add_body(
         &mut self,
         parent: Option<usize>,
@@ -103,6 +103,12 @@ impl<T: Scalar> Multibody<T> {
             return Err(Error::InvalidScene {
                 field: format!("{}.{}", self.name, name),
                 reason: "is defined twice".into(),
+            });
+        }
+        if self.joints.iter().any(|j| j.name == joint.name) {
+            return Err(Error::InvalidScene {
+                field: format!("{}.{}", self.name, joint.name),
+                reason: "is a joint name used twice (parameter and column names would be ambiguous)".into(),
             });
         }
         joint.q_index = self.nq;
