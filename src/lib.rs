@@ -29,8 +29,9 @@
 //! | uses | [`grad`], [`fit`], [`control`] | exact Jacobians, identification with standard errors, trajectory optimisation |
 //! | outside | [`io`] and the `diffphys` binary | scene files, URDF, CSV, plots, the command line |
 //!
-//! A step runs: forward kinematics → collider poses → broad phase → narrow phase → contact forces or impulses →
-//! dynamics (particles, free bodies, ABA for robots) → integrate.
+//! A step runs: particle forces → integrate; rigid bodies' poses → broad phase → narrow phase → contact forces or
+//! impulses → Newton–Euler → integrate; robots: controller and passive torques → ABA → integrate on the manifold.
+//! (Robots do not collide yet.)
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
