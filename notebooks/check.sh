@@ -7,11 +7,13 @@
 # the first time) and jupyter + nbconvert (pip).
 #
 # Speed: all notebooks share one evcxr build folder, kept between runs under $DIFFPHYS_TOOLS/notebook-build
-# (EVCXR_TMPDIR), so the diffphys crate and its dependencies (nalgebra, num-dual, plotters, ...) are compiled
-# once, not once per notebook in a fresh temporary folder. Measured on 2 cores (s per notebook 01/02/03):
-# before, every run: ~210/160/250; now, empty cache: ~260/45/150; later runs: ~90/45/145 (plus ~35 s for
-# diffphys itself when src/ changed or the clone is in a new folder). What is left is compiling each cell.
-# DIFFPHYS_NOTEBOOK_CACHE=0 uses a fresh temporary build folder instead (the old behaviour).
+# (EVCXR_TMPDIR), so diffphys and its dependencies (nalgebra, num-dual, plotters, ...) are compiled once
+# instead of once per notebook in a fresh temporary folder; and the cells' own crate is compiled at opt-level 0
+# (see the config.toml below). Measured on 2 cores, seconds for notebooks 01/02/03 (another build running
+# beside, so +-20%): before, every run 227/168/132 and 211/161/250 (530-620 s); now, with an empty cache
+# 171/42/34 (250 s), then 32/42/34 (110 s), or 64/45/40 (150 s) from a clone in a new folder, which
+# recompiles diffphys. What is left is compiling the cells.
+# DIFFPHYS_NOTEBOOK_CACHE=0 builds in a fresh temporary folder instead (no cache; for comparison).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tools="${DIFFPHYS_TOOLS:-$HOME/.cache/diffphys-tools}"
@@ -25,7 +27,8 @@ if ! python3 -c 'import nbclient, nbformat' >/dev/null 2>&1 || ! python3 -m jupy
   echo "installing jupyter and nbconvert"
   python3 -m pip install --quiet jupyter nbconvert
 fi
-if ! python3 -m jupyter kernelspec list 2>/dev/null | grep -qw rust; then
+# (grep reads all of the list: `grep -q` could exit early and, under pipefail, fail the pipeline.)
+if ! python3 -m jupyter kernelspec list 2>/dev/null | grep -w rust >/dev/null; then
   evcxr_jupyter --install
 fi
 
@@ -55,9 +58,10 @@ fi
 mkdir -p "$root/kernel" "$root/.cargo"
 export EVCXR_TMPDIR="$root/kernel"
 # evcxr builds every cell as the crate `ctx` with [profile.dev] opt-level = 2 for all crates. Cargo reads this
-# file from the kernel folder's parent: the cells' own crate is compiled unoptimised (2-3x faster, measured),
-# diffphys and its dependencies stay at opt-level 2. Floating point is the same at every opt-level: the
-# notebooks' printed numbers and plots were byte-identical both ways.
+# file from the kernel folder's parent: the cells' own crate is compiled unoptimised, diffphys and its
+# dependencies stay at opt-level 2. Measured: notebooks 01 and 03 2.5-3x faster (their cells instantiate
+# diffphys' generic code with dual numbers, which took 10-60 s per cell to optimise), 02 the same. Floating point
+# is the same at every opt-level: the notebooks' printed numbers and plots were byte-identical both ways.
 cat >"$root/.cargo/config.toml" <<'EOF'
 # Written by diffphys' notebooks/check.sh for the evcxr kernel's builds in kernel/.
 [profile.dev.package.ctx]
