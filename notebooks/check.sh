@@ -9,11 +9,11 @@
 # Speed: all notebooks share one evcxr build folder, kept between runs under $DIFFPHYS_TOOLS/notebook-build
 # (EVCXR_TMPDIR), so diffphys and its dependencies (nalgebra, num-dual, plotters, ...) are compiled once
 # instead of once per notebook in a fresh temporary folder; and the cells' own crate is compiled at opt-level 0
-# (see the config.toml below). Measured on 2 cores, seconds for notebooks 01/02/03 (another build running
-# beside, so +-20%): before, every run 227/168/132 and 211/161/250 (530-620 s); now, with an empty cache
-# 171/42/34 (250 s), then 32/42/34 (110 s), or 64/45/40 (150 s) from a clone in a new folder, which
-# recompiles diffphys. What is left is compiling the cells.
-# DIFFPHYS_NOTEBOOK_CACHE=0 builds in a fresh temporary folder instead (no cache; for comparison).
+# (see the config.toml below). Measured on 2 cores, seconds for notebooks 01/02/03, with another build running
+# beside (so +-30%): before, on every run, 211/161/250, 227/168/132, 222/182/256 (530-660 s in all); now, with
+# an empty cache, 92/38/29 and 101/44/39 (160-190 s; 250 s under load), then 36/39/29 and 35/45/32 (110 s),
+# or 64/45/40 (150 s) from a clone in a new folder, which recompiles diffphys. What is left is compiling cells.
+# DIFFPHYS_NOTEBOOK_CACHE=0: a temporary build folder, shared by this run's notebooks only (an empty cache).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tools="${DIFFPHYS_TOOLS:-$HOME/.cache/diffphys-tools}"
