@@ -6,6 +6,7 @@
 //! simulation. [`params`] addresses its numbers by name (`ball.mass`, `ground.friction`, ...).
 
 mod contact_settings;
+mod coordinate;
 mod ground;
 pub mod multibody;
 pub mod params;
@@ -19,6 +20,7 @@ mod world;
 mod world_model;
 
 pub use contact_settings::{ContactModel, ContactSettings};
+pub use coordinate::Coordinate;
 pub use ground::Ground;
 pub use multibody::{Frame, Joint, JointKind, JointLimits, Multibody, MultibodyParam};
 pub use params::{ParamId, ParamKind, RobotParam};

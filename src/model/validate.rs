@@ -176,13 +176,16 @@ impl<T: Scalar> Model<T> {
                 "robots are stepped with semi-implicit-euler or rk4, not velocity-verlet",
             ));
         }
-        for robot in &self.robots {
+        let coordinates = if self.robots.is_empty() { Vec::new() } else { self.coordinates() };
+        for (index, robot) in self.robots.iter().enumerate() {
             check_name("robots", robot.name())?;
             robot.validate()?;
             // URDF names become parts of parameter and column names: they must stay unambiguous
             let mut seen = HashSet::new();
-            let coordinates = self.coordinates();
-            let columns = coordinates.iter().map(|(n, _)| n.clone()).filter(|n| n.starts_with(robot.name()));
+            let columns = coordinates
+                .iter()
+                .filter(|(_, c)| matches!(c, super::Coordinate::RobotQ { robot, .. } if *robot == index))
+                .map(|(n, _)| n.clone());
             for name in robot.multibody.params().into_iter().map(|(n, _)| n).chain(columns) {
                 if name.contains([',', ' ', '\t']) || !seen.insert(name.clone()) {
                     return Err(Error::invalid(

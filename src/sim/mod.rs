@@ -9,8 +9,8 @@ mod step;
 mod trajectory;
 
 pub use crate::integrate::Workspace;
+pub use crate::model::Coordinate;
 pub use crate::multibody::BodyState;
-pub use coordinate::Coordinate;
 pub use rollout::{rollout, rollout_with};
 pub use state::{RobotState, State};
 pub use step::{step, step_with_torques};
