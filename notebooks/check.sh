@@ -57,6 +57,12 @@ else
 fi
 mkdir -p "$root/kernel" "$root/.cargo"
 export EVCXR_TMPDIR="$root/kernel"
+# Each cell's libcode_N.so needs the toolchain's libstd-*.so, found through a RUNPATH relative to the .so. rustc
+# computes it for target/.../debug/deps/ but evcxr loads the copy one folder up, so it points one level too
+# high: harmless from /tmp (the extra ".." stops at /), "dlopen failed" at kernel start from a folder under the
+# same home as ~/.rustup, like this cache. The loader reads LD_LIBRARY_PATH first: give it the directory.
+rust_libdir="$(cd "$root/kernel" && rustc --print target-libdir)"
+export LD_LIBRARY_PATH="$rust_libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # evcxr builds every cell as the crate `ctx` with [profile.dev] opt-level = 2 for all crates. Cargo reads this
 # file from the kernel folder's parent: the cells' own crate is compiled unoptimised, diffphys and its
 # dependencies stay at opt-level 2. Measured: notebooks 01 and 03 2.5-3x faster (their cells instantiate
@@ -132,10 +138,10 @@ for nb in "$here"/*.ipynb; do
   start=$(date +%s)
   ok=0
   python3 "$out/run.py" "$nb" >"$out/$name.log" 2>&1 && ok=1
-  if [[ $ok == 0 && "${DIFFPHYS_NOTEBOOK_CACHE:-1}" != 0 ]]; then
-    # A cache left broken (an interrupted run, a kernel killed mid-build: "dlopen failed") must not fail CI:
-    # start the shared build folder afresh and try once more. A real error in the notebook fails again.
-    echo "  failed with the shared build cache; clearing $root/kernel and retrying once"
+  if [[ $ok == 0 && "${DIFFPHYS_NOTEBOOK_CACHE:-1}" != 0 ]] && ! grep -q '^FAILED' "$out/$name.log"; then
+    # The kernel did not start or died (not a cell's error or panic, which fail at once): in case the shared
+    # build folder is what is broken, start it afresh and try once more.
+    echo "  the kernel failed with the shared build cache; clearing $root/kernel and retrying once"
     rm -rf "$root/kernel" && mkdir -p "$root/kernel"
     python3 "$out/run.py" "$nb" >"$out/$name.log" 2>&1 && ok=1
   fi
