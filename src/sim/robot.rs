@@ -168,12 +168,14 @@ pub(crate) fn step_robot<T: Scalar>(
     settings: &RobotSettings,
 ) -> Result<()> {
     let model = &robot.multibody;
-    let held = extra.cloned().unwrap_or_else(|| DVector::zeros(model.nv()));
-    let (q, v) =
-        robot_step_with(model, ws, &state.q, &state.v, settings, |q, v| match robot.control_torques(t, q, v) {
-            Some(tau) => tau + &held,
-            None => held.clone(),
-        })?;
+    let (q, v) = robot_step_with(model, ws, &state.q, &state.v, settings, |q, v| {
+        match (robot.control_torques(t, q, v), extra) {
+            (Some(tau), Some(held)) => tau + held,
+            (Some(tau), None) => tau,
+            (None, Some(held)) => held.clone(),
+            (None, None) => DVector::zeros(model.nv()),
+        }
+    })?;
     state.q = q;
     state.v = v;
     Ok(())
