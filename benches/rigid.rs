@@ -100,6 +100,7 @@ impl RapierWorld {
                 Shape::Sphere { radius } => rp::ColliderBuilder::ball(*radius),
                 Shape::Box { size } => rp::ColliderBuilder::cuboid(size.x / 2.0, size.y / 2.0, size.z / 2.0),
                 Shape::Capsule { radius, length } => rp::ColliderBuilder::capsule_z(length / 2.0, *radius),
+                Shape::Cylinder { .. } => unreachable!("free bodies are never cylinders (Model::validate)"),
             };
             colliders.insert_with_parent(collider.mass(b.mass).friction(0.5), handle, &mut bodies);
         }

@@ -26,15 +26,24 @@ pub enum Shape<T: Scalar> {
         /// Length of the axis segment in m (without the caps).
         length: T,
     },
+    /// A solid circular cylinder of radius `radius` and height `length` along the body's `z` axis (URDF's
+    /// `<cylinder>`), centred on the origin.
+    Cylinder {
+        /// Radius in m.
+        radius: T,
+        /// Height in m (between the two flat caps).
+        length: T,
+    },
 }
 
 impl<T: Scalar> Shape<T> {
-    /// The name used in scene files: `sphere`, `box` or `capsule`.
+    /// The name used in scene files and URDF: `sphere`, `box`, `capsule` or `cylinder`.
     pub fn kind_name(&self) -> &'static str {
         match self {
             Shape::Sphere { .. } => "sphere",
             Shape::Box { .. } => "box",
             Shape::Capsule { .. } => "capsule",
+            Shape::Cylinder { .. } => "cylinder",
         }
     }
 
@@ -53,6 +62,7 @@ impl<T: Scalar> Shape<T> {
                 let r2 = *radius * *radius;
                 r2 * *length * PI + r2 * *radius * (4.0 / 3.0 * PI)
             }
+            Shape::Cylinder { radius, length } => *radius * *radius * *length * PI,
         }
     }
 
@@ -77,6 +87,11 @@ impl<T: Scalar> Shape<T> {
                 Vector3::new((sq.y + sq.z) * k, (sq.x + sq.z) * k, (sq.x + sq.y) * k)
             }
             Shape::Capsule { radius, length } => capsule_inertia(mass, radius, length),
+            Shape::Cylinder { radius, length } => {
+                let (r2, l2) = (*radius * *radius, *length * *length);
+                let transverse = *mass * (r2 * 0.25 + l2 * (1.0 / 12.0));
+                Vector3::new(transverse, transverse, *mass * r2 * 0.5)
+            }
         };
         Matrix3::from_diagonal(&diag)
     }
@@ -97,6 +112,14 @@ impl<T: Scalar> Shape<T> {
                 let (r, l) = (re(radius), re(length));
                 [0, 1, 2].map(|i| 0.5 * l * re(&rotation[(i, 2)]).abs() + r)
             }
+            Shape::Cylinder { radius, length } => {
+                // axis half-length along world axis i, plus the disc's extent r √(1 − a_i²)
+                let (r, l) = (re(radius), re(length));
+                [0, 1, 2].map(|i| {
+                    let a = re(&rotation[(i, 2)]);
+                    0.5 * l * a.abs() + r * (1.0 - a * a).max(0.0).sqrt()
+                })
+            }
         }
     }
 
@@ -107,6 +130,7 @@ impl<T: Scalar> Shape<T> {
             Shape::Sphere { radius } => Shape::Sphere { radius: d(radius) },
             Shape::Box { size } => Shape::Box { size: size.map(|s| d(&s)) },
             Shape::Capsule { radius, length } => Shape::Capsule { radius: d(radius), length: d(length) },
+            Shape::Cylinder { radius, length } => Shape::Cylinder { radius: d(radius), length: d(length) },
         }
     }
 }
@@ -172,5 +196,17 @@ mod tests {
         assert!((h[0] - 2.0 * s).abs() < 1e-15 && (h[2] - 0.5).abs() < 1e-15);
         let c = Shape::Capsule { radius: 0.1, length: 1.0 };
         assert_eq!(c.aabb_half_extents(&Matrix3::identity()), [0.1, 0.1, 0.6]);
+        // a cylinder lying along x: its disc spans y and z
+        let lying = Matrix3::new(0.0, 0.0, 1.0, 0.0, 1.0, 0.0, -1.0, 0.0, 0.0);
+        let h = Shape::Cylinder { radius: 0.1, length: 1.0 }.aabb_half_extents(&lying);
+        assert!((h[0] - 0.5).abs() < 1e-15 && (h[1] - 0.1).abs() < 1e-15 && (h[2] - 0.1).abs() < 1e-15, "{h:?}");
+    }
+
+    #[test]
+    fn cylinder_inertia_is_the_textbook_one() {
+        let i = Shape::Cylinder { radius: 0.5f64, length: 2.0 }.inertia(&3.0);
+        // m (3r² + h²) / 12 across, m r² / 2 along the axis
+        assert!((i[(0, 0)] - 3.0 * (0.75 + 4.0) / 12.0).abs() < 1e-15);
+        assert!((i[(2, 2)] - 3.0 * 0.25 / 2.0).abs() < 1e-15);
     }
 }

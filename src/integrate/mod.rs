@@ -8,7 +8,7 @@ mod velocity_verlet;
 mod workspace;
 
 pub(crate) use rigid_bodies::rigid_body_step;
-pub use rigid_bodies::RigidWorkspace;
+pub use rigid_bodies::{BodyLoads, RigidWorkspace};
 pub use rk4::rk4;
 pub use semi_implicit_euler::semi_implicit_euler;
 pub use velocity_verlet::velocity_verlet;

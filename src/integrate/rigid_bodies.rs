@@ -61,6 +61,22 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
     }
 }
 
+/// Forces (N) and torques about the centre of mass (N·m), world axes, on each free body from outside the rigid-body
+/// contacts (robot links touching them), held over a step; empty vectors for none.
+#[derive(Debug, Clone)]
+pub struct BodyLoads<T: Scalar> {
+    /// Force on body `i`.
+    pub force: Vec<Vector3<T>>,
+    /// Torque on body `i`.
+    pub torque: Vec<Vector3<T>>,
+}
+
+impl<T: Scalar> Default for BodyLoads<T> {
+    fn default() -> Self {
+        BodyLoads { force: Vec::new(), torque: Vec::new() }
+    }
+}
+
 /// The friction and restitution of body `a` against body `b`, or against the ground when `b` is `None` (pair
 /// rules of [`combined_friction`], [`combined_restitution`]).
 fn pair_material<T: Scalar>(scene: &Model<T>, a: usize, b: Option<usize>) -> (T, T) {
@@ -107,6 +123,7 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     bodies: &mut [BodyState<T>],
     contact_impulses: &mut Vec<ContactImpulse<T>>,
     ws: &mut RigidWorkspace<T>,
+    loads: &BodyLoads<T>,
 ) {
     let n = bodies.len();
     // last step's impulses become this step's starting point; this step's are written back below
@@ -131,6 +148,11 @@ pub(crate) fn rigid_body_step<T: Scalar>(
         ws.linear.push(state.velocity + scene.world.gravity * dt_t);
         ws.angular.push(free_rotation_step(&principal, &pose.rotation, &state.angular_velocity, dt));
         ws.poses.push(pose);
+    }
+    // forces from outside the bodies' own contacts (robot links), held over the step
+    for (i, (force, torque)) in loads.force.iter().zip(&loads.torque).enumerate() {
+        ws.linear[i] += force * (ws.inverse_mass[i] * dt_t);
+        ws.angular[i] += ws.inverse_inertia[i] * torque * dt_t;
     }
     match scene.contact.model {
         ContactModel::Compliant => compliant_velocities(scene, bodies, ws),

@@ -14,6 +14,13 @@ pub struct Workspace<T: Scalar> {
     pub rigid: super::RigidWorkspace<T>,
     /// Scratch of each robot's dynamics, made on the first step of a scene with robots.
     pub robots: Vec<crate::multibody::MultibodyWorkspace<T>>,
+    /// The robot links' contacts found in the last step (with the ground at its first force evaluation, with free
+    /// bodies at its start), forces included: for inspection, plots and tests.
+    pub link_contacts: Vec<crate::contact::LinkContact<T>>,
+    /// Forces of robot links on the free bodies, held over the step.
+    pub(crate) body_loads: super::BodyLoads<T>,
+    /// Wrenches of free bodies on each robot's bodies, held over the step (empty when nothing touches).
+    pub(crate) link_loads: Vec<Vec<crate::spatial::Force<T>>>,
 }
 
 impl<T: Scalar> Workspace<T> {
@@ -26,6 +33,9 @@ impl<T: Scalar> Workspace<T> {
             v_stage: buf(),
             rigid: Default::default(),
             robots: Vec::new(),
+            link_contacts: Vec::new(),
+            body_loads: Default::default(),
+            link_loads: Vec::new(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The `[[robots]]` sections of a scene file: a URDF placed in the world with its initial state and controller.
 
-use super::urdf::{load_urdf, load_urdf_floating};
+use super::urdf::{load_urdf_with, CollisionGeometry, UrdfOptions};
 use crate::model::{Control, JointKind, PdControl, Robot, TorqueSchedule};
 use crate::spatial::{rotation_matrix, Transform};
 use crate::{Error, Result};
@@ -32,7 +32,29 @@ pub(super) struct RobotSection {
     #[serde(default)]
     joint_velocities: BTreeMap<String, f64>,
     joint_damping: Option<f64>,
+    /// Read the URDF's `<collision>` geometry (default true).
+    #[serde(default = "yes")]
+    collision: bool,
+    /// What to do with collision meshes: "error" (default) or "skip" (with a warning listing their links).
+    #[serde(default = "error")]
+    meshes: String,
+    /// Friction and restitution of every collider of the robot (defaults 0.5 and 0).
+    friction: Option<f64>,
+    restitution: Option<f64>,
+    /// Per-link friction and restitution, overriding the robot's.
+    #[serde(default)]
+    link_friction: BTreeMap<String, f64>,
+    #[serde(default)]
+    link_restitution: BTreeMap<String, f64>,
     control: Option<ControlSection>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn error() -> String {
+    "error".into()
 }
 
 #[derive(Deserialize)]
@@ -67,37 +89,56 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
         }
         e => e,
     };
+    let collision = match (r.collision, r.meshes.as_str()) {
+        (false, _) => CollisionGeometry::Ignore,
+        (true, "error") => CollisionGeometry::Load,
+        (true, "skip") => CollisionGeometry::SkipMeshes,
+        (true, other) => {
+            return Err(Error::invalid(field("meshes"), format!("must be \"error\" or \"skip\", got `{other}`")))
+        }
+    };
+    let load = |floating| load_urdf_with(&path, &UrdfOptions { floating, collision }).map_err(unreadable);
     // A URDF whose root joint already floats is used as it is with base = "floating".
     let floats = |m: &crate::model::Multibody<f64>| matches!(m.joints.first().map(|j| &j.kind), Some(JointKind::Free));
-    let mut multibody = if floating {
-        match load_urdf(&path) {
-            Ok(m) if floats(&m) => m,
+    let urdf = if floating {
+        match load(false) {
+            Ok(u) if floats(&u.multibody) => u,
             _ => {
-                let m = load_urdf_floating(&path).map_err(unreadable)?;
-                let inertia = &m.inertias[0];
+                let u = load(true)?;
+                let inertia = &u.multibody.inertias[0];
                 if !(inertia.mass > 0.0 && inertia.rotational.symmetric_eigenvalues().min() > 0.0) {
                     return Err(Error::invalid(
                         field("base"),
                         format!(
                             "a floating base needs mass and inertia, but the root link `{}` (with the links fixed to \
                              it) has none",
-                            m.body_names[0]
+                            u.multibody.body_names[0]
                         ),
                     ));
                 }
-                m
+                u
             }
         }
     } else {
-        let m = load_urdf(&path).map_err(unreadable)?;
-        if floats(&m) {
+        let u = load(false)?;
+        if floats(&u.multibody) {
             return Err(Error::invalid(
                 field("base"),
-                format!("the URDF's joint `{}` is floating: write base = \"floating\"", m.joints[0].name),
+                format!("the URDF's joint `{}` is floating: write base = \"floating\"", u.multibody.joints[0].name),
             ));
         }
-        m
+        u
     };
+    if !urdf.skipped_meshes.is_empty() {
+        eprintln!(
+            "warning: robots[{}]: skipped the collision meshes of {} link(s): {}",
+            r.name,
+            urdf.skipped_meshes.len(),
+            urdf.skipped_meshes.join(", ")
+        );
+    }
+    let mut multibody = urdf.multibody;
+    set_materials(&mut multibody, &r, &field)?;
     multibody.name = r.name.clone();
     if let Some(d) = r.joint_damping {
         if !(d.is_finite() && d >= 0.0) {
@@ -178,6 +219,45 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
     robot.v0 = v0;
     robot.control = control;
     Ok(robot)
+}
+
+/// The robot's and the links' friction and restitution onto its colliders; a link without colliders is an error.
+fn set_materials(
+    multibody: &mut crate::model::Multibody<f64>,
+    r: &RobotSection,
+    field: &impl Fn(&str) -> String,
+) -> Result<()> {
+    let check = |key: &str, value: f64, upper: f64| {
+        if value.is_finite() && (0.0..=upper).contains(&value) {
+            Ok(value)
+        } else {
+            Err(Error::invalid(field(key), format!("must be in [0, {upper}], got {value}")))
+        }
+    };
+    for (key, value, upper) in [("friction", r.friction, f64::MAX), ("restitution", r.restitution, 1.0)] {
+        if let Some(value) = value {
+            let value = check(key, value, upper)?;
+            for c in &mut multibody.colliders {
+                *if key == "friction" { &mut c.friction } else { &mut c.restitution } = value;
+            }
+        }
+    }
+    for (key, map, upper) in
+        [("link_friction", &r.link_friction, f64::MAX), ("link_restitution", &r.link_restitution, 1.0)]
+    {
+        for (link, &value) in map {
+            let value = check(&format!("{key}.{link}"), value, upper)?;
+            let mut found = false;
+            for c in multibody.colliders.iter_mut().filter(|c| &c.link == link) {
+                *if key == "link_friction" { &mut c.friction } else { &mut c.restitution } = value;
+                found = true;
+            }
+            if !found {
+                return Err(Error::invalid(field(&format!("{key}.{link}")), "names no link with collision geometry"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses a torque file: header `t,<joint>,…`, one row per time (s), torques in N·m or N; joints not listed get

@@ -1,8 +1,11 @@
 //! URDF loading: links' inertials, joints, limits and dynamics into a [`Multibody`].
 //!
 //! Supported joint types: `revolute`, `continuous`, `prismatic`, `fixed` (merged into the parent body, the link
-//! kept as a [`Frame`](crate::model::Frame)) and `floating` (a free joint). `planar` is rejected. Visual and
-//! collision geometry (meshes) are ignored; so are `<calibration>`, `<safety_controller>` and `<transmission>`, and
+//! kept as a [`Frame`](crate::model::Frame)) and `floating` (a free joint). `planar` is rejected. Visual geometry
+//! is ignored; collision geometry is read by [`parse_urdf_with`] when [`UrdfOptions::collision`] asks for it (box,
+//! sphere, cylinder and capsule `<collision>` elements become [`Collider`]s on the link's body, merged links
+//! included; a `<mesh>` is an error naming the link, or skipped and listed). `<calibration>`,
+//! `<safety_controller>` and `<transmission>` are ignored, and
 //! a `<mimic>` joint is read as an independent joint (Pinocchio's default too: the Panda's second finger). The root
 //! link is the one link that is no joint's child; it is fixed ([`parse_urdf`]) or floats on a free joint named
 //! `root_joint` ([`parse_urdf_floating`], Pinocchio's `buildModel(urdf, JointModelFreeFlyer())`). Bodies are
@@ -11,7 +14,8 @@
 //! A `<limit>` with `lower == upper` (common in files that leave the range unset) means "no position limits".
 //! Errors name the element (`joint "elbow" <axis>`) and never panic.
 
-use crate::model::{Joint, JointKind, JointLimits, Multibody};
+use crate::geometry::Shape;
+use crate::model::{Collider, Joint, JointKind, JointLimits, Multibody};
 use crate::spatial::{Inertia, Transform};
 use crate::{Error, Result};
 use nalgebra::{Matrix3, Vector3};
@@ -37,8 +41,47 @@ pub fn load_urdf_floating(path: &Path) -> Result<Multibody<f64>> {
 }
 
 fn load_urdf_with_base(path: &Path, floating: bool) -> Result<Multibody<f64>> {
+    let options = UrdfOptions { floating, collision: CollisionGeometry::Ignore };
+    load_urdf_with(path, &options).map(|urdf| urdf.multibody)
+}
+
+/// What [`parse_urdf_with`] does with `<collision>` elements.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CollisionGeometry {
+    /// Ignore them (dynamics only; what [`parse_urdf`] does).
+    #[default]
+    Ignore,
+    /// Read boxes, spheres, cylinders and capsules; a `<mesh>` is an error naming its link.
+    Load,
+    /// As `Load`, but skip meshes and list their links in [`Urdf::skipped_meshes`].
+    SkipMeshes,
+}
+
+/// How to read a URDF file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UrdfOptions {
+    /// Put the root link on a free joint `root_joint` (a floating base) instead of fixing it.
+    pub floating: bool,
+    /// What to do with collision geometry.
+    pub collision: CollisionGeometry,
+}
+
+/// A URDF file read by [`parse_urdf_with`]: the model, and what was left out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Urdf {
+    /// The articulated model, with its colliders if asked for.
+    pub multibody: Multibody<f64>,
+    /// Links whose `<collision>` meshes were skipped ([`CollisionGeometry::SkipMeshes`]), in file order.
+    pub skipped_meshes: Vec<String>,
+}
+
+/// Reads a URDF file as `options` say. Errors name the file and the element.
+///
+/// # Errors
+/// As [`parse_urdf_with`], and [`Error::Io`] if the file cannot be read.
+pub fn load_urdf_with(path: &Path, options: &UrdfOptions) -> Result<Urdf> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    parse_urdf_with_base(&text, floating).map_err(|e| match e {
+    parse_urdf_with(&text, options).map_err(|e| match e {
         Error::Urdf { element, message } => Error::Urdf { element: format!("{}: {element}", path.display()), message },
         Error::InvalidScene { field, reason } => {
             Error::Urdf { element: format!("{}: {field}", path.display()), message: reason }
@@ -87,6 +130,35 @@ pub fn parse_urdf_floating(text: &str) -> Result<Multibody<f64>> {
 }
 
 fn parse_urdf_with_base(text: &str, floating: bool) -> Result<Multibody<f64>> {
+    let options = UrdfOptions { floating, collision: CollisionGeometry::Ignore };
+    parse_urdf_with(text, &options).map(|urdf| urdf.multibody)
+}
+
+/// Reads URDF text as `options` say: [`parse_urdf`] or [`parse_urdf_floating`], plus collision geometry.
+///
+/// Each `<collision>` of a link becomes a [`Collider`] on the body that carries the link (a link merged by a
+/// fixed joint gives its colliders to the body it was merged into), placed by the link's place in that body and
+/// the element's `<origin>`. A URDF `<cylinder>` and the `<capsule>` extension have their axis along `z`, as
+/// [`Shape::Cylinder`] and [`Shape::Capsule`] do (a capsule's `length` is its cylindrical part).
+///
+/// ```
+/// use diffphys::io::{parse_urdf_with, CollisionGeometry, UrdfOptions};
+/// let text = r#"<robot name="r"><link name="base"/>
+///   <link name="leg"><inertial><mass value="1"/><inertia ixx="1" iyy="1" izz="1"/></inertial>
+///     <collision><origin xyz="0 0 -0.5"/><geometry><sphere radius="0.05"/></geometry></collision></link>
+///   <joint name="hip" type="revolute"><parent link="base"/><child link="leg"/><axis xyz="0 1 0"/>
+///     <limit lower="-1" upper="1"/></joint></robot>"#;
+/// let options = UrdfOptions { floating: false, collision: CollisionGeometry::Load };
+/// let urdf = parse_urdf_with(text, &options).unwrap();
+/// assert_eq!(urdf.multibody.colliders.len(), 1);
+/// assert_eq!(urdf.multibody.colliders[0].placement.translation.z, -0.5);
+/// ```
+///
+/// # Errors
+/// [`Error::Urdf`] naming the element for malformed XML, unsupported joint types, bad numbers, a tree that is
+/// not one, a `<collision>` without a known geometry, or a mesh when meshes are not skipped.
+pub fn parse_urdf_with(text: &str, options: &UrdfOptions) -> Result<Urdf> {
+    let floating = options.floating;
     let doc = Document::parse(text).map_err(|e| urdf_error(format!("line {}", e.pos().row), &e.to_string()))?;
     let robot = doc.root_element();
     if robot.tag_name().name() != "robot" {
@@ -176,8 +248,71 @@ fn parse_urdf_with_base(text: &str, floating: bool) -> Result<Multibody<f64>> {
     if model.n_bodies() == 0 {
         return Err(urdf_error("<robot>".into(), "has no moving joint"));
     }
+    let mut skipped_meshes = Vec::new();
+    if options.collision != CollisionGeometry::Ignore {
+        for link in children(robot, "link") {
+            let name = attr(link, "name", "<link>")?;
+            let frame = model
+                .frame(name)
+                .cloned()
+                .ok_or_else(|| urdf_error(format!("link \"{name}\""), "is not connected to the root link"))?;
+            for collision in children(link, "collision") {
+                let at = format!("link \"{name}\" <collision>");
+                let origin = parse_origin(child(collision, "origin"), &format!("{at} <origin>"))?;
+                match parse_geometry(collision, &at)? {
+                    Some(shape) => {
+                        let placement = &frame.placement * &origin;
+                        model.colliders.push(Collider::new(name, frame.body, shape, placement));
+                    }
+                    None if options.collision == CollisionGeometry::SkipMeshes => {
+                        if skipped_meshes.last().map(String::as_str) != Some(name) {
+                            skipped_meshes.push(name.to_string());
+                        }
+                    }
+                    None => {
+                        return Err(urdf_error(
+                            format!("{at} <mesh>"),
+                            "is a mesh, which diffphys cannot collide: replace it by boxes, spheres, cylinders or \
+                             capsules, or skip meshes (scene key `meshes = \"skip\"`)",
+                        ))
+                    }
+                }
+            }
+        }
+    }
     model.validate()?;
-    Ok(model)
+    Ok(Urdf { multibody: model, skipped_meshes })
+}
+
+/// The shape of a `<collision>` element, or `None` for a mesh.
+fn parse_geometry(collision: Node<'_, '_>, at: &str) -> Result<Option<Shape<f64>>> {
+    let geometry = child(collision, "geometry").ok_or_else(|| urdf_error(at.to_string(), "has no <geometry>"))?;
+    let Some(shape) = geometry.children().find(|n| n.is_element()) else {
+        return Err(urdf_error(format!("{at} <geometry>"), "is empty"));
+    };
+    let tag = shape.tag_name().name();
+    let at = format!("{at} <{tag}>");
+    let positive = |key: &str| -> Result<f64> {
+        match number(shape, key, &at)? {
+            Some(v) if v > 0.0 => Ok(v),
+            Some(v) => Err(urdf_error(at.clone(), &format!("{key}=\"{v}\" must be positive"))),
+            None => Err(urdf_error(at.clone(), &format!("has no `{key}` attribute"))),
+        }
+    };
+    Ok(Some(match tag {
+        "box" => {
+            let size = vector3(shape, "size", &at)?.ok_or_else(|| urdf_error(at.clone(), "has no `size` attribute"))?;
+            if size.iter().any(|&s| s <= 0.0) {
+                return Err(urdf_error(at, "size must be three positive lengths"));
+            }
+            Shape::Box { size }
+        }
+        "sphere" => Shape::Sphere { radius: positive("radius")? },
+        "cylinder" => Shape::Cylinder { radius: positive("radius")?, length: positive("length")? },
+        "capsule" => Shape::Capsule { radius: positive("radius")?, length: positive("length")? },
+        "mesh" => return Ok(None),
+        other => return Err(urdf_error(at, &format!("<{other}> is not a URDF geometry diffphys knows"))),
+    }))
 }
 
 /// Pushes a link's child joints so that they pop in file order.

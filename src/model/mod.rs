@@ -1,10 +1,11 @@
 //! Immutable scene descriptions: the world settings, the ground, particles, springs, rigid bodies, contact
-//! settings and robots.
+//! settings, robots and their colliders.
 //!
 //! A [`Model<T>`] holds every physical number that can be differentiated; it is built once (in code or from a
 //! scene file by [`crate::io::load_scene`]), checked by [`Model::validate`], and then only read by the
 //! simulation. [`params`] addresses its numbers by name (`ball.mass`, `ground.friction`, ...).
 
+mod collider;
 mod contact_settings;
 mod coordinate;
 mod ground;
@@ -19,6 +20,7 @@ mod validate;
 mod world;
 mod world_model;
 
+pub use collider::Collider;
 pub use contact_settings::{ContactModel, ContactSettings};
 pub use coordinate::Coordinate;
 pub use ground::Ground;

@@ -154,6 +154,17 @@ pub enum RobotParam {
         /// Index into `v`.
         index: usize,
     },
+    /// Friction coefficient of collider `collider` (`go1.FL_foot.friction`; `go1.FL_hip.collision1.friction` when
+    /// the link has several colliders).
+    ColliderFriction {
+        /// Index into the robot's [`Multibody::colliders`](super::Multibody::colliders).
+        collider: usize,
+    },
+    /// Restitution of collider `collider` (`go1.FL_foot.restitution`).
+    ColliderRestitution {
+        /// Index into the robot's colliders.
+        collider: usize,
+    },
 }
 
 /// The admissible range of a parameter, used by fitting to choose a parametrisation.
@@ -204,11 +215,11 @@ macro_rules! param_place {
             ParamId::BodyFriction { body } => & $($m)? $scene.bodies[body].friction,
             ParamId::BodyRestitution { body } => & $($m)? $scene.bodies[body].restitution,
             ParamId::BodyRadius { body } => match & $($m)? $scene.bodies[body].shape {
-                Shape::Sphere { radius } | Shape::Capsule { radius, .. } => radius,
+                Shape::Sphere { radius } | Shape::Capsule { radius, .. } | Shape::Cylinder { radius, .. } => radius,
                 Shape::Box { .. } => panic!("{NO_SHAPE}"),
             },
             ParamId::BodyLength { body } => match & $($m)? $scene.bodies[body].shape {
-                Shape::Capsule { length, .. } => length,
+                Shape::Capsule { length, .. } | Shape::Cylinder { length, .. } => length,
                 _ => panic!("{NO_SHAPE}"),
             },
             ParamId::BodySize { body, axis } => match & $($m)? $scene.bodies[body].shape {
@@ -238,6 +249,10 @@ macro_rules! param_place {
                     },
                     RobotParam::Position { index } => & $($m)? r.q0[index],
                     RobotParam::Velocity { index } => & $($m)? r.v0[index],
+                    RobotParam::ColliderFriction { collider } => & $($m)? r.multibody.colliders[collider].friction,
+                    RobotParam::ColliderRestitution { collider } => {
+                        & $($m)? r.multibody.colliders[collider].restitution
+                    }
                     RobotParam::Kp { index } | RobotParam::Kd { index } | RobotParam::Target { index } => {
                         match & $($m)? r.control {
                             Control::Pd(pd) => match param {
@@ -255,6 +270,19 @@ macro_rules! param_place {
 }
 
 const AXES: [&str; 3] = ["x", "y", "z"];
+
+/// `robot.link` for a link's only collider, `robot.link.collision<k>` (k counted within the link) otherwise.
+fn collider_name<T: Scalar>(robot: &super::Robot<T>, collider: usize) -> String {
+    let colliders = &robot.multibody.colliders;
+    let link = &colliders[collider].link;
+    let same_link = |c: &&super::Collider<T>| &c.link == link;
+    if colliders.iter().filter(same_link).count() == 1 {
+        format!("{}.{link}", robot.name())
+    } else {
+        let k = colliders[..collider].iter().filter(same_link).count();
+        format!("{}.{link}.collision{k}", robot.name())
+    }
+}
 
 impl ParamId {
     /// The admissible range of this parameter.
@@ -291,7 +319,7 @@ impl<T: Scalar> Model<T> {
                 ParamId::GroundRestitution,
             ]);
         }
-        if !self.bodies.is_empty() {
+        if !self.bodies.is_empty() || self.robots.iter().any(|r| !r.multibody.colliders.is_empty()) {
             ids.extend([ParamId::ContactStiffness, ParamId::ContactRampDepth, ParamId::ContactSlipVelocity]);
         }
         for particle in 0..self.particles.len() {
@@ -318,7 +346,9 @@ impl<T: Scalar> Model<T> {
             ids.extend([ParamId::BodyMass { body }, ParamId::BodyFriction { body }, ParamId::BodyRestitution { body }]);
             match b.shape {
                 Shape::Sphere { .. } => ids.push(ParamId::BodyRadius { body }),
-                Shape::Capsule { .. } => ids.extend([ParamId::BodyRadius { body }, ParamId::BodyLength { body }]),
+                Shape::Capsule { .. } | Shape::Cylinder { .. } => {
+                    ids.extend([ParamId::BodyRadius { body }, ParamId::BodyLength { body }])
+                }
                 Shape::Box { .. } => ids.extend((0..3).map(|axis| ParamId::BodySize { body, axis })),
             }
             if b.inertia.is_some() {
@@ -355,10 +385,14 @@ impl<T: Scalar> Model<T> {
                     }
                 }
             }
-            // a fixed base's placement is not a parameter yet: nothing depends on it until robots collide
+            // a fixed base's placement is not a parameter yet
             if r.is_floating() {
                 (0..3).for_each(|index| add(RobotParam::Position { index }));
                 (0..6).for_each(|index| add(RobotParam::Velocity { index }));
+            }
+            for collider in 0..r.multibody.colliders.len() {
+                add(RobotParam::ColliderFriction { collider });
+                add(RobotParam::ColliderRestitution { collider });
             }
         }
         ids
@@ -432,6 +466,8 @@ impl<T: Scalar> Model<T> {
             RobotParam::Kp { index } => format!("{name}.{}.kp", joint_with(&|j| j.v_index == index)),
             RobotParam::Kd { index } => format!("{name}.{}.kd", joint_with(&|j| j.v_index == index)),
             RobotParam::Target { index } => format!("{name}.{}.target", joint_with(&|j| j.v_index == index)),
+            RobotParam::ColliderFriction { collider } => format!("{}.friction", collider_name(r, collider)),
+            RobotParam::ColliderRestitution { collider } => format!("{}.restitution", collider_name(r, collider)),
         }
     }
 

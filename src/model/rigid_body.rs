@@ -99,5 +99,6 @@ pub(crate) fn bounding_radius<T: Scalar>(shape: &Shape<T>) -> f64 {
         Shape::Sphere { radius } => re(radius),
         Shape::Box { size } => 0.5 * (re(&size.x).powi(2) + re(&size.y).powi(2) + re(&size.z).powi(2)).sqrt(),
         Shape::Capsule { radius, length } => re(radius) + 0.5 * re(length),
+        Shape::Cylinder { radius, length } => (re(radius).powi(2) + 0.25 * re(length).powi(2)).sqrt(),
     }
 }

@@ -145,6 +145,13 @@ impl<T: Scalar> Model<T> {
                     positive(&f("shape.radius"), radius)?;
                     non_negative(&f("shape.length"), length)?;
                 }
+                Shape::Cylinder { .. } => {
+                    return Err(Error::invalid(
+                        f("shape"),
+                        "is a cylinder: cylinders are robot-link colliders (they touch the ground and spheres); \
+                         a free body is a sphere, box or capsule",
+                    ))
+                }
             }
             if let Some(i) = &b.inertia {
                 (0..3).try_for_each(|k| positive(&f(&format!("inertia[{k}]")), &i[k]))?;
@@ -176,6 +183,36 @@ impl<T: Scalar> Model<T> {
                 "robots are stepped with semi-implicit-euler or rk4, not velocity-verlet",
             ));
         }
+        let colliders = || self.robots.iter().flat_map(|r| r.multibody.colliders.iter().map(move |c| (r, c)));
+        if let Some((robot, c)) = colliders().next() {
+            if self.contact.model == super::ContactModel::Impulse {
+                return Err(Error::invalid(
+                    "contact.model",
+                    format!(
+                        "robot links touch things with the compliant model only, and `{}.{}` has collision geometry: \
+                         use contact.model = \"compliant\", or collision = false for the robot",
+                        robot.name(),
+                        c.link
+                    ),
+                ));
+            }
+        }
+        let no_cylinder_pair = |b: &super::RigidBody<T>| matches!(b.shape, Shape::Sphere { .. });
+        if let (Some((robot, c)), Some(body)) = (
+            colliders().find(|(_, c)| matches!(c.shape, Shape::Cylinder { .. })),
+            self.bodies.iter().find(|b| !no_cylinder_pair(b)),
+        ) {
+            return Err(Error::invalid(
+                format!("robots[{}]", robot.name()),
+                format!(
+                    "the link `{}` has a cylinder collider, which can touch the ground and spheres only so far, but \
+                     the scene has the {} `{}`",
+                    c.link,
+                    body.shape.kind_name(),
+                    body.name
+                ),
+            ));
+        }
         let coordinates = if self.robots.is_empty() { Vec::new() } else { self.coordinates() };
         for (index, robot) in self.robots.iter().enumerate() {
             check_name("robots", robot.name())?;
@@ -186,7 +223,13 @@ impl<T: Scalar> Model<T> {
                 .iter()
                 .filter(|(_, c)| matches!(c, super::Coordinate::RobotQ { robot, .. } if *robot == index))
                 .map(|(n, _)| n.clone());
-            for name in robot.multibody.params().into_iter().map(|(n, _)| n).chain(columns) {
+            let colliders = (0..robot.multibody.colliders.len()).map(|collider| {
+                self.param_name(super::ParamId::Robot {
+                    robot: index,
+                    param: super::RobotParam::ColliderFriction { collider },
+                })
+            });
+            for name in robot.multibody.params().into_iter().map(|(n, _)| n).chain(columns).chain(colliders) {
                 if name.contains([',', ' ', '\t']) || !seen.insert(name.clone()) {
                     return Err(Error::invalid(
                         format!("robots[{}]", robot.name()),

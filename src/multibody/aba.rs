@@ -52,10 +52,37 @@ pub fn aba<T: Scalar>(
     tau: &DVector<T>,
     fext: &[Force<T>],
 ) -> Result<DVector<T>> {
+    aba_with_armature(model, ws, q, v, tau, fext, &[])
+}
+
+/// [`aba`] with `extra_armature[i]` added to the joint armature of velocity coordinate `i` of every
+/// one-degree-of-freedom joint (ignored on free joints; an empty slice adds nothing): solves
+/// `(M(q) + diag(extra)) a = τ − b(q, v) + Σ Jᵢᵀ fext_i`.
+///
+/// With `extra = dt · D`, `D` the joint-space damping (`−∂τ/∂v` of the passive torques), this is the acceleration
+/// of a step that takes the damping implicitly: `M (v' − v) / dt = f(q, v) − D (v' − v)` — what
+/// [`crate::sim::robot`] does for semi-implicit Euler, so that stiff joint damping and friction on light links
+/// stay stable.
+///
+/// # Errors
+/// As [`aba`].
+///
+/// # Panics
+/// As [`aba`], and if `extra_armature` is neither empty nor `nv` long.
+pub fn aba_with_armature<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    tau: &DVector<T>,
+    fext: &[Force<T>],
+    extra_armature: &[T],
+) -> Result<DVector<T>> {
     assert_eq!((q.len(), v.len(), tau.len()), (model.nq(), model.nv(), model.nv()), "aba: q needs nq, v and tau nv");
     assert!(fext.is_empty() || fext.len() == model.n_bodies(), "aba: fext needs one wrench per body or none");
+    assert!(extra_armature.is_empty() || extra_armature.len() == model.nv(), "aba: extra armature needs nv entries");
     velocity_pass(model, ws, q, v, fext);
-    inertia_pass(model, ws, tau)?;
+    inertia_pass(model, ws, tau, extra_armature)?;
     Ok(acceleration_pass(model, ws))
 }
 
@@ -89,7 +116,12 @@ fn velocity_pass<T: Scalar>(
 }
 
 /// Articulated inertias and bias forces, leaves to root.
-fn inertia_pass<T: Scalar>(model: &Multibody<T>, ws: &mut MultibodyWorkspace<T>, tau: &DVector<T>) -> Result<()> {
+fn inertia_pass<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    tau: &DVector<T>,
+    extra_armature: &[T],
+) -> Result<()> {
     for i in (0..model.n_bodies()).rev() {
         let joint = &model.joints[i];
         let bias = ws.force[i].to_vector();
@@ -109,7 +141,10 @@ fn inertia_pass<T: Scalar>(model: &Multibody<T>, ws: &mut MultibodyWorkspace<T>,
             _ => {
                 let s = joint.kind.axis_motion().expect("one-dof joint").to_vector();
                 let u_column = ws.articulated[i] * s;
-                let d = s.dot(&u_column) + joint.armature;
+                let mut d = s.dot(&u_column) + joint.armature;
+                if let Some(extra) = extra_armature.get(joint.v_index) {
+                    d += *extra;
+                }
                 if crate::scalar::re(&d).is_nan() || crate::scalar::re(&d) <= 0.0 {
                     return Err(massless(model, i, crate::Error::Numerical(format!("D = {}", crate::scalar::re(&d)))));
                 }

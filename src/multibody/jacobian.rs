@@ -2,8 +2,9 @@
 
 use super::MultibodyWorkspace;
 use crate::model::Multibody;
+use crate::spatial::Motion;
 use crate::{Error, Result, Scalar};
-use nalgebra::{DVector, Matrix6xX};
+use nalgebra::{DVector, Matrix3xX, Matrix6xX, Vector3};
 
 /// The Jacobian of a frame: `[ω; ṗ] = J(q) v`, with `ω` the frame's angular velocity and `ṗ` the velocity of the
 /// frame's origin, both in the root frame's axes (Pinocchio's `LOCAL_WORLD_ALIGNED`).
@@ -44,18 +45,58 @@ pub fn frame_jacobian<T: Scalar>(
     let mut jac = Matrix6xX::zeros(model.nv());
     let Some(body) = f.body else { return Ok(jac) };
     let origin = (&ws.pose_world[body] * &f.placement).translation;
+    for_each_column(model, ws, body, |col, twist| {
+        let point_velocity = twist.linear + twist.angular.cross(&origin);
+        jac.fixed_view_mut::<3, 1>(0, col).copy_from(&twist.angular);
+        jac.fixed_view_mut::<3, 1>(3, col).copy_from(&point_velocity);
+    });
+    Ok(jac)
+}
+
+/// The Jacobian of the velocity of a point attached to `body`, at `point` (root frame, m): `ṗ = J v`, in the
+/// root frame's axes (`3 × nv`). Uses the placements of the last kinematics pass in `ws`.
+///
+/// # Panics
+/// If `body` is not a body of `model`.
+///
+/// ```
+/// use diffphys::multibody::{forward_kinematics, point_jacobian, MultibodyWorkspace};
+/// use diffphys::model::multibody::sample;
+/// use nalgebra::{DVector, Vector3};
+/// let model = sample::double_pendulum();
+/// let mut ws = MultibodyWorkspace::new(&model);
+/// forward_kinematics(&model, &mut ws, &DVector::zeros(2), &DVector::zeros(2));
+/// // the lower rod's tip, 2 m below the shoulder: both hinges (about y) move it along −x
+/// let j = point_jacobian(&model, &ws, 1, &Vector3::new(0.0, 0.0, -2.0));
+/// assert!((j[(0, 0)] + 2.0).abs() < 1e-12 && (j[(0, 1)] + 1.0).abs() < 1e-12);
+/// ```
+pub fn point_jacobian<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &MultibodyWorkspace<T>,
+    body: usize,
+    point: &Vector3<T>,
+) -> Matrix3xX<T> {
+    let mut jac = Matrix3xX::zeros(model.nv());
+    for_each_column(model, ws, body, |col, twist| {
+        jac.set_column(col, &(twist.linear + twist.angular.cross(point)));
+    });
+    jac
+}
+
+/// Calls `f(column, twist)` for every velocity coordinate on the path from `body` to the root: the twist that a
+/// unit velocity of that coordinate gives the body, at the root origin in root axes.
+fn for_each_column<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &MultibodyWorkspace<T>,
+    body: usize,
+    mut f: impl FnMut(usize, Motion<T>),
+) {
     let mut j = Some(body);
     while let Some(b) = j {
         let joint = &model.joints[b];
         for k in 0..joint.kind.nv() {
-            // Column k of S_b as a twist at the root origin, then as the velocity of the frame's origin.
-            let twist = ws.pose_world[b].act_motion(&joint.kind.subspace_column(k));
-            let point_velocity = twist.linear + twist.angular.cross(&origin);
-            let col = joint.v_index + k;
-            jac.fixed_view_mut::<3, 1>(0, col).copy_from(&twist.angular);
-            jac.fixed_view_mut::<3, 1>(3, col).copy_from(&point_velocity);
+            f(joint.v_index + k, ws.pose_world[b].act_motion(&joint.kind.subspace_column(k)));
         }
         j = model.parent[b];
     }
-    Ok(jac)
 }

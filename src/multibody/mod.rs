@@ -15,12 +15,12 @@ mod rnea;
 mod rnea_derivatives;
 mod workspace;
 
-pub use aba::aba;
+pub use aba::{aba, aba_with_armature};
 pub use aba_derivatives::{aba_derivatives, AbaDerivatives};
 pub use crba::crba;
 pub use energy::{kinetic_energy_multibody, potential_energy_multibody};
 pub use free_body::{free_rotation_step, inertia_world, inverse_inertia_world, BodyState};
-pub use jacobian::frame_jacobian;
+pub use jacobian::{frame_jacobian, point_jacobian};
 pub use kinematics::{forward_kinematics, frame_pose_world};
 pub use rnea::rnea;
 pub use rnea_derivatives::rnea_derivatives;

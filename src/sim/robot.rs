@@ -1,11 +1,13 @@
-//! Stepping articulated robots: passive joint torques (damping, smooth Coulomb friction, soft limits), torque
+//! Stepping articulated robots: passive joint torques (damping, regularised Coulomb friction, soft limits), torque
 //! inputs, semi-implicit Euler or RK4 on the configuration manifold. [`crate::sim::step`] uses these for the
-//! robots of a [`Model`](crate::model::Model); rollouts and trajectories are the world's ([`crate::sim::rollout`]).
+//! robots of a [`Model`]; rollouts and trajectories are the world's ([`crate::sim::rollout`]).
 
 use super::RobotState;
-use crate::model::{Integrator, Multibody, Robot};
-use crate::multibody::{aba, MultibodyWorkspace};
-use crate::scalar::{c, re, smoothstep, tanh};
+use crate::contact::{robot_ground_contacts, LinkContact};
+use crate::model::{Integrator, Model, Multibody};
+use crate::multibody::{aba, aba_with_armature, MultibodyWorkspace};
+use crate::scalar::{c, re, recip, smoothstep, sqrt};
+use crate::spatial::Force;
 use crate::{Error, Result, Scalar};
 use nalgebra::DVector;
 
@@ -24,7 +26,8 @@ pub struct RobotSettings {
     pub limit_damping: f64,
     /// Depth over which the limit force ramps up smoothly (rad or m). Default 0.01: keeps the force C¹.
     pub limit_ramp: f64,
-    /// Velocity scale of the smoothed Coulomb friction `−μ tanh(v / v_s)` (rad/s or m/s). Default 0.01.
+    /// Velocity scale `v_s` of the regularised Coulomb joint friction ([`passive_torques`]) (rad/s or m/s).
+    /// Default 0.01.
     pub friction_velocity: f64,
 }
 
@@ -41,8 +44,12 @@ impl Default for RobotSettings {
     }
 }
 
-/// Passive joint torques: viscous damping `−d v`, smooth Coulomb friction `−μ tanh(v / v_s)` and the soft limit
-/// springs `(k e − c v) · s(e / δ)` with `e` the depth past a limit and `s` a C¹ smoothstep.
+/// Passive joint torques: viscous damping `−d v`, regularised Coulomb friction `−μ v / √(v² + v_s²)` and the
+/// soft limit springs `(k e − c v) · s(e / δ)` with `e` the depth past a limit and `s` a C¹ smoothstep.
+///
+/// Semi-implicit Euler takes the velocity-linear part of these torques implicitly ([`passive_damping`]): the
+/// friction's slope at rest, `μ / v_s`, would otherwise make an explicit step chatter on a light link (a Go1
+/// leg in free fall did, and its trajectory became a rough function of the parameters).
 ///
 /// The limit branch is taken on the real part of `q`; at the limit the force and its derivative are zero on both
 /// sides, so gradients are continuous through limit contact.
@@ -53,12 +60,12 @@ pub fn passive_torques<T: Scalar>(
     settings: &RobotSettings,
 ) -> DVector<T> {
     let mut tau = DVector::zeros(model.nv());
+    let vs2 = settings.friction_velocity * settings.friction_velocity;
     for joint in &model.joints {
         for k in 0..joint.kind.nv() {
             let i = joint.v_index + k;
             let vi = v[i];
-            let friction = tanh(&(vi * (1.0 / settings.friction_velocity)));
-            tau[i] = -(joint.damping * vi) - joint.friction * friction;
+            tau[i] = -(joint.damping * vi) - joint.friction * vi * recip(&sqrt(&(vi * vi + vs2)));
         }
         if let (Some(limits), 1) = (&joint.limits, joint.kind.nq()) {
             let (qi, vi) = (&q[joint.q_index], v[joint.v_index]);
@@ -78,6 +85,41 @@ pub fn passive_torques<T: Scalar>(
     tau
 }
 
+/// The joint-space damping of the passive torques, `D_i = −∂τ_i/∂v_i` (N·m·s/rad or N·s/m): viscous `d`, the
+/// friction's slope `μ v_s² / (v² + v_s²)^{3/2}` and, inside a limit, its ramped damping. Semi-implicit Euler
+/// adds `dt · D` to the joint inertia ([`aba_with_armature`]), which takes these terms implicitly:
+/// `M (v' − v) / dt = f(q, v) − D (v' − v)`. The step stays first order and stable however stiff the damping.
+pub fn passive_damping<T: Scalar>(
+    model: &Multibody<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    settings: &RobotSettings,
+) -> DVector<T> {
+    let mut d = DVector::zeros(model.nv());
+    let vs2 = settings.friction_velocity * settings.friction_velocity;
+    for joint in &model.joints {
+        if joint.kind.nv() != 1 {
+            continue;
+        }
+        let i = joint.v_index;
+        let vi = v[i];
+        let r2 = vi * vi + vs2;
+        d[i] = joint.damping + joint.friction * vs2 * recip(&(r2 * sqrt(&r2)));
+        if let Some(limits) = &joint.limits {
+            let qi = &q[joint.q_index];
+            let depth = if re(qi) < re(&limits.lower) {
+                limits.lower - *qi
+            } else if re(qi) > re(&limits.upper) {
+                *qi - limits.upper
+            } else {
+                continue;
+            };
+            d[i] += smoothstep(depth * (1.0 / settings.limit_ramp)) * settings.limit_damping;
+        }
+    }
+    d
+}
+
 /// Joint accelerations under control torques `tau` plus the passive torques.
 pub fn robot_accelerations<T: Scalar>(
     model: &Multibody<T>,
@@ -89,6 +131,28 @@ pub fn robot_accelerations<T: Scalar>(
 ) -> Result<DVector<T>> {
     let total = tau + passive_torques(model, q, v, settings);
     aba(model, ws, q, v, &total, &[])
+}
+
+/// The acceleration a step uses: [`aba`] under `tau` plus the passive torques and `fext`, with the passive damping
+/// taken implicitly over `implicit_dt` seconds (0 for explicit, as RK4's stages are).
+#[allow(clippy::too_many_arguments)]
+fn step_accelerations<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    tau: DVector<T>,
+    fext: &[Force<T>],
+    settings: &RobotSettings,
+    implicit_dt: f64,
+) -> Result<DVector<T>> {
+    let total = tau + passive_torques(model, q, v, settings);
+    if implicit_dt > 0.0 {
+        let extra = passive_damping(model, q, v, settings) * c::<T>(implicit_dt);
+        aba_with_armature(model, ws, q, v, &total, fext, extra.as_slice())
+    } else {
+        aba(model, ws, q, v, &total, fext)
+    }
 }
 
 /// One time step from `(q, v)` with control torques `tau` held over the step; returns the new `(q, v)`.
@@ -124,16 +188,31 @@ pub fn robot_step_with<T: Scalar>(
     settings: &RobotSettings,
     tau: impl Fn(&DVector<T>, &DVector<T>) -> DVector<T>,
 ) -> Result<(DVector<T>, DVector<T>)> {
+    integrate_robot(model, ws, q, v, settings, |ws, q, v, implicit_dt| {
+        step_accelerations(model, ws, q, v, tau(q, v), &[], settings, implicit_dt)
+    })
+}
+
+/// One step of `settings.integrator` for accelerations `accelerations(ws, q, v, implicit_dt)` (`implicit_dt`:
+/// the time over which to take the passive damping implicitly, `dt` for semi-implicit Euler, 0 for RK4's stages).
+fn integrate_robot<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    settings: &RobotSettings,
+    mut accelerations: impl FnMut(&mut MultibodyWorkspace<T>, &DVector<T>, &DVector<T>, f64) -> Result<DVector<T>>,
+) -> Result<(DVector<T>, DVector<T>)> {
     let dt = c::<T>(settings.dt);
-    let mut accelerations = |q: &DVector<T>, v: &DVector<T>| robot_accelerations(model, ws, q, v, &tau(q, v), settings);
     match settings.integrator {
         Integrator::SemiImplicitEuler => {
-            let a = accelerations(q, v)?;
+            let a = accelerations(ws, q, v, settings.dt)?;
             let v_next = v + a * dt;
             let q_next = model.integrate(q, &v_next, &dt);
             Ok((q_next, v_next))
         }
         Integrator::Rk4 => {
+            let mut accelerations = |q: &DVector<T>, v: &DVector<T>| accelerations(ws, q, v, 0.0);
             let half = c::<T>(0.5 * settings.dt);
             let a1 = accelerations(q, v)?;
             let (q2, v2) = (model.integrate(q, v, &half), v + &a1 * half);
@@ -153,28 +232,45 @@ pub fn robot_step_with<T: Scalar>(
     }
 }
 
-/// Advances a scene's robot by one step from time `t` (s): its controller's torques ([`Robot::control_torques`])
-/// plus `extra` joint torques held over the step (if any) plus the passive joint torques, with the scene's `dt`
-/// and integrator.
+/// Advances robot `r` of `scene` by one step from time `t` (s): its controller's torques
+/// ([`Robot::control_torques`](crate::model::Robot::control_torques)) plus `extra` joint torques held over the step (if any) plus the passive joint
+/// torques; its colliders' ground contact at every force evaluation ([`robot_ground_contacts`], recorded into
+/// `contacts` at the first); and `held` wrenches on its bodies (contact with free bodies, computed at the start
+/// of the step), with the scene's `dt` and integrator.
 ///
 /// # Errors
 /// As [`robot_step`].
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn step_robot<T: Scalar>(
-    robot: &Robot<T>,
+    scene: &Model<T>,
+    r: usize,
     ws: &mut MultibodyWorkspace<T>,
     state: &mut RobotState<T>,
     t: f64,
     extra: Option<&DVector<T>>,
+    held: &[Force<T>],
+    contacts: &mut Vec<LinkContact<T>>,
     settings: &RobotSettings,
 ) -> Result<()> {
+    let robot = &scene.robots[r];
     let model = &robot.multibody;
-    let (q, v) = robot_step_with(model, ws, &state.q, &state.v, settings, |q, v| {
-        match (robot.control_torques(t, q, v), extra) {
-            (Some(tau), Some(held)) => tau + held,
+    let touches_ground = scene.ground.is_some() && !model.colliders.is_empty();
+    let mut first = true;
+    let (q, v) = integrate_robot(model, ws, &state.q, &state.v, settings, |ws, q, v, implicit_dt| {
+        let tau = match (robot.control_torques(t, q, v), extra) {
+            (Some(tau), Some(extra)) => tau + extra,
             (Some(tau), None) => tau,
-            (None, Some(held)) => held.clone(),
+            (None, Some(extra)) => extra.clone(),
             (None, None) => DVector::zeros(model.nv()),
+        };
+        if !touches_ground {
+            return step_accelerations(model, ws, q, v, tau, held, settings, implicit_dt);
         }
+        let mut fext = if held.is_empty() { vec![Force::zero(); model.n_bodies()] } else { held.to_vec() };
+        let record = if first { Some(&mut *contacts) } else { None };
+        first = false;
+        robot_ground_contacts(scene, r, ws, q, v, &mut fext, record)?;
+        step_accelerations(model, ws, q, v, tau, &fext, settings, implicit_dt)
     })?;
     state.q = q;
     state.v = v;

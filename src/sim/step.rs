@@ -2,6 +2,7 @@
 
 use super::robot::{non_finite_joint, step_robot, RobotSettings};
 use super::{RobotState, State};
+use crate::contact::robot_body_contacts;
 use crate::integrate::{rigid_body_step, rk4, semi_implicit_euler, velocity_verlet, Workspace};
 use crate::model::{Integrator, Model};
 use crate::multibody::MultibodyWorkspace;
@@ -68,8 +69,14 @@ pub fn step_with_torques<T: Scalar>(
             Integrator::Rk4 => rk4(scene, x, v, ws),
         }
     }
-    rigid_body_step(scene, bodies, contact_impulses, &mut ws.rigid);
-    let robot_failure = step_robots(scene, &mut state.robots, state.step, torques, ws);
+    ws.link_contacts.clear();
+    let robot_failure = match robot_body_loads(scene, &state.robots, bodies, ws) {
+        Ok(()) => {
+            rigid_body_step(scene, bodies, contact_impulses, &mut ws.rigid, &ws.body_loads);
+            step_robots(scene, &mut state.robots, state.step, torques, ws)
+        }
+        Err(e) => Some(RobotFailure::Error(e)),
+    };
     state.step += 1;
     let blown_up =
         (0..state.x.len()).find(|&i| !(state.x[i].iter().all(is_finite) && state.v[i].iter().all(is_finite)));
@@ -112,14 +119,13 @@ fn step_robots<T: Scalar>(
     if scene.robots.is_empty() {
         return None;
     }
-    let sized_for = |w: &MultibodyWorkspace<T>, r: &crate::model::Robot<T>| w.n_bodies() == r.multibody.n_bodies();
-    if ws.robots.len() != scene.robots.len() || !ws.robots.iter().zip(&scene.robots).all(|(w, r)| sized_for(w, r)) {
-        ws.robots = scene.robots.iter().map(|r| MultibodyWorkspace::new(&r.multibody)).collect();
-    }
+    size_robot_workspaces(scene, ws);
     let settings = RobotSettings { dt: scene.world.dt, integrator: scene.world.integrator, ..RobotSettings::default() };
     let t = k as f64 * scene.world.dt;
-    for (i, ((robot, state), rws)) in scene.robots.iter().zip(robots.iter_mut()).zip(ws.robots.iter_mut()).enumerate() {
-        if let Err(e) = step_robot(robot, rws, state, t, torques.get(i), &settings) {
+    let Workspace { robots: robot_ws, link_loads, link_contacts, .. } = ws;
+    for (i, ((robot, state), rws)) in scene.robots.iter().zip(robots.iter_mut()).zip(robot_ws.iter_mut()).enumerate() {
+        let held = link_loads.get(i).map_or(&[][..], |l| l.as_slice());
+        if let Err(e) = step_robot(scene, i, rws, state, t, torques.get(i), held, link_contacts, &settings) {
             return Some(RobotFailure::Error(e));
         }
         if let Some(joint) = non_finite_joint(&robot.multibody, &state.q, &state.v) {
@@ -127,6 +133,43 @@ fn step_robots<T: Scalar>(
         }
     }
     None
+}
+
+/// (Re)makes the robots' workspaces if they were not made for this scene's robots.
+fn size_robot_workspaces<T: Scalar>(scene: &Model<T>, ws: &mut Workspace<T>) {
+    let sized_for = |w: &MultibodyWorkspace<T>, r: &crate::model::Robot<T>| w.n_bodies() == r.multibody.n_bodies();
+    if ws.robots.len() != scene.robots.len() || !ws.robots.iter().zip(&scene.robots).all(|(w, r)| sized_for(w, r)) {
+        ws.robots = scene.robots.iter().map(|r| MultibodyWorkspace::new(&r.multibody)).collect();
+    }
+}
+
+/// Contact between robot links and free bodies at the start of the step: the forces on the bodies into
+/// `ws.body_loads`, the wrenches on the links into `ws.link_loads` (both held over the step), the contacts into
+/// `ws.link_contacts`. Leaves both empty when no robot has colliders or there are no free bodies.
+fn robot_body_loads<T: Scalar>(
+    scene: &Model<T>,
+    robots: &[RobotState<T>],
+    bodies: &[crate::multibody::BodyState<T>],
+    ws: &mut Workspace<T>,
+) -> Result<()> {
+    ws.body_loads.force.clear();
+    ws.body_loads.torque.clear();
+    ws.link_loads.clear();
+    if bodies.is_empty() || scene.robots.iter().all(|r| r.multibody.colliders.is_empty()) {
+        return Ok(());
+    }
+    size_robot_workspaces(scene, ws);
+    ws.body_loads.force.resize(bodies.len(), nalgebra::Vector3::zeros());
+    ws.body_loads.torque.resize(bodies.len(), nalgebra::Vector3::zeros());
+    for (r, (robot, state)) in scene.robots.iter().zip(robots).enumerate() {
+        let mut fext = vec![crate::spatial::Force::zero(); robot.multibody.n_bodies()];
+        let rws = &mut ws.robots[r];
+        crate::multibody::forward_kinematics(&robot.multibody, rws, &state.q, &state.v);
+        let (force, torque) = (&mut ws.body_loads.force, &mut ws.body_loads.torque);
+        robot_body_contacts(scene, r, rws, &state.q, bodies, &mut fext, force, torque, &mut ws.link_contacts)?;
+        ws.link_loads.push(fext);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

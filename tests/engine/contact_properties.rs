@@ -184,6 +184,7 @@ proptest! {
             Shape::Box { size } => (size.z / 2.0, Quaternion::new((yaw / 2.0).cos(), 0.0, 0.0, (yaw / 2.0).sin())),
             // lying on its side: axis along x
             Shape::Capsule { radius, .. } => (*radius, Quaternion::new(0.5f64.sqrt(), 0.0, 0.5f64.sqrt(), 0.0)),
+            Shape::Cylinder { .. } => unreachable!("free bodies are spheres, boxes and capsules"),
         };
         let mut b = RigidBody::new("thing", shape, 1.0, Vector3::new(0.3, -0.2, half_height));
         b.orientation = orientation;

@@ -15,5 +15,6 @@ mod multibody_vs_pinocchio;
 mod one_world;
 mod particle_closed_forms;
 mod particle_properties;
+mod robot_contact;
 mod stacking;
 mod swing_up_control;

@@ -12,7 +12,7 @@ use nalgebra::Vector3;
 ///
 /// A sphere touches at its lowest point; a capsule at the lowest points of its two end caps (so one lying flat
 /// rests on two points); a box at those of its eight corners that are within the margin (four when it rests on
-/// a face).
+/// a face); a cylinder at the tripods of [`cylinder_support_points`](super::cylinder_support_points).
 ///
 /// ```
 /// use diffphys::geometry::{narrow_phase::shape_ground, Shape};
@@ -44,6 +44,11 @@ pub fn shape_ground<T: Scalar>(
                 let sign = |bit: usize| if corner & (1 << bit) == 0 { -0.5 } else { 0.5 };
                 let local = Vector3::new(size.x * sign(0), size.y * sign(1), size.z * sign(2));
                 report(pose.transform_point(&local), T::zero());
+            }
+        }
+        Shape::Cylinder { radius, length } => {
+            for p in super::cylinder_support_points(pose, radius, length) {
+                report(p, T::zero());
             }
         }
         round => {

@@ -2,20 +2,23 @@
 //!
 //! | pair | method | points |
 //! |---|---|---|
-//! | anything – ground | support points below the margin | sphere 1, capsule ≤ 2 (segment ends), box ≤ 4 (corners; 8 if deeply sunk) |
+//! | anything – ground | support points below the margin | sphere 1, capsule ≤ 2 (segment ends), box ≤ 4 (corners; 8 if deeply sunk), cylinder ≤ 3 per cap ([`cylinder_support_points`]) |
 //! | sphere/capsule – sphere/capsule | closest points of the axis segments | 1 |
+//! | sphere – cylinder | closest point of the cylinder to the centre (side, cap or rim) | 1 |
 //! | sphere – box | closest point of the box to the centre (inside: nearest face) | 1 |
 //! | capsule – box | sphere–box at the axis point of least signed distance and at the shallower end | ≤ 2 |
 //! | box – box | separating axes (15) with face clipping, or edge–edge closest points | ≤ 8 |
 //! | box – box, compliant model | each edge's deepest point inside the other box ([`edge_penetrations`]) and the overlap volume ([`box_overlap`]) | ≤ 24 + volume |
 //!
 //! Capsule–box finds the exact deepest (or nearest) point of the capsule's axis ([`capsule_box()`]); capsule–capsule
-//! reports one point, also when they lie parallel.
+//! reports one point, also when they lie parallel. A cylinder meets only the ground and spheres so far (cylinder
+//! against a box, capsule or cylinder has no narrow phase; models in which such a pair can touch are rejected).
 
 pub mod box_box;
 pub mod box_edges;
 mod box_overlap;
 pub mod capsule_box;
+mod cylinder;
 mod ground;
 mod round;
 #[cfg(test)]
@@ -25,6 +28,7 @@ pub use box_box::box_box;
 pub use box_edges::{edge_penetrations, EdgePenetration};
 pub use box_overlap::{box_overlap, Overlap};
 pub use capsule_box::capsule_box;
+pub use cylinder::{cylinder_support_points, sphere_cylinder};
 pub use ground::shape_ground;
 pub use round::{segment_closest_points, sphere_box, swept_spheres};
 
@@ -56,8 +60,17 @@ pub fn collide<T: Scalar>(
     margin: f64,
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
-    use Shape::{Box, Capsule, Sphere};
+    use Shape::{Box, Capsule, Cylinder, Sphere};
     match (shape_a, shape_b) {
+        (Sphere { radius: rs }, Cylinder { radius, length }) => {
+            sphere_cylinder(&pose_a.translation, rs, pose_b, radius, length, margin, out)
+        }
+        (Cylinder { radius, length }, Sphere { radius: rs }) => {
+            let mut flipped = |c: ContactGeometry<T>| out(ContactGeometry { normal: -c.normal, ..c });
+            sphere_cylinder(&pose_b.translation, rs, pose_a, radius, length, margin, &mut flipped)
+        }
+        // no narrow phase yet: `Model::validate` rejects models in which such a pair can meet
+        (Cylinder { .. }, _) | (_, Cylinder { .. }) => {}
         (Box { size: sa }, Box { size: sb }) => box_box(pose_a, &half(sa), pose_b, &half(sb), margin, out),
         (Box { size }, round) => {
             let mut flipped = |c: ContactGeometry<T>| out(ContactGeometry { normal: -c.normal, ..c });
@@ -84,7 +97,7 @@ pub(crate) fn segment_of<T: Scalar>(shape: &Shape<T>, pose: &Transform<T>) -> (V
             let axis = pose.rotation.column(2) * (*length * 0.5);
             (pose.translation - axis, pose.translation + axis, *radius)
         }
-        Shape::Box { .. } => unreachable!("boxes have no axis segment"),
+        Shape::Box { .. } | Shape::Cylinder { .. } => unreachable!("boxes and cylinders have no axis segment"),
     }
 }
 

@@ -56,6 +56,8 @@ pub struct Multibody<T: Scalar> {
     pub inertias: Vec<Inertia<T>>,
     /// Named frames (every link, merged or not).
     pub frames: Vec<Frame<T>>,
+    /// Collision shapes on the bodies (empty unless loaded from URDF `<collision>` or added).
+    pub colliders: Vec<super::Collider<T>>,
     /// Gravity in the root frame (m/s²).
     pub gravity: Vector3<T>,
     nq: usize,
@@ -73,6 +75,7 @@ impl<T: Scalar> Multibody<T> {
             joints: Vec::new(),
             inertias: Vec::new(),
             frames: vec![Frame { name: root_name.to_string(), body: None, placement: Transform::identity() }],
+            colliders: Vec::new(),
             gravity: Vector3::new(T::zero(), T::zero(), T::from(-9.81)),
             nq: 0,
             nv: 0,
@@ -232,6 +235,7 @@ impl<T: Scalar> Multibody<T> {
                 .iter()
                 .map(|f| Frame { name: f.name.clone(), body: f.body, placement: f.placement.lift() })
                 .collect(),
+            colliders: self.colliders.iter().map(super::Collider::lift).collect(),
             gravity: self.gravity.map(|x| lift(&x)),
             nq: self.nq,
             nv: self.nv,

@@ -7,7 +7,8 @@ use crate::{Error, Result, Scalar};
 impl<T: Scalar> Multibody<T> {
     /// Checks every number of the model: finite values, masses ≥ 0, rotational inertias symmetric with
     /// non-negative principal moments that satisfy the triangle inequality, unit joint axes, non-negative damping,
-    /// friction and armature, `lower ≤ upper` limits, and that the tree has at least one joint.
+    /// friction and armature, `lower ≤ upper` limits, colliders with positive lengths and a valid material, and that
+    /// the tree has at least one joint.
     ///
     /// # Errors
     /// [`Error::InvalidScene`] naming the offending body or joint field.
@@ -68,6 +69,31 @@ impl<T: Scalar> Multibody<T> {
         }
         if !self.gravity.iter().all(|x| re(x).is_finite()) {
             return fail(format!("{}.gravity", self.name), "must be finite");
+        }
+        for c in &self.colliders {
+            let field = |what: &str| format!("{}.{}.collision.{what}", self.name, c.link);
+            if c.body.is_some_and(|b| b >= self.n_bodies()) {
+                return fail(field("body"), "is not a body of the robot");
+            }
+            let lengths: Vec<&T> = match &c.shape {
+                crate::geometry::Shape::Sphere { radius } => vec![radius],
+                crate::geometry::Shape::Box { size } => size.iter().collect(),
+                crate::geometry::Shape::Capsule { radius, length }
+                | crate::geometry::Shape::Cylinder { radius, length } => vec![radius, length],
+            };
+            if !lengths.iter().all(|x| re(*x).is_finite() && re(*x) > 0.0) {
+                return fail(field(c.shape.kind_name()), "needs finite, positive lengths");
+            }
+            let p = &c.placement;
+            if !p.rotation.iter().chain(p.translation.iter()).all(|x| re(x).is_finite()) {
+                return fail(field("origin"), "must be finite");
+            }
+            if !(re(&c.friction).is_finite() && re(&c.friction) >= 0.0) {
+                return fail(field("friction"), "must be finite and ≥ 0");
+            }
+            if !(0.0..=1.0).contains(&re(&c.restitution)) {
+                return fail(field("restitution"), "must be in [0, 1]");
+            }
         }
         Ok(())
     }
