@@ -21,6 +21,7 @@ struct SceneFile {
     #[serde(default)]
     springs: Vec<SpringSection>,
     contact: Option<ContactSection>,
+    joints: Option<JointsSection>,
     #[serde(default)]
     bodies: Vec<BodySection>,
     #[serde(default)]
@@ -39,6 +40,16 @@ struct ContactSection {
     bounce_threshold: Option<f64>,
     allowed_penetration: Option<f64>,
     position_correction: Option<f64>,
+}
+
+/// `[joints]`: robots' soft limits and joint friction ([`crate::model::JointSettings`]); each key optional.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JointsSection {
+    limit_stiffness: Option<f64>,
+    limit_damping: Option<f64>,
+    limit_ramp: Option<f64>,
+    friction_velocity: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -158,7 +169,7 @@ pub fn load_scene(path: impl AsRef<Path>) -> Result<Model<f64>> {
     let path = path.as_ref();
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    parse_scene_in(&text, &path.display().to_string(), dir)
+    parse_scene_in_dir(&text, &path.display().to_string(), dir)
 }
 
 /// Parses and validates a scene from TOML text; `origin` names the source in error messages, and robots' files
@@ -179,10 +190,15 @@ pub fn load_scene(path: impl AsRef<Path>) -> Result<Model<f64>> {
 /// assert!(err.to_string().contains("bad.toml") && err.to_string().contains("world.dt"));
 /// ```
 pub fn parse_scene(text: &str, origin: &str) -> Result<Model<f64>> {
-    parse_scene_in(text, origin, Path::new("."))
+    parse_scene_in_dir(text, origin, Path::new("."))
 }
 
-fn parse_scene_in(text: &str, origin: &str, dir: &Path) -> Result<Model<f64>> {
+/// [`parse_scene`] with the paths the scene names (URDF files, torque files) resolved against `dir`, as
+/// [`load_scene`] does with the scene file's folder.
+///
+/// # Errors
+/// As [`load_scene`].
+pub fn parse_scene_in_dir(text: &str, origin: &str, dir: &Path) -> Result<Model<f64>> {
     let file_error = |message: String| Error::SceneFile { path: origin.into(), message };
     let file: SceneFile = toml::from_str(text).map_err(|e| file_error(e.to_string().trim_end().to_string()))?;
     let scene = build(file, dir).map_err(|e| match e {
@@ -234,6 +250,15 @@ fn build(file: SceneFile, dir: &Path) -> Result<Model<f64>> {
             bounce_threshold: c.bounce_threshold.unwrap_or(defaults.bounce_threshold),
             allowed_penetration: c.allowed_penetration.unwrap_or(defaults.allowed_penetration),
             position_correction: c.position_correction.unwrap_or(defaults.position_correction),
+        };
+    }
+    if let Some(j) = file.joints {
+        let d = scene.joint_settings;
+        scene.joint_settings = crate::model::JointSettings {
+            limit_stiffness: j.limit_stiffness.unwrap_or(d.limit_stiffness),
+            limit_damping: j.limit_damping.unwrap_or(d.limit_damping),
+            limit_ramp: j.limit_ramp.unwrap_or(d.limit_ramp),
+            friction_velocity: j.friction_velocity.unwrap_or(d.friction_velocity),
         };
     }
     for b in file.bodies {

@@ -31,5 +31,5 @@ pub(crate) use rigid_body::bounding_radius;
 pub use rigid_body::RigidBody;
 pub use robot::{Control, PdControl, Robot, TorqueSchedule};
 pub use spring::{Spring, SpringEnd};
-pub use world::{Integrator, World};
+pub use world::{Integrator, JointSettings, World};
 pub use world_model::Model;

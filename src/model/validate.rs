@@ -177,6 +177,21 @@ impl<T: Scalar> Model<T> {
     /// Robots: names in the scene's namespace, each robot valid ([`super::Robot::validate`]), its gravity the
     /// world's (in its root frame), and an integrator that robots support.
     fn validate_robots(&self, check_name: &mut impl FnMut(&str, &str) -> Result<()>) -> Result<()> {
+        let j = &self.joint_settings;
+        for (key, value, zero_ok) in [
+            ("limit_stiffness", j.limit_stiffness, true),
+            ("limit_damping", j.limit_damping, true),
+            ("limit_ramp", j.limit_ramp, false),
+            ("friction_velocity", j.friction_velocity, false),
+        ] {
+            if !(value.is_finite() && (value > 0.0 || (zero_ok && value == 0.0))) {
+                let bound = if zero_ok { "≥ 0" } else { "> 0" };
+                return Err(Error::invalid(
+                    format!("joints.{key}"),
+                    format!("must be finite and {bound}, got {value}"),
+                ));
+            }
+        }
         if !self.robots.is_empty() && self.world.integrator == super::Integrator::VelocityVerlet {
             return Err(Error::invalid(
                 "world.integrator",

@@ -1,6 +1,6 @@
-//! The scene: world, optional ground, particles, springs, rigid bodies, contact settings and robots.
+//! The scene: world, optional ground, particles, springs, rigid bodies, contact and joint settings, and robots.
 
-use super::{ContactSettings, Ground, Integrator, Particle, RigidBody, Robot, Spring, World};
+use super::{ContactSettings, Ground, Integrator, JointSettings, Particle, RigidBody, Robot, Spring, World};
 use crate::Result;
 use crate::Scalar;
 use nalgebra::Vector3;
@@ -31,8 +31,10 @@ pub struct Model<T: Scalar> {
     pub springs: Vec<Spring<T>>,
     /// Free rigid bodies with shapes, colliding with each other and the ground.
     pub bodies: Vec<RigidBody<T>>,
-    /// How rigid bodies touch.
+    /// How rigid bodies and robot links touch.
     pub contact: ContactSettings<T>,
+    /// How robot joints behave at their limits and in friction.
+    pub joint_settings: JointSettings,
     /// Articulated robots (add them with [`Model::add_robot`]).
     pub robots: Vec<Robot<T>>,
 }
@@ -52,6 +54,7 @@ impl<T: Scalar> Model<T> {
             springs: Vec::new(),
             bodies: Vec::new(),
             contact: ContactSettings::default(),
+            joint_settings: JointSettings::default(),
             robots: Vec::new(),
         }
     }
@@ -110,6 +113,7 @@ impl Model<f64> {
             springs: self.springs.iter().map(Spring::lift).collect(),
             bodies: self.bodies.iter().map(RigidBody::lift).collect(),
             contact: self.contact.lift(),
+            joint_settings: self.joint_settings,
             robots: self.robots.iter().map(Robot::lift).collect(),
         }
     }

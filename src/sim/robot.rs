@@ -4,42 +4,53 @@
 
 use super::RobotState;
 use crate::contact::{robot_ground_contacts, LinkContact};
-use crate::model::{Integrator, Model, Multibody};
+use crate::model::{Integrator, JointSettings, Model, Multibody};
 use crate::multibody::{aba, aba_with_armature, MultibodyWorkspace};
 use crate::scalar::{c, re, recip, smoothstep, sqrt};
 use crate::spatial::Force;
 use crate::{Error, Result, Scalar};
 use nalgebra::DVector;
 
-/// Numerical settings of a robot simulation. Every default has a unit and a reason.
+/// Numerical settings of a robot simulation: the step and the joints' limit and friction numbers. A robot of a
+/// [`Model`] is stepped with [`RobotSettings::of`] the model (its `world.dt`, `world.integrator` and
+/// `joint_settings`); the defaults are those of [`JointSettings::default`] at 1 ms.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RobotSettings {
-    /// Time step (s). Default 1 ms: stiff soft limits (below) need ≥ 20 steps per limit contact.
+    /// Time step (s). Default 1 ms: stiff soft limits need ≥ 20 steps per limit contact.
     pub dt: f64,
     /// `SemiImplicitEuler` or `Rk4` (`VelocityVerlet` is for particles and is rejected here).
     pub integrator: Integrator,
-    /// Stiffness of the soft joint limits (N·m/rad or N/m). Default 1000: a 1 kg·m² link driven into its limit
-    /// at 1 rad/s stops within about 0.03 rad.
+    /// Stiffness of the soft joint limits (N·m/rad or N/m), [`JointSettings::limit_stiffness`].
     pub limit_stiffness: f64,
-    /// Damping of the soft joint limits (N·m·s/rad or N·s/m). Default 20, near critical for the default stiffness
-    /// and unit inertia; only acts inside the limit.
+    /// Damping of the soft joint limits (N·m·s/rad or N·s/m), [`JointSettings::limit_damping`].
     pub limit_damping: f64,
-    /// Depth over which the limit force ramps up smoothly (rad or m). Default 0.01: keeps the force C¹.
+    /// Depth over which the limit force ramps up smoothly (rad or m), [`JointSettings::limit_ramp`].
     pub limit_ramp: f64,
-    /// Velocity scale `v_s` of the regularised Coulomb joint friction ([`passive_torques`]) (rad/s or m/s).
-    /// Default 0.01.
+    /// Velocity scale `v_s` of the regularised Coulomb joint friction (rad/s or m/s),
+    /// [`JointSettings::friction_velocity`].
     pub friction_velocity: f64,
 }
 
 impl Default for RobotSettings {
     fn default() -> Self {
+        RobotSettings::with(1e-3, Integrator::SemiImplicitEuler, &JointSettings::default())
+    }
+}
+
+impl RobotSettings {
+    /// The settings a model's robots are stepped with.
+    pub fn of<T: Scalar>(model: &Model<T>) -> Self {
+        RobotSettings::with(model.world.dt, model.world.integrator, &model.joint_settings)
+    }
+
+    fn with(dt: f64, integrator: Integrator, joints: &JointSettings) -> Self {
         RobotSettings {
-            dt: 1e-3,
-            integrator: Integrator::SemiImplicitEuler,
-            limit_stiffness: 1e3,
-            limit_damping: 20.0,
-            limit_ramp: 0.01,
-            friction_velocity: 0.01,
+            dt,
+            integrator,
+            limit_stiffness: joints.limit_stiffness,
+            limit_damping: joints.limit_damping,
+            limit_ramp: joints.limit_ramp,
+            friction_velocity: joints.friction_velocity,
         }
     }
 }

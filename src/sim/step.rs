@@ -120,7 +120,7 @@ fn step_robots<T: Scalar>(
         return None;
     }
     size_robot_workspaces(scene, ws);
-    let settings = RobotSettings { dt: scene.world.dt, integrator: scene.world.integrator, ..RobotSettings::default() };
+    let settings = RobotSettings::of(scene);
     let t = k as f64 * scene.world.dt;
     let Workspace { robots: robot_ws, link_loads, link_contacts, .. } = ws;
     for (i, ((robot, state), rws)) in scene.robots.iter().zip(robots.iter_mut()).zip(robot_ws.iter_mut()).enumerate() {

@@ -217,3 +217,111 @@ fn gradients_through_foot_contact_equal_central_differences() {
     let real: Vec<f64> = outcome.eval(&duals).unwrap().iter().map(|d| d.re).collect();
     assert_eq!(real, outcome.eval(&p).unwrap().as_slice());
 }
+
+#[test]
+fn urdf_collision_geometry_becomes_colliders_and_meshes_are_named() {
+    use diffphys::geometry::Shape;
+    use diffphys::io::{parse_urdf_with, CollisionGeometry, UrdfOptions};
+    let go1 = include_str!("../data/go1.urdf");
+    let load = UrdfOptions { floating: true, collision: CollisionGeometry::Load };
+    let model = parse_urdf_with(go1, &load).unwrap().multibody;
+    // every <collision> element is a collider of its kind (the file's <visual> elements are not)
+    let collisions: Vec<&str> =
+        go1.split("<collision").skip(1).map(|rest| rest.split("</collision>").next().unwrap()).collect();
+    let count = |kind: &str| model.colliders.iter().filter(|c| c.shape.kind_name() == kind).count();
+    let in_file = |kind: &str| collisions.iter().filter(|c| c.contains(&format!("<{kind} "))).count();
+    assert_eq!(model.colliders.len(), collisions.len());
+    for kind in ["sphere", "cylinder", "box"] {
+        assert_eq!(count(kind), in_file(kind), "{kind}");
+    }
+    // a foot is merged into its calf: its sphere rides on the calf's body, 0.213 m down the calf
+    let foot = model.colliders.iter().find(|c| c.link == "FL_foot").unwrap();
+    assert_eq!(model.body_names[foot.body.unwrap()], "FL_calf");
+    assert!((foot.placement.translation - nalgebra::Vector3::new(0.0, 0.0, -0.213)).norm() < 1e-12);
+    assert_eq!(foot.shape, Shape::Sphere { radius: 0.02 });
+    // dynamics-only loading ignores them
+    assert!(diffphys::io::parse_urdf_floating(go1).unwrap().colliders.is_empty());
+
+    // meshes: an error naming the link, or skipped and listed
+    let ur5 = include_str!("../data/ur5.urdf");
+    let err = parse_urdf_with(ur5, &UrdfOptions { floating: false, collision: CollisionGeometry::Load })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("link \"base_link\" <collision> <mesh>") && err.contains("skip"), "{err}");
+    let skipped =
+        parse_urdf_with(ur5, &UrdfOptions { floating: false, collision: CollisionGeometry::SkipMeshes }).unwrap();
+    // the UR5's one primitive (a 1 cm box on its end effector) stays; every mesh is listed once per link
+    assert_eq!(skipped.multibody.colliders.len(), 1);
+    assert_eq!(skipped.skipped_meshes.len(), ur5.matches("<mesh").count() / 2); // visual + collision per link
+    assert_eq!(skipped.skipped_meshes[0], "base_link");
+
+    // malformed geometry is named
+    let bad = go1.replacen("<sphere radius=\"0.02\"/>", "<sphere radius=\"-0.02\"/>", 1);
+    let err = parse_urdf_with(&bad, &load).unwrap_err().to_string();
+    assert!(err.contains("<sphere>") && err.contains("radius"), "{err}");
+}
+
+#[test]
+fn scene_mistakes_about_contact_geometry_are_one_clear_error() {
+    let text = std::fs::read_to_string(scenes().join("go1_stand.toml")).unwrap();
+    let parse = |t: &str| io::parse_scene_in_dir(t, "go1.toml", &scenes()).map(|_| ()).unwrap_err().to_string();
+    let e =
+        parse(&text.replace("friction = 1.0\njoint_positions", "link_friction = { FL_knee = 0.8 }\njoint_positions"));
+    assert!(e.contains("robots[go1].link_friction.FL_knee") && e.contains("no link"), "{e}");
+    let e = parse(&text.replace("base = \"floating\"", "base = \"floating\"\nmeshes = \"maybe\""));
+    assert!(e.contains("robots[go1].meshes"), "{e}");
+    let e = parse(&text.replace("model = \"compliant\"", "model = \"impulse\""));
+    assert!(e.contains("contact.model") && e.contains("compliant"), "{e}");
+    let with_box = format!(
+        "{text}\n[[bodies]]\nname = \"crate\"\nshape = {{ type = \"box\", size = [0.2, 0.2, 0.2] }}\nmass = 1.0\nposition = [1.0, 0.0, 0.1]\n"
+    );
+    let e = parse(&with_box);
+    assert!(e.contains("cylinder") && e.contains("crate"), "{e}");
+    let e = parse(&text.replace("[[robots]]", "[joints]\nfriction_velocity = 0.0\n\n[[robots]]"));
+    assert!(e.contains("joints.friction_velocity"), "{e}");
+    // without collision geometry the robot touches nothing and the impulse model is fine
+    let ghost = text.replace("base = \"floating\"", "base = \"floating\"\ncollision = false");
+    let scene =
+        io::parse_scene_in_dir(&ghost.replace("model = \"compliant\"", "model = \"impulse\""), "g.toml", &scenes());
+    assert!(scene.unwrap().robots[0].multibody.colliders.is_empty());
+}
+
+/// A 0.1 m-radius, 0.3 m-tall, 2 kg cylinder on a free joint, as a one-body robot, started `height` above the
+/// ground with its axis tilted by `tilt` about x.
+fn cylinder_robot(tilt: f64, height: f64) -> Model<f64> {
+    use diffphys::geometry::Shape;
+    use diffphys::model::{Collider, Joint, JointKind, Multibody, Robot};
+    use diffphys::spatial::{Inertia, Transform};
+    let mut scene = Model::empty(1e-3, 1.0);
+    scene.ground = Some(diffphys::model::Ground::new(1e5, 50.0, 0.8));
+    let shape = Shape::Cylinder { radius: 0.1, length: 0.3 };
+    let mut mb = Multibody::new("can", "universe");
+    let inertia = Inertia::new(2.0, nalgebra::Vector3::zeros(), shape.inertia(&2.0));
+    mb.add_body(None, "body", Joint::new("root_joint", JointKind::Free, Transform::identity()), inertia).unwrap();
+    mb.colliders.push(Collider::new("body", Some(0), shape, Transform::identity()));
+    let mut robot = Robot::new(mb);
+    robot.q0[2] = height;
+    (robot.q0[3], robot.q0[6]) = ((tilt / 2.0).sin(), (tilt / 2.0).cos());
+    scene.add_robot(robot).unwrap();
+    scene
+}
+
+#[test]
+fn a_cylinder_rests_upright_on_a_cap_and_lying_on_its_side() {
+    for (tilt, height) in [(0.0, 0.15), (std::f64::consts::FRAC_PI_2, 0.1)] {
+        let scene = cylinder_robot(tilt, height);
+        let mut support = 0.0;
+        let mut points = 0;
+        let end = run(&scene, 1.0, |_, _, ws| {
+            support = ws.link_contacts.iter().map(|c| c.force.z).sum();
+            points = ws.link_contacts.len();
+        });
+        let q = &end.robots[0].q;
+        println!("tilt {tilt}: z {} q {:?} support {support} on {points} points", q[2], q.as_slice());
+        // it carries its weight, sinks by about 2g/k split over its points, and does not topple or roll away
+        assert!((support - 2.0 * 9.81).abs() < 1e-3 * 2.0 * 9.81, "{support}");
+        assert!((q[2] - height).abs() < 2e-3, "{}", q[2]);
+        assert!((q[3] - (tilt / 2.0).sin()).abs() < 1e-3 && q.rows(0, 2).norm() < 1e-3, "{q}");
+        assert_eq!(points, if tilt == 0.0 { 3 } else { 2 });
+    }
+}
