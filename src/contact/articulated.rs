@@ -40,6 +40,13 @@ pub enum Partner {
     Ground,
     /// Free rigid body `i` of the model.
     Body(usize),
+    /// Collider `collider` of robot `robot` (the same robot for self-collision).
+    Link {
+        /// Index of the robot in the model.
+        robot: usize,
+        /// Index of its collider.
+        collider: usize,
+    },
 }
 
 /// One contact point of a robot link, as the last step found it.
@@ -213,81 +220,166 @@ pub fn robot_ground_contacts<T: Scalar>(
     Ok(())
 }
 
-/// Contact between the colliders of robot `r` (at the kinematics last run into `ws`, at configuration `q`) and the
-/// free rigid bodies (at `bodies`): adds the wrenches on the links to `fext` (body frames) and the forces and
-/// torques on the bodies (world axes, about their centres of mass) to `body_force` and `body_torque`. Contacts
-/// are appended to `contacts`.
+/// What touches a robot link at the start of a step: a free body, or a collider of a robot (the same robot for
+/// self-collision).
+#[derive(Clone, Copy, Debug)]
+enum Other {
+    Body(usize),
+    Link { robot: usize, collider: usize },
+}
+
+/// Whether colliders `a` and `b` of `robot` may touch each other: self-collision on, different bodies that are not
+/// parent and child (a joint's two links always overlap at the joint), and their groups and masks agree.
+fn self_pair_allowed<T: Scalar>(robot: &Robot<T>, a: usize, b: usize) -> bool {
+    let model = &robot.multibody;
+    let (ca, cb) = (&model.colliders[a], &model.colliders[b]);
+    // the parent of a collider's body (`Some(None)`: the root), `None` for a collider on the root itself
+    let parent_of = |body: Option<usize>| body.map(|i| model.parent[i]);
+    let adjacent = parent_of(ca.body) == Some(cb.body) || parent_of(cb.body) == Some(ca.body);
+    robot.self_collision && ca.body != cb.body && !adjacent && groups_agree(ca, cb)
+}
+
+/// Collision groups: `a` and `b` may touch when each one's group is in the other's mask.
+fn groups_agree<T: Scalar>(a: &crate::model::Collider<T>, b: &crate::model::Collider<T>) -> bool {
+    a.group & b.mask != 0 && b.group & a.mask != 0
+}
+
+/// Contacts of robot links with free bodies and with links (of other robots, or of the same robot when its
+/// [`Robot::self_collision`] is on) at the start of a step, from the kinematics last run into `ws[r]` at
+/// configuration `qs[r]` for every robot: adds the wrenches on the links to `link_loads[r]` (body frames), the
+/// forces and torques on the free bodies (world axes, about their centres of mass) to `body_force` and
+/// `body_torque`, and appends the contacts to `contacts`. Both sides of a link–link contact get `G = J M⁻¹ Jᵀ`
+/// of their own robot, summed in the law's masses.
 ///
 /// # Errors
-/// [`crate::Error::Numerical`] if the mass matrix is not positive definite.
+/// [`crate::Error::Numerical`] if a mass matrix is not positive definite.
 ///
 /// # Panics
 /// If a slice has the wrong length.
 #[allow(clippy::too_many_arguments)]
-pub fn robot_body_contacts<T: Scalar>(
+pub fn held_link_contacts<T: Scalar>(
     scene: &Model<T>,
-    r: usize,
-    ws: &mut MultibodyWorkspace<T>,
-    q: &DVector<T>,
+    qs: &[&DVector<T>],
+    ws: &mut [MultibodyWorkspace<T>],
     bodies: &[BodyState<T>],
-    fext: &mut [Force<T>],
+    link_loads: &mut [Vec<Force<T>>],
     body_force: &mut [Vector3<T>],
     body_torque: &mut [Vector3<T>],
     contacts: &mut Vec<LinkContact<T>>,
 ) -> Result<()> {
-    let robot = &scene.robots[r];
-    let colliders = &robot.multibody.colliders;
-    if colliders.is_empty() || bodies.is_empty() {
-        return Ok(());
-    }
+    let n = scene.robots.len();
+    assert_eq!((qs.len(), ws.len(), link_loads.len()), (n, n, n), "one configuration, workspace and load per robot");
     assert_eq!((body_force.len(), body_torque.len()), (bodies.len(), bodies.len()), "one load per body");
-    let poses = collider_poses(robot, ws);
+    let poses: Vec<Vec<Transform<T>>> = scene.robots.iter().zip(ws.iter()).map(|(r, w)| collider_poses(r, w)).collect();
+    let body_poses: Vec<Transform<T>> =
+        bodies.iter().map(|b| Transform::from_position_orientation(b.position, &b.orientation)).collect();
+    let near = |pa: &Transform<T>, ra: f64, pb: &Transform<T>, rb: f64| {
+        re(&(pa.translation - pb.translation).norm_squared()).sqrt() <= ra + rb
+    };
     let mut found = Vec::new();
-    for (k, (collider, pose)) in colliders.iter().zip(&poses).enumerate() {
-        let reach = bounding_radius(&collider.shape);
-        for (i, (body, state)) in scene.bodies.iter().zip(bodies).enumerate() {
-            let gap = re(&(pose.translation - state.position).norm_squared()).sqrt();
-            if gap > reach + bounding_radius(&body.shape) {
-                continue;
+    for (r, robot) in scene.robots.iter().enumerate() {
+        for (k, collider) in robot.multibody.colliders.iter().enumerate() {
+            let (pose, reach) = (&poses[r][k], bounding_radius(&collider.shape));
+            for (i, body) in scene.bodies.iter().enumerate() {
+                if near(pose, reach, &body_poses[i], bounding_radius(&body.shape)) {
+                    let other = Other::Body(i);
+                    collide(&collider.shape, pose, &body.shape, &body_poses[i], 0.0, &mut |g| {
+                        found.push((r, k, other, g))
+                    });
+                }
             }
-            let body_pose = Transform::from_position_orientation(state.position, &state.orientation);
-            collide(&collider.shape, pose, &body.shape, &body_pose, 0.0, &mut |g| found.push((k, i, g)));
+            for (r2, robot2) in scene.robots.iter().enumerate().skip(r) {
+                for (k2, c2) in robot2.multibody.colliders.iter().enumerate() {
+                    let allowed =
+                        if r2 == r { k2 > k && self_pair_allowed(robot, k, k2) } else { groups_agree(collider, c2) };
+                    let static_pair = collider.body.is_none() && c2.body.is_none();
+                    if allowed && !static_pair && near(pose, reach, &poses[r2][k2], bounding_radius(&c2.shape)) {
+                        let other = Other::Link { robot: r2, collider: k2 };
+                        collide(&collider.shape, pose, &c2.shape, &poses[r2][k2], 0.0, &mut |g| {
+                            found.push((r, k, other, g))
+                        });
+                    }
+                }
+            }
         }
     }
+    found.retain(|(_, _, _, g)| re(&g.distance) < 0.0);
     if found.is_empty() {
         return Ok(());
     }
-    let mass = if colliders.iter().any(|c| c.body.is_some()) { Some(JointSpaceMass::new(robot, ws, q)?) } else { None };
-    for (k, i, geometry) in found {
-        if re(&geometry.distance) >= 0.0 {
-            continue;
+    // the mass matrix of every robot that has a moving collider in contact
+    let mut masses: Vec<Option<JointSpaceMass<T>>> = (0..n).map(|_| None).collect();
+    for &(r, k, other, _) in &found {
+        let mut involve = |r: usize, k: usize| -> Result<()> {
+            if masses[r].is_none() && scene.robots[r].multibody.colliders[k].body.is_some() {
+                masses[r] = Some(JointSpaceMass::new(&scene.robots[r], &mut ws[r], qs[r])?);
+            }
+            Ok(())
+        };
+        involve(r, k)?;
+        if let Other::Link { robot, collider } = other {
+            involve(robot, collider)?;
         }
-        let collider = &colliders[k];
-        let (body, state) = (&scene.bodies[i], &bodies[i]);
-        let p = &geometry.point;
-        let (g, u_link) = match (collider.body, &mass) {
-            (Some(b), Some(mass)) => (mass.point_inverse_mass(robot, ws, b, p), point_velocity(robot, ws, b, p)),
+    }
+    // the point's inverse inertia and velocity on a link (zero for a collider on a fixed root)
+    let link_point = |r: usize, k: usize, p: &Vector3<T>| -> (Matrix3<T>, Vector3<T>) {
+        let robot = &scene.robots[r];
+        match (robot.multibody.colliders[k].body, &masses[r]) {
+            (Some(b), Some(mass)) => {
+                (mass.point_inverse_mass(robot, &ws[r], b, p), point_velocity(robot, &ws[r], b, p))
+            }
             _ => (Matrix3::zeros(), Vector3::zeros()),
-        };
-        let rotation = Transform::from_position_orientation(state.position, &state.orientation).rotation;
-        let inverse_inertia = inverse_inertia_world(&body.principal_inertia(), &rotation);
-        let arm = p - state.position;
-        let arm_n = arm.cross(&geometry.normal);
-        let inverse_mass = recip(&body.mass);
-        let partner = PartnerMass {
-            normal: inverse_mass + arm_n.dot(&(inverse_inertia * arm_n)),
-            sideways: inverse_mass + arm.norm_squared() * inverse_inertia.trace(),
-        };
-        let u = u_link - (state.velocity + state.angular_velocity.cross(&arm));
-        let mu = combined_friction(&collider.friction, &body.friction);
-        let e = combined_restitution(&collider.restitution, &body.restitution);
-        let force = link_force(scene, &geometry, &u, &g, &partner, &mu, &e);
-        if let Some(b) = collider.body {
-            add_wrench(robot, ws, b, p, &force, fext);
         }
-        body_force[i] -= force;
-        body_torque[i] -= arm.cross(&force);
-        contacts.push(LinkContact { robot: r, collider: k, partner: Partner::Body(i), geometry, force });
+    };
+    let mut applied = Vec::with_capacity(found.len());
+    for (r, k, other, geometry) in found {
+        let collider = &scene.robots[r].multibody.colliders[k];
+        let p = &geometry.point;
+        let (g, u_link) = link_point(r, k, p);
+        let (partner, u_other, mu_other, e_other) = match other {
+            Other::Body(i) => {
+                let (body, state) = (&scene.bodies[i], &bodies[i]);
+                let inverse_inertia = inverse_inertia_world(&body.principal_inertia(), &body_poses[i].rotation);
+                let arm = p - state.position;
+                let arm_n = arm.cross(&geometry.normal);
+                let inverse_mass = recip(&body.mass);
+                let partner = PartnerMass {
+                    normal: inverse_mass + arm_n.dot(&(inverse_inertia * arm_n)),
+                    sideways: inverse_mass + arm.norm_squared() * inverse_inertia.trace(),
+                };
+                (partner, state.velocity + state.angular_velocity.cross(&arm), body.friction, body.restitution)
+            }
+            Other::Link { robot, collider: k2 } => {
+                let (g2, u2) = link_point(robot, k2, p);
+                let c2 = &scene.robots[robot].multibody.colliders[k2];
+                let n = &geometry.normal;
+                (PartnerMass { normal: n.dot(&(g2 * n)), sideways: g2.trace() }, u2, c2.friction, c2.restitution)
+            }
+        };
+        let mu = combined_friction(&collider.friction, &mu_other);
+        let e = combined_restitution(&collider.restitution, &e_other);
+        let force = link_force(scene, &geometry, &(u_link - u_other), &g, &partner, &mu, &e);
+        applied.push((r, k, other, geometry, force));
+    }
+    for (r, k, other, geometry, force) in applied {
+        let p = geometry.point;
+        if let Some(b) = scene.robots[r].multibody.colliders[k].body {
+            add_wrench(&scene.robots[r], &ws[r], b, &p, &force, &mut link_loads[r]);
+        }
+        let partner = match other {
+            Other::Body(i) => {
+                body_force[i] -= force;
+                body_torque[i] -= (p - bodies[i].position).cross(&force);
+                Partner::Body(i)
+            }
+            Other::Link { robot, collider } => {
+                if let Some(b) = scene.robots[robot].multibody.colliders[collider].body {
+                    add_wrench(&scene.robots[robot], &ws[robot], b, &p, &(-force), &mut link_loads[robot]);
+                }
+                Partner::Link { robot, collider }
+            }
+        };
+        contacts.push(LinkContact { robot: r, collider: k, partner, geometry, force });
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ mod detect;
 mod impulse_solver;
 pub mod warm_start;
 
-pub use articulated::{collider_poses, robot_body_contacts, robot_ground_contacts, LinkContact, Partner};
+pub use articulated::{collider_poses, held_link_contacts, robot_ground_contacts, LinkContact, Partner};
 pub use box_box_penalty::{box_box_penalty, BoxBody, EDGE_SHARE, VOLUME_SHARE};
 pub use compliant::{combined_friction, combined_restitution, compliant_contact_force, damping_ratio_for_restitution};
 pub use detect::{detect_contacts, BoxPairs};

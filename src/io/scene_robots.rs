@@ -41,6 +41,9 @@ pub(super) struct RobotSection {
     /// Friction and restitution of every collider of the robot (defaults 0.5 and 0).
     friction: Option<f64>,
     restitution: Option<f64>,
+    /// Whether the robot's links collide with each other (default false; parent and child links never do).
+    #[serde(default)]
+    self_collision: bool,
     /// Per-link friction and restitution, overriding the robot's.
     #[serde(default)]
     link_friction: BTreeMap<String, f64>,
@@ -218,6 +221,7 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
     robot.q0 = q0;
     robot.v0 = v0;
     robot.control = control;
+    robot.self_collision = r.self_collision;
     Ok(robot)
 }
 

@@ -40,12 +40,26 @@ pub struct Collider<T: Scalar> {
     pub friction: T,
     /// Coefficient of restitution in `[0, 1]` (default 0).
     pub restitution: T,
+    /// Collision group bits (default 1). Two colliders can touch when each one's `group` shares a bit with the
+    /// other's `mask`.
+    pub group: u32,
+    /// The groups this collider touches (default: all).
+    pub mask: u32,
 }
 
 impl<T: Scalar> Collider<T> {
     /// A collider with the default material (friction 0.5, restitution 0).
     pub fn new(link: &str, body: Option<usize>, shape: Shape<T>, placement: Transform<T>) -> Self {
-        Collider { link: link.to_string(), body, shape, placement, friction: T::from(0.5), restitution: T::zero() }
+        Collider {
+            link: link.to_string(),
+            body,
+            shape,
+            placement,
+            friction: T::from(0.5),
+            restitution: T::zero(),
+            group: 1,
+            mask: u32::MAX,
+        }
     }
 
     /// The same collider over scalar `D` (constants).
@@ -57,6 +71,8 @@ impl<T: Scalar> Collider<T> {
             placement: self.placement.lift(),
             friction: D::from(re(&self.friction)),
             restitution: D::from(re(&self.restitution)),
+            group: self.group,
+            mask: self.mask,
         }
     }
 }

@@ -35,6 +35,9 @@ pub struct Robot<T: Scalar> {
     pub v0: DVector<T>,
     /// Joint torques from a controller.
     pub control: Control<T>,
+    /// Whether the robot's links collide with each other (default off; a link never touches its parent or
+    /// children, and [`Collider`](super::Collider) groups and masks filter further).
+    pub self_collision: bool,
 }
 
 /// How a robot's joints are driven.
@@ -85,7 +88,7 @@ impl<T: Scalar> Robot<T> {
     pub fn new(multibody: Multibody<T>) -> Self {
         let q0 = multibody.neutral();
         let v0 = DVector::zeros(multibody.nv());
-        Robot { multibody, base: Transform::identity(), q0, v0, control: Control::None }
+        Robot { multibody, base: Transform::identity(), q0, v0, control: Control::None, self_collision: false }
     }
 
     /// The robot's name.
@@ -204,6 +207,7 @@ impl Robot<f64> {
             base: self.base.lift(),
             q0: lift(&self.q0),
             v0: lift(&self.v0),
+            self_collision: self.self_collision,
             control: match &self.control {
                 Control::None => Control::None,
                 Control::Pd(pd) => {

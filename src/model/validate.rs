@@ -228,6 +228,29 @@ impl<T: Scalar> Model<T> {
                 ),
             ));
         }
+        // between robots (or within one with self-collision): a cylinder against anything but a sphere
+        let rounds_only =
+            |r: &super::Robot<T>| r.multibody.colliders.iter().all(|c| matches!(c.shape, Shape::Sphere { .. }));
+        for (i, robot) in self.robots.iter().enumerate() {
+            let Some(c) = robot.multibody.colliders.iter().find(|c| matches!(c.shape, Shape::Cylinder { .. })) else {
+                continue;
+            };
+            let other =
+                self.robots.iter().enumerate().find(|(j, r)| {
+                    !rounds_only(r) && (*j != i || (r.self_collision && r.multibody.colliders.len() > 1))
+                });
+            if let Some((_, other)) = other {
+                return Err(Error::invalid(
+                    format!("robots[{}]", robot.name()),
+                    format!(
+                        "the link `{}` has a cylinder collider, which can touch the ground and spheres only so far, \
+                         but it can meet the colliders of `{}` that are not spheres",
+                        c.link,
+                        other.name()
+                    ),
+                ));
+            }
+        }
         let coordinates = if self.robots.is_empty() { Vec::new() } else { self.coordinates() };
         for (index, robot) in self.robots.iter().enumerate() {
             check_name("robots", robot.name())?;

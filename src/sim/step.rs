@@ -2,7 +2,7 @@
 
 use super::robot::{non_finite_joint, step_robot, RobotSettings};
 use super::{RobotState, State};
-use crate::contact::robot_body_contacts;
+use crate::contact::held_link_contacts;
 use crate::integrate::{rigid_body_step, rk4, semi_implicit_euler, velocity_verlet, Workspace};
 use crate::model::{Integrator, Model};
 use crate::multibody::MultibodyWorkspace;
@@ -143,9 +143,10 @@ fn size_robot_workspaces<T: Scalar>(scene: &Model<T>, ws: &mut Workspace<T>) {
     }
 }
 
-/// Contact between robot links and free bodies at the start of the step: the forces on the bodies into
-/// `ws.body_loads`, the wrenches on the links into `ws.link_loads` (both held over the step), the contacts into
-/// `ws.link_contacts`. Leaves both empty when no robot has colliders or there are no free bodies.
+/// Contact of robot links with free bodies and with each other at the start of the step
+/// ([`held_link_contacts`]): the forces on the bodies into `ws.body_loads`, the wrenches on the links into
+/// `ws.link_loads` (both held over the step), the contacts into `ws.link_contacts`. Leaves both empty when no
+/// robot has colliders, or when nothing could touch a robot link but the ground.
 fn robot_body_loads<T: Scalar>(
     scene: &Model<T>,
     robots: &[RobotState<T>],
@@ -155,21 +156,30 @@ fn robot_body_loads<T: Scalar>(
     ws.body_loads.force.clear();
     ws.body_loads.torque.clear();
     ws.link_loads.clear();
-    if bodies.is_empty() || scene.robots.iter().all(|r| r.multibody.colliders.is_empty()) {
+    let with_colliders = scene.robots.iter().filter(|r| !r.multibody.colliders.is_empty()).count();
+    let self_colliding = scene.robots.iter().any(|r| r.self_collision && r.multibody.colliders.len() > 1);
+    if with_colliders == 0 || (bodies.is_empty() && with_colliders < 2 && !self_colliding) {
         return Ok(());
     }
     size_robot_workspaces(scene, ws);
     ws.body_loads.force.resize(bodies.len(), nalgebra::Vector3::zeros());
     ws.body_loads.torque.resize(bodies.len(), nalgebra::Vector3::zeros());
-    for (r, (robot, state)) in scene.robots.iter().zip(robots).enumerate() {
-        let mut fext = vec![crate::spatial::Force::zero(); robot.multibody.n_bodies()];
-        let rws = &mut ws.robots[r];
+    for ((robot, state), rws) in scene.robots.iter().zip(robots).zip(ws.robots.iter_mut()) {
         crate::multibody::forward_kinematics(&robot.multibody, rws, &state.q, &state.v);
-        let (force, torque) = (&mut ws.body_loads.force, &mut ws.body_loads.torque);
-        robot_body_contacts(scene, r, rws, &state.q, bodies, &mut fext, force, torque, &mut ws.link_contacts)?;
-        ws.link_loads.push(fext);
+        ws.link_loads.push(vec![crate::spatial::Force::zero(); robot.multibody.n_bodies()]);
     }
-    Ok(())
+    let qs: Vec<&DVector<T>> = robots.iter().map(|s| &s.q).collect();
+    let Workspace { robots: robot_ws, link_loads, link_contacts, body_loads, .. } = ws;
+    held_link_contacts(
+        scene,
+        &qs,
+        robot_ws,
+        bodies,
+        link_loads,
+        &mut body_loads.force,
+        &mut body_loads.torque,
+        link_contacts,
+    )
 }
 
 #[cfg(test)]

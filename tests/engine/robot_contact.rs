@@ -325,3 +325,98 @@ fn a_cylinder_rests_upright_on_a_cap_and_lying_on_its_side() {
         assert_eq!(points, if tilt == 0.0 { 3 } else { 2 });
     }
 }
+
+/// A free ball as a one-body floating robot (`name`, 1 kg, radius 0.1 m, restitution `e`) at `x` moving at `vx`.
+fn ball_robot(name: &str, x: f64, vx: f64, e: f64) -> diffphys::model::Robot<f64> {
+    use diffphys::geometry::Shape;
+    use diffphys::model::{Collider, Joint, JointKind, Multibody, Robot};
+    use diffphys::spatial::{Inertia, Transform};
+    let shape = Shape::Sphere { radius: 0.1 };
+    let mut mb = Multibody::new(name, "universe");
+    let inertia = Inertia::new(1.0, nalgebra::Vector3::zeros(), shape.inertia(&1.0));
+    mb.add_body(None, "ball", Joint::new("root_joint", JointKind::Free, Transform::identity()), inertia).unwrap();
+    let mut c = Collider::new("ball", Some(0), shape, Transform::identity());
+    c.restitution = e;
+    mb.colliders.push(c);
+    let mut robot = Robot::new(mb);
+    robot.q0[0] = x;
+    robot.v0[0] = vx;
+    robot
+}
+
+#[test]
+fn two_robots_collide_conserving_momentum_and_an_elastic_pair_swaps_velocities() {
+    for e in [0.0, 1.0] {
+        let mut scene = Model::empty(1e-4, 0.5);
+        scene.world.gravity = nalgebra::Vector3::zeros();
+        scene.add_robot(ball_robot("a", -0.3, 1.0, e)).unwrap();
+        scene.add_robot(ball_robot("b", 0.3, -0.5, e)).unwrap();
+        let mut touched = 0;
+        let end = run(&scene, 0.5, |_, _, ws| touched += ws.link_contacts.len());
+        // the floating base's linear velocity is in its body axes; the balls do not turn in a head-on impact
+        let (va, vb) = (end.robots[0].v[0], end.robots[1].v[0]);
+        println!("e {e}: {touched} contact steps, velocities {va} {vb}");
+        assert!(touched > 5);
+        assert!((va + vb - 0.5).abs() < 1e-12, "momentum {}", va + vb);
+        if e == 1.0 {
+            assert!((va + 0.5).abs() < 0.01 && (vb - 1.0).abs() < 0.01, "elastic: {va} {vb}");
+        } else {
+            assert!(va < vb && (va - vb).abs() < 0.6, "plastic: they separate slowly, {va} {vb}");
+        }
+    }
+}
+
+#[test]
+fn self_collision_keeps_a_folding_arm_out_of_itself_only_when_on() {
+    use diffphys::geometry::Shape;
+    use diffphys::model::{Collider, Joint, JointKind, Multibody, Robot};
+    use diffphys::spatial::{Inertia, Transform};
+    use nalgebra::{Matrix3, Vector3};
+    // three 0.3 m links hinged about z, link 2 folded back by 1.8 rad, a 4 cm ball on link 1 (0.164 m out) and at
+    // the tip of link 3, which swings round at 5 rad/s through the ball's place on link 1; links 1 and 2 are heavy,
+    // so the tip's circle barely moves (no gravity)
+    let closest = |self_collision: bool| {
+        let mut mb = Multibody::new("arm", "base");
+        let link = |m: f64| {
+            Inertia::new(m, Vector3::new(0.15, 0.0, 0.0), Matrix3::from_diagonal(&(Vector3::new(1e-4, 4e-3, 4e-3) * m)))
+        };
+        let hinge = |name: &str, x: f64| {
+            Joint::new(
+                name,
+                JointKind::Revolute { axis: Vector3::z() },
+                Transform::from_translation(Vector3::new(x, 0.0, 0.0)),
+            )
+        };
+        let l1 = mb.add_body(None, "l1", hinge("j1", 0.0), link(50.0)).unwrap();
+        let l2 = mb.add_body(Some(l1), "l2", hinge("j2", 0.3), link(50.0)).unwrap();
+        let l3 = mb.add_body(Some(l2), "l3", hinge("j3", 0.3), link(0.5)).unwrap();
+        let tip = Transform::from_translation(Vector3::new(0.3, 0.0, 0.0));
+        mb.colliders.push(Collider::new(
+            "l1",
+            Some(l1),
+            Shape::Sphere { radius: 0.04 },
+            Transform::from_translation(Vector3::new(0.164, 0.0, 0.0)),
+        ));
+        mb.colliders.push(Collider::new("l3", Some(l3), Shape::Sphere { radius: 0.04 }, tip));
+        let mut robot = Robot::new(mb);
+        robot.q0[1] = 1.8;
+        robot.v0[2] = 5.0;
+        robot.self_collision = self_collision;
+        let mut scene = Model::empty(1e-4, 0.8);
+        scene.world.gravity = Vector3::zeros();
+        scene.add_robot(robot).unwrap();
+        let mut ws = diffphys::multibody::MultibodyWorkspace::new(&scene.robots[0].multibody);
+        let mut closest = f64::INFINITY;
+        run(&scene, 0.8, |_, state, _| {
+            let r = &scene.robots[0];
+            diffphys::multibody::forward_kinematics(&r.multibody, &mut ws, &state.robots[0].q, &state.robots[0].v);
+            let poses = diffphys::contact::collider_poses(r, &ws);
+            closest = closest.min((poses[0].translation - poses[1].translation).norm());
+        });
+        closest
+    };
+    let (on, off) = (closest(true), closest(false));
+    println!("closest approach of the two balls: {on} m with self-collision, {off} m without");
+    assert!(off < 0.02, "without self-collision the balls pass through each other: {off}");
+    assert!(on > 0.08 - 0.005, "with it they touch but do not pass: {on}");
+}
