@@ -139,7 +139,8 @@ fn parse_urdf_with_base(text: &str, floating: bool) -> Result<Multibody<f64>> {
 /// Each `<collision>` of a link becomes a [`Collider`] on the body that carries the link (a link merged by a
 /// fixed joint gives its colliders to the body it was merged into), placed by the link's place in that body and
 /// the element's `<origin>`. A URDF `<cylinder>` and the `<capsule>` extension have their axis along `z`, as
-/// [`Shape::Cylinder`] and [`Shape::Capsule`] do (a capsule's `length` is its cylindrical part).
+/// [`Shape::Cylinder`] and [`Shape::Capsule`] do (a capsule's `length` is its cylindrical part). A cylinder with
+/// a sphere of its radius on each cap (within 0.1% of its size), in the same link, is read as the capsule it is.
 ///
 /// ```
 /// use diffphys::io::{parse_urdf_with, CollisionGeometry, UrdfOptions};
@@ -256,14 +257,12 @@ pub fn parse_urdf_with(text: &str, options: &UrdfOptions) -> Result<Urdf> {
                 .frame(name)
                 .cloned()
                 .ok_or_else(|| urdf_error(format!("link \"{name}\""), "is not connected to the root link"))?;
+            let mut shapes = Vec::new();
             for collision in children(link, "collision") {
                 let at = format!("link \"{name}\" <collision>");
                 let origin = parse_origin(child(collision, "origin"), &format!("{at} <origin>"))?;
                 match parse_geometry(collision, &at)? {
-                    Some(shape) => {
-                        let placement = &frame.placement * &origin;
-                        model.colliders.push(Collider::new(name, frame.body, shape, placement));
-                    }
+                    Some(shape) => shapes.push((shape, origin)),
                     None if options.collision == CollisionGeometry::SkipMeshes => {
                         if skipped_meshes.last().map(String::as_str) != Some(name) {
                             skipped_meshes.push(name.to_string());
@@ -278,10 +277,56 @@ pub fn parse_urdf_with(text: &str, options: &UrdfOptions) -> Result<Urdf> {
                     }
                 }
             }
+            for (shape, origin) in merge_capped_cylinders(shapes) {
+                let placement = &frame.placement * &origin;
+                model.colliders.push(Collider::new(name, frame.body, shape, placement));
+            }
         }
     }
     model.validate()?;
     Ok(Urdf { multibody: model, skipped_meshes })
+}
+
+/// A link's cylinder with a sphere of its radius centred on each cap is exactly a capsule (the Panda's collision
+/// model is built this way): such triples become one [`Shape::Capsule`], which collides with every shape, and the
+/// spheres are dropped. Everything else is kept as it is, in order.
+fn merge_capped_cylinders(shapes: Vec<(Shape<f64>, Transform<f64>)>) -> Vec<(Shape<f64>, Transform<f64>)> {
+    let mut used = vec![false; shapes.len()];
+    let mut merged = Vec::new();
+    for (i, (shape, pose)) in shapes.iter().enumerate() {
+        let Shape::Cylinder { radius, length } = *shape else { continue };
+        let axis = pose.rotation.column(2).into_owned();
+        let caps = [pose.translation + axis * (0.5 * length), pose.translation - axis * (0.5 * length)];
+        // URDF angles are often rounded (rpy = 1.57): allow 0.1% of the size
+        let tolerance = 1e-3 * (radius + length);
+        let sphere_at = |cap: &Vector3<f64>, used: &[bool]| {
+            shapes.iter().enumerate().position(|(j, (s, p))| {
+                !used[j]
+                    && matches!(s, Shape::Sphere { radius: r } if (r - radius).abs() <= tolerance)
+                    && (p.translation - cap).norm() <= tolerance
+            })
+        };
+        if let Some(a) = sphere_at(&caps[0], &used) {
+            used[a] = true;
+            match sphere_at(&caps[1], &used) {
+                Some(b) => {
+                    used[b] = true;
+                    used[i] = true;
+                    merged.push((i, Shape::Capsule { radius, length }));
+                }
+                None => used[a] = false,
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, (shape, pose)) in shapes.into_iter().enumerate() {
+        match merged.iter().find(|(k, _)| *k == i) {
+            Some((_, capsule)) => out.push((capsule.clone(), pose)),
+            None if !used[i] => out.push((shape, pose)),
+            None => {}
+        }
+    }
+    out
 }
 
 /// The shape of a `<collision>` element, or `None` for a mesh.

@@ -145,7 +145,8 @@ pub fn robot_accelerations<T: Scalar>(
 }
 
 /// The acceleration a step uses: [`aba`] under `tau` plus the passive torques and `fext`, with the passive damping
-/// taken implicitly over `implicit_dt` seconds (0 for explicit, as RK4's stages are).
+/// and the controller's velocity gains `actuator_damping` (a PD's `kd`) taken implicitly over `implicit_dt`
+/// seconds (0 for explicit, as RK4's stages are).
 #[allow(clippy::too_many_arguments)]
 fn step_accelerations<T: Scalar>(
     model: &Multibody<T>,
@@ -156,10 +157,15 @@ fn step_accelerations<T: Scalar>(
     fext: &[Force<T>],
     settings: &RobotSettings,
     implicit_dt: f64,
+    actuator_damping: Option<&DVector<T>>,
 ) -> Result<DVector<T>> {
     let total = tau + passive_torques(model, q, v, settings);
     if implicit_dt > 0.0 {
-        let extra = passive_damping(model, q, v, settings) * c::<T>(implicit_dt);
+        let mut damping = passive_damping(model, q, v, settings);
+        if let Some(kd) = actuator_damping {
+            damping += kd;
+        }
+        let extra = damping * c::<T>(implicit_dt);
         aba_with_armature(model, ws, q, v, &total, fext, extra.as_slice())
     } else {
         aba(model, ws, q, v, &total, fext)
@@ -168,7 +174,9 @@ fn step_accelerations<T: Scalar>(
 
 /// One time step from `(q, v)` with control torques `tau` held over the step; returns the new `(q, v)`.
 ///
-/// Semi-implicit Euler: `v' = v + dt · a(q, v)`, `q' = q ⊕ dt · v'`. RK4: the classical four stages, with every
+/// Semi-implicit Euler: `v' = v + dt · a(q, v)`, `q' = q ⊕ dt · v'`, with the passive joint damping `D`
+/// ([`passive_damping`]) taken implicitly, `(M + dt D) a = τ − b + …` ([`aba_with_armature`]); a scene's step
+/// does the same with its PD controllers' `kd`. RK4: the classical four stages (explicit), with every
 /// configuration update done by [`Multibody::integrate`] (fourth order for revolute and prismatic joints; for a
 /// free joint the stages compose on SE(3) and the order drops where rotations do not commute).
 ///
@@ -200,7 +208,7 @@ pub fn robot_step_with<T: Scalar>(
     tau: impl Fn(&DVector<T>, &DVector<T>) -> DVector<T>,
 ) -> Result<(DVector<T>, DVector<T>)> {
     integrate_robot(model, ws, q, v, settings, |ws, q, v, implicit_dt| {
-        step_accelerations(model, ws, q, v, tau(q, v), &[], settings, implicit_dt)
+        step_accelerations(model, ws, q, v, tau(q, v), &[], settings, implicit_dt, None)
     })
 }
 
@@ -266,6 +274,11 @@ pub(crate) fn step_robot<T: Scalar>(
     let robot = &scene.robots[r];
     let model = &robot.multibody;
     let touches_ground = scene.ground.is_some() && !model.colliders.is_empty();
+    // a PD controller's damping is taken implicitly with the passive damping (as a position actuator's is)
+    let kd = match &robot.control {
+        crate::model::Control::Pd(pd) => Some(&pd.kd),
+        _ => None,
+    };
     let mut first = true;
     let (q, v) = integrate_robot(model, ws, &state.q, &state.v, settings, |ws, q, v, implicit_dt| {
         let tau = match (robot.control_torques(t, q, v), extra) {
@@ -275,13 +288,13 @@ pub(crate) fn step_robot<T: Scalar>(
             (None, None) => DVector::zeros(model.nv()),
         };
         if !touches_ground {
-            return step_accelerations(model, ws, q, v, tau, held, settings, implicit_dt);
+            return step_accelerations(model, ws, q, v, tau, held, settings, implicit_dt, kd);
         }
         let mut fext = if held.is_empty() { vec![Force::zero(); model.n_bodies()] } else { held.to_vec() };
         let record = if first { Some(&mut *contacts) } else { None };
         first = false;
         robot_ground_contacts(scene, r, ws, q, v, &mut fext, record)?;
-        step_accelerations(model, ws, q, v, tau, &fext, settings, implicit_dt)
+        step_accelerations(model, ws, q, v, tau, &fext, settings, implicit_dt, kd)
     })?;
     state.q = q;
     state.v = v;

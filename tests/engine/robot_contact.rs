@@ -420,3 +420,24 @@ fn self_collision_keeps_a_folding_arm_out_of_itself_only_when_on() {
     assert!(off < 0.02, "without self-collision the balls pass through each other: {off}");
     assert!(on > 0.08 - 0.005, "with it they touch but do not pass: {on}");
 }
+
+#[test]
+fn the_pandas_capped_cylinders_load_as_capsules() {
+    use diffphys::geometry::Shape;
+    use diffphys::io::{parse_urdf_with, CollisionGeometry, UrdfOptions};
+    let text = include_str!("../data/panda_collision.urdf");
+    let urdf = parse_urdf_with(text, &UrdfOptions { floating: false, collision: CollisionGeometry::Load }).unwrap();
+    let colliders = &urdf.multibody.colliders;
+    // every collision cylinder of the file has a sphere of its radius on each cap: one capsule each
+    let cylinders = text
+        .split("<collision")
+        .skip(1)
+        .filter(|c| c.split("</collision>").next().unwrap().contains("<cylinder"))
+        .count();
+    assert_eq!(colliders.len(), cylinders);
+    assert!(colliders.iter().all(|c| matches!(c.shape, Shape::Capsule { .. })));
+    // link 1: a 0.283 m cylinder of radius 0.09 centred 0.1915 m below the joint, caps at −0.05 and −0.333
+    let link1 = colliders.iter().find(|c| c.link == "panda_link1").unwrap();
+    assert_eq!(link1.shape, Shape::Capsule { radius: 0.09, length: 0.283 });
+    assert!((link1.placement.translation.z + 0.1915).abs() < 1e-12);
+}
