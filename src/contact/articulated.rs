@@ -34,7 +34,7 @@ use crate::{Result, Scalar};
 use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
 
 /// What a robot's collider touches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Partner {
     /// The ground plane.
     Ground,
@@ -128,6 +128,9 @@ fn add_wrench<T: Scalar>(
     fext[body] += &Force::new(local_point.cross(&local_force), local_force);
 }
 
+/// The smallest inverse mass (1/kg) a contact point is given: 1e-12, a 1e12 kg point.
+const MIN_INVERSE_MASS: f64 = 1e-12;
+
 /// The inverse masses of a contact's partner along the normal and sideways (1/kg), zero for the ground.
 struct PartnerMass<T: Scalar> {
     normal: T,
@@ -147,8 +150,12 @@ fn link_force<T: Scalar>(
     restitution: &T,
 ) -> Vector3<T> {
     let n = &geometry.normal;
-    let normal_mass = recip(&(n.dot(&(g * n)) + partner.normal));
-    let sideways_mass = recip(&(g.trace() + partner.sideways));
+    // A point that cannot move along the normal (a link turning about the normal, on a fixed partner) has an
+    // infinite normal mass; its contact force does no work, so a bound of 1e12 kg keeps the law finite. The bound
+    // is a branch on the real part: there the masses' derivatives are zero.
+    let bounded = |inverse: T| if re(&inverse) < MIN_INVERSE_MASS { T::from(MIN_INVERSE_MASS) } else { inverse };
+    let normal_mass = recip(&bounded(n.dot(&(g * n)) + partner.normal));
+    let sideways_mass = recip(&bounded(g.trace() + partner.sideways));
     let dt = scene.world.dt;
     compliant_force(
         &scene.contact,

@@ -1,7 +1,7 @@
 //! The `[[robots]]` sections of a scene file: a URDF placed in the world with its initial state and controller.
 
 use super::urdf::{load_urdf_with, CollisionGeometry, UrdfOptions};
-use crate::model::{Control, JointKind, PdControl, Robot, TorqueSchedule};
+use crate::model::{Control, JointKind, PdControl, Robot, TargetSchedule, TorqueSchedule};
 use crate::spatial::{rotation_matrix, Transform};
 use crate::{Error, Result};
 use nalgebra::{DVector, Quaternion, Vector3};
@@ -38,6 +38,9 @@ pub(super) struct RobotSection {
     /// What to do with collision meshes: "error" (default) or "skip" (with a warning listing their links).
     #[serde(default = "error")]
     meshes: String,
+    /// Links whose colliders are dropped (a base that rests on the ground, links that overlap by design).
+    #[serde(default)]
+    no_collision: Vec<String>,
     /// Friction and restitution of every collider of the robot (defaults 0.5 and 0).
     friction: Option<f64>,
     restitution: Option<f64>,
@@ -63,8 +66,17 @@ fn error() -> String {
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 enum ControlSection {
-    Pd { targets: BTreeMap<String, f64>, kp: f64, kd: f64 },
-    Torques { file: String },
+    Pd {
+        #[serde(default)]
+        targets: BTreeMap<String, f64>,
+        /// A joint-space target trajectory: columns `t,<joint>,…`, interpolated linearly.
+        targets_file: Option<String>,
+        kp: f64,
+        kd: f64,
+    },
+    Torques {
+        file: String,
+    },
 }
 
 fn fixed() -> String {
@@ -141,6 +153,13 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
         );
     }
     let mut multibody = urdf.multibody;
+    for link in &r.no_collision {
+        let before = multibody.colliders.len();
+        multibody.colliders.retain(|c| &c.link != link);
+        if multibody.colliders.len() == before {
+            return Err(Error::invalid(field("no_collision"), format!("`{link}` is no link with collision geometry")));
+        }
+    }
     set_materials(&mut multibody, &r, &field)?;
     multibody.name = r.name.clone();
     if let Some(d) = r.joint_damping {
@@ -199,8 +218,34 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
     let nv = robot.multibody.nv();
     let control = match r.control {
         None => Control::None,
-        Some(ControlSection::Pd { targets, kp, kd }) => {
-            let mut pd = PdControl { target: DVector::zeros(nv), kp: DVector::zeros(nv), kd: DVector::zeros(nv) };
+        Some(ControlSection::Pd { targets, targets_file, kp, kd }) => {
+            let mut pd = PdControl {
+                target: DVector::zeros(nv),
+                kp: DVector::zeros(nv),
+                kd: DVector::zeros(nv),
+                schedule: None,
+            };
+            if let Some(file) = targets_file {
+                if !targets.is_empty() {
+                    return Err(Error::invalid(
+                        field("control.targets"),
+                        "give targets or targets_file, not both (with a file, the targets are its columns)",
+                    ));
+                }
+                let path = dir.join(&file);
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    Error::invalid(field("control.targets_file"), format!("cannot read `{}`: {e}", path.display()))
+                })?;
+                let columns = |name: &str| joint(name, "control.targets_file").map(|(_, k)| k);
+                let rows = parse_torques(&text, nv, columns)
+                    .map_err(|message| Error::SceneFile { path: path.clone(), message })?;
+                let header = text.lines().next().unwrap_or_default();
+                for name in header.split(',').skip(1) {
+                    let (_, k) = joint(name.trim(), "control.targets_file")?;
+                    (pd.kp[k], pd.kd[k]) = (kp, kd);
+                }
+                pd.schedule = Some(TargetSchedule { times: rows.times, targets: rows.torques });
+            }
             for (name, value) in &targets {
                 let (_, k) = joint(name, "control.targets")?;
                 (pd.target[k], pd.kp[k], pd.kd[k]) = (*value, kp, kd);

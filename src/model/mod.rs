@@ -29,7 +29,7 @@ pub use params::{ParamId, ParamKind, RobotParam};
 pub use particle::Particle;
 pub(crate) use rigid_body::bounding_radius;
 pub use rigid_body::RigidBody;
-pub use robot::{Control, PdControl, Robot, TorqueSchedule};
+pub use robot::{Control, PdControl, Robot, TargetSchedule, TorqueSchedule};
 pub use spring::{Spring, SpringEnd};
 pub use world::{Integrator, JointSettings, World};
 pub use world_model::Model;

@@ -54,14 +54,53 @@ pub enum Control<T: Scalar> {
 
 /// Gains and targets of a joint-space PD controller, one entry per velocity coordinate (zero gains leave a
 /// coordinate, such as those of a floating base, undriven).
+///
+/// With a `schedule`, the target of a step is the schedule's, linearly interpolated at the step's start, plus
+/// `target` (then an offset, zero unless set: the parameter `arm.elbow.target` shifts the whole trajectory).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PdControl<T: Scalar> {
-    /// Target positions `q*` (rad or m).
+    /// Target positions `q*` (rad or m), or offsets added to the `schedule`.
     pub target: DVector<T>,
     /// Stiffness (N·m/rad or N/m).
     pub kp: DVector<T>,
     /// Damping (N·m·s/rad or N·s/m).
     pub kd: DVector<T>,
+    /// Target positions by time (a joint-space trajectory), if any.
+    pub schedule: Option<TargetSchedule<T>>,
+}
+
+/// Target positions by time: row `k` (`nv` entries, rad or m) is the target at `times[k]` (s); between rows the
+/// target is interpolated linearly, before the first row it is the first, after the last the last.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetSchedule<T: Scalar> {
+    /// Increasing times in s.
+    pub times: Vec<f64>,
+    /// The targets, one vector of `nv` entries per time.
+    pub targets: Vec<DVector<T>>,
+}
+
+impl<T: Scalar> TargetSchedule<T> {
+    /// The target of velocity coordinate `k` at time `t` (s).
+    ///
+    /// ```
+    /// use diffphys::model::TargetSchedule;
+    /// use nalgebra::DVector;
+    /// let s = TargetSchedule { times: vec![0.0, 1.0], targets: vec![DVector::from_vec(vec![0.0]), DVector::from_vec(vec![2.0])] };
+    /// assert_eq!(s.at(0.25, 0), 0.5);
+    /// assert_eq!((s.at(-1.0, 0), s.at(5.0, 0)), (0.0, 2.0));
+    /// ```
+    pub fn at(&self, t: f64, k: usize) -> T {
+        let i = self.times.partition_point(|&s| s <= t);
+        if i == 0 {
+            return self.targets[0][k];
+        }
+        if i == self.times.len() {
+            return self.targets[i - 1][k];
+        }
+        let (t0, t1) = (self.times[i - 1], self.times[i]);
+        let w = (t - t0) / (t1 - t0);
+        self.targets[i - 1][k] * (1.0 - w) + self.targets[i][k] * w
+    }
 }
 
 /// Joint torques by time: row `k` (`nv` entries, N·m or N) acts from `times[k]` (s) until the next row's time;
@@ -114,7 +153,11 @@ impl<T: Scalar> Robot<T> {
                 let mut tau = DVector::zeros(self.multibody.nv());
                 for joint in self.multibody.joints.iter().filter(|j| j.kind.nq() == 1) {
                     let (i, k) = (joint.q_index, joint.v_index);
-                    tau[k] = pd.kp[k] * (pd.target[k] - q[i]) - pd.kd[k] * v[k];
+                    let target = match &pd.schedule {
+                        Some(schedule) => schedule.at(t, k) + pd.target[k],
+                        None => pd.target[k],
+                    };
+                    tau[k] = pd.kp[k] * (target - q[i]) - pd.kd[k] * v[k];
                 }
                 Some(tau)
             }
@@ -181,6 +224,21 @@ impl<T: Scalar> Robot<T> {
                 if let Some(i) = pd.kp.iter().chain(pd.kd.iter()).position(|x| re(x) < 0.0) {
                     return fail("control", format!("gains kp and kd must be ≥ 0 (`{}`)", joint_of(i % nv, false)));
                 }
+                if let Some(s) = &pd.schedule {
+                    if s.times.is_empty()
+                        || s.times.len() != s.targets.len()
+                        || s.times.iter().any(|t| !t.is_finite())
+                        || s.times.windows(2).any(|w| w[1] <= w[0])
+                    {
+                        return fail(
+                            "control.targets_file",
+                            "needs one row per time, times strictly increasing".into(),
+                        );
+                    }
+                    if let Some(k) = s.targets.iter().position(|t| t.len() != nv || first_bad(t).is_some()) {
+                        return fail("control.targets_file", format!("row {} must be {nv} finite targets", k + 1));
+                    }
+                }
             }
             Control::Torques(s) => {
                 if s.times.len() != s.torques.len()
@@ -210,9 +268,15 @@ impl Robot<f64> {
             self_collision: self.self_collision,
             control: match &self.control {
                 Control::None => Control::None,
-                Control::Pd(pd) => {
-                    Control::Pd(PdControl { target: lift(&pd.target), kp: lift(&pd.kp), kd: lift(&pd.kd) })
-                }
+                Control::Pd(pd) => Control::Pd(PdControl {
+                    target: lift(&pd.target),
+                    kp: lift(&pd.kp),
+                    kd: lift(&pd.kd),
+                    schedule: pd.schedule.as_ref().map(|s| TargetSchedule {
+                        times: s.times.clone(),
+                        targets: s.targets.iter().map(lift).collect(),
+                    }),
+                }),
                 Control::Torques(s) => Control::Torques(TorqueSchedule {
                     times: s.times.clone(),
                     torques: s.torques.iter().map(lift).collect(),

@@ -42,6 +42,13 @@ const FIT_CASES: [(&str, &str, &str, &str, f64); 10] = [
     ("go1_stand.toml", "go1.base.position.z", "position = [0.0, 0.0, 0.284806]", "position = [0.0, 0.0, 0.286]", 0.286),
 ];
 
+/// Scenes left out of the fit cases, with the reason.
+const NOT_FITTED: [(&str, &str); 1] = [(
+    "panda_push.toml",
+    "from 2.3 s on, while the hand's capsule lies flat against the cube's face, the push is not a smooth function of \
+     the parameters (duals and central differences disagree; not localised yet: robots-in-contact issue, open)",
+)];
+
 #[test]
 fn every_scene_is_covered_by_the_fit_cases() {
     let mut shipped: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes"))
@@ -50,7 +57,8 @@ fn every_scene_is_covered_by_the_fit_cases() {
         .filter(|n| n.ends_with(".toml"))
         .collect();
     shipped.sort();
-    let mut covered: Vec<String> = FIT_CASES.iter().map(|c| c.0.to_string()).collect();
+    let mut covered: Vec<String> =
+        FIT_CASES.iter().map(|c| c.0.to_string()).chain(NOT_FITTED.iter().map(|c| c.0.to_string())).collect();
     covered.sort();
     assert_eq!(shipped, covered);
 }

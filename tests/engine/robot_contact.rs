@@ -441,3 +441,60 @@ fn the_pandas_capped_cylinders_load_as_capsules() {
     assert_eq!(link1.shape, Shape::Capsule { radius: 0.09, length: 0.283 });
     assert!((link1.placement.translation.z + 0.1915).abs() < 1e-12);
 }
+
+fn panda_push() -> Model<f64> {
+    io::load_scene(scenes().join("panda_push.toml")).unwrap()
+}
+
+#[test]
+fn the_panda_sweeps_the_cube_two_decimetres_with_its_hand() {
+    let scene = panda_push();
+    let mut partners = std::collections::BTreeSet::new();
+    let end = run(&scene, scene.world.duration, |_, _, ws| {
+        for c in &ws.link_contacts {
+            partners.insert((scene.robots[0].multibody.colliders[c.collider].link.clone(), c.partner));
+        }
+    });
+    let cube = &end.bodies[0];
+    println!("cube at {} after the push, touched by {partners:?}", cube.position);
+    assert!((cube.position.x - 0.7).abs() < 0.02 && cube.position.y.abs() < 0.01, "{}", cube.position);
+    assert!((cube.position.z - 0.05).abs() < 1e-3, "the cube slides, it is not lifted: {}", cube.position);
+    // only the hand touches, and only the cube: nothing scrapes the ground
+    let pushers = ["panda_hand", "panda_leftfinger", "panda_rightfinger"];
+    assert!(
+        partners.iter().all(|(link, p)| *p == Partner::Body(0) && pushers.contains(&link.as_str())),
+        "{partners:?}"
+    );
+}
+
+#[test]
+fn gradients_through_the_push_equal_central_differences() {
+    use diffphys::grad::{self, FinalPositions};
+    // The first 70 ms of the push (contact starts at 2.2 s). From 2.3 s on, with the hand's capsule flat against the
+    // cube's face, the push is not a smooth function of the parameters (duals and central differences disagree);
+    // not localised yet, see the closing note of the robots-in-contact issue.
+    let mut scene = panda_push();
+    scene.world.duration = 2.27;
+    let names = ["cube.friction", "cube.mass", "arm.panda_joint1.kp", "arm.panda_joint4.kd", "contact.stiffness"];
+    let outcome = FinalPositions::new(&scene, &names).unwrap();
+    let outputs: Vec<usize> = outcome
+        .output_names()
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| ["cube.x", "cube.y", "arm.panda_joint2"].contains(&n.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(outputs.len(), 3);
+    let check = grad::check(&outcome, &outcome.initial_values(), 1e-6).unwrap();
+    for &i in &outputs {
+        for (j, name) in names.iter().enumerate() {
+            let (d, fd) = (check.jacobian[(i, j)], check.fd_jacobian[(i, j)]);
+            let output = &outcome.output_names()[i];
+            println!("d {output} / d {name}: {d:.6e} vs {fd:.6e}");
+            assert!((d - fd).abs() <= 1e-5 * (1.0 + d.abs()), "d {output} / d {name}: {d} vs {fd}");
+        }
+    }
+    let x = outcome.output_names().iter().position(|n| n == "cube.x").unwrap();
+    // more friction between cube and ground: the cube moves less far
+    assert!(check.jacobian[(x, 0)] < 0.0, "{}", check.jacobian[(x, 0)]);
+}
