@@ -29,9 +29,11 @@
 //! | uses | [`grad`], [`fit`], [`control`] | exact Jacobians, identification with standard errors, trajectory optimisation |
 //! | outside | [`io`] and the `diffphys` binary | scene files, URDF, CSV, plots, the command line |
 //!
-//! A step runs: particle forces → integrate; rigid bodies' poses → broad phase → narrow phase → contact forces or
-//! impulses → Newton–Euler → integrate; robots: controller and passive torques → ABA → integrate on the manifold.
-//! (Robots do not collide yet.)
+//! A step runs: particle forces → integrate; robot links against free bodies and other links
+//! ([`contact::held_link_contacts`], held over the step); rigid bodies' poses → broad phase → narrow phase →
+//! contact forces or impulses → Newton–Euler → integrate; robots: kinematics → colliders against the ground
+//! ([`contact::robot_ground_contacts`], `J M⁻¹ Jᵀ`) → controller and passive torques → ABA with the contact
+//! wrenches, damping implicit → integrate on the manifold.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
