@@ -174,9 +174,33 @@ fn a_bat_hitting_a_free_ball_conserves_angular_momentum_and_creates_no_energy() 
     }
 }
 
+/// Checks that the exact derivatives of the final `outputs` with respect to `names` agree with central differences
+/// (relative step 1e-6) to 1e-5; returns the outcome and the check.
+fn gradients_match_central_differences(
+    scene: &Model<f64>,
+    names: &[&str],
+    outputs: &[&str],
+) -> (diffphys::grad::FinalPositions, diffphys::grad::GradCheck) {
+    use diffphys::grad::{self, FinalPositions};
+    let outcome = FinalPositions::new(scene, names).unwrap();
+    let rows: Vec<usize> = outputs
+        .iter()
+        .map(|o| outcome.output_names().iter().position(|n| n == o).expect("an output of the scene"))
+        .collect();
+    let check = grad::check(&outcome, &outcome.initial_values(), 1e-6).unwrap();
+    for (&i, output) in rows.iter().zip(outputs) {
+        for (j, name) in names.iter().enumerate() {
+            let (d, fd) = (check.jacobian[(i, j)], check.fd_jacobian[(i, j)]);
+            println!("d {output} / d {name}: {d:.6e} vs {fd:.6e}");
+            assert!((d - fd).abs() <= 1e-5 * (1.0 + d.abs()), "d {output} / d {name}: {d} vs {fd}");
+        }
+    }
+    (outcome, check)
+}
+
 #[test]
 fn gradients_through_foot_contact_equal_central_differences() {
-    use diffphys::grad::{self, FinalPositions, Outcome};
+    use diffphys::grad::Outcome;
     use num_dual::DualSVec64;
     // dropped 2 cm with a sideways push: lands at ~64 ms, slides and settles on its feet in the 0.2 s
     let mut scene = go1(0.02);
@@ -189,24 +213,8 @@ fn gradients_through_foot_contact_equal_central_differences() {
         "contact.stiffness",
         "go1.base.velocity.x",
     ];
-    let outcome = FinalPositions::new(&scene, &names).unwrap();
-    let outputs: Vec<usize> = outcome
-        .output_names()
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| ["go1.base.x", "go1.base.z", "go1.FL_calf_joint"].contains(&n.as_str()))
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(outputs.len(), 3);
-    let check = grad::check(&outcome, &outcome.initial_values(), 1e-6).unwrap();
-    for &i in &outputs {
-        for (j, name) in names.iter().enumerate() {
-            let (d, fd) = (check.jacobian[(i, j)], check.fd_jacobian[(i, j)]);
-            let output = &outcome.output_names()[i];
-            println!("d {output} / d {name}: {d:.6e} vs {fd:.6e}");
-            assert!((d - fd).abs() <= 1e-5 * (1.0 + d.abs()), "d {output} / d {name}: {d} vs {fd}");
-        }
-    }
+    let (outcome, check) =
+        gradients_match_central_differences(&scene, &names, &["go1.base.x", "go1.base.z", "go1.FL_calf_joint"]);
     // the contact parameters matter: friction moves the base sideways, stiffness its height
     let row = |name: &str| outcome.output_names().iter().position(|n| n == name).unwrap();
     assert!(check.jacobian[(row("go1.base.x"), 0)].abs() > 1e-6);
@@ -469,31 +477,14 @@ fn the_panda_sweeps_the_cube_two_decimetres_with_its_hand() {
 
 #[test]
 fn gradients_through_the_push_equal_central_differences() {
-    use diffphys::grad::{self, FinalPositions};
     // The first 70 ms of the push (contact starts at 2.2 s). From 2.3 s on, with the hand's capsule flat against the
     // cube's face, the push is not a smooth function of the parameters (duals and central differences disagree);
     // not localised yet, see the closing note of the robots-in-contact issue.
     let mut scene = panda_push();
     scene.world.duration = 2.27;
     let names = ["cube.friction", "cube.mass", "arm.panda_joint1.kp", "arm.panda_joint4.kd", "contact.stiffness"];
-    let outcome = FinalPositions::new(&scene, &names).unwrap();
-    let outputs: Vec<usize> = outcome
-        .output_names()
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| ["cube.x", "cube.y", "arm.panda_joint2"].contains(&n.as_str()))
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(outputs.len(), 3);
-    let check = grad::check(&outcome, &outcome.initial_values(), 1e-6).unwrap();
-    for &i in &outputs {
-        for (j, name) in names.iter().enumerate() {
-            let (d, fd) = (check.jacobian[(i, j)], check.fd_jacobian[(i, j)]);
-            let output = &outcome.output_names()[i];
-            println!("d {output} / d {name}: {d:.6e} vs {fd:.6e}");
-            assert!((d - fd).abs() <= 1e-5 * (1.0 + d.abs()), "d {output} / d {name}: {d} vs {fd}");
-        }
-    }
+    let (outcome, check) =
+        gradients_match_central_differences(&scene, &names, &["cube.x", "cube.y", "arm.panda_joint2"]);
     let x = outcome.output_names().iter().position(|n| n == "cube.x").unwrap();
     // more friction between cube and ground: the cube moves less far
     assert!(check.jacobian[(x, 0)] < 0.0, "{}", check.jacobian[(x, 0)]);
