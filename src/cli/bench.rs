@@ -1,4 +1,5 @@
-//! `diffphys bench ROBOT.urdf [--json out.json]`: median time per call of the dynamics algorithms.
+//! `diffphys bench ROBOT.urdf [--json out.json]`: median time per call of the dynamics algorithms;
+//! `diffphys bench SCENE.toml [--json out.json]`: a step, a dual step and the robots' step Jacobians.
 
 use super::report;
 use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
@@ -39,6 +40,56 @@ pub fn run(urdf: &Path, json_out: Option<&Path>, seed: u64) -> Result<()> {
             "model": model.name, "nv": model.nv(),
             "rnea_ns": rnea_ns, "crba_ns": crba_ns, "aba_ns": aba_ns, "aba_derivatives_ns": derivatives_ns,
             "aba_derivatives_duals_ns": duals_ns,
+        });
+        report::write_json(path, &value)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Times `scene` at its state after 1 s: one `f64` step (a clone of the state included), one step in duals with
+/// eight directions ([`grad::RobotStep`]), and the robots' step Jacobians ([`grad::step_jacobians`]).
+pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
+    use diffphys::grad::{self, RobotStep};
+    use diffphys::sim::{rollout_with, step, Workspace};
+    use num_dual::DualSVec64;
+    let model = io::load_scene(path)?;
+    let steps = (1.0 / model.world.dt).round() as usize;
+    eprintln!("{}: simulating 1 s ({steps} steps) to reach the state to time at…", path.display());
+    let state = rollout_with(&model, steps, |_| {})?;
+    let mut ws = Workspace::new(model.particles.len());
+    let step_ns = median_ns(|| {
+        let mut s = state.clone();
+        let _ = black_box(step(&model, &mut s, &mut ws));
+    });
+    let (mut dual_ns, mut jacobians_ns, mut nx, mut nu) = (None, None, 0, 0);
+    if !model.robots.is_empty() {
+        let f = RobotStep::new(&model, &state)?;
+        (nx, nu) = (f.nx(), f.nu());
+        let _ = f;
+        let dual_model = model.lift::<DualSVec64<8>>();
+        let dual_state = state.lift::<DualSVec64<8>>();
+        let mut dual_ws = Workspace::new(model.particles.len());
+        dual_ns = Some(median_ns(|| {
+            let mut s = dual_state.clone();
+            let _ = black_box(step(&dual_model, &mut s, &mut dual_ws));
+        }));
+        let lift_ns = median_ns(|| drop(black_box(model.lift::<DualSVec64<8>>())));
+        eprintln!("(lifting the model to duals: {lift_ns:.0} ns, paid once per chunk of step Jacobians)");
+        jacobians_ns = Some(median_ns(|| drop(black_box(grad::step_jacobians(&model, &state)))));
+    }
+    let show = |x: Option<f64>| x.map_or("-".to_string(), |ns| format!("{ns:.0}"));
+    println!("{:<34}{:>14}", "at t = 1 s", "ns/call");
+    println!("{:<34}{:>14.0}", "step (f64)", step_ns);
+    println!("{:<34}{:>14}", "step in duals (8 directions)", show(dual_ns));
+    println!("{:<34}{:>14}", format!("step Jacobians A, B ({nx} + {nu})"), show(jacobians_ns));
+    if let Some(d) = dual_ns {
+        println!("dual / f64 step: {:.2}", d / step_ns);
+    }
+    if let Some(path) = json_out {
+        let value = json!({
+            "scene": path.display().to_string(), "step_ns": step_ns, "dual_step_ns": dual_ns,
+            "step_jacobians_ns": jacobians_ns, "nx": nx, "nu": nu, "dual_directions": 8,
         });
         report::write_json(path, &value)?;
         eprintln!("wrote {}", path.display());

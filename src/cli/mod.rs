@@ -84,11 +84,14 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
-    /// Median ns per call of rnea, crba, aba and the ABA derivatives on a robot, at a seeded random state.
+    /// Median ns per call of rnea, crba, aba and the ABA derivatives on a robot (URDF) at a seeded random state;
+    /// or, for a scene (.toml), of one step at the scene's state after 1 s, one step in duals (8 directions) and
+    /// the robots' step Jacobians A = ∂x'/∂x, B = ∂x'/∂u.
     Bench {
-        /// The robot (URDF).
+        /// The robot (URDF) or the scene (TOML).
         urdf: PathBuf,
-        /// Also write the timings as JSON (`rnea_ns`, `crba_ns`, `aba_ns`, `aba_derivatives_ns`, `nv`).
+        /// Also write the timings as JSON (URDF: `rnea_ns`, `crba_ns`, `aba_ns`, `aba_derivatives_ns`, `nv`; scene:
+        /// `step_ns`, `dual_step_ns`, `step_jacobians_ns`, `nx`, `nu`).
         #[arg(long)]
         json: Option<PathBuf>,
         /// Seed of the random state.
@@ -145,6 +148,10 @@ pub fn run() -> Result<()> {
             optimize::run(&problem, &method, max_iterations, &plot, json.as_deref())
         }
         Command::Dynamics { urdf, states, json } => dynamics::run(&urdf, &states, json.as_deref()),
+        Command::Bench { urdf, json, seed } if urdf.extension().is_some_and(|e| e == "toml") => {
+            let _ = seed;
+            bench::run_scene(&urdf, json.as_deref())
+        }
         Command::Bench { urdf, json, seed } => bench::run(&urdf, json.as_deref(), seed),
         Command::Gradcheck { scene, params, json, step, max_rel_err } => {
             gradcheck::run(&scene, &params, json.as_deref(), step, max_rel_err)

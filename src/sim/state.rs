@@ -59,6 +59,42 @@ impl<T: Scalar> State<T> {
         }
     }
 
+    /// The same state over scalar `D` (constants: no derivatives).
+    pub fn lift<D: Scalar>(&self) -> State<D>
+    where
+        T: Into<f64>,
+    {
+        let v3 = |x: &Vector3<T>| x.map(|c| D::from(c.into()));
+        let dv = |x: &DVector<T>| x.map(|c| D::from(c.into()));
+        State {
+            x: self.x.iter().map(v3).collect(),
+            v: self.v.iter().map(v3).collect(),
+            bodies: self
+                .bodies
+                .iter()
+                .map(|b| BodyState {
+                    position: v3(&b.position),
+                    orientation: nalgebra::Quaternion::from_vector(b.orientation.coords.map(|c| D::from(c.into()))),
+                    velocity: v3(&b.velocity),
+                    angular_velocity: v3(&b.angular_velocity),
+                })
+                .collect(),
+            contact_impulses: self
+                .contact_impulses
+                .iter()
+                .map(|c| ContactImpulse {
+                    a: c.a,
+                    b: c.b,
+                    local_point: c.local_point,
+                    normal: D::from(c.normal.into()),
+                    friction: v3(&c.friction),
+                })
+                .collect(),
+            robots: self.robots.iter().map(|r| RobotState { q: dv(&r.q), v: dv(&r.v) }).collect(),
+            step: self.step,
+        }
+    }
+
     /// The simulated time in s: `step · dt`.
     pub fn time(&self, dt: f64) -> f64 {
         self.step as f64 * dt

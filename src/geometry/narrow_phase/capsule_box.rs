@@ -120,23 +120,24 @@ pub fn deepest_segment_point<T: Scalar>(a: &Vector3<T>, b: &Vector3<T>, half: &V
 }
 
 /// A capsule (axis segment `p0 p1` in world coordinates, radius `r`) against a box (half extents `half` at
-/// `pose`): at most two contacts closer than `margin` (m), normals from the box to the capsule.
+/// `pose`): at most three contacts closer than `margin` (m), normals from the box to the capsule.
 ///
-/// 1. The point of the axis with the least signed distance to the box ([`deepest_segment_point`]), as a
-///    sphere–box contact: an end when the capsule touches with its tip, an interior point when its side crosses
-///    a box edge or corner.
-/// 2. The other end's sphere–box contact, taking the shallower of the two ends: with 1., a capsule lying along a
-///    face rests on both ends.
+/// 1. The two ends of the axis clipped to the box's slab `|x_j| ≤ h_j` along the box axis `j` most nearly along
+///    the capsule, as sphere–box contacts: a capsule lying along a face or across an edge rests on a line (on
+///    its ends when they are over the box, at the box's edges when it is longer). Their depths fade out (C¹) as
+///    the clipped piece shrinks below the radius, so a capsule poking into the box with its tip is left to 2.
+/// 2. The point of the axis with the least signed distance to the box ([`deepest_segment_point`]), with only its
+///    penetration beyond the deeper of 1. as its depth: it adds force where the capsule's side crosses a box edge
+///    or corner between the ends, and nothing where it coincides with an end.
 ///
-/// Both distances are continuous functions of the poses (a minimum over the segment and a maximum over its
-/// ends), so contacts never switch on already penetrating. While the axis stays outside the box (penetration
-/// less than the radius, the normal case) the box's distance is C¹ there, the reported normal is the gradient
-/// of the distance, and a penalty force on it derives from a potential: the compliant model does not gain
-/// energy from the geometry. When the deepest point runs into an end it becomes that end; the two ends trade
-/// roles where they are equally deep. **Limit:** once the axis itself enters the box, its deepest point sits
-/// where two face distances are equal, the distance's gradient is a blend of the two face normals, and the
-/// nearest face's normal reported here is not it (checked by finite differences: this is why the compliant
-/// box–box penalty takes edge depths from [`edge_penetrations`](super::edge_penetrations), with the blended gradient).
+/// With one contact at the deepest point, a capsule longer than the box lying along its edge had that point jump
+/// along the edge at nearly equal depth (and the torque with it): a pushed cube's path was not a smooth function
+/// of the parameters. Now the depths are continuous functions of the poses (C¹ but where the clip or the choice
+/// of `j` switches, at 45° between two box axes); the application points move continuously. **Limit:** once
+/// the axis itself enters the box, its deepest point sits where two face distances are equal, the distance's
+/// gradient is a blend of the two face normals, and the nearest face's normal reported here is not it (this is
+/// why the compliant box–box penalty takes edge depths from [`edge_penetrations`](super::edge_penetrations),
+/// with the blended gradient).
 pub fn capsule_box<T: Scalar>(
     p0: &Vector3<T>,
     p1: &Vector3<T>,
@@ -147,13 +148,54 @@ pub fn capsule_box<T: Scalar>(
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
     let (a, b) = (pose.inverse_transform_point(p0), pose.inverse_transform_point(p1));
+    let u = b - a;
+    // 1. the ends of the axis clipped to the slab of the box axis most nearly along it
+    let j = (0..3).max_by(|&i, &k| re(&u[i]).abs().total_cmp(&re(&u[k]).abs())).unwrap();
+    let clamp01 = |x: T| {
+        if re(&x) < 0.0 {
+            T::zero()
+        } else if re(&x) > 1.0 {
+            T::one()
+        } else {
+            x
+        }
+    };
+    let (mut s_lo, mut s_hi) = (T::zero(), T::one());
+    if re(&u[j]).abs() > 1e-15 {
+        let inv = recip(&u[j]);
+        let (t0, t1) = ((-half[j] - a[j]) * inv, (half[j] - a[j]) * inv);
+        let (t0, t1) = if re(&t0) <= re(&t1) { (t0, t1) } else { (t1, t0) };
+        s_lo = clamp01(t0);
+        s_hi = clamp01(t1);
+    }
+    // the ends fade out (C1) as the clipped piece shrinks below the radius, so that the deepest point
+    // alone remains when the segment does not run along the box
+    let w = crate::scalar::smoothstep((s_hi - s_lo) * sqrt(&u.norm_squared()) * recip(r));
+    let mut end_min = T::zero();
+    if re(&w) > 0.0 {
+        for s in [s_lo, s_hi] {
+            let c = p0 + (p1 - p0) * s;
+            sphere_box(&c, r, pose, half, f64::INFINITY, &mut |mut g: ContactGeometry<T>| {
+                if re(&g.distance) < 0.0 {
+                    g.distance *= w;
+                }
+                if re(&g.distance) < re(&end_min) {
+                    end_min = g.distance;
+                }
+                if re(&g.distance) < margin {
+                    out(g)
+                }
+            });
+        }
+    }
     let s = deepest_segment_point(&a, &b, half);
     let deepest = p0 + (p1 - p0) * s;
-    sphere_box(&deepest, r, pose, half, margin, out);
-    // the shallower end; on a tie, the end away from the deepest point
-    let (d0, d1) = (re(&box_signed_distance(&a, half)), re(&box_signed_distance(&b, half)));
-    let shallower = if d0 > d1 || (d0 == d1 && re(&s) > 0.5) { p0 } else { p1 };
-    sphere_box(shallower, r, pose, half, margin, out);
+    sphere_box(&deepest, r, pose, half, margin, &mut |mut g: ContactGeometry<T>| {
+        g.distance -= end_min;
+        if re(&g.distance) < margin {
+            out(g)
+        }
+    });
 }
 
 #[cfg(test)]
@@ -197,10 +239,14 @@ mod tests {
         let (p0, p1) = (c + Vector3::new(0.0, -1.0, 0.0), c + Vector3::new(0.0, 1.0, 0.0));
         let mut got = Vec::new();
         capsule_box(&p0, &p1, &r, &pose, &half, 0.0, &mut |g| got.push(g));
-        assert_eq!(got.len(), 1, "{got:?}");
+        // a line contact: the axis clipped to the box's extent along y, at both ends of the edge (y = ±0.3)
+        assert_eq!(got.len(), 2, "{got:?}");
         let expected = (0.05f64 * 0.05 + 0.07 * 0.07).sqrt() - r; // from the edge to the axis, minus r
-        assert!((got[0].distance - expected).abs() < 1e-12, "{}", got[0].distance);
-        assert!((got[0].normal - Vector3::new(0.05, 0.0, 0.07) / (0.05f64.hypot(0.07))).norm() < 1e-12);
+        for (g, y) in got.iter().zip([-0.3, 0.3]) {
+            assert!((g.distance - expected).abs() < 1e-12, "{}", g.distance);
+            assert!((g.normal - Vector3::new(0.05, 0.0, 0.07) / (0.05f64.hypot(0.07))).norm() < 1e-12);
+            assert!((g.point.y - y).abs() < 1e-12, "{}", g.point);
+        }
     }
 
     #[test]

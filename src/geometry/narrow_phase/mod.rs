@@ -6,11 +6,12 @@
 //! | sphere/capsule – sphere/capsule | closest points of the axis segments | 1 |
 //! | sphere – cylinder | closest point of the cylinder to the centre (side, cap or rim) | 1 |
 //! | sphere – box | closest point of the box to the centre (inside: nearest face) | 1 |
-//! | capsule – box | sphere–box at the axis point of least signed distance and at the shallower end | ≤ 2 |
+//! | capsule – box | the axis clipped to the box (both clipped ends), and the axis point of least signed distance with its depth beyond the ends' | ≤ 3 |
 //! | box – box | separating axes (15) with face clipping, or edge–edge closest points | ≤ 8 |
 //! | box – box, compliant model | each edge's deepest point inside the other box ([`edge_penetrations`]) and the overlap volume ([`box_overlap`]) | ≤ 24 + volume |
 //!
-//! Capsule–box finds the exact deepest (or nearest) point of the capsule's axis ([`capsule_box()`]); capsule–capsule
+//! Capsule–box rests a capsule on a line where it lies along the box, and finds the exact deepest (or nearest) point
+//! of its axis where it crosses an edge ([`capsule_box()`]); capsule–capsule
 //! reports one point, also when they lie parallel. A cylinder meets only the ground and spheres so far (cylinder
 //! against a box, capsule or cylinder has no narrow phase; models in which such a pair can touch are rejected).
 
