@@ -283,27 +283,26 @@ fn set_materials(
             Err(Error::invalid(field(key), format!("must be in [0, {upper}], got {value}")))
         }
     };
-    for (key, value, upper) in [("friction", r.friction, f64::MAX), ("restitution", r.restitution, 1.0)] {
-        if let Some(value) = value {
+    /// A material: its key, the robot's value, the per-link values, its upper bound and where it lives.
+    type Material<'a> = (&'a str, Option<f64>, &'a BTreeMap<String, f64>, f64, Slot);
+    type Slot = fn(&mut crate::model::Collider<f64>) -> &mut f64;
+    let materials: [Material; 2] = [
+        ("friction", r.friction, &r.link_friction, f64::MAX, |c| &mut c.friction),
+        ("restitution", r.restitution, &r.link_restitution, 1.0, |c| &mut c.restitution),
+    ];
+    for (key, robot_value, per_link, upper, slot) in materials {
+        if let Some(value) = robot_value {
             let value = check(key, value, upper)?;
-            for c in &mut multibody.colliders {
-                *if key == "friction" { &mut c.friction } else { &mut c.restitution } = value;
-            }
+            multibody.colliders.iter_mut().for_each(|c| *slot(c) = value);
         }
-    }
-    for (key, map, upper) in
-        [("link_friction", &r.link_friction, f64::MAX), ("link_restitution", &r.link_restitution, 1.0)]
-    {
-        for (link, &value) in map {
-            let value = check(&format!("{key}.{link}"), value, upper)?;
-            let mut found = false;
-            for c in multibody.colliders.iter_mut().filter(|c| &c.link == link) {
-                *if key == "link_friction" { &mut c.friction } else { &mut c.restitution } = value;
-                found = true;
+        for (link, &value) in per_link {
+            let at = format!("link_{key}.{link}");
+            let value = check(&at, value, upper)?;
+            let mut on_link = multibody.colliders.iter_mut().filter(|c| &c.link == link).peekable();
+            if on_link.peek().is_none() {
+                return Err(Error::invalid(field(&at), "names no link with collision geometry"));
             }
-            if !found {
-                return Err(Error::invalid(field(&format!("{key}.{link}")), "names no link with collision geometry"));
-            }
+            on_link.for_each(|c| *slot(c) = value);
         }
     }
     Ok(())

@@ -280,6 +280,7 @@ pub(crate) fn step_robot<T: Scalar>(
         _ => None,
     };
     let mut first = true;
+    let mut fext = Vec::with_capacity(if touches_ground { model.n_bodies() } else { 0 });
     let (q, v) = integrate_robot(model, ws, &state.q, &state.v, settings, |ws, q, v, implicit_dt| {
         let tau = match (robot.control_torques(t, q, v), extra) {
             (Some(tau), Some(extra)) => tau + extra,
@@ -290,7 +291,12 @@ pub(crate) fn step_robot<T: Scalar>(
         if !touches_ground {
             return step_accelerations(model, ws, q, v, tau, held, settings, implicit_dt, kd);
         }
-        let mut fext = if held.is_empty() { vec![Force::zero(); model.n_bodies()] } else { held.to_vec() };
+        // the held wrenches, or zero, plus this evaluation's ground contact (one buffer for all stages)
+        fext.clear();
+        match held {
+            [] => fext.resize(model.n_bodies(), Force::zero()),
+            held => fext.extend_from_slice(held),
+        }
         let record = if first { Some(&mut *contacts) } else { None };
         first = false;
         robot_ground_contacts(scene, r, ws, q, v, &mut fext, record)?;

@@ -3,6 +3,7 @@
 use crate::contact::ContactImpulse;
 use crate::model::Model;
 use crate::multibody::BodyState;
+use crate::scalar::re;
 use crate::Scalar;
 use nalgebra::{DVector, Vector3};
 
@@ -60,12 +61,9 @@ impl<T: Scalar> State<T> {
     }
 
     /// The same state over scalar `D` (constants: no derivatives).
-    pub fn lift<D: Scalar>(&self) -> State<D>
-    where
-        T: Into<f64>,
-    {
-        let v3 = |x: &Vector3<T>| x.map(|c| D::from(c.into()));
-        let dv = |x: &DVector<T>| x.map(|c| D::from(c.into()));
+    pub fn lift<D: Scalar>(&self) -> State<D> {
+        let v3 = |x: &Vector3<T>| x.map(|c| D::from(re(&c)));
+        let dv = |x: &DVector<T>| x.map(|c| D::from(re(&c)));
         State {
             x: self.x.iter().map(v3).collect(),
             v: self.v.iter().map(v3).collect(),
@@ -74,7 +72,7 @@ impl<T: Scalar> State<T> {
                 .iter()
                 .map(|b| BodyState {
                     position: v3(&b.position),
-                    orientation: nalgebra::Quaternion::from_vector(b.orientation.coords.map(|c| D::from(c.into()))),
+                    orientation: nalgebra::Quaternion::from_vector(b.orientation.coords.map(|c| D::from(re(&c)))),
                     velocity: v3(&b.velocity),
                     angular_velocity: v3(&b.angular_velocity),
                 })
@@ -86,7 +84,7 @@ impl<T: Scalar> State<T> {
                     a: c.a,
                     b: c.b,
                     local_point: c.local_point,
-                    normal: D::from(c.normal.into()),
+                    normal: D::from(re(&c.normal)),
                     friction: v3(&c.friction),
                 })
                 .collect(),

@@ -83,17 +83,17 @@ pub fn sphere_cylinder<T: Scalar>(
     let inside_axially = re(&p.z).abs() <= re(&half);
     let (normal_local, surface_local, distance) = if inside_radially && inside_axially {
         let side_depth = *radius - rho;
-        let cap_depth = half - p.z * p.z.re_sign();
+        let cap_depth = half - p.z * sign(&p.z);
         if re(&side_depth) < re(&cap_depth) {
             let n = unit_radial();
             (n, n * *radius + Vector3::new(T::zero(), T::zero(), p.z), -side_depth - *sphere_radius)
         } else {
-            let n = Vector3::new(T::zero(), T::zero(), T::from(p.z.re_sign()));
-            (n, Vector3::new(p.x, p.y, half * p.z.re_sign()), -cap_depth - *sphere_radius)
+            let n = Vector3::new(T::zero(), T::zero(), T::from(sign(&p.z)));
+            (n, Vector3::new(p.x, p.y, half * sign(&p.z)), -cap_depth - *sphere_radius)
         }
     } else {
         let xy = if inside_radially { radial(T::one()) } else { radial(*radius * recip(&rho)) };
-        let z = if inside_axially { p.z } else { half * p.z.re_sign() };
+        let z = if inside_axially { p.z } else { half * sign(&p.z) };
         let closest = Vector3::new(xy.x, xy.y, z);
         let d = p - closest;
         let dn = sqrt(&d.norm_squared());
@@ -108,17 +108,11 @@ pub fn sphere_cylinder<T: Scalar>(
 }
 
 /// The sign of a number's real part (`+1` at zero).
-trait ReSign {
-    fn re_sign(&self) -> f64;
-}
-
-impl<T: Scalar> ReSign for T {
-    fn re_sign(&self) -> f64 {
-        if re(self) >= 0.0 {
-            1.0
-        } else {
-            -1.0
-        }
+fn sign<T: Scalar>(x: &T) -> f64 {
+    if re(x) >= 0.0 {
+        1.0
+    } else {
+        -1.0
     }
 }
 
