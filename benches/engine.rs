@@ -52,7 +52,7 @@ fn seeded<const N: usize>(scene: &Model<f64>, ids: &[ParamId]) -> Model<DualSVec
 fn bench_step<T: Scalar>(c: &mut Group<'_>, label: &str, scene: &Model<T>) {
     let mut state = State::initial(scene);
     let mut ws = Workspace::new(scene.particles.len());
-    let steps = scene.world.n_steps();
+    let steps = scene.settings.n_steps();
     c.bench_function(label, |b| {
         b.iter(|| {
             if state.step >= steps {
@@ -65,7 +65,7 @@ fn bench_step<T: Scalar>(c: &mut Group<'_>, label: &str, scene: &Model<T>) {
 
 fn bench_rollout<T: Scalar>(c: &mut Group<'_>, label: &str, scene: &Model<T>) {
     c.bench_function(label, |b| {
-        b.iter(|| rollout_with(black_box(scene), scene.world.n_steps(), |_| {}).expect("finite"))
+        b.iter(|| rollout_with(black_box(scene), scene.settings.n_steps(), |_| {}).expect("finite"))
     });
 }
 
@@ -148,5 +148,36 @@ fn particles_as_bodies(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, steps_and_rollouts, gradients, particles_as_bodies);
+/// The design question "free rigid bodies as bodies on free joints of the robots' tree, or a subsystem?": one
+/// compliant step of four boxes resting on the ground side by side (0.4 kg, 10 cm cubes), as free rigid bodies and
+/// as four one-body robots on free joints with a box collider each (the robots' path: kinematics, `J M⁻¹ Jᵀ`,
+/// ABA with the contact wrenches).
+fn free_bodies_as_robots(c: &mut Criterion) {
+    use diffphys::geometry::Shape;
+    use diffphys::model::{Collider, Ground, Joint, JointKind, Multibody, RigidBody, Robot};
+    use diffphys::spatial::{Inertia, Transform};
+    use nalgebra::Vector3;
+    let shape = Shape::Box { size: Vector3::new(0.1, 0.1, 0.1) };
+    let mut free = Model::<f64>::empty(1e-3, 1.0);
+    free.ground = Some(Ground::new(1e5, 0.0, 0.5));
+    let mut robots = free.clone();
+    for k in 0..4 {
+        let position = Vector3::new(0.3 * k as f64, 0.0, 0.05);
+        free.bodies.push(RigidBody::new(&format!("box{k}"), shape.clone(), 0.4, position));
+        let mut mb = Multibody::new(&format!("box{k}"), "universe");
+        let joint = Joint::new("root_joint", JointKind::Free, Transform::identity());
+        mb.add_body(None, "box", joint, Inertia::new(0.4, Vector3::zeros(), shape.inertia(&0.4))).unwrap();
+        mb.colliders.push(Collider::new("box", Some(0), shape.clone(), Transform::identity()));
+        let mut robot = Robot::new(mb);
+        robot.q0.fixed_rows_mut::<3>(0).copy_from(&position);
+        robots.add_robot(robot).unwrap();
+    }
+    let mut group = c.benchmark_group("free-bodies-as-robots/4boxes");
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    bench_step(&mut group, "free rigid bodies", &free);
+    bench_step(&mut group, "one-body robots on free joints", &robots);
+    group.finish();
+}
+
+criterion_group!(benches, steps_and_rollouts, gradients, particles_as_bodies, free_bodies_as_robots);
 criterion_main!(benches);

@@ -23,8 +23,8 @@ const SETTLE: usize = 60;
 fn pile(n: usize, boxes: bool) -> Model<f64> {
     let mut s = Model::empty(DT, 1.0);
     s.ground = Some(Ground::new(1e5, 0.0, 0.5));
-    s.contact.model = ContactModel::Impulse;
-    s.contact.iterations = 4;
+    s.settings.contact.model = ContactModel::Impulse;
+    s.settings.contact.iterations = 4;
     let side = (n as f64).sqrt().ceil() as usize;
     for k in 0..n {
         let (i, j, layer) = (k % side, (k / side) % side, k / (side * side));
@@ -42,8 +42,8 @@ fn pile(n: usize, boxes: bool) -> Model<f64> {
 fn stacks(model: ContactModel) -> Model<f64> {
     let mut s = Model::empty(2.5e-4, 1.0);
     s.ground = Some(Ground::new(1e5, 0.0, 0.5));
-    s.contact.model = model;
-    s.contact.iterations = 4;
+    s.settings.contact.model = model;
+    s.settings.contact.iterations = 4;
     for k in 0..100 {
         let (stack, level) = (k / 5, k % 5);
         let (x, y) = (0.5 * (stack % 5) as f64 + 0.01 * level as f64, 0.5 * (stack / 5) as f64);
@@ -104,7 +104,7 @@ impl RapierWorld {
             };
             colliders.insert_with_parent(collider.mass(b.mass).friction(0.5), handle, &mut bodies);
         }
-        let params = rp::IntegrationParameters { dt: scene.world.dt, ..Default::default() };
+        let params = rp::IntegrationParameters { dt: scene.settings.dt, ..Default::default() };
         RapierWorld {
             pipeline: rp::PhysicsPipeline::new(),
             params,

@@ -13,14 +13,14 @@ use rand_distr::{Distribution, Normal};
 
 fn main() -> diffphys::Result<()> {
     let mut model = io::load_scene(concat!(env!("CARGO_MANIFEST_DIR"), "/scenes/one_world.toml"))?;
-    model.world.integrator = Integrator::Rk4;
+    model.settings.integrator = Integrator::Rk4;
     let names = ["arm.forearm.mass", "arm.elbow.damping"];
     let ids = model.resolve_params(&names)?;
     let truth = model.param_values(&ids);
 
     // the measurement: the same world at a quarter of the step
     let mut fine = model.clone();
-    fine.world.dt /= 4.0;
+    fine.settings.dt /= 4.0;
     let mut obs = Observations::from_trajectory(&sim::rollout(&fine)?, &["arm.shoulder", "arm.elbow"], 40)?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
     let noise = Normal::new(0.0, 1e-4).expect("positive σ");

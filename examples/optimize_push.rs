@@ -20,7 +20,7 @@ use std::path::Path;
 fn main() -> diffphys::Result<()> {
     let scene = load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/panda_push.toml"))?;
     let goal = [0.5 + 0.15, 0.0];
-    let end = scene.world.duration;
+    let end = scene.settings.duration;
     let goal_obs = Observations {
         times: vec![end],
         columns: vec!["cube.x".into(), "cube.y".into()],

@@ -58,7 +58,7 @@ fn count_bounces(scene: &diffphys::model::Model<f64>, throw: &[f64]) -> Result<u
     let ids = scene.resolve_params(&["ball.velocity.x", "ball.velocity.z"])?;
     let s = scene.with_params::<f64>(&ids, throw);
     let (mut bounces, mut falling) = (0, false);
-    diffphys::sim::rollout_with(&s, s.world.n_steps(), |st| {
+    diffphys::sim::rollout_with(&s, s.settings.n_steps(), |st| {
         let vz = st.bodies[0].velocity.z;
         if falling && vz > 0.0 {
             bounces += 1;

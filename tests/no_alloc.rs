@@ -79,10 +79,10 @@ fn check_all_scalars(scene: &Model<f64>, what: &str) {
 fn steps_do_not_allocate() {
     for integrator in [Integrator::SemiImplicitEuler, Integrator::VelocityVerlet, Integrator::Rk4] {
         let mut ball = sample::bouncing_ball();
-        ball.world.integrator = integrator;
+        ball.settings.integrator = integrator;
         check_all_scalars(&ball, &format!("bouncing ball, {integrator:?}"));
         let mut net = sample::spring_net(5, 0.5);
-        net.world.integrator = integrator;
+        net.settings.integrator = integrator;
         check_all_scalars(&net, &format!("spring net, {integrator:?}"));
     }
 }
@@ -96,7 +96,7 @@ fn rigid_body_steps_do_not_allocate() {
     for model in [ContactModel::Compliant, ContactModel::Impulse] {
         let mut s = Model::empty(1e-3, 1.0);
         s.ground = Some(Ground::new(1e5, 0.0, 0.5));
-        s.contact.model = model;
+        s.settings.contact.model = model;
         for i in 0..3 {
             let position = Vector3::new(0.01 * i as f64, 0.0, 0.05 + 0.1 * i as f64);
             s.bodies.push(RigidBody::new(
@@ -117,7 +117,7 @@ fn rigid_body_steps_do_not_allocate() {
 #[test]
 fn the_counter_sees_allocations_in_a_recorded_rollout() {
     let mut scene = sample::bouncing_ball();
-    scene.world.duration = 200.0 * scene.world.dt;
+    scene.settings.duration = 200.0 * scene.settings.dt;
     let before = allocations();
     let trajectory = diffphys::sim::rollout(&scene).unwrap();
     assert_eq!(trajectory.states.len(), 201);

@@ -54,7 +54,7 @@ pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
     use diffphys::sim::{rollout_with, step, Workspace};
     use num_dual::DualSVec64;
     let model = io::load_scene(path)?;
-    let steps = (1.0 / model.world.dt).round() as usize;
+    let steps = (1.0 / model.settings.dt).round() as usize;
     eprintln!("{}: simulating 1 s ({steps} steps) to reach the state to time at…", path.display());
     let state = rollout_with(&model, steps, |_| {})?;
     let mut ws = Workspace::new(model.particles.len());

@@ -36,7 +36,7 @@ pub fn run(plot: &Path, json: Option<&Path>, seed: u64) -> Result<()> {
     eprintln!(
         "measured: {} samples of ball.x and ball.z every {} ms with {} mm noise (seed {seed})",
         obs.times.len(),
-        EVERY as f64 * truth_scene.world.dt * 1e3,
+        EVERY as f64 * truth_scene.settings.dt * 1e3,
         NOISE * 1e3
     );
 

@@ -65,7 +65,7 @@ pub fn plot(path: &Path, title: &str, obs: &Observations, curves: &[(&str, &Mode
         .collect();
     let t_end = obs.times.iter().copied().fold(0.0, f64::max);
     for (label, scene) in curves {
-        let n_steps = (t_end / scene.world.dt).round() as usize;
+        let n_steps = (t_end / scene.settings.dt).round() as usize;
         let stride = (n_steps / 2000).max(1);
         let mut traj = Vec::new();
         sim::rollout_with(scene, n_steps, |s| {
@@ -82,7 +82,7 @@ pub fn plot(path: &Path, title: &str, obs: &Observations, curves: &[(&str, &Mode
             series.push(PlotSeries {
                 panel: c.clone(),
                 label: label.to_string(),
-                points: traj.iter().map(|s| (s.time(scene.world.dt), s.x[p][a])).collect(),
+                points: traj.iter().map(|s| (s.time(scene.settings.dt), s.x[p][a])).collect(),
                 markers: false,
             });
         }

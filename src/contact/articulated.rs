@@ -156,9 +156,9 @@ fn link_force<T: Scalar>(
     let bounded = |inverse: T| if re(&inverse) < MIN_INVERSE_MASS { T::from(MIN_INVERSE_MASS) } else { inverse };
     let normal_mass = recip(&bounded(n.dot(&(g * n)) + partner.normal));
     let sideways_mass = recip(&bounded(g.trace() + partner.sideways));
-    let dt = scene.world.dt;
+    let dt = scene.settings.dt;
     compliant_force(
-        &scene.contact,
+        &scene.settings.contact,
         geometry,
         relative_velocity,
         friction,

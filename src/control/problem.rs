@@ -64,7 +64,7 @@ pub struct StepJacobians {
 /// A world with standard gravity, RK4 at `dt` for `steps` steps, and `robot` hanging at rest from the origin.
 fn swing_up_world(robot: Multibody<f64>, dt: f64, steps: usize) -> Model<f64> {
     let mut model = Model::empty(dt, dt * steps as f64);
-    model.world.integrator = Integrator::Rk4;
+    model.settings.integrator = Integrator::Rk4;
     model.add_robot(Robot::new(robot)).expect("the sample robots are valid");
     model
 }
@@ -139,7 +139,7 @@ impl ControlProblem {
 
     /// The time step (s), the model's.
     pub fn dt(&self) -> f64 {
-        self.model.world.dt
+        self.model.settings.dt
     }
 
     /// The robot (the model's first).

@@ -63,7 +63,7 @@ impl Observations {
     pub(crate) fn plan(&self, scene: &Model<f64>) -> Result<ObservationPlan> {
         let coordinates = scene.coordinates();
         let columns = self.columns.iter().map(|c| resolve_column(c, &coordinates)).collect::<Result<Vec<_>>>()?;
-        let dt = scene.world.dt;
+        let dt = scene.settings.dt;
         let mut by_step = Vec::with_capacity(self.times.len());
         for (row, &t) in self.times.iter().enumerate() {
             let k = (t / dt).round();

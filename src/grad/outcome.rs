@@ -67,7 +67,7 @@ impl FinalPositions {
 impl Outcome for FinalPositions {
     fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
         let scene = self.scene.with_params(&self.params, p);
-        let last = rollout_with(&scene, scene.world.n_steps(), |_| {})?;
+        let last = rollout_with(&scene, scene.settings.n_steps(), |_| {})?;
         Ok(DVector::from_iterator(self.outputs.len(), self.outputs.iter().map(|(_, c)| c.value(&last))))
     }
 }

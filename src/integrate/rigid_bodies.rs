@@ -132,7 +132,7 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     if n == 0 {
         return;
     }
-    let dt = scene.world.dt;
+    let dt = scene.settings.dt;
     let dt_t = T::from(dt);
     ws.poses.clear();
     ws.inverse_mass.clear();
@@ -145,7 +145,7 @@ pub(crate) fn rigid_body_step<T: Scalar>(
         ws.inverse_inertia.push(inverse_inertia_world(&principal, &pose.rotation));
         ws.inverse_mass.push(recip(&body.mass));
         // free motion: gravity and the gyroscopic term
-        ws.linear.push(state.velocity + scene.world.gravity * dt_t);
+        ws.linear.push(state.velocity + scene.settings.gravity * dt_t);
         ws.angular.push(free_rotation_step(&principal, &pose.rotation, &state.angular_velocity, dt));
         ws.poses.push(pose);
     }
@@ -154,18 +154,18 @@ pub(crate) fn rigid_body_step<T: Scalar>(
         ws.linear[i] += force * (ws.inverse_mass[i] * dt_t);
         ws.angular[i] += ws.inverse_inertia[i] * torque * dt_t;
     }
-    match scene.contact.model {
+    match scene.settings.contact.model {
         ContactModel::Compliant => compliant_velocities(scene, bodies, ws),
         ContactModel::Impulse => {
             impulse_velocities(scene, bodies, ws);
-            if scene.contact.warm_start {
+            if scene.settings.contact.warm_start {
                 remember(&ws.rows, &ws.poses, contact_impulses);
             }
         }
     }
     for (i, state) in bodies.iter_mut().enumerate() {
         let (v, w) = (&ws.linear[i], &ws.angular[i]);
-        let (dv, dw) = match scene.contact.model {
+        let (dv, dw) = match scene.settings.contact.model {
             ContactModel::Impulse => (v + ws.pseudo_linear[i], w + ws.pseudo_angular[i]),
             ContactModel::Compliant => (*v, *w),
         };
@@ -181,7 +181,7 @@ pub(crate) fn rigid_body_step<T: Scalar>(
 /// ground use the contact points of the narrow phase.
 fn compliant_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
     let n = bodies.len();
-    let dt = scene.world.dt;
+    let dt = scene.settings.dt;
     ws.margins.clear();
     ws.margins.resize(n, 0.0);
     detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, BoxPairs::Skip, &mut ws.contacts);
@@ -210,7 +210,8 @@ fn compliant_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws
             _ => ma,
         };
         let (mu, e) = pair_material(scene, c.a, c.b);
-        let f = compliant_contact_force(&scene.contact, &c.geometry, &u, &mu, &e, &reduced, &recip(&sideways), dt);
+        let f =
+            compliant_contact_force(&scene.settings.contact, &c.geometry, &u, &mu, &e, &reduced, &recip(&sideways), dt);
         ws.torque[c.a] += ra.cross(&f);
         ws.force[c.a] += &f;
         if let (Some(b), Some(rb)) = (c.b, rb) {
@@ -235,10 +236,15 @@ fn compliant_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws
         };
         let (mu, e) = pair_material(scene, i, Some(j));
         let contacts = &mut ws.contacts;
-        let (on_i, on_j) =
-            box_box_penalty(&scene.contact, &body(i, &half_i), &body(j, &half_j), &mu, &e, dt, &mut |geometry| {
-                contacts.push(Contact { a: i, b: Some(j), geometry })
-            });
+        let (on_i, on_j) = box_box_penalty(
+            &scene.settings.contact,
+            &body(i, &half_i),
+            &body(j, &half_j),
+            &mu,
+            &e,
+            dt,
+            &mut |geometry| contacts.push(Contact { a: i, b: Some(j), geometry }),
+        );
         ws.force[i] += on_i.linear;
         ws.torque[i] += on_i.angular;
         ws.force[j] += on_j.linear;
@@ -270,8 +276,8 @@ fn time_of_impact<T: Scalar>(gap: &T, un: &T, accel: &T, dt: f64) -> Option<(T, 
 /// Impulse model: speculative contacts, targets with restitution and time of impact, then [`solve_impulses`].
 fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
     let n = bodies.len();
-    let dt = scene.world.dt;
-    let settings = &scene.contact;
+    let dt = scene.settings.dt;
+    let settings = &scene.settings.contact;
     ws.margins.clear();
     for (i, body) in scene.bodies.iter().enumerate() {
         let speed = re(&ws.linear[i].norm_squared()).sqrt()
@@ -306,7 +312,7 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
         // normal relative acceleration of the free motion: gravity, against the ground only
         let accel = match c.b {
             Some(_) => T::zero(),
-            None => scene.world.gravity.dot(&frame[0]),
+            None => scene.settings.gravity.dot(&frame[0]),
         };
         let (mu, e) = pair_material(scene, c.a, c.b);
         let gap = c.geometry.distance;

@@ -12,9 +12,9 @@ use nalgebra::Vector3;
 /// near touch-down the order drops; it still converges.
 pub fn rk4<T: Scalar>(scene: &Model<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
     let n = x.len();
-    let dt = T::from(scene.world.dt);
-    let half = T::from(0.5 * scene.world.dt);
-    let sixth = T::from(scene.world.dt / 6.0);
+    let dt = T::from(scene.settings.dt);
+    let half = T::from(0.5 * scene.settings.dt);
+    let sixth = T::from(scene.settings.dt / 6.0);
     let Workspace { a, x_stage, v_stage, .. } = ws;
     // Stage 1 at (x, v); stages 2 and 3 at half steps; stage 4 at the full step. The velocity of stage k is
     // v + (previous stage's acceleration) · h, so it is rebuilt from `a` rather than stored.

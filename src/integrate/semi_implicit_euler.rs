@@ -15,7 +15,7 @@ pub fn semi_implicit_euler<T: Scalar>(
     v: &mut [Vector3<T>],
     ws: &mut Workspace<T>,
 ) {
-    let dt = T::from(scene.world.dt);
+    let dt = T::from(scene.settings.dt);
     let a = &mut ws.a[0];
     accelerations(scene, x, v, a);
     for i in 0..x.len() {

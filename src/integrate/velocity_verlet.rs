@@ -13,8 +13,8 @@ use nalgebra::Vector3;
 /// forces (dampers, drag, friction) are evaluated at the predicted velocity `v + a₀ dt`. Two force
 /// evaluations per step.
 pub fn velocity_verlet<T: Scalar>(scene: &Model<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
-    let dt = T::from(scene.world.dt);
-    let half_dt = T::from(0.5 * scene.world.dt);
+    let dt = T::from(scene.settings.dt);
+    let half_dt = T::from(0.5 * scene.settings.dt);
     let [a0, a1, ..] = &mut ws.a;
     accelerations(scene, x, v, a0);
     for i in 0..x.len() {

@@ -222,8 +222,8 @@ fn build(file: SceneFile, dir: &Path) -> Result<Model<f64>> {
         })?,
     };
     let mut scene = Model::empty(w.dt, w.duration);
-    scene.world.gravity = Vector3::from(w.gravity);
-    scene.world.integrator = integrator;
+    scene.settings.gravity = Vector3::from(w.gravity);
+    scene.settings.integrator = integrator;
     scene.ground = file.ground.map(|g| Ground {
         stiffness: g.stiffness,
         damping: g.damping,
@@ -240,7 +240,7 @@ fn build(file: SceneFile, dir: &Path) -> Result<Model<f64>> {
                 Error::invalid("contact.model", format!("unknown contact model `{name}` (use compliant or impulse)"))
             })?,
         };
-        scene.contact = ContactSettings {
+        scene.settings.contact = ContactSettings {
             model,
             stiffness: c.stiffness.unwrap_or(defaults.stiffness),
             ramp_depth: c.ramp_depth.unwrap_or(defaults.ramp_depth),
@@ -253,8 +253,8 @@ fn build(file: SceneFile, dir: &Path) -> Result<Model<f64>> {
         };
     }
     if let Some(j) = file.joints {
-        let d = scene.joint_settings;
-        scene.joint_settings = crate::model::JointSettings {
+        let d = scene.settings.joints;
+        scene.settings.joints = crate::model::JointSettings {
             limit_stiffness: j.limit_stiffness.unwrap_or(d.limit_stiffness),
             limit_damping: j.limit_damping.unwrap_or(d.limit_damping),
             limit_ramp: j.limit_ramp.unwrap_or(d.limit_ramp),
@@ -375,12 +375,14 @@ mod tests {
         let s =
             parse_scene(&format!("{base}[contact]\nmodel = \"impulse\"\niterations = 30\nwarm_start = false\n"), "s")
                 .unwrap();
-        assert_eq!(s.contact.model, ContactModel::Impulse);
-        assert_eq!(s.contact.iterations, 30);
-        assert!(!s.contact.warm_start);
-        assert_eq!(s.contact.bounce_threshold, ContactSettings::<f64>::default().bounce_threshold);
+        assert_eq!(s.settings.contact.model, ContactModel::Impulse);
+        assert_eq!(s.settings.contact.iterations, 30);
+        assert!(!s.settings.contact.warm_start);
+        assert_eq!(s.settings.contact.bounce_threshold, ContactSettings::<f64>::default().bounce_threshold);
         // warm starting is on unless switched off
-        assert!(parse_scene(&format!("{base}[contact]\nmodel = \"impulse\"\n"), "s").unwrap().contact.warm_start);
+        assert!(
+            parse_scene(&format!("{base}[contact]\nmodel = \"impulse\"\n"), "s").unwrap().settings.contact.warm_start
+        );
         let e = parse_scene(&format!("{base}[contact]\nwarm_start = 1\n"), "s.toml").unwrap_err().to_string();
         assert!(e.contains("s.toml") && e.contains("warm_start"), "{e}");
     }

@@ -1,5 +1,5 @@
-//! Immutable scene descriptions: the world settings, the ground, particles, springs, rigid bodies, contact
-//! settings, robots and their colliders.
+//! Immutable scene descriptions: the settings (time step, gravity, integrator, contact, joints), the ground,
+//! particles, springs, rigid bodies, robots and their colliders.
 //!
 //! A [`Model<T>`] holds every physical number that can be differentiated; it is built once (in code or from a
 //! scene file by [`crate::io::load_scene`]), checked by [`Model::validate`], and then only read by the
@@ -15,9 +15,9 @@ mod particle;
 mod rigid_body;
 mod robot;
 pub mod sample;
+mod settings;
 mod spring;
 mod validate;
-mod world;
 mod world_model;
 
 pub use collider::Collider;
@@ -30,6 +30,6 @@ pub use particle::Particle;
 pub(crate) use rigid_body::bounding_radius;
 pub use rigid_body::RigidBody;
 pub use robot::{Control, PdControl, Robot, TargetSchedule, TorqueSchedule};
+pub use settings::{Integrator, JointSettings, Settings};
 pub use spring::{Spring, SpringEnd};
-pub use world::{Integrator, JointSettings, World};
 pub use world_model::Model;

@@ -188,7 +188,7 @@ macro_rules! param_place {
             None => None,
         };
         match $id {
-            ParamId::Gravity { axis } => & $($m)? $scene.world.gravity[axis],
+            ParamId::Gravity { axis } => & $($m)? $scene.settings.gravity[axis],
             ParamId::GroundStiffness => & $($m)? ground.expect(NO_GROUND).stiffness,
             ParamId::GroundDamping => & $($m)? ground.expect(NO_GROUND).damping,
             ParamId::GroundFriction => & $($m)? ground.expect(NO_GROUND).friction,
@@ -208,9 +208,9 @@ macro_rules! param_place {
                 SpringEnd::Particle(_) => panic!("spring {spring} has no anchor"),
             },
             ParamId::GroundRestitution => & $($m)? ground.expect(NO_GROUND).restitution,
-            ParamId::ContactStiffness => & $($m)? $scene.contact.stiffness,
-            ParamId::ContactRampDepth => & $($m)? $scene.contact.ramp_depth,
-            ParamId::ContactSlipVelocity => & $($m)? $scene.contact.slip_velocity,
+            ParamId::ContactStiffness => & $($m)? $scene.settings.contact.stiffness,
+            ParamId::ContactRampDepth => & $($m)? $scene.settings.contact.ramp_depth,
+            ParamId::ContactSlipVelocity => & $($m)? $scene.settings.contact.slip_velocity,
             ParamId::BodyMass { body } => & $($m)? $scene.bodies[body].mass,
             ParamId::BodyFriction { body } => & $($m)? $scene.bodies[body].friction,
             ParamId::BodyRestitution { body } => & $($m)? $scene.bodies[body].restitution,

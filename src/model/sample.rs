@@ -34,7 +34,7 @@ pub fn bouncing_ball() -> Model<f64> {
 /// ```
 pub fn spring_net(side: usize, height: f64) -> Model<f64> {
     let mut scene = Model::empty(1e-3, 2.0);
-    scene.world.integrator = Integrator::SemiImplicitEuler;
+    scene.settings.integrator = Integrator::SemiImplicitEuler;
     scene.ground = Some(Ground::new(1e4, 10.0, 0.5));
     let spacing = 0.1;
     let index = |i: usize, j: usize| i * side + j;

@@ -60,7 +60,7 @@ impl<T: Scalar> Model<T> {
     /// moments that break the triangle inequality, restitution outside `[0, 1]` and non-unit orientations; for
     /// contact settings a non-positive stiffness or slip velocity and zero iterations.
     pub fn validate(&self) -> Result<()> {
-        let w = &self.world;
+        let w = &self.settings;
         if !(w.dt.is_finite() && w.dt > 0.0) {
             return Err(Error::invalid("world.dt", format!("must be a finite number > 0, got {}", w.dt)));
         }
@@ -78,7 +78,7 @@ impl<T: Scalar> Model<T> {
             }
             unit_interval("ground.restitution", &g.restitution)?;
         }
-        let c = &self.contact;
+        let c = &self.settings.contact;
         positive("contact.stiffness", &c.stiffness)?;
         non_negative("contact.ramp_depth", &c.ramp_depth)?;
         positive("contact.slip_velocity", &c.slip_velocity)?;
@@ -177,7 +177,7 @@ impl<T: Scalar> Model<T> {
     /// Robots: names in the scene's namespace, each robot valid ([`super::Robot::validate`]), its gravity the
     /// world's (in its root frame), and an integrator that robots support.
     fn validate_robots(&self, check_name: &mut impl FnMut(&str, &str) -> Result<()>) -> Result<()> {
-        let j = &self.joint_settings;
+        let j = &self.settings.joints;
         for (key, value, zero_ok) in [
             ("limit_stiffness", j.limit_stiffness, true),
             ("limit_damping", j.limit_damping, true),
@@ -192,7 +192,7 @@ impl<T: Scalar> Model<T> {
                 ));
             }
         }
-        if !self.robots.is_empty() && self.world.integrator == super::Integrator::VelocityVerlet {
+        if !self.robots.is_empty() && self.settings.integrator == super::Integrator::VelocityVerlet {
             return Err(Error::invalid(
                 "world.integrator",
                 "robots are stepped with semi-implicit-euler or rk4, not velocity-verlet",
@@ -200,7 +200,7 @@ impl<T: Scalar> Model<T> {
         }
         let colliders = || self.robots.iter().flat_map(|r| r.multibody.colliders.iter().map(move |c| (r, c)));
         if let Some((robot, c)) = colliders().next() {
-            if self.contact.model == super::ContactModel::Impulse {
+            if self.settings.contact.model == super::ContactModel::Impulse {
                 return Err(Error::invalid(
                     "contact.model",
                     format!(
@@ -275,7 +275,7 @@ impl<T: Scalar> Model<T> {
                     ));
                 }
             }
-            let want = robot.gravity_in_root(&self.world.gravity).map(|x| re(&x));
+            let want = robot.gravity_in_root(&self.settings.gravity).map(|x| re(&x));
             let got = robot.multibody.gravity.map(|x| re(&x));
             if (want - got).norm() > 1e-12 * (1.0 + want.norm()) {
                 return Err(Error::invalid(
@@ -312,7 +312,7 @@ mod tests {
         s.particles[0].velocity.z = f64::NAN;
         assert!(s.validate().unwrap_err().to_string().contains("particles[ball].velocity[2]"));
         let mut s = one_ball();
-        s.world.dt = 0.0;
+        s.settings.dt = 0.0;
         assert!(s.validate().unwrap_err().to_string().contains("world.dt"));
         let mut s = one_ball();
         s.particles.push(s.particles[0].clone());

@@ -1,9 +1,8 @@
-//! The scene: world, optional ground, particles, springs, rigid bodies, contact and joint settings, and robots.
+//! The model: settings, optional ground, particles, springs, rigid bodies and robots.
 
-use super::{ContactSettings, Ground, Integrator, JointSettings, Particle, RigidBody, Robot, Spring, World};
+use super::{Ground, Particle, RigidBody, Robot, Settings, Spring};
 use crate::Result;
 use crate::Scalar;
-use nalgebra::Vector3;
 
 /// An immutable description of everything that is simulated, generic over the scalar.
 ///
@@ -17,12 +16,12 @@ use nalgebra::Vector3;
 /// let mut scene = Model::<f64>::empty(1e-3, 1.0);
 /// scene.particles.push(Particle::new("ball", 1.0, 0.1, Vector3::new(0.0, 0.0, 2.0)));
 /// scene.validate().unwrap();
-/// assert_eq!(scene.world.n_steps(), 1000);
+/// assert_eq!(scene.settings.n_steps(), 1000);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model<T: Scalar> {
-    /// Time step, duration, gravity, integrator.
-    pub world: World<T>,
+    /// Time step, duration, gravity, integrator, contact and joint settings: the one settings struct.
+    pub settings: Settings<T>,
     /// The ground half-space `z ≥ 0`; `None` means no contact at all.
     pub ground: Option<Ground<T>>,
     /// The point masses.
@@ -31,10 +30,6 @@ pub struct Model<T: Scalar> {
     pub springs: Vec<Spring<T>>,
     /// Free rigid bodies with shapes, colliding with each other and the ground.
     pub bodies: Vec<RigidBody<T>>,
-    /// How rigid bodies and robot links touch.
-    pub contact: ContactSettings<T>,
-    /// How robot joints behave at their limits and in friction.
-    pub joint_settings: JointSettings,
     /// Articulated robots (add them with [`Model::add_robot`]).
     pub robots: Vec<Robot<T>>,
 }
@@ -43,18 +38,11 @@ impl<T: Scalar> Model<T> {
     /// A scene with no bodies and no ground, standard gravity `[0, 0, −9.81]` m/s² and semi-implicit Euler.
     pub fn empty(dt: f64, duration: f64) -> Self {
         Model {
-            world: World {
-                dt,
-                duration,
-                gravity: Vector3::new(T::zero(), T::zero(), T::from(-9.81)),
-                integrator: Integrator::default(),
-            },
+            settings: Settings::new(dt, duration),
             ground: None,
             particles: Vec::new(),
             springs: Vec::new(),
             bodies: Vec::new(),
-            contact: ContactSettings::default(),
-            joint_settings: JointSettings::default(),
             robots: Vec::new(),
         }
     }
@@ -64,7 +52,7 @@ impl<T: Scalar> Model<T> {
     /// # Errors
     /// An invalid robot ([`Robot::validate`]) or a name the scene already uses.
     pub fn add_robot(&mut self, mut robot: Robot<T>) -> Result<usize> {
-        robot.multibody.gravity = robot.gravity_in_root(&self.world.gravity);
+        robot.multibody.gravity = robot.gravity_in_root(&self.settings.gravity);
         robot.validate()?;
         let name = robot.name();
         if self.particle_index(name).is_some() || self.body_index(name).is_some() || self.robot_index(name).is_some() {
@@ -76,7 +64,7 @@ impl<T: Scalar> Model<T> {
 
     /// Sets every robot's gravity to the world's, in its root frame (after `world.gravity` or a base changed).
     pub fn sync_robot_gravity(&mut self) {
-        let g = self.world.gravity;
+        let g = self.settings.gravity;
         for robot in &mut self.robots {
             robot.multibody.gravity = robot.gravity_in_root(&g);
         }
@@ -102,18 +90,11 @@ impl Model<f64> {
     /// The same scene over another scalar type; every number becomes a constant (zero derivative).
     pub fn lift<D: Scalar>(&self) -> Model<D> {
         Model {
-            world: World {
-                dt: self.world.dt,
-                duration: self.world.duration,
-                gravity: self.world.gravity.map(D::from),
-                integrator: self.world.integrator,
-            },
+            settings: self.settings.lift(),
             ground: self.ground.as_ref().map(Ground::lift),
             particles: self.particles.iter().map(Particle::lift).collect(),
             springs: self.springs.iter().map(Spring::lift).collect(),
             bodies: self.bodies.iter().map(RigidBody::lift).collect(),
-            contact: self.contact.lift(),
-            joint_settings: self.joint_settings,
             robots: self.robots.iter().map(Robot::lift).collect(),
         }
     }

@@ -15,7 +15,7 @@ pub fn kinetic_energy<T: Scalar>(scene: &Model<T>, v: &[Vector3<T>]) -> T {
 pub fn potential_energy<T: Scalar>(scene: &Model<T>, x: &[Vector3<T>]) -> T {
     let mut e = T::zero();
     for (p, xi) in scene.particles.iter().zip(x) {
-        e -= p.mass * scene.world.gravity.dot(xi);
+        e -= p.mass * scene.settings.gravity.dot(xi);
         if let Some(g) = &scene.ground {
             let d = p.radius - xi.z;
             if re(&d) > 0.0 {

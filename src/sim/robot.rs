@@ -13,7 +13,7 @@ use nalgebra::DVector;
 
 /// Numerical settings of a robot simulation: the step and the joints' limit and friction numbers. A robot of a
 /// [`Model`] is stepped with [`RobotSettings::of`] the model (its `world.dt`, `world.integrator` and
-/// `joint_settings`); the defaults are those of [`JointSettings::default`] at 1 ms.
+/// `settings.joints`); the defaults are those of [`JointSettings::default`] at 1 ms.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RobotSettings {
     /// Time step (s). Default 1 ms: stiff soft limits need ≥ 20 steps per limit contact.
@@ -40,7 +40,7 @@ impl Default for RobotSettings {
 impl RobotSettings {
     /// The settings a model's robots are stepped with.
     pub fn of<T: Scalar>(model: &Model<T>) -> Self {
-        RobotSettings::with(model.world.dt, model.world.integrator, &model.joint_settings)
+        RobotSettings::with(model.settings.dt, model.settings.integrator, &model.settings.joints)
     }
 
     fn with(dt: f64, integrator: Integrator, joints: &JointSettings) -> Self {

@@ -41,8 +41,8 @@ pub fn rollout_with<T: Scalar, F: FnMut(&State<T>)>(
 /// # Errors
 /// As [`rollout_with`].
 pub fn rollout<T: Scalar>(scene: &Model<T>) -> Result<Trajectory<T>> {
-    let n = scene.world.n_steps();
+    let n = scene.settings.n_steps();
     let mut states = Vec::with_capacity(n + 1);
     rollout_with(scene, n, |s| states.push(s.clone()))?;
-    Ok(Trajectory { coordinates: scene.coordinates(), dt: scene.world.dt, states })
+    Ok(Trajectory { coordinates: scene.coordinates(), dt: scene.settings.dt, states })
 }

@@ -63,7 +63,7 @@ pub fn step_with_torques<T: Scalar>(
     }
     let State { x, v, bodies, contact_impulses, .. } = state;
     if !x.is_empty() {
-        match scene.world.integrator {
+        match scene.settings.integrator {
             Integrator::SemiImplicitEuler => semi_implicit_euler(scene, x, v, ws),
             Integrator::VelocityVerlet => velocity_verlet(scene, x, v, ws),
             Integrator::Rk4 => rk4(scene, x, v, ws),
@@ -97,7 +97,7 @@ pub fn step_with_torques<T: Scalar>(
             },
         },
     };
-    Err(Error::NonFinite { body: name, step: state.step, time: state.time(scene.world.dt) })
+    Err(Error::NonFinite { body: name, step: state.step, time: state.time(scene.settings.dt) })
 }
 
 /// Why a robot could not be stepped.
@@ -121,7 +121,7 @@ fn step_robots<T: Scalar>(
     }
     size_robot_workspaces(scene, ws);
     let settings = RobotSettings::of(scene);
-    let t = k as f64 * scene.world.dt;
+    let t = k as f64 * scene.settings.dt;
     let Workspace { robots: robot_ws, link_loads, link_contacts, .. } = ws;
     for (i, ((robot, state), rws)) in scene.robots.iter().zip(robots.iter_mut()).zip(robot_ws.iter_mut()).enumerate() {
         let held = link_loads.get(i).map_or(&[][..], |l| l.as_slice());

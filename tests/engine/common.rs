@@ -83,9 +83,9 @@ pub fn scene(f: Features) -> impl Strategy<Value = Model<f64>> {
         .prop_map(move |(particles, mut springs, keep, ground, integrator)| {
             springs.truncate(keep);
             let mut scene = Model::empty(1e-3, 0.5);
-            scene.world.integrator = integrator;
+            scene.settings.integrator = integrator;
             if !f.gravity {
-                scene.world.gravity = Vector3::zeros();
+                scene.settings.gravity = Vector3::zeros();
             }
             scene.ground = if f.ground { ground } else { None };
             scene.particles = particles;

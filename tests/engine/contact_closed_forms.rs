@@ -17,7 +17,7 @@ fn ground(friction: f64, restitution: f64) -> Ground<f64> {
 fn scene(model: ContactModel, dt: f64, duration: f64, friction: f64) -> Model<f64> {
     let mut s = Model::empty(dt, duration);
     s.ground = Some(ground(friction, 0.0));
-    s.contact.model = model;
+    s.settings.contact.model = model;
     s
 }
 
@@ -150,7 +150,7 @@ fn sliding_sphere_ends_rolling_without_slipping() {
 
 fn tumbling_box(omega: Vector3<f64>) -> Model<f64> {
     let mut s = Model::empty(1e-3, 10.0);
-    s.world.gravity = Vector3::zeros();
+    s.settings.gravity = Vector3::zeros();
     let mut b = RigidBody::new("brick", Shape::Box { size: Vector3::new(0.1, 0.2, 0.3) }, 2.0, Vector3::zeros());
     b.angular_velocity = omega;
     b.orientation = Quaternion::new(0.9, 0.1, -0.3, 0.2).normalize();

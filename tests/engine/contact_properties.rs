@@ -52,7 +52,7 @@ fn energy(scene: &Model<f64>, st: &State<f64>) -> f64 {
         .map(|(b, s)| {
             let inertia = diffphys::multibody::inertia_world(&b.principal_inertia(), &rotation_matrix(&s.orientation));
             0.5 * b.mass * s.velocity.norm_squared() + 0.5 * s.angular_velocity.dot(&(inertia * s.angular_velocity))
-                - b.mass * scene.world.gravity.dot(&s.position)
+                - b.mass * scene.settings.gravity.dot(&s.position)
         })
         .sum()
 }
@@ -73,8 +73,8 @@ fn collision(
     // 6 of 183 random cases from step-size error alone.) The impulse model resolves a contact in one step.
     let dt = if model == ContactModel::Compliant { 6.25e-5 } else { 1e-3 };
     let mut s = Model::empty(dt, 0.6);
-    s.world.gravity = Vector3::zeros();
-    s.contact.model = model;
+    s.settings.gravity = Vector3::zeros();
+    s.settings.contact.model = model;
     for (k, (shape, orientation)) in [(shapes.0, q.0), (shapes.1, q.1)].into_iter().enumerate() {
         let sign = if k == 0 { -1.0 } else { 1.0 };
         let mut b =
@@ -107,7 +107,7 @@ proptest! {
         let e0 = energy(&s, &first);
         let mut touched = false;
         let mut worst_energy = f64::NEG_INFINITY;
-        let last = rollout_with(&s, s.world.n_steps(), |st| {
+        let last = rollout_with(&s, s.settings.n_steps(), |st| {
             worst_energy = worst_energy.max(energy(&s, st) - e0);
             touched |= st.bodies[0].velocity.x < speed * 0.99;
         }).unwrap();
@@ -153,7 +153,7 @@ proptest! {
         let s = collision(ContactModel::Compliant, (shape(a), shape(b)), (qa, qb), speed, offset, e, 0.0);
         let e0 = energy(&s, &State::initial(&s));
         let mut worst_energy = f64::NEG_INFINITY;
-        let last = rollout_with(&s, s.world.n_steps(), |st| worst_energy = worst_energy.max(energy(&s, st) - e0)).unwrap();
+        let last = rollout_with(&s, s.settings.n_steps(), |st| worst_energy = worst_energy.max(energy(&s, st) - e0)).unwrap();
         prop_assume!(last.bodies[0].velocity.x < speed * 0.99);
         prop_assert!(worst_energy < 1e-2 * e0, "energy rose by {worst_energy} of {e0}");
     }
@@ -164,7 +164,7 @@ proptest! {
     fn no_tunnelling_through_the_ground(radius in 0.01..0.1, speed in 1.0f64..100.0, angle in 0.2f64..1.5) {
         let mut s = Model::empty(1e-3, 0.3);
         s.ground = Some(ground(0.3, 0.0));
-        s.contact.model = ContactModel::Impulse;
+        s.settings.contact.model = ContactModel::Impulse;
         let mut b = RigidBody::new("ball", Shape::Sphere { radius }, 1.0, Vector3::new(0.0, 0.0, 0.5));
         b.velocity = Vector3::new(speed * angle.cos(), 0.0, -speed * angle.sin());
         s.bodies.push(b);
@@ -178,7 +178,7 @@ proptest! {
     fn resting_contact_drifts_less_than_a_millimetre_in_ten_seconds(model in model(), shape in shape(), yaw in 0.0f64..3.0) {
         let mut s = Model::empty(1e-3, 10.0);
         s.ground = Some(ground(0.5, 0.0));
-        s.contact.model = model;
+        s.settings.contact.model = model;
         let (half_height, orientation) = match &shape {
             Shape::Sphere { radius } => (*radius, Quaternion::identity()),
             Shape::Box { size } => (size.z / 2.0, Quaternion::new((yaw / 2.0).cos(), 0.0, 0.0, (yaw / 2.0).sin())),
@@ -201,7 +201,7 @@ proptest! {
     fn f64_equals_the_real_part_of_duals(model in model(), shapes in proptest::collection::vec(shape(), 2..5), qs in proptest::collection::vec(orientation(), 4)) {
         let mut s = Model::empty(1e-3, 0.4);
         s.ground = Some(ground(0.4, 0.3));
-        s.contact.model = model;
+        s.settings.contact.model = model;
         for (k, shape) in shapes.into_iter().enumerate() {
             let mut b = RigidBody::new(&format!("b{k}"), shape, 1.0, Vector3::new(0.05 * k as f64, 0.0, 0.2 + 0.3 * k as f64));
             b.orientation = qs[k % qs.len()];

@@ -159,7 +159,7 @@ proptest! {
         let mut worst_drift = |dt: f64| {
             // the tree as the one robot of a world, stepped by the world's RK4
             let mut world = Model::empty(dt, 0.5);
-            world.world.integrator = Integrator::Rk4;
+            world.settings.integrator = Integrator::Rk4;
             let mut robot = Robot::new(model.clone());
             (robot.q0, robot.v0) = (q.clone(), v.clone());
             world.add_robot(robot).unwrap();

@@ -28,7 +28,7 @@ fn drag_closed_form(m: f64, b: f64, x0: Vector3<f64>, v0: Vector3<f64>, t: f64) 
 
 fn drag_scene() -> Model<f64> {
     let mut scene = Model::empty(1e-3, 2.0);
-    scene.world.integrator = Integrator::Rk4;
+    scene.settings.integrator = Integrator::Rk4;
     let mut p = Particle::new("shot", 0.3, 0.0, Vector3::new(0.0, 0.0, 10.0));
     p.velocity = Vector3::new(12.0, -3.0, 9.0);
     p.drag = 0.15;
@@ -43,7 +43,7 @@ fn projectile_with_linear_drag_follows_the_closed_form() {
     let p = &scene.particles[0];
     let traj = rollout(&scene).unwrap();
     for state in traj.states.iter().step_by(100) {
-        let t = state.time(scene.world.dt);
+        let t = state.time(scene.settings.dt);
         let expected = drag_closed_form(p.mass, p.drag, p.position, p.velocity, t);
         assert!((state.x[0] - expected).norm() < 1e-9, "t = {t}: {} vs {expected}", state.x[0]);
     }
@@ -57,7 +57,7 @@ fn drag_derivative_matches_the_closed_form_derivative() {
     let p = scene.particles[0].clone();
     let b = Dual64::from(p.drag).derivative();
     let simulated = scene.with_params(&[ParamId::Drag { particle: 0 }], &[b]);
-    let last = rollout_with(&simulated, simulated.world.n_steps(), |_| {}).unwrap();
+    let last = rollout_with(&simulated, simulated.settings.n_steps(), |_| {}).unwrap();
     // closed form in duals: x(T) = x0 + v∞ T + (v0 − v∞) τ (1 − e^(−T/τ)), τ = m/b
     let t = 2.0;
     let tau = Dual64::from(p.mass) / b;
@@ -77,7 +77,7 @@ fn resting_particle_settles_at_m_g_over_k() {
     let mut scene = Model::empty(1e-3, 1.0);
     scene.ground = Some(ground(k, 2.0 * (k * m).sqrt(), 0.5, 1e-4));
     scene.particles.push(Particle::new("block", m, 0.05, Vector3::new(0.0, 0.0, 0.05)));
-    let last = rollout_with(&scene, scene.world.n_steps(), |_| {}).unwrap();
+    let last = rollout_with(&scene, scene.settings.n_steps(), |_| {}).unwrap();
     let penetration = 0.05 - last.x[0].z;
     assert!((penetration - m * G / k).abs() < 1e-9 * (m * G / k) + 1e-12, "{penetration} vs {}", m * G / k);
     assert!(last.v[0].norm() < 1e-9);
@@ -96,7 +96,7 @@ fn sliding_particle_decelerates_at_mu_g() {
     scene.particles.push(block);
     let traj = rollout(&scene).unwrap();
     for t in [0.1, 0.3, 0.5] {
-        let state = &traj.states[(t / scene.world.dt).round() as usize];
+        let state = &traj.states[(t / scene.settings.dt).round() as usize];
         let expected = v0 - mu * G * t;
         assert!((state.v[0].x - expected).abs() < 1e-4, "t = {t}: {} vs {expected}", state.v[0].x);
     }
@@ -118,7 +118,7 @@ fn one_bounce_returns_the_restitution_of_the_spring_damper() {
     scene.particles.push(Particle::new("ball", m, 0.05, Vector3::new(0.0, 0.0, 0.3)));
     // speed just before touching and the largest upward speed after leaving the ground
     let (mut v_in, mut v_out, mut left) = (0.0_f64, 0.0_f64, false);
-    rollout_with(&scene, scene.world.n_steps(), |s| {
+    rollout_with(&scene, scene.settings.n_steps(), |s| {
         let above = s.x[0].z > 0.05;
         if above && s.v[0].z < 0.0 && !left {
             v_in = v_in.max(-s.v[0].z);

@@ -37,12 +37,12 @@ fn some_params(scene: &Model<f64>) -> Vec<ParamId> {
 /// parameters set to `seeded` (dual variables).
 fn real_parts<D: Scalar>(scene: &Model<f64>, ids: &[ParamId], seeded: &[D]) -> Vec<f64> {
     let s = scene.with_params(ids, seeded);
-    let last: State<D> = rollout_with(&s, s.world.n_steps(), |_| {}).expect("tame scenes do not blow up");
+    let last: State<D> = rollout_with(&s, s.settings.n_steps(), |_| {}).expect("tame scenes do not blow up");
     last.x.iter().chain(&last.v).flat_map(|x| x.iter().map(re)).collect()
 }
 
 fn reference(scene: &Model<f64>) -> Vec<f64> {
-    let last = rollout_with(scene, scene.world.n_steps(), |_| {}).unwrap();
+    let last = rollout_with(scene, scene.settings.n_steps(), |_| {}).unwrap();
     last.x.iter().chain(&last.v).flat_map(|x| x.iter().copied()).collect()
 }
 
@@ -102,14 +102,14 @@ proptest! {
         integrator in prop_oneof![Just(Integrator::SemiImplicitEuler), Just(Integrator::VelocityVerlet), Just(Integrator::Rk4)],
     ) {
         let mut scene = Model::<f64>::empty(1e-3, 0.5);
-        scene.world.integrator = integrator;
+        scene.settings.integrator = integrator;
         let x0 = Vector3::new(x0.0, x0.1, x0.2);
         let v0 = Vector3::new(v0.0, v0.1, v0.2);
         let mut ball = diffphys::model::Particle::new("ball", 1.0, 0.0, x0);
         ball.velocity = v0;
         scene.particles.push(ball);
-        let g = scene.world.gravity;
-        let dt = scene.world.dt;
+        let g = scene.settings.gravity;
+        let dt = scene.settings.dt;
         let traj = rollout(&scene).unwrap();
         for state in traj.states.iter().step_by(50) {
             let n = state.step as f64;
@@ -133,7 +133,7 @@ proptest! {
         scene in common::scene(Features { ground: false, gravity: true, drag: false, spring_damping: false, anchors: true })
     ) {
         let mut scene = scene;
-        scene.world.integrator = Integrator::VelocityVerlet;
+        scene.settings.integrator = Integrator::VelocityVerlet;
         let x0: Vec<_> = scene.particles.iter().map(|p| p.position).collect();
         let v0: Vec<_> = scene.particles.iter().map(|p| p.velocity).collect();
         let e0 = particles::total_energy(&scene, &x0, &v0);
@@ -172,12 +172,12 @@ proptest! {
             0 => scene.particles[0].mass = bad.min(0.0),
             1 => scene.particles[0].radius = if bad < 0.0 { bad } else { f64::NAN },
             2 => scene.particles[0].position.z = if bad.is_nan() { bad } else { f64::INFINITY },
-            3 => scene.world.dt = if bad.is_nan() { bad } else { bad.min(0.0) },
+            3 => scene.settings.dt = if bad.is_nan() { bad } else { bad.min(0.0) },
             4 => { let p = scene.particles[0].clone(); scene.particles.push(p) } // duplicate name
             5 if has_ground => scene.ground.as_mut().unwrap().friction = if bad < 0.0 { bad } else { f64::NAN },
             6 if has_ground => scene.ground.as_mut().unwrap().stiffness = if bad < 0.0 { bad } else { f64::NAN },
             7 => scene.particles[0].drag = if bad < 0.0 { bad } else { f64::NAN },
-            _ => scene.world.gravity.x = f64::NAN,
+            _ => scene.settings.gravity.x = f64::NAN,
         }
         let outcome = std::panic::catch_unwind(|| (scene.validate().is_err(), rollout(&scene).is_err()));
         prop_assert_eq!(outcome.ok(), Some((true, true)));

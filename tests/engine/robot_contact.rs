@@ -32,7 +32,7 @@ fn go1(height_above_standing: f64) -> Model<f64> {
 fn run(scene: &Model<f64>, seconds: f64, mut each: impl FnMut(usize, &State<f64>, &Workspace<f64>)) -> State<f64> {
     let mut state = State::initial(scene);
     let mut ws = Workspace::new(scene.particles.len());
-    for k in 0..(seconds / scene.world.dt).round() as usize {
+    for k in 0..(seconds / scene.settings.dt).round() as usize {
         step(scene, &mut state, &mut ws).unwrap();
         each(k + 1, &state, &ws);
     }
@@ -110,7 +110,7 @@ fn bat_and_ball(restitution: f64, omega: f64) -> Model<f64> {
     use diffphys::spatial::Transform;
     use nalgebra::Vector3;
     let mut scene = Model::empty(1e-4, 0.6);
-    scene.world.gravity = Vector3::zeros();
+    scene.settings.gravity = Vector3::zeros();
     let mut bat = Multibody::new("bat", "base");
     let hinge = Joint::new("shoulder", JointKind::Revolute { axis: Vector3::y() }, Transform::identity());
     bat.add_body(None, "rod", hinge, sample::rod(2.0, 1.0)).unwrap();
@@ -204,7 +204,7 @@ fn gradients_through_foot_contact_equal_central_differences() {
     use num_dual::DualSVec64;
     // dropped 2 cm with a sideways push: lands at ~64 ms, slides and settles on its feet in the 0.2 s
     let mut scene = go1(0.02);
-    scene.world.duration = 0.2;
+    scene.settings.duration = 0.2;
     scene.robots[0].v0[0] = 0.3;
     let names = [
         "go1.FL_foot.friction",
@@ -356,7 +356,7 @@ fn ball_robot(name: &str, x: f64, vx: f64, e: f64) -> diffphys::model::Robot<f64
 fn two_robots_collide_conserving_momentum_and_an_elastic_pair_swaps_velocities() {
     for e in [0.0, 1.0] {
         let mut scene = Model::empty(1e-4, 0.5);
-        scene.world.gravity = nalgebra::Vector3::zeros();
+        scene.settings.gravity = nalgebra::Vector3::zeros();
         scene.add_robot(ball_robot("a", -0.3, 1.0, e)).unwrap();
         scene.add_robot(ball_robot("b", 0.3, -0.5, e)).unwrap();
         let mut touched = 0;
@@ -411,7 +411,7 @@ fn self_collision_keeps_a_folding_arm_out_of_itself_only_when_on() {
         robot.v0[2] = 5.0;
         robot.self_collision = self_collision;
         let mut scene = Model::empty(1e-4, 0.8);
-        scene.world.gravity = Vector3::zeros();
+        scene.settings.gravity = Vector3::zeros();
         scene.add_robot(robot).unwrap();
         let mut ws = diffphys::multibody::MultibodyWorkspace::new(&scene.robots[0].multibody);
         let mut closest = f64::INFINITY;
@@ -458,7 +458,7 @@ fn panda_push() -> Model<f64> {
 fn the_panda_sweeps_the_cube_two_decimetres_with_its_hand() {
     let scene = panda_push();
     let mut partners = std::collections::BTreeSet::new();
-    let end = run(&scene, scene.world.duration, |_, _, ws| {
+    let end = run(&scene, scene.settings.duration, |_, _, ws| {
         for c in &ws.link_contacts {
             partners.insert((scene.robots[0].multibody.colliders[c.collider].link.clone(), c.partner));
         }
@@ -542,7 +542,7 @@ fn the_push_is_steered_through_contact_so_the_cube_stops_at_a_goal() {
     // contacts (the elbow's offset also reaches the goal, but with the fingertips dragging on the ground)
     let scene = panda_push();
     let goal = Observations {
-        times: vec![scene.world.duration],
+        times: vec![scene.settings.duration],
         columns: vec!["cube.x".into(), "cube.y".into()],
         values: nalgebra::DMatrix::from_row_slice(1, 2, &[0.65, 0.0]),
     };
@@ -550,7 +550,7 @@ fn the_push_is_steered_through_contact_so_the_cube_stops_at_a_goal() {
     let report = fit(&scene, &names, &goal, &FitOptions { stages: 1, ..FitOptions::default() }, |_| {}).unwrap();
     let tuned = scene.with_params(&scene.resolve_params(&names).unwrap(), &report.values);
     let mut ground = std::collections::BTreeSet::new();
-    let end = run(&tuned, tuned.world.duration, |_, _, ws| {
+    let end = run(&tuned, tuned.settings.duration, |_, _, ws| {
         for c in ws.link_contacts.iter().filter(|c| c.partner == Partner::Ground) {
             ground.insert(tuned.robots[0].multibody.colliders[c.collider].link.clone());
         }

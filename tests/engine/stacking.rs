@@ -11,7 +11,7 @@ use proptest::prelude::*;
 fn impulse_scene(duration: f64) -> Model<f64> {
     let mut s = Model::empty(1e-3, duration);
     s.ground = Some(Ground::new(1e5, 0.0, 0.6));
-    s.contact.model = ContactModel::Impulse;
+    s.settings.contact.model = ContactModel::Impulse;
     s
 }
 
@@ -49,7 +49,7 @@ fn stack(boxes: &[StackedBox], friction: f64) -> Model<f64> {
 fn worst_drift(s: &Model<f64>) -> f64 {
     let start = State::initial(s);
     let mut worst = 0.0f64;
-    rollout_with(s, s.world.n_steps(), |st| {
+    rollout_with(s, s.settings.n_steps(), |st| {
         for (b, b0) in st.bodies.iter().zip(&start.bodies) {
             worst = worst.max((b.position - b0.position).norm());
         }
@@ -141,7 +141,7 @@ fn a_step_depends_on_the_state_alone() {
 fn exactly_aligned_boxes_stack_in_the_compliant_model() {
     let mut s = Model::empty(2.5e-4, 2.0);
     s.ground = Some(Ground::new(1e5, 0.0, 0.6));
-    s.contact.model = ContactModel::Compliant;
+    s.settings.contact.model = ContactModel::Compliant;
     for i in 0..3 {
         let z = 0.05 + 0.1 * i as f64;
         let mut b = RigidBody::new(

@@ -1,5 +1,6 @@
-//! World settings: time step, duration, gravity and the integrator.
+//! The one settings struct of a model: time step, duration, gravity, integrator, contact and joint settings.
 
+use super::ContactSettings;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -35,9 +36,21 @@ impl Integrator {
     }
 }
 
-/// Global settings of a scene.
+/// The settings of a model, all in one place: time step, duration, gravity, integrator, and the numbers of
+/// contact ([`ContactSettings`], a scene file's `[contact]`) and of robot joints ([`JointSettings`], `[joints]`).
+/// A scene file's `[world]` section fills the first four.
+///
+/// ```
+/// use diffphys::model::{ContactModel, Integrator, Model};
+/// let mut model = Model::<f64>::empty(1e-3, 2.0);
+/// model.settings.integrator = Integrator::Rk4;
+/// model.settings.contact.model = ContactModel::Impulse;
+/// model.settings.joints.friction_velocity = 0.02;
+/// assert_eq!(model.settings.n_steps(), 2000);
+/// assert_eq!(model.settings.gravity.z, -9.81);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct World<T: Scalar> {
+pub struct Settings<T: Scalar> {
     /// Time step in s (fixed; not differentiable).
     pub dt: f64,
     /// Simulated duration in s; a rollout takes `round(duration / dt)` steps.
@@ -46,12 +59,43 @@ pub struct World<T: Scalar> {
     pub gravity: Vector3<T>,
     /// The integrator.
     pub integrator: Integrator,
+    /// How rigid bodies and robot links touch.
+    pub contact: ContactSettings<T>,
+    /// How robot joints behave at their limits and in friction.
+    pub joints: JointSettings,
 }
 
-impl<T: Scalar> World<T> {
+impl<T: Scalar> Settings<T> {
+    /// Time step `dt` and `duration` in s, standard gravity `[0, 0, −9.81]` m/s², semi-implicit Euler, default
+    /// contact and joint settings.
+    pub fn new(dt: f64, duration: f64) -> Self {
+        Settings {
+            dt,
+            duration,
+            gravity: Vector3::new(T::zero(), T::zero(), T::from(-9.81)),
+            integrator: Integrator::default(),
+            contact: ContactSettings::default(),
+            joints: JointSettings::default(),
+        }
+    }
+
     /// The number of steps of a full rollout: `round(duration / dt)`.
     pub fn n_steps(&self) -> usize {
         (self.duration / self.dt).round() as usize
+    }
+}
+
+impl Settings<f64> {
+    /// The same settings over scalar `D` (constants).
+    pub fn lift<D: Scalar>(&self) -> Settings<D> {
+        Settings {
+            dt: self.dt,
+            duration: self.duration,
+            gravity: self.gravity.map(D::from),
+            integrator: self.integrator,
+            contact: self.contact.lift(),
+            joints: self.joints,
+        }
     }
 }
 
