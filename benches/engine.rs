@@ -38,11 +38,11 @@ fn seeded<const N: usize>(scene: &Model<f64>, ids: &[ParamId]) -> Model<DualSVec
         .iter()
         .enumerate()
         .map(|(i, id)| {
-            let v = DualSVec64::<N>::from_re(*scene.param(*id));
+            let value = *scene.param(*id);
             if i < N {
-                v.derivative(i)
+                DualSVec64::<N>::from_re(value).derivative(i)
             } else {
-                v
+                DualSVec64::<N>::constant(value)
             }
         })
         .collect();

@@ -125,7 +125,7 @@ impl<T: Scalar> Shape<T> {
 
     /// The same shape over scalar `D` (constants).
     pub fn lift<D: Scalar>(&self) -> Shape<D> {
-        let d = |x: &T| D::from(re(x));
+        let d = |x: &T| D::constant(re(x));
         match self {
             Shape::Sphere { radius } => Shape::Sphere { radius: d(radius) },
             Shape::Box { size } => Shape::Box { size: size.map(|s| d(&s)) },

@@ -45,7 +45,7 @@ fn jacobian_in_chunks<D: Directions>(
         let x: Vec<D> = (0..k)
             .map(|i| match i.checked_sub(start) {
                 Some(j) if j < width => D::seeded(p[i], width, j),
-                _ => D::from(p[i]),
+                _ => D::constant(p[i]),
             })
             .collect();
         let y = f.eval(&x)?;

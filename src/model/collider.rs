@@ -69,8 +69,8 @@ impl<T: Scalar> Collider<T> {
             body: self.body,
             shape: self.shape.lift(),
             placement: self.placement.lift(),
-            friction: D::from(re(&self.friction)),
-            restitution: D::from(re(&self.restitution)),
+            friction: D::constant(re(&self.friction)),
+            restitution: D::constant(re(&self.restitution)),
             group: self.group,
             mask: self.mask,
         }

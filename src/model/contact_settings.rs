@@ -80,9 +80,9 @@ impl ContactSettings<f64> {
     pub fn lift<D: Scalar>(&self) -> ContactSettings<D> {
         ContactSettings {
             model: self.model,
-            stiffness: D::from(self.stiffness),
-            ramp_depth: D::from(self.ramp_depth),
-            slip_velocity: D::from(self.slip_velocity),
+            stiffness: D::constant(self.stiffness),
+            ramp_depth: D::constant(self.ramp_depth),
+            slip_velocity: D::constant(self.slip_velocity),
             iterations: self.iterations,
             warm_start: self.warm_start,
             bounce_threshold: self.bounce_threshold,

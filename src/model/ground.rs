@@ -55,12 +55,12 @@ impl Ground<f64> {
     /// The same ground over scalar `D` (constants).
     pub fn lift<D: Scalar>(&self) -> Ground<D> {
         Ground {
-            stiffness: D::from(self.stiffness),
-            damping: D::from(self.damping),
-            friction: D::from(self.friction),
-            ramp_depth: D::from(self.ramp_depth),
-            slip_velocity: D::from(self.slip_velocity),
-            restitution: D::from(self.restitution),
+            stiffness: D::constant(self.stiffness),
+            damping: D::constant(self.damping),
+            friction: D::constant(self.friction),
+            ramp_depth: D::constant(self.ramp_depth),
+            slip_velocity: D::constant(self.slip_velocity),
+            restitution: D::constant(self.restitution),
         }
     }
 }

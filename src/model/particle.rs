@@ -48,12 +48,12 @@ impl Particle<f64> {
     pub fn lift<D: Scalar>(&self) -> Particle<D> {
         Particle {
             name: self.name.clone(),
-            mass: D::from(self.mass),
-            radius: D::from(self.radius),
-            drag: D::from(self.drag),
-            quadratic_drag: D::from(self.quadratic_drag),
-            position: self.position.map(D::from),
-            velocity: self.velocity.map(D::from),
+            mass: D::constant(self.mass),
+            radius: D::constant(self.radius),
+            drag: D::constant(self.drag),
+            quadratic_drag: D::constant(self.quadratic_drag),
+            position: self.position.map(D::constant),
+            velocity: self.velocity.map(D::constant),
         }
     }
 }

@@ -76,17 +76,17 @@ impl<T: Scalar> RigidBody<T> {
 impl RigidBody<f64> {
     /// The same body over scalar `D` (constants).
     pub fn lift<D: Scalar>(&self) -> RigidBody<D> {
-        let v = |x: &Vector3<f64>| x.map(D::from);
+        let v = |x: &Vector3<f64>| x.map(D::constant);
         let q = &self.orientation;
         RigidBody {
             name: self.name.clone(),
             shape: self.shape.lift(),
-            mass: D::from(self.mass),
+            mass: D::constant(self.mass),
             inertia: self.inertia.as_ref().map(v),
-            friction: D::from(self.friction),
-            restitution: D::from(self.restitution),
+            friction: D::constant(self.friction),
+            restitution: D::constant(self.restitution),
             position: v(&self.position),
-            orientation: Quaternion::new(D::from(q.w), D::from(q.i), D::from(q.j), D::from(q.k)),
+            orientation: Quaternion::new(D::constant(q.w), D::constant(q.i), D::constant(q.j), D::constant(q.k)),
             velocity: v(&self.velocity),
             angular_velocity: v(&self.angular_velocity),
         }

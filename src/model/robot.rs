@@ -259,7 +259,7 @@ impl<T: Scalar> Robot<T> {
 impl Robot<f64> {
     /// The same robot over another scalar type; every number becomes a constant.
     pub fn lift<D: Scalar>(&self) -> Robot<D> {
-        let lift = |v: &DVector<f64>| v.map(D::from);
+        let lift = |v: &DVector<f64>| v.map(D::constant);
         Robot {
             multibody: self.multibody.lift(),
             base: self.base.lift(),

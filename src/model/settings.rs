@@ -91,7 +91,7 @@ impl Settings<f64> {
         Settings {
             dt: self.dt,
             duration: self.duration,
-            gravity: self.gravity.map(D::from),
+            gravity: self.gravity.map(D::constant),
             integrator: self.integrator,
             contact: self.contact.lift(),
             joints: self.joints,

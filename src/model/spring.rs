@@ -40,11 +40,11 @@ impl Spring<f64> {
             a: self.a,
             b: match &self.b {
                 SpringEnd::Particle(j) => SpringEnd::Particle(*j),
-                SpringEnd::Anchor(p) => SpringEnd::Anchor(p.map(D::from)),
+                SpringEnd::Anchor(p) => SpringEnd::Anchor(p.map(D::constant)),
             },
-            stiffness: D::from(self.stiffness),
-            damping: D::from(self.damping),
-            rest_length: D::from(self.rest_length),
+            stiffness: D::constant(self.stiffness),
+            damping: D::constant(self.damping),
+            rest_length: D::constant(self.rest_length),
         }
     }
 }

@@ -62,8 +62,8 @@ impl<T: Scalar> State<T> {
 
     /// The same state over scalar `D` (constants: no derivatives).
     pub fn lift<D: Scalar>(&self) -> State<D> {
-        let v3 = |x: &Vector3<T>| x.map(|c| D::from(re(&c)));
-        let dv = |x: &DVector<T>| x.map(|c| D::from(re(&c)));
+        let v3 = |x: &Vector3<T>| x.map(|c| D::constant(re(&c)));
+        let dv = |x: &DVector<T>| x.map(|c| D::constant(re(&c)));
         State {
             x: self.x.iter().map(v3).collect(),
             v: self.v.iter().map(v3).collect(),
@@ -72,7 +72,7 @@ impl<T: Scalar> State<T> {
                 .iter()
                 .map(|b| BodyState {
                     position: v3(&b.position),
-                    orientation: nalgebra::Quaternion::from_vector(b.orientation.coords.map(|c| D::from(re(&c)))),
+                    orientation: nalgebra::Quaternion::from_vector(b.orientation.coords.map(|c| D::constant(re(&c)))),
                     velocity: v3(&b.velocity),
                     angular_velocity: v3(&b.angular_velocity),
                 })
@@ -84,7 +84,7 @@ impl<T: Scalar> State<T> {
                     a: c.a,
                     b: c.b,
                     local_point: c.local_point,
-                    normal: D::from(re(&c.normal)),
+                    normal: D::constant(re(&c.normal)),
                     friction: v3(&c.friction),
                 })
                 .collect(),

@@ -87,9 +87,9 @@ impl<T: Scalar> Inertia<T> {
     /// The same inertia over another scalar type (derivative parts zero).
     pub fn lift<D: Scalar>(&self) -> Inertia<D> {
         Inertia {
-            mass: D::from(re(&self.mass)),
+            mass: D::constant(re(&self.mass)),
             com: lift3(&self.com),
-            rotational: self.rotational.map(|x| D::from(re(&x))),
+            rotational: self.rotational.map(|x| D::constant(re(&x))),
         }
     }
 }

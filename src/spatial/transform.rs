@@ -135,7 +135,7 @@ impl<T: Scalar> Transform<T> {
     /// The same placement over another scalar type (derivative parts zero).
     pub fn lift<D: Scalar>(&self) -> Transform<D> {
         Transform {
-            rotation: self.rotation.map(|x| D::from(crate::scalar::re(&x))),
+            rotation: self.rotation.map(|x| D::constant(crate::scalar::re(&x))),
             translation: lift3(&self.translation),
         }
     }
@@ -143,7 +143,7 @@ impl<T: Scalar> Transform<T> {
 
 /// A 3-vector over another scalar type (derivative parts dropped, then zero).
 pub(crate) fn lift3<T: Scalar, D: Scalar>(v: &Vector3<T>) -> Vector3<D> {
-    v.map(|x| D::from(crate::scalar::re(&x)))
+    v.map(|x| D::constant(crate::scalar::re(&x)))
 }
 
 /// Composition `A_M_C = A_M_B * B_M_C`.

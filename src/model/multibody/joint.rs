@@ -196,7 +196,7 @@ impl<T: Scalar> JointKind<T> {
 
     /// The same kind over another scalar type.
     pub fn lift<D: Scalar>(&self) -> JointKind<D> {
-        let lift = |a: &Vector3<T>| a.map(|x| D::from(re(&x)));
+        let lift = |a: &Vector3<T>| a.map(|x| D::constant(re(&x)));
         match self {
             JointKind::Revolute { axis } => JointKind::Revolute { axis: lift(axis) },
             JointKind::Prismatic { axis } => JointKind::Prismatic { axis: lift(axis) },

@@ -207,7 +207,7 @@ impl<T: Scalar> Multibody<T> {
 
     /// The same model over another scalar type; every number becomes a constant.
     pub fn lift<D: Scalar>(&self) -> Multibody<D> {
-        let lift = |x: &T| D::from(crate::scalar::re(x));
+        let lift = |x: &T| D::constant(crate::scalar::re(x));
         Multibody {
             name: self.name.clone(),
             root_name: self.root_name.clone(),
