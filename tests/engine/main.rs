@@ -16,5 +16,6 @@ mod one_world;
 mod particle_closed_forms;
 mod particle_properties;
 mod robot_contact;
+mod robot_contact_properties;
 mod stacking;
 mod swing_up_control;
