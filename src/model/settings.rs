@@ -72,7 +72,7 @@ impl<T: Scalar> Settings<T> {
         Settings {
             dt,
             duration,
-            gravity: Vector3::new(T::zero(), T::zero(), T::from(-9.81)),
+            gravity: Vector3::new(T::constant(0.0), T::constant(0.0), T::constant(-9.81)),
             integrator: Integrator::default(),
             contact: ContactSettings::default(),
             joints: JointSettings::default(),
