@@ -154,8 +154,8 @@ fn particles_as_bodies(c: &mut Criterion) {
 /// ABA with the contact wrenches).
 fn free_bodies_as_robots(c: &mut Criterion) {
     use diffphys::geometry::Shape;
-    use diffphys::model::{Collider, Ground, Joint, JointKind, Multibody, RigidBody, Robot};
-    use diffphys::spatial::{Inertia, Transform};
+    use diffphys::model::multibody::sample::solid_on_free_joint;
+    use diffphys::model::{Ground, RigidBody, Robot};
     use nalgebra::Vector3;
     let shape = Shape::Box { size: Vector3::new(0.1, 0.1, 0.1) };
     let mut free = Model::<f64>::empty(1e-3, 1.0);
@@ -164,11 +164,7 @@ fn free_bodies_as_robots(c: &mut Criterion) {
     for k in 0..4 {
         let position = Vector3::new(0.3 * k as f64, 0.0, 0.05);
         free.bodies.push(RigidBody::new(&format!("box{k}"), shape.clone(), 0.4, position));
-        let mut mb = Multibody::new(&format!("box{k}"), "universe");
-        let joint = Joint::new("root_joint", JointKind::Free, Transform::identity());
-        mb.add_body(None, "box", joint, Inertia::new(0.4, Vector3::zeros(), shape.inertia(&0.4))).unwrap();
-        mb.colliders.push(Collider::new("box", Some(0), shape.clone(), Transform::identity()));
-        let mut robot = Robot::new(mb);
+        let mut robot = Robot::new(solid_on_free_joint(&format!("box{k}"), "box", shape.clone(), 0.4).unwrap());
         robot.q0.fixed_rows_mut::<3>(0).copy_from(&position);
         robots.add_robot(robot).unwrap();
     }

@@ -265,8 +265,7 @@ fn a_robot_that_blows_up_is_an_error_naming_the_joint() {
 /// (implicit-midpoint rotation) and as a one-body robot on a free joint (semi-implicit Euler through ABA).
 fn tumbling_box_drifts() -> ((f64, f64), (f64, f64)) {
     use diffphys::geometry::Shape;
-    use diffphys::model::{Joint, JointKind, Multibody, RigidBody};
-    use diffphys::spatial::{Inertia, Transform};
+    use diffphys::model::{multibody::sample, RigidBody};
     use nalgebra::{Matrix3, UnitQuaternion, Vector3};
     let shape = Shape::Box { size: Vector3::new(0.1, 0.2, 0.3) };
     let omega = Vector3::new(0.02, 5.0, 0.02);
@@ -283,7 +282,7 @@ fn tumbling_box_drifts() -> ((f64, f64), (f64, f64)) {
     };
     let mut free = Model::<f64>::empty(1e-3, 10.0);
     free.settings.gravity = Vector3::zeros();
-    let mut body = RigidBody::new("box", shape, 1.5, Vector3::zeros());
+    let mut body = RigidBody::new("box", shape.clone(), 1.5, Vector3::zeros());
     body.angular_velocity = omega; // world axes = body axes at the start
     free.bodies.push(body);
     let mut series = Vec::new();
@@ -297,10 +296,8 @@ fn tumbling_box_drifts() -> ((f64, f64), (f64, f64)) {
 
     let mut robot_world = Model::<f64>::empty(1e-3, 10.0);
     robot_world.settings.gravity = Vector3::zeros();
-    let mut mb = Multibody::new("box", "universe");
-    let joint = Joint::new("root_joint", JointKind::Free, Transform::identity());
-    mb.add_body(None, "box", joint, Inertia::new(1.5, Vector3::zeros(), inertia)).unwrap();
-    let mut robot = Robot::new(mb);
+    // (its box collider touches nothing: there is no ground)
+    let mut robot = Robot::new(sample::solid_on_free_joint("box", "box", shape, 1.5).unwrap());
     robot.v0.rows_mut(3, 3).copy_from(&omega);
     robot_world.add_robot(robot).unwrap();
     let mut series = Vec::new();

@@ -298,16 +298,11 @@ fn scene_mistakes_about_contact_geometry_are_one_clear_error() {
 /// ground with its axis tilted by `tilt` about x.
 fn cylinder_robot(tilt: f64, height: f64) -> Model<f64> {
     use diffphys::geometry::Shape;
-    use diffphys::model::{Collider, Joint, JointKind, Multibody, Robot};
-    use diffphys::spatial::{Inertia, Transform};
+    use diffphys::model::{multibody::sample, Robot};
     let mut scene = Model::empty(1e-3, 1.0);
     scene.ground = Some(diffphys::model::Ground::new(1e5, 50.0, 0.8));
     let shape = Shape::Cylinder { radius: 0.1, length: 0.3 };
-    let mut mb = Multibody::new("can", "universe");
-    let inertia = Inertia::new(2.0, nalgebra::Vector3::zeros(), shape.inertia(&2.0));
-    mb.add_body(None, "body", Joint::new("root_joint", JointKind::Free, Transform::identity()), inertia).unwrap();
-    mb.colliders.push(Collider::new("body", Some(0), shape, Transform::identity()));
-    let mut robot = Robot::new(mb);
+    let mut robot = Robot::new(sample::solid_on_free_joint("can", "body", shape, 2.0).unwrap());
     robot.q0[2] = height;
     (robot.q0[3], robot.q0[6]) = ((tilt / 2.0).sin(), (tilt / 2.0).cos());
     scene.add_robot(robot).unwrap();
@@ -337,15 +332,9 @@ fn a_cylinder_rests_upright_on_a_cap_and_lying_on_its_side() {
 /// A free ball as a one-body floating robot (`name`, 1 kg, radius 0.1 m, restitution `e`) at `x` moving at `vx`.
 fn ball_robot(name: &str, x: f64, vx: f64, e: f64) -> diffphys::model::Robot<f64> {
     use diffphys::geometry::Shape;
-    use diffphys::model::{Collider, Joint, JointKind, Multibody, Robot};
-    use diffphys::spatial::{Inertia, Transform};
-    let shape = Shape::Sphere { radius: 0.1 };
-    let mut mb = Multibody::new(name, "universe");
-    let inertia = Inertia::new(1.0, nalgebra::Vector3::zeros(), shape.inertia(&1.0));
-    mb.add_body(None, "ball", Joint::new("root_joint", JointKind::Free, Transform::identity()), inertia).unwrap();
-    let mut c = Collider::new("ball", Some(0), shape, Transform::identity());
-    c.restitution = e;
-    mb.colliders.push(c);
+    use diffphys::model::{multibody::sample, Robot};
+    let mut mb = sample::solid_on_free_joint(name, "ball", Shape::Sphere { radius: 0.1 }, 1.0).unwrap();
+    mb.colliders[0].restitution = e;
     let mut robot = Robot::new(mb);
     robot.q0[0] = x;
     robot.v0[0] = vx;

@@ -1,6 +1,8 @@
 //! Sample multibody models: closed-form classics for tests and control, and seeded random trees.
 
 use super::{Joint, JointKind, JointLimits, Multibody};
+use crate::geometry::Shape;
+use crate::model::Collider;
 use crate::spatial::{Inertia, Transform};
 use nalgebra::{Matrix3, Vector3};
 use rand::Rng;
@@ -59,6 +61,42 @@ pub fn floating_box() -> Multibody<f64> {
     let inertia = Matrix3::from_diagonal(&Vector3::new(b * b + c * c, a * a + c * c, a * a + b * b)) * (m / 12.0);
     model.add_body(None, "box", joint, Inertia::new(m, Vector3::new(0.01, -0.02, 0.03), inertia)).expect("valid");
     model
+}
+
+/// A solid `shape` of uniform density and mass `mass` (kg) as a one-body robot called `name`: body `link` on the
+/// free joint `root_joint` (Pinocchio's free-flyer convention), centre of mass at its origin, one collider of that
+/// shape with the default material. Starts at the origin, at rest; set `q0`/`v0` on the `Robot` that wraps it.
+///
+/// # Errors
+/// A mass, or a size of the shape, that is not a finite number > 0, naming it (`<name>.<link>.mass`, `...size`).
+///
+/// ```
+/// use diffphys::geometry::Shape;
+/// use diffphys::model::multibody::sample;
+/// let ball = sample::solid_on_free_joint("ball", "body", Shape::Sphere { radius: 0.1 }, 1.0).unwrap();
+/// assert_eq!((ball.nq(), ball.nv(), ball.colliders.len()), (7, 6, 1));
+/// assert!(sample::solid_on_free_joint("ball", "body", Shape::Sphere { radius: 0.1 }, -1.0).is_err());
+/// ```
+pub fn solid_on_free_joint(name: &str, link: &str, shape: Shape<f64>, mass: f64) -> crate::Result<Multibody<f64>> {
+    let field = |what: &str| format!("{name}.{link}.{what}");
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !positive(mass) {
+        return Err(crate::Error::invalid(field("mass"), format!("must be a finite number > 0, got {mass}")));
+    }
+    let sizes: Vec<f64> = match &shape {
+        Shape::Sphere { radius } => vec![*radius],
+        Shape::Box { size } => size.iter().copied().collect(),
+        Shape::Capsule { radius, length } | Shape::Cylinder { radius, length } => vec![*radius, *length],
+    };
+    if let Some(bad) = sizes.iter().find(|x| !positive(**x)) {
+        return Err(crate::Error::invalid(field("size"), format!("must be finite numbers > 0, got {bad}")));
+    }
+    let mut model = Multibody::new(name, "universe");
+    let joint = Joint::new("root_joint", JointKind::Free, Transform::identity());
+    let inertia = Inertia::new(mass, Vector3::zeros(), shape.inertia(&mass));
+    model.add_body(None, link, joint, inertia)?;
+    model.colliders.push(Collider::new(link, Some(0), shape, Transform::identity()));
+    Ok(model)
 }
 
 /// A random tree of `n` bodies, for property tests: each body's parent is the root or an earlier body; joints are
