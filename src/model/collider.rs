@@ -55,8 +55,8 @@ impl<T: Scalar> Collider<T> {
             body,
             shape,
             placement,
-            friction: T::from(0.5),
-            restitution: T::zero(),
+            friction: T::constant(0.5),
+            restitution: T::constant(0.0),
             group: 1,
             mask: u32::MAX,
         }

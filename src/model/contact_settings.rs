@@ -63,9 +63,9 @@ impl<T: Scalar> Default for ContactSettings<T> {
     fn default() -> Self {
         ContactSettings {
             model: ContactModel::Compliant,
-            stiffness: T::from(1e5),
-            ramp_depth: T::from(1e-3),
-            slip_velocity: T::from(1e-2),
+            stiffness: T::constant(1e5),
+            ramp_depth: T::constant(1e-3),
+            slip_velocity: T::constant(1e-2),
             iterations: 20,
             warm_start: true,
             bounce_threshold: 0.1,

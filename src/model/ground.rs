@@ -44,9 +44,9 @@ impl<T: Scalar> Ground<T> {
             stiffness,
             damping,
             friction,
-            ramp_depth: T::from(Self::DEFAULT_RAMP_DEPTH),
-            slip_velocity: T::from(Self::DEFAULT_SLIP_VELOCITY),
-            restitution: T::zero(),
+            ramp_depth: T::constant(Self::DEFAULT_RAMP_DEPTH),
+            slip_velocity: T::constant(Self::DEFAULT_SLIP_VELOCITY),
+            restitution: T::constant(0.0),
         }
     }
 }

@@ -35,8 +35,8 @@ impl<T: Scalar> Particle<T> {
             name: name.to_string(),
             mass,
             radius,
-            drag: T::zero(),
-            quadratic_drag: T::zero(),
+            drag: T::constant(0.0),
+            quadratic_drag: T::constant(0.0),
             position,
             velocity: Vector3::zeros(),
         }
