@@ -21,20 +21,20 @@ pub fn rk4<T: Scalar>(scene: &Model<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T
     accelerations(scene, x, v, &mut a[0]);
     for (stage, h) in [(1, &half), (2, &half), (3, &dt)] {
         for i in 0..n {
-            let v_prev = if stage == 1 { v[i] } else { v[i] + a[stage - 2][i] * half };
-            x_stage[i] = x[i] + v_prev * *h;
-            v_stage[i] = v[i] + a[stage - 1][i] * *h;
+            let v_prev = if stage == 1 { v[i] } else { &v[i] + &a[stage - 2][i] * half };
+            x_stage[i] = &x[i] + &v_prev * *h;
+            v_stage[i] = &v[i] + &a[stage - 1][i] * *h;
         }
         accelerations(scene, x_stage, v_stage, &mut a[stage]);
     }
     for i in 0..n {
         // Stage velocities: k1 = v, k2 = v + a1 h/2, k3 = v + a2 h/2, k4 = v + a3 h.
-        let v2 = v[i] + a[0][i] * half;
-        let v3 = v[i] + a[1][i] * half;
-        let v4 = v[i] + a[2][i] * dt;
-        let dx = v[i] + v2 * T::from(2.0) + v3 * T::from(2.0) + v4;
-        let dv = a[0][i] + a[1][i] * T::from(2.0) + a[2][i] * T::from(2.0) + a[3][i];
-        x[i] += dx * sixth;
-        v[i] += dv * sixth;
+        let v2 = &v[i] + &a[0][i] * half;
+        let v3 = &v[i] + &a[1][i] * half;
+        let v4 = &v[i] + &a[2][i] * dt;
+        let dx = &v[i] + &v2 * T::from(2.0) + &v3 * T::from(2.0) + v4;
+        let dv = &a[0][i] + &a[1][i] * T::from(2.0) + &a[2][i] * T::from(2.0) + &a[3][i];
+        x[i] += &dx * sixth;
+        v[i] += &dv * sixth;
     }
 }

@@ -19,7 +19,7 @@ pub fn semi_implicit_euler<T: Scalar>(
     let a = &mut ws.a[0];
     accelerations(scene, x, v, a);
     for i in 0..x.len() {
-        v[i] += a[i] * dt;
-        x[i] += v[i] * dt;
+        v[i] += &a[i] * dt;
+        x[i] += &v[i] * dt;
     }
 }

@@ -18,11 +18,11 @@ pub fn velocity_verlet<T: Scalar>(scene: &Model<T>, x: &mut [Vector3<T>], v: &mu
     let [a0, a1, ..] = &mut ws.a;
     accelerations(scene, x, v, a0);
     for i in 0..x.len() {
-        x[i] += v[i] * dt + a0[i] * (half_dt * dt);
-        ws.v_stage[i] = v[i] + a0[i] * dt;
+        x[i] += &v[i] * dt + &a0[i] * (half_dt * dt);
+        ws.v_stage[i] = &v[i] + &a0[i] * dt;
     }
     accelerations(scene, x, &ws.v_stage, a1);
     for i in 0..x.len() {
-        v[i] += (a0[i] + a1[i]) * half_dt;
+        v[i] += (&a0[i] + &a1[i]) * half_dt;
     }
 }

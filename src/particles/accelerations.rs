@@ -15,7 +15,7 @@ pub fn forces<T: Scalar>(scene: &Model<T>, x: &[Vector3<T>], v: &[Vector3<T>], f
     let n = scene.particles.len();
     assert!(x.len() == n && v.len() == n && f.len() == n, "one position, velocity and force per particle");
     for (i, p) in scene.particles.iter().enumerate() {
-        f[i] = scene.settings.gravity * p.mass + drag_force(&p.drag, &p.quadratic_drag, &v[i]);
+        f[i] = &scene.settings.gravity * p.mass + drag_force(&p.drag, &p.quadratic_drag, &v[i]);
         if let Some(ground) = &scene.ground {
             f[i] += ground_contact_force(ground, &p.radius, &p.mass, scene.settings.dt, &x[i], &v[i]);
         }
