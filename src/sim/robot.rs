@@ -172,6 +172,46 @@ fn step_accelerations<T: Scalar>(
     }
 }
 
+/// The matrix `M̃ = M(q) + dt · diag(D)` that a semi-implicit Euler step of robot `r` of `scene` solves with at
+/// `(q, v)`: the joint-space inertia plus `dt` times the damping it takes implicitly ([`passive_damping`] and a PD
+/// controller's `kd`, on one-degree-of-freedom joints, as [`aba_with_armature`] adds them). A torque `u` held over
+/// the step changes the velocity by `dt · M̃⁻¹ u`, nothing else in the step depending on it: this is the control
+/// Jacobian `∂v'/∂u = dt · M̃⁻¹` ([`crate::grad::step_jacobians`]).
+///
+/// ```
+/// use diffphys::model::{multibody::sample, Model, Robot};
+/// use diffphys::sim::robot::implicit_mass_matrix;
+/// use nalgebra::DVector;
+/// let mut scene = Model::<f64>::empty(1e-3, 1.0);
+/// scene.add_robot(Robot::new(sample::double_pendulum())).unwrap();
+/// let m = implicit_mass_matrix(&scene, 0, &DVector::zeros(2), &DVector::zeros(2));
+/// assert!(m[(0, 0)] > m[(1, 1)] && (m[(0, 1)] - m[(1, 0)]).abs() < 1e-12);
+/// ```
+///
+/// # Panics
+/// If `r` is not a robot of `scene` or `q`, `v` do not fit it.
+pub fn implicit_mass_matrix<T: Scalar>(
+    scene: &Model<T>,
+    r: usize,
+    q: &DVector<T>,
+    v: &DVector<T>,
+) -> nalgebra::DMatrix<T> {
+    let robot = &scene.robots[r];
+    let model = &robot.multibody;
+    let settings = RobotSettings::of(scene);
+    let mut ws = MultibodyWorkspace::new(model);
+    let mut m = crate::multibody::crba(model, &mut ws, q);
+    let mut damping = passive_damping(model, q, v, &settings);
+    if let crate::model::Control::Pd(pd) = &robot.control {
+        damping += &pd.kd;
+    }
+    for joint in model.joints.iter().filter(|j| j.kind.nv() == 1) {
+        let i = joint.v_index;
+        m[(i, i)] += damping[i] * settings.dt;
+    }
+    m
+}
+
 /// One time step from `(q, v)` with control torques `tau` held over the step; returns the new `(q, v)`.
 ///
 /// Semi-implicit Euler: `v' = v + dt · a(q, v)`, `q' = q ⊕ dt · v'`, with the passive joint damping `D`

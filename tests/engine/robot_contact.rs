@@ -510,7 +510,11 @@ fn step_jacobians_of_a_standing_go1_equal_central_differences() {
     assert_eq!((j.a.shape(), j.b.shape()), ((37, 37), (37, 18)));
     let check = grad::check(&f, &f.point(), 1e-6).unwrap();
     let exact = nalgebra::DMatrix::from_fn(37, 55, |i, k| if k < 37 { j.a[(i, k)] } else { j.b[(i, k - 37)] });
-    assert_eq!(exact, check.jacobian);
+    // A by duals over the state, as `grad::check` differentiates everything; B built from dt (M + dt D)⁻¹ and the
+    // configuration update's derivative, equal to the dual B to rounding
+    assert_eq!(exact.columns(0, 37), check.jacobian.columns(0, 37));
+    let b_error = (exact.columns(37, 18) - check.jacobian.columns(37, 18)).abs().max();
+    assert!(b_error < 1e-14 * j.b.abs().max(), "B from the mass matrix vs duals: {b_error:e}");
     let worst = (exact - &check.fd_jacobian).abs().max();
     println!(
         "step Jacobians vs central differences: worst difference {worst:e}, largest entry {}",
