@@ -105,6 +105,21 @@ impl<T: Scalar> JointSpaceMass<T> {
     }
 }
 
+/// The height above the ground (m, real part) of the origin of `collider`, on `body` of `robot`, from the last
+/// kinematics pass.
+fn height_of_origin<T: Scalar>(
+    robot: &Robot<T>,
+    ws: &MultibodyWorkspace<T>,
+    body: usize,
+    collider: &crate::model::Collider<T>,
+) -> f64 {
+    let real = |v: &Vector3<T>| v.map(|x| re(&x));
+    let pose = ws.pose_world(body);
+    let in_root = pose.rotation.map(|x| re(&x)) * real(&collider.placement.translation) + real(&pose.translation);
+    let base = &robot.base;
+    (0..3).map(|j| re(&base.rotation[(2, j)]) * in_root[j]).sum::<f64>() + re(&base.translation.z)
+}
+
 /// The world velocity (m/s) of the point `p` (world) fixed to `body`, from the last kinematics pass.
 fn point_velocity<T: Scalar>(robot: &Robot<T>, ws: &MultibodyWorkspace<T>, body: usize, p: &Vector3<T>) -> Vector3<T> {
     let pose = &robot.base * ws.pose_world(body);
@@ -198,12 +213,16 @@ pub fn robot_ground_contacts<T: Scalar>(
     }
     assert_eq!(fext.len(), robot.multibody.n_bodies(), "robot_ground_contacts: one wrench per body");
     forward_kinematics(&robot.multibody, ws, q, v);
-    let poses = collider_poses(robot, ws);
     let mut found = Vec::new();
-    for (k, (collider, pose)) in colliders.iter().zip(&poses).enumerate() {
-        if collider.body.is_some() {
-            shape_ground(&collider.shape, pose, 0.0, &mut |g| found.push((k, g)));
+    for (k, collider) in colliders.iter().enumerate() {
+        let Some(b) = collider.body else { continue };
+        // colliders whose bounding sphere is clear of the ground cannot touch it: skipped on real parts before
+        // their placement is composed over `T` (most links of a standing robot)
+        if height_of_origin(robot, ws, b, collider) - collider.shape.bounding_radius() > 1e-9 {
+            continue;
         }
+        let pose = &(&robot.base * ws.pose_world(b)) * &collider.placement;
+        shape_ground(&collider.shape, &pose, 0.0, &mut |g| found.push((k, g)));
     }
     if found.is_empty() {
         return Ok(());

@@ -96,6 +96,23 @@ impl<T: Scalar> Shape<T> {
         Matrix3::from_diagonal(&diag)
     }
 
+    /// Radius (m) of a sphere about the shape's origin that contains it, as a plain number (real part): a cheap
+    /// test that a shape cannot touch something farther away.
+    ///
+    /// ```
+    /// use diffphys::geometry::Shape;
+    /// let can = Shape::Cylinder { radius: 0.3f64, length: 0.8 };
+    /// assert!((can.bounding_radius() - 0.5).abs() < 1e-15); // √(0.3² + 0.4²)
+    /// ```
+    pub fn bounding_radius(&self) -> f64 {
+        match self {
+            Shape::Sphere { radius } => re(radius),
+            Shape::Box { size } => 0.5 * size.map(|s| re(&s)).norm(),
+            Shape::Capsule { radius, length } => re(radius) + 0.5 * re(length),
+            Shape::Cylinder { radius, length } => re(radius).hypot(0.5 * re(length)),
+        }
+    }
+
     /// Half extents (m) of the world-axis-aligned box that bounds the shape when its body has rotation
     /// `rotation`, as plain numbers (for the broad phase).
     pub fn aabb_half_extents(&self, rotation: &Matrix3<T>) -> [f64; 3] {
