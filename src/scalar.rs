@@ -218,3 +218,47 @@ mod tests {
         assert!((n.eps - 0.6).abs() < 1e-15);
     }
 }
+
+/// The matrix product `a · b`, summed in plain loops (`Σₖ aᵢₖ bₖⱼ`, `k` ascending).
+///
+/// nalgebra's generic product goes through `gemm`/`gemv`, which computes `c = α a b + β c` and, for dual numbers,
+/// multiplies every entry by `α = 1` and `β = 0` in full dual arithmetic: on the engine's small matrices (3×3,
+/// 6×6, 3×nv) this loop is the same arithmetic without those products. Use it on hot paths over `T`.
+///
+/// ```
+/// use diffphys::scalar::mat_mul;
+/// use nalgebra::{Matrix2, Vector2};
+/// let a = Matrix2::new(1.0, 2.0, 3.0, 4.0);
+/// assert_eq!(mat_mul(&a, &a), a * a);
+/// assert_eq!(mat_mul(&a, &Vector2::new(1.0, -1.0)), Vector2::new(-1.0, -1.0));
+/// ```
+///
+/// # Panics
+/// If the inner dimensions differ.
+#[inline]
+pub fn mat_mul<T, R1, C1, C2, S1, S2>(
+    a: &nalgebra::Matrix<T, R1, C1, S1>,
+    b: &nalgebra::Matrix<T, C1, C2, S2>,
+) -> nalgebra::OMatrix<T, R1, C2>
+where
+    T: Scalar,
+    R1: nalgebra::Dim,
+    C1: nalgebra::Dim,
+    C2: nalgebra::Dim,
+    S1: nalgebra::Storage<T, R1, C1>,
+    S2: nalgebra::Storage<T, C1, C2>,
+    nalgebra::DefaultAllocator: nalgebra::allocator::Allocator<R1, C2>,
+{
+    assert_eq!(a.ncols(), b.nrows(), "mat_mul: inner dimensions differ");
+    let inner = a.ncols();
+    nalgebra::OMatrix::from_fn_generic(a.shape_generic().0, b.shape_generic().1, |i, j| {
+        if inner == 0 {
+            return T::zero();
+        }
+        let mut sum = a[(i, 0)] * b[(0, j)];
+        for k in 1..inner {
+            sum += a[(i, k)] * b[(k, j)];
+        }
+        sum
+    })
+}

@@ -28,7 +28,7 @@ use crate::model::{bounding_radius, Model, Robot};
 use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
 use crate::multibody::MultibodyWorkspace;
 use crate::multibody::{crba, forward_kinematics, inverse_inertia_world, point_jacobian, BodyState};
-use crate::scalar::{re, recip};
+use crate::scalar::{mat_mul, re, recip};
 use crate::spatial::{Force, Transform};
 use crate::{Result, Scalar};
 use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
@@ -98,10 +98,10 @@ impl<T: Scalar> JointSpaceMass<T> {
         p: &Vector3<T>,
     ) -> Matrix3<T> {
         let in_root = robot.base.inverse_transform_point(p);
-        let j = robot.base.rotation * point_jacobian(&robot.multibody, ws, body, &in_root);
+        let j = mat_mul(&robot.base.rotation, &point_jacobian(&robot.multibody, ws, body, &in_root));
         let mut m_inv_jt = j.transpose();
         ldlt_solve(&self.factor, &mut m_inv_jt);
-        j * m_inv_jt
+        mat_mul(&j, &m_inv_jt)
     }
 }
 

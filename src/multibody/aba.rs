@@ -4,7 +4,7 @@ use super::kinematics::{gravity_as_base_acceleration, joint_pose};
 use super::ldlt::{ldlt_factor, ldlt_solve};
 use super::MultibodyWorkspace;
 use crate::model::{JointKind, Multibody};
-use crate::scalar::recip;
+use crate::scalar::{mat_mul, recip};
 use crate::spatial::{Force, Motion};
 use crate::{Result, Scalar};
 use nalgebra::{DVector, Vector6};
@@ -140,7 +140,7 @@ fn inertia_pass<T: Scalar>(
             }
             _ => {
                 let s = joint.kind.axis_motion().expect("one-dof joint").to_vector();
-                let u_column = ws.articulated[i] * s;
+                let u_column = mat_mul(&ws.articulated[i], &s);
                 let mut d = s.dot(&u_column) + joint.armature;
                 if let Some(extra) = extra_armature.get(joint.v_index) {
                     d += *extra;
@@ -150,9 +150,9 @@ fn inertia_pass<T: Scalar>(
                 }
                 let d_inv = recip(&d);
                 let u = tau[joint.v_index] - s.dot(&bias);
-                let reduced = ws.articulated[i] - u_column * u_column.transpose() * d_inv;
+                let reduced = ws.articulated[i] - mat_mul(&u_column, &(u_column * d_inv).transpose());
                 let c = ws.bias_acceleration[i].to_vector();
-                let handed = bias + reduced * c + u_column * (d_inv * u);
+                let handed = bias + mat_mul(&reduced, &c) + u_column * (d_inv * u);
                 ws.u_column[i] = u_column;
                 ws.d_inv[i] = d_inv;
                 ws.u_torque[i] = u;

@@ -1,7 +1,7 @@
 //! Rigid-body spatial inertia.
 
 use super::{skew, transform::lift3, Force, Motion, Transform};
-use crate::scalar::{c, re, recip};
+use crate::scalar::{c, mat_mul, re, recip};
 use crate::Scalar;
 use nalgebra::{Matrix3, Matrix6, Vector3};
 
@@ -34,7 +34,7 @@ impl<T: Scalar> Inertia<T> {
     #[inline]
     pub fn apply(&self, v: &Motion<T>) -> Force<T> {
         let linear = (v.linear + v.angular.cross(&self.com)) * self.mass;
-        let angular = self.rotational * v.angular + self.com.cross(&linear);
+        let angular = mat_mul(&self.rotational, &v.angular) + self.com.cross(&linear);
         Force { angular, linear }
     }
 
@@ -50,7 +50,7 @@ impl<T: Scalar> Inertia<T> {
         let cx = skew(&self.com);
         let mcx = cx * self.mass;
         let mut out = Matrix6::zeros();
-        out.fixed_view_mut::<3, 3>(0, 0).copy_from(&(self.rotational - mcx * cx));
+        out.fixed_view_mut::<3, 3>(0, 0).copy_from(&(self.rotational - mat_mul(&mcx, &cx)));
         out.fixed_view_mut::<3, 3>(0, 3).copy_from(&mcx);
         out.fixed_view_mut::<3, 3>(3, 0).copy_from(&(-mcx));
         out.fixed_view_mut::<3, 3>(3, 3).copy_from(&(Matrix3::identity() * self.mass));
@@ -62,7 +62,7 @@ impl<T: Scalar> Inertia<T> {
         Inertia {
             mass: self.mass,
             com: x.transform_point(&self.com),
-            rotational: x.rotation * self.rotational * x.rotation.transpose(),
+            rotational: mat_mul(&mat_mul(&x.rotation, &self.rotational), &x.rotation.transpose()),
         }
     }
 
@@ -78,7 +78,7 @@ impl<T: Scalar> Inertia<T> {
         // Parallel-axis theorem: I_about_new_com = Σ I_c,k − m_k [c_k − c]×².
         let shift = |inertia: &Inertia<T>| -> Matrix3<T> {
             let d = skew(&(inertia.com - com));
-            inertia.rotational - d * d * inertia.mass
+            inertia.rotational - mat_mul(&d, &d) * inertia.mass
         };
         let rotational = shift(self) + shift(other);
         Inertia { mass, com, rotational }

@@ -1,6 +1,7 @@
 //! Rigid transforms (Plücker transforms stored as a rotation and a translation).
 
 use super::{skew, Force, Motion};
+use crate::scalar::mat_mul;
 use crate::Scalar;
 use nalgebra::{Matrix3, Matrix6, Quaternion, Vector3};
 use std::ops::Mul;
@@ -50,20 +51,20 @@ impl<T: Scalar> Transform<T> {
         let rx = axis_angle_matrix(&Vector3::x(), &rpy.x);
         let ry = axis_angle_matrix(&Vector3::y(), &rpy.y);
         let rz = axis_angle_matrix(&Vector3::z(), &rpy.z);
-        Self { rotation: rz * ry * rx, translation: xyz }
+        Self { rotation: mat_mul(&mat_mul(&rz, &ry), &rx), translation: xyz }
     }
 
     /// The inverse placement (A in B).
     pub fn inverse(&self) -> Self {
         let rt = self.rotation.transpose();
-        let translation = -(rt * self.translation);
+        let translation = -mat_mul(&rt, &self.translation);
         Self { rotation: rt, translation }
     }
 
     /// A point given in B, expressed in A.
     #[inline]
     pub fn transform_point(&self, p: &Vector3<T>) -> Vector3<T> {
-        self.rotation * p + self.translation
+        mat_mul(&self.rotation, p) + self.translation
     }
 
     /// A point given in A, expressed in B: `Rᵀ (p − translation)`.
@@ -75,8 +76,8 @@ impl<T: Scalar> Transform<T> {
     /// A motion expressed in B, expressed in A: `ω_A = R ω`, `v_A = R v + p × ω_A`.
     #[inline]
     pub fn act_motion(&self, m: &Motion<T>) -> Motion<T> {
-        let angular = self.rotation * m.angular;
-        let linear = self.rotation * m.linear + self.translation.cross(&angular);
+        let angular = mat_mul(&self.rotation, &m.angular);
+        let linear = mat_mul(&self.rotation, &m.linear) + self.translation.cross(&angular);
         Motion { angular, linear }
     }
 
@@ -84,15 +85,15 @@ impl<T: Scalar> Transform<T> {
     #[inline]
     pub fn inv_act_motion(&self, m: &Motion<T>) -> Motion<T> {
         let rt = self.rotation.transpose();
-        let linear = rt * (m.linear - self.translation.cross(&m.angular));
-        Motion { angular: rt * m.angular, linear }
+        let linear = mat_mul(&rt, &(m.linear - self.translation.cross(&m.angular)));
+        Motion { angular: mat_mul(&rt, &m.angular), linear }
     }
 
     /// A force expressed in B, expressed in A: `f_A = R f`, `n_A = R n + p × f_A`.
     #[inline]
     pub fn act_force(&self, f: &Force<T>) -> Force<T> {
-        let linear = self.rotation * f.linear;
-        let angular = self.rotation * f.angular + self.translation.cross(&linear);
+        let linear = mat_mul(&self.rotation, &f.linear);
+        let angular = mat_mul(&self.rotation, &f.angular) + self.translation.cross(&linear);
         Force { angular, linear }
     }
 
@@ -100,21 +101,22 @@ impl<T: Scalar> Transform<T> {
     #[inline]
     pub fn inv_act_force(&self, f: &Force<T>) -> Force<T> {
         let rt = self.rotation.transpose();
-        let angular = rt * (f.angular - self.translation.cross(&f.linear));
-        Force { angular, linear: rt * f.linear }
+        let angular = mat_mul(&rt, &(f.angular - self.translation.cross(&f.linear)));
+        Force { angular, linear: mat_mul(&rt, &f.linear) }
     }
 
     /// A 6×6 inertia-like matrix (`[angular; linear]` order) of B, expressed in A: `X* I X⁻¹`.
     pub fn act_inertia_matrix(&self, inertia: &Matrix6<T>) -> Matrix6<T> {
         let r = &self.rotation;
         let rt = r.transpose();
-        let block = |i: usize, j: usize| -> Matrix3<T> { r * inertia.fixed_view::<3, 3>(3 * i, 3 * j) * rt };
+        let block =
+            |i: usize, j: usize| -> Matrix3<T> { mat_mul(&mat_mul(r, &inertia.fixed_view::<3, 3>(3 * i, 3 * j)), &rt) };
         let (b11, b12, b21, b22) = (block(0, 0), block(0, 1), block(1, 0), block(1, 1));
         let px = skew(&self.translation);
-        let upper_left_part = b11 - b12 * px;
-        let lower_left = b21 - b22 * px;
-        let upper_left = upper_left_part + px * lower_left;
-        let upper_right = b12 + px * b22;
+        let upper_left_part = b11 - mat_mul(&b12, &px);
+        let lower_left = b21 - mat_mul(&b22, &px);
+        let upper_left = upper_left_part + mat_mul(&px, &lower_left);
+        let upper_right = b12 + mat_mul(&px, &b22);
         let mut out = Matrix6::zeros();
         out.fixed_view_mut::<3, 3>(0, 0).copy_from(&upper_left);
         out.fixed_view_mut::<3, 3>(0, 3).copy_from(&upper_right);
@@ -128,7 +130,7 @@ impl<T: Scalar> Transform<T> {
         let mut out = Matrix6::zeros();
         out.fixed_view_mut::<3, 3>(0, 0).copy_from(&self.rotation);
         out.fixed_view_mut::<3, 3>(3, 3).copy_from(&self.rotation);
-        out.fixed_view_mut::<3, 3>(3, 0).copy_from(&(skew(&self.translation) * self.rotation));
+        out.fixed_view_mut::<3, 3>(3, 0).copy_from(&mat_mul(&skew(&self.translation), &self.rotation));
         out
     }
 
@@ -152,8 +154,8 @@ impl<T: Scalar> Mul<&Transform<T>> for &Transform<T> {
     #[inline]
     fn mul(self, rhs: &Transform<T>) -> Transform<T> {
         Transform {
-            rotation: self.rotation * rhs.rotation,
-            translation: self.rotation * rhs.translation + self.translation,
+            rotation: mat_mul(&self.rotation, &rhs.rotation),
+            translation: mat_mul(&self.rotation, &rhs.translation) + self.translation,
         }
     }
 }
