@@ -179,46 +179,6 @@ pub fn never_pull<T: Scalar>(f: T, w: T) -> T {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use num_dual::Dual64;
-
-    #[test]
-    fn tanh_is_finite_for_large_arguments_and_matches_std() {
-        for x in [-800.0, -3.0, -1e-3, 0.0, 0.4, 2.0, 750.0] {
-            let d = tanh(&Dual64::from(x).derivative());
-            assert!((d.re - f64::tanh(x)).abs() < 1e-15, "tanh({x})");
-            assert!((d.eps - (1.0 - f64::tanh(x).powi(2))).abs() < 1e-14, "tanh'({x})");
-        }
-    }
-
-    #[test]
-    fn smoothstep_is_c1() {
-        let at = |x: f64| {
-            let d = smoothstep(Dual64::from(x).derivative());
-            (d.re, d.eps)
-        };
-        assert_eq!(at(-0.1), (0.0, 0.0));
-        assert_eq!(at(1.1), (1.0, 0.0));
-        let (v, d) = at(0.5);
-        assert!((v - 0.5).abs() < 1e-15 && (d - 1.5).abs() < 1e-15);
-        // derivative continuous at the ends
-        assert!(at(1e-9).1 < 1e-8 && at(1.0 - 1e-9).1 < 1e-8);
-    }
-
-    #[test]
-    fn safe_norm_has_zero_derivative_at_origin() {
-        let v = nalgebra::Vector3::new(Dual64::from(0.0).derivative(), Dual64::from(0.0), Dual64::from(0.0));
-        let n = safe_norm(&v);
-        assert_eq!((n.re, n.eps), (0.0, 0.0));
-        let w = nalgebra::Vector3::new(Dual64::from(3.0).derivative(), Dual64::from(4.0), Dual64::from(0.0));
-        let n = safe_norm(&w);
-        assert_eq!(n.re, 5.0);
-        assert!((n.eps - 0.6).abs() < 1e-15);
-    }
-}
-
 /// The matrix product `a · b`, summed in plain loops (`Σₖ aᵢₖ bₖⱼ`, `k` ascending).
 ///
 /// nalgebra's generic product goes through `gemm`/`gemv`, which computes `c = α a b + β c` and, for dual numbers,
@@ -261,4 +221,44 @@ where
         }
         sum
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_dual::Dual64;
+
+    #[test]
+    fn tanh_is_finite_for_large_arguments_and_matches_std() {
+        for x in [-800.0, -3.0, -1e-3, 0.0, 0.4, 2.0, 750.0] {
+            let d = tanh(&Dual64::from(x).derivative());
+            assert!((d.re - f64::tanh(x)).abs() < 1e-15, "tanh({x})");
+            assert!((d.eps - (1.0 - f64::tanh(x).powi(2))).abs() < 1e-14, "tanh'({x})");
+        }
+    }
+
+    #[test]
+    fn smoothstep_is_c1() {
+        let at = |x: f64| {
+            let d = smoothstep(Dual64::from(x).derivative());
+            (d.re, d.eps)
+        };
+        assert_eq!(at(-0.1), (0.0, 0.0));
+        assert_eq!(at(1.1), (1.0, 0.0));
+        let (v, d) = at(0.5);
+        assert!((v - 0.5).abs() < 1e-15 && (d - 1.5).abs() < 1e-15);
+        // derivative continuous at the ends
+        assert!(at(1e-9).1 < 1e-8 && at(1.0 - 1e-9).1 < 1e-8);
+    }
+
+    #[test]
+    fn safe_norm_has_zero_derivative_at_origin() {
+        let v = nalgebra::Vector3::new(Dual64::from(0.0).derivative(), Dual64::from(0.0), Dual64::from(0.0));
+        let n = safe_norm(&v);
+        assert_eq!((n.re, n.eps), (0.0, 0.0));
+        let w = nalgebra::Vector3::new(Dual64::from(3.0).derivative(), Dual64::from(4.0), Dual64::from(0.0));
+        let n = safe_norm(&w);
+        assert_eq!(n.re, 5.0);
+        assert!((n.eps - 0.6).abs() < 1e-15);
+    }
 }

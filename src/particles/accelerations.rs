@@ -11,6 +11,9 @@ use nalgebra::Vector3;
 ///
 /// # Panics
 /// If `x`, `v` or `f` do not have one entry per particle.
+// `&x * s`, not `x * s`: nalgebra's by-value operators copy wide dual numbers through memory first (the
+// 100-particle net's step at N = 16 is twice as fast by reference), which clippy's `op_ref` does not know.
+#[allow(clippy::op_ref)]
 pub fn forces<T: Scalar>(scene: &Model<T>, x: &[Vector3<T>], v: &[Vector3<T>], f: &mut [Vector3<T>]) {
     let n = scene.particles.len();
     assert!(x.len() == n && v.len() == n && f.len() == n, "one position, velocity and force per particle");

@@ -152,6 +152,7 @@ pub(crate) fn lift3<T: Scalar, D: Scalar>(v: &Vector3<T>) -> Vector3<D> {
 impl<T: Scalar> Mul<&Transform<T>> for &Transform<T> {
     type Output = Transform<T>;
     #[inline]
+    #[allow(clippy::suspicious_arithmetic_impl)] // composing placements adds the translations
     fn mul(self, rhs: &Transform<T>) -> Transform<T> {
         Transform {
             rotation: mat_mul(&self.rotation, &rhs.rotation),
