@@ -2,6 +2,7 @@
 //! point).
 
 use super::super::ContactGeometry;
+use super::cylinder_sdf::{evaluate, piece, Part};
 use crate::scalar::{re, recip, sqrt};
 use crate::spatial::Transform;
 use crate::Scalar;
@@ -26,12 +27,27 @@ use nalgebra::Vector3;
 /// assert!(points[..3].iter().all(|p| p.z.abs() < 1e-15)); // the bottom cap's tripod touches z = 0
 /// ```
 pub fn cylinder_support_points<T: Scalar>(pose: &Transform<T>, radius: &T, length: &T) -> [Vector3<T>; 6] {
+    support_points_towards(pose, radius, length, &Vector3::new(T::zero(), T::zero(), T::from(-1.0)))
+}
+
+/// [`cylinder_support_points`] towards any world direction `down` (not necessarily unit): on each cap, the rim
+/// point furthest along `down` (index 0 on the cap at `−z`, 3 on the cap at `+z`) and the two 120° either side
+/// of it. When `down` is along the axis the first rim point is the one along the pose's `x`.
+pub(crate) fn support_points_towards<T: Scalar>(
+    pose: &Transform<T>,
+    radius: &T,
+    length: &T,
+    down: &Vector3<T>,
+) -> [Vector3<T>; 6] {
     let axis: Vector3<T> = pose.rotation.column(2).into();
-    let down = Vector3::new(T::zero(), T::zero(), T::from(-1.0));
     // the downward direction within the caps' plane
     let in_plane = down - axis * down.dot(&axis);
     let n2 = in_plane.norm_squared();
-    let w: Vector3<T> = if re(&n2) > 1e-20 { in_plane * recip(&sqrt(&n2)) } else { pose.rotation.column(0).into() };
+    let w: Vector3<T> = if re(&n2) > 1e-20 * re(&down.norm_squared()) {
+        in_plane * recip(&sqrt(&n2))
+    } else {
+        pose.rotation.column(0).into()
+    };
     let u = axis.cross(&w);
     let (cos, sin) = (-0.5, 0.75f64.sqrt());
     let rim = [w, w * T::from(cos) + u * T::from(sin), w * T::from(cos) - u * T::from(sin)];
@@ -72,48 +88,32 @@ pub fn sphere_cylinder<T: Scalar>(
     margin: f64,
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
-    let p = pose.inverse_transform_point(centre);
-    let half = *length * 0.5;
-    let rho2 = p.x * p.x + p.y * p.y;
-    let rho = sqrt(&rho2);
-    let radial = |scale: T| Vector3::new(p.x * scale, p.y * scale, T::zero());
-    // unit radial direction (any, on the axis)
-    let unit_radial = || if re(&rho2) > 1e-24 { radial(recip(&rho)) } else { Vector3::x() };
-    let inside_radially = re(&rho) <= re(radius);
-    let inside_axially = re(&p.z).abs() <= re(&half);
-    let (normal_local, surface_local, distance) = if inside_radially && inside_axially {
-        let side_depth = *radius - rho;
-        let cap_depth = half - p.z * sign(&p.z);
-        if re(&side_depth) < re(&cap_depth) {
-            let n = unit_radial();
-            (n, n * *radius + Vector3::new(T::zero(), T::zero(), p.z), -side_depth - *sphere_radius)
-        } else {
-            let n = Vector3::new(T::zero(), T::zero(), T::from(sign(&p.z)));
-            (n, Vector3::new(p.x, p.y, half * sign(&p.z)), -cap_depth - *sphere_radius)
-        }
-    } else {
-        let xy = if inside_radially { radial(T::one()) } else { radial(*radius * recip(&rho)) };
-        let z = if inside_axially { p.z } else { half * sign(&p.z) };
-        let closest = Vector3::new(xy.x, xy.y, z);
-        let d = p - closest;
-        let dn = sqrt(&d.norm_squared());
-        (d * recip(&dn), closest, dn - *sphere_radius)
-    };
-    if re(&distance) < margin {
-        let normal = pose.rotation * normal_local;
-        let surface_cylinder = pose.transform_point(&surface_local);
-        let surface_sphere = centre - normal * *sphere_radius;
-        out(ContactGeometry { normal, point: (surface_cylinder + surface_sphere) * T::from(0.5), distance });
+    let g = point_cylinder(centre, sphere_radius, pose, radius, &(*length * 0.5), Part::Full);
+    if re(&g.distance) < margin {
+        out(g);
     }
 }
 
-/// The sign of a number's real part (`+1` at zero).
-fn sign<T: Scalar>(x: &T) -> f64 {
-    if re(x) >= 0.0 {
-        1.0
-    } else {
-        -1.0
-    }
+/// The contact of a ball (`centre`, radius `ball`; a point when it is zero) with the `part` of the surface of a
+/// cylinder at `pose` (`radius`, half height `half`), normal from the cylinder to the ball. With `Part::Full` the
+/// nearest surface point: exact outside, the nearest of side and caps inside. `Part::Side` measures against the
+/// infinite cylinder, `Part::Caps` against the two cap planes (the pairs measure the points where a segment is
+/// cut by the slab or the side against the other part).
+pub(crate) fn point_cylinder<T: Scalar>(
+    centre: &Vector3<T>,
+    ball: &T,
+    pose: &Transform<T>,
+    radius: &T,
+    half: &T,
+    part: Part,
+) -> ContactGeometry<T> {
+    let p = pose.inverse_transform_point(centre);
+    let which = piece(&p.map(|x| re(&x)), re(radius), re(half), part);
+    let (value, normal_local, surface_local) = evaluate(&p, radius, half, which);
+    let normal = pose.rotation * normal_local;
+    let surface_cylinder = pose.transform_point(&surface_local);
+    let surface_ball = centre - normal * *ball;
+    ContactGeometry { normal, point: (surface_cylinder + surface_ball) * T::from(0.5), distance: value - *ball }
 }
 
 #[cfg(test)]

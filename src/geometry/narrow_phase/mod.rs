@@ -5,6 +5,9 @@
 //! | anything – ground | support points below the margin | sphere 1, capsule ≤ 2 (segment ends), box ≤ 4 (corners; 8 if deeply sunk), cylinder ≤ 3 per cap ([`cylinder_support_points`]) |
 //! | sphere/capsule – sphere/capsule | closest points of the axis segments | 1 |
 //! | sphere – cylinder | closest point of the cylinder to the centre (side, cap or rim) | 1 |
+//! | capsule – cylinder | the axis clipped to the cylinder's slab or side (both ends), and the axis point of least signed distance (exact, [`capsule_cylinder`]) with its depth beyond the ends' | ≤ 3 |
+//! | box – cylinder | exact deepest point of the box edges and the cylinder's face support points; manifold of rim tripods, box corners and cut edges ([`cylinder_box`]) | ≤ 6 + 8 + 2 + 8 + 1 |
+//! | cylinder – cylinder | exact deepest point of the rim circles, sides and cap support points; manifold of both rim tripods and cut side lines ([`cylinder_cylinder`]) | ≤ 6 + 6 + 4 + 1 |
 //! | sphere – box | closest point of the box to the centre (inside: nearest face) | 1 |
 //! | capsule – box | the axis clipped to the box (both clipped ends), and the axis point of least signed distance with its depth beyond the ends' | ≤ 3 |
 //! | box – box | separating axes (15) with face clipping, or edge–edge closest points | ≤ 8 |
@@ -12,14 +15,18 @@
 //!
 //! Capsule–box rests a capsule on a line where it lies along the box, and finds the exact deepest (or nearest) point
 //! of its axis where it crosses an edge ([`capsule_box()`]); capsule–capsule
-//! reports one point, also when they lie parallel. A cylinder meets only the ground and spheres so far (cylinder
-//! against a box, capsule or cylinder has no narrow phase; models in which such a pair can touch are rejected).
+//! reports one point, also when they lie parallel. The cylinder pairs ([`capsule_cylinder`], [`cylinder_box`],
+//! [`cylinder_cylinder`]) measure features of one shape against the exact signed distance of the other: the least
+//! of these is the exact distance when apart (with exact first derivatives away from feature switches), and a
+//! manifold of rim tripods, corners and cut segments carries resting contacts (the method: [`cylinder_pairs`]).
 
 pub mod box_box;
 pub mod box_edges;
 mod box_overlap;
 pub mod capsule_box;
 mod cylinder;
+pub mod cylinder_pairs;
+mod cylinder_sdf;
 mod ground;
 mod round;
 #[cfg(test)]
@@ -30,6 +37,7 @@ pub use box_edges::{edge_penetrations, EdgePenetration};
 pub use box_overlap::{box_overlap, Overlap};
 pub use capsule_box::capsule_box;
 pub use cylinder::{cylinder_support_points, sphere_cylinder};
+pub use cylinder_pairs::{capsule_cylinder, cylinder_box, cylinder_cylinder};
 pub use ground::shape_ground;
 pub use round::{segment_closest_points, sphere_box, swept_spheres};
 
@@ -70,8 +78,25 @@ pub fn collide<T: Scalar>(
             let mut flipped = |c: ContactGeometry<T>| out(ContactGeometry { normal: -c.normal, ..c });
             sphere_cylinder(&pose_b.translation, rs, pose_a, radius, length, margin, &mut flipped)
         }
-        // no narrow phase yet: `Model::validate` rejects models in which such a pair can meet
-        (Cylinder { .. }, _) | (_, Cylinder { .. }) => {}
+        (Capsule { .. }, Cylinder { radius, length }) => {
+            let (p0, p1, r) = segment_of(shape_a, pose_a);
+            capsule_cylinder(&p0, &p1, &r, pose_b, radius, length, margin, out)
+        }
+        (Cylinder { radius, length }, Capsule { .. }) => {
+            let (p0, p1, r) = segment_of(shape_b, pose_b);
+            let mut flipped = |c: ContactGeometry<T>| out(ContactGeometry { normal: -c.normal, ..c });
+            capsule_cylinder(&p0, &p1, &r, pose_a, radius, length, margin, &mut flipped)
+        }
+        (Cylinder { radius, length }, Box { size }) => {
+            cylinder_box(pose_a, radius, length, pose_b, &half(size), margin, out)
+        }
+        (Box { size }, Cylinder { radius, length }) => {
+            let mut flipped = |c: ContactGeometry<T>| out(ContactGeometry { normal: -c.normal, ..c });
+            cylinder_box(pose_b, radius, length, pose_a, &half(size), margin, &mut flipped)
+        }
+        (Cylinder { radius: ra, length: la }, Cylinder { radius: rb, length: lb }) => {
+            cylinder_cylinder(pose_a, ra, la, pose_b, rb, lb, margin, out)
+        }
         (Box { size: sa }, Box { size: sb }) => box_box(pose_a, &half(sa), pose_b, &half(sb), margin, out),
         (Box { size }, round) => {
             let mut flipped = |c: ContactGeometry<T>| out(ContactGeometry { normal: -c.normal, ..c });
