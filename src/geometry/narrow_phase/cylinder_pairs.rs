@@ -39,6 +39,7 @@
 //! choice (which tripod point, which box face, where a cut is) follows `n` and is piecewise.
 
 use super::super::ContactGeometry;
+use super::capsule_box::{box_signed_distance, deepest_segment_point};
 use super::cylinder::{point_cylinder, support_points_towards};
 use super::cylinder_sdf::{clip_line, curve_minimum, support, Curve, Part};
 use super::round::segment_closest_points;
@@ -146,14 +147,19 @@ fn fade<T: Scalar>(x: T) -> T {
 }
 
 /// The points strictly inside the segment `e0 e1` (world) where it enters and leaves the interval `(t0, t1)` of
-/// its parameter, each with its weight ([`fade`] of the length of the piece inside and of its distance from the
-/// segment's end).
+/// its parameter, as the contacts `contact` makes of them, each with its weight: the [`fade`] of the length of the
+/// piece inside and of the cut's distance from the segment's end, and a fade that drops a cut deeper than
+/// `deepest` (the least signed distance along the whole segment, ≤ 0 when it penetrates): a cut point stands for
+/// the end of a line along the face it is measured against, whose depth is the segment's deepest, and not for a
+/// segment poking through the clipping surface far from that face (which the deepest contact covers). The weight
+/// is 1 up to that depth and 0 at twice it.
 fn cuts<T: Scalar>(
     e0: &Vector3<T>,
     e1: &Vector3<T>,
-    t0: Option<T>,
-    t1: Option<T>,
-    mut each: impl FnMut(Vector3<T>, T),
+    (t0, t1): (Option<T>, Option<T>),
+    deepest: T,
+    contact: impl Fn(&Vector3<T>) -> ContactGeometry<T>,
+    mut each: impl FnMut(ContactGeometry<T>, T),
 ) {
     let clamp = |t: Option<T>, default: f64| match t {
         Some(t) if re(&t) > 0.0 && re(&t) < 1.0 => (Some(t), t),
@@ -169,11 +175,22 @@ fn cuts<T: Scalar>(
     if re(&piece) <= 0.0 {
         return;
     }
+    let mut emit = |t: T, from_end: T| {
+        let g = contact(&(e0 + (e1 - e0) * t));
+        let mut w = piece * fade(from_end);
+        if re(&g.distance) < 0.0 {
+            if re(&deepest) >= 0.0 {
+                return;
+            }
+            w *= smoothstep(g.distance * recip(&deepest) * -1.0 + 2.0);
+        }
+        each(g, w);
+    };
     if let Some(t) = cut0 {
-        each(e0 + (e1 - e0) * t, piece * fade(t));
+        emit(t, t);
     }
     if let Some(t) = cut1 {
-        each(e0 + (e1 - e0) * t, piece * fade(T::one() - t));
+        emit(t, T::one() - t);
     }
 }
 
@@ -196,13 +213,16 @@ fn cut_by_cylinder<T: Scalar>(
     pose: &Transform<T>,
     radius: &T,
     half: &T,
-    mut each: impl FnMut(ContactGeometry<T>, T),
+    each: impl FnMut(ContactGeometry<T>, T),
 ) {
     let a = pose.inverse_transform_point(e0);
     let u = pose.inverse_transform_point(e1) - a;
     let (clip, measure) = clipping_parts(&u);
-    if let Some((t0, t1)) = clip_line(&a, &u, radius, half, clip) {
-        cuts(e0, e1, t0, t1, |q, w| each(point_cylinder(&q, &T::zero(), pose, radius, half, measure), w));
+    if let Some(range) = clip_line(&a, &u, radius, half, clip) {
+        let t = curve_minimum(&Curve::Segment { a, u }, radius, half);
+        let deepest = point_cylinder(&(e0 + (e1 - e0) * t), &T::zero(), pose, radius, half, Part::Full).distance;
+        let contact = |q: &Vector3<T>| point_cylinder(q, &T::zero(), pose, radius, half, measure);
+        cuts(e0, e1, range, deepest, contact, each);
     }
 }
 
@@ -213,7 +233,7 @@ fn cut_by_box<T: Scalar>(
     e1: &Vector3<T>,
     pose: &Transform<T>,
     half: &Vector3<T>,
-    mut each: impl FnMut(ContactGeometry<T>, T),
+    each: impl FnMut(ContactGeometry<T>, T),
 ) {
     let a = pose.inverse_transform_point(e0);
     let u = pose.inverse_transform_point(e1) - a;
@@ -224,7 +244,9 @@ fn cut_by_box<T: Scalar>(
     let inv = recip(&u[j]);
     let (t0, t1) = ((-half[j] - a[j]) * inv, (half[j] - a[j]) * inv);
     let (t0, t1) = if re(&t0) <= re(&t1) { (t0, t1) } else { (t1, t0) };
-    cuts(e0, e1, Some(t0), Some(t1), |q, w| each(point_box(&q, pose, half, Some(j)), w));
+    let b = a + u;
+    let deepest = box_signed_distance(&(a + u * deepest_segment_point(&a, &b, half)), half);
+    cuts(e0, e1, (Some(t0), Some(t1)), deepest, |q| point_box(q, pose, half, Some(j)), each);
 }
 
 /// The corners of a box (bit `k` of the index set: `+half[k]`, else `−half[k]`), in the world.
@@ -481,4 +503,245 @@ pub fn cylinder_cylinder<T: Scalar>(
     cut_by_cylinder(&tripods_a[0], &tripods_a[3], pose_b, radius_b, &hb, |g, w| manifold.report(g, w));
     cut_by_cylinder(&tripods_b[0], &tripods_b[3], pose_a, radius_a, &ha, |g, w| manifold.report(flip(g), w));
     manifold.finish(best);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{perturbed, rot};
+    use super::super::{collide, segment_closest_points};
+    use super::*;
+    use crate::geometry::Shape;
+    use nalgebra::Matrix3;
+    use num_dual::Dual64;
+    use std::f64::consts::TAU;
+
+    /// Independent signed distance to a cylinder (radius `r`, height `l`, local frame): clamping outside, the
+    /// shallower of side and caps inside.
+    fn cylinder_distance(p: &Vector3<f64>, r: f64, l: f64) -> f64 {
+        let (rho, h) = (p.xy().norm(), l / 2.0);
+        let (dr, dz) = (rho - r, p.z.abs() - h);
+        if dr > 0.0 || dz > 0.0 {
+            dr.max(0.0).hypot(dz.max(0.0))
+        } else {
+            dr.max(dz)
+        }
+    }
+
+    /// Points on the surface of a cylinder (local frame), about `n` around.
+    fn cylinder_surface(r: f64, l: f64, n: usize) -> Vec<Vector3<f64>> {
+        let mut points = Vec::new();
+        for i in 0..n {
+            let t = i as f64 / n as f64 * TAU;
+            let (c, s) = (t.cos(), t.sin());
+            for j in 0..=n {
+                points.push(Vector3::new(r * c, r * s, -l / 2.0 + l * j as f64 / n as f64));
+            }
+            for j in 1..=n / 2 {
+                let rr = r * j as f64 / (n / 2) as f64;
+                points.push(Vector3::new(rr * c, rr * s, -l / 2.0));
+                points.push(Vector3::new(rr * c, rr * s, l / 2.0));
+            }
+        }
+        points
+    }
+
+    fn box_surface(half: &Vector3<f64>, n: usize) -> Vec<Vector3<f64>> {
+        let mut points = Vec::new();
+        for k in 0..3 {
+            let (i, j) = ((k + 1) % 3, (k + 2) % 3);
+            for a in 0..=n {
+                for b in 0..=n {
+                    for s in [-1.0, 1.0] {
+                        let mut p = Vector3::zeros();
+                        p[k] = s * half[k];
+                        p[i] = half[i] * (2.0 * a as f64 / n as f64 - 1.0);
+                        p[j] = half[j] * (2.0 * b as f64 / n as f64 - 1.0);
+                        points.push(p);
+                    }
+                }
+            }
+        }
+        points
+    }
+
+    /// The shapes used below, in the crate's shape type.
+    fn shapes() -> (Shape<f64>, Shape<f64>, Shape<f64>, Shape<f64>) {
+        (
+            Shape::Cylinder { radius: 0.2, length: 0.5 },
+            Shape::Cylinder { radius: 0.12, length: 0.7 },
+            Shape::Box { size: Vector3::new(0.6, 0.3, 0.4) },
+            Shape::Capsule { radius: 0.07, length: 0.5 },
+        )
+    }
+
+    /// Brute force: the least signed distance of a sampled surface point of one shape to the other (a capsule's
+    /// axis is sampled instead, minus its radius).
+    fn brute(a: &Shape<f64>, pa: &Transform<f64>, b: &Shape<f64>, pb: &Transform<f64>) -> f64 {
+        let samples = |s: &Shape<f64>| match s {
+            Shape::Cylinder { radius, length } => cylinder_surface(*radius, *length, 160),
+            Shape::Box { size } => box_surface(&(size / 2.0), 80),
+            Shape::Capsule { length, .. } => {
+                (0..=4000).map(|k| Vector3::new(0.0, 0.0, length * (k as f64 / 4000.0 - 0.5))).collect()
+            }
+            Shape::Sphere { .. } => vec![Vector3::zeros()],
+        };
+        let inflate = |s: &Shape<f64>| if let Shape::Capsule { radius, .. } = s { *radius } else { 0.0 };
+        let distance = |s: &Shape<f64>, local: &Vector3<f64>| match s {
+            Shape::Cylinder { radius, length } => cylinder_distance(local, *radius, *length),
+            Shape::Box { size } => box_signed_distance(local, &(size / 2.0)),
+            Shape::Capsule { radius, length } => {
+                let (h, z) = (length / 2.0, local.z.clamp(-length / 2.0, length / 2.0));
+                let _ = h;
+                (local - Vector3::new(0.0, 0.0, z)).norm() - radius
+            }
+            Shape::Sphere { radius } => local.norm() - radius,
+        };
+        let one_way = |a: &Shape<f64>, pa: &Transform<f64>, b: &Shape<f64>, pb: &Transform<f64>| {
+            samples(a)
+                .iter()
+                .map(|p| distance(b, &pb.inverse_transform_point(&pa.transform_point(p))) - inflate(a))
+                .fold(f64::INFINITY, f64::min)
+        };
+        let capsule = |s: &Shape<f64>| matches!(s, Shape::Capsule { .. });
+        match (capsule(a), capsule(b)) {
+            (true, _) => one_way(a, pa, b, pb),
+            (_, true) => one_way(b, pb, a, pa),
+            _ => one_way(a, pa, b, pb).min(one_way(b, pb, a, pa)),
+        }
+    }
+
+    fn contacts<T: Scalar>(
+        a: &Shape<T>,
+        pa: &Transform<T>,
+        b: &Shape<T>,
+        pb: &Transform<T>,
+        margin: f64,
+    ) -> Vec<ContactGeometry<T>> {
+        let mut found = Vec::new();
+        collide(a, pa, b, pb, margin, &mut |c| found.push(c));
+        found
+    }
+
+    fn least<T: Scalar>(found: &[ContactGeometry<T>]) -> ContactGeometry<T> {
+        found.iter().min_by(|x, y| re(&x.distance).total_cmp(&re(&y.distance))).expect("a contact").clone()
+    }
+
+    fn uniform(seed: &mut u64) -> f64 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (*seed >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+
+    fn random_pose(seed: &mut u64, spread: f64) -> Transform<f64> {
+        let rotation = rot(0, 3.0 * uniform(seed)) * rot(1, 3.0 * uniform(seed)) * rot(2, 3.0 * uniform(seed));
+        let translation = Vector3::new(uniform(seed), uniform(seed), uniform(seed)) * spread;
+        Transform { translation, rotation }
+    }
+
+    /// The pairs under test: (a, b) with a cylinder on at least one side.
+    fn pairs() -> Vec<(Shape<f64>, Shape<f64>, &'static str)> {
+        let (c1, c2, cube, capsule) = shapes();
+        vec![
+            (capsule.clone(), c1.clone(), "capsule-cylinder"),
+            (c1.clone(), capsule, "cylinder-capsule"),
+            (c1.clone(), cube.clone(), "cylinder-box"),
+            (cube, c2.clone(), "box-cylinder"),
+            (c1, c2, "cylinder-cylinder"),
+        ]
+    }
+
+    #[test]
+    fn separated_distances_match_sampled_surfaces() {
+        let mut seed = 3u64;
+        for (a, b, name) in pairs() {
+            let mut worst: f64 = 0.0;
+            let mut tested = 0;
+            while tested < 25 {
+                let (pa, pb) = (random_pose(&mut seed, 0.6), random_pose(&mut seed, 0.1));
+                let bf = brute(&a, &pa, &b, &pb);
+                if bf < 0.02 {
+                    continue; // apart only (sampling says how far)
+                }
+                tested += 1;
+                let found = contacts(&a, &pa, &b, &pb, 10.0);
+                let g = least(&found);
+                // every reported distance is a true point-to-shape distance, the least of them the exact distance
+                assert!(g.distance <= bf + 1e-9 && g.distance > bf - 2e-3, "{name}: {} vs sampled {bf}", g.distance);
+                worst = worst.max(bf - g.distance);
+                assert!((g.normal.norm() - 1.0).abs() < 1e-12, "{name}: unit normal");
+                assert!(found.iter().all(|c| c.distance >= g.distance - 1e-15));
+            }
+            println!("{name}: sampled − found ≤ {worst:.2e}");
+        }
+    }
+
+    #[test]
+    fn the_deepest_contact_is_a_pair_of_surface_points_along_the_normal() {
+        // apart: the point minus/plus half the distance along the normal lies on each surface
+        let mut seed = 5u64;
+        for (a, b, name) in pairs() {
+            for _ in 0..40 {
+                let (pa, pb) = (random_pose(&mut seed, 0.6), random_pose(&mut seed, 0.1));
+                let found = contacts(&a, &pa, &b, &pb, 10.0);
+                let g = least(&found);
+                if g.distance < 0.01 {
+                    continue;
+                }
+                let on_a = g.point + g.normal * (0.5 * g.distance);
+                let on_b = g.point - g.normal * (0.5 * g.distance);
+                let surface = |s: &Shape<f64>, p: &Transform<f64>, x: &Vector3<f64>| match s {
+                    Shape::Cylinder { radius, length } => cylinder_distance(&p.inverse_transform_point(x), *radius, *length),
+                    Shape::Box { size } => box_signed_distance(&p.inverse_transform_point(x), &(size / 2.0)),
+                    Shape::Capsule { radius, length } => {
+                        let l = p.inverse_transform_point(x);
+                        (l - Vector3::new(0.0, 0.0, l.z.clamp(-length / 2.0, length / 2.0))).norm() - radius
+                    }
+                    Shape::Sphere { .. } => unreachable!(),
+                };
+                assert!(surface(&a, &pa, &on_a).abs() < 1e-9, "{name}: {}", surface(&a, &pa, &on_a));
+                assert!(surface(&b, &pb, &on_b).abs() < 1e-9, "{name}: {}", surface(&b, &pb, &on_b));
+            }
+        }
+    }
+
+    #[test]
+    fn shallow_penetration_depth_matches_the_deepest_sampled_point() {
+        // configurations where a face, side or rim sinks 5 mm into the other shape, or a corner or edge into a
+        // cylinder's side or cap
+        let (c1, c2, cube, capsule) = shapes();
+        let at = |x: f64, y: f64, z: f64, r: Matrix3<f64>| Transform { translation: Vector3::new(x, y, z), rotation: r };
+        let id = Matrix3::identity();
+        let lying = rot(1, std::f64::consts::FRAC_PI_2);
+        let cases = vec![
+            // cylinder standing on the box's top face (cap), lying on it (side), tilted on its rim
+            (c1.clone(), at(0.1, 0.0, 0.445, id), cube.clone(), at(0.0, 0.0, 0.0, id), "cap on face"),
+            (c1.clone(), at(0.0, 0.0, 0.395, lying), cube.clone(), at(0.0, 0.0, 0.0, id), "side on face"),
+            (c1.clone(), at(0.0, 0.0, 0.0, rot(0, 0.5)), cube.clone(), at(0.0, 0.0, -0.5, id), "rim on face"),
+            // a box corner and a box edge into a cylinder's side
+            (cube.clone(), at(0.0, 0.0, 0.0, rot(2, 0.6) * rot(0, 0.5)), c1.clone(), at(0.55, 0.1, 0.0, id), "corner"),
+            (cube.clone(), at(0.0, 0.0, 0.0, rot(2, std::f64::consts::FRAC_PI_4)), c2.clone(), at(0.0, 0.0, 0.0, id), "edge"),
+            // a capsule across a cap, a cylinder on another's cap, two crossed sides
+            (capsule.clone(), at(0.0, 0.0, 0.315, lying), c1.clone(), at(0.0, 0.0, 0.0, id), "capsule on cap"),
+            (c2.clone(), at(0.05, 0.0, 0.595, id), c1.clone(), at(0.0, 0.0, 0.0, id), "cylinder on cap"),
+            (c2.clone(), at(0.0, 0.0, 0.315, lying), c1.clone(), at(0.0, 0.0, 0.0, rot(0, std::f64::consts::FRAC_PI_2)), "crossed"),
+        ];
+        for (a, pa, b, pb, name) in cases {
+            let mut pb = pb;
+            if name == "corner" {
+                // move the cylinder until the box's nearest corner is 5 mm into it
+                let g = least(&contacts(&a, &pa, &b, &pb, 10.0));
+                pb.translation += g.normal * (g.distance + 0.005);
+            }
+            if name == "edge" {
+                // the box's vertical edge at (0.45, 0.15) / √2 points towards +x: 5 mm into the side
+                let edge = Vector3::new(0.45, 0.15, 0.0) * std::f64::consts::FRAC_1_SQRT_2;
+                pb.translation = edge + Vector3::new(0.12 - 0.005, 0.0, 0.0);
+            }
+            let found = contacts(&a, &pa, &b, &pb, 0.0);
+            let g = least(&found);
+            let bf = brute(&a, &pa, &b, &pb);
+            println!("{name}: {} points, least {:.5} vs sampled {bf:.5}", found.len(), g.distance);
+            assert!(bf < 0.0 && g.distance < 0.0, "{name}: overlapping");
+            assert!((g.distance - bf).abs() < 5e-4, "{name}: {} vs sampled {bf}", g.distance);
+        }
+    }
 }
