@@ -10,14 +10,16 @@
 //!    points. When the shapes are apart this is their exact distance: the closest pair has, on one of the shapes,
 //!    a point on an edge-like feature (an axis segment, a box edge, a rim circle), and the least distance along
 //!    that feature is found by a 1-D search (bisection on the slope along a segment, where the distance is convex; sampling and golden section around a circle), or the pair
-//!    is face-to-something (a box face or a cylinder cap against the other's support point in the face's
-//!    direction, or two cylinder sides, whose closest axis points give the pair in closed form). The search
+//!    is face-to-something (a box face or a cylinder cap against the other's supporting feature there — a
+//!    cylinder's side line furthest into the face, searched along its length like an edge — or two cylinder
+//!    sides, whose closest axis points give the pair in closed form). The search
 //!    runs on real parts; the parameter is then polished by Newton steps in `T`, so the point, normal and
 //!    distance of this contact carry exact first derivatives (and second, for second-order duals) wherever the
 //!    features do not switch. Overlapping, it is the depth of the deepest of these feature points inside the
 //!    other shape (exact for a cap, side or rim sunk into a face, a corner or edge into a side or cap; smaller
 //!    than the least translation that separates the shapes where two edge-like features cross, by up to a
-//!    factor √2 for a box edge across a cylinder's rim).
+//!    factor √2 for a box edge across a cylinder's rim). Two identical shapes in the same place have no point
+//!    inside the other and report nothing.
 //! 2. **A manifold** for resting contact, made with the deepest contact's normal `n`: each cylinder's two rim
 //!    tripods towards the other shape ([`cylinder_support_points`](super::cylinder_support_points), as on the
 //!    ground: three points for a cap, two for a side lying along a face), a box's corners, and the points where
@@ -41,7 +43,7 @@
 use super::super::ContactGeometry;
 use super::capsule_box::{box_signed_distance, deepest_segment_point};
 use super::cylinder::{point_cylinder, support_points_towards};
-use super::cylinder_sdf::{clip_line, curve_minimum, support, Curve, Part};
+use super::cylinder_sdf::{clip_line, curve_minimum, Curve, Part};
 use super::round::segment_closest_points;
 use crate::scalar::{norm, re, recip, smoothstep};
 use crate::spatial::Transform;
@@ -330,8 +332,8 @@ pub fn capsule_cylinder<T: Scalar>(
 /// (half extents `half`): contacts closer than `margin` (m), normals from the box to the cylinder.
 ///
 /// The deepest contact (see the [module](self)) is the least of: each of the twelve box edges against the
-/// cylinder (the exact least distance along the edge), and the cylinder's support point into each of the six
-/// box faces against the box. The manifold, with that contact's normal `n`: the cylinder's rim tripods towards
+/// cylinder (the exact least distance along the edge), and the cylinder's side line furthest into each of the
+/// six box faces against the box (its deepest point). The manifold, with that contact's normal `n`: the cylinder's rim tripods towards
 /// the box (a cap standing on a face: three points; lying on its side: the two ends of the line), the cylinder's
 /// side line nearest the box cut by the box (where it overhangs), the box's corners against the cylinder (a box
 /// standing on a cap), and the edges of the box face facing the cylinder cut by the cylinder's side or slab (a
@@ -374,9 +376,12 @@ pub fn cylinder_box<T: Scalar>(
             keep_least(&mut best, flip(point_cylinder(&q, &zero, pose_cylinder, radius, &h, Part::Full)));
         }
         for s in [1.0, -1.0] {
+            // the cylinder's side line furthest into the face (its supporting feature there), at its deepest point
             let into_face = pose_box.rotation.column(k) * T::from(-s);
-            let p = support(pose_cylinder, radius, &h, &into_face);
-            keep_least(&mut best, point_box(&p, pose_box, half, None));
+            let rims = support_points_towards(pose_cylinder, radius, length, &into_face);
+            let (a, b) = (pose_box.inverse_transform_point(&rims[0]), pose_box.inverse_transform_point(&rims[3]));
+            let t = deepest_segment_point(&a, &b, half);
+            keep_least(&mut best, point_box(&(rims[0] + (rims[3] - rims[0]) * t), pose_box, half, None));
         }
     }
     let best = best.expect("twelve edges");
@@ -412,8 +417,8 @@ pub fn cylinder_box<T: Scalar>(
 ///
 /// The deepest contact (see the [module](self)) is the least of: each of the four rim circles against the other
 /// cylinder (a 1-D search round the circle), the two sides against each other (the closest points of the axes,
-/// when both are inside the axes' segments and the axes are not parallel), and each cylinder's support point
-/// into each cap of the other. The manifold, with that contact's normal: both cylinders' rim tripods towards the
+/// when both are inside the axes' segments and the axes are not parallel), and each cylinder's side line
+/// furthest into each cap of the other (its deepest point). The manifold, with that contact's normal: both cylinders' rim tripods towards the
 /// other (one standing on the other's cap: three points), and each cylinder's side line nearest the other cut by
 /// the other's slab or side (two cylinders lying side by side, or one across the other's cap).
 ///
@@ -469,22 +474,34 @@ pub fn cylinder_cylinder<T: Scalar>(
     let (s, t, pa, pb) = segment_closest_points(&a0, &a1, &b0, &b1);
     let interior = |x: &T| re(x) > 1e-9 && re(x) < 1.0 - 1e-9;
     let d = pa - pb;
-    if interior(&s)
-        && interior(&t)
-        && re(&axis(pose_a).cross(&axis(pose_b)).norm_squared()) > 1e-12
-        && re(&d.norm_squared()) > 1e-24
-    {
-        let dn = norm(&d);
-        let normal = d * recip(&dn);
+    let cross = axis(pose_a).cross(&axis(pose_b));
+    if interior(&s) && interior(&t) && re(&cross.norm_squared()) > 1e-12 {
+        // the common normal of the axes; where they intersect, their cross product (oriented from b's centre
+        // towards a's), which d / |d| tends to anyway since d is perpendicular to both axes
+        let (normal, dn) = if re(&d.norm_squared()) > 1e-24 {
+            let dn = norm(&d);
+            (d * recip(&dn), dn)
+        } else {
+            let n = cross * recip(&norm(&cross));
+            let towards = re(&n.dot(&(pose_a.translation - pose_b.translation)));
+            (if towards < 0.0 { -n } else { n }, T::zero())
+        };
         let point = (pa - normal * *radius_a + pb + normal * *radius_b) * T::from(0.5);
         keep_least(&mut best, ContactGeometry { normal, point, distance: dn - *radius_a - *radius_b });
     }
     // caps: the other's support point into each cap
     for s in [-1.0, 1.0] {
-        let p = support(pose_a, radius_a, &ha, &(axis(pose_b) * T::from(-s)));
-        keep_least(&mut best, point_cylinder(&p, &zero, pose_b, radius_b, &hb, Part::Full));
-        let p = support(pose_b, radius_b, &hb, &(axis(pose_a) * T::from(-s)));
-        keep_least(&mut best, flip(point_cylinder(&p, &zero, pose_a, radius_a, &ha, Part::Full)));
+        for (p, rp, lp, q, rq, hq, swapped) in [
+            (pose_a, radius_a, length_a, pose_b, radius_b, &hb, false),
+            (pose_b, radius_b, length_b, pose_a, radius_a, &ha, true),
+        ] {
+            // p's side line furthest into q's cap (its supporting feature there), at its deepest point in q
+            let rims = support_points_towards(p, rp, lp, &(axis(q) * T::from(-s)));
+            let a = q.inverse_transform_point(&rims[0]);
+            let t = curve_minimum(&Curve::Segment { a, u: q.inverse_transform_point(&rims[3]) - a }, rq, hq);
+            let g = point_cylinder(&(rims[0] + (rims[3] - rims[0]) * t), &zero, q, rq, hq, Part::Full);
+            keep_least(&mut best, if swapped { flip(g) } else { g });
+        }
     }
     let best = best.expect("four rims");
     if re(&best.distance) >= margin {
@@ -508,7 +525,7 @@ pub fn cylinder_cylinder<T: Scalar>(
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{perturbed, rot};
-    use super::super::{collide, segment_closest_points};
+    use super::super::collide;
     use super::*;
     use crate::geometry::Shape;
     use nalgebra::Matrix3;
@@ -742,6 +759,252 @@ mod tests {
             println!("{name}: {} points, least {:.5} vs sampled {bf:.5}", found.len(), g.distance);
             assert!(bf < 0.0 && g.distance < 0.0, "{name}: overlapping");
             assert!((g.distance - bf).abs() < 5e-4, "{name}: {} vs sampled {bf}", g.distance);
+        }
+    }
+
+    /// The shape lifted to duals (no derivative).
+    fn lift_shape(s: &Shape<f64>) -> Shape<Dual64> {
+        s.lift()
+    }
+
+    #[test]
+    fn derivatives_of_the_deepest_contact_match_central_differences() {
+        // apart and shallowly overlapping, at generic poses (no feature switch nearby): d/d(each of the 12 pose
+        // motions) of the least distance, and of its normal and point, by duals against central differences
+        let mut seed = 17u64;
+        let mut worst: f64 = 0.0;
+        let mut worst_geometry: f64 = 0.0;
+        let mut checked = 0;
+        for (a, b, name) in pairs() {
+            let (da, db) = (lift_shape(&a), lift_shape(&b));
+            let mut done = 0;
+            while done < 6 {
+                let (pa, mut pb) = (random_pose(&mut seed, 0.6), random_pose(&mut seed, 0.1));
+                // apart by 2 cm, or 3 mm into each other: moved along the normal until there
+                let target = if done % 2 == 0 { 0.02 } else { -0.003 };
+                for _ in 0..20 {
+                    let g = least(&contacts(&a, &pa, &b, &pb, 10.0));
+                    pb.translation += g.normal * (g.distance - target);
+                }
+                let found = contacts(&a, &pa, &b, &pb, 10.0);
+                let g = least(&found);
+                // skip near-ties between contacts (the least one switches there)
+                if (g.distance - target).abs() > 1e-9
+                    || (brute(&a, &pa, &b, &pb) - target).abs() > 1e-3
+                    || found.iter().filter(|c| c.distance < g.distance + 1e-4).count() > 1
+                {
+                    continue;
+                }
+                done += 1;
+                for k in 0..12 {
+                    let (qa, qb) = if k < 6 { (perturbed(&pa, k), pa_lift(&pb)) } else { (pa_lift(&pa), perturbed(&pb, k - 6)) };
+                    let gd = least(&contacts(&da, &qa, &db, &qb, 10.0));
+                    assert_eq!(gd.distance.re, g.distance, "{name}: real part = f64 run");
+                    let step = |h: f64| {
+                        let move_by = |p: &Transform<f64>, k: usize| {
+                            let mut p = p.clone();
+                            if k < 3 {
+                                p.translation[k] += h;
+                            } else {
+                                p.rotation = rot(k - 3, h) * p.rotation;
+                            }
+                            p
+                        };
+                        let (qa, qb) = if k < 6 { (move_by(&pa, k), pb.clone()) } else { (pa.clone(), move_by(&pb, k - 6)) };
+                        least(&contacts(&a, &qa, &b, &qb, 10.0))
+                    };
+                    let h = 1e-6;
+                    let (plus, minus) = (step(h), step(-h));
+                    let fd = (plus.distance - minus.distance) / (2.0 * h);
+                    let err = (gd.distance.eps - fd).abs();
+                    assert!(err < 1e-6, "{name} {target} motion {k}: {} vs {fd}", gd.distance.eps);
+                    worst = worst.max(err);
+                    let fd_normal = (plus.normal - minus.normal) / (2.0 * h);
+                    let fd_point = (plus.point - minus.point) / (2.0 * h);
+                    let normal_err = (gd.normal.map(|x| x.eps) - fd_normal).norm();
+                    let point_err = (gd.point.map(|x| x.eps) - fd_point).norm();
+                    worst_geometry = worst_geometry.max(normal_err).max(point_err);
+                    assert!(normal_err < 1e-5 && point_err < 1e-5, "{name} {target} motion {k}: normal {normal_err:e}, point {point_err:e}");
+                    checked += 1;
+                }
+            }
+        }
+        println!("{checked} derivatives, largest error: distance {worst:.1e}, normal and point {worst_geometry:.1e}");
+    }
+
+    fn pa_lift(p: &Transform<f64>) -> Transform<Dual64> {
+        p.lift()
+    }
+
+    /// The deepest contact's own distance: it is reported last, with only its depth beyond the manifold's.
+    fn deepest_distance(found: &[ContactGeometry<f64>]) -> f64 {
+        let (last, manifold) = found.split_last().expect("with a wide margin the deepest contact is reported");
+        last.distance + manifold.iter().map(|c| c.distance).fold(0.0, f64::min)
+    }
+
+    #[test]
+    fn the_deepest_distance_is_continuous_along_paths_through_every_feature() {
+        // one shape swept past the other along a straight line, turning as it goes, passing at `offset` (apart,
+        // touching, 5 mm into the other) half-way: the deepest contact's distance moves no faster than the surface
+        // points do (it is 1-Lipschitz in the motion), so it has no jumps where features switch, apart or
+        // overlapping; the least reported distance is the same while apart
+        let mut seed = 23u64;
+        let mut overlap_jump = [0.0f64; 2];
+        for (a, b, name) in pairs() {
+            for path in 0..9 {
+                let pb = random_pose(&mut seed, 0.0);
+                let start = random_pose(&mut seed, 0.0);
+                let towards = Vector3::new(uniform(&mut seed), uniform(&mut seed), uniform(&mut seed)).normalize();
+                let along = towards.cross(&Vector3::new(uniform(&mut seed), uniform(&mut seed), 1.0)).normalize();
+                let offset = [0.05, 0.0, -0.005][path % 3];
+                let turn = |s: f64| rot(2, 0.6 * s) * rot(0, 0.4 * s) * start.rotation;
+                let found_at = |p: &Transform<f64>| contacts(&a, p, &b, &pb, 10.0);
+                // the line's distance from b's centre along `towards`, by bisection at the middle of the path
+                let (mut lo, mut hi) = (0.0, 2.0);
+                for _ in 0..60 {
+                    let mid = 0.5 * (lo + hi);
+                    let d = deepest_distance(&found_at(&Transform { translation: towards * mid, rotation: turn(0.0) }));
+                    if d < offset {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                let pose_at = |s: f64| Transform { translation: towards * hi + along * s, rotation: turn(s) };
+                let steps = 600;
+                let mut previous: Option<(f64, f64, f64)> = None;
+                for k in 0..=steps {
+                    let s = -0.6 + 1.2 * k as f64 / steps as f64;
+                    let found = found_at(&pose_at(s));
+                    let (d, l) = (deepest_distance(&found), least(&found).distance);
+                    assert!(found.iter().all(|c| c.distance.is_finite() && c.normal.iter().all(|x| x.is_finite())));
+                    if let Some((d0, l0, s0)) = previous {
+                        // a's points move by at most |Δs| + reach · |Δangle| (reach ≤ 0.5 m, angle ≤ 0.72 |Δs|)
+                        let bound = (s - s0).abs() * (1.0 + 0.5 * 0.72) + 1e-9;
+                        assert!((d - d0).abs() <= bound, "{name} path {path} at {s}: {d0} -> {d} (bound {bound})");
+                        if d.min(d0) >= 0.0 {
+                            assert!((l - d).abs() < 1e-12, "{name}: apart, the least reported distance {l} is the deepest {d}");
+                        } else {
+                            let k = usize::from(d.min(d0) < -0.02);
+                            overlap_jump[k] = overlap_jump[k].max((l - l0).abs() - bound);
+                        }
+                    }
+                    previous = Some((d, l, s));
+                }
+            }
+        }
+        // overlapping, the least reported distance can jump where the deepest contact's normal does (the manifold
+        // follows it): by this much beyond the Lipschitz bound
+        println!(
+            "largest jump of the least reported distance while overlapping: {:.1e} down to 2 cm, {:.1e} deeper",
+            overlap_jump[0], overlap_jump[1]
+        );
+    }
+
+    #[test]
+    fn resting_contacts_have_enough_points_to_carry_a_load_without_tipping() {
+        // each resting pose, 2 mm deep: the number of points, all at that depth along the support normal, and the
+        // support polygon (the points' spread across the normal) containing the centre above it
+        let (c1, _, cube, capsule) = shapes();
+        let at = |x: f64, y: f64, z: f64, r: Matrix3<f64>| Transform { translation: Vector3::new(x, y, z), rotation: r };
+        let id = Matrix3::identity();
+        let lying = rot(1, std::f64::consts::FRAC_PI_2);
+        let small = Shape::Box { size: Vector3::new(0.2, 0.16, 0.1) };
+        let long = Shape::Cylinder { radius: 0.1, length: 1.2 };
+        let can = Shape::Cylinder { radius: 0.08, length: 0.2 };
+        let cases = vec![
+            // cylinder standing on a box (its cap inside the face) and lying on it, overhanging at both ends
+            (c1.clone(), at(0.0, 0.0, 0.448, id), cube.clone(), id, 3, "standing on a box"),
+            (long.clone(), at(0.0, 0.0, 0.298, lying), cube.clone(), id, 2, "lying across a box"),
+            (c1.clone(), at(0.0, 0.0, 0.398, lying), cube.clone(), id, 2, "lying on a box"),
+            // a small box on a cylinder's cap, a capsule lying across a cap and along a side
+            (small.clone(), at(0.02, 0.0, 0.298, rot(2, 0.3)), c1.clone(), id, 4, "box on a cap"),
+            (capsule.clone(), at(0.0, 0.03, 0.318, lying), c1.clone(), id, 2, "capsule across a cap"),
+            (capsule, at(0.268, 0.0, 0.0, id), c1.clone(), id, 2, "capsule along a side"),
+            // a can on a cylinder's cap; a long cylinder lying along another lying one
+            (can, at(0.05, 0.0, 0.348, id), c1.clone(), id, 3, "can on a cap"),
+            (long, at(0.0, 0.0, 0.298, lying), c1.clone(), lying, 2, "side by side"),
+        ];
+        for (a, pa, b, rb, count, name) in cases {
+            let pb = at(0.0, 0.0, 0.0, rb);
+            let found = contacts(&a, &pa, &b, &pb, 0.0);
+            let normal = if name == "capsule along a side" { Vector3::x() } else { Vector3::z() };
+            println!("{name}: {:?}", found.iter().map(|c| (c.distance, c.point.as_slice().to_vec())).collect::<Vec<_>>());
+            assert!(found.len() >= count, "{name}: {} points", found.len());
+            let load: Vec<_> = found.iter().filter(|c| c.distance < -1e-9).collect();
+            assert!(load.len() >= count, "{name}: {} carrying points", load.len());
+            for c in &load {
+                assert!((c.distance + 0.002).abs() < 1e-9, "{name}: depth {}", c.distance);
+                assert!((c.normal - normal).norm() < 1e-9, "{name}: normal {}", c.normal);
+            }
+            // the centre of a lies within the points' spread across the normal (in the two directions across it)
+            let across = [normal.cross(&Vector3::y()).try_normalize(1e-9).unwrap_or(Vector3::y()), Vector3::y()];
+            for dir in across {
+                let spread: Vec<f64> = load.iter().map(|c| (c.point - pa.translation).dot(&dir)).collect();
+                let (lo, hi) = spread.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| (l.min(*x), h.max(*x)));
+                let line = name.contains("capsule") || name.contains("lying") || name.contains("side");
+                if !(line && dir == Vector3::y()) {
+                    assert!(lo < -1e-3 && hi > 1e-3, "{name}: the points span {lo}..{hi} along {dir}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn degenerate_poses_give_finite_contacts() {
+        // coincident centres, parallel and crossing axes, a zero-length capsule and a sphere: no NaN in values or
+        // derivatives, and a contact for shapes that overlap
+        let (c1, c2, cube, capsule) = shapes();
+        let point = Shape::Capsule { radius: 0.05, length: 0.0 };
+        let id = Transform::identity();
+        let lying = Transform { translation: Vector3::zeros(), rotation: rot(1, std::f64::consts::FRAC_PI_2) };
+        let shifted = Transform::from_translation(Vector3::new(0.0, 0.0, 0.1));
+        let shapes = [c1.clone(), c2, cube, capsule, point, Shape::Sphere { radius: 0.1 }];
+        for a in &shapes {
+            for b in &shapes {
+                if !matches!(a, Shape::Cylinder { .. }) && !matches!(b, Shape::Cylinder { .. }) {
+                    continue;
+                }
+                for (pa, pb) in [(&id, &id), (&id, &lying), (&shifted, &id), (&lying, &shifted)] {
+                    let found = contacts(a, pa, b, pb, 0.0);
+                    // (two identical shapes in the same place have every surface point on the other's surface:
+                    // no point is inside, and nothing is reported)
+                    assert!(!found.is_empty() || (a == b && pa == pb), "{a:?} {b:?}: they overlap");
+                    for k in 0..12 {
+                        let (qa, qb) = if k < 6 { (perturbed(pa, k), pa_lift(pb)) } else { (pa_lift(pa), perturbed(pb, k - 6)) };
+                        for c in contacts(&lift_shape(a), &qa, &lift_shape(b), &qb, 0.0) {
+                            let all = c.normal.iter().chain(c.point.iter()).chain(std::iter::once(&c.distance));
+                            assert!(all.clone().all(|x| x.re.is_finite() && x.eps.is_finite()), "{a:?} {b:?}: {c:?}");
+                            assert!((c.normal.map(|x| x.re).norm() - 1.0).abs() < 1e-9);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn swapping_the_shapes_flips_the_normals() {
+        let mut seed = 29u64;
+        for (a, b, name) in pairs() {
+            for _ in 0..10 {
+                let (pa, pb) = (random_pose(&mut seed, 0.4), random_pose(&mut seed, 0.1));
+                let (ab, ba) = (contacts(&a, &pa, &b, &pb, 0.05), contacts(&b, &pb, &a, &pa, 0.05));
+                if name == "cylinder-cylinder" {
+                    // one function for both orders, symmetric in its result but not in the order of its points
+                    if !ab.is_empty() && !ba.is_empty() {
+                        let (x, y) = (least(&ab), least(&ba));
+                        assert!((x.distance - y.distance).abs() < 1e-12 && (x.normal + y.normal).norm() < 1e-9, "{name}");
+                    } else {
+                        assert_eq!(ab.len(), ba.len());
+                    }
+                    continue;
+                }
+                assert_eq!(ab.len(), ba.len(), "{name}");
+                for (x, y) in ab.iter().zip(&ba) {
+                    assert!(x.distance == y.distance && x.point == y.point && x.normal == -y.normal, "{name}");
+                }
+            }
         }
     }
 }

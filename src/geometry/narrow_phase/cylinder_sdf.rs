@@ -78,7 +78,8 @@ pub(crate) fn evaluate<T: Scalar>(p: &Vector3<T>, r: &T, h: &T, piece: Piece) ->
             let inv = recip(&rho);
             (rho, Vector3::new(p.x * inv, p.y * inv, zero))
         } else {
-            (sqrt(&rho2), Vector3::new(T::one(), zero, zero))
+            // on the axis: ρ is not differentiable; take the radial direction +x and ρ as the distance along it
+            (p.x, Vector3::new(T::one(), zero, zero))
         }
     };
     match piece {
@@ -270,27 +271,6 @@ pub(crate) fn curve_minimum<T: Scalar>(curve: &Curve<T>, r: &T, h: &T) -> T {
         t -= slope * recip(&curvature);
     }
     accept(t)
-}
-
-/// The point of a cylinder (frame `rotation`, `translation`; radius `r`, half height `h`) furthest along the world
-/// direction `v`: on the cap facing `v`, the rim point towards `v`'s component across the axis, or the cap's centre
-/// when `v` is along the axis.
-pub(crate) fn support<T: Scalar>(
-    pose: &crate::spatial::Transform<T>,
-    r: &T,
-    h: &T,
-    v: &Vector3<T>,
-) -> Vector3<T> {
-    let axis: Vector3<T> = pose.rotation.column(2).into();
-    let along = v.dot(&axis);
-    let across = v - axis * along;
-    let n2 = across.norm_squared();
-    let cap = pose.translation + axis * (*h * sign(re(&along)));
-    if re(&n2) > 1e-20 * (1.0 + re(&v.norm_squared())) {
-        cap + across * (*r * recip(&sqrt(&n2)))
-    } else {
-        cap
-    }
 }
 
 /// The parameter interval `[t0, t1]` of the line `a + t u` (cylinder frame) inside the slab `|z| ≤ h`
