@@ -148,8 +148,8 @@ impl<T: Scalar> Model<T> {
                 Shape::Cylinder { .. } => {
                     return Err(Error::invalid(
                         f("shape"),
-                        "is a cylinder: cylinders are robot-link colliders (they touch the ground and spheres); \
-                         a free body is a sphere, box or capsule",
+                        "is a cylinder: cylinders are robot-link colliders only; a free body is a sphere, box or \
+                         capsule",
                     ))
                 }
             }
@@ -208,45 +208,6 @@ impl<T: Scalar> Model<T> {
                          use contact.model = \"compliant\", or collision = false for the robot",
                         robot.name(),
                         c.link
-                    ),
-                ));
-            }
-        }
-        let no_cylinder_pair = |b: &super::RigidBody<T>| matches!(b.shape, Shape::Sphere { .. });
-        if let (Some((robot, c)), Some(body)) = (
-            colliders().find(|(_, c)| matches!(c.shape, Shape::Cylinder { .. })),
-            self.bodies.iter().find(|b| !no_cylinder_pair(b)),
-        ) {
-            return Err(Error::invalid(
-                format!("robots[{}]", robot.name()),
-                format!(
-                    "the link `{}` has a cylinder collider, which can touch the ground and spheres only so far, but \
-                     the scene has the {} `{}`",
-                    c.link,
-                    body.shape.kind_name(),
-                    body.name
-                ),
-            ));
-        }
-        // between robots (or within one with self-collision): a cylinder against anything but a sphere
-        let rounds_only =
-            |r: &super::Robot<T>| r.multibody.colliders.iter().all(|c| matches!(c.shape, Shape::Sphere { .. }));
-        for (i, robot) in self.robots.iter().enumerate() {
-            let Some(c) = robot.multibody.colliders.iter().find(|c| matches!(c.shape, Shape::Cylinder { .. })) else {
-                continue;
-            };
-            let other =
-                self.robots.iter().enumerate().find(|(j, r)| {
-                    !rounds_only(r) && (*j != i || (r.self_collision && r.multibody.colliders.len() > 1))
-                });
-            if let Some((_, other)) = other {
-                return Err(Error::invalid(
-                    format!("robots[{}]", robot.name()),
-                    format!(
-                        "the link `{}` has a cylinder collider, which can touch the ground and spheres only so far, \
-                         but it can meet the colliders of `{}` that are not spheres",
-                        c.link,
-                        other.name()
                     ),
                 ));
             }

@@ -9,6 +9,7 @@ mod common;
 mod contact_closed_forms;
 mod contact_identification;
 mod contact_properties;
+mod cylinder_contact;
 mod fit_calibration;
 mod multibody_properties;
 mod multibody_vs_pinocchio;

@@ -380,7 +380,8 @@ mod tests {
         // a circle around the rim region of the cylinder
         let t_at = |shift: Dual64| {
             let c = Vector3::new(shift + 0.55, Dual64::from(0.1), Dual64::from(0.6));
-            let (e1, e2) = (Vector3::new(1.0, 0.0, 0.0).map(Dual64::from), Vector3::new(0.0, 0.6, 0.8).map(Dual64::from));
+            let (e1, e2) =
+                (Vector3::new(1.0, 0.0, 0.0).map(Dual64::from), Vector3::new(0.0, 0.6, 0.8).map(Dual64::from));
             curve_minimum(&Curve::Circle { c, e1, e2, radius: Dual64::from(0.2) }, &Dual64::from(r), &Dual64::from(h))
         };
         let exact = t_at(Dual64::from(0.0).derivative());

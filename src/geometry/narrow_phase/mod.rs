@@ -6,8 +6,8 @@
 //! | sphere/capsule – sphere/capsule | closest points of the axis segments | 1 |
 //! | sphere – cylinder | closest point of the cylinder to the centre (side, cap or rim) | 1 |
 //! | capsule – cylinder | the axis clipped to the cylinder's slab or side (both ends), and the axis point of least signed distance (exact, [`capsule_cylinder`]) with its depth beyond the ends' | ≤ 3 |
-//! | box – cylinder | exact deepest point of the box edges and the cylinder's face support points; manifold of rim tripods, box corners and cut edges ([`cylinder_box`]) | ≤ 6 + 8 + 2 + 8 + 1 |
-//! | cylinder – cylinder | exact deepest point of the rim circles, sides and cap support points; manifold of both rim tripods and cut side lines ([`cylinder_cylinder`]) | ≤ 6 + 6 + 4 + 1 |
+//! | box – cylinder | exact deepest point of the box edges and the cylinder's side lines furthest into each face; manifold of rim tripods, box corners and cut edges ([`cylinder_box`]) | ≤ 6 + 8 + 2 + 8 + 1 |
+//! | cylinder – cylinder | exact deepest point of the rim circles, sides, and side lines furthest into each cap; manifold of both rim tripods and cut side lines ([`cylinder_cylinder`]) | ≤ 6 + 6 + 4 + 1 |
 //! | sphere – box | closest point of the box to the centre (inside: nearest face) | 1 |
 //! | capsule – box | the axis clipped to the box (both clipped ends), and the axis point of least signed distance with its depth beyond the ends' | ≤ 3 |
 //! | box – box | separating axes (15) with face clipping, or edge–edge closest points | ≤ 8 |
