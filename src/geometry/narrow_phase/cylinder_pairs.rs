@@ -14,8 +14,9 @@
 //!    cylinder's side line furthest into the face, searched along its length like an edge — or two cylinder
 //!    sides, whose closest axis points give the pair in closed form). The search
 //!    runs on real parts; the parameter is then polished by Newton steps in `T`, so the point, normal and
-//!    distance of this contact carry exact first derivatives (and second, for second-order duals) wherever the
-//!    features do not switch. Overlapping, it is the depth of the deepest of these feature points inside the
+//!    distance of this contact carry exact first derivatives wherever the features do not switch (checked
+//!    against central differences; the two Newton steps should make second-order duals exact too, which is not
+//!    tested). Overlapping, it is the depth of the deepest of these feature points inside the
 //!    other shape (exact for a cap, side or rim sunk into a face, a corner or edge into a side or cap; smaller
 //!    than the least translation that separates the shapes where two edge-like features cross, by up to a
 //!    factor √2 for a box edge across a cylinder's rim). Two identical shapes in the same place have no point
