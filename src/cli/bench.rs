@@ -1,6 +1,7 @@
 //! `diffphys bench ROBOT.urdf [--json out.json]`: median time per call of the dynamics algorithms;
 //! `diffphys bench SCENE.toml [--json out.json]`: a step, a dual step and the robots' step Jacobians.
 
+use super::output::Out;
 use super::report;
 use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
 use diffphys::model::multibody::random_state;
@@ -19,13 +20,14 @@ pub fn run(urdf: &Path, json_out: Option<&Path>, seed: u64) -> Result<()> {
     let mut ws = MultibodyWorkspace::new(&model);
     let mut dws = DualDerivativesWorkspace::new(&model);
     let a = aba(&model, &mut ws, &q, &v, &tau, &[])?;
-    eprintln!("{}: nv = {}, {} bodies; timing (median of 9 samples)…", model.name, model.nv(), model.n_bodies());
+    note!("{}: nv = {}, {} bodies; timing (median of 9 samples)…", model.name, model.nv(), model.n_bodies());
     let rnea_ns = median_ns(|| drop(black_box(rnea(&model, &mut ws, &q, &v, &a, &[]))));
     let crba_ns = median_ns(|| drop(black_box(crba(&model, &mut ws, &q))));
     let aba_ns = median_ns(|| drop(black_box(aba(&model, &mut ws, &q, &v, &tau, &[]))));
     let derivatives_ns = median_ns(|| drop(black_box(aba_derivatives(&model, &mut ws, &q, &v, &tau))));
     let duals_ns = median_ns(|| drop(black_box(aba_derivatives_duals(&model, &mut dws, &q, &v, &tau))));
-    println!("{:<22}{:>12}", "algorithm", "ns/call");
+    let mut stdout = Out::new("the timings");
+    writeln!(stdout, "{:<22}{:>12}", "algorithm", "ns/call")?;
     for (name, ns) in [
         ("rnea", rnea_ns),
         ("crba", crba_ns),
@@ -33,8 +35,9 @@ pub fn run(urdf: &Path, json_out: Option<&Path>, seed: u64) -> Result<()> {
         ("aba_derivatives", derivatives_ns),
         ("aba_derivatives_duals", duals_ns),
     ] {
-        println!("{name:<22}{ns:>12.1}");
+        writeln!(stdout, "{name:<22}{ns:>12.1}")?;
     }
+    stdout.flush()?;
     if let Some(path) = json_out {
         let value = json!({
             "model": model.name, "nv": model.nv(),
@@ -42,7 +45,7 @@ pub fn run(urdf: &Path, json_out: Option<&Path>, seed: u64) -> Result<()> {
             "aba_derivatives_duals_ns": duals_ns,
         });
         report::write_json(path, &value)?;
-        eprintln!("wrote {}", path.display());
+        note!("wrote {}", path.display());
     }
     Ok(())
 }
@@ -55,7 +58,7 @@ pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
     use num_dual::DualSVec64;
     let model = io::load_scene(path)?;
     let steps = (1.0 / model.settings.dt).round() as usize;
-    eprintln!("{}: simulating 1 s ({steps} steps) to reach the state to time at…", path.display());
+    note!("{}: simulating 1 s ({steps} steps) to reach the state to time at…", path.display());
     let state = rollout_with(&model, steps, |_| {})?;
     let mut ws = Workspace::new(model.particles.len());
     let step_ns = median_ns(|| {
@@ -75,24 +78,26 @@ pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
             let _ = black_box(step(&dual_model, &mut s, &mut dual_ws));
         }));
         let lift_ns = median_ns(|| drop(black_box(model.lift::<DualSVec64<8>>())));
-        eprintln!("(lifting the model to duals: {lift_ns:.0} ns, paid once per chunk of step Jacobians)");
+        note!("(lifting the model to duals: {lift_ns:.0} ns, paid once per chunk of step Jacobians)");
         jacobians_ns = Some(median_ns(|| drop(black_box(grad::step_jacobians(&model, &state)))));
     }
     let show = |x: Option<f64>| x.map_or("-".to_string(), |ns| format!("{ns:.0}"));
-    println!("{:<34}{:>14}", "at t = 1 s", "ns/call");
-    println!("{:<34}{:>14.0}", "step (f64)", step_ns);
-    println!("{:<34}{:>14}", "step in duals (8 directions)", show(dual_ns));
-    println!("{:<34}{:>14}", format!("step Jacobians A, B ({nx} + {nu})"), show(jacobians_ns));
+    let mut stdout = Out::new("the timings");
+    writeln!(stdout, "{:<34}{:>14}", "at t = 1 s", "ns/call")?;
+    writeln!(stdout, "{:<34}{:>14.0}", "step (f64)", step_ns)?;
+    writeln!(stdout, "{:<34}{:>14}", "step in duals (8 directions)", show(dual_ns))?;
+    writeln!(stdout, "{:<34}{:>14}", format!("step Jacobians A, B ({nx} + {nu})"), show(jacobians_ns))?;
     if let Some(d) = dual_ns {
-        println!("dual / f64 step: {:.2}", d / step_ns);
+        writeln!(stdout, "dual / f64 step: {:.2}", d / step_ns)?;
     }
+    stdout.flush()?;
     if let Some(path) = json_out {
         let value = json!({
             "scene": path.display().to_string(), "step_ns": step_ns, "dual_step_ns": dual_ns,
             "step_jacobians_ns": jacobians_ns, "nx": nx, "nu": nu, "dual_directions": 8,
         });
         report::write_json(path, &value)?;
-        eprintln!("wrote {}", path.display());
+        note!("wrote {}", path.display());
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! 1 mm Gaussian noise on x and z, is the "measurement". The fit starts from wrong guesses for four
 //! parameters and must recover the truth within three standard errors.
 
+use super::output::Out;
 use super::report;
 use diffphys::fit::{fit, FitOptions, Observations};
 use diffphys::{io, sim, Result};
@@ -27,13 +28,13 @@ pub fn run(plot: &Path, json: Option<&Path>, seed: u64) -> Result<()> {
     let ids = truth_scene.resolve_params(&names)?;
     let truth = truth_scene.param_values(&ids);
 
-    eprintln!("diffphys demo: a 0.5 kg ball thrown at 2 m/s from 1 m bounces and slides for 2 s (dt = 0.1 ms)");
+    note!("diffphys demo: a 0.5 kg ball thrown at 2 m/s from 1 m bounces and slides for 2 s (dt = 0.1 ms)");
     let clean = sim::rollout(&truth_scene)?;
     let mut obs = Observations::from_trajectory(&clean, &["ball.x", "ball.z"], EVERY)?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let noise = Normal::new(0.0, NOISE).expect("a positive standard deviation");
     obs.values.iter_mut().for_each(|v| *v += noise.sample(&mut rng));
-    eprintln!(
+    note!(
         "measured: {} samples of ball.x and ball.z every {} ms with {} mm noise (seed {seed})",
         obs.times.len(),
         EVERY as f64 * truth_scene.settings.dt * 1e3,
@@ -42,13 +43,11 @@ pub fn run(plot: &Path, json: Option<&Path>, seed: u64) -> Result<()> {
 
     let guesses: Vec<f64> = GUESSES.iter().map(|(_, g)| *g).collect();
     let start_scene = truth_scene.with_params(&ids, &guesses);
-    eprintln!(
-        "fitting {} from wrong guesses (Levenberg–Marquardt, exact Jacobians from dual numbers):",
-        names.join(", ")
-    );
+    note!("fitting {} from wrong guesses (Levenberg–Marquardt, exact Jacobians from dual numbers):", names.join(", "));
     let report = fit(&start_scene, &names, &obs, &FitOptions::default(), report::progress_line(&names))?;
-    println!();
-    report::print_table(&report, Some(&truth));
+    let mut stdout = Out::new("the demo report");
+    writeln!(stdout)?;
+    report::print_table(&mut stdout, &report, Some(&truth))?;
 
     let fitted_scene = truth_scene.with_params(&ids, &report.values);
     report::plot(
@@ -57,18 +56,18 @@ pub fn run(plot: &Path, json: Option<&Path>, seed: u64) -> Result<()> {
         &obs,
         &[("initial guess", &start_scene), ("fitted", &fitted_scene)],
     )?;
-    println!("plot of measured vs fitted trajectory: {}", plot.display());
+    writeln!(stdout, "plot of measured vs fitted trajectory: {}", plot.display())?;
     if let Some(path) = json {
         report::write_json(path, &report.to_json())?;
-        println!("report: {}", path.display());
+        writeln!(stdout, "report: {}", path.display())?;
     }
     let recovered =
         (0..truth.len()).all(|i| report.std_errs[i].is_some_and(|s| (report.values[i] - truth[i]).abs() <= 3.0 * s));
     if recovered {
-        println!("all {} true parameters recovered within 3 standard errors", truth.len());
+        writeln!(stdout, "all {} true parameters recovered within 3 standard errors", truth.len())?;
     } else {
-        println!("warning: not every true parameter lies within 3 standard errors of its fit");
+        writeln!(stdout, "warning: not every true parameter lies within 3 standard errors of its fit")?;
     }
-    println!("done in {:.1} s", started.elapsed().as_secs_f64());
-    Ok(())
+    writeln!(stdout, "done in {:.1} s", started.elapsed().as_secs_f64())?;
+    stdout.flush()
 }

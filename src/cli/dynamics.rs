@@ -1,5 +1,6 @@
 //! `diffphys dynamics ROBOT.urdf --states states.json [--json out.json]`.
 
+use super::output::Out;
 use super::report;
 use diffphys::model::Multibody;
 use diffphys::multibody::{
@@ -38,9 +39,14 @@ pub fn run(urdf: &Path, states: &Path, json_out: Option<&Path>) -> Result<()> {
     match json_out {
         Some(path) => {
             report::write_json(path, &out)?;
-            eprintln!("{}: {} states, nv = {}; wrote {}", model.name, input.states.len(), model.nv(), path.display());
+            note!("{}: {} states, nv = {}; wrote {}", model.name, input.states.len(), model.nv(), path.display());
         }
-        None => println!("{}", serde_json::to_string_pretty(&out).expect("JSON values serialise")),
+        None => {
+            let mut stdout = Out::new("the dynamics results");
+            let text = serde_json::to_string_pretty(&out).map_err(|e| Error::io("the dynamics results", e.into()))?;
+            writeln!(stdout, "{text}")?;
+            stdout.flush()?;
+        }
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `diffphys fit SCENE --observed traj.csv --params a,b,c [--json out.json] [--plot out.png]`.
 
+use super::output::Out;
 use super::report;
 use diffphys::fit::{fit, FitOptions, LmOptions};
 use diffphys::{io, Result};
@@ -17,7 +18,7 @@ pub fn run(
     let obs = io::read_observations(observed)?;
     let options = FitOptions { lm: LmOptions { max_iterations, ..LmOptions::default() }, ..FitOptions::default() };
     let names: Vec<String> = params.iter().map(|p| p.trim().to_string()).collect();
-    eprintln!(
+    note!(
         "fitting {} parameters to {} samples × {} columns of {}",
         names.len(),
         obs.times.len(),
@@ -25,19 +26,21 @@ pub fn run(
         observed.display()
     );
     let report = fit(&scene, &names, &obs, &options, report::progress_line(&names))?;
-    report::print_table(&report, None);
+    let mut stdout = Out::new("the fit report");
+    report::print_table(&mut stdout, &report, None)?;
+    stdout.flush()?;
     if !report.converged {
-        eprintln!("warning: the iteration limit was reached before convergence (raise --max-iterations)");
+        note!("warning: the iteration limit was reached before convergence (raise --max-iterations)");
     }
     if let Some(path) = json {
         report::write_json(path, &report.to_json())?;
-        eprintln!("wrote {}", path.display());
+        note!("wrote {}", path.display());
     }
     if let Some(path) = plot {
         let ids = scene.resolve_params(&names)?;
         let fitted = scene.with_params(&ids, &report.values);
         report::plot(path, "diffphys fit: observed vs fitted", &obs, &[("initial", &scene), ("fitted", &fitted)])?;
-        eprintln!("wrote {}", path.display());
+        note!("wrote {}", path.display());
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! `diffphys gradcheck SCENE --params a,b [--json out.json]`.
 
+use super::output::Out;
 use super::report;
 use diffphys::grad::{check, FinalPositions};
 use diffphys::{io, Error, Result};
@@ -16,20 +17,22 @@ pub fn run(scene: &Path, params: &[String], json: Option<&Path>, step: f64, max_
     let result = check(&outcome, &p, step)?;
     let outputs = outcome.output_names();
     let width = outputs.iter().map(String::len).max().unwrap_or(6).max(6);
-    println!("d(final position)/d(parameter): dual numbers [central differences]");
-    print!("{:<width$}", "output");
+    let mut stdout = Out::new("the gradient check");
+    writeln!(stdout, "d(final position)/d(parameter): dual numbers [central differences]")?;
+    write!(stdout, "{:<width$}", "output")?;
     for name in params {
-        print!("  {:>36}", name.trim());
+        write!(stdout, "  {:>36}", name.trim())?;
     }
-    println!();
+    writeln!(stdout)?;
     for (i, out) in outputs.iter().enumerate() {
-        print!("{out:<width$}");
+        write!(stdout, "{out:<width$}")?;
         for j in 0..p.len() {
-            print!("  {:>16.9e} [{:>16.9e}]", result.jacobian[(i, j)], result.fd_jacobian[(i, j)]);
+            write!(stdout, "  {:>16.9e} [{:>16.9e}]", result.jacobian[(i, j)], result.fd_jacobian[(i, j)])?;
         }
-        println!();
+        writeln!(stdout)?;
     }
-    println!("max relative error: {:.3e}", result.max_rel_err);
+    writeln!(stdout, "max relative error: {:.3e}", result.max_rel_err)?;
+    stdout.flush()?;
     if let Some(path) = json {
         let rows = |m: &nalgebra::DMatrix<f64>| -> Vec<Vec<f64>> {
             (0..m.nrows()).map(|i| m.row(i).iter().copied().collect()).collect()
@@ -42,7 +45,7 @@ pub fn run(scene: &Path, params: &[String], json: Option<&Path>, step: f64, max_
             "max_rel_err": result.max_rel_err,
         });
         report::write_json(path, &value)?;
-        eprintln!("wrote {}", path.display());
+        note!("wrote {}", path.display());
     }
     match max_rel_err {
         Some(limit) if result.max_rel_err > limit => Err(Error::Numerical(format!(

@@ -6,6 +6,7 @@ mod dynamics;
 mod fit;
 mod gradcheck;
 mod optimize;
+mod output;
 mod params;
 mod report;
 mod simulate;
@@ -13,6 +14,8 @@ mod simulate;
 use clap::{Parser, Subcommand};
 use diffphys::Result;
 use std::path::PathBuf;
+
+pub use output::is_closed_pipe;
 
 /// diffphys: a differentiable physics engine with exact gradients from dual numbers.
 #[derive(Parser)]

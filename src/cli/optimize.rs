@@ -1,5 +1,6 @@
 //! `diffphys optimize [--problem cartpole|pendulum|acrobot] [--method ilqr|lbfgs]`.
 
+use super::output::Out;
 use super::report;
 use diffphys::control::{ilqr, shooting_lbfgs, ControlProblem, IlqrOptions, ShootingOptions};
 use diffphys::{io, Error, Result};
@@ -10,7 +11,7 @@ use std::path::Path;
 pub fn run(problem: &str, method: &str, max_iterations: usize, plot: &Path, json_out: Option<&Path>) -> Result<()> {
     let problem = ControlProblem::by_name(problem)?;
     let horizon = problem.steps as f64 * problem.dt();
-    eprintln!(
+    note!(
         "{}: {} steps of {} s ({} s), {} control(s); {method}, exact per-step Jacobians from dual numbers",
         problem.name,
         problem.steps,
@@ -20,7 +21,7 @@ pub fn run(problem: &str, method: &str, max_iterations: usize, plot: &Path, json
     );
     let initial = vec![DVector::zeros(problem.nu()); problem.steps];
     let started = std::time::Instant::now();
-    let print = |i: usize, cost: f64| eprintln!("  iter {i:>4}  cost {cost:.6e}");
+    let print = |i: usize, cost: f64| note!("  iter {i:>4}  cost {cost:.6e}");
     let report = match method {
         "ilqr" => ilqr(&problem, &initial, &IlqrOptions { max_iterations, ..IlqrOptions::default() }, print)?,
         "lbfgs" => {
@@ -33,16 +34,19 @@ pub fn run(problem: &str, method: &str, max_iterations: usize, plot: &Path, json
     let last = report.states.last().expect("x0");
     let (angle_error, speed) = problem.final_errors(last);
     let reached = angle_error < 0.05 && speed < 0.1;
-    println!(
+    let mut stdout = Out::new("the optimisation result");
+    writeln!(
+        stdout,
         "{} {}: cost {:.4e} after {} iterations ({seconds:.2} s); final angle error {angle_error:.2e} rad, max |v| {speed:.2e}: {}",
         problem.name,
         report.method,
         report.costs.last().expect("initial cost"),
         report.costs.len() - 1,
         if reached { "upright" } else { "NOT upright" }
-    );
+    )?;
+    stdout.flush()?;
     io::plot_optimization(plot, &report, &problem)?;
-    eprintln!("wrote {}", plot.display());
+    note!("wrote {}", plot.display());
     if let Some(path) = json_out {
         let value = json!({
             "problem": problem.name, "method": report.method, "dt": problem.dt(),
@@ -52,7 +56,7 @@ pub fn run(problem: &str, method: &str, max_iterations: usize, plot: &Path, json
             "final_angle_error": angle_error, "final_max_speed": speed, "upright": reached,
         });
         report::write_json(path, &value)?;
-        eprintln!("wrote {}", path.display());
+        note!("wrote {}", path.display());
     }
     if reached {
         Ok(())

@@ -1,5 +1,6 @@
 //! `diffphys params SCENE`.
 
+use super::output::Out;
 use diffphys::{io, Result};
 use std::path::Path;
 
@@ -8,8 +9,9 @@ pub fn run(scene: &Path) -> Result<()> {
     let ids = scene.param_ids();
     let names: Vec<String> = ids.iter().map(|id| scene.param_name(*id)).collect();
     let width = names.iter().map(String::len).max().unwrap_or(0);
+    let mut out = Out::new("the parameter list");
     for (name, value) in names.iter().zip(scene.param_values(&ids)) {
-        println!("{name:<width$}  {value}");
+        writeln!(out, "{name:<width$}  {value}")?;
     }
-    Ok(())
+    out.flush()
 }

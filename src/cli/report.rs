@@ -1,5 +1,6 @@
 //! Printing, JSON and plots shared by the `fit` and `demo` commands.
 
+use super::output::Out;
 use diffphys::fit::{FitIteration, FitReport, Observations};
 use diffphys::io::PlotSeries;
 use diffphys::model::Model;
@@ -12,19 +13,19 @@ pub fn progress_line(names: &[String]) -> impl FnMut(&FitIteration) + '_ {
     move |it: &FitIteration| {
         if it.stage != stage {
             stage = it.stage;
-            eprintln!("stage {}/{}: observations up to t = {} s", it.stage, it.stages, it.horizon);
+            note!("stage {}/{}: observations up to t = {} s", it.stage, it.stages, it.horizon);
         }
         let values: Vec<String> = names.iter().zip(it.params).map(|(n, v)| format!("{n}={v:.6}")).collect();
-        eprintln!("  iter {:>3}  cost {:.6e}  {}", it.iteration, it.cost, values.join("  "));
+        note!("  iter {:>3}  cost {:.6e}  {}", it.iteration, it.cost, values.join("  "));
     }
 }
 
-/// The fit table: name, (true,) initial, fitted, standard error (and the error in units of std err).
-pub fn print_table(report: &FitReport, truth: Option<&[f64]>) {
+/// Writes the fit table: name, (true,) initial, fitted, standard error (and the error in units of std err).
+pub fn print_table(out: &mut Out, report: &FitReport, truth: Option<&[f64]>) -> Result<()> {
     let width = report.names.iter().map(String::len).max().unwrap_or(9).max(9);
     let truth_head = if truth.is_some() { format!("{:>12}", "true") } else { String::new() };
     let dev_head = if truth.is_some() { format!("{:>12}", "|err|/σ") } else { String::new() };
-    println!("{:<width$}{truth_head}{:>12}{:>12}{:>12}{dev_head}", "parameter", "initial", "fitted", "std err");
+    writeln!(out, "{:<width$}{truth_head}{:>12}{:>12}{:>12}{dev_head}", "parameter", "initial", "fitted", "std err")?;
     for i in 0..report.names.len() {
         let se = report.std_errs[i].map_or("n/a".to_string(), |s| format!("{s:.3e}"));
         let (t, dev) = match truth {
@@ -35,13 +36,18 @@ pub fn print_table(report: &FitReport, truth: Option<&[f64]>) {
             }
             None => (String::new(), String::new()),
         };
-        println!("{:<width$}{t}{:>12.6}{:>12.6}{se:>12}{dev}", report.names[i], report.initial[i], report.values[i]);
+        writeln!(
+            out,
+            "{:<width$}{t}{:>12.6}{:>12.6}{se:>12}{dev}",
+            report.names[i], report.initial[i], report.values[i]
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "cost (Σ r²) {:.6e}, residual std {:.3e} (column units) over {} values, {} iterations, \
          converged: {}",
         report.cost, report.residual_std, report.n_residuals, report.iterations, report.converged
-    );
+    )
 }
 
 /// Writes `value` as pretty JSON to `path`.

@@ -1,8 +1,8 @@
 //! `diffphys simulate SCENE [--out traj.csv] [--every N]`.
 
+use super::output::Out;
 use diffphys::sim::Trajectory;
 use diffphys::{io, sim, Error, Result};
-use std::io::Write;
 use std::path::Path;
 
 pub fn run(scene: &Path, out: Option<&Path>, every: usize) -> Result<()> {
@@ -15,7 +15,7 @@ pub fn run(scene: &Path, out: Option<&Path>, every: usize) -> Result<()> {
     match out {
         Some(path) => {
             io::write_trajectory_csv(path, &traj)?;
-            eprintln!(
+            note!(
                 "wrote {} samples of {} coordinates to {}",
                 traj.states.len(),
                 traj.coordinates.len(),
@@ -23,7 +23,9 @@ pub fn run(scene: &Path, out: Option<&Path>, every: usize) -> Result<()> {
             );
         }
         None => {
-            std::io::stdout().write_all(io::trajectory_csv(&traj).as_bytes()).map_err(|e| Error::io("<stdout>", e))?
+            let mut stdout = Out::new("the trajectory");
+            stdout.write_all(io::trajectory_csv(&traj).as_bytes())?;
+            stdout.flush()?;
         }
     }
     Ok(())

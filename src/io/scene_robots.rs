@@ -145,7 +145,10 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
         u
     };
     if !urdf.skipped_meshes.is_empty() {
-        eprintln!(
+        // A note to the user: a closed standard error must neither panic (as `eprintln!` would) nor stop the load.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
             "warning: robots[{}]: skipped the collision meshes of {} link(s): {}",
             r.name,
             urdf.skipped_meshes.len(),

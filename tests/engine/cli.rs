@@ -3,7 +3,7 @@
 //! non-zero exit code, never a panic.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn diffphys(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_diffphys")).args(args).current_dir(dir).output().expect("the binary runs")
@@ -251,4 +251,129 @@ fn bench_and_optimize_run() {
     let stdout = ok(&diffphys(&["optimize", "--problem", "pendulum", "--plot", "swing.svg"], dir.path()));
     assert!(stdout.contains("upright"), "{stdout}");
     assert!(dir.path().join("swing.svg").exists());
+}
+
+/// One invocation of every command, each writing its results to standard output, with the files they read made in
+/// `dir` (observations of the sliding puck, a state of the double pendulum) and the files they write put there.
+fn every_command(dir: &Path) -> Vec<Vec<String>> {
+    let observed = dir.join("observed.csv");
+    ok(&diffphys(
+        &["simulate", &scene("sliding_puck.toml"), "--out", observed.to_str().unwrap(), "--every", "10"],
+        dir,
+    ));
+    let states = dir.join("states.json");
+    std::fs::write(&states, r#"{"states": [{"q": [0.1, 0.2], "v": [0.3, 0.4], "tau": [0.5, 0.6]}]}"#).unwrap();
+    let urdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/double_pendulum.urdf");
+    let (observed, states, urdf) =
+        (observed.display().to_string(), states.display().to_string(), urdf.display().to_string());
+    let puck = scene("sliding_puck.toml");
+    [
+        vec!["params", &puck],
+        vec!["simulate", &puck],
+        vec!["dynamics", &urdf, "--states", &states],
+        vec!["gradcheck", &puck, "--params", "ground.friction"],
+        vec!["fit", &puck, "--observed", &observed, "--params", "ground.friction"],
+        vec!["bench", &urdf],
+        vec!["optimize", "--problem", "pendulum", "--plot", "swing.svg"],
+        vec!["demo", "--plot", "demo.svg"],
+    ]
+    .iter()
+    .map(|args| args.iter().map(|a| a.to_string()).collect())
+    .collect()
+}
+
+/// Runs `diffphys args` with standard output (`stderr == false`) or standard error a pipe whose reader is gone
+/// before the command writes anything (it is dropped as soon as the process starts, and every command reads a
+/// file or computes first); the other stream is captured.
+fn with_closed_pipe(args: &[String], dir: &Path, stderr: bool) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_diffphys"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if stderr {
+        drop(child.stderr.take());
+    } else {
+        drop(child.stdout.take());
+    }
+    child.wait_with_output().expect("the binary ends")
+}
+
+#[test]
+fn a_closed_standard_output_ends_every_command_quietly_and_successfully() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in every_command(dir.path()) {
+        let out = with_closed_pipe(&args, dir.path(), false);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.lines().any(|l| l.starts_with("error")), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_full_disk_on_standard_output_is_one_error_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in every_command(dir.path()) {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full exists");
+        let out = Command::new(env!("CARGO_BIN_EXE_diffphys"))
+            .args(&args)
+            .current_dir(dir.path())
+            .stdout(Stdio::from(full))
+            .output()
+            .expect("the binary runs");
+        fails(&out, "standard output");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().filter(|l| l.starts_with("error: ")).count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains("No space left on device"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_closed_standard_error_neither_panics_nor_stops_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in every_command(dir.path()) {
+        if args[0] == "optimize" || args[0] == "demo" || args[0] == "bench" {
+            continue; // slow, and their notes go through the same `note!` as fit's progress lines
+        }
+        let out = with_closed_pipe(&args, dir.path(), true);
+        assert!(out.status.success(), "{args:?}: {:?}", out.status);
+        assert!(!out.stdout.is_empty(), "{args:?}: the results are written");
+    }
+}
+
+#[test]
+fn unwritable_output_files_are_errors_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bad = d.join("no_such_folder").join("out");
+    let bad = bad.to_str().unwrap();
+    let observed = d.join("observed.csv");
+    ok(&diffphys(&["simulate", &scene("sliding_puck.toml"), "--out", observed.to_str().unwrap(), "--every", "10"], d));
+    let puck = scene("sliding_puck.toml");
+    let fit = ["fit", &puck, "--observed", observed.to_str().unwrap(), "--params", "ground.friction"];
+    let urdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/double_pendulum.urdf");
+    let urdf = urdf.to_str().unwrap();
+    let states = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/double_pendulum.json");
+    let states = states.to_str().unwrap();
+    let (png, svg) = (format!("{bad}.png"), format!("{bad}.svg"));
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["simulate", &puck, "--out", bad],
+        vec!["gradcheck", &puck, "--params", "ground.friction", "--json", bad],
+        [&fit[..], &["--json", bad]].concat(),
+        [&fit[..], &["--plot", &png]].concat(),
+        [&fit[..], &["--plot", &svg]].concat(),
+        vec!["dynamics", urdf, "--states", states, "--json", bad],
+        vec!["bench", urdf, "--json", bad],
+        vec!["optimize", "--problem", "pendulum", "--plot", bad],
+    ];
+    for args in cases {
+        let out = diffphys(&args, d);
+        fails(&out, "no_such_folder");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+    }
 }
