@@ -34,6 +34,7 @@ pub fn run(urdf: &Path, states: &Path, json_out: Option<&Path>) -> Result<()> {
     })?;
     let out = evaluate(&model, &input.states).map_err(|e| match e {
         Error::InvalidArgument(m) => Error::SceneFile { path: states.to_path_buf(), message: m },
+        Error::Numerical(m) => Error::Numerical(format!("{}: {m}", states.display())),
         other => other,
     })?;
     match json_out {
@@ -60,6 +61,24 @@ fn evaluate(model: &Multibody<f64>, states: &[StateIn]) -> Result<Value> {
         model.check_dimensions(&q, &v, Some(&tau)).map_err(|e| Error::InvalidArgument(format!("states[{k}]: {e}")))?;
         let d = aba_derivatives(model, &mut ws, &q, &v, &tau)?;
         let rnea_of_ddq = rnea(model, &mut ws, &q, &v, &d.ddq, &[]);
+        let energies =
+            [kinetic_energy_multibody(model, &mut ws, &q, &v), potential_energy_multibody(model, &mut ws, &q)];
+        // JSON has no NaN or infinity (serde_json would write `null`): a result that overflowed is an error.
+        let results: [(&str, &[f64]); 8] = [
+            ("ddq", d.ddq.as_slice()),
+            ("mass_matrix", d.mass_matrix.as_slice()),
+            ("rnea_of_ddq", rnea_of_ddq.as_slice()),
+            ("dddq_dq", d.dddq_dq.as_slice()),
+            ("dddq_dv", d.dddq_dv.as_slice()),
+            ("dddq_dtau", d.dddq_dtau.as_slice()),
+            ("kinetic_energy", &energies[..1]),
+            ("potential_energy", &energies[1..]),
+        ];
+        if let Some((name, _)) = results.iter().find(|(_, x)| x.iter().any(|x| !x.is_finite())) {
+            return Err(Error::Numerical(format!(
+                "states[{k}]: `{name}` is not finite (NaN or infinite entries): q, v or tau is too large to evaluate"
+            )));
+        }
         out.push(json!({
             "q": s.q, "v": s.v, "tau": s.tau,
             "ddq": d.ddq.as_slice(),
@@ -68,8 +87,8 @@ fn evaluate(model: &Multibody<f64>, states: &[StateIn]) -> Result<Value> {
             "dddq_dq": rows(&d.dddq_dq),
             "dddq_dv": rows(&d.dddq_dv),
             "dddq_dtau": rows(&d.dddq_dtau),
-            "kinetic_energy": kinetic_energy_multibody(model, &mut ws, &q, &v),
-            "potential_energy": potential_energy_multibody(model, &mut ws, &q),
+            "kinetic_energy": energies[0],
+            "potential_energy": energies[1],
         }));
     }
     Ok(json!({

@@ -11,6 +11,9 @@ pub fn run(scene: &Path, params: &[String], json: Option<&Path>, step: f64, max_
     if !(step > 0.0 && step < 1.0) {
         return Err(Error::InvalidArgument(format!("--step must be in (0, 1), got {step}")));
     }
+    if let Some(limit) = max_rel_err.filter(|l| !(l.is_finite() && *l >= 0.0)) {
+        return Err(Error::InvalidArgument(format!("--max-rel-err must be a finite number >= 0, got {limit}")));
+    }
     let scene = io::load_scene(scene)?;
     let outcome = FinalPositions::new(&scene, params)?;
     let p = outcome.initial_values();

@@ -31,6 +31,10 @@ pub fn run(problem: &str, method: &str, max_iterations: usize, plot: &Path, json
         other => return Err(Error::InvalidArgument(format!("unknown method `{other}` (ilqr, lbfgs)"))),
     };
     let seconds = started.elapsed().as_secs_f64();
+    let numbers = report.costs.iter().chain(report.states.iter().chain(&report.controls).flat_map(|x| x.iter()));
+    if numbers.into_iter().any(|v| !v.is_finite()) {
+        return Err(Error::Numerical(format!("{}: non-finite costs, states or controls", report.method)));
+    }
     let last = report.states.last().expect("x0");
     let (angle_error, speed) = problem.final_errors(last);
     let reached = angle_error < 0.05 && speed < 0.1;

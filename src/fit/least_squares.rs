@@ -98,7 +98,8 @@ impl FitReport {
 ///
 /// # Errors
 /// Unknown or repeated names, observations that do not fit the scene, fewer residuals than parameters, or a
-/// simulation that fails at the starting point.
+/// simulation that fails at the starting point; [`Error::Numerical`] for a non-finite cost, Jacobian, fitted
+/// value or standard error (a fit that ran away reports no success).
 pub fn fit<S: AsRef<str>>(
     scene: &Model<f64>,
     names: &[S],
@@ -147,15 +148,29 @@ pub fn fit<S: AsRef<str>>(
     }
     let lm = lm.expect("the last stage always runs: it has more residuals than parameters");
     let values = residuals.to_params(&lm.x);
+    let names: Vec<String> = ids.iter().map(|id| scene.param_name(*id)).collect();
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(Error::Numerical(format!("the fit of `{}` ran away to {}", names[i], values[i])));
+    }
 
     let plain = TrajectoryResiduals::new(scene, &ids, &vec![false; ids.len()], obs)?;
     let (_, jac) = jacobian(&plain, &values)?;
+    if jac.iter().any(|d| !d.is_finite()) {
+        return Err(Error::Numerical("the Jacobian of the residuals at the fitted values is not finite".into()));
+    }
     let dof = (n - ids.len()) as f64;
     let s2 = lm.cost / dof;
     let covariance = jac.tr_mul(&jac).cholesky().map(|c| c.inverse() * s2);
-    let std_errs = (0..ids.len()).map(|i| covariance.as_ref().map(|c| c[(i, i)].max(0.0).sqrt())).collect();
+    let std_errs: Vec<Option<f64>> =
+        (0..ids.len()).map(|i| covariance.as_ref().map(|c| c[(i, i)].max(0.0).sqrt())).collect();
+    if let Some(i) = std_errs.iter().position(|s| s.is_some_and(|s| !s.is_finite())) {
+        return Err(Error::Numerical(format!(
+            "the standard error of `{}` is not finite (cost {:e} over {n} residuals)",
+            names[i], lm.cost
+        )));
+    }
     Ok(FitReport {
-        names: ids.iter().map(|id| scene.param_name(*id)).collect(),
+        names,
         initial,
         values,
         std_errs,

@@ -67,7 +67,9 @@ pub struct LmResult {
 /// rejected one; trial points where `f` fails (e.g. a blown-up simulation) count as rejected.
 ///
 /// # Errors
-/// Whatever `f` reports at `x0`; [`Error::Numerical`] if the damped normal equations cannot be solved at all.
+/// Whatever `f` reports at `x0`; [`Error::Numerical`] if the cost or the Jacobian is not finite at `x0` or at an
+/// accepted point (residuals too large to square, a derivative that overflows: there is nothing to minimise), or
+/// if the result is not finite.
 pub fn levenberg_marquardt(
     f: &impl Outcome,
     x0: &[f64],
@@ -77,6 +79,7 @@ pub fn levenberg_marquardt(
     let mut x = x0.to_vec();
     let (mut r, mut jac) = jacobian(f, &x)?;
     let mut cost = r.norm_squared();
+    finite(cost, &jac, "the starting point")?;
     let mut lambda = options.initial_damping;
     let mut iterations = 0;
     let mut converged = false;
@@ -118,6 +121,7 @@ pub fn levenberg_marquardt(
         x = trial;
         (r, jac) = jacobian(f, &x)?;
         cost = r.norm_squared();
+        finite(cost, &jac, &format!("step {}", iterations + 1))?;
         lambda = (lambda / 3.0).max(1e-12);
         iterations += 1;
         progress(&LmIteration { iteration: iterations, cost, damping: lambda, x: &x });
@@ -132,6 +136,21 @@ pub fn levenberg_marquardt(
     Ok(LmResult { x, cost, residuals: r, jacobian: jac, iterations, converged })
 }
 
+/// An error unless the cost and the Jacobian at `at` are finite: an infinite cost can never be lowered, and an
+/// optimiser that stops there would call it convergence.
+fn finite(cost: f64, jac: &DMatrix<f64>, at: &str) -> Result<()> {
+    if !cost.is_finite() {
+        return Err(Error::Numerical(format!(
+            "the cost Σr² at {at} is {cost}: residuals this large cannot be minimised (are the observations in the \
+             model's units, and the starting values sensible?)"
+        )));
+    }
+    if jac.iter().any(|d| !d.is_finite()) {
+        return Err(Error::Numerical(format!("the Jacobian of the residuals at {at} is not finite")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +163,20 @@ mod tests {
             let (x, y) = (p[0], p[1]);
             Ok(DVector::from_vec(vec![(y - x * x) * 10.0, T::one() - x]))
         }
+    }
+
+    /// Residuals that overflow when squared: r = (x · 1e200, 1).
+    struct Huge;
+    impl Outcome for Huge {
+        fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
+            Ok(DVector::from_vec(vec![p[0] * 1e200, T::one()]))
+        }
+    }
+
+    #[test]
+    fn an_infinite_cost_is_an_error_not_convergence() {
+        let e = levenberg_marquardt(&Huge, &[1.0], &LmOptions::default(), |_| {}).unwrap_err().to_string();
+        assert!(e.contains("the cost Σr² at the starting point is inf"), "{e}");
     }
 
     #[test]

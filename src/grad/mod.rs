@@ -13,7 +13,7 @@ mod outcome;
 mod step_jacobians;
 
 pub use aba_derivatives_duals::{aba_derivatives_duals, DualDerivativesWorkspace, ABA_DERIVATIVE_CHUNK};
-pub use check::{check, relative_error, GradCheck};
+pub use check::{check, relative_error, GradCheck, DEFAULT_REL_STEP};
 pub use finite_difference::jacobian_central_difference;
 pub use forward::{gradient, jacobian, jacobian_chunked};
 pub use outcome::{FinalPositions, Outcome};

@@ -27,6 +27,12 @@ use nalgebra::DVector;
 pub trait Outcome {
     /// The results at parameters `p`.
     fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>>;
+
+    /// What to call parameter `j` in messages ([`crate::grad::check`]'s refusals): `parameter j` unless the
+    /// outcome knows better ([`FinalPositions`] gives the scene's parameter names).
+    fn param_name(&self, j: usize) -> String {
+        format!("parameter {j}")
+    }
 }
 
 /// The final positions `[p0.x, p0.y, p0.z, p1.x, …]` of all particles, then those of all rigid bodies (centre of
@@ -69,5 +75,9 @@ impl Outcome for FinalPositions {
         let scene = self.scene.with_params(&self.params, p);
         let last = rollout_with(&scene, scene.settings.n_steps(), |_| {})?;
         Ok(DVector::from_iterator(self.outputs.len(), self.outputs.iter().map(|(_, c)| c.value(&last))))
+    }
+
+    fn param_name(&self, j: usize) -> String {
+        self.params.get(j).map_or_else(|| format!("parameter {j}"), |id| self.scene.param_name(*id))
     }
 }

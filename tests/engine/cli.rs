@@ -377,3 +377,41 @@ fn unwritable_output_files_are_errors_naming_the_path() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
     }
 }
+
+#[test]
+fn non_finite_or_unresolvable_results_are_errors_not_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // dynamics: a velocity whose square overflows would be written as JSON `null`
+    let states = d.join("states.json");
+    std::fs::write(&states, r#"{"states": [{"q": [0.1, 0.2], "v": [1e200, 0.4], "tau": [0.5, 0.6]}]}"#).unwrap();
+    let urdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/double_pendulum.urdf");
+    let out = diffphys(&["dynamics", urdf.to_str().unwrap(), "--states", states.to_str().unwrap()], d);
+    fails(&out, "`ddq` is not finite");
+    fails(&out, "states.json: states[0]");
+    assert!(out.stdout.is_empty());
+    // fit: residuals whose squares overflow give an infinite cost, which is no convergence
+    let observed = d.join("huge.csv");
+    std::fs::write(&observed, "t,puck.x\n0.1,1e300\n0.2,1e300\n0.3,1e300\n").unwrap();
+    let json = d.join("fit.json");
+    let fit = [
+        "fit",
+        &scene("sliding_puck.toml"),
+        "--observed",
+        observed.to_str().unwrap(),
+        "--params",
+        "ground.friction",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    let out = diffphys(&fit, d);
+    fails(&out, "the cost Σr² at the starting point is inf");
+    assert!(out.stdout.is_empty() && !json.exists());
+    // gradcheck: a step too small to move the parameter has all-zero differences, which passed any threshold
+    let puck = scene("sliding_puck.toml");
+    let out =
+        diffphys(&["gradcheck", &puck, "--params", "ground.friction", "--step", "1e-300", "--max-rel-err", "1e-3"], d);
+    fails(&out, "the step 1e-300 is too small for `ground.friction` (= 0.25)");
+    assert!(out.stdout.is_empty());
+    fails(&diffphys(&["gradcheck", &puck, "--params", "ground.friction", "--max-rel-err", "NaN"], d), "--max-rel-err");
+}
