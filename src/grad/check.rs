@@ -100,6 +100,16 @@ pub fn relative_error(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
     worst_relative_difference(a, b, &vec![floor; a.ncols()])
 }
 
+fn worst_relative_difference(a: &DMatrix<f64>, b: &DMatrix<f64>, column_floors: &[f64]) -> f64 {
+    let mut worst: f64 = 0.0;
+    for (j, floor) in column_floors.iter().enumerate() {
+        for (x, y) in a.column(j).iter().zip(b.column(j).iter()) {
+            worst = worst.max((x - y).abs() / x.abs().max(y.abs()).max(floor.max(1e-300)));
+        }
+    }
+    worst
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,14 +147,4 @@ mod tests {
             assert!(matches!(check(&Cliff, &[3.0, 0.5], step), Err(Error::InvalidArgument(_))), "{step}");
         }
     }
-}
-
-fn worst_relative_difference(a: &DMatrix<f64>, b: &DMatrix<f64>, column_floors: &[f64]) -> f64 {
-    let mut worst: f64 = 0.0;
-    for (j, floor) in column_floors.iter().enumerate() {
-        for (x, y) in a.column(j).iter().zip(b.column(j).iter()) {
-            worst = worst.max((x - y).abs() / x.abs().max(y.abs()).max(floor.max(1e-300)));
-        }
-    }
-    worst
 }
