@@ -178,9 +178,13 @@ pub fn parse_urdf_with(text: &str, options: &UrdfOptions) -> Result<Urdf> {
         link_order.push(name);
     }
 
-    let mut joints = Vec::new();
+    let mut joints: Vec<UrdfJoint> = Vec::new();
     for joint in children(robot, "joint") {
-        joints.push(parse_joint(joint, &links)?);
+        let joint = parse_joint(joint, &links)?;
+        if joints.iter().any(|j| j.name == joint.name) {
+            return Err(urdf_error(format!("joint \"{}\"", joint.name), "is defined twice"));
+        }
+        joints.push(joint);
     }
     let mut children_of: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut has_parent: HashMap<&str, &str> = HashMap::new();
@@ -505,4 +509,65 @@ fn children<'a>(node: Node<'a, 'a>, tag: &'a str) -> impl Iterator<Item = Node<'
 
 fn urdf_error(element: String, message: &str) -> Error {
     Error::Urdf { element, message: message.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARM: &str = r#"<robot name="arm"><link name="base"/>
+  <link name="upper"><inertial><mass value="1"/><origin xyz="0 0 -0.5"/><inertia ixx="0.1" iyy="0.1" izz="0.01"/></inertial></link>
+  <link name="fore"><inertial><mass value="1"/><inertia ixx="0.1" iyy="0.1" izz="0.01"/></inertial></link>
+  <joint name="shoulder" type="continuous"><parent link="base"/><child link="upper"/><axis xyz="0 1 0"/></joint>
+  <joint name="elbow" type="revolute"><parent link="upper"/><child link="fore"/><origin xyz="0 0 -1"/>
+    <axis xyz="0 1 0"/><limit lower="-1" upper="1"/><dynamics damping="0.1"/></joint>
+</robot>"#;
+
+    #[test]
+    fn duplicate_joint_and_link_names_are_errors_naming_the_file_and_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("arm.urdf");
+        assert!(parse_urdf(ARM).is_ok());
+        for (text, name) in [
+            (ARM.replace("name=\"elbow\"", "name=\"shoulder\""), "joint \"shoulder\""),
+            (ARM.replace("<link name=\"fore\">", "<link name=\"upper\">"), "link \"upper\""),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let e = load_urdf(&path).unwrap_err().to_string();
+            assert!(e.contains("arm.urdf") && e.contains(name) && e.contains("defined twice"), "{e}");
+        }
+        // a fixed joint keeps no joint in the model, but its name is still taken
+        let fixed = ARM.replace("name=\"elbow\" type=\"revolute\"", "name=\"shoulder\" type=\"fixed\"");
+        assert!(parse_urdf(&fixed).unwrap_err().to_string().contains("joint \"shoulder\": is defined twice"));
+    }
+
+    #[test]
+    fn bad_values_are_errors_naming_the_file_and_the_element() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("arm.urdf");
+        for (from, to, element) in [
+            ("<origin xyz=\"0 0 -1\"/>", "<origin xyz=\"0 0 one\"/>", "joint \"elbow\" <origin>"),
+            (
+                "<origin xyz=\"0 0 -0.5\"/>",
+                "<origin xyz=\"0 0 -0.5\" rpy=\"0 nan 0\"/>",
+                "link \"upper\" <inertial> <origin>",
+            ),
+            ("<mass value=\"1\"/><origin", "<mass value=\"1kg\"/><origin", "link \"upper\" <inertial> <mass>"),
+            ("<mass value=\"1\"/><origin", "<mass value=\"-1\"/><origin", "arm.upper.mass"),
+            (
+                "ixx=\"0.1\" iyy=\"0.1\" izz=\"0.01\"/></inertial></link>\n  <link name=\"fore\">",
+                "ixx=\"x\" iyy=\"0.1\" izz=\"0.01\"/></inertial></link>\n  <link name=\"fore\">",
+                "link \"upper\" <inertial> <inertia>",
+            ),
+            ("lower=\"-1\"", "lower=\"-1e999\"", "joint \"elbow\" <limit>"),
+            ("damping=\"0.1\"", "damping=\"-0.1\"", "arm.elbow.damping"),
+            ("damping=\"0.1\"", "damping=\"fast\"", "joint \"elbow\" <dynamics>"),
+        ] {
+            let text = ARM.replace(from, to);
+            assert_ne!(text, ARM, "{from}");
+            std::fs::write(&path, text).unwrap();
+            let e = load_urdf(&path).unwrap_err().to_string();
+            assert!(e.contains(&format!("URDF {}: {element}", path.display())), "{e}");
+        }
+    }
 }
