@@ -58,7 +58,12 @@ fn evaluate(model: &Multibody<f64>, states: &[StateIn]) -> Result<Value> {
     for (k, s) in states.iter().enumerate() {
         let (q, v, tau) =
             (DVector::from_column_slice(&s.q), DVector::from_column_slice(&s.v), DVector::from_column_slice(&s.tau));
-        model.check_dimensions(&q, &v, Some(&tau)).map_err(|e| Error::InvalidArgument(format!("states[{k}]: {e}")))?;
+        let in_state = |e: Error| match e {
+            Error::InvalidArgument(m) => Error::InvalidArgument(format!("states[{k}]: {m}")),
+            e => Error::InvalidArgument(format!("states[{k}]: {e}")),
+        };
+        model.check_dimensions(&q, &v, Some(&tau)).map_err(in_state)?;
+        model.check_quaternions(&q).map_err(in_state)?;
         let d = aba_derivatives(model, &mut ws, &q, &v, &tau)?;
         let rnea_of_ddq = rnea(model, &mut ws, &q, &v, &d.ddq, &[]);
         let energies =

@@ -77,6 +77,16 @@ impl Observations {
         }
         by_step.sort_unstable();
         let n_steps = by_step.last().map_or(0, |(k, _)| *k);
+        if let Some(&(k, row)) = by_step.last().filter(|(k, _)| *k > scene.settings.n_steps()) {
+            return Err(Error::Observation(format!(
+                "time t = {} s (data row {}) is past the scene's duration {} s ({k} steps of dt = {dt} s, the \
+                 scene has {})",
+                self.times[row],
+                row + 1,
+                scene.settings.duration,
+                scene.settings.n_steps()
+            )));
+        }
         Ok(ObservationPlan { by_step, columns, n_steps })
     }
 }
@@ -109,6 +119,9 @@ mod tests {
         assert!(unknown.plan(&scene).unwrap_err().to_string().contains("no particle, body or robot `box`"));
         let axis = parse_observations("t,ball.w\n0.01,1\n", "o").unwrap();
         assert!(axis.plan(&scene).is_err());
+        let late = parse_observations("t,ball.z\n0.01,1\n2.5,1\n", "o").unwrap();
+        let e = late.plan(&scene).unwrap_err().to_string();
+        assert!(e.contains("t = 2.5 s (data row 2) is past the scene's duration 2 s"), "{e}");
         let ok = parse_observations("t,ball.z\n0.02,1\n0.01,1\n", "o").unwrap();
         let plan = ok.plan(&scene).unwrap();
         assert_eq!(plan.by_step, vec![(100, 1), (200, 0)]);

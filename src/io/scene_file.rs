@@ -8,6 +8,22 @@ use nalgebra::{Quaternion, Vector3};
 use serde::Deserialize;
 use std::path::Path;
 
+/// A fixed-length array of numbers (`[x, y, z]`, a quaternion `[w, x, y, z]`) that must have exactly `N` entries:
+/// serde's arrays stop reading after `N` entries, so a TOML array of four positions would lose its last number
+/// silently. Use with `#[serde(deserialize_with = "exact")]`.
+pub(super) fn exact<'de, D: serde::Deserializer<'de>, const N: usize>(d: D) -> std::result::Result<[f64; N], D::Error> {
+    let values = Vec::<f64>::deserialize(d)?;
+    let len = values.len();
+    values.try_into().map_err(|_| serde::de::Error::custom(format!("expected an array of {N} numbers, got {len}")))
+}
+
+/// [`exact`] for an optional array.
+fn exact_option<'de, D: serde::Deserializer<'de>, const N: usize>(
+    d: D,
+) -> std::result::Result<Option<[f64; N]>, D::Error> {
+    exact(d).map(Some)
+}
+
 /// The default scene of `diffphys demo`: a ball thrown onto the ground, bouncing and sliding.
 pub const DEMO_SCENE: &str = include_str!("../../scenes/bouncing_ball.toml");
 
@@ -55,9 +71,17 @@ struct JointsSection {
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 enum ShapeSection {
-    Sphere { radius: f64 },
-    Box { size: [f64; 3] },
-    Capsule { radius: f64, length: f64 },
+    Sphere {
+        radius: f64,
+    },
+    Box {
+        #[serde(deserialize_with = "exact")]
+        size: [f64; 3],
+    },
+    Capsule {
+        radius: f64,
+        length: f64,
+    },
 }
 
 #[derive(Deserialize)]
@@ -67,13 +91,15 @@ struct BodySection {
     shape: ShapeSection,
     mass: Option<f64>,
     density: Option<f64>,
+    #[serde(default, deserialize_with = "exact_option")]
     inertia: Option<[f64; 3]>,
+    #[serde(deserialize_with = "exact")]
     position: [f64; 3],
-    #[serde(default = "identity_quaternion")]
+    #[serde(default = "identity_quaternion", deserialize_with = "exact")]
     orientation: [f64; 4],
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact")]
     velocity: [f64; 3],
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact")]
     angular_velocity: [f64; 3],
     #[serde(default = "default_body_friction")]
     friction: f64,
@@ -94,7 +120,7 @@ fn default_body_friction() -> f64 {
 struct WorldSection {
     dt: f64,
     duration: f64,
-    #[serde(default = "standard_gravity")]
+    #[serde(default = "standard_gravity", deserialize_with = "exact")]
     gravity: [f64; 3],
     #[serde(default)]
     integrator: Option<String>,
@@ -130,8 +156,9 @@ struct ParticleSection {
     mass: f64,
     #[serde(default)]
     radius: f64,
+    #[serde(deserialize_with = "exact")]
     position: [f64; 3],
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact")]
     velocity: [f64; 3],
     #[serde(default)]
     drag: f64,
@@ -143,7 +170,7 @@ struct ParticleSection {
 #[serde(untagged)]
 enum EndSection {
     Particle(String),
-    Anchor([f64; 3]),
+    Anchor(#[serde(deserialize_with = "exact")] [f64; 3]),
 }
 
 #[derive(Deserialize)]
@@ -366,6 +393,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("world.integrator") && e.contains("leapfrog"), "{e}");
+    }
+
+    #[test]
+    fn arrays_of_the_wrong_length_are_errors_naming_the_field() {
+        let base = "[world]\ndt = 0.001\nduration = 1.0\n[[particles]]\nname = \"ball\"\nmass = 1.0\nposition = [0.0, 0.0, 1.0]\n";
+        for (from, to, field) in [
+            ("position = [0.0, 0.0, 1.0]", "position = [0.0, 1.0, 2.0, 3.0]", "position"),
+            ("position = [0.0, 0.0, 1.0]", "position = [0.0, 1.0]", "position"),
+            ("mass = 1.0", "mass = 1.0\nvelocity = [1.0, 2.0, 3.0, 4.0]", "velocity"),
+            ("duration = 1.0", "duration = 1.0\ngravity = [0.0, 0.0, -9.81, 0.0]", "gravity"),
+        ] {
+            let e = parse_scene(&base.replace(from, to), "s.toml").unwrap_err().to_string();
+            assert!(e.contains("s.toml") && e.contains(field) && e.contains("expected an array of 3 numbers"), "{e}");
+        }
+        let body = "[world]\ndt = 0.001\nduration = 1.0\n[[bodies]]\nname = \"box\"\n\
+                    shape = { type = \"box\", size = [0.2, 0.2, 0.1] }\nmass = 1.0\nposition = [0.0, 0.0, 0.05]\n";
+        assert!(parse_scene(body, "s.toml").is_ok());
+        for (from, to, field, n) in [
+            ("size = [0.2, 0.2, 0.1]", "size = [0.2, 0.2, 0.1, 0.3]", "size", 3),
+            ("mass = 1.0", "mass = 1.0\norientation = [1.0, 0.0, 0.0, 0.0, 0.0]", "orientation", 4),
+            ("mass = 1.0", "mass = 1.0\ninertia = [1.0, 1.0, 1.0, 1.0]", "inertia", 3),
+            ("mass = 1.0", "mass = 1.0\nangular_velocity = [1.0, 1.0, 1.0, 1.0]", "angular_velocity", 3),
+        ] {
+            let e = parse_scene(&body.replace(from, to), "s.toml").unwrap_err().to_string();
+            assert!(e.contains(field) && e.contains(&format!("expected an array of {n} numbers")), "{e}");
+        }
+        let spring =
+            format!("{base}[[springs]]\nname = \"k\"\na = \"ball\"\nb = [0.0, 0.0, 2.0, 1.0]\nstiffness = 1.0\n");
+        assert!(parse_scene(&spring, "s.toml").unwrap_err().to_string().contains("b = [0.0, 0.0, 2.0, 1.0]"));
     }
 
     #[test]

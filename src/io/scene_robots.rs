@@ -1,5 +1,6 @@
 //! The `[[robots]]` sections of a scene file: a URDF placed in the world with its initial state and controller.
 
+use super::scene_file::exact;
 use super::urdf::{load_urdf_with, CollisionGeometry, UrdfOptions};
 use crate::model::{Control, JointKind, PdControl, Robot, TargetSchedule, TorqueSchedule};
 use crate::spatial::{rotation_matrix, Transform};
@@ -17,15 +18,15 @@ pub(super) struct RobotSection {
     urdf: String,
     #[serde(default = "fixed")]
     base: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact")]
     position: [f64; 3],
-    #[serde(default = "identity_quaternion")]
+    #[serde(default = "identity_quaternion", deserialize_with = "exact")]
     orientation: [f64; 4],
     /// Floating base only: initial velocity of the base (m/s, base axes).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact")]
     base_velocity: [f64; 3],
     /// Floating base only: initial angular velocity of the base (rad/s, base axes).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact")]
     base_angular_velocity: [f64; 3],
     #[serde(default)]
     joint_positions: BTreeMap<String, f64>,

@@ -10,6 +10,17 @@ use std::collections::HashSet;
 /// Names a body may not take, because parameter names starting with them mean something else.
 const RESERVED: [&str; 3] = ["world", "ground", "contact"];
 
+/// Whether `name` is a valid scene name: one or more ASCII letters, digits, `_` and `-` (see [`Model::validate`]).
+fn is_scene_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Whether a parameter or column name made from a robot's name and its URDF link and joint names is valid: one or
+/// more ASCII letters, digits, `_`, `-` and `.` (see [`Model::validate`]).
+fn is_robot_derived_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
 fn finite<T: Scalar>(field: &str, x: &T) -> Result<f64> {
     let v = re(x);
     if v.is_finite() {
@@ -51,14 +62,21 @@ fn finite_vec<T: Scalar>(field: &str, x: &Vector3<T>) -> Result<()> {
 }
 
 impl<T: Scalar> Model<T> {
-    /// Checks every number for its physical range and every name for uniqueness.
+    /// Checks every number for its physical range and every name for its characters and uniqueness.
     ///
     /// Rejects: `dt ≤ 0` or `duration < 0`, non-finite numbers, non-positive masses, negative radius, drag,
     /// stiffness, damping, friction or rest length, a non-positive slip velocity, springs whose ends are unknown
-    /// or the same particle, empty, reserved (`world`, `ground`, `contact`) or duplicate names (particles,
+    /// or the same particle, invalid, reserved (`world`, `ground`, `contact`) or duplicate names (particles,
     /// springs, bodies and robots share one namespace); for rigid bodies non-positive sizes or moments of inertia,
     /// moments that break the triangle inequality, restitution outside `[0, 1]` and non-unit orientations; for
     /// contact settings a non-positive stiffness or slip velocity and zero iterations.
+    ///
+    /// **Names.** Names become parts of parameter names (`ball.mass`) and trajectory CSV column names
+    /// (`ball.x`), joined by `.`, so the characters they may use are restricted. A particle, spring, body or
+    /// robot name is one or more ASCII letters, digits, `_` and `-` (no `.`, spaces, commas, quotes or control
+    /// characters). A robot's URDF link and joint names may also contain `.`: every parameter and column name
+    /// they give (`arm.elbow_joint.position`, `arm.forearm.mass`, `arm.elbow`) must consist of ASCII letters,
+    /// digits, `_`, `-` and `.` and be distinct from the others.
     pub fn validate(&self) -> Result<()> {
         let w = &self.settings;
         if !(w.dt.is_finite() && w.dt > 0.0) {
@@ -90,9 +108,13 @@ impl<T: Scalar> Model<T> {
         unit_interval("contact.position_correction", &c.position_correction)?;
         let mut names = HashSet::new();
         let mut check_name = |kind: &str, name: &str| -> Result<()> {
-            let field = format!("{kind}[{name}].name");
-            if name.is_empty() || name.contains(['.', ',', ' ']) {
-                return Err(Error::invalid(field, "must be non-empty, without '.', ',' or spaces"));
+            let field = format!("{kind}[{}].name", name.escape_debug());
+            if !is_scene_name(name) {
+                return Err(Error::invalid(
+                    field,
+                    "must be one or more ASCII letters, digits, '_' and '-' (it becomes part of parameter and column \
+                     names)",
+                ));
             }
             if RESERVED.contains(&name) {
                 return Err(Error::invalid(field, format!("`{name}` is reserved")));
@@ -229,10 +251,19 @@ impl<T: Scalar> Model<T> {
                 })
             });
             for name in robot.multibody.params().into_iter().map(|(n, _)| n).chain(columns).chain(colliders) {
-                if name.contains([',', ' ', '\t']) || !seen.insert(name.clone()) {
+                if !is_robot_derived_name(&name) {
                     return Err(Error::invalid(
                         format!("robots[{}]", robot.name()),
-                        format!("its link and joint names give the name `{name}` twice or with ',' or spaces"),
+                        format!(
+                            "its link and joint names give the parameter or column name {name:?}, which has characters \
+                             other than ASCII letters, digits, '_', '-' and '.'"
+                        ),
+                    ));
+                }
+                if !seen.insert(name.clone()) {
+                    return Err(Error::invalid(
+                        format!("robots[{}]", robot.name()),
+                        format!("its link and joint names give the name `{name}` twice"),
                     ));
                 }
             }
@@ -286,5 +317,42 @@ mod tests {
     #[test]
     fn accepts_a_valid_scene() {
         assert!(one_ball().validate().is_ok());
+    }
+
+    #[test]
+    fn names_that_would_corrupt_parameter_or_column_names_are_rejected() {
+        for bad in ["", "ba\nll", "ba\tll", "ba\"ll", "ba,ll", "ba.ll", "ba ll", "ba'll", "bäll", "ba\rll", "ba;ll"] {
+            let mut s = one_ball();
+            s.particles[0].name = bad.into();
+            let e = s.validate().unwrap_err().to_string();
+            assert!(e.contains("ASCII letters, digits, '_' and '-'"), "{bad:?}: {e}");
+            assert!(!e.contains('\n') && !e.contains('\t') && !e.contains('\r'), "one line: {e}");
+        }
+        let mut s = one_ball();
+        s.particles[0].name = "Ball-2_b".into();
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn urdf_names_that_would_corrupt_parameter_or_column_names_are_rejected() {
+        let urdf = |joint: &str, link: &str| {
+            format!(
+                r#"<robot name="r"><link name="base"/><link name="{link}"><inertial><mass value="1"/>
+                   <inertia ixx="1" iyy="1" izz="1"/></inertial></link>
+                   <joint name="{joint}" type="continuous"><parent link="base"/><child link="{link}"/></joint></robot>"#
+            )
+        };
+        let scene = |joint: &str, link: &str| {
+            let mut s = one_ball();
+            let multibody = crate::io::parse_urdf(&urdf(joint, link)).unwrap();
+            s.add_robot(crate::model::Robot::new(multibody)).unwrap();
+            s
+        };
+        assert!(scene("elbow.joint_1-a", "fore.arm").validate().is_ok());
+        for (joint, link) in [("el,bow", "arm"), ("el&#10;bow", "arm"), ("elbow", "a&quot;rm"), ("el bow", "arm")] {
+            let e = scene(joint, link).validate().unwrap_err().to_string();
+            assert!(e.contains("robots[r]") && e.contains("other than ASCII letters, digits, '_', '-' and '.'"), "{e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
     }
 }

@@ -415,3 +415,56 @@ fn non_finite_or_unresolvable_results_are_errors_not_numbers() {
     assert!(out.stdout.is_empty());
     fails(&diffphys(&["gradcheck", &puck, "--params", "ground.friction", "--max-rel-err", "NaN"], d), "--max-rel-err");
 }
+
+#[test]
+fn scene_states_and_observation_holes_are_errors_naming_the_culprit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ball =
+        "[world]\ndt = 0.001\nduration = 0.5\n[[particles]]\nname = \"ball\"\nmass = 1.0\nposition = [0.0, 0.0, 1.0]\n";
+    let path = d.join("s.toml");
+    // an array longer than three is not cut short
+    std::fs::write(&path, ball.replace("[0.0, 0.0, 1.0]", "[0.0, 1.0, 2.0, 3.0]")).unwrap();
+    let out = diffphys(&["params", path.to_str().unwrap()], d);
+    fails(&out, "position");
+    fails(&out, "expected an array of 3 numbers, got 4");
+    // a name that would break the CSV header
+    std::fs::write(&path, ball.replace("\"ball\"", "\"ba,ll\"")).unwrap();
+    fails(&diffphys(&["simulate", path.to_str().unwrap()], d), "particles[ba,ll].name");
+    std::fs::write(&path, ball.replace("\"ball\"", "\"ba\\nll\"")).unwrap();
+    let out = diffphys(&["simulate", path.to_str().unwrap()], d);
+    fails(&out, "particles[ba\\nll].name");
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1, "one line");
+    // observations after the scene's end do not extend the simulation
+    std::fs::write(&path, ball).unwrap();
+    let observed = d.join("late.csv");
+    std::fs::write(&observed, "t,ball.z\n0.1,0.95\n0.75,0.1\n").unwrap();
+    let out = diffphys(
+        &["fit", path.to_str().unwrap(), "--observed", observed.to_str().unwrap(), "--params", "ball.mass"],
+        d,
+    );
+    fails(&out, "t = 0.75 s (data row 2) is past the scene's duration 0.5 s");
+    // a floating base's orientation in a states file must be a unit quaternion
+    let urdf = d.join("puck.urdf");
+    std::fs::write(
+        &urdf,
+        r#"<robot name="puck"><link name="world"/><link name="disc"><inertial><mass value="2"/>
+           <inertia ixx="0.1" iyy="0.1" izz="0.2"/></inertial></link>
+           <joint name="free" type="floating"><parent link="world"/><child link="disc"/></joint></robot>"#,
+    )
+    .unwrap();
+    let states = d.join("states.json");
+    for (quaternion, ok_) in [("0, 0, 0, 1", true), ("0, 0, 0, 0", false), ("0, 0, 0, 2", false)] {
+        let json = format!(
+            r#"{{"states": [{{"q": [0, 0, 1, {quaternion}], "v": [0, 0, 0, 0, 0, 0], "tau": [0, 0, 0, 0, 0, 0]}}]}}"#
+        );
+        std::fs::write(&states, json).unwrap();
+        let out = diffphys(&["dynamics", urdf.to_str().unwrap(), "--states", states.to_str().unwrap()], d);
+        if ok_ {
+            ok(&out);
+        } else {
+            fails(&out, "states[0]: q[3..7] (the orientation [x, y, z, w] of the free joint `free`)");
+            fails(&out, "unit quaternion");
+        }
+    }
+}

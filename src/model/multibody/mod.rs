@@ -205,6 +205,29 @@ impl<T: Scalar> Multibody<T> {
         Ok(())
     }
 
+    /// Checks that the orientation of every free joint in `q` (entries `q_index + 3 ..= q_index + 6`,
+    /// `[x, y, z, w]`) is a unit quaternion to within `1e-6`: the kinematics would read a zero quaternion as the
+    /// identity and a scaled one as a scaled rotation, silently.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the joint, the entries of `q` and their norm; `q` must have the model's
+    /// dimension ([`Multibody::check_dimensions`]).
+    pub fn check_quaternions(&self, q: &DVector<T>) -> Result<()> {
+        for joint in self.joints.iter().filter(|j| matches!(j.kind, JointKind::Free)) {
+            let i = joint.q_index + 3;
+            let norm = (i..i + 4).map(|k| crate::scalar::re(&q[k]).powi(2)).sum::<f64>().sqrt();
+            if norm.is_nan() || (norm - 1.0).abs() > 1e-6 {
+                return Err(Error::InvalidArgument(format!(
+                    "q[{i}..{}] (the orientation [x, y, z, w] of the free joint `{}`) has norm {norm}, but must be a \
+                     unit quaternion",
+                    i + 4,
+                    joint.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The same model over another scalar type; every number becomes a constant.
     pub fn lift<D: Scalar>(&self) -> Multibody<D> {
         let lift = |x: &T| D::constant(crate::scalar::re(x));
