@@ -1,7 +1,4 @@
 //! Velocity Verlet.
-// `&a + &b * s` on purpose: nalgebra's by-value `Matrix * scalar` copies wide duals through memory (see the
-// commit that made these products by reference), which clippy's `op_ref` would have us undo.
-#![allow(clippy::op_ref)]
 
 use super::Workspace;
 use crate::model::Model;

@@ -1,7 +1,4 @@
 //! Total forces and accelerations of all particles.
-// `&a + &b * s` on purpose: nalgebra's by-value `Matrix * scalar` copies wide duals through memory (see the
-// commit that made these products by reference), which clippy's `op_ref` would have us undo.
-#![allow(clippy::op_ref)]
 
 use super::{drag_force, ground_contact_force, spring_force};
 use crate::model::{Model, SpringEnd};
