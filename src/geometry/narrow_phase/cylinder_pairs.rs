@@ -45,56 +45,11 @@ use super::super::ContactGeometry;
 use super::capsule_box::{box_signed_distance, deepest_segment_point};
 use super::cylinder::{point_cylinder, support_points_towards};
 use super::cylinder_sdf::{clip_line, curve_minimum, Curve, Part};
-use super::round::segment_closest_points;
+use super::round::{point_box, segment_closest_points};
 use crate::scalar::{norm, re, recip, smoothstep};
 use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::Vector3;
-
-/// The contact of a world point `q` with the part of a box's surface (at `pose`, half extents `half`) that is not
-/// the pair of faces across axis `skip` (the prism infinite along it), normal from the box to the point: exact
-/// outside, the nearest face inside.
-fn point_box<T: Scalar>(
-    q: &Vector3<T>,
-    pose: &Transform<T>,
-    half: &Vector3<T>,
-    skip: Option<usize>,
-) -> ContactGeometry<T> {
-    let local = pose.inverse_transform_point(q);
-    let mut closest = local;
-    let mut outside = false;
-    let axes = (0..3).filter(|&i| Some(i) != skip);
-    for i in axes.clone() {
-        if re(&local[i]) > re(&half[i]) {
-            closest[i] = half[i];
-            outside = true;
-        } else if re(&local[i]) < -re(&half[i]) {
-            closest[i] = -half[i];
-            outside = true;
-        }
-    }
-    let (normal_local, surface_local, distance) = if outside {
-        let d = local - closest;
-        let dn = norm(&d);
-        (d * recip(&dn), closest, dn)
-    } else {
-        let depth = |i: usize| re(&half[i]) - re(&local[i]).abs();
-        let i = axes.fold(None, |best: Option<usize>, i| match best {
-            Some(b) if depth(b) <= depth(i) => Some(b),
-            _ => Some(i),
-        });
-        let i = i.expect("a box has at least two face pairs besides the skipped one");
-        let sign = if re(&local[i]) >= 0.0 { 1.0 } else { -1.0 };
-        let mut n = Vector3::zeros();
-        n[i] = T::from(sign);
-        let mut surface = local;
-        surface[i] = half[i] * sign;
-        (n, surface, local[i] * sign - half[i])
-    };
-    let normal = pose.rotation * normal_local;
-    let surface = pose.transform_point(&surface_local);
-    ContactGeometry { normal, point: (surface + q) * T::from(0.5), distance }
-}
 
 fn flip<T: Scalar>(g: ContactGeometry<T>) -> ContactGeometry<T> {
     ContactGeometry { normal: -g.normal, ..g }

@@ -2,7 +2,7 @@
 //! against boxes.
 
 use super::super::ContactGeometry;
-use crate::scalar::{re, recip, sqrt};
+use crate::scalar::{norm, re, recip, sqrt};
 use crate::spatial::Transform;
 use crate::Scalar;
 use nalgebra::Vector3;
@@ -103,10 +103,29 @@ pub fn sphere_box<T: Scalar>(
     margin: f64,
     out: &mut impl FnMut(ContactGeometry<T>),
 ) {
-    let local = pose.inverse_transform_point(centre);
+    let c = point_box(centre, pose, half, None);
+    let distance = c.distance - *radius;
+    if re(&distance) < margin {
+        // midway between the box's surface and the sphere's, not the centre's
+        let point = c.point - c.normal * (*radius * T::from(0.5));
+        out(ContactGeometry { normal: c.normal, point, distance });
+    }
+}
+
+/// The contact of a world point `q` with the part of a box's surface (at `pose`, half extents `half`) that is not
+/// the pair of faces across axis `skip` (the prism infinite along it), normal from the box to the point: exact
+/// outside, the nearest face inside.
+pub(crate) fn point_box<T: Scalar>(
+    q: &Vector3<T>,
+    pose: &Transform<T>,
+    half: &Vector3<T>,
+    skip: Option<usize>,
+) -> ContactGeometry<T> {
+    let local = pose.inverse_transform_point(q);
     let mut closest = local;
     let mut outside = false;
-    for i in 0..3 {
+    let axes = (0..3).filter(|&i| Some(i) != skip);
+    for i in axes.clone() {
         if re(&local[i]) > re(&half[i]) {
             closest[i] = half[i];
             outside = true;
@@ -117,26 +136,25 @@ pub fn sphere_box<T: Scalar>(
     }
     let (normal_local, surface_local, distance) = if outside {
         let d = local - closest;
-        let dn = sqrt(&d.norm_squared());
-        (d * recip(&dn), closest, dn - *radius)
+        let dn = norm(&d);
+        (d * recip(&dn), closest, dn)
     } else {
-        // the face the centre is nearest to
         let depth = |i: usize| re(&half[i]) - re(&local[i]).abs();
-        let i = (0..3).fold(0, |best, i| if depth(i) < depth(best) { i } else { best });
+        let i = axes.fold(None, |best: Option<usize>, i| match best {
+            Some(b) if depth(b) <= depth(i) => Some(b),
+            _ => Some(i),
+        });
+        let i = i.expect("a box has at least two face pairs besides the skipped one");
         let sign = if re(&local[i]) >= 0.0 { 1.0 } else { -1.0 };
         let mut n = Vector3::zeros();
         n[i] = T::from(sign);
         let mut surface = local;
         surface[i] = half[i] * sign;
-        let inside_depth = half[i] - local[i] * sign;
-        (n, surface, -inside_depth - *radius)
+        (n, surface, local[i] * sign - half[i])
     };
-    if re(&distance) < margin {
-        let normal = pose.rotation * normal_local;
-        let surface_box = pose.transform_point(&surface_local);
-        let surface_sphere = centre - normal * *radius;
-        out(ContactGeometry { normal, point: (surface_box + surface_sphere) * T::from(0.5), distance });
-    }
+    let normal = pose.rotation * normal_local;
+    let surface = pose.transform_point(&surface_local);
+    ContactGeometry { normal, point: (surface + q) * T::from(0.5), distance }
 }
 
 #[cfg(test)]
