@@ -211,7 +211,11 @@ pub(crate) fn curve_minimum<T: Scalar>(curve: &Curve<T>, r: &T, h: &T) -> T {
         Curve::Circle { .. } => {
             const SAMPLES: usize = 32;
             let step = std::f64::consts::TAU / SAMPLES as f64;
-            let best = (0..SAMPLES).min_by(|&i, &j| f(i as f64 * step).0.total_cmp(&f(j as f64 * step).0)).unwrap();
+            // each sample evaluated once (comparing evaluated pairs would evaluate most of them twice)
+            let (_, best) = (0..SAMPLES)
+                .map(|i| (f(i as f64 * step).0, i))
+                .min_by(|x, y| x.0.total_cmp(&y.0))
+                .expect("SAMPLES > 0 samples");
             let (mut a, mut b) = ((best as f64 - 1.0) * step, (best as f64 + 1.0) * step);
             let g = 0.5 * (5f64.sqrt() - 1.0);
             let (mut x1, mut x2) = (b - g * (b - a), a + g * (b - a));
