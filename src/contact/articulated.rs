@@ -24,7 +24,7 @@ use super::compliant::compliant_force;
 use super::{combined_friction, combined_restitution};
 use crate::geometry::narrow_phase::{collide, shape_ground};
 use crate::geometry::ContactGeometry;
-use crate::model::{bounding_radius, Model, Robot};
+use crate::model::{bounding_radius, ContactSettings, Model, Robot};
 use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
 use crate::multibody::MultibodyWorkspace;
 use crate::multibody::{crba, forward_kinematics, inverse_inertia_world, point_jacobian, BodyState};
@@ -147,16 +147,17 @@ fn add_wrench<T: Scalar>(
 const MIN_INVERSE_MASS: f64 = 1e-12;
 
 /// The inverse masses of a contact's partner along the normal and sideways (1/kg), zero for the ground.
-struct PartnerMass<T: Scalar> {
-    normal: T,
-    sideways: T,
+pub(crate) struct PartnerMass<T: Scalar> {
+    pub(crate) normal: T,
+    pub(crate) sideways: T,
 }
 
-/// The compliant force on the link at one contact: link point velocity `u_link`, partner point velocity
-/// `u_partner`, the link point's `G` and the partner's inverse masses.
+/// The compliant force on the link at one contact: the relative velocity of the link point, the link point's `G`
+/// and the partner's inverse masses, under `settings` with step `dt`.
 #[allow(clippy::too_many_arguments)]
-fn link_force<T: Scalar>(
-    scene: &Model<T>,
+pub(crate) fn link_force<T: Scalar>(
+    settings: &ContactSettings<T>,
+    dt: f64,
     geometry: &ContactGeometry<T>,
     relative_velocity: &Vector3<T>,
     g: &Matrix3<T>,
@@ -171,9 +172,8 @@ fn link_force<T: Scalar>(
     let bounded = |inverse: T| if re(&inverse) < MIN_INVERSE_MASS { T::from(MIN_INVERSE_MASS) } else { inverse };
     let normal_mass = recip(&bounded(n.dot(&(g * n)) + partner.normal));
     let sideways_mass = recip(&bounded(g.trace() + partner.sideways));
-    let dt = scene.settings.dt;
     compliant_force(
-        &scene.settings.contact,
+        settings,
         geometry,
         relative_velocity,
         friction,
@@ -183,6 +183,41 @@ fn link_force<T: Scalar>(
         dt,
         true,
     )
+}
+
+/// The points where the colliders of robot `r` of `scene` touch the ground at `(q, v)`: runs the kinematics into
+/// `ws`, and returns for each point the collider's index, the point's index among those the narrow phase reported
+/// for that collider, and its geometry. Colliders on the root and colliders whose bounding sphere is clear of the
+/// ground (on real parts) are skipped.
+pub(crate) fn ground_contact_points<T: Scalar>(
+    scene: &Model<T>,
+    r: usize,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+) -> Vec<(usize, usize, ContactGeometry<T>)> {
+    let robot = &scene.robots[r];
+    let colliders = &robot.multibody.colliders;
+    let mut found = Vec::new();
+    if scene.ground.is_none() || colliders.is_empty() {
+        return found;
+    }
+    forward_kinematics(&robot.multibody, ws, q, v);
+    for (k, collider) in colliders.iter().enumerate() {
+        let Some(b) = collider.body else { continue };
+        // colliders whose bounding sphere is clear of the ground cannot touch it: skipped on real parts before
+        // their placement is composed over `T` (most links of a standing robot)
+        if height_of_origin(robot, ws, b, collider) - collider.shape.bounding_radius() > 1e-9 {
+            continue;
+        }
+        let pose = &(&robot.base * ws.pose_world(b)) * &collider.placement;
+        let mut index = 0;
+        shape_ground(&collider.shape, &pose, 0.0, &mut |g| {
+            found.push((k, index, g));
+            index += 1;
+        });
+    }
+    found
 }
 
 /// The ground contact of robot `r` of `scene` at `(q, v)`: runs the kinematics into `ws`, finds each collider's
@@ -212,24 +247,13 @@ pub fn robot_ground_contacts<T: Scalar>(
         return Ok(());
     }
     assert_eq!(fext.len(), robot.multibody.n_bodies(), "robot_ground_contacts: one wrench per body");
-    forward_kinematics(&robot.multibody, ws, q, v);
-    let mut found = Vec::new();
-    for (k, collider) in colliders.iter().enumerate() {
-        let Some(b) = collider.body else { continue };
-        // colliders whose bounding sphere is clear of the ground cannot touch it: skipped on real parts before
-        // their placement is composed over `T` (most links of a standing robot)
-        if height_of_origin(robot, ws, b, collider) - collider.shape.bounding_radius() > 1e-9 {
-            continue;
-        }
-        let pose = &(&robot.base * ws.pose_world(b)) * &collider.placement;
-        shape_ground(&collider.shape, &pose, 0.0, &mut |g| found.push((k, g)));
-    }
+    let found = ground_contact_points(scene, r, ws, q, v);
     if found.is_empty() {
         return Ok(());
     }
     let mass = JointSpaceMass::new(robot, ws, q)?;
     let none = PartnerMass { normal: T::zero(), sideways: T::zero() };
-    for (k, geometry) in found {
+    for (k, _, geometry) in found {
         let collider = &colliders[k];
         let body = collider.body.expect("root colliders were skipped");
         let p = &geometry.point;
@@ -237,7 +261,7 @@ pub fn robot_ground_contacts<T: Scalar>(
         let u = point_velocity(robot, ws, body, p);
         let mu = combined_friction(&collider.friction, &ground.friction);
         let e = combined_restitution(&collider.restitution, &ground.restitution);
-        let force = link_force(scene, &geometry, &u, &g, &none, &mu, &e);
+        let force = link_force(&scene.settings.contact, scene.settings.dt, &geometry, &u, &g, &none, &mu, &e);
         add_wrench(robot, ws, body, p, &force, fext);
         if let Some(list) = contacts.as_deref_mut() {
             list.push(LinkContact { robot: r, collider: k, partner: Partner::Ground, geometry, force });
@@ -384,7 +408,8 @@ pub fn held_link_contacts<T: Scalar>(
         };
         let mu = combined_friction(&collider.friction, &mu_other);
         let e = combined_restitution(&collider.restitution, &e_other);
-        let force = link_force(scene, &geometry, &(u_link - u_other), &g, &partner, &mu, &e);
+        let (settings, dt) = (&scene.settings.contact, scene.settings.dt);
+        let force = link_force(settings, dt, &geometry, &(u_link - u_other), &g, &partner, &mu, &e);
         applied.push((r, k, other, geometry, force));
     }
     for (r, k, other, geometry, force) in applied {

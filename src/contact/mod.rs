@@ -3,6 +3,7 @@
 //! impulse solver ([`solve_impulses`], projected Gauss–Seidel) with [`warm_start`]ing.
 
 mod articulated;
+mod articulated_derivatives;
 mod box_box_penalty;
 mod compliant;
 mod detect;
@@ -10,6 +11,7 @@ mod impulse_solver;
 pub mod warm_start;
 
 pub use articulated::{collider_poses, held_link_contacts, robot_ground_contacts, LinkContact, Partner};
+pub use articulated_derivatives::{robot_ground_contact_derivatives, GroundContactDerivatives};
 pub use box_box_penalty::{box_box_penalty, BoxBody, EDGE_SHARE, VOLUME_SHARE};
 pub use compliant::{combined_friction, combined_restitution, compliant_contact_force, damping_ratio_for_restitution};
 pub use detect::{detect_contacts, BoxPairs};

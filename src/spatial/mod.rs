@@ -26,8 +26,8 @@ pub use force::Force;
 pub use inertia::Inertia;
 pub use motion::Motion;
 pub use quaternion::{
-    integrate_orientation, quaternion_exp, quaternion_matrix, quaternion_normalized, quaternion_product,
-    rotation_matrix, QuatTuple,
+    integrate_orientation, quaternion_conjugate, quaternion_exp, quaternion_log, quaternion_matrix,
+    quaternion_normalized, quaternion_product, rotation_matrix, QuatTuple,
 };
 pub use transform::{axis_angle_matrix, Transform};
 

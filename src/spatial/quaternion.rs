@@ -75,6 +75,39 @@ pub fn quaternion_product<T: Scalar>(a: &QuatTuple<T>, b: &QuatTuple<T>) -> Quat
     (nx, ny, nz, nw)
 }
 
+/// The conjugate (inverse, for a unit quaternion) `(−x, −y, −z, w)`.
+pub fn quaternion_conjugate<T: Scalar>(q: &QuatTuple<T>) -> QuatTuple<T> {
+    (-q.0, -q.1, -q.2, q.3)
+}
+
+/// The rotation vector (rad) of the unit quaternion `q`: the inverse of [`quaternion_exp`], `log(q) · 2`, with the
+/// angle in `[0, π]` (a quaternion and its negative give the same vector).
+///
+/// Uses its Taylor series for small angles (branch on the real part), so the derivative at the identity is exact
+/// (no `0/0`).
+///
+/// ```
+/// use diffphys::spatial::{quaternion_exp, quaternion_log};
+/// use nalgebra::Vector3;
+/// let w = Vector3::new(0.3, -1.2, 0.5);
+/// assert!((quaternion_log(&quaternion_exp(&w)) - w).norm() < 1e-14);
+/// ```
+pub fn quaternion_log<T: Scalar>(q: &QuatTuple<T>) -> Vector3<T> {
+    // the same rotation with w ≥ 0, so the angle is at most π
+    let sign = if re(&q.3) < 0.0 { -1.0 } else { 1.0 };
+    let (v, w) = (Vector3::new(q.0, q.1, q.2) * c::<T>(sign), q.3 * sign);
+    let s2 = v.norm_squared();
+    // θ / sin(θ/2) with θ = 2 atan2(s, w): its series in s² for small angles
+    let scale = if re(&s2) < 1e-8 {
+        let w2 = w * w;
+        (c::<T>(2.0) - s2 * recip(&w2) * (2.0 / 3.0)) * recip(&w)
+    } else {
+        let s = sqrt(&s2);
+        num_dual::DualNum::atan2(&s, w) * c::<T>(2.0) * recip(&s)
+    };
+    v * scale
+}
+
 /// `q / |q|`.
 pub fn quaternion_normalized<T: Scalar>(q: QuatTuple<T>) -> QuatTuple<T> {
     let (x, y, z, w) = q;

@@ -4,6 +4,7 @@
 //! The whole crate runs in about ten seconds; a long soak added later goes behind `#[ignore]`, run with
 //! `cargo test --release --test engine -- --ignored`.
 
+mod analytic_step_jacobians;
 mod cli;
 mod common;
 mod contact_closed_forms;

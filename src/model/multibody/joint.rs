@@ -2,8 +2,8 @@
 
 use crate::scalar::re;
 use crate::spatial::{
-    axis_angle_matrix, quaternion_exp, quaternion_matrix, quaternion_normalized, quaternion_product, Force, Motion,
-    Transform,
+    axis_angle_matrix, quaternion_conjugate, quaternion_exp, quaternion_log, quaternion_matrix, quaternion_normalized,
+    quaternion_product, Force, Motion, Transform,
 };
 use crate::Scalar;
 use nalgebra::{DVectorView, DVectorViewMut, Vector3};
@@ -194,6 +194,28 @@ impl<T: Scalar> JointKind<T> {
         }
     }
 
+    /// `q₁ ⊖ q₀`: the velocity that [`JointKind::integrate`] over one second turns `q0` into `q1` (written to
+    /// `out`, `nv`). For the free joint, `R₀ᵀ (p₁ − p₀)` and the rotation vector of `q₀⁻¹ ⊗ q₁`; the tangent space
+    /// that step Jacobians of floating bases are expressed in.
+    pub fn difference(&self, q0: DVectorView<'_, T>, q1: DVectorView<'_, T>, mut out: DVectorViewMut<'_, T>) {
+        match self {
+            JointKind::Free => {
+                let rotation = quaternion_matrix(&q0[3], &q0[4], &q0[5], &q0[6]);
+                let dp = rotation.tr_mul(&Vector3::new(q1[0] - q0[0], q1[1] - q0[1], q1[2] - q0[2]));
+                let relative = quaternion_product(
+                    &quaternion_conjugate(&(q0[3], q0[4], q0[5], q0[6])),
+                    &(q1[3], q1[4], q1[5], q1[6]),
+                );
+                let dw = quaternion_log(&relative);
+                for k in 0..3 {
+                    out[k] = dp[k];
+                    out[k + 3] = dw[k];
+                }
+            }
+            _ => out[0] = q1[0] - q0[0],
+        }
+    }
+
     /// The same kind over another scalar type.
     pub fn lift<D: Scalar>(&self) -> JointKind<D> {
         let lift = |a: &Vector3<T>| a.map(|x| D::constant(re(&x)));
@@ -222,6 +244,23 @@ mod tests {
         assert_relative_eq!(q[0], 2.1, epsilon = 1e-14);
         let norm: f64 = q.rows(3, 4).norm();
         assert_relative_eq!(norm, 1.0, epsilon = 1e-15);
+    }
+
+    #[test]
+    fn free_joint_difference_inverts_integration() {
+        let kind = JointKind::<f64>::Free;
+        let q0 = DVector::from_vec(vec![0.1, 0.2, 0.3, 0.2, -0.4, 0.1, (1.0f64 - 0.21).sqrt()]);
+        let v = DVector::from_vec(vec![0.7, -0.3, 0.2, 0.4, -1.1, 0.6]);
+        let mut q1 = q0.clone();
+        kind.integrate(q1.rows_mut(0, 7), v.rows(0, 6), &1.0);
+        let mut back = DVector::zeros(6);
+        kind.difference(q0.rows(0, 7), q1.rows(0, 7), back.rows_mut(0, 6));
+        assert_relative_eq!(back, v, epsilon = 1e-14);
+        // the negative of a quaternion is the same rotation
+        let mut flipped = q1.clone();
+        flipped.rows_mut(3, 4).neg_mut();
+        kind.difference(q0.rows(0, 7), flipped.rows(0, 7), back.rows_mut(0, 6));
+        assert_relative_eq!(back, v, epsilon = 1e-14);
     }
 
     #[test]

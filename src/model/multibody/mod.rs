@@ -185,6 +185,21 @@ impl<T: Scalar> Multibody<T> {
         out
     }
 
+    /// `q1 ⊖ q0` joint by joint (see [`JointKind::difference`]): the velocity (`nv`) that [`Multibody::integrate`]
+    /// over one second turns `q0` into `q1`.
+    ///
+    /// # Panics
+    /// If `q0` or `q1` have the wrong length.
+    pub fn difference(&self, q0: &DVector<T>, q1: &DVector<T>) -> DVector<T> {
+        assert_eq!((q0.len(), q1.len()), (self.nq, self.nq), "difference: q0 and q1 must have nq entries");
+        let mut out = DVector::zeros(self.nv);
+        for joint in &self.joints {
+            let (i, nq, nv) = (joint.q_index, joint.kind.nq(), joint.kind.nv());
+            joint.kind.difference(q0.rows(i, nq), q1.rows(i, nq), out.rows_mut(joint.v_index, nv));
+        }
+        out
+    }
+
     /// Checks that `q`, `v` (and optionally `tau`) have the model's dimensions.
     ///
     /// # Errors
