@@ -19,20 +19,22 @@
 //! below joint `k` (the inertias and axes of that subtree turn with it; the rest cancels). One solve with the
 //! factored `M`, one pass down and one up the tree per scalar.
 //!
-//! The few numbers the law itself takes — the collider's pose (through the narrow phase: depth and contact
-//! point), the body's twist and the three scalars — are differentiated by dual numbers of fifteen directions on
-//! that contact alone, so the law is written once ([`link_force`]) and this file only chains.
+//! The law itself ([`link_force`]) is differentiated by dual numbers of six directions on that contact alone
+//! (depth, the point's velocity, the normal and the sideways inverse mass — the law sees `G` only through `nᵀ G n`
+//! and its trace), and the narrow phase by dual numbers of the collider pose's six directions, so both are written
+//! once and this file only chains.
 
 use super::articulated::{ground_contact_points, link_force, PartnerMass};
 use super::combined_friction;
 use super::combined_restitution;
 use crate::geometry::narrow_phase::shape_ground;
+use crate::geometry::{ContactGeometry, Shape};
 use crate::model::Model;
 use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
 use crate::multibody::{crba, MultibodyWorkspace};
 use crate::spatial::{Force, Motion, Transform};
 use crate::Result;
-use nalgebra::{DMatrix, DVector, Matrix3, Matrix6, SMatrix, Vector3, Vector6};
+use nalgebra::{Const, DMatrix, DVector, Matrix3, Matrix6, SMatrix, SVector, Vector3};
 use num_dual::{Derivative, DualSVec64};
 
 /// The generalised ground-contact force of a robot and its first derivatives.
@@ -48,9 +50,45 @@ pub struct GroundContactDerivatives {
     pub contacts: usize,
 }
 
-/// The dual numbers the contact law is differentiated with: six directions of the collider's pose (a world twist,
-/// angular then linear), six of the body's twist, three of the inverse-mass scalars.
-type Local = DualSVec64<15>;
+/// The dual numbers the contact law is differentiated with: the depth, the three components of the point's
+/// velocity, the normal and the sideways inverse-mass scalars.
+type Law = DualSVec64<6>;
+
+/// The dual numbers of a collider's pose: a world twist, angular then linear.
+type Pose = DualSVec64<6>;
+
+/// `∂p/∂ξ` and `∂d/∂ξ` of the `index`-th ground contact point of `shape` at `pose` (its point and signed distance)
+/// for the pose moved by the world twist `ξ`.
+fn geometry_derivatives(
+    shape: &Shape<f64>,
+    pose: &Transform<f64>,
+    index: usize,
+) -> (SMatrix<f64, 3, 6>, SMatrix<f64, 1, 6>) {
+    let seed = |i: usize| Pose::new(0.0, Derivative::some(SVector::<f64, 6>::from_fn(|j, _| f64::from(i == j))));
+    let angular = Vector3::from_fn(|i, _| seed(i));
+    let linear = Vector3::from_fn(|i, _| seed(3 + i));
+    // to first order, exp(ξ) moves a point x to x + ω × x + v
+    let rotation = pose.rotation.map(Pose::from);
+    let translation = pose.translation.map(Pose::from);
+    let perturbed = Transform {
+        rotation: rotation + skew(&angular) * rotation,
+        translation: translation + angular.cross(&translation) + linear,
+    };
+    let mut found = None;
+    let mut counter = 0;
+    shape_ground(&shape.lift::<Pose>(), &perturbed, 0.0, &mut |c| {
+        if counter == index {
+            found = Some(c);
+        }
+        counter += 1;
+    });
+    let c = found.expect("the narrow phase reports the same points on dual numbers as on real ones");
+    let part = |x: &Pose| x.eps.unwrap_generic(Const::<6>, Const::<1>);
+    (
+        SMatrix::<f64, 3, 6>::from_fn(|i, j| part(&c.point[i])[j]),
+        SMatrix::<f64, 1, 6>::from_fn(|_, j| part(&c.distance)[j]),
+    )
+}
 
 /// The generalised ground-contact force `τ_c` of robot `r` of `scene` at `(q, v)` and its exact derivatives with
 /// respect to `q` and `v` (see the module documentation). Runs the kinematics into `ws`.
@@ -103,7 +141,7 @@ pub fn robot_ground_contact_derivatives(
     let tree = Tree::new(scene, r, ws);
     let mut factor = crba(model, ws, q);
     ldlt_factor(&mut factor)?;
-    let settings = scene.settings.contact.lift::<Local>();
+    let settings = scene.settings.contact.lift::<Law>();
     let mut w = DMatrix::zeros(nv, 3);
     for (k, index, geometry) in found {
         let collider = &model.colliders[k];
@@ -127,55 +165,54 @@ pub fn robot_ground_contact_derivatives(
         let e_matrix = Matrix3::from_columns(&basis);
         let g = e_matrix * g_basis * e_matrix.transpose();
 
-        // the law on this contact in local dual numbers
+        // the contact geometry as a function of the collider's pose, in dual numbers of its six directions
+        let pose = &tree.poses[b] * &collider.placement;
+        let (dp_dxi, dd_dxi) = geometry_derivatives(&collider.shape, &pose, index);
+        // the law as a function of depth, point velocity and the two inverse-mass scalars, in six directions
+        let twist = &tree.velocity[b];
+        let u = twist.linear + twist.angular.cross(&p);
         let mu = combined_friction(&collider.friction, &ground.friction);
         let e = combined_restitution(&collider.restitution, &ground.restitution);
-        let pose = &tree.poses[b] * &collider.placement;
-        let seed = |x: f64, i: usize| {
-            let mut d = SMatrix::<f64, 15, 1>::zeros();
-            d[i] = 1.0;
-            Local::new(x, Derivative::some(d))
+        let normal_part = n * n.transpose();
+        // along one tangent: the law sees G through nᵀ G n and tr G, so the other tangent's derivative is the same
+        let tangential_part = basis[1] * basis[1].transpose();
+        let seed =
+            |x: f64, i: usize| Law::new(x, Derivative::some(SVector::<f64, 6>::from_fn(|j, _| f64::from(i == j))));
+        let local =
+            ContactGeometry { normal: n.map(Law::from), point: p.map(Law::from), distance: seed(geometry.distance, 0) };
+        let u_local = Vector3::from_fn(|i, _| seed(u[i], 1 + i));
+        let g_local = g.map(Law::from)
+            + normal_part.map(Law::from) * seed(0.0, 4)
+            + tangential_part.map(Law::from) * seed(0.0, 5);
+        let none = PartnerMass { normal: Law::from(0.0), sideways: Law::from(0.0) };
+        let f_local =
+            link_force(&settings, scene.settings.dt, &local, &u_local, &g_local, &none, &Law::from(mu), &Law::from(e));
+        let f = f_local.map(|x| x.re);
+        let df = SMatrix::<f64, 3, 6>::from_fn(|i, j| f_local[i].eps.unwrap_generic(Const::<6>, Const::<1>)[j]);
+        let (df_dd, df_du) = (df.fixed_view::<3, 1>(0, 0), df.fixed_view::<3, 3>(0, 1));
+        // u = V_lin + V_ang × p: through the point's motion and the twist
+        let du_dxi = skew(&twist.angular) * dp_dxi;
+        let mut du_dv = SMatrix::<f64, 3, 6>::zeros();
+        du_dv.fixed_view_mut::<3, 3>(0, 0).copy_from(&(-skew(&p)));
+        du_dv.fixed_view_mut::<3, 3>(0, 3).copy_from(&Matrix3::identity());
+        let df_dxi = df_dd * dd_dxi + df_du * du_dxi;
+        let df_dv = df_du * du_dv;
+        // W = (p × f, f)
+        let wrench = |dp: &SMatrix<f64, 3, 6>, df: &SMatrix<f64, 3, 6>| {
+            let mut out = Matrix6::zeros();
+            out.fixed_view_mut::<3, 6>(0, 0).copy_from(&(skew(&p) * df - skew(&f) * dp));
+            out.fixed_view_mut::<3, 6>(3, 0).copy_from(df);
+            out
         };
-        let xi_angular = Vector3::from_fn(|i, _| seed(0.0, i));
-        let xi_linear = Vector3::from_fn(|i, _| seed(0.0, 3 + i));
-        let perturbed = Transform {
-            rotation: pose.rotation.map(Local::from) + skew(&xi_angular) * pose.rotation.map(Local::from),
-            translation: pose.translation.map(Local::from)
-                + xi_angular.cross(&pose.translation.map(Local::from))
-                + xi_linear,
-        };
-        let mut local = None;
-        let mut counter = 0;
-        shape_ground(&collider.shape.lift::<Local>(), &perturbed, 0.0, &mut |c| {
-            if counter == index {
-                local = Some(c);
-            }
-            counter += 1;
-        });
-        let local = local.expect("the narrow phase reports the same points on dual numbers as on real ones");
-        let twist = &tree.velocity[b];
-        let angular = Vector3::from_fn(|i, _| seed(twist.angular[i], 6 + i));
-        let linear = Vector3::from_fn(|i, _| seed(twist.linear[i], 9 + i));
-        let u = linear + angular.cross(&local.point);
-        let mut g_local = g.map(Local::from);
-        for (m, axis) in basis.iter().enumerate() {
-            g_local += (axis * axis.transpose()).map(Local::from) * seed(0.0, 12 + m);
+        let w0 = Force::new(p.cross(&f), f);
+        let dw_dxi = wrench(&dp_dxi, &df_dxi);
+        let dw_dv = wrench(&SMatrix::zeros(), &df_dv);
+        let mut dw_ds = SMatrix::<f64, 6, 3>::zeros();
+        for (m, column) in [(0, 4), (1, 5), (2, 5)] {
+            let dfs = df.column(column);
+            dw_ds.fixed_view_mut::<3, 1>(0, m).copy_from(&(skew(&p) * dfs));
+            dw_ds.fixed_view_mut::<3, 1>(3, m).copy_from(&dfs);
         }
-        let none = PartnerMass { normal: Local::from(0.0), sideways: Local::from(0.0) };
-        let (mu, e) = (Local::from(mu), Local::from(e));
-        let f = link_force(&settings, scene.settings.dt, &local, &u, &g_local, &none, &mu, &e);
-        let torque = local.point.cross(&f);
-        let wrench = Vector6::new(torque.x, torque.y, torque.z, f.x, f.y, f.z);
-        let w0 = Force::from_vector(&wrench.map(|x| x.re));
-        let jac = SMatrix::<f64, 6, 15>::from_fn(|i, j| {
-            wrench[i].eps.unwrap_generic(nalgebra::Const::<15>, nalgebra::Const::<1>)[j]
-        });
-        let dp_dxi = SMatrix::<f64, 3, 6>::from_fn(|i, j| {
-            local.point[i].eps.unwrap_generic(nalgebra::Const::<15>, nalgebra::Const::<1>)[j]
-        });
-        let dw_dxi: Matrix6<f64> = jac.fixed_view::<6, 6>(0, 0).into_owned();
-        let dw_dv: Matrix6<f64> = jac.fixed_view::<6, 6>(0, 6).into_owned();
-        let dw_ds: SMatrix<f64, 6, 3> = jac.fixed_view::<6, 3>(0, 12).into_owned();
 
         // ∂s/∂q (3 × nv)
         let mut ds_dq = DMatrix::<f64>::zeros(3, nv);

@@ -17,4 +17,4 @@ pub use check::{check, relative_error, GradCheck, DEFAULT_REL_STEP};
 pub use finite_difference::jacobian_central_difference;
 pub use forward::{gradient, jacobian, jacobian_chunked};
 pub use outcome::{FinalPositions, Outcome};
-pub use step_jacobians::{step_jacobians, RobotStep, StepJacobians};
+pub use step_jacobians::{step_jacobians, JacobianRoute, RobotStep, StepJacobians, StepLinearizer, TangentStep};

@@ -1,12 +1,15 @@
 //! Per-step Jacobians of the robots' joint state: the linearisation that iLQR, DDP and MPC use, through contact.
 
 use super::{jacobian, Outcome};
-use crate::model::{Integrator, Model};
+use crate::contact::robot_ground_contact_derivatives;
+use crate::model::{Control, Integrator, Model, Robot};
 use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
-use crate::sim::robot::implicit_mass_matrix;
+use crate::multibody::{rnea, rnea_derivatives, MultibodyWorkspace};
+use crate::sim::robot::{implicit_mass_matrix, passive_damping, passive_torques, RobotSettings};
 use crate::sim::{step_with_torques, State, Workspace};
 use crate::{Error, Result, Scalar};
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{DMatrix, DVector, Vector2};
+use num_dual::{Derivative, DualSVec64};
 
 /// One step of a model from a given state, as a function of the robots' joint state `x` and extra joint torques
 /// `u`: `x' = f(x, u)`. `x` stacks every robot's `q` then `v` (robot after robot: `[q₀, v₀, q₁, v₁, …]`, a floating
@@ -26,18 +29,7 @@ impl RobotStep {
     /// An invalid model, a state that does not fit it, or a model without robots.
     pub fn new(model: &Model<f64>, state: &State<f64>) -> Result<Self> {
         model.validate()?;
-        if model.robots.is_empty() {
-            return Err(Error::InvalidArgument("step Jacobians need a model with robots".into()));
-        }
-        let fits = state.robots.len() == model.robots.len()
-            && state
-                .robots
-                .iter()
-                .zip(&model.robots)
-                .all(|(s, r)| s.q.len() == r.multibody.nq() && s.v.len() == r.multibody.nv());
-        if !fits {
-            return Err(Error::InvalidArgument("the state does not fit the model's robots".into()));
-        }
+        check_robot_state(model, state)?;
         let nx = model.robots.iter().map(|r| r.multibody.nq() + r.multibody.nv()).sum();
         Ok(RobotStep { model: model.clone(), state: state.clone(), nx })
     }
@@ -87,25 +79,154 @@ impl Outcome for RobotStep {
     }
 }
 
+/// A model with robots and a state that fits them, or one clear error.
+fn check_robot_state(model: &Model<f64>, state: &State<f64>) -> Result<()> {
+    if model.robots.is_empty() {
+        return Err(Error::InvalidArgument("step Jacobians need a model with robots".into()));
+    }
+    let fits = state.robots.len() == model.robots.len()
+        && state
+            .robots
+            .iter()
+            .zip(&model.robots)
+            .all(|(s, r)| s.q.len() == r.multibody.nq() && s.v.len() == r.multibody.nv());
+    if !fits {
+        return Err(Error::InvalidArgument("the state does not fit the model's robots".into()));
+    }
+    Ok(())
+}
+
+/// One step of a model from a given state as a function of the robots' joint state in the tangent space and extra
+/// joint torques: `x = [δq₀, v₀, δq₁, v₁, …]` (`2 nv` per robot), the configuration `q = q_s ⊕ δq` moved on its
+/// manifold from the state's `q_s` ([`Multibody::integrate`](crate::model::Multibody::integrate) over one second),
+/// then `u` (`nv` per robot). The result is `[q' ⊖ q'_s, v', …]`
+/// ([`Multibody::difference`](crate::model::Multibody::difference)) with `q'_s` the configuration the step reaches
+/// from the state itself,
+/// so `x = 0, u = 0` maps to `[0, v'_s, …]`. For robots without a floating base this is `RobotStep` shifted by
+/// constants; with one, the quaternion's four coordinates become three rotation directions, as in MuJoCo's,
+/// Pinocchio's and Crocoddyl's state differences, and `A` is what iLQR and DDP can use on a manifold.
+#[derive(Debug, Clone)]
+pub struct TangentStep {
+    step: RobotStep,
+    /// The configurations the step reaches from the state (`q'_s`).
+    reached: Vec<DVector<f64>>,
+    /// The f64 step's result, coordinates, `[q'₀, v'₀, …]`.
+    next: DVector<f64>,
+}
+
+impl TangentStep {
+    /// The step of `model` from `state`, taken once on `f64` to find `q'_s`.
+    ///
+    /// # Errors
+    /// As [`RobotStep::new`], and a step that fails.
+    pub fn new(model: &Model<f64>, state: &State<f64>) -> Result<Self> {
+        let step = RobotStep::new(model, state)?;
+        let mut after = state.clone();
+        let mut ws = Workspace::new(model.particles.len());
+        step_with_torques(model, &mut after, &mut ws, &[])?;
+        let reached = after.robots.iter().map(|r| r.q.clone()).collect();
+        let next =
+            DVector::from_iterator(step.nx, after.robots.iter().flat_map(|r| r.q.iter().chain(r.v.iter()).copied()));
+        Ok(TangentStep { step, reached, next })
+    }
+
+    /// The length of `x`: `2 nv` summed over the robots.
+    pub fn nx(&self) -> usize {
+        2 * self.nu()
+    }
+
+    /// The length of `u`.
+    pub fn nu(&self) -> usize {
+        self.step.nu()
+    }
+
+    /// The robots' joint state the step reaches from the state (coordinates, `[q'₀, v'₀, …]`).
+    pub fn next(&self) -> &DVector<f64> {
+        &self.next
+    }
+
+    /// `x = 0` (with the state's velocities) and `u = 0`: the point to linearise at.
+    pub fn point(&self) -> Vec<f64> {
+        let mut p = Vec::with_capacity(self.nx() + self.nu());
+        for r in &self.step.state.robots {
+            p.extend(std::iter::repeat_n(0.0, r.v.len()).chain(r.v.iter().copied()));
+        }
+        p.resize(self.nx() + self.nu(), 0.0);
+        p
+    }
+}
+
+impl Outcome for TangentStep {
+    fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
+        if p.len() != self.nx() + self.nu() {
+            return Err(Error::InvalidArgument(format!("a robot step takes {} inputs", self.nx() + self.nu())));
+        }
+        let mut coordinates = Vec::with_capacity(self.step.nx + self.nu());
+        let mut i = 0;
+        for (robot, s) in self.step.model.robots.iter().zip(&self.step.state.robots) {
+            let model = robot.multibody.lift::<T>();
+            let nv = model.nv();
+            let dq = DVector::from_column_slice(&p[i..i + nv]);
+            coordinates.extend(model.integrate(&s.q.map(T::constant), &dq, &T::one()).iter().copied());
+            coordinates.extend_from_slice(&p[i + nv..i + 2 * nv]);
+            i += 2 * nv;
+        }
+        coordinates.extend_from_slice(&p[i..]);
+        let next = self.step.eval(&coordinates)?;
+        let mut out = DVector::zeros(self.nx());
+        let (mut row, mut k) = (0, 0);
+        for (robot, reached) in self.step.model.robots.iter().zip(&self.reached) {
+            let model = robot.multibody.lift::<T>();
+            let (nq, nv) = (model.nq(), model.nv());
+            let q = next.rows(k, nq).into_owned();
+            out.rows_mut(row, nv).copy_from(&model.difference(&reached.map(T::constant), &q));
+            out.rows_mut(row + nv, nv).copy_from(&next.rows(k + nq, nv));
+            row += 2 * nv;
+            k += nq + nv;
+        }
+        Ok(out)
+    }
+}
+
 /// The step's value and Jacobians at a state.
 #[derive(Debug, Clone)]
 pub struct StepJacobians {
-    /// `x'` (the robots' joint state after the step).
+    /// The robots' joint state after the step, in coordinates: `[q'₀, v'₀, q'₁, v'₁, …]` (`nq + nv` per robot).
     pub next: DVector<f64>,
-    /// `A = ∂x'/∂x` (`nx × nx`).
+    /// `A = ∂x'/∂x` (`2 nv × 2 nv` summed over robots) in the tangent space of [`TangentStep`]: rows and columns
+    /// `[δq₀, v₀, δq₁, v₁, …]`.
     pub a: DMatrix<f64>,
-    /// `B = ∂x'/∂u` (`nx × nu`).
+    /// `B = ∂x'/∂u` (`2 nv × nv`, summed over robots).
     pub b: DMatrix<f64>,
+    /// How they were computed.
+    pub route: JacobianRoute,
 }
 
-/// The Jacobians `A = ∂x'/∂x`, `B = ∂x'/∂u` of one step of `model` from `state` ([`RobotStep`]), exact (contact
-/// included: the compliant law is C¹).
+/// The route [`step_jacobians`] took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JacobianRoute {
+    /// Analytic: RNEA derivatives, the ground contacts' analytic derivatives, one solve with `M + dt D`.
+    Analytic,
+    /// Dual numbers over the state directions; `B` built from `M + dt D` (semi-implicit Euler with robot links
+    /// touching free bodies or other links).
+    DualState,
+    /// Dual numbers over every direction (RK4).
+    Dual,
+}
+
+/// The Jacobians `A = ∂x'/∂x`, `B = ∂x'/∂u` of one step of `model` from `state`, in the tangent space of
+/// [`TangentStep`], exact (contact included: the compliant law is C¹).
 ///
-/// `A` comes from dual numbers over the `nx` state directions, in chunks of eight. With semi-implicit Euler, `B`
-/// is not differentiated but built: the torques enter the step only through `v' = v + dt · M̃⁻¹ (u + …)`, with
-/// `M̃` the inertia plus the implicitly taken damping ([`implicit_mass_matrix`]), so `∂v'/∂u = dt · M̃⁻¹` and
-/// `∂q'/∂u = (∂q'/∂v') · dt · M̃⁻¹`, block-diagonal over the robots (a robot's torques reach others only in the
-/// next step). That saves `nu` of the `nx + nu` directions; with RK4 all of them are differentiated.
+/// With semi-implicit Euler the step is `M̃ a = τ(q, v) + τ_c(q, v) − b(q, v)`, `v' = v + dt a`,
+/// `q' = q ⊕ dt v'`, with `M̃ = M + dt D` ([`implicit_mass_matrix`]), `τ` the controller's and the passive joint
+/// torques, `τ_c` the ground contacts'. Differentiating the identity `RNEA(q, v, a) + dt D a = τ + τ_c` gives
+/// `∂a/∂x = M̃⁻¹ (∂τ/∂x + ∂τ_c/∂x − ∂RNEA/∂x − dt (∂D/∂x) a)`: [`rnea_derivatives`] for the rigid-body part,
+/// [`robot_ground_contact_derivatives`] for the contacts, dual numbers of two directions for the joint-local
+/// torques and damping (each joint's depend on its own `q`, `v` only, so all joints share the two directions);
+/// `∂v'/∂u = dt M̃⁻¹`, and the configuration update's tangent Jacobians close the chain. This is the
+/// [`JacobianRoute::Analytic`] route. When a robot link touches a free body or another link (their contacts are
+/// held over the step and couple the subsystems), `A` comes from dual numbers over the state directions of
+/// [`TangentStep`] instead; with RK4 everything does ([`JacobianRoute`]).
 ///
 /// ```
 /// use diffphys::model::{multibody::sample, Model, Robot};
@@ -119,66 +240,292 @@ pub struct StepJacobians {
 /// ```
 ///
 /// # Errors
-/// As [`RobotStep::new`], and a step that fails.
+/// As [`StepLinearizer::new`] and [`StepLinearizer::jacobians`].
 pub fn step_jacobians(model: &Model<f64>, state: &State<f64>) -> Result<StepJacobians> {
-    let f = RobotStep::new(model, state)?;
-    let nx = f.nx();
-    if model.settings.integrator != Integrator::SemiImplicitEuler {
-        let (next, jac) = jacobian(&f, &f.point())?;
-        return Ok(StepJacobians { next, a: jac.columns(0, nx).into_owned(), b: jac.columns(nx, f.nu()).into_owned() });
-    }
-    let (next, a) = jacobian(&StateOnly(&f), &f.point()[..nx])?;
-    let b = control_jacobian(model, state, &next, f.nu())?;
-    Ok(StepJacobians { next, a, b })
+    StepLinearizer::new(model)?.jacobians(state)
 }
 
-/// A [`RobotStep`] with `u = 0`, as a function of `x` alone.
-struct StateOnly<'a>(&'a RobotStep);
+/// [`step_jacobians`] at many states of one model (a trajectory, for iLQR, DDP or MPC): validates the model once
+/// and keeps its workspaces between calls.
+///
+/// ```
+/// use diffphys::grad::StepLinearizer;
+/// use diffphys::model::{multibody::sample, Model, Robot};
+/// use diffphys::sim::{step, State, Workspace};
+/// let mut model = Model::<f64>::empty(1e-3, 1.0);
+/// model.add_robot(Robot::new(sample::double_pendulum())).unwrap();
+/// let mut linearizer = StepLinearizer::new(&model).unwrap();
+/// let (mut state, mut ws) = (State::initial(&model), Workspace::new(0));
+/// for _ in 0..3 {
+///     let j = linearizer.jacobians(&state).unwrap();
+///     assert_eq!(j.a.shape(), (4, 4));
+///     step(&model, &mut state, &mut ws).unwrap();
+/// }
+/// ```
+#[derive(Debug)]
+pub struct StepLinearizer<'a> {
+    model: &'a Model<f64>,
+    /// The robots over dual numbers of two directions, for their joint-local torques ([`JointLocal`]).
+    joint_local: Vec<Robot<DualSVec64<2>>>,
+    robots: Vec<MultibodyWorkspace<f64>>,
+    step: Workspace<f64>,
+}
+
+impl<'a> StepLinearizer<'a> {
+    /// A linearizer for `model`.
+    ///
+    /// # Errors
+    /// An invalid model, or one without robots.
+    pub fn new(model: &'a Model<f64>) -> Result<Self> {
+        model.validate()?;
+        if model.robots.is_empty() {
+            return Err(Error::InvalidArgument("step Jacobians need a model with robots".into()));
+        }
+        Ok(StepLinearizer {
+            model,
+            joint_local: model.robots.iter().map(|r| r.lift()).collect(),
+            robots: model.robots.iter().map(|r| MultibodyWorkspace::new(&r.multibody)).collect(),
+            step: Workspace::new(model.particles.len()),
+        })
+    }
+
+    /// `A`, `B` of one step from `state` (see [`step_jacobians`]).
+    ///
+    /// # Errors
+    /// A state that does not fit the model's robots, and a step that fails.
+    pub fn jacobians(&mut self, state: &State<f64>) -> Result<StepJacobians> {
+        let model = self.model;
+        check_robot_state(model, state)?;
+        if model.settings.integrator != Integrator::SemiImplicitEuler {
+            let f = TangentStep::new(model, state)?;
+            let (nx, nu) = (f.nx(), f.nu());
+            let (_, jac) = jacobian(&f, &f.point())?;
+            let (a, b) = (jac.columns(0, nx).into_owned(), jac.columns(nx, nu).into_owned());
+            return Ok(StepJacobians { next: f.next().clone(), a, b, route: JacobianRoute::Dual });
+        }
+        let mut after = state.clone();
+        step_with_torques(model, &mut after, &mut self.step, &[])?;
+        let held_contacts = self.step.link_contacts.iter().any(|c| c.partner != crate::contact::Partner::Ground);
+        let nv_total: usize = model.robots.iter().map(|r| r.multibody.nv()).sum();
+        let next = DVector::from_iterator(
+            model.robots.iter().map(|r| r.multibody.nq()).sum::<usize>() + nv_total,
+            after.robots.iter().flat_map(|r| r.q.iter().chain(r.v.iter()).copied()),
+        );
+        let (nx, nu) = (2 * nv_total, nv_total);
+        let mut a = DMatrix::zeros(nx, nx);
+        let mut b = DMatrix::zeros(nx, nu);
+        let mut offset = 0;
+        for r in 0..model.robots.len() {
+            let blocks = RobotBlocks::new(model, state, r, &after.robots[r].v)?;
+            let nv = blocks.nv;
+            if !held_contacts {
+                let local = JointLocal::new(model, &self.joint_local[r], state, r);
+                let block = blocks.state_jacobian(model, state, r, &local, &mut self.robots[r])?;
+                a.view_mut((offset, offset), (2 * nv, 2 * nv)).copy_from(&block);
+            }
+            b.view_mut((offset, offset / 2), (2 * nv, nv)).copy_from(&blocks.control_jacobian());
+            offset += 2 * nv;
+        }
+        if !held_contacts {
+            return Ok(StepJacobians { next, a, b, route: JacobianRoute::Analytic });
+        }
+        let f = TangentStep::new(model, state)?;
+        let (_, a) = jacobian(&StateOnly(&f), &f.point()[..nx])?;
+        Ok(StepJacobians { next, a, b, route: JacobianRoute::DualState })
+    }
+}
+
+/// A [`TangentStep`] with `u = 0`, as a function of `x` alone.
+struct StateOnly<'a>(&'a TangentStep);
 
 impl Outcome for StateOnly<'_> {
     fn eval<T: Scalar>(&self, x: &[T]) -> Result<DVector<T>> {
         let mut p = x.to_vec();
-        p.resize(self.0.nx + self.0.nu(), T::zero());
+        p.resize(self.0.nx() + self.0.nu(), T::zero());
         self.0.eval(&p)
     }
 }
 
-/// `B = ∂x'/∂u` of a semi-implicit Euler step from `state` whose result is `next`: per robot, `∂v'/∂u = dt · M̃⁻¹`
-/// and `∂q'/∂u = (∂q'/∂v') ∂v'/∂u`, with `∂q'/∂v'` of `q' = q ⊕ dt · v'` by dual numbers.
-fn control_jacobian(model: &Model<f64>, state: &State<f64>, next: &DVector<f64>, nu: usize) -> Result<DMatrix<f64>> {
-    let dt = model.settings.dt;
-    let mut b = DMatrix::zeros(next.len(), nu);
-    let (mut row, mut col) = (0, 0);
-    for (r, (robot, s)) in model.robots.iter().zip(&state.robots).enumerate() {
-        let mb = &robot.multibody;
-        let (nq, nv) = (mb.nq(), mb.nv());
-        let mut m = implicit_mass_matrix(model, r, &s.q, &s.v);
-        ldlt_factor(&mut m).map_err(|e| {
-            Error::Numerical(format!("robot `{}`: the step's mass matrix cannot be factored: {e}", robot.name()))
-        })?;
-        let mut dv_du = DMatrix::identity(nv, nv) * dt;
-        ldlt_solve(&m, &mut dv_du);
-        let v_next = next.rows(row + nq, nv).into_owned();
-        let (_, dq_dv) = jacobian(&Integration { model: mb, q: &s.q, dt }, v_next.as_slice())?;
-        b.view_mut((row, col), (nq, nv)).copy_from(&(dq_dv * &dv_du));
-        b.view_mut((row + nq, col), (nv, nv)).copy_from(&dv_du);
-        row += nq + nv;
-        col += nv;
-    }
-    Ok(b)
+/// What one robot's blocks of `A` and `B` share: the factored `M̃ = M + dt D` and the tangent Jacobians of the
+/// configuration update `q' = q ⊕ dt v'`.
+struct RobotBlocks {
+    nv: usize,
+    dt: f64,
+    /// `M̃`, factored (LDLᵀ).
+    factor: DMatrix<f64>,
+    /// `∂(q' ⊖ q'_s)/∂δq` at fixed `v'`.
+    dq_dq: DMatrix<f64>,
+    /// `∂(q' ⊖ q'_s)/∂v'`.
+    dq_dv: DMatrix<f64>,
 }
 
-/// `q ⊕ dt · w` as a function of `w`.
-struct Integration<'a> {
-    model: &'a crate::model::Multibody<f64>,
-    q: &'a DVector<f64>,
+impl RobotBlocks {
+    fn new(model: &Model<f64>, state: &State<f64>, r: usize, v_next: &DVector<f64>) -> Result<Self> {
+        let robot = &model.robots[r];
+        let s = &state.robots[r];
+        let mut factor = implicit_mass_matrix(model, r, &s.q, &s.v);
+        ldlt_factor(&mut factor).map_err(|e| {
+            Error::Numerical(format!("robot `{}`: the step's mass matrix cannot be factored: {e}", robot.name()))
+        })?;
+        let dt = model.settings.dt;
+        let (dq_dq, dq_dv) = integration_jacobians(&robot.multibody, &s.q, v_next, dt)?;
+        Ok(RobotBlocks { nv: robot.multibody.nv(), dt, factor, dq_dq, dq_dv })
+    }
+
+    /// `B` of this robot: `∂v'/∂u = dt M̃⁻¹`, `∂δq'/∂u = (∂δq'/∂v') ∂v'/∂u`.
+    fn control_jacobian(&self) -> DMatrix<f64> {
+        let nv = self.nv;
+        let mut dv_du = DMatrix::identity(nv, nv) * self.dt;
+        ldlt_solve(&self.factor, &mut dv_du);
+        let mut b = DMatrix::zeros(2 * nv, nv);
+        b.view_mut((0, 0), (nv, nv)).copy_from(&(&self.dq_dv * &dv_du));
+        b.view_mut((nv, 0), (nv, nv)).copy_from(&dv_du);
+        b
+    }
+
+    /// `A` of this robot, analytically (see [`step_jacobians`]).
+    fn state_jacobian(
+        &self,
+        model: &Model<f64>,
+        state: &State<f64>,
+        r: usize,
+        local: &JointLocal,
+        ws: &mut MultibodyWorkspace<f64>,
+    ) -> Result<DMatrix<f64>> {
+        let mb = &model.robots[r].multibody;
+        let (q, v) = (&state.robots[r].q, &state.robots[r].v);
+        let (nv, dt) = (self.nv, self.dt);
+        let contact = robot_ground_contact_derivatives(model, r, ws, q, v)?;
+        let bias = rnea(mb, ws, q, v, &DVector::zeros(nv), &[]);
+        let mut accel = &local.tau + &contact.tau - bias;
+        ldlt_solve(&self.factor, &mut accel);
+        let (drnea_dq, drnea_dv) = rnea_derivatives(mb, ws, q, v, &accel);
+        let mut da_dq = contact.dtau_dq - drnea_dq;
+        let mut da_dv = contact.dtau_dv - drnea_dv;
+        for i in 0..nv {
+            da_dq[(i, i)] += local.dtau_dq[i] - dt * local.ddamping_dq[i] * accel[i];
+            da_dv[(i, i)] += local.dtau_dv[i] - dt * local.ddamping_dv[i] * accel[i];
+        }
+        ldlt_solve(&self.factor, &mut da_dq);
+        ldlt_solve(&self.factor, &mut da_dv);
+        // v' = v + dt a; δq' = (∂δq'/∂δq) δq + (∂δq'/∂v') δv'
+        let dv_dq = da_dq * dt;
+        let dv_dv = da_dv * dt + DMatrix::identity(nv, nv);
+        let mut a = DMatrix::zeros(2 * nv, 2 * nv);
+        a.view_mut((0, 0), (nv, nv)).copy_from(&(&self.dq_dq + &self.dq_dv * &dv_dq));
+        a.view_mut((0, nv), (nv, nv)).copy_from(&(&self.dq_dv * &dv_dv));
+        a.view_mut((nv, 0), (nv, nv)).copy_from(&dv_dq);
+        a.view_mut((nv, nv), (nv, nv)).copy_from(&dv_dv);
+        Ok(a)
+    }
+}
+
+/// The joint-local parts of a robot's step at `(q, v)`: the controller's plus the passive joint torques `τ` and the
+/// implicitly taken damping `D` (passive and a PD's `kd`), with the diagonals of their derivatives. Every joint's
+/// entries depend on its own `q` and `v` only (PD, torque schedules, damping, friction, limits), so dual numbers of
+/// two directions — every joint's `q` along the first, its `v` along the second — give all of them at once.
+struct JointLocal {
+    tau: DVector<f64>,
+    dtau_dq: DVector<f64>,
+    dtau_dv: DVector<f64>,
+    ddamping_dq: DVector<f64>,
+    ddamping_dv: DVector<f64>,
+}
+
+impl JointLocal {
+    fn new(model: &Model<f64>, robot: &Robot<DualSVec64<2>>, state: &State<f64>, r: usize) -> Self {
+        type D2 = DualSVec64<2>;
+        let mb = &robot.multibody;
+        let (q, v) = (&state.robots[r].q, &state.robots[r].v);
+        let t = state.step as f64 * model.settings.dt;
+        let settings = RobotSettings::of(model);
+        let along =
+            |x: f64, k: usize| D2::new(x, Derivative::some(Vector2::from_fn(|i, _| if i == k { 1.0 } else { 0.0 })));
+        let mut qd = q.map(D2::from);
+        for joint in mb.joints.iter().filter(|j| j.kind.nq() == 1) {
+            qd[joint.q_index] = along(q[joint.q_index], 0);
+        }
+        let vd = v.map(|x| along(x, 1));
+        // every control law is joint-local (a new one must say whether it is before it lands here)
+        match &robot.control {
+            Control::None | Control::Pd(_) | Control::Torques(_) => {}
+        }
+        let mut tau = passive_torques(mb, &qd, &vd, &settings);
+        if let Some(control) = robot.control_torques(t, &qd, &vd) {
+            tau += control;
+        }
+        let mut damping = passive_damping(mb, &qd, &vd, &settings);
+        if let Control::Pd(pd) = &robot.control {
+            damping += &pd.kd;
+        }
+        // a free joint's torques depend on no configuration coordinate: its q was not seeded
+        let part =
+            |x: &DVector<D2>, k: usize| x.map(|d| d.eps.unwrap_generic(nalgebra::Const::<2>, nalgebra::Const::<1>)[k]);
+        JointLocal {
+            tau: tau.map(|d| d.re),
+            dtau_dq: part(&tau, 0),
+            dtau_dv: part(&tau, 1),
+            ddamping_dq: part(&damping, 0),
+            ddamping_dv: part(&damping, 1),
+        }
+    }
+}
+
+/// The tangent Jacobians of `q' = q ⊕ dt v'` at `(q, v')`: `∂(q' ⊖ q'_s)/∂δq` for `q ⊕ δq`, and `∂(q' ⊖ q'_s)/∂v'`,
+/// block-diagonal over the joints (`1` and `dt` for one-degree-of-freedom joints; dual numbers on a free joint's
+/// twelve inputs).
+fn integration_jacobians(
+    model: &crate::model::Multibody<f64>,
+    q: &DVector<f64>,
+    v_next: &DVector<f64>,
+    dt: f64,
+) -> Result<(DMatrix<f64>, DMatrix<f64>)> {
+    let nv = model.nv();
+    let (mut dq_dq, mut dq_dv) = (DMatrix::zeros(nv, nv), DMatrix::zeros(nv, nv));
+    for joint in &model.joints {
+        let (i, n) = (joint.v_index, joint.kind.nv());
+        if n == 1 {
+            dq_dq[(i, i)] = 1.0;
+            dq_dv[(i, i)] = dt;
+            continue;
+        }
+        let f = JointUpdate {
+            kind: &joint.kind,
+            q: q.rows(joint.q_index, joint.kind.nq()).into_owned(),
+            v: v_next.rows(i, n).into_owned(),
+            dt,
+        };
+        let mut point = vec![0.0; n];
+        point.extend(f.v.iter());
+        let (_, jac) = jacobian(&f, &point)?;
+        dq_dq.view_mut((i, i), (n, n)).copy_from(&jac.columns(0, n));
+        dq_dv.view_mut((i, i), (n, n)).copy_from(&jac.columns(n, n));
+    }
+    Ok((dq_dq, dq_dv))
+}
+
+/// One joint's `((q ⊕ δq) ⊕ dt v') ⊖ (q ⊕ dt v'_s)` as a function of `[δq, v']`.
+struct JointUpdate<'a> {
+    kind: &'a crate::model::JointKind<f64>,
+    q: DVector<f64>,
+    v: DVector<f64>,
     dt: f64,
 }
 
-impl Outcome for Integration<'_> {
-    fn eval<T: Scalar>(&self, w: &[T]) -> Result<DVector<T>> {
-        let model = self.model.lift::<T>();
-        Ok(model.integrate(&self.q.map(T::constant), &DVector::from_column_slice(w), &T::constant(self.dt)))
+impl Outcome for JointUpdate<'_> {
+    fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
+        let kind = self.kind.lift::<T>();
+        let n = kind.nv();
+        let dq = DVector::from_column_slice(&p[..n]);
+        let v = DVector::from_column_slice(&p[n..2 * n]);
+        let mut reached = self.q.clone();
+        self.kind.integrate(reached.rows_mut(0, self.q.len()), self.v.rows(0, n), &self.dt);
+        let mut q = self.q.map(T::constant);
+        kind.integrate(q.rows_mut(0, self.q.len()), dq.rows(0, n), &T::one());
+        kind.integrate(q.rows_mut(0, self.q.len()), v.rows(0, n), &T::constant(self.dt));
+        let mut out = DVector::zeros(n);
+        kind.difference(reached.map(T::constant).rows(0, self.q.len()), q.rows(0, self.q.len()), out.rows_mut(0, n));
+        Ok(out)
     }
 }
 
@@ -211,25 +558,32 @@ mod tests {
     }
 
     #[test]
-    fn the_control_jacobian_from_the_mass_matrix_equals_the_dual_one_for_several_robots() {
+    fn analytic_jacobians_equal_dual_ones_for_several_robots() {
         let (model, state) = two_robots(Integrator::SemiImplicitEuler);
-        let f = RobotStep::new(&model, &state).unwrap();
+        let f = TangentStep::new(&model, &state).unwrap();
         let j = step_jacobians(&model, &state).unwrap();
-        let (next, full) = jacobian(&f, &f.point()).unwrap();
-        assert_eq!(j.next, next);
-        assert_eq!(j.a, full.columns(0, f.nx()));
-        let error = (&j.b - full.columns(f.nx(), f.nu())).abs().max();
-        assert!(error < 1e-15, "{error:e}");
+        assert_eq!(j.route, JacobianRoute::Analytic);
+        let (_, full) = jacobian(&f, &f.point()).unwrap();
+        assert_eq!(&j.next, f.next());
+        let a_error = (&j.a - full.columns(0, f.nx())).abs().max();
+        assert!(a_error < 1e-13 * j.a.abs().max(), "A: {a_error:e}");
+        let b_error = (&j.b - full.columns(f.nx(), f.nu())).abs().max();
+        assert!(b_error < 1e-15, "B: {b_error:e}");
         // block-diagonal: the first robot's torques do not move the second robot within the step
         assert_eq!(j.b.view((4, 0), (4, 2)).abs().max(), 0.0);
         assert!(j.b[(2, 0)] > 0.0 && j.b[(6, 2)] > 0.0);
+        // for robots without a floating base the tangent step is the coordinate step
+        let g = RobotStep::new(&model, &state).unwrap();
+        let (_, coordinates) = jacobian(&g, &g.point()).unwrap();
+        assert_eq!(full, coordinates);
     }
 
     #[test]
     fn rk4_steps_differentiate_the_torques_too() {
         let (model, state) = two_robots(Integrator::Rk4);
-        let f = RobotStep::new(&model, &state).unwrap();
+        let f = TangentStep::new(&model, &state).unwrap();
         let j = step_jacobians(&model, &state).unwrap();
+        assert_eq!(j.route, JacobianRoute::Dual);
         let (_, full) = jacobian(&f, &f.point()).unwrap();
         assert_eq!(j.b, full.columns(f.nx(), f.nu()));
         let check = crate::grad::check(&f, &f.point(), 1e-6).unwrap();

@@ -9,7 +9,7 @@
 use diffphys::contact::{robot_ground_contact_derivatives, robot_ground_contacts};
 use diffphys::geometry::narrow_phase::shape_ground;
 use diffphys::geometry::Shape;
-use diffphys::grad::{self, Outcome};
+use diffphys::grad::{self, JacobianRoute, Outcome, TangentStep};
 use diffphys::io;
 use diffphys::model::{multibody::sample, Ground, Model, Robot};
 use diffphys::multibody::{rnea, MultibodyWorkspace};
@@ -146,4 +146,52 @@ fn contact_derivatives_of_a_standing_and_a_stumbling_go1_equal_dual_numbers() {
     assert_eq!(contact_derivatives_match_duals(&scene, &q, &v), 4);
     let (scene, q, v) = go1_state(0.3, 0.5);
     assert!(contact_derivatives_match_duals(&scene, &q, &v) >= 4);
+}
+
+/// The analytic step Jacobians of `scene` at `state` equal dual numbers through the step (tangent space) to
+/// `tolerance` of the largest entry; returns the largest entry of `A`.
+fn step_jacobians_match_duals(scene: &Model<f64>, state: &State<f64>, tolerance: f64) -> f64 {
+    let j = grad::step_jacobians(scene, state).unwrap();
+    assert_eq!(j.route, JacobianRoute::Analytic);
+    let f = TangentStep::new(scene, state).unwrap();
+    let (next, full) = grad::jacobian(&f, &f.point()).unwrap();
+    let (nx, nu) = (f.nx(), f.nu());
+    // the tangent step at x = 0 reaches q'_s itself (to the rounding of the quaternion's logarithm)
+    assert!(next.rows(0, nx / 2).abs().max() < 1e-15);
+    let scale = full.abs().max();
+    let a_error = (&j.a - full.columns(0, nx)).abs().max();
+    let b_error = (&j.b - full.columns(nx, nu)).abs().max();
+    assert!(a_error <= tolerance * scale, "A: {a_error:e} of {scale:e}");
+    assert!(b_error <= tolerance * scale, "B: {b_error:e} of {scale:e}");
+    j.a.abs().max()
+}
+
+#[test]
+fn step_jacobians_of_bodies_sliding_and_spinning_on_the_ground_equal_dual_numbers() {
+    let twist = [0.4, -0.3, -0.2, 0.7, -1.1, 0.5];
+    for shape in [
+        Shape::Box { size: Vector3::new(0.2, 0.3, 0.1) },
+        Shape::Sphere { radius: 0.1 },
+        Shape::Capsule { radius: 0.05, length: 0.3 },
+        Shape::Cylinder { radius: 0.08, length: 0.2 },
+    ] {
+        let (scene, _, _) = solid(shape, (0.1, -0.2), Vector3::new(0.3, -0.2, 0.4), 0.002, twist);
+        step_jacobians_match_duals(&scene, &State::initial(&scene), 1e-12);
+    }
+}
+
+#[test]
+fn step_jacobians_of_a_go1_standing_and_stumbling_equal_dual_numbers_and_central_differences() {
+    for kick in [0.0, 0.5] {
+        let (scene, q, v) = go1_state(0.3, kick);
+        let mut state = State::initial(&scene);
+        state.robots[0].q = q;
+        state.robots[0].v = v;
+        state.step = 300;
+        step_jacobians_match_duals(&scene, &state, 1e-11);
+        let f = TangentStep::new(&scene, &state).unwrap();
+        let check = grad::check(&f, &f.point(), 1e-6).unwrap();
+        let worst = (&check.jacobian - &check.fd_jacobian).abs().max();
+        assert!(worst < 1e-5 * check.jacobian.abs().max(), "duals vs central differences: {worst:e}");
+    }
 }
