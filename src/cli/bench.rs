@@ -51,9 +51,9 @@ pub fn run(urdf: &Path, json_out: Option<&Path>, seed: u64) -> Result<()> {
 }
 
 /// Times `scene` at its state after 1 s: one `f64` step (a clone of the state included), one step in duals with
-/// eight directions ([`grad::RobotStep`]), and the robots' step Jacobians ([`grad::step_jacobians`]).
+/// eight directions, and the robots' step Jacobians in the tangent space ([`grad::StepLinearizer`], reused).
 pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
-    use diffphys::grad::{self, RobotStep};
+    use diffphys::grad;
     use diffphys::sim::{rollout_with, step, Workspace};
     use num_dual::DualSVec64;
     let model = io::load_scene(path)?;
@@ -65,11 +65,10 @@ pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
         let mut s = state.clone();
         let _ = black_box(step(&model, &mut s, &mut ws));
     });
-    let (mut dual_ns, mut jacobians_ns, mut nx, mut nu) = (None, None, 0, 0);
+    let (mut dual_ns, mut jacobians_ns, mut nx, mut nu, mut route) = (None, None, 0, 0, None);
     if !model.robots.is_empty() {
-        let f = RobotStep::new(&model, &state)?;
-        (nx, nu) = (f.nx(), f.nu());
-        let _ = f;
+        nu = model.robots.iter().map(|r| r.multibody.nv()).sum();
+        nx = 2 * nu;
         let dual_model = model.lift::<DualSVec64<8>>();
         let dual_state = state.lift::<DualSVec64<8>>();
         let mut dual_ws = Workspace::new(model.particles.len());
@@ -79,14 +78,17 @@ pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
         }));
         let lift_ns = median_ns(|| drop(black_box(model.lift::<DualSVec64<8>>())));
         note!("(lifting the model to duals: {lift_ns:.0} ns, paid once per chunk of step Jacobians)");
-        jacobians_ns = Some(median_ns(|| drop(black_box(grad::step_jacobians(&model, &state)))));
+        let mut linearizer = grad::StepLinearizer::new(&model)?;
+        route = Some(format!("{:?}", linearizer.jacobians(&state)?.route).to_lowercase());
+        jacobians_ns = Some(median_ns(|| drop(black_box(linearizer.jacobians(&state)))));
     }
     let show = |x: Option<f64>| x.map_or("-".to_string(), |ns| format!("{ns:.0}"));
     let mut stdout = Out::new("the timings");
     writeln!(stdout, "{:<34}{:>14}", "at t = 1 s", "ns/call")?;
     writeln!(stdout, "{:<34}{:>14.0}", "step (f64)", step_ns)?;
     writeln!(stdout, "{:<34}{:>14}", "step in duals (8 directions)", show(dual_ns))?;
-    writeln!(stdout, "{:<34}{:>14}", format!("step Jacobians A, B ({nx} + {nu})"), show(jacobians_ns))?;
+    let label = format!("step Jacobians A, B ({nx} + {nu}, {})", route.as_deref().unwrap_or("-"));
+    writeln!(stdout, "{:<34}{:>14}", label, show(jacobians_ns))?;
     if let Some(d) = dual_ns {
         writeln!(stdout, "dual / f64 step: {:.2}", d / step_ns)?;
     }
@@ -94,7 +96,7 @@ pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
     if let Some(path) = json_out {
         let value = json!({
             "scene": path.display().to_string(), "step_ns": step_ns, "dual_step_ns": dual_ns,
-            "step_jacobians_ns": jacobians_ns, "nx": nx, "nu": nu, "dual_directions": 8,
+            "step_jacobians_ns": jacobians_ns, "nx": nx, "nu": nu, "dual_directions": 8, "route": route,
         });
         report::write_json(path, &value)?;
         note!("wrote {}", path.display());

@@ -123,6 +123,21 @@ pub fn robot_ground_contact_derivatives(
     q: &DVector<f64>,
     v: &DVector<f64>,
 ) -> Result<GroundContactDerivatives> {
+    let mut factor = crba(&scene.robots[r].multibody, ws, q);
+    ldlt_factor(&mut factor)?;
+    ground_contact_derivatives_with_mass(scene, r, ws, q, v, &factor)
+}
+
+/// [`robot_ground_contact_derivatives`] with the robot's mass matrix at `q` given, factored by
+/// [`ldlt_factor`].
+pub(crate) fn ground_contact_derivatives_with_mass(
+    scene: &Model<f64>,
+    r: usize,
+    ws: &mut MultibodyWorkspace<f64>,
+    q: &DVector<f64>,
+    v: &DVector<f64>,
+    factor: &DMatrix<f64>,
+) -> Result<GroundContactDerivatives> {
     let robot = &scene.robots[r];
     let model = &robot.multibody;
     let nv = model.nv();
@@ -139,8 +154,6 @@ pub fn robot_ground_contact_derivatives(
     }
     out.contacts = found.len();
     let tree = Tree::new(scene, r, ws);
-    let mut factor = crba(model, ws, q);
-    ldlt_factor(&mut factor)?;
     let settings = scene.settings.contact.lift::<Law>();
     let mut w = DMatrix::zeros(nv, 3);
     for (k, index, geometry) in found {
@@ -160,7 +173,7 @@ pub fn robot_ground_contact_derivatives(
             }
         }
         let jpt_e = w.clone();
-        ldlt_solve(&factor, &mut w);
+        ldlt_solve(factor, &mut w);
         let g_basis = Matrix3::from_fn(|i, j| (0..nv).map(|c| jpt_e[(c, i)] * w[(c, j)]).sum::<f64>());
         let e_matrix = Matrix3::from_columns(&basis);
         let g = e_matrix * g_basis * e_matrix.transpose();

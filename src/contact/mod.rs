@@ -11,6 +11,7 @@ mod impulse_solver;
 pub mod warm_start;
 
 pub use articulated::{collider_poses, held_link_contacts, robot_ground_contacts, LinkContact, Partner};
+pub(crate) use articulated_derivatives::ground_contact_derivatives_with_mass;
 pub use articulated_derivatives::{robot_ground_contact_derivatives, GroundContactDerivatives};
 pub use box_box_penalty::{box_box_penalty, BoxBody, EDGE_SHARE, VOLUME_SHARE};
 pub use compliant::{combined_friction, combined_restitution, compliant_contact_force, damping_ratio_for_restitution};

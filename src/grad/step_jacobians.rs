@@ -1,14 +1,15 @@
 //! Per-step Jacobians of the robots' joint state: the linearisation that iLQR, DDP and MPC use, through contact.
 
 use super::{jacobian, Outcome};
-use crate::contact::robot_ground_contact_derivatives;
+use crate::contact::ground_contact_derivatives_with_mass;
 use crate::model::{Control, Integrator, Model, Robot};
 use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
-use crate::multibody::{rnea, rnea_derivatives, MultibodyWorkspace};
+use crate::multibody::{crba, rnea, rnea_derivatives, MultibodyWorkspace};
 use crate::sim::robot::{implicit_mass_matrix, passive_damping, passive_torques, RobotSettings};
-use crate::sim::{step_with_torques, State, Workspace};
+use crate::sim::{links_may_touch_bodies_or_links, step_with_torques, State, Workspace};
+use crate::spatial::{quaternion_exp, quaternion_matrix};
 use crate::{Error, Result, Scalar};
-use nalgebra::{DMatrix, DVector, Vector2};
+use nalgebra::{DMatrix, DVector, Matrix3, Vector2, Vector3};
 use num_dual::{Derivative, DualSVec64};
 
 /// One step of a model from a given state, as a function of the robots' joint state `x` and extra joint torques
@@ -303,36 +304,101 @@ impl<'a> StepLinearizer<'a> {
             let (a, b) = (jac.columns(0, nx).into_owned(), jac.columns(nx, nu).into_owned());
             return Ok(StepJacobians { next: f.next().clone(), a, b, route: JacobianRoute::Dual });
         }
-        let mut after = state.clone();
-        step_with_torques(model, &mut after, &mut self.step, &[])?;
-        let held_contacts = self.step.link_contacts.iter().any(|c| c.partner != crate::contact::Partner::Ground);
+        // contacts of links with free bodies or other links are held over the step and couple the subsystems:
+        // where the model allows them, one step finds out whether there are any
+        let held_contacts = links_may_touch_bodies_or_links(model) && {
+            let mut after = state.clone();
+            step_with_torques(model, &mut after, &mut self.step, &[])?;
+            self.step.link_contacts.iter().any(|c| c.partner != crate::contact::Partner::Ground)
+        };
         let nv_total: usize = model.robots.iter().map(|r| r.multibody.nv()).sum();
-        let next = DVector::from_iterator(
-            model.robots.iter().map(|r| r.multibody.nq()).sum::<usize>() + nv_total,
-            after.robots.iter().flat_map(|r| r.q.iter().chain(r.v.iter()).copied()),
-        );
+        let nq_total: usize = model.robots.iter().map(|r| r.multibody.nq()).sum();
         let (nx, nu) = (2 * nv_total, nv_total);
+        if held_contacts {
+            let f = TangentStep::new(model, state)?;
+            let (_, a) = jacobian(&StateOnly(&f), &f.point()[..nx])?;
+            let mut b = DMatrix::zeros(nx, nu);
+            let (mut offset, mut k) = (0, 0);
+            for r in 0..model.robots.len() {
+                let (nq, nv) = (model.robots[r].multibody.nq(), model.robots[r].multibody.nv());
+                let v_next = f.next().rows(k + nq, nv).into_owned();
+                let blocks = RobotBlocks::new(model, state, r, &v_next)?;
+                b.view_mut((offset, offset / 2), (2 * nv, nv)).copy_from(&blocks.control_jacobian());
+                offset += 2 * nv;
+                k += nq + nv;
+            }
+            return Ok(StepJacobians { next: f.next().clone(), a, b, route: JacobianRoute::DualState });
+        }
+        let mut next = DVector::zeros(nq_total + nv_total);
         let mut a = DMatrix::zeros(nx, nx);
         let mut b = DMatrix::zeros(nx, nu);
-        let mut offset = 0;
+        let (mut offset, mut k) = (0, 0);
         for r in 0..model.robots.len() {
-            let blocks = RobotBlocks::new(model, state, r, &after.robots[r].v)?;
-            let nv = blocks.nv;
-            if !held_contacts {
-                let local = JointLocal::new(model, &self.joint_local[r], state, r);
-                let block = blocks.state_jacobian(model, state, r, &local, &mut self.robots[r])?;
-                a.view_mut((offset, offset), (2 * nv, 2 * nv)).copy_from(&block);
-            }
-            b.view_mut((offset, offset / 2), (2 * nv, nv)).copy_from(&blocks.control_jacobian());
+            let (nq, nv) = (model.robots[r].multibody.nq(), model.robots[r].multibody.nv());
+            let local = JointLocal::new(model, &self.joint_local[r], state, r);
+            let (q_next, v_next, block_a, block_b) = analytic_robot(model, state, r, &local, &mut self.robots[r])?;
+            next.rows_mut(k, nq).copy_from(&q_next);
+            next.rows_mut(k + nq, nv).copy_from(&v_next);
+            a.view_mut((offset, offset), (2 * nv, 2 * nv)).copy_from(&block_a);
+            b.view_mut((offset, offset / 2), (2 * nv, nv)).copy_from(&block_b);
             offset += 2 * nv;
+            k += nq + nv;
         }
-        if !held_contacts {
-            return Ok(StepJacobians { next, a, b, route: JacobianRoute::Analytic });
-        }
-        let f = TangentStep::new(model, state)?;
-        let (_, a) = jacobian(&StateOnly(&f), &f.point()[..nx])?;
-        Ok(StepJacobians { next, a, b, route: JacobianRoute::DualState })
+        Ok(StepJacobians { next, a, b, route: JacobianRoute::Analytic })
     }
+}
+
+/// One robot's step and its blocks of `A` and `B`, analytically (see [`step_jacobians`]): `(q', v', A, B)`.
+fn analytic_robot(
+    model: &Model<f64>,
+    state: &State<f64>,
+    r: usize,
+    local: &JointLocal,
+    ws: &mut MultibodyWorkspace<f64>,
+) -> Result<(DVector<f64>, DVector<f64>, DMatrix<f64>, DMatrix<f64>)> {
+    let robot = &model.robots[r];
+    let mb = &robot.multibody;
+    let (q, v) = (&state.robots[r].q, &state.robots[r].v);
+    let (nv, dt) = (mb.nv(), model.settings.dt);
+    let singular =
+        |e: Error| Error::Numerical(format!("robot `{}`: the mass matrix cannot be factored: {e}", robot.name()));
+    let mut implicit = crba(mb, ws, q);
+    let mut mass = implicit.clone();
+    ldlt_factor(&mut mass).map_err(singular)?;
+    let contact = ground_contact_derivatives_with_mass(model, r, ws, q, v, &mass)?;
+    // M̃ = M + dt D, D on one-degree-of-freedom joints as the step's ABA takes it
+    for joint in mb.joints.iter().filter(|j| j.kind.nv() == 1) {
+        implicit[(joint.v_index, joint.v_index)] += dt * local.damping[joint.v_index];
+    }
+    ldlt_factor(&mut implicit).map_err(singular)?;
+    let mut inverse = DMatrix::identity(nv, nv);
+    ldlt_solve(&implicit, &mut inverse);
+    let bias = rnea(mb, ws, q, v, &DVector::zeros(nv), &[]);
+    let accel = &inverse * (&local.tau + &contact.tau - bias);
+    let v_next = v + &accel * dt;
+    let q_next = mb.integrate(q, &v_next, &dt);
+    let (dq_dq, dq_dv) = integration_jacobians(mb, &v_next, dt);
+    // RNEA(q, v, a) + dt D a = τ + τ_c, differentiated
+    let (drnea_dq, drnea_dv) = rnea_derivatives(mb, ws, q, v, &accel);
+    let mut da_dq = contact.dtau_dq - drnea_dq;
+    let mut da_dv = contact.dtau_dv - drnea_dv;
+    for i in 0..nv {
+        da_dq[(i, i)] += local.dtau_dq[i] - dt * local.ddamping_dq[i] * accel[i];
+        da_dv[(i, i)] += local.dtau_dv[i] - dt * local.ddamping_dv[i] * accel[i];
+    }
+    // v' = v + dt a; δq' = (∂δq'/∂δq) δq + (∂δq'/∂v') δv'
+    let dv_dq = &inverse * da_dq * dt;
+    let dv_dv = &inverse * da_dv * dt + DMatrix::identity(nv, nv);
+    let dv_du = inverse * dt;
+    let mut a = DMatrix::zeros(2 * nv, 2 * nv);
+    a.view_mut((0, 0), (nv, nv)).copy_from(&(&dq_dq + &dq_dv * &dv_dq));
+    a.view_mut((0, nv), (nv, nv)).copy_from(&(&dq_dv * &dv_dv));
+    a.view_mut((nv, 0), (nv, nv)).copy_from(&dv_dq);
+    a.view_mut((nv, nv), (nv, nv)).copy_from(&dv_dv);
+    let mut b = DMatrix::zeros(2 * nv, nv);
+    b.view_mut((0, 0), (nv, nv)).copy_from(&(&dq_dv * &dv_du));
+    b.view_mut((nv, 0), (nv, nv)).copy_from(&dv_du);
+    Ok((q_next, v_next, a, b))
 }
 
 /// A [`TangentStep`] with `u = 0`, as a function of `x` alone.
@@ -346,15 +412,13 @@ impl Outcome for StateOnly<'_> {
     }
 }
 
-/// What one robot's blocks of `A` and `B` share: the factored `M̃ = M + dt D` and the tangent Jacobians of the
-/// configuration update `q' = q ⊕ dt v'`.
+/// What a robot's block of `B` needs: `M̃⁻¹` (`M̃ = M + dt D`) and the tangent Jacobians of the configuration
+/// update `q' = q ⊕ dt v'` (the route through dual numbers for `A`).
 struct RobotBlocks {
     nv: usize,
     dt: f64,
-    /// `M̃`, factored (LDLᵀ).
-    factor: DMatrix<f64>,
-    /// `∂(q' ⊖ q'_s)/∂δq` at fixed `v'`.
-    dq_dq: DMatrix<f64>,
+    /// `M̃⁻¹`.
+    inverse: DMatrix<f64>,
     /// `∂(q' ⊖ q'_s)/∂v'`.
     dq_dv: DMatrix<f64>,
 }
@@ -368,55 +432,21 @@ impl RobotBlocks {
             Error::Numerical(format!("robot `{}`: the step's mass matrix cannot be factored: {e}", robot.name()))
         })?;
         let dt = model.settings.dt;
-        let (dq_dq, dq_dv) = integration_jacobians(&robot.multibody, &s.q, v_next, dt)?;
-        Ok(RobotBlocks { nv: robot.multibody.nv(), dt, factor, dq_dq, dq_dv })
+        let nv = robot.multibody.nv();
+        let mut inverse = DMatrix::identity(nv, nv);
+        ldlt_solve(&factor, &mut inverse);
+        let (_, dq_dv) = integration_jacobians(&robot.multibody, v_next, dt);
+        Ok(RobotBlocks { nv, dt, inverse, dq_dv })
     }
 
     /// `B` of this robot: `∂v'/∂u = dt M̃⁻¹`, `∂δq'/∂u = (∂δq'/∂v') ∂v'/∂u`.
     fn control_jacobian(&self) -> DMatrix<f64> {
         let nv = self.nv;
-        let mut dv_du = DMatrix::identity(nv, nv) * self.dt;
-        ldlt_solve(&self.factor, &mut dv_du);
+        let dv_du = &self.inverse * self.dt;
         let mut b = DMatrix::zeros(2 * nv, nv);
         b.view_mut((0, 0), (nv, nv)).copy_from(&(&self.dq_dv * &dv_du));
         b.view_mut((nv, 0), (nv, nv)).copy_from(&dv_du);
         b
-    }
-
-    /// `A` of this robot, analytically (see [`step_jacobians`]).
-    fn state_jacobian(
-        &self,
-        model: &Model<f64>,
-        state: &State<f64>,
-        r: usize,
-        local: &JointLocal,
-        ws: &mut MultibodyWorkspace<f64>,
-    ) -> Result<DMatrix<f64>> {
-        let mb = &model.robots[r].multibody;
-        let (q, v) = (&state.robots[r].q, &state.robots[r].v);
-        let (nv, dt) = (self.nv, self.dt);
-        let contact = robot_ground_contact_derivatives(model, r, ws, q, v)?;
-        let bias = rnea(mb, ws, q, v, &DVector::zeros(nv), &[]);
-        let mut accel = &local.tau + &contact.tau - bias;
-        ldlt_solve(&self.factor, &mut accel);
-        let (drnea_dq, drnea_dv) = rnea_derivatives(mb, ws, q, v, &accel);
-        let mut da_dq = contact.dtau_dq - drnea_dq;
-        let mut da_dv = contact.dtau_dv - drnea_dv;
-        for i in 0..nv {
-            da_dq[(i, i)] += local.dtau_dq[i] - dt * local.ddamping_dq[i] * accel[i];
-            da_dv[(i, i)] += local.dtau_dv[i] - dt * local.ddamping_dv[i] * accel[i];
-        }
-        ldlt_solve(&self.factor, &mut da_dq);
-        ldlt_solve(&self.factor, &mut da_dv);
-        // v' = v + dt a; δq' = (∂δq'/∂δq) δq + (∂δq'/∂v') δv'
-        let dv_dq = da_dq * dt;
-        let dv_dv = da_dv * dt + DMatrix::identity(nv, nv);
-        let mut a = DMatrix::zeros(2 * nv, 2 * nv);
-        a.view_mut((0, 0), (nv, nv)).copy_from(&(&self.dq_dq + &self.dq_dv * &dv_dq));
-        a.view_mut((0, nv), (nv, nv)).copy_from(&(&self.dq_dv * &dv_dv));
-        a.view_mut((nv, 0), (nv, nv)).copy_from(&dv_dq);
-        a.view_mut((nv, nv), (nv, nv)).copy_from(&dv_dv);
-        Ok(a)
     }
 }
 
@@ -426,6 +456,7 @@ impl RobotBlocks {
 /// two directions — every joint's `q` along the first, its `v` along the second — give all of them at once.
 struct JointLocal {
     tau: DVector<f64>,
+    damping: DVector<f64>,
     dtau_dq: DVector<f64>,
     dtau_dv: DVector<f64>,
     ddamping_dq: DVector<f64>,
@@ -463,6 +494,7 @@ impl JointLocal {
             |x: &DVector<D2>, k: usize| x.map(|d| d.eps.unwrap_generic(nalgebra::Const::<2>, nalgebra::Const::<1>)[k]);
         JointLocal {
             tau: tau.map(|d| d.re),
+            damping: damping.map(|d| d.re),
             dtau_dq: part(&tau, 0),
             dtau_dv: part(&tau, 1),
             ddamping_dq: part(&damping, 0),
@@ -472,61 +504,45 @@ impl JointLocal {
 }
 
 /// The tangent Jacobians of `q' = q ⊕ dt v'` at `(q, v')`: `∂(q' ⊖ q'_s)/∂δq` for `q ⊕ δq`, and `∂(q' ⊖ q'_s)/∂v'`,
-/// block-diagonal over the joints (`1` and `dt` for one-degree-of-freedom joints; dual numbers on a free joint's
-/// twelve inputs).
+/// block-diagonal over the joints: `1` and `dt` for one-degree-of-freedom joints. A free joint moves its position
+/// by `R v dt` and its rotation to `R E`, `E = exp(ω dt)`; in the tangent spaces at `q` and `q'`
+/// (position along the body axes, rotation on the right) that is
+/// `δp' = Eᵀ (δp − dt [v]× δθ + dt δv)`, `δθ' = Eᵀ δθ + dt J_r(ω dt) δω`, with `J_r` the right Jacobian of SO(3).
 fn integration_jacobians(
     model: &crate::model::Multibody<f64>,
-    q: &DVector<f64>,
     v_next: &DVector<f64>,
     dt: f64,
-) -> Result<(DMatrix<f64>, DMatrix<f64>)> {
+) -> (DMatrix<f64>, DMatrix<f64>) {
     let nv = model.nv();
     let (mut dq_dq, mut dq_dv) = (DMatrix::zeros(nv, nv), DMatrix::zeros(nv, nv));
     for joint in &model.joints {
-        let (i, n) = (joint.v_index, joint.kind.nv());
-        if n == 1 {
+        let i = joint.v_index;
+        if joint.kind.nv() == 1 {
             dq_dq[(i, i)] = 1.0;
             dq_dv[(i, i)] = dt;
             continue;
         }
-        let f = JointUpdate {
-            kind: &joint.kind,
-            q: q.rows(joint.q_index, joint.kind.nq()).into_owned(),
-            v: v_next.rows(i, n).into_owned(),
-            dt,
+        let linear = Vector3::new(v_next[i], v_next[i + 1], v_next[i + 2]);
+        let phi = Vector3::new(v_next[i + 3], v_next[i + 4], v_next[i + 5]) * dt;
+        let (x, y, z, w) = quaternion_exp(&phi);
+        let et = quaternion_matrix(&x, &y, &z, &w).transpose();
+        let hat = |a: &Vector3<f64>| Matrix3::new(0.0, -a.z, a.y, a.z, 0.0, -a.x, -a.y, a.x, 0.0);
+        let theta2 = phi.norm_squared();
+        // (1 − cos θ)/θ² and (θ − sin θ)/θ³, by their series for small angles
+        let (c1, c2) = if theta2 < 1e-8 {
+            (0.5 - theta2 / 24.0, 1.0 / 6.0 - theta2 / 120.0)
+        } else {
+            let theta = theta2.sqrt();
+            ((1.0 - theta.cos()) / theta2, (theta - theta.sin()) / (theta2 * theta))
         };
-        let mut point = vec![0.0; n];
-        point.extend(f.v.iter());
-        let (_, jac) = jacobian(&f, &point)?;
-        dq_dq.view_mut((i, i), (n, n)).copy_from(&jac.columns(0, n));
-        dq_dv.view_mut((i, i), (n, n)).copy_from(&jac.columns(n, n));
+        let right = Matrix3::identity() - hat(&phi) * c1 + hat(&phi) * hat(&phi) * c2;
+        dq_dq.fixed_view_mut::<3, 3>(i, i).copy_from(&et);
+        dq_dq.fixed_view_mut::<3, 3>(i, i + 3).copy_from(&(-et * hat(&linear) * dt));
+        dq_dq.fixed_view_mut::<3, 3>(i + 3, i + 3).copy_from(&et);
+        dq_dv.fixed_view_mut::<3, 3>(i, i).copy_from(&(et * dt));
+        dq_dv.fixed_view_mut::<3, 3>(i + 3, i + 3).copy_from(&(right * dt));
     }
-    Ok((dq_dq, dq_dv))
-}
-
-/// One joint's `((q ⊕ δq) ⊕ dt v') ⊖ (q ⊕ dt v'_s)` as a function of `[δq, v']`.
-struct JointUpdate<'a> {
-    kind: &'a crate::model::JointKind<f64>,
-    q: DVector<f64>,
-    v: DVector<f64>,
-    dt: f64,
-}
-
-impl Outcome for JointUpdate<'_> {
-    fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
-        let kind = self.kind.lift::<T>();
-        let n = kind.nv();
-        let dq = DVector::from_column_slice(&p[..n]);
-        let v = DVector::from_column_slice(&p[n..2 * n]);
-        let mut reached = self.q.clone();
-        self.kind.integrate(reached.rows_mut(0, self.q.len()), self.v.rows(0, n), &self.dt);
-        let mut q = self.q.map(T::constant);
-        kind.integrate(q.rows_mut(0, self.q.len()), dq.rows(0, n), &T::one());
-        kind.integrate(q.rows_mut(0, self.q.len()), v.rows(0, n), &T::constant(self.dt));
-        let mut out = DVector::zeros(n);
-        kind.difference(reached.map(T::constant).rows(0, self.q.len()), q.rows(0, self.q.len()), out.rows_mut(0, n));
-        Ok(out)
-    }
+    (dq_dq, dq_dv)
 }
 
 #[cfg(test)]
@@ -564,7 +580,8 @@ mod tests {
         let j = step_jacobians(&model, &state).unwrap();
         assert_eq!(j.route, JacobianRoute::Analytic);
         let (_, full) = jacobian(&f, &f.point()).unwrap();
-        assert_eq!(&j.next, f.next());
+        // the analytic route takes the step itself, by the same equations: the same state to rounding
+        assert!((&j.next - f.next()).abs().max() < 1e-14);
         let a_error = (&j.a - full.columns(0, f.nx())).abs().max();
         assert!(a_error < 1e-13 * j.a.abs().max(), "A: {a_error:e}");
         let b_error = (&j.b - full.columns(f.nx(), f.nu())).abs().max();

@@ -13,5 +13,6 @@ pub use crate::model::Coordinate;
 pub use crate::multibody::BodyState;
 pub use rollout::{rollout, rollout_with};
 pub use state::{RobotState, State};
+pub(crate) use step::links_may_touch_bodies_or_links;
 pub use step::{step, step_with_torques};
 pub use trajectory::Trajectory;

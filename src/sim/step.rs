@@ -147,6 +147,14 @@ fn size_robot_workspaces<T: Scalar>(scene: &Model<T>, ws: &mut Workspace<T>) {
 /// ([`held_link_contacts`]): the forces on the bodies into `ws.body_loads`, the wrenches on the links into
 /// `ws.link_loads` (both held over the step), the contacts into `ws.link_contacts`. Leaves both empty when no
 /// robot has colliders, or when nothing could touch a robot link but the ground.
+/// Whether robot links of `scene` can touch free bodies or links (of other robots, or of their own robot with
+/// self-collision on): the contacts held over a step. Otherwise robot links touch only the ground.
+pub(crate) fn links_may_touch_bodies_or_links<T: Scalar>(scene: &Model<T>) -> bool {
+    let with_colliders = scene.robots.iter().filter(|r| !r.multibody.colliders.is_empty()).count();
+    let self_colliding = scene.robots.iter().any(|r| r.self_collision && r.multibody.colliders.len() > 1);
+    with_colliders > 0 && (!scene.bodies.is_empty() || with_colliders >= 2 || self_colliding)
+}
+
 fn robot_body_loads<T: Scalar>(
     scene: &Model<T>,
     robots: &[RobotState<T>],
@@ -156,9 +164,7 @@ fn robot_body_loads<T: Scalar>(
     ws.body_loads.force.clear();
     ws.body_loads.torque.clear();
     ws.link_loads.clear();
-    let with_colliders = scene.robots.iter().filter(|r| !r.multibody.colliders.is_empty()).count();
-    let self_colliding = scene.robots.iter().any(|r| r.self_collision && r.multibody.colliders.len() > 1);
-    if with_colliders == 0 || (bodies.is_empty() && with_colliders < 2 && !self_colliding) {
+    if !links_may_touch_bodies_or_links(scene) {
         return Ok(());
     }
     size_robot_workspaces(scene, ws);

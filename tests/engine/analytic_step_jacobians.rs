@@ -156,6 +156,9 @@ fn step_jacobians_match_duals(scene: &Model<f64>, state: &State<f64>, tolerance:
     let f = TangentStep::new(scene, state).unwrap();
     let (next, full) = grad::jacobian(&f, &f.point()).unwrap();
     let (nx, nu) = (f.nx(), f.nu());
+    // the analytic route takes the step by the same equations as `step`: the same state to rounding
+    let step_error = (&j.next - f.next()).abs().max();
+    assert!(step_error < 1e-13 * f.next().abs().max(), "next state: {step_error:e}");
     // the tangent step at x = 0 reaches q'_s itself (to the rounding of the quaternion's logarithm)
     assert!(next.rows(0, nx / 2).abs().max() < 1e-15);
     let scale = full.abs().max();
@@ -194,4 +197,25 @@ fn step_jacobians_of_a_go1_standing_and_stumbling_equal_dual_numbers_and_central
         let worst = (&check.jacobian - &check.fd_jacobian).abs().max();
         assert!(worst < 1e-5 * check.jacobian.abs().max(), "duals vs central differences: {worst:e}");
     }
+}
+
+#[test]
+fn a_robot_touching_a_free_body_takes_the_dual_route_with_the_same_jacobians() {
+    use diffphys::model::RigidBody;
+    // the cuboid robot resting on the ground with a 0.4 kg ball sitting 1 mm into its top face
+    let cuboid = Shape::Box { size: Vector3::new(0.2, 0.3, 0.1) };
+    let (mut scene, _, _) =
+        solid(cuboid, (0.0, 0.0), Vector3::new(0.05, 0.0, 0.0), 0.001, [0.1, 0.0, 0.0, 0.0, 0.0, 0.3]);
+    let top = scene.robots[0].q0[2] + 0.05;
+    scene.bodies.push(RigidBody::new("ball", Shape::Sphere { radius: 0.05 }, 0.4, Vector3::new(0.0, 0.0, top + 0.049)));
+    let state = State::initial(&scene);
+    let j = grad::step_jacobians(&scene, &state).unwrap();
+    assert_eq!(j.route, JacobianRoute::DualState);
+    let f = TangentStep::new(&scene, &state).unwrap();
+    let (_, full) = grad::jacobian(&f, &f.point()).unwrap();
+    assert_eq!(j.a, full.columns(0, f.nx()));
+    let b_error = (&j.b - full.columns(f.nx(), f.nu())).abs().max();
+    assert!(b_error < 1e-14 * j.b.abs().max(), "B: {b_error:e}");
+    // the ball's weight on the top face: the robot's vertical velocity after the step depends on its height
+    assert!(j.a[(8, 2)] < 0.0, "{}", j.a[(8, 2)]);
 }
