@@ -34,7 +34,7 @@ use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
 use crate::multibody::{crba, MultibodyWorkspace};
 use crate::spatial::{Force, Motion, Transform};
 use crate::Result;
-use nalgebra::{Const, DMatrix, DVector, Matrix3, Matrix6, SMatrix, SVector, Vector3};
+use nalgebra::{Const, DMatrix, DVector, Matrix3, Matrix6, SMatrix, SVector, Vector3, Vector6};
 use num_dual::{Derivative, DualSVec64};
 
 /// The generalised ground-contact force of a robot and its first derivatives.
@@ -156,6 +156,8 @@ pub(crate) fn ground_contact_derivatives_with_mass(
     let tree = Tree::new(scene, r, ws);
     let settings = scene.settings.contact.lift::<Law>();
     let mut w = DMatrix::zeros(nv, 3);
+    let mut ds_dq = DMatrix::<f64>::zeros(3, nv);
+    let (mut velocities, mut momenta) = (Vec::new(), Vec::new());
     for (k, index, geometry) in found {
         let collider = &model.colliders[k];
         let b = collider.body.expect("ground contacts are on moving bodies");
@@ -228,10 +230,9 @@ pub(crate) fn ground_contact_derivatives_with_mass(
         }
 
         // ∂s/∂q (3 × nv)
-        let mut ds_dq = DMatrix::<f64>::zeros(3, nv);
         for m in 0..3 {
-            let velocities = tree.velocities(&w.column(m));
-            let momenta = tree.subtree_momenta(&velocities);
+            tree.velocities_into(&w.column(m), &mut velocities);
+            tree.subtree_momenta_into(&velocities, &mut momenta);
             for col in 0..nv {
                 let c = tree.body_of[col];
                 let parent = tree.parent_velocity(&velocities, c);
@@ -246,28 +247,29 @@ pub(crate) fn ground_contact_derivatives_with_mass(
                 ds_dq[(m, col)] += 2.0 * basis[m].dot(&d_point_velocity);
             }
         }
-        let mut dw_dq = DMatrix::<f64>::zeros(6, nv);
-        dw_dq += DMatrix::from_iterator(6, 3, dw_ds.iter().copied()) * &ds_dq;
-        let mut dw_dvel = DMatrix::<f64>::zeros(6, nv);
-        for &col in &path {
-            let s = tree.axes[col].to_vector();
-            let c = tree.body_of[col];
-            let moved = tree.axes[col].cross_motion(&(twist.clone() - tree.parent_velocity(&tree.velocity, c)));
-            let column = dw_dxi * s + dw_dv * moved.to_vector();
-            for i in 0..6 {
-                dw_dq[(i, col)] += column[i];
-            }
-            dw_dvel.set_column(col, &(dw_dv * s));
-        }
-        // τ_j = S_j · W on the path
-        for &j in &path {
-            let sj = tree.axes[j].to_vector();
+        // τ_j = S_j · W on the path; its derivatives through W (the inverse masses along every column, the pose
+        // and twist along the path's) and through the turning axes S_j
+        let axes: Vec<Vector6<f64>> = path.iter().map(|&j| tree.axes[j].to_vector()).collect();
+        let through_pose: Vec<(Vector6<f64>, Vector6<f64>)> = path
+            .iter()
+            .zip(&axes)
+            .map(|(&col, s)| {
+                let c = tree.body_of[col];
+                let moved = tree.axes[col].cross_motion(&(twist.clone() - tree.parent_velocity(&tree.velocity, c)));
+                (dw_dxi * s + dw_dv * moved.to_vector(), dw_dv * s)
+            })
+            .collect();
+        for (&j, sj) in path.iter().zip(&axes) {
             out.tau[j] += sj.dot(&w0.to_vector());
+            let through_masses = dw_ds.tr_mul(sj);
             for col in 0..nv {
-                out.dtau_dq[(j, col)] += (0..6).map(|i| sj[i] * dw_dq[(i, col)]).sum::<f64>();
+                out.dtau_dq[(j, col)] += through_masses.x * ds_dq[(0, col)]
+                    + through_masses.y * ds_dq[(1, col)]
+                    + through_masses.z * ds_dq[(2, col)];
             }
-            for &col in &path {
-                out.dtau_dv[(j, col)] += (0..6).map(|i| sj[i] * dw_dvel[(i, col)]).sum::<f64>();
+            for (&col, (dq_column, dv_column)) in path.iter().zip(&through_pose) {
+                out.dtau_dv[(j, col)] += sj.dot(dv_column);
+                out.dtau_dq[(j, col)] += sj.dot(dq_column);
                 if tree.body_of[col] <= tree.body_of[j] {
                     out.dtau_dq[(j, col)] += tree.axes[col].cross_motion(&tree.axes[j]).dot(&w0);
                 }
@@ -338,29 +340,30 @@ impl<'a> Tree<'a> {
         self.parent[c].map_or_else(Motion::zero, |p| velocities[p].clone())
     }
 
-    /// Every body's twist under joint velocities `w`.
-    fn velocities(&self, w: &nalgebra::DVectorView<'_, f64>) -> Vec<Motion<f64>> {
-        let mut out: Vec<Motion<f64>> = vec![Motion::zero(); self.poses.len()];
-        let mut own = vec![Motion::zero(); self.poses.len()];
+    /// Every body's twist under joint velocities `w`, into `out`.
+    fn velocities_into(&self, w: &nalgebra::DVectorView<'_, f64>, out: &mut Vec<Motion<f64>>) {
+        out.clear();
+        out.resize(self.poses.len(), Motion::zero());
         for (col, axis) in self.axes.iter().enumerate() {
-            own[self.body_of[col]] += &(axis.clone() * w[col]);
+            out[self.body_of[col]] += &(axis.clone() * w[col]);
         }
-        for i in 0..self.poses.len() {
-            out[i] = self.parent_velocity(&out, i) + own[i].clone();
-        }
-        out
-    }
-
-    /// The momentum of the subtree below (and including) every body under the given body twists.
-    fn subtree_momenta(&self, velocities: &[Motion<f64>]) -> Vec<Force<f64>> {
-        let mut h: Vec<Force<f64>> =
-            velocities.iter().zip(&self.inertia).map(|(v, i)| Force::from_vector(&(i * v.to_vector()))).collect();
-        for i in (0..h.len()).rev() {
+        for i in 0..out.len() {
             if let Some(p) = self.parent[i] {
-                let hi = h[i].clone();
-                h[p] += &hi;
+                let parent = out[p].clone();
+                out[i] += &parent;
             }
         }
-        h
+    }
+
+    /// The momentum of the subtree below (and including) every body under the given body twists, into `out`.
+    fn subtree_momenta_into(&self, velocities: &[Motion<f64>], out: &mut Vec<Force<f64>>) {
+        out.clear();
+        out.extend(velocities.iter().zip(&self.inertia).map(|(v, i)| Force::from_vector(&(i * v.to_vector()))));
+        for i in (0..out.len()).rev() {
+            if let Some(p) = self.parent[i] {
+                let hi = out[i].clone();
+                out[p] += &hi;
+            }
+        }
     }
 }
