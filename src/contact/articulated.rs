@@ -1,30 +1,29 @@
 //! Compliant contact on robot links: the colliders of a [`Robot`] against the ground and against free rigid
 //! bodies, as wrenches on the links (the `fext` of [`aba`](crate::multibody::aba)) and forces on the bodies.
 //!
-//! The law is the free bodies' ([`compliant_contact_force`](super::compliant_contact_force)): a C¹ spring–damper normal force with regularised
-//! Coulomb friction. What an articulated body changes is the mass a contact point has: a foot at the end of a leg
-//! is not a free particle. Both masses the law needs come from the contact point's inverse inertia in joint space,
-//! `G = J M⁻¹ Jᵀ` (`J` the point's velocity Jacobian, `M` the joint-space mass matrix from
-//! [`crba`](crate::multibody::crba), factored once per evaluation by LDLᵀ):
-//! - the damping uses the normal mass `m* = 1 / (nᵀ G n)` (plus the partner body's inverse mass along `n`), so
-//!   the restitution of a link's bounce is what its material says; it is taken implicitly along the normal,
-//!   `c / (1 + c dt / m*)`, because a foot's normal mass is small (0.17 kg for a standing
-//!   Go1) and explicit critical damping at `k = 1e5 N/m`, 1 ms, would be at its stability limit (it chattered in a
-//!   two-step cycle, the ground force alternating between 0.45 and 1.55 times the weight); with it the damper
-//!   removes at most the whole normal velocity in a step and the step is stable for `√(k / m*) dt < √2`;
-//! - the friction regularisation uses the sideways mass `1 / tr G` (a lower bound of the mass the point has in any
-//!   direction, plus the partner's bound), so one explicit step never reverses sliding.
+//! The law is the one of free bodies, [`point_contact_force`](super::point_contact_force): a C¹ spring–damper
+//! normal force with implicit damping and regularised Coulomb friction, whose masses come from the contact
+//! point's inverse inertia `G`. What an articulated body changes is that `G`: a foot at the end of a leg is not a
+//! free particle. On a link, `G = J M⁻¹ Jᵀ` (`J` the point's velocity Jacobian, `M` the joint-space mass matrix from
+//! [`crba`](crate::multibody::crba), factored once per evaluation by LDLᵀ); a free body partner adds its own
+//! ([`free_body_point_inverse_inertia`](super::free_body_point_inverse_inertia)), a link of another robot its
+//! `J M⁻¹ Jᵀ`, the ground nothing. The law's normal mass `1 / (nᵀ G n)` sets the damping, so the restitution of a
+//! link's bounce is what its material says; the damping is implicit because a foot's normal mass is small
+//! (0.17 kg for a standing Go1) and explicit critical damping at `k = 1e5 N/m`, 1 ms, would be at its stability
+//! limit (it chattered in a two-step cycle, the ground force alternating between 0.45 and 1.55 times the weight).
+//! The sideways mass `1 / (tr G − nᵀ G n)` regularises friction so that one explicit step never reverses sliding.
+//! A one-body robot on a free joint therefore touches the ground as the same free body does
+//! (`tests/engine/one_body_robot_vs_free_body.rs`).
 //!
 //! # Gradients
 //! As for free bodies: which colliders touch is decided on the real part; the force and its first derivative are
 //! continuous at contact onset, so dual numbers give exact derivatives with respect to `q`, `v`, `τ`, link
 //! inertias (through `M`), friction, restitution and contact stiffness.
 
-use super::compliant::compliant_force;
-use super::{combined_friction, combined_restitution};
+use super::{combined_friction, combined_restitution, free_body_point_inverse_inertia, point_contact_force};
 use crate::geometry::narrow_phase::{collide, shape_ground};
 use crate::geometry::ContactGeometry;
-use crate::model::{bounding_radius, ContactSettings, Model, Robot};
+use crate::model::{bounding_radius, Model, Robot};
 use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
 use crate::multibody::MultibodyWorkspace;
 use crate::multibody::{crba, forward_kinematics, inverse_inertia_world, point_jacobian, BodyState};
@@ -143,46 +142,18 @@ fn add_wrench<T: Scalar>(
     fext[body] += &Force::new(local_point.cross(&local_force), local_force);
 }
 
-/// The smallest inverse mass (1/kg) a contact point is given: 1e-12, a 1e12 kg point.
-const MIN_INVERSE_MASS: f64 = 1e-12;
-
-/// The inverse masses of a contact's partner along the normal and sideways (1/kg), zero for the ground.
-pub(crate) struct PartnerMass<T: Scalar> {
-    pub(crate) normal: T,
-    pub(crate) sideways: T,
-}
-
-/// The compliant force on the link at one contact: the relative velocity of the link point, the link point's `G`
-/// and the partner's inverse masses, under `settings` with step `dt`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn link_force<T: Scalar>(
-    settings: &ContactSettings<T>,
-    dt: f64,
+/// The compliant force on the link at one contact ([`point_contact_force`]): relative velocity of the link's point
+/// to the partner's, and `g`, the point's inverse inertia summed over the link and its partner.
+fn link_force<T: Scalar>(
+    scene: &Model<T>,
     geometry: &ContactGeometry<T>,
     relative_velocity: &Vector3<T>,
     g: &Matrix3<T>,
-    partner: &PartnerMass<T>,
     friction: &T,
     restitution: &T,
 ) -> Vector3<T> {
-    let n = &geometry.normal;
-    // A point that cannot move along the normal (a link turning about the normal, on a fixed partner) has an
-    // infinite normal mass; its contact force does no work, so a bound of 1e12 kg keeps the law finite. The bound
-    // is a branch on the real part: there the masses' derivatives are zero.
-    let bounded = |inverse: T| if re(&inverse) < MIN_INVERSE_MASS { T::from(MIN_INVERSE_MASS) } else { inverse };
-    let normal_mass = recip(&bounded(n.dot(&(g * n)) + partner.normal));
-    let sideways_mass = recip(&bounded(g.trace() + partner.sideways));
-    compliant_force(
-        settings,
-        geometry,
-        relative_velocity,
-        friction,
-        restitution,
-        &normal_mass,
-        &sideways_mass,
-        dt,
-        true,
-    )
+    let settings = &scene.settings;
+    point_contact_force(&settings.contact, geometry, relative_velocity, g, friction, restitution, settings.dt)
 }
 
 /// The points where the colliders of robot `r` of `scene` touch the ground at `(q, v)`: runs the kinematics into
@@ -252,7 +223,6 @@ pub fn robot_ground_contacts<T: Scalar>(
         return Ok(());
     }
     let mass = JointSpaceMass::new(robot, ws, q)?;
-    let none = PartnerMass { normal: T::zero(), sideways: T::zero() };
     for (k, _, geometry) in found {
         let collider = &colliders[k];
         let body = collider.body.expect("root colliders were skipped");
@@ -261,7 +231,7 @@ pub fn robot_ground_contacts<T: Scalar>(
         let u = point_velocity(robot, ws, body, p);
         let mu = combined_friction(&collider.friction, &ground.friction);
         let e = combined_restitution(&collider.restitution, &ground.restitution);
-        let force = link_force(&scene.settings.contact, scene.settings.dt, &geometry, &u, &g, &none, &mu, &e);
+        let force = link_force(scene, &geometry, &u, &g, &mu, &e);
         add_wrench(robot, ws, body, p, &force, fext);
         if let Some(list) = contacts.as_deref_mut() {
             list.push(LinkContact { robot: r, collider: k, partner: Partner::Ground, geometry, force });
@@ -386,30 +356,23 @@ pub fn held_link_contacts<T: Scalar>(
         let collider = &scene.robots[r].multibody.colliders[k];
         let p = &geometry.point;
         let (g, u_link) = link_point(r, k, p);
-        let (partner, u_other, mu_other, e_other) = match other {
+        let (g_other, u_other, mu_other, e_other) = match other {
             Other::Body(i) => {
                 let (body, state) = (&scene.bodies[i], &bodies[i]);
                 let inverse_inertia = inverse_inertia_world(&body.principal_inertia(), &body_poses[i].rotation);
                 let arm = p - state.position;
-                let arm_n = arm.cross(&geometry.normal);
-                let inverse_mass = recip(&body.mass);
-                let partner = PartnerMass {
-                    normal: inverse_mass + arm_n.dot(&(inverse_inertia * arm_n)),
-                    sideways: inverse_mass + arm.norm_squared() * inverse_inertia.trace(),
-                };
-                (partner, state.velocity + state.angular_velocity.cross(&arm), body.friction, body.restitution)
+                let g_body = free_body_point_inverse_inertia(&recip(&body.mass), &inverse_inertia, &arm);
+                (g_body, state.velocity + state.angular_velocity.cross(&arm), body.friction, body.restitution)
             }
             Other::Link { robot, collider: k2 } => {
                 let (g2, u2) = link_point(robot, k2, p);
                 let c2 = &scene.robots[robot].multibody.colliders[k2];
-                let n = &geometry.normal;
-                (PartnerMass { normal: n.dot(&(g2 * n)), sideways: g2.trace() }, u2, c2.friction, c2.restitution)
+                (g2, u2, c2.friction, c2.restitution)
             }
         };
         let mu = combined_friction(&collider.friction, &mu_other);
         let e = combined_restitution(&collider.restitution, &e_other);
-        let (settings, dt) = (&scene.settings.contact, scene.settings.dt);
-        let force = link_force(settings, dt, &geometry, &(u_link - u_other), &g, &partner, &mu, &e);
+        let force = link_force(scene, &geometry, &(u_link - u_other), &(g + g_other), &mu, &e);
         applied.push((r, k, other, geometry, force));
     }
     for (r, k, other, geometry, force) in applied {

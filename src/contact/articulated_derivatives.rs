@@ -19,12 +19,13 @@
 //! below joint `k` (the inertias and axes of that subtree turn with it; the rest cancels). One solve with the
 //! factored `M`, one pass down and one up the tree per scalar.
 //!
-//! The law itself ([`link_force`]) is differentiated by dual numbers of six directions on that contact alone
+//! The law itself ([`point_contact_force`]) is differentiated by dual numbers of six directions on that contact alone
 //! (depth, the point's velocity, the normal and the sideways inverse mass — the law sees `G` only through `nᵀ G n`
 //! and its trace), and the narrow phase by dual numbers of the collider pose's six directions, so both are written
 //! once and this file only chains.
 
-use super::articulated::{ground_contact_points, link_force, PartnerMass};
+use super::articulated::ground_contact_points;
+use super::point_contact_force;
 use super::combined_friction;
 use super::combined_restitution;
 use crate::geometry::narrow_phase::shape_ground;
@@ -199,9 +200,8 @@ pub(crate) fn ground_contact_derivatives_with_mass(
         let g_local = g.map(Law::from)
             + normal_part.map(Law::from) * seed(0.0, 4)
             + tangential_part.map(Law::from) * seed(0.0, 5);
-        let none = PartnerMass { normal: Law::from(0.0), sideways: Law::from(0.0) };
-        let f_local =
-            link_force(&settings, scene.settings.dt, &local, &u_local, &g_local, &none, &Law::from(mu), &Law::from(e));
+        let (mu, e) = (Law::from(mu), Law::from(e));
+        let f_local = point_contact_force(&settings, &local, &u_local, &g_local, &mu, &e, scene.settings.dt);
         let f = f_local.map(|x| x.re);
         let df = SMatrix::<f64, 3, 6>::from_fn(|i, j| f_local[i].eps.unwrap_generic(Const::<6>, Const::<1>)[j]);
         let (df_dd, df_du) = (df.fixed_view::<3, 1>(0, 0), df.fixed_view::<3, 3>(0, 1));

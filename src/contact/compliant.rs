@@ -1,11 +1,13 @@
-//! Compliant (penalty) contact between rigid bodies, and how two materials combine.
+//! Compliant (penalty) contact, one law for free rigid bodies and robot links: the force at a contact point from
+//! the point's inverse inertia ([`point_contact_force`], the law itself in [`compliant_contact_force`]), that
+//! inverse inertia on a free body ([`free_body_point_inverse_inertia`]), and how two materials combine.
 
 use crate::geometry::ContactGeometry;
 use crate::model::ContactSettings;
 use crate::scalar::never_pull;
 use crate::scalar::{ln, re, recip, smoothstep, sqrt};
 use crate::Scalar;
-use nalgebra::Vector3;
+use nalgebra::{Matrix3, Vector3};
 
 /// The friction coefficient of a pair: the geometric mean `√(μ_a μ_b)` (as in Box2D and ODE), so a pair with
 /// one frictionless surface is frictionless and two equal materials keep their coefficient. At `μ_a μ_b = 0`
@@ -39,25 +41,120 @@ pub fn damping_ratio_for_restitution<T: Scalar>(e: &T) -> T {
     -l * recip(&sqrt(&(l * l + std::f64::consts::PI * std::f64::consts::PI)))
 }
 
-/// The force in N on body `a` at one contact point of the compliant model (body `b` gets the opposite force at
-/// the same point).
+/// The smallest inverse mass (1/kg) a contact point is given along the normal or sideways: 1e-12, a 1e12 kg
+/// point. A point that cannot move along the normal (a link turning about the normal, on a fixed partner) has an
+/// infinite normal mass; its contact force does no work, so the bound keeps the law finite. It is a branch on the
+/// real part: where it is active the masses' derivatives are zero.
+pub(crate) const MIN_INVERSE_MASS: f64 = 1e-12;
+
+/// The inverse inertia `G` (1/kg, world axes) of the material point at `arm` (m, world axes, from the centre of
+/// mass) of a free rigid body of inverse mass `inverse_mass` (1/kg) and world inverse inertia `inverse_inertia`
+/// (1/(kg m²), [`inverse_inertia_world`](crate::multibody::inverse_inertia_world)): the change of that point's
+/// velocity per unit impulse applied there, `Δu = G J`,
+///
+/// `G = (1/m) 1 + [r]ₓ I_w⁻¹ [r]ₓᵀ`
+///
+/// (`Δv = J/m`, `Δω = I_w⁻¹ (r × J)`, `Δu = Δv + Δω × r`). It is what `J M⁻¹ Jᵀ` of the point gives for a body on a
+/// free joint, and what [`point_contact_force`] takes (summed over the two sides of a contact).
+///
+/// ```
+/// use diffphys::contact::free_body_point_inverse_inertia;
+/// use nalgebra::{Matrix3, Vector3};
+/// // a 1 kg, 10 cm cube (I = m a²/6) touching the ground at a bottom corner
+/// let inverse_inertia = Matrix3::identity() * (6.0 / 0.01);
+/// let g = free_body_point_inverse_inertia(&1.0, &inverse_inertia, &Vector3::new(0.05, 0.05, -0.05));
+/// let n = Vector3::z();
+/// assert!((n.dot(&(g * n)) - 4.0).abs() < 1e-12); // the corner's normal mass is a quarter of the cube
+/// assert!((g - g.transpose()).norm() < 1e-15);
+/// ```
+pub fn free_body_point_inverse_inertia<T: Scalar>(
+    inverse_mass: &T,
+    inverse_inertia: &Matrix3<T>,
+    arm: &Vector3<T>,
+) -> Matrix3<T> {
+    let r = arm.cross_matrix();
+    r * inverse_inertia * r.transpose() + Matrix3::identity() * *inverse_mass
+}
+
+/// The compliant contact force (N, world axes) on side `a` of a contact whose point has the inverse inertia
+/// `inverse_inertia` `G` (1/kg, world axes: the sum of both sides', [`free_body_point_inverse_inertia`] for a free
+/// body, `J M⁻¹ Jᵀ` for a robot link, zero for the ground): [`compliant_contact_force`] with the normal mass
+/// `m_n = 1 / (nᵀ G n)` and the sideways mass `m_t = 1 / (tr G − nᵀ G n)`, each inverse mass bounded below by
+/// 1e-12 1/kg (a point that cannot move stays finite). Side `b` gets the opposite force at the same point.
+/// Free rigid bodies and robot links all use this one entry point.
+///
+/// ```
+/// use diffphys::contact::{free_body_point_inverse_inertia, point_contact_force};
+/// use diffphys::geometry::ContactGeometry;
+/// use diffphys::model::ContactSettings;
+/// use nalgebra::{Matrix3, Vector3};
+/// let settings = ContactSettings::<f64>::default(); // k = 1e5 N/m
+/// let touch = ContactGeometry { normal: Vector3::z(), point: Vector3::zeros(), distance: -0.01 };
+/// let ball = free_body_point_inverse_inertia(&1.0, &(Matrix3::identity() * 250.0), &Vector3::new(0.0, 0.0, -0.1));
+/// let f = point_contact_force(&settings, &touch, &Vector3::zeros(), &ball, &0.5, &0.0, 1e-3);
+/// assert!((f.z - 1e3).abs() < 1e-9 && f.x == 0.0); // k d at rest, no friction
+/// ```
+pub fn point_contact_force<T: Scalar>(
+    settings: &ContactSettings<T>,
+    contact: &ContactGeometry<T>,
+    relative_velocity: &Vector3<T>,
+    inverse_inertia: &Matrix3<T>,
+    friction: &T,
+    restitution: &T,
+    dt: f64,
+) -> Vector3<T> {
+    let n = &contact.normal;
+    let bounded = |inverse: T| if re(&inverse) < MIN_INVERSE_MASS { T::from(MIN_INVERSE_MASS) } else { inverse };
+    let along_normal = n.dot(&(inverse_inertia * n));
+    let normal_mass = recip(&bounded(along_normal));
+    let sideways_mass = recip(&bounded(inverse_inertia.trace() - along_normal));
+    compliant_contact_force(
+        settings,
+        contact,
+        relative_velocity,
+        friction,
+        restitution,
+        &normal_mass,
+        &sideways_mass,
+        dt,
+    )
+}
+
+/// The force in N on side `a` at one contact point of the compliant model, given the point's normal mass
+/// `normal_mass` and sideways mass `sliding_mass` (kg); side `b` gets the opposite force at the same point.
+/// [`point_contact_force`] computes both masses from the point's inverse inertia and is what the engine calls.
 ///
 /// # Model
 /// With penetration `d = −distance`, normal `n` (from `b` to `a`), relative velocity `u = v_a(p) − v_b(p)` of the
-/// two bodies at the contact point, its normal part `u_n = u·n` and tangential part `u_t`:
+/// two sides at the contact point, its normal part `u_n = u·n` and tangential part `u_t`:
 ///
-/// * **Normal force** `F_n = s(d/δ) · P(k d − c u_n, k d/2)` for `d > 0`, else 0: a linear spring–damper of
+/// * **Normal force** `F_n = s(d/δ) · P(k d − c̃ u_n, k d/2)` for `d > 0`, else 0: a linear spring–damper of
 ///   stiffness `k` ([`ContactSettings::stiffness`]) ramped in over the first `δ` ([`ContactSettings::ramp_depth`])
 ///   of penetration by the C¹ smoothstep `s`, and clamped by the C¹ never-pull `P` (the same law as the particle
 ///   ground contact, [`crate::particles::ground_contact_force`]). The damping is set from the pair's restitution
-///   `e` and the reduced mass `m* = m_a m_b / (m_a + m_b)` (`m_a` against the ground):
-///   `c = 2 ζ(e) √(k m*)` with [`damping_ratio_for_restitution`], so that a head-on bounce of two point masses
-///   has restitution close to `e` (rotation and several simultaneous contact points make it approximate).
+///   `e` and the normal mass `m_n`: `c = 2 ζ(e) √(k m_n)` with [`damping_ratio_for_restitution`], so that a
+///   head-on bounce of two point masses (`m_n` their reduced mass) has restitution close to `e`; rotation and
+///   several simultaneous contact points make it approximate (a cube on its face: each corner has
+///   `m_n = m/4`, and the four dampers in parallel give its vertical motion the ratio `ζ(e)`, before the implicit
+///   correction below; a flatter box's corners are lighter and it bounces higher). The damper is taken
+///   implicitly along the normal: it acts on the normal velocity at the end of the step as far as the contact's
+///   own normal mass sees it, which gives the coefficient `c̃ = c / (1 + c dt / m_n)`. It then removes at most
+///   the whole normal velocity in one step, and semi-implicit Euler stays stable for `√(k / m_n) dt < √2`
+///   whatever the damping (explicitly, a critically damped contact needs `√(k / m_n) dt < 0.83`): a robot's foot
+///   at the end of a leg has a normal mass of a few hundred grams.
 /// * **Friction** `F_t = −μ F_n u_t / √(|u_t|² + v_s² + (μ F_n dt / m_t)²)`: Coulomb's law once sliding faster
 ///   than `v_s` ([`ContactSettings::slip_velocity`]), smooth through `u_t = 0`, and never able to reverse the
-///   sliding within one explicit step. `m_t` (`sliding_mass`) is a lower bound of the mass the contact point
-///   has when pushed sideways, rotation included (the caller's `1 / (1/m_a + |r_a|² tr I_a⁻¹ + …)`): with the
-///   translational reduced mass instead, a push at a box's corner overshoots and friction can inject energy.
+///   sliding within one explicit step. `m_t` is a lower bound of the mass the contact point has when pushed in
+///   any direction of the tangent plane, rotation included: with `G` its inverse inertia, `1/m_t = tr G − nᵀ G n`,
+///   the trace of `G`'s tangential block, bounds that block's largest eigenvalue from above. With the
+///   translational mass instead, a push at a box's corner overshoots and friction can inject energy.
+///
+/// # Masses
+/// `m_n = 1 / (nᵀ G n)` and `m_t = 1 / (tr G − nᵀ G n)` from the inverse inertia `G` of the contact point, the sum
+/// of both sides' (the relative velocity change per unit impulse): `(1/m) 1 + [r]ₓ I⁻¹ [r]ₓᵀ` for a free body
+/// ([`free_body_point_inverse_inertia`]), `J M⁻¹ Jᵀ` for a robot link, zero for the ground. Free bodies and robot
+/// links thus see one law: a one-body robot on a free joint gets the same contact forces as the same free body
+/// in the same state (`tests/engine/one_body_robot_vs_free_body.rs`).
 ///
 /// # Gradients at the switches
 /// Contact on/off (`d = 0`), the ramp's ends and the never-pull clamp are branches on the real part across
@@ -84,30 +181,9 @@ pub fn compliant_contact_force<T: Scalar>(
     relative_velocity: &Vector3<T>,
     friction: &T,
     restitution: &T,
-    reduced_mass: &T,
+    normal_mass: &T,
     sliding_mass: &T,
     dt: f64,
-) -> Vector3<T> {
-    compliant_force(settings, contact, relative_velocity, friction, restitution, reduced_mass, sliding_mass, dt, false)
-}
-
-/// [`compliant_contact_force`], with the damping taken implicitly along the normal when `implicit_damping`: the
-/// damper acts on the normal velocity at the end of the step, as far as the contact's own normal mass `m*`
-/// (`reduced_mass`) sees it, which gives the coefficient `c / (1 + c dt / m*)`. The damper then removes at most
-/// the whole normal velocity in one step, and semi-implicit Euler stays stable for `√(k / m*) dt < √2` whatever
-/// the damping (explicitly, a critically damped contact needs `√(k / m*) dt < 0.83`). Robot links need this: a
-/// foot at the end of a leg has a normal mass of a few hundred grams.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn compliant_force<T: Scalar>(
-    settings: &ContactSettings<T>,
-    contact: &ContactGeometry<T>,
-    relative_velocity: &Vector3<T>,
-    friction: &T,
-    restitution: &T,
-    reduced_mass: &T,
-    sliding_mass: &T,
-    dt: f64,
-    implicit_damping: bool,
 ) -> Vector3<T> {
     let depth = -contact.distance;
     if re(&depth) <= 0.0 {
@@ -115,10 +191,8 @@ pub(crate) fn compliant_force<T: Scalar>(
     }
     let k = settings.stiffness;
     let ramp = if re(&settings.ramp_depth) > 0.0 { smoothstep(depth * recip(&settings.ramp_depth)) } else { T::one() };
-    let mut damping = damping_ratio_for_restitution(restitution) * sqrt(&(k * *reduced_mass)) * 2.0;
-    if implicit_damping {
-        damping = damping * recip(&(T::one() + damping * dt * recip(reduced_mass)));
-    }
+    let explicit = damping_ratio_for_restitution(restitution) * sqrt(&(k * *normal_mass)) * 2.0;
+    let damping = explicit * recip(&(T::one() + explicit * dt * recip(normal_mass)));
     let law = PenaltyLaw { spring: k * depth, ramp, damping };
     law.force(&contact.normal, relative_velocity, friction, sliding_mass, &settings.slip_velocity, dt)
 }

@@ -1,6 +1,7 @@
-//! Contact between rigid bodies and with the ground: [`detect_contacts`] (broad phase, narrow phase), the
-//! compliant law ([`compliant_contact_force`], the box–box potential [`box_box_penalty`]) and the hard-contact
-//! impulse solver ([`solve_impulses`], projected Gauss–Seidel) with [`warm_start`]ing.
+//! Contact between rigid bodies, robot links and the ground: [`detect_contacts`] (broad phase, narrow phase), the
+//! compliant law ([`point_contact_force`], for free bodies and robot links alike; the box–box potential
+//! [`box_box_penalty`]), robot links' contacts ([`robot_ground_contacts`], [`held_link_contacts`]) and the
+//! hard-contact impulse solver ([`solve_impulses`], projected Gauss–Seidel) with [`warm_start`]ing.
 
 mod articulated;
 mod articulated_derivatives;
@@ -14,7 +15,10 @@ pub use articulated::{collider_poses, held_link_contacts, robot_ground_contacts,
 pub(crate) use articulated_derivatives::ground_contact_derivatives_with_mass;
 pub use articulated_derivatives::{robot_ground_contact_derivatives, GroundContactDerivatives};
 pub use box_box_penalty::{box_box_penalty, BoxBody, EDGE_SHARE, VOLUME_SHARE};
-pub use compliant::{combined_friction, combined_restitution, compliant_contact_force, damping_ratio_for_restitution};
+pub use compliant::{
+    combined_friction, combined_restitution, compliant_contact_force, damping_ratio_for_restitution,
+    free_body_point_inverse_inertia, point_contact_force,
+};
 pub use detect::{detect_contacts, BoxPairs};
 pub use impulse_solver::{solve_impulses, tangent_frame, BodyVelocities, ImpulseRow, PositionCorrection};
 pub use warm_start::ContactImpulse;

@@ -2,8 +2,9 @@
 
 use crate::contact::warm_start::{is_persistent, local_point, recall, remember, starting_impulse};
 use crate::contact::{
-    box_box_penalty, combined_friction, combined_restitution, compliant_contact_force, detect_contacts, solve_impulses,
-    tangent_frame, BodyVelocities, BoxBody, BoxPairs, ContactImpulse, ImpulseRow, PositionCorrection,
+    box_box_penalty, combined_friction, combined_restitution, detect_contacts, free_body_point_inverse_inertia,
+    point_contact_force, solve_impulses, tangent_frame, BodyVelocities, BoxBody, BoxPairs, ContactImpulse, ImpulseRow,
+    PositionCorrection,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Shape};
 use crate::model::{bounding_radius, ContactModel, Model};
@@ -95,7 +96,7 @@ fn pair_material<T: Scalar>(scene: &Model<T>, a: usize, b: Option<usize>) -> (T,
 /// term, contact), then positions and orientations with the new velocities (orientation by the exponential map,
 /// so it stays a unit quaternion).
 ///
-/// * [`ContactModel::Compliant`]: contact forces at the current pose ([`compliant_contact_force`]) enter the
+/// * [`ContactModel::Compliant`]: contact forces at the current pose ([`point_contact_force`]) enter the
 ///   velocity update like any force.
 /// * [`ContactModel::Impulse`]: gravity and the free rotation give predicted velocities; contacts are detected
 ///   with a speculative margin of the distance each body can travel in the step; [`solve_impulses`] makes
@@ -196,22 +197,15 @@ fn compliant_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws
         let p = &c.geometry.point;
         let ra = p - bodies[c.a].position;
         let mut u = bodies[c.a].velocity + bodies[c.a].angular_velocity.cross(&ra);
-        let ma = scene.bodies[c.a].mass;
-        // the inverse mass of the contact point pushed sideways, bounded above: 1/m + |r|² tr(I⁻¹) per body
-        let mut sideways = recip(&ma) + ra.norm_squared() * ws.inverse_inertia[c.a].trace();
+        // the contact point's inverse inertia, both sides summed
+        let mut g = free_body_point_inverse_inertia(&ws.inverse_mass[c.a], &ws.inverse_inertia[c.a], &ra);
         let rb = c.b.map(|b| p - bodies[b].position);
-        let reduced = match (c.b, &rb) {
-            (Some(b), Some(rb)) => {
-                u -= bodies[b].velocity + bodies[b].angular_velocity.cross(rb);
-                let mb = scene.bodies[b].mass;
-                sideways += recip(&mb) + rb.norm_squared() * ws.inverse_inertia[b].trace();
-                ma * mb * recip(&(ma + mb))
-            }
-            _ => ma,
-        };
+        if let (Some(b), Some(rb)) = (c.b, &rb) {
+            u -= bodies[b].velocity + bodies[b].angular_velocity.cross(rb);
+            g += free_body_point_inverse_inertia(&ws.inverse_mass[b], &ws.inverse_inertia[b], rb);
+        }
         let (mu, e) = pair_material(scene, c.a, c.b);
-        let f =
-            compliant_contact_force(&scene.settings.contact, &c.geometry, &u, &mu, &e, &reduced, &recip(&sideways), dt);
+        let f = point_contact_force(&scene.settings.contact, &c.geometry, &u, &g, &mu, &e, dt);
         ws.torque[c.a] += ra.cross(&f);
         ws.force[c.a] += &f;
         if let (Some(b), Some(rb)) = (c.b, rb) {
