@@ -14,6 +14,7 @@ mod cylinder_contact;
 mod fit_calibration;
 mod multibody_properties;
 mod multibody_vs_pinocchio;
+mod one_body_robot_vs_free_body;
 mod one_world;
 mod particle_closed_forms;
 mod particle_properties;
