@@ -84,11 +84,11 @@ pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
     }
     let show = |x: Option<f64>| x.map_or("-".to_string(), |ns| format!("{ns:.0}"));
     let mut stdout = Out::new("the timings");
-    writeln!(stdout, "{:<34}{:>14}", "at t = 1 s", "ns/call")?;
-    writeln!(stdout, "{:<34}{:>14.0}", "step (f64)", step_ns)?;
-    writeln!(stdout, "{:<34}{:>14}", "step in duals (8 directions)", show(dual_ns))?;
+    writeln!(stdout, "{:<42}{:>12}", "at t = 1 s", "ns/call")?;
+    writeln!(stdout, "{:<42}{:>12.0}", "step (f64)", step_ns)?;
+    writeln!(stdout, "{:<42}{:>12}", "step in duals (8 directions)", show(dual_ns))?;
     let label = format!("step Jacobians A, B ({nx} + {nu}, {})", route.as_deref().unwrap_or("-"));
-    writeln!(stdout, "{:<34}{:>14}", label, show(jacobians_ns))?;
+    writeln!(stdout, "{:<42}{:>12}", label, show(jacobians_ns))?;
     if let Some(d) = dual_ns {
         writeln!(stdout, "dual / f64 step: {:.2}", d / step_ns)?;
     }

@@ -25,9 +25,9 @@
 //! once and this file only chains.
 
 use super::articulated::ground_contact_points;
-use super::point_contact_force;
 use super::combined_friction;
 use super::combined_restitution;
+use super::point_contact_force;
 use crate::geometry::narrow_phase::shape_ground;
 use crate::geometry::{ContactGeometry, Shape};
 use crate::model::Model;

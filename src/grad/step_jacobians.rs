@@ -11,6 +11,7 @@ use crate::spatial::{quaternion_exp, quaternion_matrix};
 use crate::{Error, Result, Scalar};
 use nalgebra::{DMatrix, DVector, Matrix3, Vector2, Vector3};
 use num_dual::{Derivative, DualSVec64};
+use std::ops::AddAssign;
 
 /// One step of a model from a given state, as a function of the robots' joint state `x` and extra joint torques
 /// `u`: `x' = f(x, u)`. `x` stacks every robot's `q` then `v` (robot after robot: `[q₀, v₀, q₁, v₁, …]`, a floating
@@ -386,17 +387,25 @@ fn analytic_robot(
         da_dq[(i, i)] += local.dtau_dq[i] - dt * local.ddamping_dq[i] * accel[i];
         da_dv[(i, i)] += local.dtau_dv[i] - dt * local.ddamping_dv[i] * accel[i];
     }
-    // v' = v + dt a; δq' = (∂δq'/∂δq) δq + (∂δq'/∂v') δv'
-    let dv_dq = &inverse * da_dq * dt;
-    let dv_dv = &inverse * da_dv * dt + DMatrix::identity(nv, nv);
+    // v' = v + dt a; δq' = (∂δq'/∂δq) δq + (∂δq'/∂v') δv', the latter block-diagonal over the joints
+    let mut dv_dx = DMatrix::zeros(nv, 2 * nv);
+    dv_dx.columns_mut(0, nv).copy_from(&da_dq);
+    dv_dx.columns_mut(nv, nv).copy_from(&da_dv);
+    let mut dv_dx = &inverse * dv_dx * dt;
+    for i in 0..nv {
+        dv_dx[(i, nv + i)] += 1.0;
+    }
     let dv_du = inverse * dt;
     let mut a = DMatrix::zeros(2 * nv, 2 * nv);
-    a.view_mut((0, 0), (nv, nv)).copy_from(&(&dq_dq + &dq_dv * &dv_dq));
-    a.view_mut((0, nv), (nv, nv)).copy_from(&(&dq_dv * &dv_dv));
-    a.view_mut((nv, 0), (nv, nv)).copy_from(&dv_dq);
-    a.view_mut((nv, nv), (nv, nv)).copy_from(&dv_dv);
     let mut b = DMatrix::zeros(2 * nv, nv);
-    b.view_mut((0, 0), (nv, nv)).copy_from(&(&dq_dv * &dv_du));
+    for joint in &mb.joints {
+        let (i, n) = (joint.v_index, joint.kind.nv());
+        let block = dq_dv.view((i, i), (n, n));
+        a.view_mut((i, 0), (n, 2 * nv)).copy_from(&(block * dv_dx.rows(i, n)));
+        b.view_mut((i, 0), (n, nv)).copy_from(&(block * dv_du.rows(i, n)));
+    }
+    a.view_mut((0, 0), (nv, nv)).add_assign(&dq_dq);
+    a.view_mut((nv, 0), (nv, 2 * nv)).copy_from(&dv_dx);
     b.view_mut((nv, 0), (nv, nv)).copy_from(&dv_du);
     Ok((q_next, v_next, a, b))
 }

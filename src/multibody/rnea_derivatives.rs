@@ -68,8 +68,12 @@ pub fn rnea_derivatives<T: Scalar>(
         let joint = &model.joints[j];
         for k in 0..joint.kind.nv() {
             let col = joint.v_index + k;
-            tangent_forward_sweep(model, ws, a, j, k, Direction::Position);
-            tangent_backward_sweep(model, ws, j, k, Direction::Position, &mut dtau_dq, col);
+            // translating a floating root moves nothing RNEA sees (gravity is uniform): its columns are zero
+            let root_translation = model.parent[j].is_none() && joint.kind.nv() == 6 && k < 3;
+            if !root_translation {
+                tangent_forward_sweep(model, ws, a, j, k, Direction::Position);
+                tangent_backward_sweep(model, ws, j, k, Direction::Position, &mut dtau_dq, col);
+            }
             tangent_forward_sweep(model, ws, a, j, k, Direction::Velocity);
             tangent_backward_sweep(model, ws, j, k, Direction::Velocity, &mut dtau_dv, col);
         }
