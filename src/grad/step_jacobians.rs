@@ -151,7 +151,7 @@ impl TangentStep {
     pub fn point(&self) -> Vec<f64> {
         let mut p = Vec::with_capacity(self.nx() + self.nu());
         for r in &self.step.state.robots {
-            p.extend(std::iter::repeat_n(0.0, r.v.len()).chain(r.v.iter().copied()));
+            p.extend(std::iter::repeat(0.0).take(r.v.len()).chain(r.v.iter().copied()));
         }
         p.resize(self.nx() + self.nu(), 0.0);
         p
@@ -349,6 +349,9 @@ impl<'a> StepLinearizer<'a> {
     }
 }
 
+/// One robot's step and its blocks of `A` and `B`: `(q', v', A, B)`.
+type RobotLinearization = (DVector<f64>, DVector<f64>, DMatrix<f64>, DMatrix<f64>);
+
 /// One robot's step and its blocks of `A` and `B`, analytically (see [`step_jacobians`]): `(q', v', A, B)`.
 fn analytic_robot(
     model: &Model<f64>,
@@ -356,7 +359,7 @@ fn analytic_robot(
     r: usize,
     local: &JointLocal,
     ws: &mut MultibodyWorkspace<f64>,
-) -> Result<(DVector<f64>, DVector<f64>, DMatrix<f64>, DMatrix<f64>)> {
+) -> Result<RobotLinearization> {
     let robot = &model.robots[r];
     let mb = &robot.multibody;
     let (q, v) = (&state.robots[r].q, &state.robots[r].v);
