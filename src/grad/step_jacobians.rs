@@ -223,7 +223,7 @@ pub enum JacobianRoute {
 /// `q' = q ⊕ dt v'`, with `M̃ = M + dt D` ([`implicit_mass_matrix`]), `τ` the controller's and the passive joint
 /// torques, `τ_c` the ground contacts'. Differentiating the identity `RNEA(q, v, a) + dt D a = τ + τ_c` gives
 /// `∂a/∂x = M̃⁻¹ (∂τ/∂x + ∂τ_c/∂x − ∂RNEA/∂x − dt (∂D/∂x) a)`: [`rnea_derivatives`] for the rigid-body part,
-/// [`robot_ground_contact_derivatives`] for the contacts, dual numbers of two directions for the joint-local
+/// [`robot_ground_contact_derivatives`](crate::contact::robot_ground_contact_derivatives) for the contacts, dual numbers of two directions for the joint-local
 /// torques and damping (each joint's depend on its own `q`, `v` only, so all joints share the two directions);
 /// `∂v'/∂u = dt M̃⁻¹`, and the configuration update's tangent Jacobians close the chain. This is the
 /// [`JacobianRoute::Analytic`] route. When a robot link touches a free body or another link (their contacts are
