@@ -33,7 +33,7 @@ use crate::geometry::{ContactGeometry, Shape};
 use crate::model::Model;
 use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
 use crate::multibody::{crba, MultibodyWorkspace};
-use crate::spatial::{Force, Motion, Transform};
+use crate::spatial::{skew, Force, Motion, Transform};
 use crate::Result;
 use nalgebra::{Const, DMatrix, DVector, Matrix3, Matrix6, SMatrix, SVector, Vector3, Vector6};
 use num_dual::{Derivative, DualSVec64};
@@ -277,11 +277,6 @@ pub(crate) fn ground_contact_derivatives_with_mass(
         }
     }
     Ok(out)
-}
-
-/// `[a]×`, the matrix of `a × ·`.
-fn skew<T: crate::Scalar>(a: &Vector3<T>) -> Matrix3<T> {
-    Matrix3::new(T::zero(), -a.z, a.y, a.z, T::zero(), -a.x, -a.y, a.x, T::zero())
 }
 
 /// A robot's kinematics in world axes at the world origin, from the last kinematics pass.

@@ -7,7 +7,7 @@ use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
 use crate::multibody::{crba, rnea, rnea_derivatives, MultibodyWorkspace};
 use crate::sim::robot::{implicit_mass_matrix, passive_damping, passive_torques, RobotSettings};
 use crate::sim::{links_may_touch_bodies_or_links, step_with_torques, State, Workspace};
-use crate::spatial::{quaternion_exp, quaternion_matrix};
+use crate::spatial::{quaternion_exp, quaternion_matrix, skew};
 use crate::{Error, Result, Scalar};
 use nalgebra::{DMatrix, DVector, Matrix3, Vector2, Vector3};
 use num_dual::{Derivative, DualSVec64};
@@ -538,7 +538,6 @@ fn integration_jacobians(
         let phi = Vector3::new(v_next[i + 3], v_next[i + 4], v_next[i + 5]) * dt;
         let (x, y, z, w) = quaternion_exp(&phi);
         let et = quaternion_matrix(&x, &y, &z, &w).transpose();
-        let hat = |a: &Vector3<f64>| Matrix3::new(0.0, -a.z, a.y, a.z, 0.0, -a.x, -a.y, a.x, 0.0);
         let theta2 = phi.norm_squared();
         // (1 − cos θ)/θ² and (θ − sin θ)/θ³, by their series for small angles
         let (c1, c2) = if theta2 < 1e-8 {
@@ -547,9 +546,9 @@ fn integration_jacobians(
             let theta = theta2.sqrt();
             ((1.0 - theta.cos()) / theta2, (theta - theta.sin()) / (theta2 * theta))
         };
-        let right = Matrix3::identity() - hat(&phi) * c1 + hat(&phi) * hat(&phi) * c2;
+        let right = Matrix3::identity() - skew(&phi) * c1 + skew(&phi) * skew(&phi) * c2;
         dq_dq.fixed_view_mut::<3, 3>(i, i).copy_from(&et);
-        dq_dq.fixed_view_mut::<3, 3>(i, i + 3).copy_from(&(-et * hat(&linear) * dt));
+        dq_dq.fixed_view_mut::<3, 3>(i, i + 3).copy_from(&(-et * skew(&linear) * dt));
         dq_dq.fixed_view_mut::<3, 3>(i + 3, i + 3).copy_from(&et);
         dq_dv.fixed_view_mut::<3, 3>(i, i).copy_from(&(et * dt));
         dq_dv.fixed_view_mut::<3, 3>(i + 3, i + 3).copy_from(&(right * dt));
