@@ -122,8 +122,11 @@ proptest! {
             prop_assert!((l1 - l0).norm() < 1e-3 * (1.0 + l0.norm()), "angular momentum {l0} → {l1}");
         }
         // Energy. Measured over 3,000 random impacts with e ∈ [0.9, 1] (the worst range), per model:
-        // * compliant, at the dt above: no rise above 1e-13 of e0 for sphere, capsule and box–round pairs, so 1e-3
-        //   is asserted. Box–box contact derives from a potential too (edge depths and overlap volume,
+        // * compliant, at the dt above: no rise above 1e-13 of e0 for sphere and capsule pairs, so 1e-3 is
+        //   asserted. Known defect (contact fidelity): box–capsule pairs, the capsule's end caps against the box
+        //   clipped on its axis, gained above 1e-3 in 3 of 374 seeded impacts with e ∈ [0.9, 1] (up to 11.5%),
+        //   before and after the one contact law; at this property's mix of shapes and restitutions a run meets
+        //   one in about five hundred. Box–box contact derives from a potential too (edge depths and overlap volume,
         //   `box_box_penalty`), but one whose gradient jumps where an edge's deepest point changes face, so the
         //   explicit step makes an O(force jump · v dt) error of either sign there: rises of 1.2e-3 and 1.6e-3 of
         //   e0 in 2 of 1,913 impacts, none above 1e-9 of e0 in the rest; asserted < 1e-2 (and in the next property). (The clipped manifold used
