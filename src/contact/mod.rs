@@ -1,7 +1,8 @@
 //! Contact between rigid bodies, robot links and the ground: [`detect_contacts`] (broad phase, narrow phase), the
 //! compliant law ([`point_contact_force`], for free bodies and robot links alike; the box–box potential
 //! [`box_box_penalty`]), robot links' contacts ([`robot_ground_contacts`], [`held_link_contacts`]; the ground
-//! contacts' exact derivatives in joint space, [`robot_ground_contact_derivatives`]) and the hard-contact impulse solver ([`solve_impulses`], projected Gauss–Seidel) with [`warm_start`]ing.
+//! contacts' exact derivatives in joint space, [`robot_ground_contact_derivatives`]) and the hard-contact impulse
+//! solver ([`solve_impulses`], projected Gauss–Seidel) with [`warm_start`]ing.
 
 mod articulated;
 mod articulated_derivatives;
