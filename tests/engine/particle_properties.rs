@@ -134,6 +134,15 @@ proptest! {
     ) {
         let mut scene = scene;
         scene.settings.integrator = Integrator::VelocityVerlet;
+        // A spring's potential ½ k (|d| − L)² has a cone point at |d| = 0 (the force's direction is undefined
+        // there): the symplectic bound is for smooth potentials. The generator can start both ends of a spring at
+        // the same point (a run met two particles at (0, 0, 0.2) joined by a 0.2 m spring: drift 6.8% of the
+        // scale); such scenes are left out.
+        let end = |b: &diffphys::model::SpringEnd<f64>| match b {
+            diffphys::model::SpringEnd::Particle(j) => scene.particles[*j].position,
+            diffphys::model::SpringEnd::Anchor(x) => *x,
+        };
+        prop_assume!(scene.springs.iter().all(|s| (scene.particles[s.a].position - end(&s.b)).norm() > 1e-3));
         let x0: Vec<_> = scene.particles.iter().map(|p| p.position).collect();
         let v0: Vec<_> = scene.particles.iter().map(|p| p.velocity).collect();
         let e0 = particles::total_energy(&scene, &x0, &v0);
