@@ -58,6 +58,11 @@ type Law = DualSVec64<6>;
 /// The dual numbers of a collider's pose: a world twist, angular then linear.
 type Pose = DualSVec64<6>;
 
+/// `x` varying along direction `i` of six (the law's and the pose's dual numbers are the same type).
+fn along(x: f64, i: usize) -> Law {
+    Law::new(x, Derivative::some(SVector::<f64, 6>::from_fn(|j, _| f64::from(i == j))))
+}
+
 /// `∂p/∂ξ` and `∂d/∂ξ` of the `index`-th ground contact point of `shape` at `pose` (its point and signed distance)
 /// for the pose moved by the world twist `ξ`.
 fn geometry_derivatives(
@@ -65,9 +70,8 @@ fn geometry_derivatives(
     pose: &Transform<f64>,
     index: usize,
 ) -> (SMatrix<f64, 3, 6>, SMatrix<f64, 1, 6>) {
-    let seed = |i: usize| Pose::new(0.0, Derivative::some(SVector::<f64, 6>::from_fn(|j, _| f64::from(i == j))));
-    let angular = Vector3::from_fn(|i, _| seed(i));
-    let linear = Vector3::from_fn(|i, _| seed(3 + i));
+    let angular = Vector3::from_fn(|i, _| along(0.0, i));
+    let linear = Vector3::from_fn(|i, _| along(0.0, 3 + i));
     // to first order, exp(ξ) moves a point x to x + ω × x + v
     let rotation = pose.rotation.map(Pose::from);
     let translation = pose.translation.map(Pose::from);
@@ -192,14 +196,15 @@ pub(crate) fn ground_contact_derivatives_with_mass(
         let normal_part = n * n.transpose();
         // along one tangent: the law sees G through nᵀ G n and tr G, so the other tangent's derivative is the same
         let tangential_part = basis[1] * basis[1].transpose();
-        let seed =
-            |x: f64, i: usize| Law::new(x, Derivative::some(SVector::<f64, 6>::from_fn(|j, _| f64::from(i == j))));
-        let local =
-            ContactGeometry { normal: n.map(Law::from), point: p.map(Law::from), distance: seed(geometry.distance, 0) };
-        let u_local = Vector3::from_fn(|i, _| seed(u[i], 1 + i));
+        let local = ContactGeometry {
+            normal: n.map(Law::from),
+            point: p.map(Law::from),
+            distance: along(geometry.distance, 0),
+        };
+        let u_local = Vector3::from_fn(|i, _| along(u[i], 1 + i));
         let g_local = g.map(Law::from)
-            + normal_part.map(Law::from) * seed(0.0, 4)
-            + tangential_part.map(Law::from) * seed(0.0, 5);
+            + normal_part.map(Law::from) * along(0.0, 4)
+            + tangential_part.map(Law::from) * along(0.0, 5);
         let (mu, e) = (Law::from(mu), Law::from(e));
         let f_local = point_contact_force(&settings, &local, &u_local, &g_local, &mu, &e, scene.settings.dt);
         let f = f_local.map(|x| x.re);

@@ -5,7 +5,7 @@ use crate::contact::ground_contact_derivatives_with_mass;
 use crate::model::{Control, Integrator, Model, Robot};
 use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
 use crate::multibody::{crba, rnea, rnea_derivatives, MultibodyWorkspace};
-use crate::sim::robot::{implicit_mass_matrix, passive_damping, passive_torques, RobotSettings};
+use crate::sim::robot::{add_implicit_damping, implicit_mass_matrix, passive_damping, passive_torques, RobotSettings};
 use crate::sim::{links_may_touch_bodies_or_links, step_with_torques, State, Workspace};
 use crate::spatial::{quaternion_exp, quaternion_matrix, skew};
 use crate::{Error, Result, Scalar};
@@ -370,10 +370,8 @@ fn analytic_robot(
     let mut mass = implicit.clone();
     ldlt_factor(&mut mass).map_err(singular)?;
     let contact = ground_contact_derivatives_with_mass(model, r, ws, q, v, &mass)?;
-    // M̃ = M + dt D, D on one-degree-of-freedom joints as the step's ABA takes it
-    for joint in mb.joints.iter().filter(|j| j.kind.nv() == 1) {
-        implicit[(joint.v_index, joint.v_index)] += dt * local.damping[joint.v_index];
-    }
+    // M̃ = M + dt D, as the step's ABA takes D
+    add_implicit_damping(mb, &mut implicit, &local.damping, dt);
     ldlt_factor(&mut implicit).map_err(singular)?;
     let mut inverse = DMatrix::identity(nv, nv);
     ldlt_solve(&implicit, &mut inverse);

@@ -205,11 +205,22 @@ pub fn implicit_mass_matrix<T: Scalar>(
     if let crate::model::Control::Pd(pd) = &robot.control {
         damping += &pd.kd;
     }
+    add_implicit_damping(model, &mut m, &damping, settings.dt);
+    m
+}
+
+/// Adds `dt · D` to the diagonal of a joint-space inertia `m` where the step's ABA takes the damping `D`
+/// implicitly ([`aba_with_armature`]): on one-degree-of-freedom joints (a free joint gets no armature).
+pub(crate) fn add_implicit_damping<T: Scalar>(
+    model: &Multibody<T>,
+    m: &mut nalgebra::DMatrix<T>,
+    damping: &DVector<T>,
+    dt: f64,
+) {
     for joint in model.joints.iter().filter(|j| j.kind.nv() == 1) {
         let i = joint.v_index;
-        m[(i, i)] += damping[i] * settings.dt;
+        m[(i, i)] += damping[i] * dt;
     }
-    m
 }
 
 /// One time step from `(q, v)` with control torques `tau` held over the step; returns the new `(q, v)`.
