@@ -219,13 +219,14 @@ pub enum JacobianRoute {
 /// The Jacobians `A = ∂x'/∂x`, `B = ∂x'/∂u` of one step of `model` from `state`, in the tangent space of
 /// [`TangentStep`], exact (contact included: the compliant law is C¹).
 ///
-/// With semi-implicit Euler the step is `M̃ a = τ(q, v) + τ_c(q, v) − b(q, v)`, `v' = v + dt a`,
-/// `q' = q ⊕ dt v'`, with `M̃ = M + dt D` ([`implicit_mass_matrix`]), `τ` the controller's and the passive joint
+/// With semi-implicit Euler the step is `M̃ a = τ(q, v) + τ_c(q, v) − b(q, v)`, `w = v + dt a`, `q' = q ⊕ dt w`,
+/// `v' = w` ([`Multibody::semi_implicit_euler`](crate::model::Multibody::semi_implicit_euler): a free joint adds
+/// `dt ω × v` to `w`'s linear part and re-expresses it in the new body axes), with `M̃ = M + dt D` ([`implicit_mass_matrix`]), `τ` the controller's and the passive joint
 /// torques, `τ_c` the ground contacts'. Differentiating the identity `RNEA(q, v, a) + dt D a = τ + τ_c` gives
 /// `∂a/∂x = M̃⁻¹ (∂τ/∂x + ∂τ_c/∂x − ∂RNEA/∂x − dt (∂D/∂x) a)`: [`rnea_derivatives`] for the rigid-body part,
 /// [`robot_ground_contact_derivatives`](crate::contact::robot_ground_contact_derivatives) for the contacts, dual numbers of two directions for the joint-local
 /// torques and damping (each joint's depend on its own `q`, `v` only, so all joints share the two directions);
-/// `∂v'/∂u = dt M̃⁻¹`, and the configuration update's tangent Jacobians close the chain. This is the
+/// `∂w/∂u = dt M̃⁻¹`, and the Jacobians of `q'` and `v'` with respect to `w` close the chain. This is the
 /// [`JacobianRoute::Analytic`] route. When a robot link touches a free body or another link (their contacts are
 /// held over the step and couple the subsystems), `A` comes from dual numbers over the state directions of
 /// [`TangentStep`] instead; with RK4 everything does ([`JacobianRoute`]).
@@ -377,9 +378,8 @@ fn analytic_robot(
     ldlt_solve(&implicit, &mut inverse);
     let bias = rnea(mb, ws, q, v, &DVector::zeros(nv), &[]);
     let accel = &inverse * (&local.tau + &contact.tau - bias);
-    let v_next = v + &accel * dt;
-    let q_next = mb.integrate(q, &v_next, &dt);
-    let (dq_dq, dq_dv) = integration_jacobians(mb, &v_next, dt);
+    let (q_next, v_next) = mb.semi_implicit_euler(q, v, &accel, &dt);
+    let (dq_dq, dq_dw, dv_dw) = integration_jacobians(mb, &v_next, dt);
     // RNEA(q, v, a) + dt D a = τ + τ_c, differentiated
     let (drnea_dq, drnea_dv) = rnea_derivatives(mb, ws, q, v, &accel);
     let mut da_dq = contact.dtau_dq - drnea_dq;
@@ -388,26 +388,34 @@ fn analytic_robot(
         da_dq[(i, i)] += local.dtau_dq[i] - dt * local.ddamping_dq[i] * accel[i];
         da_dv[(i, i)] += local.dtau_dv[i] - dt * local.ddamping_dv[i] * accel[i];
     }
-    // v' = v + dt a; δq' = (∂δq'/∂δq) δq + (∂δq'/∂v') δv', the latter block-diagonal over the joints
-    let mut dv_dx = DMatrix::zeros(nv, 2 * nv);
-    dv_dx.columns_mut(0, nv).copy_from(&da_dq);
-    dv_dx.columns_mut(nv, nv).copy_from(&da_dv);
-    let mut dv_dx = &inverse * dv_dx * dt;
+    // the step's velocity w = v + dt a (+ dt ω × v on a free joint's linear part, see
+    // `Multibody::semi_implicit_euler`); δq' = (∂δq'/∂δq) δq + (∂δq'/∂w) δw and δv' = (∂v'/∂w) δw, the last two
+    // block-diagonal over the joints
+    let mut dw_dx = DMatrix::zeros(nv, 2 * nv);
+    dw_dx.columns_mut(0, nv).copy_from(&da_dq);
+    dw_dx.columns_mut(nv, nv).copy_from(&da_dv);
+    let mut dw_dx = &inverse * dw_dx * dt;
     for i in 0..nv {
-        dv_dx[(i, nv + i)] += 1.0;
+        dw_dx[(i, nv + i)] += 1.0;
     }
-    let dv_du = inverse * dt;
+    for joint in mb.joints.iter().filter(|j| j.kind.nv() == 6) {
+        let i = joint.v_index;
+        let linear = Vector3::new(v[i], v[i + 1], v[i + 2]);
+        let omega = Vector3::new(v[i + 3], v[i + 4], v[i + 5]);
+        dw_dx.fixed_view_mut::<3, 3>(i, nv + i).add_assign(&(skew(&omega) * dt));
+        dw_dx.fixed_view_mut::<3, 3>(i, nv + i + 3).add_assign(&(-skew(&linear) * dt));
+    }
+    let dw_du = inverse * dt;
     let mut a = DMatrix::zeros(2 * nv, 2 * nv);
     let mut b = DMatrix::zeros(2 * nv, nv);
     for joint in &mb.joints {
         let (i, n) = (joint.v_index, joint.kind.nv());
-        let block = dq_dv.view((i, i), (n, n));
-        a.view_mut((i, 0), (n, 2 * nv)).copy_from(&(block * dv_dx.rows(i, n)));
-        b.view_mut((i, 0), (n, nv)).copy_from(&(block * dv_du.rows(i, n)));
+        for (row, block) in [(i, dq_dw.view((i, i), (n, n))), (nv + i, dv_dw.view((i, i), (n, n)))] {
+            a.view_mut((row, 0), (n, 2 * nv)).copy_from(&(block * dw_dx.rows(i, n)));
+            b.view_mut((row, 0), (n, nv)).copy_from(&(block * dw_du.rows(i, n)));
+        }
     }
     a.view_mut((0, 0), (nv, nv)).add_assign(&dq_dq);
-    a.view_mut((nv, 0), (nv, 2 * nv)).copy_from(&dv_dx);
-    b.view_mut((nv, 0), (nv, nv)).copy_from(&dv_du);
     Ok((q_next, v_next, a, b))
 }
 
@@ -422,15 +430,17 @@ impl Outcome for StateOnly<'_> {
     }
 }
 
-/// What a robot's block of `B` needs: `M̃⁻¹` (`M̃ = M + dt D`) and the tangent Jacobians of the configuration
-/// update `q' = q ⊕ dt v'` (the route through dual numbers for `A`).
+/// What a robot's block of `B` needs: `M̃⁻¹` (`M̃ = M + dt D`) and the Jacobians of the configuration update
+/// `q' = q ⊕ dt w` and of `v'` with respect to the step's velocity `w` (the route through dual numbers for `A`).
 struct RobotBlocks {
     nv: usize,
     dt: f64,
     /// `M̃⁻¹`.
     inverse: DMatrix<f64>,
-    /// `∂(q' ⊖ q'_s)/∂v'`.
-    dq_dv: DMatrix<f64>,
+    /// `∂(q' ⊖ q'_s)/∂w`.
+    dq_dw: DMatrix<f64>,
+    /// `∂v'/∂w`.
+    dv_dw: DMatrix<f64>,
 }
 
 impl RobotBlocks {
@@ -445,17 +455,17 @@ impl RobotBlocks {
         let nv = robot.multibody.nv();
         let mut inverse = DMatrix::identity(nv, nv);
         ldlt_solve(&factor, &mut inverse);
-        let (_, dq_dv) = integration_jacobians(&robot.multibody, v_next, dt);
-        Ok(RobotBlocks { nv, dt, inverse, dq_dv })
+        let (_, dq_dw, dv_dw) = integration_jacobians(&robot.multibody, v_next, dt);
+        Ok(RobotBlocks { nv, dt, inverse, dq_dw, dv_dw })
     }
 
-    /// `B` of this robot: `∂v'/∂u = dt M̃⁻¹`, `∂δq'/∂u = (∂δq'/∂v') ∂v'/∂u`.
+    /// `B` of this robot: `∂w/∂u = dt M̃⁻¹`, `∂δq'/∂u = (∂δq'/∂w) ∂w/∂u`, `∂v'/∂u = (∂v'/∂w) ∂w/∂u`.
     fn control_jacobian(&self) -> DMatrix<f64> {
         let nv = self.nv;
-        let dv_du = &self.inverse * self.dt;
+        let dw_du = &self.inverse * self.dt;
         let mut b = DMatrix::zeros(2 * nv, nv);
-        b.view_mut((0, 0), (nv, nv)).copy_from(&(&self.dq_dv * &dv_du));
-        b.view_mut((nv, 0), (nv, nv)).copy_from(&dv_du);
+        b.view_mut((0, 0), (nv, nv)).copy_from(&(&self.dq_dw * &dw_du));
+        b.view_mut((nv, 0), (nv, nv)).copy_from(&(&self.dv_dw * &dw_du));
         b
     }
 }
@@ -513,29 +523,35 @@ impl JointLocal {
     }
 }
 
-/// The tangent Jacobians of `q' = q ⊕ dt v'` at `(q, v')`: `∂(q' ⊖ q'_s)/∂δq` for `q ⊕ δq`, and `∂(q' ⊖ q'_s)/∂v'`,
-/// block-diagonal over the joints: `1` and `dt` for one-degree-of-freedom joints. A free joint moves its position
-/// by `R v dt` and its rotation to `R E`, `E = exp(ω dt)`; in the tangent spaces at `q` and `q'`
-/// (position along the body axes, rotation on the right) that is
-/// `δp' = Eᵀ (δp − dt [v]× δθ + dt δv)`, `δθ' = Eᵀ δθ + dt J_r(ω dt) δω`, with `J_r` the right Jacobian of SO(3).
+/// The Jacobians of the end of a semi-implicit Euler step with respect to its velocity `w`
+/// ([`Multibody::semi_implicit_euler`](crate::model::Multibody::semi_implicit_euler)), at the state's new
+/// velocity `v'`: `∂(q' ⊖ q'_s)/∂δq` for `q ⊕ δq` and `∂(q' ⊖ q'_s)/∂w` of `q' = q ⊕ dt w`, and `∂v'/∂w`, all
+/// block-diagonal over the joints: `1`, `dt` and `1` for one-degree-of-freedom joints. A free joint moves its
+/// position by `R w dt` and its rotation to `R E`, `E = exp(ω dt)`, and keeps `v' = Eᵀ w` on the linear part
+/// (so `w = E v'`); in the tangent spaces at `q` and `q'` (position along the body axes, rotation on the right)
+/// that is `δp' = Eᵀ (δp − dt [w]× δθ + dt δw)`, `δθ' = Eᵀ δθ + dt J_r(ω dt) δω` and
+/// `δv' = Eᵀ δw + dt [v']× J_r(ω dt) δω`, with `J_r` the right Jacobian of SO(3) (`δ(Eᵀ) = −[J_r δφ]× Eᵀ`).
 fn integration_jacobians(
     model: &crate::model::Multibody<f64>,
     v_next: &DVector<f64>,
     dt: f64,
-) -> (DMatrix<f64>, DMatrix<f64>) {
+) -> (DMatrix<f64>, DMatrix<f64>, DMatrix<f64>) {
     let nv = model.nv();
-    let (mut dq_dq, mut dq_dv) = (DMatrix::zeros(nv, nv), DMatrix::zeros(nv, nv));
+    let (mut dq_dq, mut dq_dw) = (DMatrix::zeros(nv, nv), DMatrix::zeros(nv, nv));
+    let mut dv_dw = DMatrix::identity(nv, nv);
     for joint in &model.joints {
         let i = joint.v_index;
         if joint.kind.nv() == 1 {
             dq_dq[(i, i)] = 1.0;
-            dq_dv[(i, i)] = dt;
+            dq_dw[(i, i)] = dt;
             continue;
         }
-        let linear = Vector3::new(v_next[i], v_next[i + 1], v_next[i + 2]);
         let phi = Vector3::new(v_next[i + 3], v_next[i + 4], v_next[i + 5]) * dt;
         let (x, y, z, w) = quaternion_exp(&phi);
-        let et = quaternion_matrix(&x, &y, &z, &w).transpose();
+        let e = quaternion_matrix(&x, &y, &z, &w);
+        let et = e.transpose();
+        let after = Vector3::new(v_next[i], v_next[i + 1], v_next[i + 2]);
+        let linear = e * after;
         let theta2 = phi.norm_squared();
         // (1 − cos θ)/θ² and (θ − sin θ)/θ³, by their series for small angles
         let (c1, c2) = if theta2 < 1e-8 {
@@ -548,10 +564,12 @@ fn integration_jacobians(
         dq_dq.fixed_view_mut::<3, 3>(i, i).copy_from(&et);
         dq_dq.fixed_view_mut::<3, 3>(i, i + 3).copy_from(&(-et * skew(&linear) * dt));
         dq_dq.fixed_view_mut::<3, 3>(i + 3, i + 3).copy_from(&et);
-        dq_dv.fixed_view_mut::<3, 3>(i, i).copy_from(&(et * dt));
-        dq_dv.fixed_view_mut::<3, 3>(i + 3, i + 3).copy_from(&(right * dt));
+        dq_dw.fixed_view_mut::<3, 3>(i, i).copy_from(&(et * dt));
+        dq_dw.fixed_view_mut::<3, 3>(i + 3, i + 3).copy_from(&(right * dt));
+        dv_dw.fixed_view_mut::<3, 3>(i, i).copy_from(&et);
+        dv_dw.fixed_view_mut::<3, 3>(i, i + 3).copy_from(&(skew(&after) * right * dt));
     }
-    (dq_dq, dq_dv)
+    (dq_dq, dq_dw, dv_dw)
 }
 
 #[cfg(test)]

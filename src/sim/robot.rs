@@ -225,7 +225,8 @@ pub(crate) fn add_implicit_damping<T: Scalar>(
 
 /// One time step from `(q, v)` with control torques `tau` held over the step; returns the new `(q, v)`.
 ///
-/// Semi-implicit Euler: `v' = v + dt · a(q, v)`, `q' = q ⊕ dt · v'`, with the passive joint damping `D`
+/// Semi-implicit Euler ([`Multibody::semi_implicit_euler`]): `v' = v + dt · a(q, v)`, `q' = q ⊕ dt · v'` (a free
+/// joint steps its origin's velocity in fixed axes, as a free rigid body does), with the passive joint damping `D`
 /// ([`passive_damping`]) taken implicitly, `(M + dt D) a = τ − b + …` ([`aba_with_armature`]); a scene's step
 /// does the same with its PD controllers' `kd`. RK4: the classical four stages (explicit), with every
 /// configuration update done by [`Multibody::integrate`] (fourth order for revolute and prismatic joints; for a
@@ -277,9 +278,7 @@ fn integrate_robot<T: Scalar>(
     match settings.integrator {
         Integrator::SemiImplicitEuler => {
             let a = accelerations(ws, q, v, settings.dt)?;
-            let v_next = v + a * dt;
-            let q_next = model.integrate(q, &v_next, &dt);
-            Ok((q_next, v_next))
+            Ok(model.semi_implicit_euler(q, v, &a, &dt))
         }
         Integrator::Rk4 => {
             let mut accelerations = |q: &DVector<T>, v: &DVector<T>| accelerations(ws, q, v, 0.0);

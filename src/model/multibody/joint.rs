@@ -194,6 +194,43 @@ impl<T: Scalar> JointKind<T> {
         }
     }
 
+    /// Semi-implicit Euler's velocity over a step of `dt` under the joint acceleration `a` (`v`, `a` at the start of
+    /// the step), written to `out` (`nv`): the velocity [`JointKind::integrate`] then moves the configuration
+    /// with. `v + dt a` for one-degree-of-freedom joints. For the free joint the origin's velocity is stepped as a
+    /// free rigid body's is, in fixed axes: the origin's acceleration is `v̇ + ω × v` in body axes (`v̇` the joint
+    /// acceleration's linear part), so the linear part is `v + dt (v̇ + ω × v)`, the origin's velocity at the end
+    /// of the step in the body axes at its start; the angular part is `ω + dt ω̇`.
+    #[inline]
+    pub fn euler_velocity(&self, v: DVectorView<'_, T>, a: DVectorView<'_, T>, dt: &T, mut out: DVectorViewMut<'_, T>) {
+        for k in 0..out.len() {
+            out[k] = v[k] + a[k] * *dt;
+        }
+        if let JointKind::Free = self {
+            let linear = Vector3::new(v[0], v[1], v[2]);
+            let omega = Vector3::new(v[3], v[4], v[5]);
+            let carried = omega.cross(&linear) * *dt;
+            for k in 0..3 {
+                out[k] += carried[k];
+            }
+        }
+    }
+
+    /// The joint velocity at the end of a step that moved the configuration along `w` for `dt`
+    /// ([`JointKind::euler_velocity`], [`JointKind::integrate`]), written to `out` (`nv`): `w` itself, except that
+    /// the free joint's linear part, in the body axes at the start of the step, is re-expressed in the body axes
+    /// at its end, `Eᵀ w`, `E = exp(ω dt)` with `ω` the angular part of `w` (which the rotation leaves unchanged).
+    #[inline]
+    pub fn velocity_after_step(&self, w: DVectorView<'_, T>, dt: &T, mut out: DVectorViewMut<'_, T>) {
+        out.copy_from(&w);
+        if let JointKind::Free = self {
+            let (x, y, z, s) = quaternion_exp(&(Vector3::new(w[3], w[4], w[5]) * *dt));
+            let linear = quaternion_matrix(&x, &y, &z, &s).tr_mul(&Vector3::new(w[0], w[1], w[2]));
+            for k in 0..3 {
+                out[k] = linear[k];
+            }
+        }
+    }
+
     /// `q₁ ⊖ q₀`: the velocity that [`JointKind::integrate`] over one second turns `q0` into `q1` (written to
     /// `out`, `nv`). For the free joint, `R₀ᵀ (p₁ − p₀)` and the rotation vector of `q₀⁻¹ ⊗ q₁`; the tangent space
     /// that step Jacobians of floating bases are expressed in.

@@ -185,6 +185,56 @@ impl<T: Scalar> Multibody<T> {
         out
     }
 
+    /// One semi-implicit Euler step of `dt` under the joint accelerations `a`: `(q', v')`. One-degree-of-freedom
+    /// joints take `v' = v + dt a`, `q' = q + dt v'`. A free joint steps its origin's velocity in fixed axes,
+    /// exactly as a free rigid body of the rigid-body step does in world axes: `w = v + dt (a + ω × v)` on the
+    /// linear part ([`JointKind::euler_velocity`]), `q' = q ⊕ dt w` (so the origin moves by `R w dt`, the new
+    /// velocity in world axes times `dt`), and `v'` is `w` re-expressed in the new body axes
+    /// ([`JointKind::velocity_after_step`]). Stepping the body-frame velocity `v + dt a` instead would differ by
+    /// `dt ω × v` per step, a first-order frame effect on any turning floating base.
+    ///
+    /// # Panics
+    /// If `q`, `v` or `a` have the wrong length.
+    pub fn semi_implicit_euler(
+        &self,
+        q: &DVector<T>,
+        v: &DVector<T>,
+        a: &DVector<T>,
+        dt: &T,
+    ) -> (DVector<T>, DVector<T>) {
+        let w = self.euler_velocity(v, a, dt);
+        (self.integrate(q, &w, dt), self.velocity_after_step(&w, dt))
+    }
+
+    /// [`JointKind::euler_velocity`] joint by joint: the velocity `w` along which a semi-implicit Euler step moves
+    /// the configuration.
+    ///
+    /// # Panics
+    /// If `v` or `a` have the wrong length.
+    pub fn euler_velocity(&self, v: &DVector<T>, a: &DVector<T>, dt: &T) -> DVector<T> {
+        assert_eq!((v.len(), a.len()), (self.nv, self.nv), "euler_velocity: v and a must have nv entries");
+        let mut out = DVector::zeros(self.nv);
+        for joint in &self.joints {
+            let (i, nv) = (joint.v_index, joint.kind.nv());
+            joint.kind.euler_velocity(v.rows(i, nv), a.rows(i, nv), dt, out.rows_mut(i, nv));
+        }
+        out
+    }
+
+    /// [`JointKind::velocity_after_step`] joint by joint: the velocity at the end of a step along `w`.
+    ///
+    /// # Panics
+    /// If `w` has the wrong length.
+    pub fn velocity_after_step(&self, w: &DVector<T>, dt: &T) -> DVector<T> {
+        assert_eq!(w.len(), self.nv, "velocity_after_step: w must have nv entries");
+        let mut out = DVector::zeros(self.nv);
+        for joint in &self.joints {
+            let (i, nv) = (joint.v_index, joint.kind.nv());
+            joint.kind.velocity_after_step(w.rows(i, nv), dt, out.rows_mut(i, nv));
+        }
+        out
+    }
+
     /// `q1 ⊖ q0` joint by joint (see [`JointKind::difference`]): the velocity (`nv`) that [`Multibody::integrate`]
     /// over one second turns `q0` into `q1`.
     ///
