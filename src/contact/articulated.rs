@@ -24,7 +24,7 @@ use super::{combined_friction, combined_restitution, free_body_point_inverse_ine
 use crate::geometry::narrow_phase::{collide, shape_ground};
 use crate::geometry::ContactGeometry;
 use crate::model::{bounding_radius, Model, Robot};
-use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
+use crate::multibody::ldlt::{ltdl_factor, ltdl_solve_on_path};
 use crate::multibody::MultibodyWorkspace;
 use crate::multibody::{crba, forward_kinematics, inverse_inertia_world, point_jacobian, BodyState};
 use crate::scalar::{mat_mul, re, recip};
@@ -84,7 +84,7 @@ struct JointSpaceMass<T: Scalar> {
 impl<T: Scalar> JointSpaceMass<T> {
     fn new(robot: &Robot<T>, ws: &mut MultibodyWorkspace<T>, q: &DVector<T>) -> Result<Self> {
         let mut factor = crba(&robot.multibody, ws, q);
-        ldlt_factor(&mut factor)?;
+        ltdl_factor(&mut factor, ws.mass_sparsity())?;
         Ok(JointSpaceMass { factor })
     }
 
@@ -99,7 +99,8 @@ impl<T: Scalar> JointSpaceMass<T> {
         let in_root = robot.base.inverse_transform_point(p);
         let j = mat_mul(&robot.base.rotation, &point_jacobian(&robot.multibody, ws, body, &in_root));
         let mut m_inv_jt = j.transpose();
-        ldlt_solve(&self.factor, &mut m_inv_jt);
+        let last = robot.multibody.joints[body].v_index + robot.multibody.joints[body].kind.nv() - 1;
+        ltdl_solve_on_path(&self.factor, ws.mass_sparsity(), &mut m_inv_jt, last);
         mat_mul(&j, &m_inv_jt)
     }
 }

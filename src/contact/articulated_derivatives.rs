@@ -31,7 +31,7 @@ use super::point_contact_force;
 use crate::geometry::narrow_phase::shape_ground;
 use crate::geometry::{ContactGeometry, Shape};
 use crate::model::Model;
-use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
+use crate::multibody::ldlt::{ltdl_factor, ltdl_inverse};
 use crate::multibody::{crba, MultibodyWorkspace};
 use crate::spatial::{skew, Force, Motion, Transform};
 use crate::Result;
@@ -129,20 +129,20 @@ pub fn robot_ground_contact_derivatives(
     v: &DVector<f64>,
 ) -> Result<GroundContactDerivatives> {
     let mut factor = crba(&scene.robots[r].multibody, ws, q);
-    ldlt_factor(&mut factor)?;
-    ground_contact_derivatives_with_mass(scene, r, ws, q, v, &factor)
+    ltdl_factor(&mut factor, ws.mass_sparsity())?;
+    let mass_inverse = ltdl_inverse(&factor, ws.mass_sparsity());
+    Ok(ground_contact_derivatives_with_mass(scene, r, ws, q, v, &mass_inverse))
 }
 
-/// [`robot_ground_contact_derivatives`] with the robot's mass matrix at `q` given, factored by
-/// [`ldlt_factor`].
+/// [`robot_ground_contact_derivatives`] with the inverse of the robot's mass matrix at `q` given.
 pub(crate) fn ground_contact_derivatives_with_mass(
     scene: &Model<f64>,
     r: usize,
     ws: &mut MultibodyWorkspace<f64>,
     q: &DVector<f64>,
     v: &DVector<f64>,
-    factor: &DMatrix<f64>,
-) -> Result<GroundContactDerivatives> {
+    mass_inverse: &DMatrix<f64>,
+) -> GroundContactDerivatives {
     let robot = &scene.robots[r];
     let model = &robot.multibody;
     let nv = model.nv();
@@ -153,9 +153,9 @@ pub(crate) fn ground_contact_derivatives_with_mass(
         contacts: 0,
     };
     let found = ground_contact_points(scene, r, ws, q, v);
-    let Some(ground) = &scene.ground else { return Ok(out) };
+    let Some(ground) = &scene.ground else { return out };
     if found.is_empty() {
-        return Ok(out);
+        return out;
     }
     out.contacts = found.len();
     let tree = Tree::new(scene, r, ws);
@@ -173,15 +173,18 @@ pub(crate) fn ground_contact_derivatives_with_mass(
         // w_e = M⁻¹ J_pᵀ e for the three axes, and G in world axes
         let point_column = |col: usize| tree.axes[col].linear + tree.axes[col].angular.cross(&p);
         w.fill(0.0);
-        for &col in &path {
-            let jp = point_column(col);
-            for (m, e) in basis.iter().enumerate() {
-                w[(col, m)] = jp.dot(e);
+        let mut g_basis = Matrix3::zeros();
+        let jpt_e: Vec<Vector3<f64>> =
+            path.iter().map(|&col| Vector3::from_fn(|m, _| point_column(col).dot(&basis[m]))).collect();
+        for (&col, je) in path.iter().zip(&jpt_e) {
+            let column = mass_inverse.column(col);
+            for m in 0..3 {
+                w.column_mut(m).axpy(je[m], &column, 1.0);
             }
         }
-        let jpt_e = w.clone();
-        ldlt_solve(factor, &mut w);
-        let g_basis = Matrix3::from_fn(|i, j| (0..nv).map(|c| jpt_e[(c, i)] * w[(c, j)]).sum::<f64>());
+        for (&col, je) in path.iter().zip(&jpt_e) {
+            g_basis += je * Vector3::new(w[(col, 0)], w[(col, 1)], w[(col, 2)]).transpose();
+        }
         let e_matrix = Matrix3::from_columns(&basis);
         let g = e_matrix * g_basis * e_matrix.transpose();
 
@@ -281,7 +284,7 @@ pub(crate) fn ground_contact_derivatives_with_mass(
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// A robot's kinematics in world axes at the world origin, from the last kinematics pass.

@@ -3,7 +3,7 @@
 use super::{jacobian, Outcome};
 use crate::contact::ground_contact_derivatives_with_mass;
 use crate::model::{Control, Integrator, Model, Robot};
-use crate::multibody::ldlt::{ldlt_factor, ldlt_solve};
+use crate::multibody::ldlt::{ltdl_factor, ltdl_inverse, TreeSparsity};
 use crate::multibody::{crba, rnea, rnea_derivatives, MultibodyWorkspace};
 use crate::sim::robot::{add_implicit_damping, implicit_mass_matrix, passive_damping, passive_torques, RobotSettings};
 use crate::sim::{links_may_touch_bodies_or_links, step_with_torques, State, Workspace};
@@ -369,13 +369,13 @@ fn analytic_robot(
         |e: Error| Error::Numerical(format!("robot `{}`: the mass matrix cannot be factored: {e}", robot.name()));
     let mut implicit = crba(mb, ws, q);
     let mut mass = implicit.clone();
-    ldlt_factor(&mut mass).map_err(singular)?;
-    let contact = ground_contact_derivatives_with_mass(model, r, ws, q, v, &mass)?;
+    ltdl_factor(&mut mass, ws.mass_sparsity()).map_err(singular)?;
+    let mass_inverse = ltdl_inverse(&mass, ws.mass_sparsity());
+    let contact = ground_contact_derivatives_with_mass(model, r, ws, q, v, &mass_inverse);
     // M̃ = M + dt D, as the step's ABA takes D
     add_implicit_damping(mb, &mut implicit, &local.damping, dt);
-    ldlt_factor(&mut implicit).map_err(singular)?;
-    let mut inverse = DMatrix::identity(nv, nv);
-    ldlt_solve(&implicit, &mut inverse);
+    ltdl_factor(&mut implicit, ws.mass_sparsity()).map_err(singular)?;
+    let inverse = ltdl_inverse(&implicit, ws.mass_sparsity());
     let bias = rnea(mb, ws, q, v, &DVector::zeros(nv), &[]);
     let accel = &inverse * (&local.tau + &contact.tau - bias);
     let (q_next, v_next) = mb.semi_implicit_euler(q, v, &accel, &dt);
@@ -447,14 +447,14 @@ impl RobotBlocks {
     fn new(model: &Model<f64>, state: &State<f64>, r: usize, v_next: &DVector<f64>) -> Result<Self> {
         let robot = &model.robots[r];
         let s = &state.robots[r];
+        let tree = TreeSparsity::new(&robot.multibody.velocity_parents());
         let mut factor = implicit_mass_matrix(model, r, &s.q, &s.v);
-        ldlt_factor(&mut factor).map_err(|e| {
+        ltdl_factor(&mut factor, &tree).map_err(|e| {
             Error::Numerical(format!("robot `{}`: the step's mass matrix cannot be factored: {e}", robot.name()))
         })?;
         let dt = model.settings.dt;
         let nv = robot.multibody.nv();
-        let mut inverse = DMatrix::identity(nv, nv);
-        ldlt_solve(&factor, &mut inverse);
+        let inverse = ltdl_inverse(&factor, &tree);
         let (_, dq_dw, dv_dw) = integration_jacobians(&robot.multibody, v_next, dt);
         Ok(RobotBlocks { nv, dt, inverse, dq_dw, dv_dw })
     }

@@ -1,7 +1,7 @@
 //! The Articulated-Body Algorithm.
 
 use super::kinematics::{gravity_as_base_acceleration, joint_pose};
-use super::ldlt::{ldlt_factor, ldlt_solve};
+use super::ldlt::{ltdl_factor, ltdl_solve};
 use super::MultibodyWorkspace;
 use crate::model::{JointKind, Multibody};
 use crate::scalar::{mat_mul, recip};
@@ -129,7 +129,7 @@ fn inertia_pass<T: Scalar>(
         let (handed_inertia, handed_bias) = match &joint.kind {
             JointKind::Free => {
                 let mut factor = ws.articulated[i];
-                ldlt_factor(&mut factor).map_err(|e| massless(model, i, e))?;
+                ltdl_factor(&mut factor, &ws.dense_6).map_err(|e| massless(model, i, e))?;
                 // Spatial order [angular; linear]; the joint's torque vector is [linear; angular].
                 let v0 = joint.v_index;
                 let tau_spatial = Vector6::from_fn(|k, _| tau[v0 + (k + 3) % 6]);
@@ -186,7 +186,7 @@ fn acceleration_pass<T: Scalar>(model: &Multibody<T>, ws: &mut MultibodyWorkspac
         let acceleration = match &joint.kind {
             JointKind::Free => {
                 let mut a = ws.free_u[i];
-                ldlt_solve(&ws.free_factor[i], &mut a);
+                ltdl_solve(&ws.free_factor[i], &ws.dense_6, &mut a);
                 let qdd = a - a_prime.to_vector();
                 for k in 0..6 {
                     ddq[joint.v_index + (k + 3) % 6] = qdd[k];

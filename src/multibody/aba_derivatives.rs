@@ -1,6 +1,6 @@
 //! First derivatives of forward dynamics.
 
-use super::ldlt::{ldlt_factor, ldlt_solve};
+use super::ldlt::{ltdl_factor, ltdl_inverse, TreeSparsity};
 use super::{aba, crba, rnea_derivatives, MultibodyWorkspace};
 use crate::model::Multibody;
 use crate::{Result, Scalar};
@@ -65,21 +65,21 @@ pub fn aba_derivatives<T: Scalar>(
     let ddq = aba(model, ws, q, v, tau, &[])?;
     let mass_matrix = crba(model, ws, q);
     let (dtau_dq, dtau_dv) = rnea_derivatives(model, ws, q, v, &ddq);
-    let (dddq_dq, dddq_dv, dddq_dtau) = solve_with_mass_matrix(&mass_matrix, dtau_dq, dtau_dv)?;
+    let (dddq_dq, dddq_dv, dddq_dtau) = solve_with_mass_matrix(model, &mass_matrix, dtau_dq, dtau_dv)?;
     Ok(AbaDerivatives { ddq, dddq_dq, dddq_dv, dddq_dtau, mass_matrix })
 }
 
-/// `(−M⁻¹ ∂τ/∂q, −M⁻¹ ∂τ/∂v, M⁻¹)`: one LDLᵀ solve for `M⁻¹`, then two matrix products.
+/// `(−M⁻¹ ∂τ/∂q, −M⁻¹ ∂τ/∂v, M⁻¹)`: one `LᵀDL` solve for `M⁻¹`, then two matrix products.
 pub(crate) fn solve_with_mass_matrix<T: Scalar>(
+    model: &Multibody<T>,
     mass_matrix: &DMatrix<T>,
     dtau_dq: DMatrix<T>,
     dtau_dv: DMatrix<T>,
 ) -> Result<(DMatrix<T>, DMatrix<T>, DMatrix<T>)> {
-    let nv = mass_matrix.nrows();
+    let tree = TreeSparsity::new(&model.velocity_parents());
     let mut factor = mass_matrix.clone();
-    ldlt_factor(&mut factor)?;
-    let mut m_inv = DMatrix::identity(nv, nv);
-    ldlt_solve(&factor, &mut m_inv);
+    ltdl_factor(&mut factor, &tree)?;
+    let m_inv = ltdl_inverse(&factor, &tree);
     let minus_m_inv = -&m_inv;
     Ok((&minus_m_inv * dtau_dq, &minus_m_inv * dtau_dv, m_inv))
 }

@@ -1,5 +1,6 @@
 //! Scratch buffers for the multibody algorithms.
 
+use super::ldlt::TreeSparsity;
 use crate::model::Multibody;
 use crate::spatial::{Force, Inertia, Motion, Transform};
 use crate::Scalar;
@@ -49,6 +50,9 @@ pub struct MultibodyWorkspace<T: Scalar> {
     pub(crate) momentum: Vec<Force<T>>,
     /// Whether body `i` is touched by the current direction (RNEA derivatives).
     pub(crate) touched: Vec<bool>,
+    /// The sparsity of the model's mass matrix, and of a dense 6 × 6 (a free joint's articulated inertia).
+    pub(crate) mass_sparsity: TreeSparsity,
+    pub(crate) dense_6: TreeSparsity,
 }
 
 impl<T: Scalar> MultibodyWorkspace<T> {
@@ -80,7 +84,14 @@ impl<T: Scalar> MultibodyWorkspace<T> {
             joint_velocity: vec![Motion::zero(); n],
             momentum: vec![Force::zero(); n],
             touched: vec![false; n],
+            mass_sparsity: TreeSparsity::new(&model.velocity_parents()),
+            dense_6: TreeSparsity::dense(6),
         }
+    }
+
+    /// The sparsity of the model's joint-space mass matrix, for [`ltdl_factor`](super::ldlt::ltdl_factor).
+    pub fn mass_sparsity(&self) -> &TreeSparsity {
+        &self.mass_sparsity
     }
 
     /// Placement of body `i` in the root frame, as of the last kinematics pass.

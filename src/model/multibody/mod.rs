@@ -162,6 +162,23 @@ impl<T: Scalar> Multibody<T> {
         self.frames.iter().find(|f| f.name == name)
     }
 
+    /// The parent of every velocity coordinate in the tree (Featherstone's `λ`): the previous coordinate of the same
+    /// joint, else the last coordinate of the parent body's joint, `None` for the first coordinate of a joint on
+    /// the root. Always `λ(k) < k`; the mass matrix `M[i][j]` can be non-zero only where one of `i`, `j` is an
+    /// ancestor of the other, which [`ltdl_factor`](crate::multibody::ldlt::ltdl_factor) exploits.
+    pub fn velocity_parents(&self) -> Vec<Option<usize>> {
+        let mut out = Vec::with_capacity(self.nv);
+        for (i, joint) in self.joints.iter().enumerate() {
+            let first = self.parent[i].map(|p| {
+                let j = &self.joints[p];
+                j.v_index + j.kind.nv() - 1
+            });
+            out.push(first);
+            out.extend((1..joint.kind.nv()).map(|k| Some(joint.v_index + k - 1)));
+        }
+        out
+    }
+
     /// The neutral configuration (all joints at zero, free joints at the identity pose).
     pub fn neutral(&self) -> DVector<T> {
         let mut q = DVector::zeros(self.nq);
