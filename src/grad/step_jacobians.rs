@@ -410,9 +410,17 @@ fn analytic_robot(
     let mut b = DMatrix::zeros(2 * nv, nv);
     for joint in &mb.joints {
         let (i, n) = (joint.v_index, joint.kind.nv());
+        if n == 1 {
+            // q' = q + dt w, v' = w
+            for (row, scale) in [(i, dt), (nv + i, 1.0)] {
+                a.row_mut(row).zip_apply(&dw_dx.row(i), |out, x| *out = x * scale);
+                b.row_mut(row).zip_apply(&dw_du.row(i), |out, x| *out = x * scale);
+            }
+            continue;
+        }
         for (row, block) in [(i, dq_dw.view((i, i), (n, n))), (nv + i, dv_dw.view((i, i), (n, n)))] {
-            a.view_mut((row, 0), (n, 2 * nv)).copy_from(&(block * dw_dx.rows(i, n)));
-            b.view_mut((row, 0), (n, nv)).copy_from(&(block * dw_du.rows(i, n)));
+            a.view_mut((row, 0), (n, 2 * nv)).gemm(1.0, &block, &dw_dx.rows(i, n), 0.0);
+            b.view_mut((row, 0), (n, nv)).gemm(1.0, &block, &dw_du.rows(i, n), 0.0);
         }
     }
     a.view_mut((0, 0), (nv, nv)).add_assign(&dq_dq);

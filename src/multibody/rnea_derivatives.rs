@@ -1,28 +1,26 @@
 //! Analytic first derivatives of the Recursive Newton–Euler Algorithm.
 
+use super::kinematics::gravity_as_base_acceleration;
 use super::{rnea, MultibodyWorkspace};
 use crate::model::Multibody;
-use crate::spatial::{Force, Motion};
+use crate::spatial::{skew, Force, Motion, Transform};
 use crate::Scalar;
-use nalgebra::{DMatrix, DVector};
-
-/// Which input a derivative direction perturbs.
-#[derive(Clone, Copy, PartialEq)]
-enum Direction {
-    /// `q ⊕ δ e_k`: the configuration, in the tangent space.
-    Position,
-    /// `v + δ e_k`.
-    Velocity,
-}
+use nalgebra::{DMatrix, DVector, Matrix3, Matrix6, Vector6};
+use std::ops::AddAssign;
 
 /// Derivatives of inverse dynamics: `∂τ/∂q` and `∂τ/∂v` of `τ = RNEA(q, v, a)` (no external forces).
 ///
-/// One tangent (forward-mode) sweep of RNEA per input direction, written out analytically: perturbing joint `j`
-/// by `δ` turns its transform into `X_j exp(S_j δ)`, so a motion seen through it changes by `−δ S_j × (X_j⁻¹ m)`
-/// and a transmitted force by `δ X_j* (S_j ×* f)`. Only the subtree of `j` moves in the forward sweep and only
-/// its ancestors receive force changes in the backward sweep, so the cost is O(n · depth) rather than O(n²) per
-/// matrix. Generic over the scalar: run on dual numbers it gives second derivatives. The test suite checks it
-/// against dual numbers pushed through [`rnea`].
+/// Carpentier and Mansard's recursion, in the root frame: one forward pass collects every body's twist `V`,
+/// acceleration `A` (gravity as an upward base acceleration), inertia `Y`, momentum `h = Y V`, net force
+/// `F = Y A + V ×* h`, and for every velocity coordinate its axis `S` with `Ṡ = V × S`, the change of the
+/// subtree's velocity relative to the moving joint `∂V = V_λ × S` and acceleration `∂A = A_λ × S + V_λ × ∂V`.
+/// A perturbation of coordinate `k` rotates the subtree of `k` rigidly by `S_k` (which leaves the torques of the
+/// subtree's joints unchanged, axes and forces turning together, and turns the force handed to the ancestors by
+/// `S_k ×* F`) and changes its velocities and accelerations uniformly by `∂V`, `∂A`, which enter every body's
+/// force through `Y` and through the velocity product, `B(V) δV = δV ×* h + V ×* Y δV − Y (V × δV)`. One backward
+/// pass accumulates the subtree's composite `Y`, `B` and `F`; each entry of `∂τ/∂q`, `∂τ/∂v` is then one
+/// 6-vector product, O(n · depth) in all. Generic over the scalar: run on dual numbers it gives second
+/// derivatives. The test suite checks it against dual numbers pushed through [`rnea`].
 ///
 /// # Arguments
 /// - `q`: configuration (`nq`); `v`: velocities (`nv`); `a`: accelerations (`nv`).
@@ -34,8 +32,7 @@ enum Direction {
 /// # Panics
 /// If a vector has the wrong length.
 ///
-/// Reference: Carpentier & Mansard, "Analytical derivatives of rigid body dynamics algorithms", RSS 2018
-/// (a tangent sweep here, not their O(n) recursion).
+/// Reference: Carpentier & Mansard, "Analytical derivatives of rigid body dynamics algorithms", RSS 2018.
 ///
 /// ```
 /// use diffphys::multibody::{rnea_derivatives, MultibodyWorkspace};
@@ -56,112 +53,126 @@ pub fn rnea_derivatives<T: Scalar>(
     a: &DVector<T>,
 ) -> (DMatrix<T>, DMatrix<T>) {
     rnea(model, ws, q, v, a, &[]);
-    for i in 0..model.n_bodies() {
+    let (n, nv) = (model.n_bodies(), model.nv());
+    let base = gravity_as_base_acceleration(model);
+    // forward: root-frame quantities of every body and every coordinate
+    let mut pose: Vec<Transform<T>> = Vec::with_capacity(n);
+    let mut twist: Vec<Motion<T>> = Vec::with_capacity(n);
+    let mut accel: Vec<Motion<T>> = Vec::with_capacity(n);
+    let mut inertia: Vec<Matrix6<T>> = Vec::with_capacity(n);
+    let mut variation: Vec<Matrix6<T>> = Vec::with_capacity(n);
+    let mut force: Vec<Force<T>> = Vec::with_capacity(n);
+    let mut axis = vec![Motion::<T>::zero(); nv];
+    let mut dv_dq = vec![Motion::<T>::zero(); nv];
+    let mut da_dq = vec![Motion::<T>::zero(); nv];
+    let mut da_dv = vec![Motion::<T>::zero(); nv];
+    for i in 0..n {
+        let x = match model.parent[i] {
+            Some(p) => &pose[p] * &ws.pose_parent[i],
+            None => ws.pose_parent[i].clone(),
+        };
+        let ov = x.act_motion(&ws.velocity[i]);
+        let oa = x.act_motion(&ws.acceleration[i]);
+        let y = x.act_inertia_matrix(&model.inertias[i].to_matrix());
+        let h = Force::from_vector(&(y * ov.to_vector()));
+        force.push(Force::from_vector(&(y * oa.to_vector())) + ov.cross_force(&h));
+        variation.push(velocity_product_matrix(&y, &ov, &h));
+        let (parent_twist, parent_accel) = match model.parent[i] {
+            Some(p) => (twist[p].clone(), accel[p].clone()),
+            None => (Motion::zero(), base.clone()),
+        };
         let joint = &model.joints[i];
-        ws.joint_velocity[i] = joint.kind.motion(v.rows(joint.v_index, joint.kind.nv()));
-        ws.momentum[i] = model.inertias[i].apply(&ws.velocity[i]);
+        for k in 0..joint.kind.nv() {
+            let c = joint.v_index + k;
+            let s = x.act_motion(&joint.kind.subspace_column(k));
+            let dv = parent_twist.cross_motion(&s);
+            da_dq[c] = parent_accel.cross_motion(&s) + parent_twist.cross_motion(&dv);
+            da_dv[c] = ov.cross_motion(&s) + dv.clone();
+            dv_dq[c] = dv;
+            axis[c] = s;
+        }
+        pose.push(x);
+        twist.push(ov);
+        accel.push(oa);
+        inertia.push(y);
     }
-    let nv = model.nv();
+    // backward: composites of the subtrees and the entries
+    let subtree = subtree_coordinates(model);
+    let mut df_da = vec![Vector6::<T>::zeros(); nv];
+    let mut dyt_j = vec![Vector6::<T>::zeros(); nv];
+    let mut df_dq = vec![Force::<T>::zero(); nv];
+    let mut df_dv = vec![Force::<T>::zero(); nv];
     let mut dtau_dq = DMatrix::zeros(nv, nv);
     let mut dtau_dv = DMatrix::zeros(nv, nv);
-    for j in 0..model.n_bodies() {
-        let joint = &model.joints[j];
-        for k in 0..joint.kind.nv() {
-            let col = joint.v_index + k;
-            // translating a floating root moves nothing RNEA sees (gravity is uniform): its columns are zero
-            let root_translation = model.parent[j].is_none() && joint.kind.nv() == 6 && k < 3;
-            if !root_translation {
-                tangent_forward_sweep(model, ws, a, j, k, Direction::Position);
-                tangent_backward_sweep(model, ws, j, k, Direction::Position, &mut dtau_dq, col);
+    for i in (0..n).rev() {
+        let joint = &model.joints[i];
+        let own = joint.v_index..joint.v_index + joint.kind.nv();
+        let (y, b) = (&inertia[i], &variation[i]);
+        for c in own.clone() {
+            let s = axis[c].to_vector();
+            df_da[c] = y * s;
+            dyt_j[c] = b.tr_mul(&s);
+            df_dq[c] = Force::from_vector(&(b * dv_dq[c].to_vector() + y * da_dq[c].to_vector()));
+            df_dv[c] = Force::from_vector(&(b * s + y * da_dv[c].to_vector()));
+        }
+        for r in own.clone() {
+            for &c in &subtree[i] {
+                dtau_dq[(r, c)] = axis[r].dot(&df_dq[c]);
+                dtau_dv[(r, c)] = axis[r].dot(&df_dv[c]);
             }
-            tangent_forward_sweep(model, ws, a, j, k, Direction::Velocity);
-            tangent_backward_sweep(model, ws, j, k, Direction::Velocity, &mut dtau_dv, col);
+        }
+        for &r in subtree[i].iter().filter(|&&r| !own.contains(&r)) {
+            for c in own.clone() {
+                let pair = |m: &Motion<T>| -> T { df_da[r].dot(&m.to_vector()) };
+                dtau_dq[(r, c)] = pair(&da_dq[c]) + dyt_j[r].dot(&dv_dq[c].to_vector());
+                dtau_dv[(r, c)] = pair(&da_dv[c]) + dyt_j[r].dot(&axis[c].to_vector());
+            }
+        }
+        // what the ancestors see: the subtree's force turning with the coordinate
+        for c in own {
+            df_dq[c] += &axis[c].cross_force(&force[i]);
+        }
+        if let Some(p) = model.parent[i] {
+            let (yi, bi, fi) = (inertia[i], variation[i], force[i].clone());
+            inertia[p] += yi;
+            variation[p] += bi;
+            force[p] += &fi;
         }
     }
     (dtau_dq, dtau_dv)
 }
 
-/// Tangents of the velocities, accelerations and net forces of the subtree of body `j`.
-fn tangent_forward_sweep<T: Scalar>(
-    model: &Multibody<T>,
-    ws: &mut MultibodyWorkspace<T>,
-    a: &DVector<T>,
-    j: usize,
-    k: usize,
-    direction: Direction,
-) {
-    for i in 0..model.n_bodies() {
-        let in_subtree = i == j || model.parent[i].is_some_and(|p| p >= j && ws.touched[p]);
-        ws.touched[i] = in_subtree;
-        if !in_subtree {
-            continue;
-        }
-        let joint = &model.joints[i];
-        let v_joint = &ws.joint_velocity[i];
-        let (d_velocity, d_parent_acceleration) = if i == j {
-            let s = joint.kind.subspace_column(k);
-            match direction {
-                Direction::Position => {
-                    // X⁻¹ v_parent and X⁻¹ a_parent, recovered from the body's own quantities.
-                    let v_parent = ws.velocity[i].clone() - v_joint.clone();
-                    let a_parent = ws.acceleration[i].clone()
-                        - joint.kind.motion(a.rows(joint.v_index, joint.kind.nv()))
-                        - ws.velocity[i].cross_motion(v_joint);
-                    (-s.cross_motion(&v_parent), -s.cross_motion(&a_parent))
-                }
-                Direction::Velocity => {
-                    let extra = ws.velocity[i].cross_motion(&s);
-                    (s, extra)
-                }
-            }
-        } else {
-            let p = model.parent[i].expect("a subtree body below j has a parent");
-            let pose = &ws.pose_parent[i];
-            (pose.inv_act_motion(&ws.d_velocity[p]), pose.inv_act_motion(&ws.d_acceleration[p]))
-        };
-        let d_acceleration = d_parent_acceleration + d_velocity.cross_motion(v_joint);
-        let inertia = &model.inertias[i];
-        let d_force = inertia.apply(&d_acceleration)
-            + d_velocity.cross_force(&ws.momentum[i])
-            + ws.velocity[i].cross_force(&inertia.apply(&d_velocity));
-        ws.d_velocity[i] = d_velocity;
-        ws.d_acceleration[i] = d_acceleration;
-        ws.d_force[i] = d_force;
-    }
+/// `B(V)`, the matrix of `δV ↦ δV ×* h + V ×* Y δV − Y (V × δV)` (`[angular; linear]` order), with `h = Y V`:
+/// the change of a body's force `Y A + V ×* Y V` when its twist changes by `δV` and its acceleration by
+/// `δV × V` (the part of `δA` that varies along a subtree moved by one coordinate).
+fn velocity_product_matrix<T: Scalar>(y: &Matrix6<T>, twist: &Motion<T>, h: &Force<T>) -> Matrix6<T> {
+    let (w, u) = (skew(&twist.angular), skew(&twist.linear));
+    let mut motion_cross = Matrix6::zeros();
+    motion_cross.fixed_view_mut::<3, 3>(0, 0).copy_from(&w);
+    motion_cross.fixed_view_mut::<3, 3>(3, 3).copy_from(&w);
+    motion_cross.fixed_view_mut::<3, 3>(3, 0).copy_from(&u);
+    // V ×* = −(V ×)ᵀ
+    let force_cross = -motion_cross.transpose();
+    let mut out = force_cross * y - y * motion_cross;
+    let (n, f): (Matrix3<T>, Matrix3<T>) = (skew(&h.angular), skew(&h.linear));
+    // δV ×* h = (−[n]× δω − [f]× δv, −[f]× δω)
+    out.fixed_view_mut::<3, 3>(0, 0).add_assign(&(-n));
+    out.fixed_view_mut::<3, 3>(0, 3).add_assign(&(-f));
+    out.fixed_view_mut::<3, 3>(3, 0).add_assign(&(-f));
+    out
 }
 
-/// Accumulates force tangents towards the root and projects them on the joints: column `col` of `out`.
-fn tangent_backward_sweep<T: Scalar>(
-    model: &Multibody<T>,
-    ws: &mut MultibodyWorkspace<T>,
-    j: usize,
-    k: usize,
-    direction: Direction,
-    out: &mut DMatrix<T>,
-    col: usize,
-) {
-    // Bodies outside the subtree of j start with zero force tangent; ancestors of j are marked as they receive one.
-    for i in 0..model.n_bodies() {
-        if !ws.touched[i] {
-            ws.d_force[i] = Force::zero();
-        }
-    }
-    for i in (0..model.n_bodies()).rev() {
-        if !ws.touched[i] {
-            continue;
-        }
-        let joint = &model.joints[i];
-        let nv = joint.kind.nv();
-        joint.kind.project_force(&ws.d_force[i], out.view_mut((joint.v_index, col), (nv, 1)).column_mut(0));
-        if let Some(p) = model.parent[i] {
-            let pose = &ws.pose_parent[i];
-            let mut handed = pose.act_force(&ws.d_force[i]);
-            if i == j && direction == Direction::Position {
-                let s: Motion<T> = joint.kind.subspace_column(k);
-                handed += &pose.act_force(&s.cross_force(&ws.force[i]));
+/// The velocity coordinates of every body's subtree (its own included), by body.
+fn subtree_coordinates<T: Scalar>(model: &Multibody<T>) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); model.n_bodies()];
+    for (b, joint) in model.joints.iter().enumerate() {
+        for c in joint.v_index..joint.v_index + joint.kind.nv() {
+            let mut up = Some(b);
+            while let Some(i) = up {
+                out[i].push(c);
+                up = model.parent[i];
             }
-            ws.d_force[p] += &handed;
-            ws.touched[p] = true;
         }
     }
+    out
 }

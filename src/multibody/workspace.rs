@@ -41,15 +41,6 @@ pub struct MultibodyWorkspace<T: Scalar> {
     pub(crate) free_u: Vec<Vector6<T>>,
     /// Composite rigid-body inertia of the subtree of body `i` (CRBA).
     pub(crate) composite: Vec<Inertia<T>>,
-    /// Directional derivatives of velocity, acceleration and force of body `i` (RNEA derivatives).
-    pub(crate) d_velocity: Vec<Motion<T>>,
-    pub(crate) d_acceleration: Vec<Motion<T>>,
-    pub(crate) d_force: Vec<Force<T>>,
-    /// Joint velocity `S_i q̇_i` and momentum `I_i v_i` of body `i` (RNEA derivatives).
-    pub(crate) joint_velocity: Vec<Motion<T>>,
-    pub(crate) momentum: Vec<Force<T>>,
-    /// Whether body `i` is touched by the current direction (RNEA derivatives).
-    pub(crate) touched: Vec<bool>,
     /// The sparsity of the model's mass matrix, and of a dense 6 × 6 (a free joint's articulated inertia).
     pub(crate) mass_sparsity: TreeSparsity,
     pub(crate) dense_6: TreeSparsity,
@@ -78,12 +69,6 @@ impl<T: Scalar> MultibodyWorkspace<T> {
             free_factor: vec![Matrix6::zeros(); n],
             free_u: vec![Vector6::zeros(); n],
             composite: vec![Inertia::zero(); n],
-            d_velocity: vec![Motion::zero(); n],
-            d_acceleration: vec![Motion::zero(); n],
-            d_force: vec![Force::zero(); n],
-            joint_velocity: vec![Motion::zero(); n],
-            momentum: vec![Force::zero(); n],
-            touched: vec![false; n],
             mass_sparsity: TreeSparsity::new(&model.velocity_parents()),
             dense_6: TreeSparsity::dense(6),
         }
