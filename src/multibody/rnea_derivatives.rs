@@ -97,7 +97,6 @@ pub fn rnea_derivatives<T: Scalar>(
         inertia.push(y);
     }
     // backward: composites of the subtrees and the entries
-    let subtree = subtree_coordinates(model);
     let mut df_da = vec![Vector6::<T>::zeros(); nv];
     let mut dyt_j = vec![Vector6::<T>::zeros(); nv];
     let mut df_dq = vec![Force::<T>::zero(); nv];
@@ -116,12 +115,12 @@ pub fn rnea_derivatives<T: Scalar>(
             df_dv[c] = Force::from_vector(&(b * s + y * da_dv[c].to_vector()));
         }
         for r in own.clone() {
-            for &c in &subtree[i] {
+            for &c in &ws.subtree_coordinates[i] {
                 dtau_dq[(r, c)] = axis[r].dot(&df_dq[c]);
                 dtau_dv[(r, c)] = axis[r].dot(&df_dv[c]);
             }
         }
-        for &r in subtree[i].iter().filter(|&&r| !own.contains(&r)) {
+        for &r in ws.subtree_coordinates[i].iter().filter(|&&r| !own.contains(&r)) {
             for c in own.clone() {
                 let pair = |m: &Motion<T>| -> T { df_da[r].dot(&m.to_vector()) };
                 dtau_dq[(r, c)] = pair(&da_dq[c]) + dyt_j[r].dot(&dv_dq[c].to_vector());
@@ -159,20 +158,5 @@ fn velocity_product_matrix<T: Scalar>(y: &Matrix6<T>, twist: &Motion<T>, h: &For
     out.fixed_view_mut::<3, 3>(0, 0).add_assign(&(-n));
     out.fixed_view_mut::<3, 3>(0, 3).add_assign(&(-f));
     out.fixed_view_mut::<3, 3>(3, 0).add_assign(&(-f));
-    out
-}
-
-/// The velocity coordinates of every body's subtree (its own included), by body.
-fn subtree_coordinates<T: Scalar>(model: &Multibody<T>) -> Vec<Vec<usize>> {
-    let mut out = vec![Vec::new(); model.n_bodies()];
-    for (b, joint) in model.joints.iter().enumerate() {
-        for c in joint.v_index..joint.v_index + joint.kind.nv() {
-            let mut up = Some(b);
-            while let Some(i) = up {
-                out[i].push(c);
-                up = model.parent[i];
-            }
-        }
-    }
     out
 }

@@ -44,6 +44,8 @@ pub struct MultibodyWorkspace<T: Scalar> {
     /// The sparsity of the model's mass matrix, and of a dense 6 × 6 (a free joint's articulated inertia).
     pub(crate) mass_sparsity: TreeSparsity,
     pub(crate) dense_6: TreeSparsity,
+    /// The velocity coordinates of every body's subtree, its own included (RNEA derivatives).
+    pub(crate) subtree_coordinates: Vec<Vec<usize>>,
 }
 
 impl<T: Scalar> MultibodyWorkspace<T> {
@@ -71,6 +73,7 @@ impl<T: Scalar> MultibodyWorkspace<T> {
             composite: vec![Inertia::zero(); n],
             mass_sparsity: TreeSparsity::new(&model.velocity_parents()),
             dense_6: TreeSparsity::dense(6),
+            subtree_coordinates: subtree_coordinates(model),
         }
     }
 
@@ -95,4 +98,19 @@ impl<T: Scalar> MultibodyWorkspace<T> {
     pub fn acceleration_body(&self, i: usize) -> &Motion<T> {
         &self.acceleration[i]
     }
+}
+
+/// The velocity coordinates of every body's subtree (its own included), by body.
+fn subtree_coordinates<T: Scalar>(model: &Multibody<T>) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); model.n_bodies()];
+    for (b, joint) in model.joints.iter().enumerate() {
+        for c in joint.v_index..joint.v_index + joint.kind.nv() {
+            let mut up = Some(b);
+            while let Some(i) = up {
+                out[i].push(c);
+                up = model.parent[i];
+            }
+        }
+    }
+    out
 }
