@@ -3,7 +3,7 @@
 //! tree. `L[i][j]` can be non-zero only where coordinate `j` is an ancestor of coordinate `i` (their
 //! [`velocity parents`](crate::model::Multibody::velocity_parents), `λ`), so factoring from the leaves to the root
 //! creates no fill-in and a solve costs the sum of the coordinates' depths instead of `n²`. A dense matrix is the
-//! case `λ(k) = k − 1` ([`CHAIN_6`] for the 6 × 6 of a free joint).
+//! case `λ(k) = k − 1` ([`TreeSparsity::dense`], for the 6 × 6 of a free joint).
 //!
 //! Written with [`recip`] so that the `f64` run and the real part of a dual run agree to the last bit (nalgebra's
 //! Cholesky divides, which num-dual rounds differently).
