@@ -124,6 +124,10 @@ struct WorldSection {
     gravity: [f64; 3],
     #[serde(default)]
     integrator: Option<String>,
+    #[serde(default)]
+    max_steps: Option<u64>,
+    #[serde(default)]
+    max_memory_mb: Option<u64>,
 }
 
 fn default_ground_stiffness() -> f64 {
@@ -251,6 +255,12 @@ fn build(file: SceneFile, dir: &Path) -> Result<Model<f64>> {
     let mut scene = Model::empty(w.dt, w.duration);
     scene.settings.gravity = Vector3::from(w.gravity);
     scene.settings.integrator = integrator;
+    if let Some(n) = w.max_steps {
+        scene.settings.max_steps = usize::try_from(n).unwrap_or(usize::MAX);
+    }
+    if let Some(mb) = w.max_memory_mb {
+        scene.settings.max_memory = usize::try_from(mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+    }
     scene.ground = file.ground.map(|g| Ground {
         stiffness: g.stiffness,
         damping: g.damping,

@@ -18,6 +18,7 @@ pub mod sample;
 mod settings;
 mod spring;
 mod validate;
+pub use validate::MAX_CONTACT_ITERATIONS;
 mod world_model;
 
 pub use collider::Collider;

@@ -63,9 +63,21 @@ pub struct Settings<T: Scalar> {
     pub contact: ContactSettings<T>,
     /// How robot joints behave at their limits and in friction.
     pub joints: JointSettings,
+    /// The most steps a rollout of the full duration may take ([`Model::validate`](super::Model::validate)
+    /// refuses more; default [`Settings::DEFAULT_MAX_STEPS`]). A bound on work decided before a run starts: raise
+    /// it (scene key `[world] max_steps`) for a run that really needs more.
+    pub max_steps: usize,
+    /// The most memory, in bytes, a stored trajectory ([`crate::sim::rollout`]) may take (default
+    /// [`Settings::DEFAULT_MAX_MEMORY`], scene key `[world] max_memory_mb`); streaming rollouts store nothing.
+    pub max_memory: usize,
 }
 
 impl<T: Scalar> Settings<T> {
+    /// Default [`Settings::max_steps`]: 10⁸ steps (about 100 s of work per microsecond a step takes).
+    pub const DEFAULT_MAX_STEPS: usize = 100_000_000;
+    /// Default [`Settings::max_memory`]: 4 GiB.
+    pub const DEFAULT_MAX_MEMORY: usize = 4 << 30;
+
     /// Time step `dt` and `duration` in s, standard gravity `[0, 0, −9.81]` m/s², semi-implicit Euler, default
     /// contact and joint settings.
     pub fn new(dt: f64, duration: f64) -> Self {
@@ -76,6 +88,8 @@ impl<T: Scalar> Settings<T> {
             integrator: Integrator::default(),
             contact: ContactSettings::default(),
             joints: JointSettings::default(),
+            max_steps: Self::DEFAULT_MAX_STEPS,
+            max_memory: Self::DEFAULT_MAX_MEMORY,
         }
     }
 
@@ -95,6 +109,8 @@ impl Settings<f64> {
             integrator: self.integrator,
             contact: self.contact.lift(),
             joints: self.joints,
+            max_steps: self.max_steps,
+            max_memory: self.max_memory,
         }
     }
 }

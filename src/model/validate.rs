@@ -61,6 +61,10 @@ fn finite_vec<T: Scalar>(field: &str, x: &Vector3<T>) -> Result<()> {
     Ok(())
 }
 
+/// The most sweeps the impulse solver may be asked for per step (`contact.iterations`): a bound on the work of one
+/// step (the default is 20; more than a few hundred buys nothing a smaller `dt` would not).
+pub const MAX_CONTACT_ITERATIONS: usize = 10_000;
+
 impl<T: Scalar> Model<T> {
     /// Checks every number for its physical range and every name for its characters and uniqueness.
     ///
@@ -69,7 +73,8 @@ impl<T: Scalar> Model<T> {
     /// or the same particle, invalid, reserved (`world`, `ground`, `contact`) or duplicate names (particles,
     /// springs, bodies and robots share one namespace); for rigid bodies non-positive sizes or moments of inertia,
     /// moments that break the triangle inequality, restitution outside `[0, 1]` and non-unit orientations; for
-    /// contact settings a non-positive stiffness or slip velocity and zero iterations.
+    /// contact settings a non-positive stiffness or slip velocity and iterations outside
+    /// `1..=`[`MAX_CONTACT_ITERATIONS`]; a duration of more than `max_steps` steps.
     ///
     /// **Names.** Names become parts of parameter names (`ball.mass`) and trajectory CSV column names
     /// (`ball.x`), joined by `.`, so the characters they may use are restricted. A particle, spring, body or
@@ -84,6 +89,17 @@ impl<T: Scalar> Model<T> {
         }
         if !(w.duration.is_finite() && w.duration >= 0.0) {
             return Err(Error::invalid("world.duration", format!("must be finite and ≥ 0, got {}", w.duration)));
+        }
+        let steps = (w.duration / w.dt).round();
+        if steps > w.max_steps as f64 {
+            return Err(Error::invalid(
+                "world.duration",
+                format!(
+                    "{:e} s at world.dt = {:e} s is {steps:.3e} steps, more than world.max_steps = {}; raise \
+                     world.max_steps (scene key [world] max_steps) if the run really needs them",
+                    w.duration, w.dt, w.max_steps
+                ),
+            ));
         }
         finite_vec("world.gravity", &w.gravity)?;
         if let Some(g) = &self.ground {
@@ -100,8 +116,11 @@ impl<T: Scalar> Model<T> {
         positive("contact.stiffness", &c.stiffness)?;
         non_negative("contact.ramp_depth", &c.ramp_depth)?;
         positive("contact.slip_velocity", &c.slip_velocity)?;
-        if c.iterations == 0 {
-            return Err(Error::invalid("contact.iterations", "must be at least 1"));
+        if c.iterations == 0 || c.iterations > MAX_CONTACT_ITERATIONS {
+            return Err(Error::invalid(
+                "contact.iterations",
+                format!("must be between 1 and {MAX_CONTACT_ITERATIONS}, got {}", c.iterations),
+            ));
         }
         non_negative("contact.bounce_threshold", &c.bounce_threshold)?;
         non_negative("contact.allowed_penetration", &c.allowed_penetration)?;

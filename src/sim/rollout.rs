@@ -41,7 +41,10 @@ pub fn rollout_with<T: Scalar, F: FnMut(&State<T>)>(
 /// # Errors
 /// As [`rollout_with`].
 pub fn rollout<T: Scalar>(scene: &Model<T>) -> Result<Trajectory<T>> {
+    // validated first: the step count is then bounded by `max_steps`
+    scene.validate()?;
     let n = scene.settings.n_steps();
+    State::initial(scene).check_stored(n + 1, &scene.settings)?;
     let mut states = Vec::with_capacity(n + 1);
     rollout_with(scene, n, |s| states.push(s.clone()))?;
     Ok(Trajectory { coordinates: scene.coordinates(), dt: scene.settings.dt, states })

@@ -38,6 +38,42 @@ pub struct State<T: Scalar> {
 }
 
 impl<T: Scalar> State<T> {
+    /// The memory this state takes, in bytes, as stored in a trajectory: its vectors' contents and headers
+    /// (warm-start impulses as they are now; a stored trajectory can grow by them as contacts appear).
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let robots: usize =
+            self.robots.iter().map(|r| (r.q.len() + r.v.len()) * size_of::<T>() + size_of::<RobotState<T>>()).sum();
+        size_of::<Self>()
+            + (self.x.len() + self.v.len()) * size_of::<Vector3<T>>()
+            + self.bodies.len() * size_of::<BodyState<T>>()
+            + self.contact_impulses.len() * size_of::<ContactImpulse<T>>()
+            + robots
+    }
+
+    /// Checks that storing `n` states like this one stays within `settings.max_memory`
+    /// ([`crate::model::Settings::max_memory`]).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidArgument`] naming `world.max_memory_mb`, the estimate and the way to stream instead.
+    pub fn check_stored(&self, n: usize, settings: &crate::model::Settings<T>) -> crate::Result<()> {
+        let bytes = (n as f64) * self.memory_bytes() as f64;
+        if bytes > settings.max_memory as f64 {
+            return Err(crate::Error::invalid(
+                "world.max_memory_mb",
+                format!(
+                    "storing {n} states of {} bytes takes {:.3e} MB, more than the limit of {} MB; stream the \
+                     run instead (sim::rollout_with, or `diffphys simulate`), store fewer states, or raise \
+                     world.max_memory_mb",
+                    self.memory_bytes(),
+                    bytes / (1 << 20) as f64,
+                    settings.max_memory >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The initial state of `scene` (its particles' and bodies' initial positions, orientations and velocities,
     /// its robots' initial joint states).
     pub fn initial(scene: &Model<T>) -> Self {

@@ -5,6 +5,7 @@
 //! `cargo test --release --test engine -- --ignored`.
 
 mod analytic_step_jacobians;
+mod bounded_work;
 mod cli;
 mod common;
 mod contact_closed_forms;
