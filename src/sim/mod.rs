@@ -11,7 +11,7 @@ mod trajectory;
 pub use crate::integrate::Workspace;
 pub use crate::model::Coordinate;
 pub use crate::multibody::BodyState;
-pub use rollout::{rollout, rollout_with};
+pub use rollout::{rollout, rollout_with, try_rollout_with};
 pub use state::{RobotState, State};
 pub(crate) use step::links_may_touch_bodies_or_links;
 pub use step::{step, step_with_torques};

@@ -7,6 +7,7 @@ use crate::{Result, Scalar};
 
 /// Simulates `n_steps` steps from the scene's initial state, calling `observe` on the initial state and after
 /// every step, and returns the final state. Nothing is stored, so memory stays constant however long the run.
+/// [`try_rollout_with`] is the same with an observer that can fail.
 ///
 /// # Errors
 /// An invalid scene ([`Model::validate`]) or a non-finite state ([`crate::Error::NonFinite`]).
@@ -25,18 +26,62 @@ pub fn rollout_with<T: Scalar, F: FnMut(&State<T>)>(
     n_steps: usize,
     mut observe: F,
 ) -> Result<State<T>> {
+    try_rollout_with(scene, n_steps, |s| {
+        observe(s);
+        Ok(())
+    })
+}
+
+/// [`rollout_with`] with an observer that can fail: simulates `n_steps` steps from the scene's initial state,
+/// calling `observe` on the initial state and after every step, and returns the final state; the first error
+/// `observe` returns stops the run (no further step is taken) and is returned. Nothing is stored, so memory stays
+/// constant however long the run: this is how `diffphys simulate` writes a trajectory of any length row by row.
+///
+/// # Errors
+/// An invalid scene ([`Model::validate`], checked before `observe` is first called), a non-finite state
+/// ([`crate::Error::NonFinite`]) or the first error of `observe`.
+///
+/// ```
+/// use diffphys::model::{Particle, Model};
+/// use diffphys::Error;
+/// let mut scene = Model::<f64>::empty(1e-3, 1.0);
+/// scene.particles.push(Particle::new("ball", 1.0, 0.1, nalgebra::Vector3::new(0.0, 0.0, 10.0)));
+/// // stop at the first state below z = 8 m
+/// let mut seen = 0;
+/// let stopped = diffphys::sim::try_rollout_with(&scene, 1000, |s| {
+///     seen += 1;
+///     if s.x[0].z < 8.0 {
+///         return Err(Error::InvalidArgument(format!("below 8 m at step {}", s.step)));
+///     }
+///     Ok(())
+/// });
+/// let Err(Error::InvalidArgument(message)) = stopped else { panic!("the observer's error is returned") };
+/// assert_eq!(message, "below 8 m at step 639"); // 2 m takes √(2 · 2 / g) = 0.639 s
+/// assert_eq!(seen, 640); // states 0 to 639, and nothing after
+/// // an observer that never fails sees every state
+/// let last = diffphys::sim::try_rollout_with(&scene, 1000, |_| Ok(())).unwrap();
+/// assert_eq!(last.step, 1000);
+/// ```
+pub fn try_rollout_with<T: Scalar, F: FnMut(&State<T>) -> Result<()>>(
+    scene: &Model<T>,
+    n_steps: usize,
+    mut observe: F,
+) -> Result<State<T>> {
     scene.validate()?;
     let mut state = State::initial(scene);
     let mut ws = Workspace::new(scene.particles.len());
-    observe(&state);
+    observe(&state)?;
     for _ in 0..n_steps {
         step(scene, &mut state, &mut ws)?;
-        observe(&state);
+        observe(&state)?;
     }
     Ok(state)
 }
 
-/// Simulates the scene for its full duration (`world.n_steps()` steps) and records every state.
+/// Simulates the scene for its full duration (`world.n_steps()` steps) and records every state: the trajectory
+/// holds `n_steps + 1` states (the initial one and one per step), so its memory grows with the number of steps.
+/// To look at states as they are made without keeping them (a long run, a running minimum, a file written row by
+/// row) use [`rollout_with`], or [`try_rollout_with`] when looking can fail.
 ///
 /// # Errors
 /// As [`rollout_with`].
