@@ -84,7 +84,9 @@ pub fn try_rollout_with<T: Scalar, F: FnMut(&State<T>) -> Result<()>>(
 /// row) use [`rollout_with`], or [`try_rollout_with`] when looking can fail.
 ///
 /// # Errors
-/// As [`rollout_with`].
+/// As [`rollout_with`]; [`crate::Error::InvalidArgument`] naming `world.max_memory_mb` when the states would
+/// take more than [`Settings::max_memory`](crate::model::Settings::max_memory) ([`State::check_stored`]),
+/// checked before anything is allocated.
 pub fn rollout<T: Scalar>(scene: &Model<T>) -> Result<Trajectory<T>> {
     // validated first: the step count is then bounded by `max_steps`
     scene.validate()?;
