@@ -74,7 +74,7 @@ pub fn aba_derivatives_duals(
     let mass_matrix = crba(model, &mut ws.ws, q);
     let partials = rnea_partials(ws, q, v, &ddq);
     let (dtau_dq, dtau_dv) = (partials.columns(0, nv).into_owned(), partials.columns(nv, nv).into_owned());
-    let (dddq_dq, dddq_dv, dddq_dtau) = solve_with_mass_matrix(model, &mass_matrix, dtau_dq, dtau_dv)?;
+    let (dddq_dq, dddq_dv, dddq_dtau) = solve_with_mass_matrix(&mass_matrix, ws.ws.mass_sparsity(), dtau_dq, dtau_dv)?;
     Ok(AbaDerivatives { ddq, dddq_dq, dddq_dv, dddq_dtau, mass_matrix })
 }
 

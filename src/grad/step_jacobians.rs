@@ -324,7 +324,7 @@ impl<'a> StepLinearizer<'a> {
             for r in 0..model.robots.len() {
                 let (nq, nv) = (model.robots[r].multibody.nq(), model.robots[r].multibody.nv());
                 let v_next = f.next().rows(k + nq, nv).into_owned();
-                let blocks = RobotBlocks::new(model, state, r, &v_next)?;
+                let blocks = RobotBlocks::new(model, state, r, &v_next, self.robots[r].mass_sparsity())?;
                 b.view_mut((offset, offset / 2), (2 * nv, nv)).copy_from(&blocks.control_jacobian());
                 offset += 2 * nv;
                 k += nq + nv;
@@ -452,17 +452,22 @@ struct RobotBlocks {
 }
 
 impl RobotBlocks {
-    fn new(model: &Model<f64>, state: &State<f64>, r: usize, v_next: &DVector<f64>) -> Result<Self> {
+    fn new(
+        model: &Model<f64>,
+        state: &State<f64>,
+        r: usize,
+        v_next: &DVector<f64>,
+        tree: &TreeSparsity,
+    ) -> Result<Self> {
         let robot = &model.robots[r];
         let s = &state.robots[r];
-        let tree = TreeSparsity::new(&robot.multibody.velocity_parents());
         let mut factor = implicit_mass_matrix(model, r, &s.q, &s.v);
-        ltdl_factor(&mut factor, &tree).map_err(|e| {
+        ltdl_factor(&mut factor, tree).map_err(|e| {
             Error::Numerical(format!("robot `{}`: the step's mass matrix cannot be factored: {e}", robot.name()))
         })?;
         let dt = model.settings.dt;
         let nv = robot.multibody.nv();
-        let inverse = ltdl_inverse(&factor, &tree);
+        let inverse = ltdl_inverse(&factor, tree);
         let (_, dq_dw, dv_dw) = integration_jacobians(&robot.multibody, v_next, dt);
         Ok(RobotBlocks { nv, dt, inverse, dq_dw, dv_dw })
     }

@@ -65,21 +65,20 @@ pub fn aba_derivatives<T: Scalar>(
     let ddq = aba(model, ws, q, v, tau, &[])?;
     let mass_matrix = crba(model, ws, q);
     let (dtau_dq, dtau_dv) = rnea_derivatives(model, ws, q, v, &ddq);
-    let (dddq_dq, dddq_dv, dddq_dtau) = solve_with_mass_matrix(model, &mass_matrix, dtau_dq, dtau_dv)?;
+    let (dddq_dq, dddq_dv, dddq_dtau) = solve_with_mass_matrix(&mass_matrix, ws.mass_sparsity(), dtau_dq, dtau_dv)?;
     Ok(AbaDerivatives { ddq, dddq_dq, dddq_dv, dddq_dtau, mass_matrix })
 }
 
 /// `(−M⁻¹ ∂τ/∂q, −M⁻¹ ∂τ/∂v, M⁻¹)`: one `LᵀDL` solve for `M⁻¹`, then two matrix products.
 pub(crate) fn solve_with_mass_matrix<T: Scalar>(
-    model: &Multibody<T>,
     mass_matrix: &DMatrix<T>,
+    tree: &TreeSparsity,
     dtau_dq: DMatrix<T>,
     dtau_dv: DMatrix<T>,
 ) -> Result<(DMatrix<T>, DMatrix<T>, DMatrix<T>)> {
-    let tree = TreeSparsity::new(&model.velocity_parents());
     let mut factor = mass_matrix.clone();
-    ltdl_factor(&mut factor, &tree)?;
-    let m_inv = ltdl_inverse(&factor, &tree);
+    ltdl_factor(&mut factor, tree)?;
+    let m_inv = ltdl_inverse(&factor, tree);
     let minus_m_inv = -&m_inv;
     Ok((&minus_m_inv * dtau_dq, &minus_m_inv * dtau_dv, m_inv))
 }

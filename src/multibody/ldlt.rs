@@ -164,16 +164,9 @@ pub fn ltdl_inverse<T: Scalar>(factor: &DMatrix<T>, sparsity: &TreeSparsity) -> 
     let mut out = DMatrix::identity(n, n);
     let l = factor.as_slice();
     let t = out.as_mut_slice();
-    // column j -= l · column i, for an ancestor j < i
-    let combine = |t: &mut [T], j: usize, i: usize, lij: T| {
-        let (before, from_i) = t.split_at_mut(i * n);
-        for (tj, ti) in before[j * n..(j + 1) * n].iter_mut().zip(&from_i[..n]) {
-            *tj -= lij * *ti;
-        }
-    };
     for i in (0..n).rev() {
         for &j in sparsity.ancestors(i) {
-            combine(t, j, i, l[j * n + i]);
+            subtract_column(t, n, j, i, l[j * n + i]);
         }
     }
     for i in 0..n {
@@ -184,15 +177,21 @@ pub fn ltdl_inverse<T: Scalar>(factor: &DMatrix<T>, sparsity: &TreeSparsity) -> 
     }
     for i in 0..n {
         for &j in sparsity.ancestors(i) {
-            // column i -= l · column j
-            let lij = l[j * n + i];
-            let (before, from_i) = t.split_at_mut(i * n);
-            for (ti, tj) in from_i[..n].iter_mut().zip(&before[j * n..(j + 1) * n]) {
-                *ti -= lij * *tj;
-            }
+            subtract_column(t, n, i, j, l[j * n + i]);
         }
     }
     out
+}
+
+/// Column `dst` −= `l` · column `src` of the column-major `n`-row matrix `t` (`dst ≠ src`).
+fn subtract_column<T: Scalar>(t: &mut [T], n: usize, dst: usize, src: usize, l: T) {
+    let (low, high) = (dst.min(src), dst.max(src));
+    let (before, from_high) = t.split_at_mut(high * n);
+    let (low_column, high_column) = (&mut before[low * n..(low + 1) * n], &mut from_high[..n]);
+    let (to, from) = if dst < src { (low_column, &*high_column) } else { (high_column, &*low_column) };
+    for (x, y) in to.iter_mut().zip(from) {
+        *x -= l * *y;
+    }
 }
 
 fn solve<T, D, S, R, SB>(
