@@ -54,6 +54,19 @@ pub enum Error {
         /// The simulated time of that state.
         time: f64,
     },
+    /// A simulation that stayed finite but left physical bounds: a passive scene gaining energy, or something
+    /// moving faster than `world.max_speed` ([`crate::sim::rollout_with`] checks).
+    #[error("`{body}` ran away at step {step} (t = {time} s): {reason}")]
+    Runaway {
+        /// The particle, body or robot that gained the most energy, or moved too fast.
+        body: String,
+        /// The step index (1-based: the state after that many steps).
+        step: usize,
+        /// The simulated time of that state.
+        time: f64,
+        /// What left its bounds, by how much, and the likely cause.
+        reason: String,
+    },
     /// Observed data that does not fit the scene (unknown column, time off the `dt` grid, ...).
     #[error("observations: {0}")]
     Observation(String),

@@ -56,7 +56,7 @@ pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
     use diffphys::grad;
     use diffphys::sim::{rollout_with, step, Workspace};
     use num_dual::DualSVec64;
-    let model = io::load_scene(path)?;
+    let model = super::load_scene(path)?;
     let steps = (1.0 / model.settings.dt).round() as usize;
     note!("{}: simulating 1 s ({steps} steps) to reach the state to time at…", path.display());
     let state = rollout_with(&model, steps, |_| {})?;

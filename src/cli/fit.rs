@@ -14,7 +14,7 @@ pub fn run(
     plot: Option<&Path>,
     max_iterations: usize,
 ) -> Result<()> {
-    let scene = io::load_scene(scene_path)?;
+    let scene = super::load_scene(scene_path)?;
     let obs = io::read_observations(observed)?;
     let options = FitOptions { lm: LmOptions { max_iterations, ..LmOptions::default() }, ..FitOptions::default() };
     let names: Vec<String> = params.iter().map(|p| p.trim().to_string()).collect();

@@ -3,7 +3,7 @@
 use super::output::Out;
 use super::report;
 use diffphys::grad::{check, FinalPositions};
-use diffphys::{io, Error, Result};
+use diffphys::{Error, Result};
 use serde_json::json;
 use std::path::Path;
 
@@ -14,7 +14,7 @@ pub fn run(scene: &Path, params: &[String], json: Option<&Path>, step: f64, max_
     if let Some(limit) = max_rel_err.filter(|l| !(l.is_finite() && *l >= 0.0)) {
         return Err(Error::InvalidArgument(format!("--max-rel-err must be a finite number >= 0, got {limit}")));
     }
-    let scene = io::load_scene(scene)?;
+    let scene = super::load_scene(scene)?;
     let outcome = FinalPositions::new(&scene, params)?;
     let p = outcome.initial_values();
     let result = check(&outcome, &p, step)?;

@@ -161,3 +161,13 @@ pub fn run() -> Result<()> {
         }
     }
 }
+
+/// Loads the scene at `path` and prints a `warning:` line to standard error for each element the time step may
+/// not resolve ([`diffphys::sim::time_step_warnings`]); a certainly unstable step is refused when the scene runs.
+fn load_scene(path: &std::path::Path) -> Result<diffphys::model::Model<f64>> {
+    let scene = diffphys::io::load_scene(path)?;
+    for warning in diffphys::sim::time_step_warnings(&scene) {
+        note!("warning: {}: {warning}", path.display());
+    }
+    Ok(scene)
+}

@@ -18,7 +18,7 @@ pub fn run(scene: &Path, out: Option<&Path>, every: usize) -> Result<()> {
     if every == 0 {
         return Err(Error::InvalidArgument("--every must be at least 1".into()));
     }
-    let scene = io::load_scene(scene)?;
+    let scene = super::load_scene(scene)?;
     let coordinates = scene.coordinates();
     let dt = scene.settings.dt;
     let mut sink = match out {

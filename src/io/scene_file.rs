@@ -128,6 +128,10 @@ struct WorldSection {
     max_steps: Option<u64>,
     #[serde(default)]
     max_memory_mb: Option<u64>,
+    #[serde(default)]
+    max_speed: Option<f64>,
+    #[serde(default)]
+    max_energy_gain: Option<f64>,
 }
 
 fn default_ground_stiffness() -> f64 {
@@ -260,6 +264,12 @@ fn build(file: SceneFile, dir: &Path) -> Result<Model<f64>> {
     }
     if let Some(mb) = w.max_memory_mb {
         scene.settings.max_memory = usize::try_from(mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
+    }
+    if let Some(v) = w.max_speed {
+        scene.settings.max_speed = v;
+    }
+    if let Some(f) = w.max_energy_gain {
+        scene.settings.max_energy_gain = f;
     }
     scene.ground = file.ground.map(|g| Ground {
         stiffness: g.stiffness,

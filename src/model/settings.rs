@@ -70,6 +70,15 @@ pub struct Settings<T: Scalar> {
     /// The most memory, in bytes, a stored trajectory ([`crate::sim::rollout`]) may take (default
     /// [`Settings::DEFAULT_MAX_MEMORY`], scene key `[world] max_memory_mb`); streaming rollouts store nothing.
     pub max_memory: usize,
+    /// The fastest, in m/s, any particle, body or floating robot base may move before a rollout stops as a
+    /// runaway ([`crate::sim::rollout_with`]; default [`Settings::DEFAULT_MAX_SPEED`], scene key
+    /// `[world] max_speed`; `inf` switches the check off).
+    pub max_speed: f64,
+    /// The most mechanical energy a passive scene (no robot controllers) may gain, as a fraction of the energy it
+    /// has to spend (its kinetic, spring and gravitational energy above the ground at the start), before a rollout
+    /// stops as a runaway (default [`Settings::DEFAULT_MAX_ENERGY_GAIN`], scene key `[world] max_energy_gain`;
+    /// `inf` switches the check off). Nothing passive gains energy; the integrators' errors stay well below it.
+    pub max_energy_gain: f64,
 }
 
 impl<T: Scalar> Settings<T> {
@@ -77,6 +86,11 @@ impl<T: Scalar> Settings<T> {
     pub const DEFAULT_MAX_STEPS: usize = 100_000_000;
     /// Default [`Settings::max_memory`]: 4 GiB.
     pub const DEFAULT_MAX_MEMORY: usize = 4 << 30;
+    /// Default [`Settings::max_speed`]: 10 km/s, faster than anything a rigid-body scene is meant to model.
+    pub const DEFAULT_MAX_SPEED: f64 = 1e4;
+    /// Default [`Settings::max_energy_gain`]: a quarter of the energy the scene starts with (compliant contact's
+    /// worst known gain, a box on a capsule, is about 12%).
+    pub const DEFAULT_MAX_ENERGY_GAIN: f64 = 0.25;
 
     /// Time step `dt` and `duration` in s, standard gravity `[0, 0, −9.81]` m/s², semi-implicit Euler, default
     /// contact and joint settings.
@@ -90,6 +104,8 @@ impl<T: Scalar> Settings<T> {
             joints: JointSettings::default(),
             max_steps: Self::DEFAULT_MAX_STEPS,
             max_memory: Self::DEFAULT_MAX_MEMORY,
+            max_speed: Self::DEFAULT_MAX_SPEED,
+            max_energy_gain: Self::DEFAULT_MAX_ENERGY_GAIN,
         }
     }
 
@@ -111,6 +127,8 @@ impl Settings<f64> {
             joints: self.joints,
             max_steps: self.max_steps,
             max_memory: self.max_memory,
+            max_speed: self.max_speed,
+            max_energy_gain: self.max_energy_gain,
         }
     }
 }

@@ -74,7 +74,8 @@ impl<T: Scalar> Model<T> {
     /// springs, bodies and robots share one namespace); for rigid bodies non-positive sizes or moments of inertia,
     /// moments that break the triangle inequality, restitution outside `[0, 1]` and non-unit orientations; for
     /// contact settings a non-positive stiffness or slip velocity and iterations outside
-    /// `1..=`[`MAX_CONTACT_ITERATIONS`]; a duration of more than `max_steps` steps.
+    /// `1..=`[`MAX_CONTACT_ITERATIONS`]; a duration of more than `max_steps` steps; a
+    /// `max_speed` that is not > 0 or a `max_energy_gain` that is not ≥ 0 (`inf` is allowed for both).
     ///
     /// **Names.** Names become parts of parameter names (`ball.mass`) and trajectory CSV column names
     /// (`ball.x`), joined by `.`, so the characters they may use are restricted. A particle, spring, body or
@@ -102,6 +103,18 @@ impl<T: Scalar> Model<T> {
             ));
         }
         finite_vec("world.gravity", &w.gravity)?;
+        if w.max_speed.is_nan() || w.max_speed <= 0.0 {
+            return Err(Error::invalid(
+                "world.max_speed",
+                format!("must be > 0 (inf for no limit), got {}", w.max_speed),
+            ));
+        }
+        if w.max_energy_gain.is_nan() || w.max_energy_gain < 0.0 {
+            return Err(Error::invalid(
+                "world.max_energy_gain",
+                format!("must be ≥ 0 (inf for no limit), got {}", w.max_energy_gain),
+            ));
+        }
         if let Some(g) = &self.ground {
             non_negative("ground.stiffness", &g.stiffness)?;
             non_negative("ground.damping", &g.damping)?;

@@ -4,15 +4,21 @@
 mod coordinate;
 pub mod robot;
 mod rollout;
+mod runaway;
 mod state;
 mod step;
+mod time_step;
 mod trajectory;
 
 pub use crate::integrate::Workspace;
 pub use crate::model::Coordinate;
 pub use crate::multibody::BodyState;
 pub use rollout::{rollout, rollout_with, try_rollout_with};
+pub use runaway::CHECK_EVERY as RUNAWAY_CHECK_EVERY;
 pub use state::{RobotState, State};
 pub(crate) use step::links_may_touch_bodies_or_links;
 pub use step::{step, step_with_torques};
+pub use time_step::{
+    check_time_step, time_step_checks, time_step_warnings, Bound, TimeStepCheck, MIN_STEPS_PER_PERIOD,
+};
 pub use trajectory::Trajectory;

@@ -1,5 +1,6 @@
 //! Rollouts: many steps from the scene's initial state.
 
+use super::runaway::RunawayGuard;
 use super::{step, State, Trajectory};
 use crate::integrate::Workspace;
 use crate::model::Model;
@@ -68,11 +69,14 @@ pub fn try_rollout_with<T: Scalar, F: FnMut(&State<T>) -> Result<()>>(
     mut observe: F,
 ) -> Result<State<T>> {
     scene.validate()?;
+    super::check_time_step(scene)?;
     let mut state = State::initial(scene);
     let mut ws = Workspace::new(scene.particles.len());
+    let mut guard = RunawayGuard::new(scene, &state);
     observe(&state)?;
-    for _ in 0..n_steps {
+    for k in 0..n_steps {
         step(scene, &mut state, &mut ws)?;
+        guard.check(scene, &state, k + 1 == n_steps)?;
         observe(&state)?;
     }
     Ok(state)

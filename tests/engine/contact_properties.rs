@@ -205,6 +205,9 @@ proptest! {
         let mut s = Model::empty(1e-3, 0.4);
         s.ground = Some(ground(0.4, 0.3));
         s.settings.contact.model = model;
+        // this checks f64 against duals, not physics: impacts of random shapes resolved in about 5 steps per
+        // contact period can gain energy (38% in one case), which the runaway guard would stop
+        s.settings.max_energy_gain = f64::INFINITY;
         for (k, shape) in shapes.into_iter().enumerate() {
             let mut b = RigidBody::new(&format!("b{k}"), shape, 1.0, Vector3::new(0.05 * k as f64, 0.0, 0.2 + 0.3 * k as f64));
             b.orientation = qs[k % qs.len()];

@@ -21,5 +21,6 @@ mod particle_closed_forms;
 mod particle_properties;
 mod robot_contact;
 mod robot_contact_properties;
+mod stability_guards;
 mod stacking;
 mod swing_up_control;
