@@ -13,5 +13,5 @@ pub use scene_file::{load_scene, parse_scene, parse_scene_in_dir, DEMO_SCENE};
 pub use trajectory_csv::{trajectory_csv, trajectory_csv_header, trajectory_csv_row, write_trajectory_csv};
 pub use urdf::{
     load_urdf, load_urdf_floating, load_urdf_with, parse_urdf, parse_urdf_floating, parse_urdf_with, CollisionGeometry,
-    Urdf, UrdfOptions,
+    Mimic, Urdf, UrdfOptions,
 };

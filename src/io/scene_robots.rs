@@ -156,6 +156,16 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
             urdf.skipped_meshes.join(", ")
         );
     }
+    for m in &urdf.mimics {
+        use std::io::Write as _;
+        let _ =
+            writeln!(
+            std::io::stderr(),
+            "warning: robots[{}]: joint `{}` mimics `{}` in the URDF (q = {} q_{} + {}); diffphys simulates it as an \
+             independent joint: drive both to the same target to keep them coupled",
+            r.name, m.joint, m.leader, m.multiplier, m.leader, m.offset
+        );
+    }
     let mut multibody = urdf.multibody;
     for link in &r.no_collision {
         let before = multibody.colliders.len();

@@ -6,7 +6,8 @@
 //! sphere, cylinder and capsule `<collision>` elements become [`Collider`]s on the link's body, merged links
 //! included; a `<mesh>` is an error naming the link, or skipped and listed). `<calibration>`,
 //! `<safety_controller>` and `<transmission>` are ignored, and
-//! a `<mimic>` joint is read as an independent joint (Pinocchio's default too: the Panda's second finger). The root
+//! a `<mimic>` joint is read as an independent joint (Pinocchio's default too: the Panda's second finger), listed
+//! in [`Urdf::mimics`] with its leader checked; loading it into a scene prints a warning. The root
 //! link is the one link that is no joint's child; it is fixed ([`parse_urdf`]) or floats on a free joint named
 //! `root_joint` ([`parse_urdf_floating`], Pinocchio's `buildModel(urdf, JointModelFreeFlyer())`). Bodies are
 //! numbered depth first from the root, children in file order — Pinocchio's joint order.
@@ -73,6 +74,24 @@ pub struct Urdf {
     pub multibody: Multibody<f64>,
     /// Links whose `<collision>` meshes were skipped ([`CollisionGeometry::SkipMeshes`]), in file order.
     pub skipped_meshes: Vec<String>,
+    /// The file's `<mimic>` joints, in file order. The model does not enforce them (see [`Mimic`]).
+    pub mimics: Vec<Mimic>,
+}
+
+/// A URDF `<mimic joint="leader" multiplier="m" offset="o"/>`: the file asks that this joint follow `leader` as
+/// `q = m · q_leader + o`. diffphys keeps the joint as an independent coordinate (as Pinocchio's
+/// `buildModel` does by default), so the coupling holds only if a controller makes it hold (the same PD target,
+/// as `scenes/panda_push.toml` gives the Panda's two fingers); loading a scene prints a warning for each.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mimic {
+    /// The mimicking joint.
+    pub joint: String,
+    /// The joint it should follow.
+    pub leader: String,
+    /// `m` (default 1).
+    pub multiplier: f64,
+    /// `o` in rad or m (default 0).
+    pub offset: f64,
 }
 
 /// Reads a URDF file as `options` say. Errors name the file and the element.
@@ -288,7 +307,18 @@ pub fn parse_urdf_with(text: &str, options: &UrdfOptions) -> Result<Urdf> {
         }
     }
     model.validate()?;
-    Ok(Urdf { multibody: model, skipped_meshes })
+    let mut mimics = Vec::new();
+    for j in &joints {
+        let Some((leader, multiplier, offset)) = j.mimic else { continue };
+        if !joints.iter().any(|l| l.name == leader) {
+            return Err(urdf_error(
+                format!("joint \"{}\" <mimic>", j.name),
+                &format!("names the unknown joint \"{leader}\""),
+            ));
+        }
+        mimics.push(Mimic { joint: j.name.to_string(), leader: leader.to_string(), multiplier, offset });
+    }
+    Ok(Urdf { multibody: model, skipped_meshes, mimics })
 }
 
 /// A link's cylinder with a sphere of its radius centred on each cap is exactly a capsule (the Panda's collision
@@ -387,6 +417,8 @@ struct UrdfJoint<'a> {
     friction: f64,
     limits: Option<JointLimits<f64>>,
     effort: Option<f64>,
+    /// `<mimic>`: the leader joint, multiplier and offset.
+    mimic: Option<(&'a str, f64, f64)>,
 }
 
 fn parse_joint<'a>(joint: Node<'a, 'a>, links: &HashMap<&str, Inertia<f64>>) -> Result<UrdfJoint<'a>> {
@@ -442,7 +474,20 @@ fn parse_joint<'a>(joint: Node<'a, 'a>, links: &HashMap<&str, Inertia<f64>>) -> 
         damping = number(dynamics, "damping", &at)?.unwrap_or(0.0);
         friction = number(dynamics, "friction", &at)?.unwrap_or(0.0);
     }
-    Ok(UrdfJoint { name, kind, placement, parent, child: child_link, damping, friction, limits, effort })
+    let mimic = match child(joint, "mimic") {
+        Some(node) => {
+            let at = format!("{element} <mimic>");
+            let leader = attr(node, "joint", &at)?;
+            if leader == name {
+                return Err(urdf_error(at, "names the joint itself"));
+            }
+            let multiplier = number(node, "multiplier", &at)?.unwrap_or(1.0);
+            let offset = number(node, "offset", &at)?.unwrap_or(0.0);
+            Some((leader, multiplier, offset))
+        }
+        None => None,
+    };
+    Ok(UrdfJoint { name, kind, placement, parent, child: child_link, damping, friction, limits, effort, mimic })
 }
 
 /// A link's `<inertial>` as an [`Inertia`] in the link frame (zero if absent).
@@ -539,6 +584,32 @@ mod tests {
         // a fixed joint keeps no joint in the model, but its name is still taken
         let fixed = ARM.replace("name=\"elbow\" type=\"revolute\"", "name=\"shoulder\" type=\"fixed\"");
         assert!(parse_urdf(&fixed).unwrap_err().to_string().contains("joint \"shoulder\": is defined twice"));
+    }
+
+    #[test]
+    fn mimic_joints_are_listed_with_their_leader_checked() {
+        let mimic = |attrs: &str| {
+            let text = ARM.replace("<dynamics damping=\"0.1\"/>", &format!("<mimic {attrs}/>"));
+            parse_urdf_with(&text, &UrdfOptions::default())
+        };
+        let u = mimic(r#"joint="shoulder" multiplier="-2" offset="0.1""#).unwrap();
+        let expected = Mimic { joint: "elbow".into(), leader: "shoulder".into(), multiplier: -2.0, offset: 0.1 };
+        assert_eq!(u.mimics, vec![expected]);
+        // the joint stays a coordinate of its own
+        assert_eq!(u.multibody.nv(), 2);
+        let defaults = mimic(r#"joint="shoulder""#).unwrap();
+        assert_eq!((defaults.mimics[0].multiplier, defaults.mimics[0].offset), (1.0, 0.0));
+        for (attrs, message) in [
+            (r#"joint="wrist""#, "names the unknown joint \"wrist\""),
+            (r#"joint="elbow""#, "names the joint itself"),
+            (r#"multiplier="2""#, "joint"),
+            (r#"joint="shoulder" multiplier="two""#, "multiplier"),
+            (r#"joint="shoulder" offset="nan""#, "offset"),
+        ] {
+            let e = mimic(attrs).unwrap_err().to_string();
+            assert!(e.contains("joint \"elbow\" <mimic>") && e.contains(message), "{attrs}: {e}");
+        }
+        assert!(parse_urdf(ARM).map(|m| m.nv()).is_ok());
     }
 
     #[test]
