@@ -237,13 +237,30 @@ impl ControlProblem {
         Ok(next)
     }
 
-    /// The states of the trajectory driven by `controls` (`steps + 1` states).
+    /// The states of the trajectory driven by `controls`: `controls.len() + 1` vectors of `2 nv` numbers, all
+    /// stored (`(controls.len() + 1) · (16 nv + 24)` bytes; the controls themselves take about as much).
     ///
     /// # Errors
-    /// As [`crate::sim::step`] (a blow-up is [`Error::NonFinite`] naming the joint).
+    /// As [`crate::sim::step`] (a blow-up is [`Error::NonFinite`] naming the joint); [`Error::InvalidScene`]
+    /// naming `world.max_memory_mb` when the states would take more than the model's
+    /// [`Settings::max_memory`](crate::model::Settings::max_memory), checked before anything is allocated.
     pub fn rollout(&self, controls: &[DVector<f64>]) -> Result<Vec<DVector<f64>>> {
+        let n = controls.len() + 1;
+        let bytes = n as f64 * (16 * self.nv() + std::mem::size_of::<DVector<f64>>()) as f64;
+        if bytes > self.model.settings.max_memory as f64 {
+            return Err(Error::invalid(
+                "world.max_memory_mb",
+                format!(
+                    "the {n} states of this rollout take {:.3e} MB, more than the limit of {} MB; shorten the \
+                     horizon or raise world.max_memory_mb",
+                    bytes / (1 << 20) as f64,
+                    self.model.settings.max_memory >> 20
+                ),
+            ));
+        }
         let mut ws = Workspace::new(0);
-        let mut states = vec![self.x0()];
+        let mut states = Vec::with_capacity(n);
+        states.push(self.x0());
         for (t, u) in controls.iter().enumerate() {
             let next = self.step(&self.model, &mut ws, &states[t], u).map_err(|e| match e {
                 Error::NonFinite { body, .. } => {

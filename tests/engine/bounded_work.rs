@@ -72,3 +72,19 @@ fn a_stored_trajectory_beyond_the_memory_limit_is_refused_and_streaming_runs() {
     let two = State::initial(&two_model);
     assert_eq!(two.memory_bytes() - one.memory_bytes(), 2 * std::mem::size_of::<nalgebra::Vector3<f64>>());
 }
+
+/// `ControlProblem::rollout` stores every state: its estimate (states × `16 nv + 24` bytes) is checked against the
+/// model's `max_memory_mb` before it allocates, and the same rollout runs under a limit it fits.
+#[test]
+fn a_control_rollout_beyond_the_memory_limit_is_refused() {
+    use diffphys::control::ControlProblem;
+    use nalgebra::DVector;
+    let mut problem = ControlProblem::pendulum();
+    let controls = vec![DVector::from_element(1, 0.1); 100_000]; // 100 001 states of 2 numbers: about 4 MB
+    problem.model.settings.max_memory = 1 << 20;
+    let err = problem.rollout(&controls).unwrap_err().to_string();
+    assert!(err.contains("world.max_memory_mb") && err.contains("100001 states"), "{err}");
+    problem.model.settings.max_memory = 8 << 20;
+    let states = problem.rollout(&controls[..1000]).unwrap();
+    assert_eq!(states.len(), 1001);
+}
