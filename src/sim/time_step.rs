@@ -451,7 +451,7 @@ fn unstable_message(dt: f64, c: &TimeStepCheck, integrator: Integrator) -> Strin
 /// scene.ground = Some(Ground::new(1e5, 0.0, 0.5));
 /// scene.particles.push(Particle::new("ball", 1.0, 0.05, nalgebra::Vector3::new(0.0, 0.0, 1.0)));
 /// assert!(diffphys::sim::time_step_warnings(&scene).is_empty()); // 20 steps per period
-/// scene.particles[0].mass = 0.01; // 2 steps per period
+/// scene.particles[0].mass = 0.05; // stable (√(k/m) dt = 1.41 < 2), but 4.4 steps per period
 /// let w = diffphys::sim::time_step_warnings(&scene);
 /// assert!(w.len() == 1 && w[0].contains("under-resolved"), "{w:?}");
 /// ```
