@@ -246,18 +246,8 @@ impl ControlProblem {
     /// [`Settings::max_memory`](crate::model::Settings::max_memory), checked before anything is allocated.
     pub fn rollout(&self, controls: &[DVector<f64>]) -> Result<Vec<DVector<f64>>> {
         let n = controls.len() + 1;
-        let bytes = n as f64 * (16 * self.nv() + std::mem::size_of::<DVector<f64>>()) as f64;
-        if bytes > self.model.settings.max_memory as f64 {
-            return Err(Error::invalid(
-                "world.max_memory_mb",
-                format!(
-                    "the {n} states of this rollout take {:.3e} MB, more than the limit of {} MB; shorten the \
-                     horizon or raise world.max_memory_mb",
-                    bytes / (1 << 20) as f64,
-                    self.model.settings.max_memory >> 20
-                ),
-            ));
-        }
+        let bytes_each = 16 * self.nv() + std::mem::size_of::<DVector<f64>>();
+        self.model.settings.check_memory(n, bytes_each, "shorten the horizon or raise world.max_memory_mb")?;
         let mut ws = Workspace::new(0);
         let mut states = Vec::with_capacity(n);
         states.push(self.x0());

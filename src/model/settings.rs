@@ -109,6 +109,26 @@ impl<T: Scalar> Settings<T> {
         }
     }
 
+    /// Checks that storing `n` states of `bytes_each` bytes stays within [`Settings::max_memory`], before they
+    /// are allocated; `advice` ends the message (how to store less).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidScene`] naming `world.max_memory_mb`, the estimate and the limit.
+    pub fn check_memory(&self, n: usize, bytes_each: usize, advice: &str) -> crate::Result<()> {
+        let bytes = n as f64 * bytes_each as f64;
+        if bytes > self.max_memory as f64 {
+            return Err(crate::Error::invalid(
+                "world.max_memory_mb",
+                format!(
+                    "storing {n} states of {bytes_each} bytes takes {:.3e} MB, more than the limit of {} MB; {advice}",
+                    bytes / (1 << 20) as f64,
+                    self.max_memory >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The number of steps of a full rollout: `round(duration / dt)`.
     pub fn n_steps(&self) -> usize {
         (self.duration / self.dt).round() as usize

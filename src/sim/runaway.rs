@@ -36,11 +36,9 @@ pub(crate) struct RunawayGuard<T: Scalar> {
     total: f64,
     /// The gain that stops the run (J); infinite for an active scene.
     allowed_gain: f64,
+    /// Each one's energy at the last check (J), reused from check to check.
+    current: Vec<f64>,
     robot_ws: Vec<MultibodyWorkspace<T>>,
-}
-
-fn f(x: &impl Scalar) -> f64 {
-    re(x)
 }
 
 impl<T: Scalar> RunawayGuard<T> {
@@ -51,13 +49,15 @@ impl<T: Scalar> RunawayGuard<T> {
             initial: Vec::new(),
             total: 0.0,
             allowed_gain: f64::INFINITY,
+            current: Vec::new(),
             robot_ws: scene.robots.iter().map(|r| MultibodyWorkspace::new(&r.multibody)).collect(),
         };
         if !passive || !scene.settings.max_energy_gain.is_finite() {
             return guard;
         }
-        let (energies, total) = guard.energies(scene, state);
-        let g = f(&scene.settings.gravity.norm());
+        let total = guard.energies(scene, state);
+        let energies = guard.current.clone();
+        let g = re(&scene.settings.gravity.norm());
         let height = |z: f64| if scene.ground.is_some() { z.max(0.0) } else { 0.0 };
         let (mut budget, mut floor) = (total - energies.iter().sum::<f64>(), 0.0);
         let mut count = |m: f64, speed2: f64, z: f64| {
@@ -65,24 +65,24 @@ impl<T: Scalar> RunawayGuard<T> {
             floor += m * (g * 0.01 + 0.5 * 0.1 * 0.1);
         };
         for (p, (x, v)) in scene.particles.iter().zip(state.x.iter().zip(&state.v)) {
-            count(f(&p.mass), f(&v.norm_squared()), f(&x.z));
+            count(re(&p.mass), re(&v.norm_squared()), re(&x.z));
         }
         for (b, s) in scene.bodies.iter().zip(&state.bodies) {
-            let spin = f(&(s.angular_velocity.norm_squared() * b.principal_inertia().max()));
-            count(f(&b.mass), f(&s.velocity.norm_squared()) + spin / f(&b.mass), f(&s.position.z));
+            let spin = re(&(s.angular_velocity.norm_squared() * b.principal_inertia().max()));
+            count(re(&b.mass), re(&s.velocity.norm_squared()) + spin / re(&b.mass), re(&s.position.z));
         }
         for (i, r) in scene.robots.iter().enumerate() {
-            let mass: f64 = r.multibody.inertias.iter().map(|b| f(&b.mass)).sum();
-            let kinetic = f(&kinetic_energy_multibody(
+            let mass: f64 = r.multibody.inertias.iter().map(|b| re(&b.mass)).sum();
+            let kinetic = re(&kinetic_energy_multibody(
                 &r.multibody,
                 &mut guard.robot_ws[i],
                 &state.robots[i].q,
                 &state.robots[i].v,
             ));
             // the links' mean height above the root origin, from the potential energy in the root frame
-            let above_root = f(&potential_energy_multibody(&r.multibody, &mut guard.robot_ws[i], &state.robots[i].q))
+            let above_root = re(&potential_energy_multibody(&r.multibody, &mut guard.robot_ws[i], &state.robots[i].q))
                 / (mass * g).max(f64::MIN_POSITIVE);
-            count(mass, 2.0 * kinetic / mass.max(f64::MIN_POSITIVE), above_root + f(&r.base.translation.z));
+            count(mass, 2.0 * kinetic / mass.max(f64::MIN_POSITIVE), above_root + re(&r.base.translation.z));
         }
         // elastic energy stored in rigid contacts at the start (bodies placed overlapping) is spent like the rest
         let stored = initial_contact_energy(scene, state);
@@ -93,10 +93,12 @@ impl<T: Scalar> RunawayGuard<T> {
         guard
     }
 
-    /// Each particle's, body's and robot's energy (J), and the scene's total (springs included).
-    fn energies(&mut self, scene: &Model<T>, state: &State<T>) -> (Vec<f64>, f64) {
+    /// Each particle's, body's and robot's energy (J) into `self.current`; returns the scene's total (springs
+    /// included).
+    fn energies(&mut self, scene: &Model<T>, state: &State<T>) -> f64 {
         let gravity = scene.settings.gravity;
-        let mut each = Vec::with_capacity(scene.particles.len() + scene.bodies.len() + scene.robots.len());
+        let mut each = std::mem::take(&mut self.current);
+        each.clear();
         for (p, (x, v)) in scene.particles.iter().zip(state.x.iter().zip(&state.v)) {
             let mut e = p.mass * v.norm_squared() * 0.5 - p.mass * gravity.dot(x);
             if let Some(ground) = &scene.ground {
@@ -105,7 +107,7 @@ impl<T: Scalar> RunawayGuard<T> {
                     e += ground.stiffness * depth * depth * 0.5;
                 }
             }
-            each.push(f(&e));
+            each.push(re(&e));
         }
         let mut springs = 0.0;
         for s in &scene.springs {
@@ -113,8 +115,8 @@ impl<T: Scalar> RunawayGuard<T> {
                 SpringEnd::Particle(j) => state.x[*j],
                 SpringEnd::Anchor(p) => *p,
             };
-            let stretch = f(&(state.x[s.a] - other).norm()) - f(&s.rest_length);
-            springs += 0.5 * f(&s.stiffness) * stretch * stretch;
+            let stretch = re(&(state.x[s.a] - other).norm()) - re(&s.rest_length);
+            springs += 0.5 * re(&s.stiffness) * stretch * stretch;
         }
         for (b, s) in scene.bodies.iter().zip(&state.bodies) {
             let rotation = crate::spatial::rotation_matrix(&s.orientation);
@@ -122,16 +124,17 @@ impl<T: Scalar> RunawayGuard<T> {
             let e = b.mass * s.velocity.norm_squared() * 0.5
                 + s.angular_velocity.dot(&(inertia * s.angular_velocity)) * 0.5
                 - b.mass * gravity.dot(&s.position);
-            each.push(f(&e));
+            each.push(re(&e));
         }
         for (i, r) in scene.robots.iter().enumerate() {
             let (q, v) = (&state.robots[i].q, &state.robots[i].v);
             let e = kinetic_energy_multibody(&r.multibody, &mut self.robot_ws[i], q, v)
                 + potential_energy_multibody(&r.multibody, &mut self.robot_ws[i], q);
-            each.push(f(&e));
+            each.push(re(&e));
         }
         let total = each.iter().sum::<f64>() + springs;
-        (each, total)
+        self.current = each;
+        total
     }
 
     /// Checks `state` (every [`CHECK_EVERY`] steps, and whenever `last` is set).
@@ -144,15 +147,15 @@ impl<T: Scalar> RunawayGuard<T> {
             .particles
             .iter()
             .map(|p| &p.name)
-            .zip(state.v.iter().map(|v| f(&v.norm())))
-            .chain(scene.bodies.iter().map(|b| &b.name).zip(state.bodies.iter().map(|s| f(&s.velocity.norm()))))
+            .zip(state.v.iter().map(|v| re(&v.norm())))
+            .chain(scene.bodies.iter().map(|b| &b.name).zip(state.bodies.iter().map(|s| re(&s.velocity.norm()))))
             .chain(
                 scene
                     .robots
                     .iter()
                     .zip(&state.robots)
                     .filter(|(r, _)| r.is_floating())
-                    .map(|(r, s)| (&r.multibody.name, f(&Vector3::new(s.v[0], s.v[1], s.v[2]).norm()))),
+                    .map(|(r, s)| (&r.multibody.name, re(&Vector3::new(s.v[0], s.v[1], s.v[2]).norm()))),
             );
         if let Some((name, speed)) = speeds.filter(|(_, s)| *s > max).max_by(|a, b| a.1.total_cmp(&b.1)) {
             let reason = format!(
@@ -164,9 +167,10 @@ impl<T: Scalar> RunawayGuard<T> {
         if !self.allowed_gain.is_finite() {
             return Ok(());
         }
-        let (energies, total) = self.energies(scene, state);
+        let total = self.energies(scene, state);
         if total - self.total > self.allowed_gain {
-            let (i, _) = energies
+            let (i, _) = self
+                .current
                 .iter()
                 .zip(&self.initial)
                 .map(|(e, e0)| e - e0)
@@ -202,10 +206,10 @@ fn initial_contact_energy<T: Scalar>(scene: &Model<T>, state: &State<T>) -> f64 
     if scene.settings.contact.model != crate::model::ContactModel::Compliant {
         return 0.0;
     }
-    let k = f(&scene.settings.contact.stiffness);
+    let k = re(&scene.settings.contact.stiffness);
     let mut energy = 0.0;
     let mut add = |c: crate::geometry::ContactGeometry<T>| {
-        let depth = -f(&c.distance);
+        let depth = -re(&c.distance);
         if depth > 0.0 {
             energy += 0.5 * k * depth * depth;
         }
@@ -224,7 +228,7 @@ fn initial_contact_energy<T: Scalar>(scene: &Model<T>, state: &State<T>) -> f64 
         }
         for (j, other) in scene.bodies.iter().enumerate().skip(i + 1) {
             let reach = body.shape.bounding_radius() + other.shape.bounding_radius();
-            if f(&(poses[i].translation - poses[j].translation).norm()) <= reach {
+            if re(&(poses[i].translation - poses[j].translation).norm()) <= reach {
                 collide(&body.shape, &poses[i], &other.shape, &poses[j], 0.0, &mut add);
             }
         }

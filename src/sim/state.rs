@@ -55,23 +55,14 @@ impl<T: Scalar> State<T> {
     /// ([`crate::model::Settings::max_memory`]).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidArgument`] naming `world.max_memory_mb`, the estimate and the way to stream instead.
+    /// [`crate::Error::InvalidScene`] naming `world.max_memory_mb`, the estimate and the way to stream instead.
     pub fn check_stored(&self, n: usize, settings: &crate::model::Settings<T>) -> crate::Result<()> {
-        let bytes = (n as f64) * self.memory_bytes() as f64;
-        if bytes > settings.max_memory as f64 {
-            return Err(crate::Error::invalid(
-                "world.max_memory_mb",
-                format!(
-                    "storing {n} states of {} bytes takes {:.3e} MB, more than the limit of {} MB; stream the \
-                     run instead (sim::rollout_with, or `diffphys simulate`), store fewer states, or raise \
-                     world.max_memory_mb",
-                    self.memory_bytes(),
-                    bytes / (1 << 20) as f64,
-                    settings.max_memory >> 20
-                ),
-            ));
-        }
-        Ok(())
+        settings.check_memory(
+            n,
+            self.memory_bytes(),
+            "stream the run instead (sim::rollout_with, or `diffphys simulate`), store fewer states, or raise \
+             world.max_memory_mb",
+        )
     }
 
     /// The initial state of `scene` (its particles' and bodies' initial positions, orientations and velocities,

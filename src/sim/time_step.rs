@@ -265,7 +265,16 @@ pub fn time_step_checks<T: Scalar>(scene: &Model<T>, robots: bool) -> Vec<TimeSt
     let k = re(&contact.stiffness);
     // rigid bodies are always stepped with semi-implicit Euler
     let body_integrator = Integrator::SemiImplicitEuler;
-    let damping = |e: f64, m: f64| 2.0 * damping_ratio_for_restitution(&e) * (k * m).sqrt();
+    // a compliant contact point of normal mass `mass` and restitution `e`
+    let contact = |element: String, mass: f64, e: f64, bound: Bound| Oscillator {
+        element,
+        stiffness_key: "contact.stiffness",
+        mass,
+        stiffness: k,
+        damping: 2.0 * damping_ratio_for_restitution(&e) * (k * mass).sqrt(),
+        how: Damping::Contact,
+        bound,
+    };
     let lightest_normal_mass = |b: &crate::model::RigidBody<T>| {
         let m = re(&b.mass);
         let i_min = b.principal_inertia().iter().map(re).fold(f64::INFINITY, f64::min);
@@ -278,18 +287,7 @@ pub fn time_step_checks<T: Scalar>(scene: &Model<T>, robots: bool) -> Vec<TimeSt
                 let e = re(&b.restitution).max(re(&ground.restitution));
                 let m = re(&b.mass);
                 for (mass, bound) in [(m, Bound::Certain), (lightest_normal_mass(b), Bound::Estimate)] {
-                    add(
-                        Oscillator {
-                            element: format!("ground contact of body `{}`", b.name),
-                            stiffness_key: "contact.stiffness",
-                            mass,
-                            stiffness: k,
-                            damping: damping(e, mass),
-                            how: Damping::Contact,
-                            bound,
-                        },
-                        body_integrator,
-                    );
+                    add(contact(format!("ground contact of body `{}`", b.name), mass, e, bound), body_integrator);
                 }
             }
         }
@@ -299,18 +297,8 @@ pub fn time_step_checks<T: Scalar>(scene: &Model<T>, robots: bool) -> Vec<TimeSt
             if let Some(j) = other {
                 let mass = masses[i] * masses[j] / (masses[i] + masses[j]);
                 let e = re(&b.restitution).max(re(&scene.bodies[j].restitution));
-                add(
-                    Oscillator {
-                        element: format!("contact of body `{}` with body `{}`", b.name, scene.bodies[j].name),
-                        stiffness_key: "contact.stiffness",
-                        mass,
-                        stiffness: k,
-                        damping: damping(e, mass),
-                        how: Damping::Contact,
-                        bound: Bound::Estimate,
-                    },
-                    body_integrator,
-                );
+                let element = format!("contact of body `{}` with body `{}`", b.name, scene.bodies[j].name);
+                add(contact(element, mass, e, Bound::Estimate), body_integrator);
             }
         }
     }
@@ -334,18 +322,8 @@ pub fn time_step_checks<T: Scalar>(scene: &Model<T>, robots: bool) -> Vec<TimeSt
                     }
                     let mass = 1.0 / largest;
                     let e = re(&c.restitution).max(ground_e);
-                    add(
-                        Oscillator {
-                            element: format!("ground contact of `{}.{}`", robot.name(), c.link),
-                            stiffness_key: "contact.stiffness",
-                            mass,
-                            stiffness: k,
-                            damping: damping(e, mass),
-                            how: Damping::Contact,
-                            bound: Bound::Estimate,
-                        },
-                        integrator,
-                    );
+                    let element = format!("ground contact of `{}.{}`", robot.name(), c.link);
+                    add(contact(element, mass, e, Bound::Estimate), integrator);
                 }
             }
             let joints = &scene.settings.joints;
