@@ -235,7 +235,7 @@ pub fn parse_scene(text: &str, origin: &str) -> Result<Model<f64>> {
 /// As [`load_scene`].
 pub fn parse_scene_in_dir(text: &str, origin: &str, dir: &Path) -> Result<Model<f64>> {
     let file_error = |message: String| Error::SceneFile { path: origin.into(), message };
-    let file: SceneFile = toml::from_str(text).map_err(|e| file_error(e.to_string().trim_end().to_string()))?;
+    let file: SceneFile = toml::from_str(text).map_err(|e| file_error(toml_message(text, &e)))?;
     let scene = build(file, dir).map_err(|e| match e {
         // errors in the robot's own files already name them
         e @ (Error::Urdf { .. } | Error::Io { .. } | Error::SceneFile { .. }) => e,
@@ -243,6 +243,29 @@ pub fn parse_scene_in_dir(text: &str, origin: &str, dir: &Path) -> Result<Model<
     })?;
     scene.validate().map_err(|e| file_error(e.to_string()))?;
     Ok(scene)
+}
+
+/// A TOML error on one line: where (line and column, from 1, in characters), what, and the line itself (at most 80
+/// characters of it, around the column): `line 4, column 19: unclosed array, expected `]`: `integrator = [1,``.
+/// (The `toml` crate's own message spreads an excerpt over several lines.)
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim_end();
+    let Some(span) = e.span() else { return message.to_string() };
+    let mut at = span.start.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line_number = text[..at].matches('\n').count() + 1;
+    let column = text[line_start..at].chars().count() + 1;
+    let line: Vec<char> = text[line_start..line_end].chars().collect();
+    let from = (column - 1).saturating_sub(40).min(line.len());
+    let excerpt: String = line[from..(from + 80).min(line.len())].iter().collect();
+    match excerpt.trim() {
+        "" => format!("line {line_number}, column {column}: {message}"),
+        excerpt => format!("line {line_number}, column {column}: {message}: `{excerpt}`"),
+    }
 }
 
 fn build(file: SceneFile, dir: &Path) -> Result<Model<f64>> {
@@ -461,6 +484,35 @@ mod tests {
         );
         let e = parse_scene(&format!("{base}[contact]\nwarm_start = 1\n"), "s.toml").unwrap_err().to_string();
         assert!(e.contains("s.toml") && e.contains("warm_start"), "{e}");
+    }
+
+    /// A TOML error is one line naming line and column and quoting (part of) the line, with the characters that
+    /// could break the message (control characters, line breaks in quoted keys or strings) escaped: the `toml`
+    /// crate's excerpt spread over several lines and quoted the file's control characters as they were.
+    #[test]
+    fn toml_errors_are_one_line_naming_line_column_and_text() {
+        let e = parse_scene("[world]\ndt = 0.001\nduration = 1.0\n  integrator = [1,\n", "s.toml").unwrap_err();
+        assert_eq!(e.to_string(), "s.toml: line 4, column 19: unclosed array, expected `]`: `integrator = [1,`");
+        let e = parse_scene("# a\u{1b}[31m comment\n[world]\n", "s.toml").unwrap_err().to_string();
+        assert!(e.starts_with("s.toml: line 1, column 4: ") && e.contains("`# a\\u{1b}[31m comment`"), "{e}");
+        let e = parse_scene("[world]\ndt = 0.001\rerror: x\nduration = 1.0\n", "s.toml").unwrap_err().to_string();
+        assert!(e.contains("line 2, column 12") && e.contains("0.001\\rerror: x"), "{e}");
+        // serde's messages quote keys and variants as they are
+        let base = "[world]\ndt = 0.001\nduration = 1.0\n";
+        let e = parse_scene(&format!("{base}\"a\\nerror: b\" = 1\n"), "s.toml").unwrap_err().to_string();
+        assert!(e.contains("unknown field `a\\nerror: b`") && e.lines().count() == 1, "{e}");
+        let body =
+            "[[bodies]]\nname = \"b\"\nshape = { type = \"a\\nerror: b\" }\nmass = 1.0\nposition = [0.0, 0.0, 1.0]\n";
+        let e = parse_scene(&format!("{base}{body}"), "s.toml").unwrap_err().to_string();
+        assert!(e.contains("unknown variant `a\\nerror: b`") && e.lines().count() == 1, "{e}");
+        // a long line is quoted around the column
+        let long = format!("[world]\ndt = 0.001\nduration = 1.0\ngravity = [{}x]\n", "0.0, ".repeat(1000));
+        let e = parse_scene(&long, "s.toml").unwrap_err().to_string();
+        assert!(e.contains("line 4, column 5012") && e.len() < 300, "{e}");
+        // the names and values a scene quotes
+        let e = parse_scene(&format!("{base}integrator = \"a\\nerror: b\"\n"), "s.toml").unwrap_err().to_string();
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(e.contains("unknown integrator `a\\nerror: b`"), "{e}");
     }
 
     #[test]
