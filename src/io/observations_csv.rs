@@ -36,15 +36,17 @@ pub fn parse_observations(text: &str, origin: &str) -> Result<Observations> {
     let columns: Vec<String> = header.iter().skip(1).map(str::to_string).collect();
     let mut times = Vec::new();
     let mut values = Vec::new();
-    for (row, record) in reader.records().enumerate() {
+    for record in reader.records() {
         let record = record.map_err(|e| err(e.to_string()))?;
-        let line = row + 2;
+        // the line the record starts on: a quoted field may span lines
+        let line = record.position().map_or(0, |p| p.line());
         for (col, field) in record.iter().enumerate() {
+            let column = quoted(&header[col]);
             let v: f64 = field
                 .parse()
-                .map_err(|_| err(format!("line {line}, column `{}`: `{field}` is not a number", &header[col])))?;
+                .map_err(|_| err(format!("line {line}, column `{column}`: `{}` is not a number", quoted(field))))?;
             if !v.is_finite() {
-                return Err(err(format!("line {line}, column `{}`: not finite", &header[col])));
+                return Err(err(format!("line {line}, column `{column}`: not finite")));
             }
             if col == 0 {
                 times.push(v);
@@ -60,6 +62,15 @@ pub fn parse_observations(text: &str, origin: &str) -> Result<Observations> {
     Ok(Observations { times, columns, values })
 }
 
+/// A field as an error message quotes it: at most 40 characters (a quoted field can hold the rest of the file).
+fn quoted(field: &str) -> String {
+    const MAX: usize = 40;
+    match field.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &field[..end]),
+        None => field.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +82,19 @@ mod tests {
         assert!(parse_observations("time,ball.z\n0,1\n", "o.csv").is_err());
         assert!(parse_observations("t,ball.z\n0,1\n0.1\n", "o.csv").is_err());
         assert!(parse_observations("t,ball.z\n", "o.csv").is_err());
+    }
+
+    /// An unbalanced quote makes one field of the rest of the file: the error names the line the field starts on and
+    /// quotes 40 characters of it (it quoted the whole field, over as many lines, and counted one line per record).
+    #[test]
+    fn a_field_spanning_lines_is_quoted_short_at_the_line_it_starts() {
+        let rows: String = (1..1000).map(|i| format!("{i},1.0\n")).collect();
+        let text = format!("t,ball.z\n\"0\n\n0.005\",1.0\n0,\"1{rows}");
+        let e = parse_observations(&text, "o.csv").unwrap_err().to_string();
+        assert_eq!(e, "observations: o.csv: line 2, column `t`: `0\\n\\n0.005` is not a number");
+        let text = format!("t,ball.z\n0,1.0\n0.01,\"2\n{rows}\"\n");
+        let e = parse_observations(&text, "o.csv").unwrap_err().to_string();
+        let quoted = "2\\n1,1.0\\n2,1.0\\n3,1.0\\n4,1.0\\n5,1.0\\n6,1.0\\n7,…";
+        assert_eq!(e, format!("observations: o.csv: line 3, column `ball.z`: `{quoted}` is not a number"));
     }
 }
