@@ -27,7 +27,7 @@ struct StateIn {
 
 pub fn run(urdf: &Path, states: &Path, json_out: Option<&Path>) -> Result<()> {
     let model = io::load_urdf(urdf)?;
-    let text = std::fs::read_to_string(states).map_err(|source| Error::Io { path: states.to_path_buf(), source })?;
+    let text = io::read_text(states)?;
     let input: StatesFile = serde_json::from_str(&text).map_err(|e| Error::SceneFile {
         path: states.to_path_buf(),
         message: format!("expected {{\"states\": [{{\"q\", \"v\", \"tau\"}}]}}: {e}"),

@@ -15,3 +15,75 @@ pub use urdf::{
     load_urdf, load_urdf_floating, load_urdf_with, parse_urdf, parse_urdf_floating, parse_urdf_with, CollisionGeometry,
     Mimic, Urdf, UrdfOptions,
 };
+
+use crate::{Error, Result};
+use std::path::Path;
+
+/// The largest input file diffphys reads, in bytes: 256 MiB (a scene, a URDF, observations, a torque or target file,
+/// a states file). A larger file, or one that does not end (`/dev/zero`), is an error naming it, not memory without
+/// bound.
+pub const MAX_INPUT_BYTES: u64 = 256 << 20;
+
+/// Reads a UTF-8 text file of at most [`MAX_INPUT_BYTES`]: how every input file is read.
+///
+/// ```
+/// let err = diffphys::io::read_text("no_such_file.toml").unwrap_err();
+/// assert!(err.to_string().starts_with("no_such_file.toml: "));
+/// ```
+///
+/// # Errors
+/// [`Error::Io`] naming the file if it cannot be read, is larger than [`MAX_INPUT_BYTES`] or is not UTF-8.
+pub fn read_text(path: impl AsRef<Path>) -> Result<String> {
+    let path = path.as_ref();
+    read_bounded(path).map_err(|e| Error::io(path, e))
+}
+
+/// [`read_text`] with the plain I/O error.
+pub(crate) fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let too_large = || {
+        let message = format!("larger than {} MiB, the most diffphys reads from one file", MAX_INPUT_BYTES >> 20);
+        Error::new(ErrorKind::InvalidData, message)
+    };
+    let file = std::fs::File::open(path)?;
+    // devices and pipes have no size: the limit is checked as they are read
+    let size = file.metadata()?.len();
+    if size > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file that does not end, or is larger than the limit, is one error naming it: reading `/dev/zero` (as a
+    /// scene, or as the URDF a scene names) used to take memory until there was none.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn input_files_are_read_up_to_the_limit() {
+        let e = load_scene("/dev/zero").unwrap_err().to_string();
+        assert_eq!(e, "/dev/zero: larger than 256 MiB, the most diffphys reads from one file");
+        let robot = "[world]\ndt = 0.001\nduration = 1.0\n[[robots]]\nname = \"r\"\nurdf = \"/dev/zero\"\n";
+        let e = parse_scene(robot, "s.toml").unwrap_err().to_string();
+        assert!(e.contains("robots[r].urdf") && e.contains("larger than 256 MiB"), "{e}");
+        // a (sparse) file one byte over the limit is refused before it is read; at the limit it is read
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.csv");
+        let file = std::fs::File::create(&big).unwrap();
+        file.set_len(MAX_INPUT_BYTES + 1).unwrap();
+        let e = read_observations(&big).unwrap_err().to_string();
+        assert!(e.contains("big.csv") && e.contains("larger than 256 MiB"), "{e}");
+        let small = dir.path().join("small.csv");
+        std::fs::write(&small, "t,ball.z\n0,1\n").unwrap();
+        assert_eq!(read_text(&small).unwrap(), "t,ball.z\n0,1\n");
+        std::fs::write(&small, b"t,ball.z\n0,\xff\n").unwrap();
+        assert!(read_text(&small).unwrap_err().to_string().contains("valid UTF-8"));
+    }
+}

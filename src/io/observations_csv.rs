@@ -12,7 +12,7 @@ use std::path::Path;
 /// malformed entry.
 pub fn read_observations(path: impl AsRef<Path>) -> Result<Observations> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = super::read_bounded(path).map_err(|e| Error::io(path, e))?;
     parse_observations(&text, &path.display().to_string())
 }
 

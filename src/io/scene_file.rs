@@ -202,7 +202,7 @@ struct SpringSection {
 /// loader's errors ([`crate::io::load_urdf`]) naming the URDF file and element.
 pub fn load_scene(path: impl AsRef<Path>) -> Result<Model<f64>> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = super::read_bounded(path).map_err(|e| Error::io(path, e))?;
     let dir = path.parent().unwrap_or(Path::new("."));
     parse_scene_in_dir(&text, &path.display().to_string(), dir)
 }

@@ -247,7 +247,7 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
                     ));
                 }
                 let path = dir.join(&file);
-                let text = std::fs::read_to_string(&path).map_err(|e| {
+                let text = super::read_bounded(&path).map_err(|e| {
                     Error::invalid(field("control.targets_file"), format!("cannot read `{}`: {e}", path.display()))
                 })?;
                 let columns = |name: &str| joint(name, "control.targets_file").map(|(_, k)| k);
@@ -268,7 +268,7 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
         }
         Some(ControlSection::Torques { file }) => {
             let path = dir.join(&file);
-            let text = std::fs::read_to_string(&path)
+            let text = super::read_bounded(&path)
                 .map_err(|e| Error::invalid(field("control.file"), format!("cannot read `{}`: {e}", path.display())))?;
             let columns = |name: &str| joint(name, "control.file").map(|(_, k)| k);
             Control::Torques(

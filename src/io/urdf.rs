@@ -99,7 +99,7 @@ pub struct Mimic {
 /// # Errors
 /// As [`parse_urdf_with`], and [`Error::Io`] if the file cannot be read.
 pub fn load_urdf_with(path: &Path, options: &UrdfOptions) -> Result<Urdf> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let text = super::read_bounded(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
     parse_urdf_with(&text, options).map_err(|e| match e {
         Error::Urdf { element, message } => Error::Urdf { element: format!("{}: {element}", path.display()), message },
         Error::InvalidScene { field, reason } => {
