@@ -6,7 +6,7 @@ use super::report;
 use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
 use diffphys::model::multibody::random_state;
 use diffphys::multibody::{aba, aba_derivatives, crba, rnea, MultibodyWorkspace};
-use diffphys::{io, Result};
+use diffphys::{io, Error, Result};
 use rand::SeedableRng;
 use serde_json::json;
 use std::hint::black_box;
@@ -57,7 +57,20 @@ pub fn run_scene(path: &Path, json_out: Option<&Path>) -> Result<()> {
     use diffphys::sim::{rollout_with, step, Workspace};
     use num_dual::DualSVec64;
     let model = super::load_scene(path)?;
-    let steps = (1.0 / model.settings.dt).round() as usize;
+    // 1 s is a bound on work only if it is within the scene's limit (`duration` is, by validation)
+    let (dt, max_steps) = (model.settings.dt, model.settings.max_steps);
+    let steps = (1.0 / dt).round();
+    if steps > max_steps as f64 {
+        return Err(Error::SceneFile {
+            path: path.to_path_buf(),
+            message: format!(
+                "bench simulates 1 s to reach the state it times: {steps:.3e} steps of world.dt = {dt:e} s, more \
+                 than world.max_steps = {max_steps}; raise world.max_steps (scene key [world] max_steps) if the run \
+                 really needs them"
+            ),
+        });
+    }
+    let steps = steps as usize;
     note!("{}: simulating 1 s ({steps} steps) to reach the state to time at…", path.display());
     let state = rollout_with(&model, steps, |_| {})?;
     let mut ws = Workspace::new(model.particles.len());

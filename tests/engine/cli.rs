@@ -151,6 +151,27 @@ fn bench_times_a_scene_step_and_its_jacobians() {
     assert_eq!((v["nx"].as_u64(), v["nu"].as_u64(), v["route"].as_str()), (Some(36), Some(18), Some("analytic")));
 }
 
+/// `bench SCENE` simulates 1 s before it times a step: at a `dt` that makes 1 s more than `world.max_steps`
+/// steps it stops at once naming the limit (at dt = 1e-300 s it took 2⁶⁴ − 1 steps, a hang, though the scene's own
+/// duration of ten steps is within the limit).
+#[test]
+fn bench_refuses_more_steps_than_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (dt, steps) in [("1e-300", "1.000e300"), ("1e-9", "1.000e9")] {
+        let path = d.join("tiny.toml");
+        let text = format!(
+            "[world]\ndt = {dt}\nduration = {dt}\n[[particles]]\nname = \"b\"\nmass = 1.0\nposition = [0.0, 0.0, 1.0]\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        let start = std::time::Instant::now();
+        let out = diffphys(&["bench", path.to_str().unwrap()], d);
+        fails(&out, "world.max_steps = 100000000");
+        fails(&out, &format!("{steps} steps of world.dt = {dt} s"));
+        assert!(start.elapsed().as_secs() < 10, "{dt}: {:?}", start.elapsed());
+    }
+}
+
 #[test]
 fn user_errors_are_messages_not_panics() {
     let dir = tempfile::tempdir().unwrap();
