@@ -106,8 +106,8 @@ impl Error {
     }
 }
 
-/// `text` for an error message: its control characters escaped (see [`Error`]).
-fn escaped(text: &str) -> Escaped<'_> {
+/// `text` for an error message or a warning: its control characters escaped (see [`Error`]).
+pub(crate) fn escaped(text: &str) -> Escaped<'_> {
     Escaped(text)
 }
 
@@ -116,7 +116,7 @@ fn escaped_path(path: &Path) -> String {
 }
 
 /// Displays a string with its control characters escaped as Rust writes them (`\n`, `\t`, `\u{1b}`).
-struct Escaped<'a>(&'a str);
+pub(crate) struct Escaped<'a>(&'a str);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -151,9 +151,9 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
         let _ = writeln!(
             std::io::stderr(),
             "warning: robots[{}]: skipped the collision meshes of {} link(s): {}",
-            r.name,
+            crate::error::escaped(&r.name),
             urdf.skipped_meshes.len(),
-            urdf.skipped_meshes.join(", ")
+            crate::error::escaped(&urdf.skipped_meshes.join(", "))
         );
     }
     for m in &urdf.mimics {

@@ -172,6 +172,28 @@ fn bench_refuses_more_steps_than_the_limit() {
     }
 }
 
+/// Notes quote paths and names with their control characters escaped: a `--json` path with a line break printed
+/// `wrote a` and then `error: b.json` as a line of its own, a second `error:` line beside the command's own.
+#[test]
+fn notes_are_one_line_whatever_path_they_quote() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let args = ["gradcheck", &scene("sliding_puck.toml"), "--params", "ground.friction", "--json", "a\nerror: b.json"];
+    let stderr = String::from_utf8_lossy(&diffphys(&args, d).stderr).into_owned();
+    assert_eq!(stderr, "wrote a\\nerror: b.json\n");
+    assert!(d.join("a\nerror: b.json").exists());
+    // a note, then the command's error
+    let observed = d.join("a\nerror: b.csv");
+    std::fs::write(&observed, "t,puck.x\n0.00005,1.0\n0.1,0.95\n").unwrap();
+    let fit =
+        ["fit", &scene("sliding_puck.toml"), "--observed", observed.to_str().unwrap(), "--params", "ground.friction"];
+    let out = diffphys(&fit, d);
+    fails(&out, "time grid");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("fitting 1 parameters") && stderr.contains("a\\nerror: b.csv\n"), "{stderr}");
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error: ")).count(), 1, "{stderr}");
+}
+
 #[test]
 fn user_errors_are_messages_not_panics() {
     let dir = tempfile::tempdir().unwrap();
