@@ -13,6 +13,7 @@ mod contact_identification;
 mod contact_properties;
 mod cylinder_contact;
 mod fit_calibration;
+mod input_fuzzing;
 mod multibody_properties;
 mod multibody_vs_pinocchio;
 mod one_body_robot_vs_free_body;
