@@ -145,7 +145,9 @@ fn inertia_pass<T: Scalar>(
                 if let Some(extra) = extra_armature.get(joint.v_index) {
                     d += *extra;
                 }
-                if crate::scalar::re(&d).is_nan() || crate::scalar::re(&d) <= 0.0 {
+                let pivot = crate::scalar::re(&d);
+                // a pivot whose reciprocal overflows (a subnormal one) is singular in f64
+                if pivot.is_nan() || pivot <= 0.0 || !(1.0 / pivot).is_finite() {
                     return Err(massless(model, i, crate::Error::Numerical(format!("D = {}", crate::scalar::re(&d)))));
                 }
                 let d_inv = recip(&d);

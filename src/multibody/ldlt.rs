@@ -71,7 +71,8 @@ impl TreeSparsity {
 /// lower triangle of the input is read, and only its entries on ancestor pairs.
 ///
 /// # Errors
-/// [`Error::Numerical`] if a pivot is not positive (the matrix is not positive definite).
+/// [`Error::Numerical`] if a pivot is not positive, or so small that its reciprocal overflows (the matrix is not
+/// positive definite in `f64`).
 ///
 /// # Panics
 /// If `sparsity` is not of the size of `m`.
@@ -96,7 +97,8 @@ pub fn ltdl_factor<T: Scalar, D: Dim, S: StorageMut<T, D, D>>(
     assert_eq!(sparsity.len(), n, "ltdl_factor: the sparsity must have one entry per coordinate");
     for k in (0..n).rev() {
         let d = m[(k, k)];
-        if re(&d).is_nan() || re(&d) <= 0.0 {
+        // a pivot whose reciprocal overflows (a subnormal one) is singular in f64
+        if re(&d).is_nan() || re(&d) <= 0.0 || !(1.0 / re(&d)).is_finite() {
             return Err(Error::Numerical(format!("matrix is not positive definite (pivot {k} is {})", re(&d))));
         }
         let d_inv = recip(&d);
@@ -262,6 +264,9 @@ mod tests {
         assert_relative_eq!(&spd * x, b, epsilon = 1e-12);
         let mut bad = DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, -1.0]));
         assert!(ltdl_factor(&mut bad, &TreeSparsity::dense(2)).is_err());
+        // a subnormal pivot (found by fuzzing: a floating base with ixx = 1e-320) has no finite reciprocal
+        let mut tiny = DMatrix::from_diagonal(&DVector::from_vec(vec![1e-320, 1.0]));
+        assert!(ltdl_factor(&mut tiny, &TreeSparsity::dense(2)).is_err());
     }
 
     /// A tree's mass-matrix pattern (root 0 with branches 1–2 and 3), built as `Jᵀ J + 1` with `J` respecting the

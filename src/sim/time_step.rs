@@ -123,17 +123,32 @@ fn stable(integrator: Integrator, damping: Damping, m: f64, k: f64, c: f64, dt: 
     }
 }
 
-/// The largest stable `dt` (s) of [`stable`], by bisection (stability is lost once, as `dt` grows).
+/// The largest stable `dt` (s) of [`stable`], by bisection (stability is lost once, as `dt` grows). Every loop is
+/// bounded: an oscillator whose period does not fit in an `f64` (a stiffness of 1e-320 N/m) is stable at any
+/// step, one that is unstable at every representable step has a stable `dt` of 0.
 fn largest_stable_dt(integrator: Integrator, damping: Damping, m: f64, k: f64, c: f64) -> f64 {
     if !(m > 0.0 && k > 0.0) {
         return f64::INFINITY;
     }
     let mut lo = 0.5 * (m / k).sqrt();
-    while !stable(integrator, damping, m, k, c, lo) && lo > 1e-300 {
+    if !lo.is_finite() {
+        return f64::INFINITY;
+    }
+    // at most 2 100 halvings reach 0 from the largest f64, and as many doublings reach infinity
+    for _ in 0..2100 {
+        if stable(integrator, damping, m, k, c, lo) || lo == 0.0 {
+            break;
+        }
         lo *= 0.5;
     }
+    if lo == 0.0 {
+        return 0.0;
+    }
     let mut hi = lo * 2.0;
-    while stable(integrator, damping, m, k, c, hi) {
+    for _ in 0..2100 {
+        if !stable(integrator, damping, m, k, c, hi) {
+            break;
+        }
         hi *= 2.0;
         if hi > 1e300 {
             return f64::INFINITY;
@@ -461,6 +476,19 @@ pub fn time_step_warnings<T: Scalar>(scene: &Model<T>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extreme_oscillators_end_the_search() {
+        // a period beyond f64 (found by fuzzing: stiffness = 5e-324 N/m hung the search), and the reverse
+        for i in [Integrator::SemiImplicitEuler, Integrator::VelocityVerlet, Integrator::Rk4] {
+            for d in [Damping::Explicit, Damping::Contact, Damping::Implicit] {
+                assert_eq!(largest_stable_dt(i, d, 0.2, 5e-324, 1.0), f64::INFINITY);
+                assert_eq!(largest_stable_dt(i, d, 1e300, 1e-300, 0.0), f64::INFINITY);
+                let t = largest_stable_dt(i, d, 1e-300, 1e300, 0.0);
+                assert!(t < 1e-290, "{i:?} {d:?}: {t}");
+            }
+        }
+    }
 
     #[test]
     fn stability_bounds_match_the_closed_forms() {
