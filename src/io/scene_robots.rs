@@ -158,12 +158,16 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
     }
     for m in &urdf.mimics {
         use std::io::Write as _;
-        let _ =
-            writeln!(
+        let _ = writeln!(
             std::io::stderr(),
             "warning: robots[{}]: joint `{}` mimics `{}` in the URDF (q = {} q_{} + {}); diffphys simulates it as an \
              independent joint: drive both to the same target to keep them coupled",
-            r.name, m.joint, m.leader, m.multiplier, m.leader, m.offset
+            crate::error::escaped(&r.name),
+            crate::error::escaped(&m.joint),
+            crate::error::escaped(&m.leader),
+            m.multiplier,
+            crate::error::escaped(&m.leader),
+            m.offset
         );
     }
     let mut multibody = urdf.multibody;

@@ -987,8 +987,8 @@ impl std::fmt::Display for Run {
 }
 
 /// Runs `diffphys args` in `dir` under the address-space limit, standard output and error to files, killing it
-/// after [`CLI_TIMEOUT`]; `Err` if it had to be killed.
-fn run_cli(dir: &Path, args: &[String]) -> Result<Run, TestCaseError> {
+/// after [`CLI_TIMEOUT`]; `Err` if it had to be killed, quoting `input` (the mutated file).
+fn run_cli(dir: &Path, args: &[String], input: &str) -> Result<Run, TestCaseError> {
     let (out_path, err_path) = (dir.join("stdout.txt"), dir.join("stderr.txt"));
     let script = format!("ulimit -v {CLI_MEMORY_KIB} && exec \"$0\" \"$@\"");
     let mut child = Command::new("/bin/sh")
@@ -1010,7 +1010,9 @@ fn run_cli(dir: &Path, args: &[String]) -> Result<Run, TestCaseError> {
         if start.elapsed() > CLI_TIMEOUT {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(TestCaseError::fail(format!("diffphys {args:?} did not end within {CLI_TIMEOUT:?}: a hang")));
+            return Err(TestCaseError::fail(format!(
+                "diffphys {args:?} did not end within {CLI_TIMEOUT:?}: a hang\n--- input:\n{input}"
+            )));
         }
         std::thread::sleep(Duration::from_millis(2));
     };
@@ -1139,7 +1141,7 @@ fn cli_scenes_run(long: bool) {
             2 => vec!["gradcheck".into(), p, "--params".into(), scene_param(&seed.name).into()],
             _ => vec!["bench".into(), p],
         };
-        let run = run_cli(dir.path(), &args)?;
+        let run = run_cli(dir.path(), &args, &text)?;
         check_run(&run, &[out]).map_err(|e| TestCaseError::fail(format!("{e}\n--- {} mutated:\n{text}", seed.name)))
     });
 }
@@ -1187,7 +1189,7 @@ fn cli_fit_run(long: bool) {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let run = run_cli(dir.path(), &args)?;
+        let run = run_cli(dir.path(), &args, &format!("{csv_text}\n--- scene:\n{scene_text}"))?;
         check_run(&run, &[json]).map_err(|e| {
             TestCaseError::fail(format!("{e}\n--- {} with {scene}:\n{csv_text}\n--- scene:\n{scene_text}", csv.name))
         })
@@ -1228,8 +1230,8 @@ fn cli_dynamics_run(long: bool, mutate_urdf: bool) {
             "--states".into(),
             states_path.display().to_string(),
         ];
-        let run = run_cli(dir.path(), &args)?;
         let shown = if mutate_urdf { &urdf_text } else { &states_text };
+        let run = run_cli(dir.path(), &args, shown)?;
         check_run(&run, &[]).map_err(|e| TestCaseError::fail(format!("{e}\n--- mutated input:\n{shown}")))
     });
 }
@@ -1306,7 +1308,7 @@ fn cli_arguments_run(long: bool) {
             _ => vec!["optimize", "--problem", a, "--method", b, "--max-iterations", "1", "--plot", "o.svg"],
         };
         let args: Vec<String> = args.into_iter().map(str::to_string).collect();
-        let run = run_cli(dir.path(), &args)?;
+        let run = run_cli(dir.path(), &args, "(the files are valid; the arguments are odd)")?;
         if run.code == Some(2) {
             // clap's own usage errors
             prop_assert!(run.stderr.starts_with("error: ") && !run.stderr.contains("panicked"), "{run}");

@@ -150,7 +150,7 @@ pub fn capsule_box<T: Scalar>(
     let (a, b) = (pose.inverse_transform_point(p0), pose.inverse_transform_point(p1));
     let u = b - a;
     // 1. the ends of the axis clipped to the slab of the box axis most nearly along it
-    let j = (0..3).max_by(|&i, &k| re(&u[i]).abs().total_cmp(&re(&u[k]).abs())).unwrap();
+    let j = (0..3).max_by(|&i, &k| re(&u[i]).abs().total_cmp(&re(&u[k]).abs())).expect("0..3 is not empty");
     let clamp01 = |x: T| {
         if re(&x) < 0.0 {
             T::zero()
