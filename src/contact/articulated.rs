@@ -154,7 +154,7 @@ fn link_force<T: Scalar>(
     restitution: &T,
 ) -> Vector3<T> {
     let settings = &scene.settings;
-    point_contact_force(&settings.contact, geometry, relative_velocity, g, friction, restitution, settings.dt)
+    point_contact_force(&settings.contact, geometry, relative_velocity, g, friction, restitution, settings.dt, None)
 }
 
 /// The points where the colliders of robot `r` of `scene` touch the ground at `(q, v)`: runs the kinematics into

@@ -209,7 +209,7 @@ pub(crate) fn ground_contact_derivatives_with_mass(
             + normal_part.map(Law::from) * along(0.0, 4)
             + tangential_part.map(Law::from) * along(0.0, 5);
         let (mu, e) = (Law::from(mu), Law::from(e));
-        let f_local = point_contact_force(&settings, &local, &u_local, &g_local, &mu, &e, scene.settings.dt);
+        let f_local = point_contact_force(&settings, &local, &u_local, &g_local, &mu, &e, scene.settings.dt, None);
         let f = f_local.map(|x| x.re);
         let df = SMatrix::<f64, 3, 6>::from_fn(|i, j| f_local[i].eps.unwrap_generic(Const::<6>, Const::<1>)[j]);
         let (df_dd, df_du) = (df.fixed_view::<3, 1>(0, 0), df.fixed_view::<3, 3>(0, 1));

@@ -128,8 +128,15 @@ pub fn box_box_penalty<T: Scalar>(
                  p: &Vector3<T>,
                  elastic: Option<Vector3<T>>| {
         let motion = point_motion(a, b, p);
-        let mut f =
-            law.force(normal, &motion.relative_velocity, friction, &motion.sliding_mass, &settings.slip_velocity, dt);
+        let mut f = law.force(
+            normal,
+            &motion.relative_velocity,
+            friction,
+            &motion.sliding_mass,
+            &settings.slip_velocity,
+            dt,
+            None,
+        );
         if let Some(elastic) = elastic {
             f -= elastic; // applied exactly elsewhere: only damping and friction act at this point
         }

@@ -81,7 +81,9 @@ pub fn free_body_point_inverse_inertia<T: Scalar>(
 /// body, `J M⁻¹ Jᵀ` for a robot link, zero for the ground): [`compliant_contact_force`] with the normal mass
 /// `m_n = 1 / (nᵀ G n)` and the sideways mass `m_t = 1 / (tr G − nᵀ G n)`, each inverse mass bounded below by
 /// 1e-12 1/kg (a point that cannot move stays finite). Side `b` gets the opposite force at the same point.
-/// Free rigid bodies and robot links all use this one entry point.
+/// Free rigid bodies and robot links all use this one entry point. With an `anchor` (the stretch of the
+/// contact's friction anchor, updated in place) friction follows [`anchored_friction`](super::anchored_friction)
+/// instead of the regularised law.
 ///
 /// ```
 /// use diffphys::contact::{free_body_point_inverse_inertia, point_contact_force};
@@ -91,9 +93,10 @@ pub fn free_body_point_inverse_inertia<T: Scalar>(
 /// let settings = ContactSettings::<f64>::default(); // k = 1e5 N/m
 /// let touch = ContactGeometry { normal: Vector3::z(), point: Vector3::zeros(), distance: -0.01 };
 /// let ball = free_body_point_inverse_inertia(&1.0, &(Matrix3::identity() * 250.0), &Vector3::new(0.0, 0.0, -0.1));
-/// let f = point_contact_force(&settings, &touch, &Vector3::zeros(), &ball, &0.5, &0.0, 1e-3);
+/// let f = point_contact_force(&settings, &touch, &Vector3::zeros(), &ball, &0.5, &0.0, 1e-3, None);
 /// assert!((f.z - 1e3).abs() < 1e-9 && f.x == 0.0); // k d at rest, no friction
 /// ```
+#[allow(clippy::too_many_arguments)]
 pub fn point_contact_force<T: Scalar>(
     settings: &ContactSettings<T>,
     contact: &ContactGeometry<T>,
@@ -102,6 +105,7 @@ pub fn point_contact_force<T: Scalar>(
     friction: &T,
     restitution: &T,
     dt: f64,
+    anchor: Option<&mut Vector3<T>>,
 ) -> Vector3<T> {
     let n = &contact.normal;
     let bounded = |inverse: T| if re(&inverse) < MIN_INVERSE_MASS { T::from(MIN_INVERSE_MASS) } else { inverse };
@@ -117,6 +121,7 @@ pub fn point_contact_force<T: Scalar>(
         &normal_mass,
         &sideways_mass,
         dt,
+        anchor,
     )
 }
 
@@ -171,7 +176,7 @@ pub fn point_contact_force<T: Scalar>(
 /// use nalgebra::Vector3;
 /// let settings = ContactSettings::<f64>::default(); // k = 1e5 N/m
 /// let touch = ContactGeometry { normal: Vector3::z(), point: Vector3::zeros(), distance: -0.01 };
-/// let f = compliant_contact_force(&settings, &touch, &Vector3::zeros(), &0.5, &0.0, &1.0, &1.0, 1e-3);
+/// let f = compliant_contact_force(&settings, &touch, &Vector3::zeros(), &0.5, &0.0, &1.0, &1.0, 1e-3, None);
 /// assert!((f.z - 1e3).abs() < 1e-9 && f.x == 0.0); // k d at rest, no friction
 /// ```
 #[allow(clippy::too_many_arguments)]
@@ -184,9 +189,13 @@ pub fn compliant_contact_force<T: Scalar>(
     normal_mass: &T,
     sliding_mass: &T,
     dt: f64,
+    anchor: Option<&mut Vector3<T>>,
 ) -> Vector3<T> {
     let depth = -contact.distance;
     if re(&depth) <= 0.0 {
+        if let Some(stretch) = anchor {
+            *stretch = Vector3::zeros();
+        }
         return Vector3::zeros();
     }
     let k = settings.stiffness;
@@ -194,7 +203,7 @@ pub fn compliant_contact_force<T: Scalar>(
     let explicit = damping_ratio_for_restitution(restitution) * sqrt(&(k * *normal_mass)) * 2.0;
     let damping = explicit * recip(&(T::one() + explicit * dt * recip(normal_mass)));
     let law = PenaltyLaw { spring: k * depth, ramp, damping };
-    law.force(&contact.normal, relative_velocity, friction, sliding_mass, &settings.slip_velocity, dt)
+    law.force(&contact.normal, relative_velocity, friction, sliding_mass, &settings.slip_velocity, dt, anchor)
 }
 
 /// The three numbers that set a penalty contact's normal force `s · P(F − c u_n, F/2)`: the elastic `spring`
@@ -207,7 +216,9 @@ pub(crate) struct PenaltyLaw<T: Scalar> {
 }
 
 impl<T: Scalar> PenaltyLaw<T> {
-    /// The force on body `a` along unit `normal` (from b to a), with regularised Coulomb friction.
+    /// The force on body `a` along unit `normal` (from b to a), with regularised Coulomb friction, or with
+    /// [`anchored_friction`](super::anchored_friction) given the stretch of the contact's `anchor` (updated).
+    #[allow(clippy::too_many_arguments)]
     pub fn force(
         self,
         normal: &Vector3<T>,
@@ -216,14 +227,24 @@ impl<T: Scalar> PenaltyLaw<T> {
         sliding_mass: &T,
         slip_velocity: &T,
         dt: f64,
+        anchor: Option<&mut Vector3<T>>,
     ) -> Vector3<T> {
         let un = relative_velocity.dot(normal);
         let spring = self.spring;
         let magnitude = never_pull(spring - self.damping * un, spring * 0.5) * self.ramp;
         if re(&magnitude) <= 0.0 {
+            if let Some(stretch) = anchor {
+                *stretch = Vector3::zeros();
+            }
             return Vector3::zeros();
         }
         let ut = relative_velocity - normal * un;
+        if let Some(stretch) = anchor {
+            let (tangential, next) =
+                super::anchored_friction(normal, &ut, &(*friction * magnitude), sliding_mass, dt, stretch);
+            *stretch = next;
+            return normal * magnitude + tangential;
+        }
         let vs = *slip_velocity;
         let limit = *friction * magnitude;
         let step_change = limit * dt * recip(sliding_mass);
@@ -263,7 +284,17 @@ mod tests {
     fn sliding_contact_gets_coulomb_friction_against_the_motion() {
         let settings = ContactSettings::<f64>::default();
         let touch = ContactGeometry { normal: Vector3::z(), point: Vector3::zeros(), distance: -0.01 };
-        let f = compliant_contact_force(&settings, &touch, &Vector3::new(3.0, -4.0, 0.0), &0.5, &0.0, &1.0, &1.0, 1e-4);
+        let f = compliant_contact_force(
+            &settings,
+            &touch,
+            &Vector3::new(3.0, -4.0, 0.0),
+            &0.5,
+            &0.0,
+            &1.0,
+            &1.0,
+            1e-4,
+            None,
+        );
         let ft = Vector3::new(f.x, f.y, 0.0);
         assert!((ft.norm() - 0.5 * f.z).abs() < 1e-3 * f.z, "{f}");
         assert!((ft.normalize() - Vector3::new(-0.6, 0.8, 0.0)).norm() < 1e-12);

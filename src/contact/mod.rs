@@ -2,13 +2,15 @@
 //! compliant law ([`point_contact_force`], for free bodies and robot links alike; the box–box potential
 //! [`box_box_penalty`]), robot links' contacts ([`robot_ground_contacts`], [`held_link_contacts`]; the ground
 //! contacts' exact derivatives in joint space, [`robot_ground_contact_derivatives`]) and the hard-contact impulse
-//! solver ([`solve_impulses`], projected Gauss–Seidel) with [`warm_start`]ing.
+//! solver ([`solve_impulses`], projected Gauss–Seidel) with [`warm_start`]ing; static friction for compliant
+//! contact by [`anchored_friction`].
 
 mod articulated;
 mod articulated_derivatives;
 mod box_box_penalty;
 mod compliant;
 mod detect;
+mod friction_anchor;
 mod impulse_solver;
 pub mod warm_start;
 
@@ -21,5 +23,8 @@ pub use compliant::{
     free_body_point_inverse_inertia, point_contact_force,
 };
 pub use detect::{detect_contacts, BoxPairs};
+pub use friction_anchor::{
+    anchored_friction, recall_anchor, saturate, store_anchors, AnchorPair, FrictionAnchor, ANCHOR_OMEGA_DT, EXACT_UP_TO,
+};
 pub use impulse_solver::{solve_impulses, tangent_frame, BodyVelocities, ImpulseRow, PositionCorrection};
 pub use warm_start::ContactImpulse;

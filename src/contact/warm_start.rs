@@ -52,10 +52,24 @@ pub fn recall<T: Scalar>(
 ) -> Option<usize> {
     let start = previous.partition_point(|c| (c.a, c.b) < (a, b));
     let end = start + previous[start..].partition_point(|c| (c.a, c.b) == (a, b));
+    let found =
+        nearest_unclaimed(&previous[start..end], &mut taken[start..end], |c| &c.local_point, local_point, radius);
+    found.map(|i| start + i)
+}
+
+/// The index of the entry of `entries` nearest to `point` (by `point_of`) within `radius` that is not `taken`
+/// yet, marked taken: how a contact finds what it carried at the last step (an impulse, a friction anchor).
+pub(crate) fn nearest_unclaimed<E>(
+    entries: &[E],
+    taken: &mut [bool],
+    point_of: impl Fn(&E) -> &Vector3<f64>,
+    point: &Vector3<f64>,
+    radius: f64,
+) -> Option<usize> {
     let mut best = None;
     let mut best_distance = radius * radius;
-    for i in start..end {
-        let d = (previous[i].local_point - local_point).norm_squared();
+    for (i, entry) in entries.iter().enumerate() {
+        let d = (point_of(entry) - point).norm_squared();
         if !taken[i] && d <= best_distance {
             best = Some(i);
             best_distance = d;

@@ -227,6 +227,7 @@ impl ControlProblem {
             v: Vec::new(),
             bodies: Vec::new(),
             contact_impulses: Vec::new(),
+            friction_anchors: Vec::new(),
             robots: vec![robot],
             step: 0,
         };

@@ -3,11 +3,11 @@
 use crate::contact::warm_start::{is_persistent, local_point, recall, remember, starting_impulse};
 use crate::contact::{
     box_box_penalty, combined_friction, combined_restitution, detect_contacts, free_body_point_inverse_inertia,
-    point_contact_force, solve_impulses, tangent_frame, BodyVelocities, BoxBody, BoxPairs, ContactImpulse, ImpulseRow,
-    PositionCorrection,
+    point_contact_force, recall_anchor, solve_impulses, store_anchors, tangent_frame, AnchorPair, BodyVelocities,
+    BoxBody, BoxPairs, ContactImpulse, FrictionAnchor, ImpulseRow, PositionCorrection,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Shape};
-use crate::model::{bounding_radius, ContactModel, Model};
+use crate::model::{bounding_radius, ContactModel, FrictionLaw, Model};
 use crate::multibody::BodyState;
 use crate::multibody::{free_rotation_step, inverse_inertia_world};
 use crate::scalar::{re, recip};
@@ -29,6 +29,7 @@ pub struct RigidWorkspace<T: Scalar> {
     rows: Vec<ImpulseRow<T>>,
     previous_impulses: Vec<ContactImpulse<T>>,
     taken: Vec<bool>,
+    previous_anchors: Vec<FrictionAnchor<T>>,
     inverse_mass: Vec<T>,
     inverse_inertia: Vec<Matrix3<T>>,
     force: Vec<Vector3<T>>,
@@ -50,6 +51,7 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
             rows: Vec::new(),
             previous_impulses: Vec::new(),
             taken: Vec::new(),
+            previous_anchors: Vec::new(),
             inverse_mass: Vec::new(),
             inverse_inertia: Vec::new(),
             force: Vec::new(),
@@ -123,13 +125,16 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     scene: &Model<T>,
     bodies: &mut [BodyState<T>],
     contact_impulses: &mut Vec<ContactImpulse<T>>,
+    anchors: &mut Vec<FrictionAnchor<T>>,
     ws: &mut RigidWorkspace<T>,
     loads: &BodyLoads<T>,
 ) {
     let n = bodies.len();
-    // last step's impulses become this step's starting point; this step's are written back below
+    // last step's impulses and anchors become this step's starting point; this step's are written back below
     std::mem::swap(&mut ws.previous_impulses, contact_impulses);
     contact_impulses.clear();
+    std::mem::swap(&mut ws.previous_anchors, anchors);
+    anchors.clear();
     if n == 0 {
         return;
     }
@@ -156,7 +161,7 @@ pub(crate) fn rigid_body_step<T: Scalar>(
         ws.angular[i] += ws.inverse_inertia[i] * torque * dt_t;
     }
     match scene.settings.contact.model {
-        ContactModel::Compliant => compliant_velocities(scene, bodies, ws),
+        ContactModel::Compliant => compliant_velocities(scene, bodies, anchors, ws),
         ContactModel::Impulse => {
             impulse_velocities(scene, bodies, ws);
             if scene.settings.contact.warm_start {
@@ -178,9 +183,19 @@ pub(crate) fn rigid_body_step<T: Scalar>(
 }
 
 /// Compliant model: add `dt ·` the contact forces (and torques) at the current pose to the free velocities.
-/// Box–box pairs use the penalty that derives from a potential ([`box_box_penalty`]); every other pair and the
-/// ground use the contact points of the narrow phase.
-fn compliant_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
+/// Box–box pairs use the penalty that derives from a potential ([`box_box_penalty`], with regularised friction);
+/// every other pair and the ground use the contact points of the narrow phase. With
+/// [`FrictionLaw::Anchored`] each such contact finds its anchor of the last step (same pair, the nearest contact
+/// point in the body axes of `a` within half its bounding radius) and its new anchor is written to `anchors`.
+fn compliant_velocities<T: Scalar>(
+    scene: &Model<T>,
+    bodies: &[BodyState<T>],
+    anchors: &mut Vec<FrictionAnchor<T>>,
+    ws: &mut RigidWorkspace<T>,
+) {
+    let anchored = scene.settings.contact.friction_law == FrictionLaw::Anchored;
+    ws.taken.clear();
+    ws.taken.resize(ws.previous_anchors.len(), false);
     let n = bodies.len();
     let dt = scene.settings.dt;
     ws.margins.clear();
@@ -205,7 +220,16 @@ fn compliant_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws
             g += free_body_point_inverse_inertia(&ws.inverse_mass[b], &ws.inverse_inertia[b], rb);
         }
         let (mu, e) = pair_material(scene, c.a, c.b);
-        let f = point_contact_force(&scene.settings.contact, &c.geometry, &u, &g, &mu, &e, dt);
+        let mut anchor = anchored.then(|| {
+            let pair = AnchorPair::Bodies { a: c.a, b: c.b };
+            let local = (ws.poses[c.a].rotation.transpose() * ra).map(|x| re(&x));
+            let radius = 0.5 * bounding_radius(&scene.bodies[c.a].shape);
+            let stretch = recall_anchor(&ws.previous_anchors, &mut ws.taken, pair, &local, radius);
+            FrictionAnchor { pair, local_point: local, stretch }
+        });
+        let stretch = anchor.as_mut().map(|a| &mut a.stretch);
+        let f = point_contact_force(&scene.settings.contact, &c.geometry, &u, &g, &mu, &e, dt, stretch);
+        anchors.extend(anchor.filter(|a| a.stretch != Vector3::zeros()));
         ws.torque[c.a] += ra.cross(&f);
         ws.force[c.a] += &f;
         if let (Some(b), Some(rb)) = (c.b, rb) {
@@ -213,6 +237,7 @@ fn compliant_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws
             ws.force[b] -= f;
         }
     }
+    store_anchors(anchors);
     for &(i, j) in &ws.broad.pairs {
         let (Shape::Box { size: size_i }, Shape::Box { size: size_j }) =
             (&scene.bodies[i].shape, &scene.bodies[j].shape)

@@ -2,7 +2,9 @@
 
 use super::scene_robots::{build_robot, RobotSection};
 use crate::geometry::Shape;
-use crate::model::{ContactModel, ContactSettings, Ground, Integrator, Model, Particle, RigidBody, Spring, SpringEnd};
+use crate::model::{
+    ContactModel, ContactSettings, FrictionLaw, Ground, Integrator, Model, Particle, RigidBody, Spring, SpringEnd,
+};
 use crate::{Error, Result};
 use nalgebra::{Quaternion, Vector3};
 use serde::Deserialize;
@@ -51,6 +53,7 @@ struct ContactSection {
     stiffness: Option<f64>,
     ramp_depth: Option<f64>,
     slip_velocity: Option<f64>,
+    friction_law: Option<String>,
     iterations: Option<usize>,
     warm_start: Option<bool>,
     bounce_threshold: Option<f64>,
@@ -310,8 +313,18 @@ fn build(file: SceneFile, dir: &Path) -> Result<Model<f64>> {
                 Error::invalid("contact.model", format!("unknown contact model `{name}` (use compliant or impulse)"))
             })?,
         };
+        let friction_law = match c.friction_law.as_deref() {
+            None => FrictionLaw::default(),
+            Some(name) => FrictionLaw::from_name(name).ok_or_else(|| {
+                Error::invalid(
+                    "contact.friction_law",
+                    format!("unknown friction law `{}` (use regularised or anchored)", crate::error::escaped(name)),
+                )
+            })?,
+        };
         scene.settings.contact = ContactSettings {
             model,
+            friction_law,
             stiffness: c.stiffness.unwrap_or(defaults.stiffness),
             ramp_depth: c.ramp_depth.unwrap_or(defaults.ramp_depth),
             slip_velocity: c.slip_velocity.unwrap_or(defaults.slip_velocity),
@@ -484,6 +497,12 @@ mod tests {
         );
         let e = parse_scene(&format!("{base}[contact]\nwarm_start = 1\n"), "s.toml").unwrap_err().to_string();
         assert!(e.contains("s.toml") && e.contains("warm_start"), "{e}");
+        // the friction law: regularised unless asked, a misspelt one named
+        assert_eq!(s.settings.contact.friction_law, FrictionLaw::Regularised);
+        let anchored = parse_scene(&format!("{base}[contact]\nfriction_law = \"anchored\"\n"), "s").unwrap();
+        assert_eq!(anchored.settings.contact.friction_law, FrictionLaw::Anchored);
+        let e = parse_scene(&format!("{base}[contact]\nfriction_law = \"sticky\"\n"), "s").unwrap_err().to_string();
+        assert!(e.contains("contact.friction_law") && e.contains("sticky") && e.contains("anchored"), "{e}");
     }
 
     /// A TOML error is one line naming line and column and quoting (part of) the line, with the characters that

@@ -31,6 +31,37 @@ impl ContactModel {
     }
 }
 
+/// The tangential law of compliant contact (`[contact] friction_law` in a scene file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FrictionLaw {
+    /// Regularised Coulomb friction: `−μ F_n u_t / √(|u_t|² + v_s² + …)`, no memory; a body that friction should
+    /// hold creeps at about the slip velocity `v_s` (the default, for now).
+    #[default]
+    Regularised,
+    /// Static friction by an anchor spring (an elasto-plastic bristle) kept in the state
+    /// ([`State::friction_anchors`](crate::sim::State::friction_anchors)): a contact holds until its spring
+    /// reaches the friction cone, then slides with Coulomb's force `μ F_n`. Documented in
+    /// [`crate::contact::anchored_friction`]. Free bodies on the ground and on each other (box–box pairs keep the
+    /// regularised law); not yet particles (their ground has its own law) or robot links, and a scene that asks
+    /// for it with robot colliders that can touch something is refused.
+    Anchored,
+}
+
+impl FrictionLaw {
+    /// The name used in scene files: `regularised` or `anchored`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FrictionLaw::Regularised => "regularised",
+            FrictionLaw::Anchored => "anchored",
+        }
+    }
+
+    /// Parses a scene-file name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [FrictionLaw::Regularised, FrictionLaw::Anchored].into_iter().find(|m| m.name() == name)
+    }
+}
+
 /// Contact settings for rigid bodies (`[contact]` in a scene file).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactSettings<T: Scalar> {
@@ -43,6 +74,8 @@ pub struct ContactSettings<T: Scalar> {
     pub ramp_depth: T,
     /// Compliant: slip speed in m/s below which friction is regularised, default 0.01 m/s.
     pub slip_velocity: T,
+    /// Compliant: the tangential law of free bodies' contacts (default [`FrictionLaw::Regularised`]).
+    pub friction_law: FrictionLaw,
     /// Impulse: projected Gauss–Seidel sweeps per step (default 20).
     pub iterations: usize,
     /// Impulse: start each step's solve from the impulses its contacts carried at the end of the previous step
@@ -66,6 +99,7 @@ impl<T: Scalar> Default for ContactSettings<T> {
             stiffness: T::constant(1e5),
             ramp_depth: T::constant(1e-3),
             slip_velocity: T::constant(1e-2),
+            friction_law: FrictionLaw::Regularised,
             iterations: 20,
             warm_start: true,
             bounce_threshold: 0.1,
@@ -83,6 +117,7 @@ impl ContactSettings<f64> {
             stiffness: D::constant(self.stiffness),
             ramp_depth: D::constant(self.ramp_depth),
             slip_velocity: D::constant(self.slip_velocity),
+            friction_law: self.friction_law,
             iterations: self.iterations,
             warm_start: self.warm_start,
             bounce_threshold: self.bounce_threshold,

@@ -22,7 +22,7 @@ pub use validate::MAX_CONTACT_ITERATIONS;
 mod world_model;
 
 pub use collider::Collider;
-pub use contact_settings::{ContactModel, ContactSettings};
+pub use contact_settings::{ContactModel, ContactSettings, FrictionLaw};
 pub use coordinate::Coordinate;
 pub use ground::Ground;
 pub use multibody::{Frame, Joint, JointKind, JointLimits, Multibody, MultibodyParam};

@@ -265,6 +265,17 @@ impl<T: Scalar> Model<T> {
                     ),
                 ));
             }
+            if self.settings.contact.friction_law == super::FrictionLaw::Anchored {
+                return Err(Error::invalid(
+                    "contact.friction_law",
+                    format!(
+                        "anchored friction is implemented for free bodies only, and robot link `{}.{}` has \
+                         collision geometry: use friction_law = \"regularised\", or collision = false for the robot",
+                        robot.name(),
+                        c.link
+                    ),
+                ));
+            }
         }
         let coordinates = if self.robots.is_empty() { Vec::new() } else { self.coordinates() };
         for (index, robot) in self.robots.iter().enumerate() {

@@ -1,6 +1,6 @@
 //! The state of all particles at one instant.
 
-use crate::contact::ContactImpulse;
+use crate::contact::{ContactImpulse, FrictionAnchor};
 use crate::model::Model;
 use crate::multibody::BodyState;
 use crate::scalar::re;
@@ -31,6 +31,11 @@ pub struct State<T: Scalar> {
     /// starting point ([`crate::contact::warm_start`]). Empty initially and for the compliant model. Part of
     /// the state because the next step depends on it; with duals it carries derivatives like the rest.
     pub contact_impulses: Vec<ContactImpulse<T>>,
+    /// Compliant model with [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored): the anchor of each
+    /// contact that touched at the last step ([`crate::contact::anchored_friction`]), sorted by pair. Empty
+    /// initially and for the other laws; part of the state (the next step's friction depends on it), and with
+    /// duals it carries derivatives like the rest.
+    pub friction_anchors: Vec<FrictionAnchor<T>>,
     /// Robots.
     pub robots: Vec<RobotState<T>>,
     /// Number of steps taken since the initial state.
@@ -48,6 +53,7 @@ impl<T: Scalar> State<T> {
             + (self.x.len() + self.v.len()) * size_of::<Vector3<T>>()
             + self.bodies.len() * size_of::<BodyState<T>>()
             + self.contact_impulses.len() * size_of::<ContactImpulse<T>>()
+            + self.friction_anchors.len() * size_of::<FrictionAnchor<T>>()
             + robots
     }
 
@@ -82,6 +88,7 @@ impl<T: Scalar> State<T> {
                 })
                 .collect(),
             contact_impulses: Vec::new(),
+            friction_anchors: Vec::new(),
             robots: scene.robots.iter().map(|r| RobotState { q: r.q0.clone(), v: r.v0.clone() }).collect(),
             step: 0,
         }
@@ -114,6 +121,11 @@ impl<T: Scalar> State<T> {
                     normal: D::constant(re(&c.normal)),
                     friction: v3(&c.friction),
                 })
+                .collect(),
+            friction_anchors: self
+                .friction_anchors
+                .iter()
+                .map(|c| FrictionAnchor { pair: c.pair, local_point: c.local_point, stretch: v3(&c.stretch) })
                 .collect(),
             robots: self.robots.iter().map(|r| RobotState { q: dv(&r.q), v: dv(&r.v) }).collect(),
             step: self.step,

@@ -61,7 +61,7 @@ pub fn step_with_torques<T: Scalar>(
             scene.robots.len()
         )));
     }
-    let State { x, v, bodies, contact_impulses, .. } = state;
+    let State { x, v, bodies, contact_impulses, friction_anchors, .. } = state;
     if !x.is_empty() {
         match scene.settings.integrator {
             Integrator::SemiImplicitEuler => semi_implicit_euler(scene, x, v, ws),
@@ -72,7 +72,7 @@ pub fn step_with_torques<T: Scalar>(
     ws.link_contacts.clear();
     let robot_failure = match robot_body_loads(scene, &state.robots, bodies, ws) {
         Ok(()) => {
-            rigid_body_step(scene, bodies, contact_impulses, &mut ws.rigid, &ws.body_loads);
+            rigid_body_step(scene, bodies, contact_impulses, friction_anchors, &mut ws.rigid, &ws.body_loads);
             step_robots(scene, &mut state.robots, state.step, torques, ws)
         }
         Err(e) => Some(RobotFailure::Error(e)),

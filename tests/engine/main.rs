@@ -24,4 +24,5 @@ mod robot_contact;
 mod robot_contact_properties;
 mod stability_guards;
 mod stacking;
+mod static_friction;
 mod swing_up_control;

@@ -1,0 +1,173 @@
+//! Static friction of compliant contact with anchored friction (`contact.friction_law = "anchored"`), against
+//! closed forms: a box that friction should hold on a slope stays put, one that it cannot hold slides down at
+//! `g sin θ − μ g cos θ`, a pushed box decelerates and stops where Coulomb says, a sliding sphere turns to rolling
+//! at `t* = 2 v0 / (7 μ g)` with `v = 5/7 v0`, and gradients through stick and slip match finite differences.
+//! A slope is the flat ground under tilted gravity.
+
+use diffphys::geometry::Shape;
+use diffphys::model::{FrictionLaw, Ground, Model, RigidBody};
+use diffphys::sim::{rollout_with, State};
+use nalgebra::Vector3;
+use num_dual::Dual64;
+
+const G: f64 = 9.81;
+
+/// A scene with gravity tilted by `theta` (rad) about y: "downhill" is +x, the ground is the slope.
+fn slope(theta: f64, mu: f64, law: FrictionLaw, duration: f64) -> Model<f64> {
+    let mut s = Model::empty(1e-3, duration);
+    s.ground = Some(Ground::new(1e5, 0.0, mu));
+    s.settings.gravity = Vector3::new(G * theta.sin(), 0.0, -G * theta.cos());
+    s.settings.contact.friction_law = law;
+    s
+}
+
+/// A 1 kg box, 20 × 20 × 10 cm, resting on the ground (at its static penetration).
+fn resting_box(mu: f64) -> RigidBody<f64> {
+    let mut b =
+        RigidBody::new("box", Shape::Box { size: Vector3::new(0.2, 0.2, 0.1) }, 1.0, Vector3::new(0.0, 0.0, 0.0499));
+    b.friction = mu;
+    b
+}
+
+/// How far (m) the box moves along the slope in `duration` s, after 0.5 s of settling.
+fn creep(theta: f64, mu: f64, law: FrictionLaw, duration: f64) -> f64 {
+    let mut s = slope(theta, mu, law, duration + 0.5);
+    s.bodies.push(resting_box(mu));
+    let settle = 500;
+    let mut x0 = f64::NAN;
+    let last = rollout_with(&s, settle + (duration / 1e-3).round() as usize, |st: &State<f64>| {
+        if st.step == settle {
+            x0 = st.bodies[0].position.x;
+        }
+    })
+    .unwrap();
+    assert!((last.bodies[0].orientation.w - 1.0).abs() < 1e-6, "the box tipped");
+    last.bodies[0].position.x - x0
+}
+
+/// The case (μ = 0.5 on 20°) and every slope up to 96% of the friction angle: the regularised law creeps
+/// centimetres, the anchored one less than a millimetre in 2 s.
+#[test]
+fn a_box_that_friction_can_hold_stays_on_the_slope() {
+    let mu = 0.5;
+    let regularised = creep(20f64.to_radians(), mu, FrictionLaw::Regularised, 2.0);
+    assert!(regularised > 0.01, "the regularised law creeps ({regularised} m): the test would not see a fix");
+    for ratio in [0.2, 0.5, 0.728, 0.9, 0.96] {
+        let theta = (ratio * mu).atan();
+        let x = creep(theta, mu, FrictionLaw::Anchored, 2.0);
+        assert!(x.abs() < 1e-3, "tan θ = {ratio} μ: crept {x} m in 2 s");
+    }
+}
+
+/// Beyond the friction angle the box slides down at `a = g sin θ − μ g cos θ`; a box pushed uphill first
+/// decelerates at `g sin θ + μ g cos θ`, stops, and stays (the slope is within the friction angle).
+#[test]
+fn a_box_that_friction_cannot_hold_slides_at_the_coulomb_acceleration() {
+    let (mu, theta) = (0.3, 25f64.to_radians());
+    let a = G * theta.sin() - mu * G * theta.cos();
+    let mut s = slope(theta, mu, FrictionLaw::Anchored, 1.5);
+    s.bodies.push(resting_box(mu));
+    let (mut v_half, mut v_one) = (f64::NAN, f64::NAN);
+    rollout_with(&s, 1500, |st: &State<f64>| match st.step {
+        500 => v_half = st.bodies[0].velocity.x,
+        1000 => v_one = st.bodies[0].velocity.x,
+        _ => {}
+    })
+    .unwrap();
+    let measured = (v_one - v_half) / 0.5;
+    assert!((measured - a).abs() < 0.01 * a, "slides at {measured} m/s², Coulomb says {a}");
+
+    let (mu, theta, v0) = (0.6, 15f64.to_radians(), -2.0);
+    let decel = G * theta.sin() + mu * G * theta.cos();
+    let mut s = slope(theta, mu, FrictionLaw::Anchored, 2.0);
+    let mut b = resting_box(mu);
+    b.velocity.x = v0;
+    s.bodies.push(b);
+    let mut v_quarter = f64::NAN;
+    let last = rollout_with(&s, 2000, |st: &State<f64>| {
+        if st.step == 100 {
+            v_quarter = st.bodies[0].velocity.x;
+        }
+    })
+    .unwrap();
+    let expected = v0 + decel * 0.1;
+    assert!((v_quarter - expected).abs() < 0.01 * v0.abs(), "v(0.1 s) = {v_quarter}, closed form {expected}");
+    let stop = -v0 * v0 / (2.0 * decel);
+    let x = last.bodies[0].position.x;
+    assert!((x - stop).abs() < 0.01 * stop.abs(), "stopped at {x} m, closed form {stop} m");
+    assert!(last.bodies[0].velocity.norm() < 1e-4, "still moving at {}", last.bodies[0].velocity);
+}
+
+/// A solid sphere thrown sliding without spin: friction slows it at `μ g` and spins it up until it rolls, at
+/// `t* = 2 v0 / (7 μ g)` with `v = 5/7 v0`, then rolls on (no rolling resistance in the model).
+#[test]
+fn a_sliding_sphere_turns_to_rolling_at_the_closed_form_time_and_speed() {
+    let (mu, v0, r) = (0.2, 3.0, 0.1);
+    let mut s = slope(0.0, mu, FrictionLaw::Anchored, 1.0);
+    let mut ball = RigidBody::new("ball", Shape::Sphere { radius: r }, 1.0, Vector3::new(0.0, 0.0, r - 1e-4));
+    ball.friction = mu;
+    ball.velocity.x = v0;
+    s.bodies.push(ball);
+    let t_star = 2.0 * v0 / (7.0 * mu * G);
+    let (half, after) = ((t_star / 2e-3).round() as usize, (t_star / 1e-3).round() as usize + 150);
+    let (mut v_half, mut v_after) = (f64::NAN, f64::NAN);
+    let last = rollout_with(&s, 1000, |st: &State<f64>| {
+        if st.step == half {
+            v_half = st.bodies[0].velocity.x;
+        } else if st.step == after {
+            v_after = st.bodies[0].velocity.x;
+        }
+    })
+    .unwrap();
+    // sliding: Coulomb's deceleration; 150 ms after t*: rolling at 5/7 v0, and still at the end
+    let sliding = v0 - mu * G * half as f64 * 1e-3;
+    assert!((v_half - sliding).abs() < 0.002 * v0, "v(t*/2) = {v_half}, closed form {sliding}");
+    for v in [v_after, last.bodies[0].velocity.x] {
+        assert!((v - 5.0 / 7.0 * v0).abs() < 0.002 * v0, "rolls at {v} m/s, closed form {}", 5.0 / 7.0 * v0);
+    }
+    // rolling on the contact point (half-way down the static penetration), friction has no more work to do
+    let change = (last.bodies[0].velocity.x - v_after).abs();
+    assert!(
+        change < 1e-6,
+        "the rolling speed still changes: by {change} m/s in the last {} s",
+        1.0 - after as f64 * 1e-3
+    );
+}
+
+/// Dual numbers through anchors that stick and slide give the derivative of the end position with respect to
+/// the friction coefficient and the initial speed that central differences give.
+#[test]
+fn gradients_through_stick_and_slip_match_finite_differences() {
+    let theta = 15f64.to_radians();
+    let end = |mu: Dual64, v0: Dual64| {
+        let mut s: Model<Dual64> = slope(theta, 0.5, FrictionLaw::Anchored, 0.6).lift();
+        s.ground.as_mut().unwrap().friction = mu;
+        let mut b = resting_box(0.5).lift();
+        b.friction = mu;
+        b.velocity.x = v0;
+        s.bodies.push(b);
+        rollout_with(&s, 600, |_| {}).unwrap().bodies[0].position.x
+    };
+    let (mu, v0) = (0.5, -1.0);
+    let d_mu = end(Dual64::from(mu).derivative(), Dual64::from(v0)).eps;
+    let d_v0 = end(Dual64::from(mu), Dual64::from(v0).derivative()).eps;
+    let h = 1e-6;
+    let fd_mu =
+        (end(Dual64::from(mu + h), Dual64::from(v0)).re - end(Dual64::from(mu - h), Dual64::from(v0)).re) / (2.0 * h);
+    let fd_v0 =
+        (end(Dual64::from(mu), Dual64::from(v0 + h)).re - end(Dual64::from(mu), Dual64::from(v0 - h)).re) / (2.0 * h);
+    assert!(d_mu.abs() > 1e-3 && d_v0.abs() > 1e-3, "{d_mu} {d_v0}");
+    assert!((d_mu - fd_mu).abs() < 1e-4 * fd_mu.abs(), "d/dμ: duals {d_mu}, differences {fd_mu}");
+    assert!((d_v0 - fd_v0).abs() < 1e-4 * fd_v0.abs(), "d/dv0: duals {d_v0}, differences {fd_v0}");
+}
+
+/// Robot links do not have anchors yet: a scene that asks for them with robot colliders is refused, naming the
+/// key and the link, rather than run with a law it did not ask for.
+#[test]
+fn anchored_friction_with_robot_colliders_is_refused() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml");
+    let mut scene = diffphys::io::load_scene(&path).unwrap();
+    scene.settings.contact.friction_law = FrictionLaw::Anchored;
+    let e = scene.validate().unwrap_err().to_string();
+    assert!(e.contains("contact.friction_law") && e.contains("go1."), "{e}");
+}
