@@ -57,6 +57,13 @@ fn stacks(model: ContactModel) -> Model<f64> {
     s
 }
 
+/// `scene` with anchored friction (`contact.friction_law = "anchored"`): box–ground contacts get anchors,
+/// box–box pairs keep the regularised law.
+fn anchored(mut scene: Model<f64>) -> Model<f64> {
+    scene.settings.contact.friction_law = diffphys::model::FrictionLaw::Anchored;
+    scene
+}
+
 fn settled<T: Scalar>(scene: &Model<T>) -> (State<T>, Workspace<T>) {
     let mut state = State::initial(scene);
     let mut ws = Workspace::new(0);
@@ -148,6 +155,7 @@ fn rigid(c: &mut Criterion) {
         ("boxes100", pile(100, true), true),
         ("stacks100_impulse", stacks(ContactModel::Impulse), true),
         ("stacks100_compliant", stacks(ContactModel::Compliant), false),
+        ("stacks100_compliant_anchored", anchored(stacks(ContactModel::Compliant)), false),
     ];
     for (name, scene, with_rapier) in scenes {
         let (mut state, mut ws) = settled(&scene);
