@@ -229,7 +229,8 @@ fn compliant_velocities<T: Scalar>(
         });
         let stretch = anchor.as_mut().map(|a| &mut a.stretch);
         let f = point_contact_force(&scene.settings.contact, &c.geometry, &u, &g, &mu, &e, dt, stretch);
-        anchors.extend(anchor.filter(|a| a.stretch != Vector3::zeros()));
+        // every touching contact keeps its anchor, even at a zero real stretch: its derivative may not be zero
+        anchors.extend(anchor);
         ws.torque[c.a] += ra.cross(&f);
         ws.force[c.a] += &f;
         if let (Some(b), Some(rb)) = (c.b, rb) {

@@ -41,9 +41,9 @@ pub enum FrictionLaw {
     /// Static friction by an anchor spring (an elasto-plastic bristle) kept in the state
     /// ([`State::friction_anchors`](crate::sim::State::friction_anchors)): a contact holds until its spring
     /// reaches the friction cone, then slides with Coulomb's force `μ F_n`. Documented in
-    /// [`crate::contact::anchored_friction`]. Free bodies on the ground and on each other (box–box pairs keep the
-    /// regularised law); not yet particles (their ground has its own law) or robot links, and a scene that asks
-    /// for it with robot colliders that can touch something is refused.
+    /// [`crate::contact::anchored_friction`]. Free bodies on the ground and on each other with the compliant model
+    /// (box–box pairs keep the regularised law); not yet particles (their ground has its own law) or robot links:
+    /// a scene that asks for it with the impulse model or with any robot collider is refused.
     Anchored,
 }
 

@@ -253,6 +253,14 @@ impl<T: Scalar> Model<T> {
             ));
         }
         let colliders = || self.robots.iter().flat_map(|r| r.multibody.colliders.iter().map(move |c| (r, c)));
+        let contact = &self.settings.contact;
+        if contact.model == super::ContactModel::Impulse && contact.friction_law == super::FrictionLaw::Anchored {
+            return Err(Error::invalid(
+                "contact.friction_law",
+                "anchored friction belongs to the compliant model; the impulse model has an exact friction cone \
+                 already: remove friction_law, or use model = \"compliant\"",
+            ));
+        }
         if let Some((robot, c)) = colliders().next() {
             if self.settings.contact.model == super::ContactModel::Impulse {
                 return Err(Error::invalid(

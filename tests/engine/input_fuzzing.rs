@@ -41,7 +41,7 @@
 //! ```
 //!
 //! The long run (`#[ignore]`d) draws new cases every time, [`long_scale`] times as many (50 by default: 550 000
-//! library cases and 36 500 command-line runs, about 6 minutes on two cores):
+//! library cases and 36 500 command-line runs, about 3.5 minutes on two cores once built):
 //!
 //! ```text
 //! cargo test --release --test engine -- --ignored input_fuzzing::
