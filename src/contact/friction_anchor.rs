@@ -131,9 +131,8 @@ pub fn anchored_friction<T: Scalar>(
     let stretch = previous - n * n.dot(previous) + u_t * T::from(dt);
     // the anchor slides once the spring alone reaches the cone
     let stretch = onto_cone(stretch * stiffness, limit) * recip(&stiffness);
-    // c = 2 √(k_t m_t) = 2 m_t ω_t, implicit in the point's own mass
-    let damping = *sliding_mass * (2.0 * ANCHOR_OMEGA_DT / dt);
-    let damping = damping * recip(&(T::one() + damping * dt * recip(sliding_mass)));
+    // c = 2 √(k_t m_t) = 2 m_t ω_t, implicit in the point's own mass: c̃ = c / (1 + c dt/m_t) = c / (1 + 2 ω_t dt)
+    let damping = *sliding_mass * (2.0 * ANCHOR_OMEGA_DT / (dt * (1.0 + 2.0 * ANCHOR_OMEGA_DT)));
     let force = -(stretch * stiffness) - u_t * damping;
     (onto_cone(force, limit), stretch)
 }

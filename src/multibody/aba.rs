@@ -146,9 +146,8 @@ fn inertia_pass<T: Scalar>(
                     d += *extra;
                 }
                 let pivot = crate::scalar::re(&d);
-                // a pivot whose reciprocal overflows (a subnormal one) is singular in f64
-                if pivot.is_nan() || pivot <= 0.0 || !(1.0 / pivot).is_finite() {
-                    return Err(massless(model, i, crate::Error::Numerical(format!("D = {}", crate::scalar::re(&d)))));
+                if !super::ldlt::usable_pivot(pivot) {
+                    return Err(massless(model, i, crate::Error::Numerical(format!("D = {pivot}"))));
                 }
                 let d_inv = recip(&d);
                 let u = tau[joint.v_index] - s.dot(&bias);

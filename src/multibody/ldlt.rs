@@ -65,6 +65,12 @@ impl TreeSparsity {
     }
 }
 
+/// Whether `d` can be a pivot of a positive-definite factorisation in `f64`: positive, and not so small (subnormal)
+/// that its reciprocal overflows. Shared by [`ltdl_factor`] and the articulated-body algorithm.
+pub(crate) fn usable_pivot(d: f64) -> bool {
+    d > 0.0 && (1.0 / d).is_finite()
+}
+
 /// Factors the symmetric positive-definite `m` in place as `Lᵀ D L` for the tree `sparsity` (entries of `m`
 /// between coordinates neither of which is an ancestor of the other must be zero, as in a joint-space mass
 /// matrix): the strict lower triangle receives `L` (unit diagonal implied), the diagonal receives `D`. Only the
@@ -97,8 +103,7 @@ pub fn ltdl_factor<T: Scalar, D: Dim, S: StorageMut<T, D, D>>(
     assert_eq!(sparsity.len(), n, "ltdl_factor: the sparsity must have one entry per coordinate");
     for k in (0..n).rev() {
         let d = m[(k, k)];
-        // a pivot whose reciprocal overflows (a subnormal one) is singular in f64
-        if re(&d).is_nan() || re(&d) <= 0.0 || !(1.0 / re(&d)).is_finite() {
+        if !usable_pivot(re(&d)) {
             return Err(Error::Numerical(format!("matrix is not positive definite (pivot {k} is {})", re(&d))));
         }
         let d_inv = recip(&d);
