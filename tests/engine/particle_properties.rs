@@ -127,33 +127,42 @@ proptest! {
 
     /// Velocity Verlet is symplectic: for position-only forces its energy error stays bounded, of order
     /// `(ω dt)²` times the energy scale, however long it runs. Here ω ≤ √(3 · 50 N/m / 0.1 kg) ≈ 39 s⁻¹ and
-    /// dt = 1 ms, so (ω dt)² < 2e-3; the bound used is 1e-2 of the energy scale over 10⁴ steps.
+    /// dt = 1 ms, so (ω dt)² < 2e-3, the bound used over 10⁴ steps (1,000 random scenes drifted at most 6e-5).
+    ///
+    /// That ω counts a spring's stiffness along its axis. Across the axis ½ k (|d| − L)² has curvature
+    /// k (1 − L/|d|), which grows without bound near the cone point |d| = 0: a particle flung within 1.5 mm of
+    /// the anchor of a 0.29 m spring (CI, seed kept) drifted by 1.4% of the scale. Runs in which a spring gets
+    /// shorter than L/2, where that curvature would exceed k, are outside the bound and are left out.
     #[test]
     fn velocity_verlet_keeps_the_energy_of_a_conservative_spring_system(
         scene in common::scene(Features { ground: false, gravity: true, drag: false, spring_damping: false, anchors: true })
     ) {
         let mut scene = scene;
         scene.settings.integrator = Integrator::VelocityVerlet;
-        // A spring's potential ½ k (|d| − L)² has a cone point at |d| = 0 (the force's direction is undefined
-        // there): the symplectic bound is for smooth potentials. The generator can start both ends of a spring at
-        // the same point (a run met two particles at (0, 0, 0.2) joined by a 0.2 m spring: drift 6.8% of the
-        // scale); such scenes are left out.
-        let end = |b: &diffphys::model::SpringEnd<f64>| match b {
-            diffphys::model::SpringEnd::Particle(j) => scene.particles[*j].position,
-            diffphys::model::SpringEnd::Anchor(x) => *x,
-        };
-        prop_assume!(scene.springs.iter().all(|s| (scene.particles[s.a].position - end(&s.b)).norm() > 1e-3));
         let x0: Vec<_> = scene.particles.iter().map(|p| p.position).collect();
         let v0: Vec<_> = scene.particles.iter().map(|p| p.velocity).collect();
         let e0 = particles::total_energy(&scene, &x0, &v0);
         let scale = particles::kinetic_energy(&scene, &v0)
             + scene.springs.iter().map(|s| s.stiffness * 0.5).sum::<f64>() // ½ k (1 m)²
             + scene.particles.iter().map(|p| p.mass * 9.81).sum::<f64>(); // m g (1 m)
+        // the shortest spring of the run, as a fraction of its rest length (both ends at one point is 0)
+        let shortest = |x: &[Vector3<f64>]| -> f64 {
+            scene.springs.iter().map(|s| {
+                let other = match &s.b {
+                    diffphys::model::SpringEnd::Particle(j) => x[*j],
+                    diffphys::model::SpringEnd::Anchor(p) => *p,
+                };
+                (x[s.a] - other).norm() / s.rest_length
+            }).fold(f64::INFINITY, f64::min)
+        };
         let mut worst: f64 = 0.0;
+        let mut closest = shortest(&x0);
         rollout_with(&scene, 10_000, |s| {
             worst = worst.max((particles::total_energy(&scene, &s.x, &s.v) - e0).abs());
+            closest = closest.min(shortest(&s.x));
         }).unwrap();
-        prop_assert!(worst < 1e-2 * scale, "energy drifted by {worst} (scale {scale})");
+        prop_assume!(closest >= 0.5, "a spring shrank below half its rest length");
+        prop_assert!(worst < 2e-3 * scale, "energy drifted by {worst} (scale {scale})");
     }
 
     /// Springs and dampers between particles exert equal and opposite forces, so with no gravity, ground,
