@@ -4,6 +4,15 @@
 use diffphys::model::{Ground, Integrator, Model, Particle, Spring, SpringEnd};
 use nalgebra::Vector3;
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+
+/// The proptest configuration of every property in this crate, before its case count: a fixed seed, so that
+/// `cargo test` and CI see the same cases every run (as the input fuzzing does). Random seeds explore further and
+/// meet rarer cases: `PROPTEST_RNG_SEED=<n> PROPTEST_CASES=2000 cargo test --release --test engine` (README,
+/// "Tests"); a failure found so is kept in `tests/proptest-regressions/` where the property persists them.
+pub fn fixed_seed() -> ProptestConfig {
+    ProptestConfig { rng_seed: RngSeed::Fixed(0x5eed_d1ff), ..ProptestConfig::default() }
+}
 
 /// What a random scene may contain.
 #[derive(Debug, Clone, Copy)]

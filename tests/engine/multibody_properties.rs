@@ -55,7 +55,7 @@ fn fd_along_q(model: &Multibody<f64>, q: &DVector<f64>, f: impl Fn(&DVector<f64>
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..crate::common::fixed_seed() })]
 
     #[test]
     fn forward_and_inverse_dynamics_are_inverse(seed in 0u64..1_000_000, n in 1usize..9, floating in any::<bool>()) {

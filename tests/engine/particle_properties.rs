@@ -47,7 +47,7 @@ fn reference(scene: &Model<f64>) -> Vec<f64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 24, ..crate::common::fixed_seed() })]
 
     #[test]
     fn f64_equals_the_real_part_of_every_dual_type(scene in common::scene(ANYTHING)) {

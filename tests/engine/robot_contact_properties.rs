@@ -409,7 +409,7 @@ fn gradient_error(outcome: &FinalPositions) -> (grad::GradCheck, f64) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 32, ..crate::common::fixed_seed() })]
 
     /// Every step returns `Ok`; every joint position and velocity and every contact force stays finite, and the
     /// base quaternion of unit length, through the drop, the impacts and the tumble.
@@ -513,7 +513,7 @@ proptest! {
 
 // Gradients cost about 30 rollouts a case (duals and central differences at three steps): fewer cases.
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, ..crate::common::fixed_seed() })]
 
     /// In free flight (lifted 5 m: nothing touches the ground in 0.3 s), gradients of the final configuration with
     /// respect to a link mass, an initial joint velocity and a joint damping equal central differences, and those

@@ -138,7 +138,7 @@ fn fit_and_gradcheck_refuse_runaway_runs() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..crate::common::fixed_seed() })]
 
     /// A particle on a damped spring to an anchor, stepped by the engine itself (no guard): at 0.97 of the
     /// reported stable step it stays bounded (within 10× its start: near the bound semi-implicit Euler's
