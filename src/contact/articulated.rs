@@ -21,6 +21,7 @@
 //! inertias (through `M`), friction, restitution and contact stiffness.
 
 use super::{combined_friction, combined_restitution, free_body_point_inverse_inertia, point_contact_force};
+use super::{AnchorBook, AnchorPair, FrictionAnchor};
 use crate::geometry::narrow_phase::{collide, shape_ground};
 use crate::geometry::ContactGeometry;
 use crate::model::{bounding_radius, Model, Robot};
@@ -145,6 +146,7 @@ fn add_wrench<T: Scalar>(
 
 /// The compliant force on the link at one contact ([`point_contact_force`]): relative velocity of the link's point
 /// to the partner's, and `g`, the point's inverse inertia summed over the link and its partner.
+#[allow(clippy::too_many_arguments)]
 fn link_force<T: Scalar>(
     scene: &Model<T>,
     geometry: &ContactGeometry<T>,
@@ -152,9 +154,33 @@ fn link_force<T: Scalar>(
     g: &Matrix3<T>,
     friction: &T,
     restitution: &T,
+    anchor: Option<&mut Vector3<T>>,
 ) -> Vector3<T> {
     let settings = &scene.settings;
-    point_contact_force(&settings.contact, geometry, relative_velocity, g, friction, restitution, settings.dt, None)
+    point_contact_force(&settings.contact, geometry, relative_velocity, g, friction, restitution, settings.dt, anchor)
+}
+
+/// The anchor of a link's contact at the world point `p` when `anchors` is open: recalled by the contact point in
+/// the axes of the collider's body (`body`; `None`: the robot's root frame), within half the collider's bounding
+/// radius.
+fn link_anchor<T: Scalar>(
+    anchors: Option<&mut AnchorBook<T>>,
+    robot: &Robot<T>,
+    ws: &MultibodyWorkspace<T>,
+    pair: AnchorPair,
+    body: Option<usize>,
+    p: &Vector3<T>,
+) -> Option<FrictionAnchor<T>> {
+    let book = anchors.filter(|book| book.is_on())?;
+    let AnchorPair::Link { collider, .. } = pair else { unreachable!("link anchors have link pairs") };
+    let frame = match body {
+        Some(b) => &robot.base * ws.pose_world(b),
+        None => robot.base.clone(),
+    };
+    let local_point = frame.inverse_transform_point(p).map(|x| re(&x));
+    let radius = 0.5 * bounding_radius(&robot.multibody.colliders[collider].shape);
+    let stretch = book.recall(pair, &local_point, radius);
+    Some(FrictionAnchor { pair, local_point, stretch })
 }
 
 /// The points where the colliders of robot `r` of `scene` touch the ground at `(q, v)`: runs the kinematics into
@@ -194,7 +220,9 @@ pub(crate) fn ground_contact_points<T: Scalar>(
 
 /// The ground contact of robot `r` of `scene` at `(q, v)`: runs the kinematics into `ws`, finds each collider's
 /// points below the ground, and adds the contact wrenches to `fext` (one per body, body frames, as
-/// [`aba`](crate::multibody::aba) takes them). Contacts are appended to `contacts` if given.
+/// [`aba`](crate::multibody::aba) takes them). Contacts are appended to `contacts` if given. With an open
+/// `anchors` book ([`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)) each contact recalls its
+/// friction anchor and keeps the new one.
 ///
 /// Colliders on the root of a fixed-base robot do not move and are skipped.
 ///
@@ -203,6 +231,7 @@ pub(crate) fn ground_contact_points<T: Scalar>(
 ///
 /// # Panics
 /// If `r` is not a robot of `scene` or `fext` does not have one entry per body.
+#[allow(clippy::too_many_arguments)]
 pub fn robot_ground_contacts<T: Scalar>(
     scene: &Model<T>,
     r: usize,
@@ -211,6 +240,7 @@ pub fn robot_ground_contacts<T: Scalar>(
     v: &DVector<T>,
     fext: &mut [Force<T>],
     mut contacts: Option<&mut Vec<LinkContact<T>>>,
+    mut anchors: Option<&mut AnchorBook<T>>,
 ) -> Result<()> {
     let robot = &scene.robots[r];
     let colliders = &robot.multibody.colliders;
@@ -232,7 +262,12 @@ pub fn robot_ground_contacts<T: Scalar>(
         let u = point_velocity(robot, ws, body, p);
         let mu = combined_friction(&collider.friction, &ground.friction);
         let e = combined_restitution(&collider.restitution, &ground.restitution);
-        let force = link_force(scene, &geometry, &u, &g, &mu, &e);
+        let pair = AnchorPair::Link { robot: r, collider: k, partner: Partner::Ground };
+        let mut anchor = link_anchor(anchors.as_deref_mut(), robot, ws, pair, Some(body), p);
+        let force = link_force(scene, &geometry, &u, &g, &mu, &e, anchor.as_mut().map(|a| &mut a.stretch));
+        if let (Some(anchor), Some(book)) = (anchor, anchors.as_deref_mut()) {
+            book.keep(anchor);
+        }
         add_wrench(robot, ws, body, p, &force, fext);
         if let Some(list) = contacts.as_deref_mut() {
             list.push(LinkContact { robot: r, collider: k, partner: Partner::Ground, geometry, force });
@@ -270,7 +305,8 @@ fn groups_agree<T: Scalar>(a: &crate::model::Collider<T>, b: &crate::model::Coll
 /// configuration `qs[r]` for every robot: adds the wrenches on the links to `link_loads[r]` (body frames), the
 /// forces and torques on the free bodies (world axes, about their centres of mass) to `body_force` and
 /// `body_torque`, and appends the contacts to `contacts`. Both sides of a link–link contact get `G = J M⁻¹ Jᵀ`
-/// of their own robot, summed in the law's masses.
+/// of their own robot, summed in the law's masses. With an open `anchors` book each contact recalls its friction
+/// anchor and keeps the new one.
 ///
 /// # Errors
 /// [`crate::Error::Numerical`] if a mass matrix is not positive definite.
@@ -287,6 +323,7 @@ pub fn held_link_contacts<T: Scalar>(
     body_force: &mut [Vector3<T>],
     body_torque: &mut [Vector3<T>],
     contacts: &mut Vec<LinkContact<T>>,
+    mut anchors: Option<&mut AnchorBook<T>>,
 ) -> Result<()> {
     let n = scene.robots.len();
     assert_eq!((qs.len(), ws.len(), link_loads.len()), (n, n, n), "one configuration, workspace and load per robot");
@@ -357,6 +394,10 @@ pub fn held_link_contacts<T: Scalar>(
         let collider = &scene.robots[r].multibody.colliders[k];
         let p = &geometry.point;
         let (g, u_link) = link_point(r, k, p);
+        let partner = match other {
+            Other::Body(i) => Partner::Body(i),
+            Other::Link { robot, collider } => Partner::Link { robot, collider },
+        };
         let (g_other, u_other, mu_other, e_other) = match other {
             Other::Body(i) => {
                 let (body, state) = (&scene.bodies[i], &bodies[i]);
@@ -373,7 +414,13 @@ pub fn held_link_contacts<T: Scalar>(
         };
         let mu = combined_friction(&collider.friction, &mu_other);
         let e = combined_restitution(&collider.restitution, &e_other);
-        let force = link_force(scene, &geometry, &(u_link - u_other), &(g + g_other), &mu, &e);
+        let pair = AnchorPair::Link { robot: r, collider: k, partner };
+        let mut anchor = link_anchor(anchors.as_deref_mut(), &scene.robots[r], &ws[r], pair, collider.body, p);
+        let stretch = anchor.as_mut().map(|a| &mut a.stretch);
+        let force = link_force(scene, &geometry, &(u_link - u_other), &(g + g_other), &mu, &e, stretch);
+        if let (Some(anchor), Some(book)) = (anchor, anchors.as_deref_mut()) {
+            book.keep(anchor);
+        }
         applied.push((r, k, other, geometry, force));
     }
     for (r, k, other, geometry, force) in applied {

@@ -28,9 +28,11 @@ use super::articulated::ground_contact_points;
 use super::combined_friction;
 use super::combined_restitution;
 use super::point_contact_force;
+use super::{recall_anchor, AnchorPair, FrictionAnchor, Partner};
 use crate::geometry::narrow_phase::shape_ground;
 use crate::geometry::{ContactGeometry, Shape};
 use crate::model::Model;
+use crate::model::{bounding_radius, FrictionLaw};
 use crate::multibody::ldlt::{ltdl_factor, ltdl_inverse};
 use crate::multibody::{crba, MultibodyWorkspace};
 use crate::spatial::{skew, Force, Motion, Transform};
@@ -98,6 +100,12 @@ fn geometry_derivatives(
 /// The generalised ground-contact force `τ_c` of robot `r` of `scene` at `(q, v)` and its exact derivatives with
 /// respect to `q` and `v` (see the module documentation). Runs the kinematics into `ws`.
 ///
+/// With [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored), `anchors` are the state's
+/// ([`State::friction_anchors`](crate::sim::State::friction_anchors)): each contact recalls its anchor as the
+/// step does, and the derivatives are taken with the anchors' stretches held (they are state of their own; the
+/// stretch moves with the contact's tangential velocity within the step, and that is differentiated). Pass `&[]`
+/// otherwise.
+///
 /// ```
 /// use diffphys::contact::robot_ground_contact_derivatives;
 /// use diffphys::model::{multibody::sample, Ground, Model, Robot};
@@ -110,7 +118,7 @@ fn geometry_derivatives(
 /// scene.add_robot(robot).unwrap();
 /// let (q, v) = (scene.robots[0].q0.clone(), scene.robots[0].v0.clone());
 /// let mut ws = MultibodyWorkspace::new(&scene.robots[0].multibody);
-/// let d = robot_ground_contact_derivatives(&scene, 0, &mut ws, &q, &v).unwrap();
+/// let d = robot_ground_contact_derivatives(&scene, 0, &mut ws, &q, &v, &[]).unwrap();
 /// assert_eq!(d.contacts, 4);
 /// assert!(d.tau[2] > 0.0); // the ground pushes the box up
 /// assert!(d.dtau_dq[(2, 2)] < 0.0); // and pushes less the higher it stands
@@ -127,11 +135,12 @@ pub fn robot_ground_contact_derivatives(
     ws: &mut MultibodyWorkspace<f64>,
     q: &DVector<f64>,
     v: &DVector<f64>,
+    anchors: &[FrictionAnchor<f64>],
 ) -> Result<GroundContactDerivatives> {
     let mut factor = crba(&scene.robots[r].multibody, ws, q);
     ltdl_factor(&mut factor, ws.mass_sparsity())?;
     let mass_inverse = ltdl_inverse(&factor, ws.mass_sparsity());
-    Ok(ground_contact_derivatives_with_mass(scene, r, ws, q, v, &mass_inverse))
+    Ok(ground_contact_derivatives_with_mass(scene, r, ws, q, v, &mass_inverse, anchors))
 }
 
 /// [`robot_ground_contact_derivatives`] with the inverse of the robot's mass matrix at `q` given.
@@ -142,6 +151,7 @@ pub(crate) fn ground_contact_derivatives_with_mass(
     q: &DVector<f64>,
     v: &DVector<f64>,
     mass_inverse: &DMatrix<f64>,
+    anchors: &[FrictionAnchor<f64>],
 ) -> GroundContactDerivatives {
     let robot = &scene.robots[r];
     let model = &robot.multibody;
@@ -163,6 +173,8 @@ pub(crate) fn ground_contact_derivatives_with_mass(
     let mut w = DMatrix::zeros(nv, 3);
     let mut ds_dq = DMatrix::<f64>::zeros(3, nv);
     let (mut velocities, mut momenta) = (Vec::new(), Vec::new());
+    let anchored = scene.settings.contact.friction_law == FrictionLaw::Anchored;
+    let mut taken = vec![false; anchors.len()];
     for (k, index, geometry) in found {
         let collider = &model.colliders[k];
         let b = collider.body.expect("ground contacts are on moving bodies");
@@ -209,7 +221,15 @@ pub(crate) fn ground_contact_derivatives_with_mass(
             + normal_part.map(Law::from) * along(0.0, 4)
             + tangential_part.map(Law::from) * along(0.0, 5);
         let (mu, e) = (Law::from(mu), Law::from(e));
-        let f_local = point_contact_force(&settings, &local, &u_local, &g_local, &mu, &e, scene.settings.dt, None);
+        // the anchor the step recalls (same pair, same order of contacts), its stretch held
+        let mut stretch = anchored.then(|| {
+            let pair = AnchorPair::Link { robot: r, collider: k, partner: Partner::Ground };
+            let local_point = tree.poses[b].inverse_transform_point(&p);
+            let radius = 0.5 * bounding_radius(&collider.shape);
+            recall_anchor(anchors, &mut taken, pair, &local_point, radius).map(Law::from)
+        });
+        let dt = scene.settings.dt;
+        let f_local = point_contact_force(&settings, &local, &u_local, &g_local, &mu, &e, dt, stretch.as_mut());
         let f = f_local.map(|x| x.re);
         let df = SMatrix::<f64, 3, 6>::from_fn(|i, j| f_local[i].eps.unwrap_generic(Const::<6>, Const::<1>)[j]);
         let (df_dd, df_du) = (df.fixed_view::<3, 1>(0, 0), df.fixed_view::<3, 3>(0, 1));

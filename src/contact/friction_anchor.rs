@@ -8,11 +8,12 @@
 //! 96%, about 1 mm/s at 99%), and beyond it sliding meets Coulomb's force `μ F_n`.
 
 use super::warm_start::nearest_unclaimed;
+use super::Partner;
 use crate::scalar::{exp, re, recip, sqrt};
 use crate::Scalar;
 use nalgebra::Vector3;
 
-/// What a friction anchor belongs to: a pair of free bodies (`b = None`: the ground).
+/// What a friction anchor belongs to: the pair of things in contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AnchorPair {
     /// Free body `a` on free body `b`, or on the ground.
@@ -21,6 +22,20 @@ pub enum AnchorPair {
         a: usize,
         /// Second body, or `None` for the ground.
         b: Option<usize>,
+    },
+    /// Particle `index` on the ground.
+    Particle {
+        /// Index of the particle in the model.
+        index: usize,
+    },
+    /// Collider `collider` of robot `robot` on its partner.
+    Link {
+        /// Index of the robot in the model.
+        robot: usize,
+        /// Index of its collider.
+        collider: usize,
+        /// What it touches.
+        partner: Partner,
     },
 }
 
@@ -31,8 +46,9 @@ pub enum AnchorPair {
 pub struct FrictionAnchor<T: Scalar> {
     /// The contact's pair.
     pub pair: AnchorPair,
-    /// The contact point in the body axes of `a`, relative to its centre of mass (m). Only
-    /// the real part is kept: it identifies the contact from one step to the next and carries no derivative.
+    /// The contact point in the axes of the pair's first side (m): a free body's, relative to its centre of mass; a
+    /// robot link's, relative to the link's frame; zero for a particle. Only the real part is kept: it identifies
+    /// the contact from one step to the next and carries no derivative.
     pub local_point: Vector3<f64>,
     /// The stretch of the anchor spring (m, world axes, in the contact's tangent plane): how far the contact
     /// point of `a` has moved, relative to `b`, since it stuck. Carries derivatives like the rest of the state.
@@ -137,9 +153,10 @@ pub fn anchored_friction<T: Scalar>(
     (onto_cone(force, limit), stretch)
 }
 
-/// The anchor of a contact of `pair` at `local_point` (m, body axes of `a`) from `previous` (sorted by pair, as
-/// [`store_anchors`] leaves them): the nearest entry of the same pair within `radius` (m) that no other contact of
-/// this step has taken (`taken`, one flag per entry, is updated); its stretch, or zero for a new contact.
+/// The anchor of a contact of `pair` at `local_point` (m, axes of the pair's first side) from `previous` (sorted
+/// by pair, as [`store_anchors`] leaves them): the nearest entry of the same pair within `radius` (m) that no other
+/// contact of this step has taken (`taken`, one flag per entry, is updated); its stretch, or zero for a new
+/// contact.
 pub fn recall_anchor<T: Scalar>(
     previous: &[FrictionAnchor<T>],
     taken: &mut [bool],
@@ -157,6 +174,58 @@ pub fn recall_anchor<T: Scalar>(
 /// Sorts this step's anchors by pair, for [`recall_anchor`] at the next step.
 pub fn store_anchors<T: Scalar>(anchors: &mut [FrictionAnchor<T>]) {
     anchors.sort_unstable_by_key(|c| c.pair);
+}
+
+/// The friction anchors of one step of the whole world: last step's, which this step's contacts recall
+/// ([`AnchorBook::recall`]), and this step's, which they keep ([`AnchorBook::keep`]). Particles, free bodies and
+/// robot links all use the one book within a step ([`crate::sim::step`]); its buffers are reused from step to step.
+#[derive(Debug, Clone)]
+pub struct AnchorBook<T: Scalar> {
+    on: bool,
+    previous: Vec<FrictionAnchor<T>>,
+    taken: Vec<bool>,
+    next: Vec<FrictionAnchor<T>>,
+}
+
+impl<T: Scalar> Default for AnchorBook<T> {
+    fn default() -> Self {
+        AnchorBook { on: false, previous: Vec::new(), taken: Vec::new(), next: Vec::new() }
+    }
+}
+
+impl<T: Scalar> AnchorBook<T> {
+    /// Starts a step: the state's `anchors` (last step's, sorted) move into the book, which is open for this step's
+    /// contacts when `on` (the scene asks for [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)).
+    pub fn begin_step(&mut self, on: bool, anchors: &mut Vec<FrictionAnchor<T>>) {
+        self.on = on;
+        std::mem::swap(&mut self.previous, anchors);
+        anchors.clear();
+        self.next.clear();
+        self.taken.clear();
+        self.taken.resize(self.previous.len(), false);
+    }
+
+    /// Whether contacts of this step keep anchors.
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+
+    /// The stretch of the anchor of a contact of `pair` at `local_point` ([`recall_anchor`]), zero for a new one.
+    pub fn recall(&mut self, pair: AnchorPair, local_point: &Vector3<f64>, radius: f64) -> Vector3<T> {
+        recall_anchor(&self.previous, &mut self.taken, pair, local_point, radius)
+    }
+
+    /// Keeps this step's anchor of one contact.
+    pub fn keep(&mut self, anchor: FrictionAnchor<T>) {
+        self.next.push(anchor);
+    }
+
+    /// Ends a step: this step's anchors, sorted, become the state's `anchors`.
+    pub fn end_step(&mut self, anchors: &mut Vec<FrictionAnchor<T>>) {
+        store_anchors(&mut self.next);
+        std::mem::swap(&mut self.next, anchors);
+        self.next.clear();
+    }
 }
 
 #[cfg(test)]

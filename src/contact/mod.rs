@@ -24,7 +24,8 @@ pub use compliant::{
 };
 pub use detect::{detect_contacts, BoxPairs};
 pub use friction_anchor::{
-    anchored_friction, recall_anchor, saturate, store_anchors, AnchorPair, FrictionAnchor, ANCHOR_OMEGA_DT, EXACT_UP_TO,
+    anchored_friction, recall_anchor, saturate, store_anchors, AnchorBook, AnchorPair, FrictionAnchor, ANCHOR_OMEGA_DT,
+    EXACT_UP_TO,
 };
 pub use impulse_solver::{solve_impulses, tangent_frame, BodyVelocities, ImpulseRow, PositionCorrection};
 pub use warm_start::ContactImpulse;

@@ -16,7 +16,9 @@ use std::ops::AddAssign;
 /// One step of a model from a given state, as a function of the robots' joint state `x` and extra joint torques
 /// `u`: `x' = f(x, u)`. `x` stacks every robot's `q` then `v` (robot after robot: `[q₀, v₀, q₁, v₁, …]`, a floating
 /// base's pose in coordinates, quaternion included), `u` every robot's `nv` torques; everything else in the state
-/// (particles, free bodies, warm-start impulses, time) is held as it is.
+/// (particles, free bodies, warm-start impulses, friction anchors, time) is held as it is. With anchored friction
+/// the anchors' stretches are state that `x` leaves out: `A` and `B` are the step's Jacobians at fixed stretches
+/// (a held foot's anchor spring enters through the stretch the step adds, `u_t dt`, not through its memory).
 #[derive(Debug, Clone)]
 pub struct RobotStep {
     model: Model<f64>,
@@ -371,7 +373,7 @@ fn analytic_robot(
     let mut mass = implicit.clone();
     ltdl_factor(&mut mass, ws.mass_sparsity()).map_err(singular)?;
     let mass_inverse = ltdl_inverse(&mass, ws.mass_sparsity());
-    let contact = ground_contact_derivatives_with_mass(model, r, ws, q, v, &mass_inverse);
+    let contact = ground_contact_derivatives_with_mass(model, r, ws, q, v, &mass_inverse, &state.friction_anchors);
     // M̃ = M + dt D, as the step's ABA takes D
     add_implicit_damping(mb, &mut implicit, &local.damping, dt);
     ltdl_factor(&mut implicit, ws.mass_sparsity()).map_err(singular)?;

@@ -11,5 +11,6 @@ pub(crate) use rigid_bodies::rigid_body_step;
 pub use rigid_bodies::{BodyLoads, RigidWorkspace};
 pub use rk4::rk4;
 pub use semi_implicit_euler::semi_implicit_euler;
+pub(crate) use semi_implicit_euler::semi_implicit_euler_anchored;
 pub use velocity_verlet::velocity_verlet;
 pub use workspace::Workspace;

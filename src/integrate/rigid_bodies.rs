@@ -3,11 +3,11 @@
 use crate::contact::warm_start::{is_persistent, local_point, recall, remember, starting_impulse};
 use crate::contact::{
     box_box_penalty, combined_friction, combined_restitution, detect_contacts, free_body_point_inverse_inertia,
-    point_contact_force, recall_anchor, solve_impulses, store_anchors, tangent_frame, AnchorPair, BodyVelocities,
-    BoxBody, BoxPairs, ContactImpulse, FrictionAnchor, ImpulseRow, PositionCorrection,
+    point_contact_force, solve_impulses, tangent_frame, AnchorBook, AnchorPair, BodyVelocities, BoxBody, BoxPairs,
+    ContactImpulse, FrictionAnchor, ImpulseRow, PositionCorrection,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Shape};
-use crate::model::{bounding_radius, ContactModel, FrictionLaw, Model};
+use crate::model::{bounding_radius, ContactModel, Model};
 use crate::multibody::BodyState;
 use crate::multibody::{free_rotation_step, inverse_inertia_world};
 use crate::scalar::{re, recip};
@@ -29,7 +29,6 @@ pub struct RigidWorkspace<T: Scalar> {
     rows: Vec<ImpulseRow<T>>,
     previous_impulses: Vec<ContactImpulse<T>>,
     taken: Vec<bool>,
-    previous_anchors: Vec<FrictionAnchor<T>>,
     inverse_mass: Vec<T>,
     inverse_inertia: Vec<Matrix3<T>>,
     force: Vec<Vector3<T>>,
@@ -51,7 +50,6 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
             rows: Vec::new(),
             previous_impulses: Vec::new(),
             taken: Vec::new(),
-            previous_anchors: Vec::new(),
             inverse_mass: Vec::new(),
             inverse_inertia: Vec::new(),
             force: Vec::new(),
@@ -125,16 +123,14 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     scene: &Model<T>,
     bodies: &mut [BodyState<T>],
     contact_impulses: &mut Vec<ContactImpulse<T>>,
-    anchors: &mut Vec<FrictionAnchor<T>>,
+    anchors: &mut AnchorBook<T>,
     ws: &mut RigidWorkspace<T>,
     loads: &BodyLoads<T>,
 ) {
     let n = bodies.len();
-    // last step's impulses and anchors become this step's starting point; this step's are written back below
+    // last step's impulses become this step's starting point; this step's are written back below
     std::mem::swap(&mut ws.previous_impulses, contact_impulses);
     contact_impulses.clear();
-    std::mem::swap(&mut ws.previous_anchors, anchors);
-    anchors.clear();
     if n == 0 {
         return;
     }
@@ -185,17 +181,15 @@ pub(crate) fn rigid_body_step<T: Scalar>(
 /// Compliant model: add `dt ·` the contact forces (and torques) at the current pose to the free velocities.
 /// Box–box pairs use the penalty that derives from a potential ([`box_box_penalty`], with regularised friction);
 /// every other pair and the ground use the contact points of the narrow phase. With
-/// [`FrictionLaw::Anchored`] each such contact finds its anchor of the last step (same pair, the nearest contact
-/// point in the body axes of `a` within half its bounding radius) and its new anchor is written to `anchors`.
+/// [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored) each such contact finds its anchor of the last step (same pair, the nearest contact
+/// point in the body axes of `a` within half its bounding radius) in `anchors` and keeps its new one there.
 fn compliant_velocities<T: Scalar>(
     scene: &Model<T>,
     bodies: &[BodyState<T>],
-    anchors: &mut Vec<FrictionAnchor<T>>,
+    anchors: &mut AnchorBook<T>,
     ws: &mut RigidWorkspace<T>,
 ) {
-    let anchored = scene.settings.contact.friction_law == FrictionLaw::Anchored;
-    ws.taken.clear();
-    ws.taken.resize(ws.previous_anchors.len(), false);
+    let anchored = anchors.is_on();
     let n = bodies.len();
     let dt = scene.settings.dt;
     ws.margins.clear();
@@ -224,13 +218,15 @@ fn compliant_velocities<T: Scalar>(
             let pair = AnchorPair::Bodies { a: c.a, b: c.b };
             let local = (ws.poses[c.a].rotation.transpose() * ra).map(|x| re(&x));
             let radius = 0.5 * bounding_radius(&scene.bodies[c.a].shape);
-            let stretch = recall_anchor(&ws.previous_anchors, &mut ws.taken, pair, &local, radius);
+            let stretch = anchors.recall(pair, &local, radius);
             FrictionAnchor { pair, local_point: local, stretch }
         });
         let stretch = anchor.as_mut().map(|a| &mut a.stretch);
         let f = point_contact_force(&scene.settings.contact, &c.geometry, &u, &g, &mu, &e, dt, stretch);
         // every touching contact keeps its anchor, even at a zero real stretch: its derivative may not be zero
-        anchors.extend(anchor);
+        if let Some(anchor) = anchor {
+            anchors.keep(anchor);
+        }
         ws.torque[c.a] += ra.cross(&f);
         ws.force[c.a] += &f;
         if let (Some(b), Some(rb)) = (c.b, rb) {
@@ -238,7 +234,6 @@ fn compliant_velocities<T: Scalar>(
             ws.force[b] -= f;
         }
     }
-    store_anchors(anchors);
     for &(i, j) in &ws.broad.pairs {
         let (Shape::Box { size: size_i }, Shape::Box { size: size_j }) =
             (&scene.bodies[i].shape, &scene.bodies[j].shape)

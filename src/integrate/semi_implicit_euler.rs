@@ -2,13 +2,15 @@
 
 use super::Workspace;
 use crate::model::Model;
-use crate::particles::accelerations;
+use crate::particles::accelerations_with;
 use crate::Scalar;
 use nalgebra::Vector3;
 
 /// Semi-implicit Euler step: `v ← v + a(x, v) dt`, then `x ← x + v dt` with the new velocity.
 ///
-/// First order, symplectic for conservative forces (bounded energy error), one force evaluation per step.
+/// First order, symplectic for conservative forces (bounded energy error), one force evaluation per step. Ground
+/// friction is regularised here; [`crate::sim::step`] anchors it when the scene asks
+/// ([`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)).
 // `&x * s`, not `x * s`: nalgebra's by-value operators copy wide dual numbers through memory first (the
 // 100-particle net's step at N = 16 is twice as fast by reference), which clippy's `op_ref` does not know.
 #[allow(clippy::op_ref)]
@@ -18,9 +20,31 @@ pub fn semi_implicit_euler<T: Scalar>(
     v: &mut [Vector3<T>],
     ws: &mut Workspace<T>,
 ) {
+    step(scene, x, v, ws, false);
+}
+
+/// [`semi_implicit_euler`] with the ground contacts' friction anchors recalled from and kept in `ws`'s book,
+/// which the world's step has opened.
+pub(crate) fn semi_implicit_euler_anchored<T: Scalar>(
+    scene: &Model<T>,
+    x: &mut [Vector3<T>],
+    v: &mut [Vector3<T>],
+    ws: &mut Workspace<T>,
+) {
+    step(scene, x, v, ws, true);
+}
+
+#[allow(clippy::op_ref)]
+fn step<T: Scalar>(
+    scene: &Model<T>,
+    x: &mut [Vector3<T>],
+    v: &mut [Vector3<T>],
+    ws: &mut Workspace<T>,
+    anchored: bool,
+) {
     let dt = T::from(scene.settings.dt);
     let a = &mut ws.a[0];
-    accelerations(scene, x, v, a);
+    accelerations_with(scene, x, v, a, anchored.then_some(&mut ws.anchors));
     for i in 0..x.len() {
         v[i] += &a[i] * dt;
         x[i] += &v[i] * dt;

@@ -10,6 +10,9 @@ pub struct Workspace<T: Scalar> {
     pub(crate) a: [Vec<Vector3<T>>; 4],
     pub(crate) x_stage: Vec<Vector3<T>>,
     pub(crate) v_stage: Vec<Vector3<T>>,
+    /// The friction anchors of the step under way (last step's and this step's), shared by particles, free bodies
+    /// and robot links.
+    pub(crate) anchors: crate::contact::AnchorBook<T>,
     /// Scratch of the rigid-body step (contacts, solver rows); grows on first use.
     pub rigid: super::RigidWorkspace<T>,
     /// Scratch of each robot's dynamics, made on the first step of a scene with robots.
@@ -31,6 +34,7 @@ impl<T: Scalar> Workspace<T> {
             a: [buf(), buf(), buf(), buf()],
             x_stage: buf(),
             v_stage: buf(),
+            anchors: Default::default(),
             rigid: Default::default(),
             robots: Vec::new(),
             link_contacts: Vec::new(),

@@ -41,9 +41,11 @@ pub enum FrictionLaw {
     /// Static friction by an anchor spring (an elasto-plastic bristle) kept in the state
     /// ([`State::friction_anchors`](crate::sim::State::friction_anchors)): a contact holds until its spring
     /// reaches the friction cone, then slides with Coulomb's force `μ F_n`. Documented in
-    /// [`crate::contact::anchored_friction`]. Free bodies on the ground and on each other with the compliant model
-    /// (box–box pairs keep the regularised law); not yet particles (their ground has its own law) or robot links:
-    /// a scene that asks for it with the impulse model or with any robot collider is refused.
+    /// [`crate::contact::anchored_friction`]. Every compliant contact with friction uses it: particles on the
+    /// ground, free bodies on the ground and on each other, robot links on the ground, on free bodies and on links
+    /// (box–box pairs keep the regularised law of their penalty). The anchors advance once per step, so particles
+    /// on a ground and robots with colliders need `integrator = "semi-implicit-euler"`; the impulse model has an
+    /// exact friction cone of its own and refuses the setting.
     Anchored,
 }
 

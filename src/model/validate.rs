@@ -273,17 +273,24 @@ impl<T: Scalar> Model<T> {
                     ),
                 ));
             }
-            if self.settings.contact.friction_law == super::FrictionLaw::Anchored {
-                return Err(Error::invalid(
-                    "contact.friction_law",
-                    format!(
-                        "anchored friction is implemented for free bodies only, and robot link `{}.{}` has \
-                         collision geometry: use friction_law = \"regularised\", or collision = false for the robot",
-                        robot.name(),
-                        c.link
-                    ),
-                ));
-            }
+        }
+        // an anchor advances once per step, with the step's velocities: integrators with stages would need one
+        // per stage
+        let particles_touch = self.ground.is_some() && !self.particles.is_empty();
+        let links_touch = colliders().next().is_some();
+        if contact.friction_law == super::FrictionLaw::Anchored
+            && self.settings.integrator != super::Integrator::SemiImplicitEuler
+            && (particles_touch || links_touch)
+        {
+            return Err(Error::invalid(
+                "contact.friction_law",
+                format!(
+                    "anchored friction advances its anchors once per step and needs integrator = \
+                     \"semi-implicit-euler\" when {} touch things (the integrator is \"{}\")",
+                    if particles_touch { "particles" } else { "robot links" },
+                    self.settings.integrator.name()
+                ),
+            ));
         }
         let coordinates = if self.robots.is_empty() { Vec::new() } else { self.coordinates() };
         for (index, robot) in self.robots.iter().enumerate() {

@@ -1,5 +1,6 @@
 //! Compliant contact with the ground half-space `z ≥ 0`, with regularised Coulomb friction.
 
+use crate::contact::anchored_friction;
 use crate::model::Ground;
 use crate::scalar::{never_pull, re, recip, smoothstep, sqrt};
 use crate::Scalar;
@@ -36,6 +37,12 @@ use nalgebra::Vector3;
 /// at least about five times the distance the body falls in one step (`v dt`), so that each smoothing spans
 /// several steps.
 ///
+/// **Static friction.** With an `anchor` (the scene asks for
+/// [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)), the friction is the anchor spring of
+/// [`anchored_friction`] on the particle's mass instead: it holds the particle anywhere inside the friction cone
+/// without creep and slides with `μ F_n`; `anchor` is the anchor's stretch, read and updated (zeroed when the
+/// particle leaves the ground).
+///
 /// # Gradients at the switches
 /// The branches (`d ≤ 0`: no contact; the pieces of the smoothstep and of the clamp) are taken on the real part.
 /// The force and its first derivative are continuous across all of them, so a dual number gives the exact
@@ -44,7 +51,8 @@ use nalgebra::Vector3;
 ///
 /// # Arguments
 /// * `radius` (m) and `mass` (kg) of the particle, `x` (m) and `v` (m/s) its position and velocity;
-/// * `dt` (s), the time step, which bounds the friction impulse of one step (see above).
+/// * `dt` (s), the time step, which bounds the friction impulse of one step (see above);
+/// * `anchor`: the stretch (m) of the contact's friction anchor, `None` for regularised friction.
 pub fn ground_contact_force<T: Scalar>(
     ground: &Ground<T>,
     radius: &T,
@@ -52,9 +60,16 @@ pub fn ground_contact_force<T: Scalar>(
     dt: f64,
     x: &Vector3<T>,
     v: &Vector3<T>,
+    anchor: Option<&mut Vector3<T>>,
 ) -> Vector3<T> {
     let depth = *radius - x.z;
+    let forget = |anchor: Option<&mut Vector3<T>>| {
+        if let Some(stretch) = anchor {
+            *stretch = Vector3::zeros();
+        }
+    };
     if re(&depth) <= 0.0 {
+        forget(anchor);
         return Vector3::zeros();
     }
     let ramp = if re(&ground.ramp_depth) > 0.0 { smoothstep(depth * recip(&ground.ramp_depth)) } else { T::one() };
@@ -62,11 +77,18 @@ pub fn ground_contact_force<T: Scalar>(
     let unclamped = spring - ground.damping * v.z;
     let normal = never_pull(unclamped, spring * NEVER_PULL_BLEND) * ramp;
     if re(&normal) <= 0.0 {
+        forget(anchor);
         return Vector3::zeros();
+    }
+    let friction_limit = ground.friction * normal;
+    if let Some(stretch) = anchor {
+        let tangential = Vector3::new(v.x, v.y, T::zero());
+        let (friction, next) = anchored_friction(&Vector3::z(), &tangential, &friction_limit, mass, dt, stretch);
+        *stretch = next;
+        return Vector3::new(friction.x, friction.y, normal);
     }
     let slip_sq = v.x * v.x + v.y * v.y;
     let vs = ground.slip_velocity;
-    let friction_limit = ground.friction * normal;
     let step_change = friction_limit * dt * recip(mass);
     let scale = friction_limit * recip(&sqrt(&(slip_sq + vs * vs + step_change * step_change)));
     Vector3::new(-(v.x * scale), -(v.y * scale), normal)
@@ -93,6 +115,7 @@ mod tests {
             1e-4,
             &Vector3::new(0.0, 0.0, 0.2),
             &Vector3::new(0.0, 0.0, -1.0),
+            None,
         );
         assert_eq!(f, Vector3::zeros());
     }
@@ -101,11 +124,18 @@ mod tests {
     fn spring_force_at_rest_and_coulomb_when_sliding() {
         let g = ground();
         // 1 cm penetration at rest: k d = 100 N up, no friction
-        let f = ground_contact_force(&g, &0.1, &1.0, 1e-4, &Vector3::new(0.0, 0.0, 0.09), &Vector3::zeros());
+        let f = ground_contact_force(&g, &0.1, &1.0, 1e-4, &Vector3::new(0.0, 0.0, 0.09), &Vector3::zeros(), None);
         assert!((f.z - 100.0).abs() < 1e-9 && f.x == 0.0);
         // sliding fast along x: friction ≈ μ F_n against the motion
-        let f =
-            ground_contact_force(&g, &0.1, &1.0, 1e-4, &Vector3::new(0.0, 0.0, 0.09), &Vector3::new(10.0, 0.0, 0.0));
+        let f = ground_contact_force(
+            &g,
+            &0.1,
+            &1.0,
+            1e-4,
+            &Vector3::new(0.0, 0.0, 0.09),
+            &Vector3::new(10.0, 0.0, 0.0),
+            None,
+        );
         assert!((f.x + 0.5 * 100.0).abs() < 1e-3, "{f}");
     }
 
@@ -115,7 +145,7 @@ mod tests {
         let (m, dt) = (0.5, 1e-3);
         // a hard impact (5 cm deep: 500 N) while sliding slowly at 1 cm/s
         let v = Vector3::new(0.01, 0.0, 0.0);
-        let f = ground_contact_force(&g, &0.1, &m, dt, &Vector3::new(0.0, 0.0, 0.05), &v);
+        let f = ground_contact_force(&g, &0.1, &m, dt, &Vector3::new(0.0, 0.0, 0.05), &v, None);
         assert!(f.x < 0.0 && -f.x * dt / m <= 0.01, "{f}");
     }
 
@@ -128,7 +158,7 @@ mod tests {
         let at = |vz: f64| {
             let x = Vector3::new(Dual64::from(0.0), Dual64::from(0.0), Dual64::from(0.1 - d));
             let v = Vector3::new(Dual64::from(0.0), Dual64::from(0.0), Dual64::from(vz).derivative());
-            let f = ground_contact_force(&g, &Dual64::from(0.1), &Dual64::from(1.0), 1e-4, &x, &v).z;
+            let f = ground_contact_force(&g, &Dual64::from(0.1), &Dual64::from(1.0), 1e-4, &x, &v, None).z;
             (f.re, f.eps)
         };
         for edge in [0.5, 1.5] {
@@ -151,6 +181,7 @@ mod tests {
             1e-4,
             &Vector3::new(0.0, 0.0, 0.099),
             &Vector3::new(0.0, 0.0, 100.0),
+            None,
         );
         assert_eq!(f, Vector3::zeros());
     }
@@ -160,7 +191,7 @@ mod tests {
         // approaching fast: at d → 0 the force must go to 0 despite the damper
         let g = ground();
         let v = Vector3::new(0.0, 0.0, -5.0);
-        let f = ground_contact_force(&g, &0.1, &1.0, 1e-4, &Vector3::new(0.0, 0.0, 0.1 - 1e-9), &v);
+        let f = ground_contact_force(&g, &0.1, &1.0, 1e-4, &Vector3::new(0.0, 0.0, 0.1 - 1e-9), &v, None);
         assert!(f.z < 1e-4, "{f}");
     }
 
@@ -175,6 +206,7 @@ mod tests {
             1e-4,
             &Vector3::new(Dual64::from(0.0), Dual64::from(0.0), z),
             &Vector3::zeros(),
+            None,
         );
         assert!((f.z.eps + 1e4).abs() < 1e-6);
     }

@@ -12,6 +12,7 @@ mod energy;
 mod ground_contact;
 mod spring;
 
+pub(crate) use accelerations::accelerations_with;
 pub use accelerations::{accelerations, forces};
 pub use drag::drag_force;
 pub use energy::{kinetic_energy, potential_energy, total_energy};

@@ -3,7 +3,7 @@
 //! robots of a [`Model`]; rollouts and trajectories are the world's ([`crate::sim::rollout`]).
 
 use super::RobotState;
-use crate::contact::{robot_ground_contacts, LinkContact};
+use crate::contact::{robot_ground_contacts, AnchorBook, LinkContact};
 use crate::model::{Integrator, JointSettings, Model, Multibody};
 use crate::multibody::{aba, aba_with_armature, MultibodyWorkspace};
 use crate::scalar::{c, re, recip, smoothstep, sqrt};
@@ -305,7 +305,8 @@ fn integrate_robot<T: Scalar>(
 /// ([`Robot::control_torques`](crate::model::Robot::control_torques)) plus `extra` joint torques held over the step (if any) plus the passive joint
 /// torques; its colliders' ground contact at every force evaluation ([`robot_ground_contacts`], recorded into
 /// `contacts` at the first); and `held` wrenches on its bodies (contact with free bodies, computed at the start
-/// of the step), with the scene's `dt` and integrator.
+/// of the step), with the scene's `dt` and integrator. The ground contacts recall and keep their friction anchors
+/// in `anchors` at the first force evaluation (anchored friction is stepped with semi-implicit Euler, which has one).
 ///
 /// # Errors
 /// As [`robot_step`].
@@ -320,6 +321,7 @@ pub(crate) fn step_robot<T: Scalar>(
     held: &[Force<T>],
     contacts: &mut Vec<LinkContact<T>>,
     settings: &RobotSettings,
+    mut anchors: Option<&mut AnchorBook<T>>,
 ) -> Result<()> {
     let robot = &scene.robots[r];
     let model = &robot.multibody;
@@ -347,9 +349,9 @@ pub(crate) fn step_robot<T: Scalar>(
             [] => fext.resize(model.n_bodies(), Force::zero()),
             held => fext.extend_from_slice(held),
         }
-        let record = if first { Some(&mut *contacts) } else { None };
+        let (record, book) = if first { (Some(&mut *contacts), anchors.take()) } else { (None, None) };
         first = false;
-        robot_ground_contacts(scene, r, ws, q, v, &mut fext, record)?;
+        robot_ground_contacts(scene, r, ws, q, v, &mut fext, record, book)?;
         step_accelerations(model, ws, q, v, tau, &fext, settings, implicit_dt, kd)
     })?;
     state.q = q;

@@ -3,8 +3,8 @@
 use super::robot::{non_finite_joint, step_robot, RobotSettings};
 use super::{RobotState, State};
 use crate::contact::held_link_contacts;
-use crate::integrate::{rigid_body_step, rk4, semi_implicit_euler, velocity_verlet, Workspace};
-use crate::model::{Integrator, Model};
+use crate::integrate::{rigid_body_step, rk4, semi_implicit_euler_anchored, velocity_verlet, Workspace};
+use crate::model::{FrictionLaw, Integrator, Model};
 use crate::multibody::MultibodyWorkspace;
 use crate::scalar::is_finite;
 use crate::{Error, Result, Scalar};
@@ -62,9 +62,12 @@ pub fn step_with_torques<T: Scalar>(
         )));
     }
     let State { x, v, bodies, contact_impulses, friction_anchors, .. } = state;
+    // last step's friction anchors are recalled by this step's contacts (particles, links, bodies), which keep theirs
+    let anchored = scene.settings.contact.friction_law == FrictionLaw::Anchored;
+    ws.anchors.begin_step(anchored, friction_anchors);
     if !x.is_empty() {
         match scene.settings.integrator {
-            Integrator::SemiImplicitEuler => semi_implicit_euler(scene, x, v, ws),
+            Integrator::SemiImplicitEuler => semi_implicit_euler_anchored(scene, x, v, ws),
             Integrator::VelocityVerlet => velocity_verlet(scene, x, v, ws),
             Integrator::Rk4 => rk4(scene, x, v, ws),
         }
@@ -72,11 +75,12 @@ pub fn step_with_torques<T: Scalar>(
     ws.link_contacts.clear();
     let robot_failure = match robot_body_loads(scene, &state.robots, bodies, ws) {
         Ok(()) => {
-            rigid_body_step(scene, bodies, contact_impulses, friction_anchors, &mut ws.rigid, &ws.body_loads);
+            rigid_body_step(scene, bodies, contact_impulses, &mut ws.anchors, &mut ws.rigid, &ws.body_loads);
             step_robots(scene, &mut state.robots, state.step, torques, ws)
         }
         Err(e) => Some(RobotFailure::Error(e)),
     };
+    ws.anchors.end_step(&mut state.friction_anchors);
     state.step += 1;
     let blown_up =
         (0..state.x.len()).find(|&i| !(state.x[i].iter().all(is_finite) && state.v[i].iter().all(is_finite)));
@@ -122,10 +126,11 @@ fn step_robots<T: Scalar>(
     size_robot_workspaces(scene, ws);
     let settings = RobotSettings::of(scene);
     let t = k as f64 * scene.settings.dt;
-    let Workspace { robots: robot_ws, link_loads, link_contacts, .. } = ws;
+    let Workspace { robots: robot_ws, link_loads, link_contacts, anchors, .. } = ws;
     for (i, ((robot, state), rws)) in scene.robots.iter().zip(robots.iter_mut()).zip(robot_ws.iter_mut()).enumerate() {
         let held = link_loads.get(i).map_or(&[][..], |l| l.as_slice());
-        if let Err(e) = step_robot(scene, i, rws, state, t, torques.get(i), held, link_contacts, &settings) {
+        let book = Some(&mut *anchors);
+        if let Err(e) = step_robot(scene, i, rws, state, t, torques.get(i), held, link_contacts, &settings, book) {
             return Some(RobotFailure::Error(e));
         }
         if let Some(joint) = non_finite_joint(&robot.multibody, &state.q, &state.v) {
@@ -175,7 +180,7 @@ fn robot_body_loads<T: Scalar>(
         ws.link_loads.push(vec![crate::spatial::Force::zero(); robot.multibody.n_bodies()]);
     }
     let qs: Vec<&DVector<T>> = robots.iter().map(|s| &s.q).collect();
-    let Workspace { robots: robot_ws, link_loads, link_contacts, body_loads, .. } = ws;
+    let Workspace { robots: robot_ws, link_loads, link_contacts, body_loads, anchors, .. } = ws;
     held_link_contacts(
         scene,
         &qs,
@@ -185,6 +190,7 @@ fn robot_body_loads<T: Scalar>(
         &mut body_loads.force,
         &mut body_loads.torque,
         link_contacts,
+        Some(anchors),
     )
 }
 

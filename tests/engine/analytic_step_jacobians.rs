@@ -36,7 +36,7 @@ impl Outcome for ContactTorques<'_> {
         let q = model.integrate(&self.q0.map(T::constant), &dq, &T::one());
         let mut ws = MultibodyWorkspace::new(model);
         let mut fext = vec![Force::zero(); model.n_bodies()];
-        robot_ground_contacts(&scene, 0, &mut ws, &q, &v, &mut fext, None)?;
+        robot_ground_contacts(&scene, 0, &mut ws, &q, &v, &mut fext, None, None)?;
         let a = DVector::zeros(nv);
         Ok(rnea(model, &mut ws, &q, &v, &a, &[]) - rnea(model, &mut ws, &q, &v, &a, &fext))
     }
@@ -47,7 +47,7 @@ fn contact_derivatives_match_duals(scene: &Model<f64>, q: &DVector<f64>, v: &DVe
     let model = &scene.robots[0].multibody;
     let nv = model.nv();
     let mut ws = MultibodyWorkspace::new(model);
-    let analytic = robot_ground_contact_derivatives(scene, 0, &mut ws, q, v).unwrap();
+    let analytic = robot_ground_contact_derivatives(scene, 0, &mut ws, q, v, &[]).unwrap();
     let f = ContactTorques { scene, q0: q.clone() };
     let mut point = vec![0.0; nv];
     point.extend(v.iter());
@@ -218,4 +218,28 @@ fn a_robot_touching_a_free_body_takes_the_dual_route_with_the_same_jacobians() {
     assert!(b_error < 1e-14 * j.b.abs().max(), "B: {b_error:e}");
     // the ball's weight on the top face: the robot's vertical velocity after the step depends on its height
     assert!(j.a[(8, 2)] < 0.0, "{}", j.a[(8, 2)]);
+}
+
+/// With anchored friction the feet's anchors are state the step reads: the analytic route recalls them as the step
+/// does and differentiates the contact law with their stretches held, as the dual numbers through the step do.
+#[test]
+fn step_jacobians_of_a_go1_on_anchored_feet_equal_dual_numbers() {
+    let mut scene: Model<f64> =
+        io::load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml")).unwrap();
+    scene.settings.contact.friction_law = diffphys::model::FrictionLaw::Anchored;
+    // on a 15° slope, so that the anchors carry load
+    let theta = 15f64.to_radians();
+    scene.settings.gravity = Vector3::new(9.81 * theta.sin(), 0.0, -9.81 * theta.cos());
+    scene.sync_robot_gravity();
+    let mut state = State::initial(&scene);
+    let mut ws = Workspace::new(0);
+    for _ in 0..300 {
+        step(&scene, &mut state, &mut ws).unwrap();
+    }
+    assert_eq!(state.friction_anchors.len(), 4);
+    assert!(state.friction_anchors.iter().all(|a| a.stretch.norm() > 1e-7), "the anchors carry load");
+    step_jacobians_match_duals(&scene, &state, 1e-11);
+    // stumbling: the feet slide on their anchors
+    state.robots[0].v = state.robots[0].v.map_with_location(|i, _, x| x + 0.5 * ((i as f64 * 1.7).sin()));
+    step_jacobians_match_duals(&scene, &state, 1e-11);
 }

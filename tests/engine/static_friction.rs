@@ -5,7 +5,7 @@
 //! A slope is the flat ground under tilted gravity.
 
 use diffphys::geometry::Shape;
-use diffphys::model::{FrictionLaw, Ground, Model, RigidBody};
+use diffphys::model::{FrictionLaw, Ground, Model, Particle, RigidBody};
 use diffphys::sim::{rollout_with, State};
 use nalgebra::Vector3;
 use num_dual::Dual64;
@@ -173,18 +173,136 @@ fn gradients_through_stick_and_slip_match_finite_differences() {
     );
 }
 
-/// Robot links do not have anchors yet: a scene that asks for them with robot colliders (or with the impulse model)
-/// is refused, naming the key and the link, rather than run with a law it did not ask for.
+/// Anchors advance once per step: a scene whose particles or robot links touch things with an integrator of
+/// several stages is refused, naming the key and the integrator, and so is the impulse model, which has its own
+/// exact friction cone.
 #[test]
-fn anchored_friction_with_robot_colliders_is_refused() {
+fn anchored_friction_is_refused_where_it_cannot_step() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml");
     let mut scene = diffphys::io::load_scene(&path).unwrap();
     scene.settings.contact.friction_law = FrictionLaw::Anchored;
+    scene.validate().unwrap();
+    scene.settings.integrator = diffphys::model::Integrator::Rk4;
     let e = scene.validate().unwrap_err().to_string();
-    assert!(e.contains("contact.friction_law") && e.contains("go1."), "{e}");
-    // nor does the impulse model, which has its own exact friction cone
+    assert!(e.contains("contact.friction_law") && e.contains("robot links") && e.contains("rk4"), "{e}");
+    let mut s = slope(0.0, 0.5, FrictionLaw::Anchored, 1.0);
+    s.particles.push(Particle::new("p", 1.0, 0.05, Vector3::new(0.0, 0.0, 0.05)));
+    s.settings.integrator = diffphys::model::Integrator::VelocityVerlet;
+    let e = s.validate().unwrap_err().to_string();
+    assert!(e.contains("contact.friction_law") && e.contains("particles") && e.contains("velocity-verlet"), "{e}");
     let mut s = slope(0.0, 0.5, FrictionLaw::Anchored, 1.0);
     s.settings.contact.model = diffphys::model::ContactModel::Impulse;
     let e = s.validate().unwrap_err().to_string();
     assert!(e.contains("contact.friction_law") && e.contains("impulse"), "{e}");
+}
+
+/// A particle (its ground has its own law, with the same anchors): held on the slope without creep where
+/// the regularised law creeps, and sliding at `g sin θ − μ g cos θ` beyond the friction angle.
+#[test]
+fn a_particle_is_held_below_the_friction_angle_and_slides_at_the_coulomb_acceleration_above() {
+    let (mass, radius) = (0.5, 0.05);
+    let run = |theta: f64, mu: f64, law: FrictionLaw| -> (f64, f64, f64) {
+        let mut s = slope(theta, mu, law, 2.5);
+        s.ground.as_mut().unwrap().damping = 100.0;
+        let rest = radius - mass * G * theta.cos() / 1e5;
+        s.particles.push(Particle::new("p", mass, radius, Vector3::new(0.0, 0.0, rest)));
+        let (mut x_settled, mut v_one, mut v_two) = (f64::NAN, f64::NAN, f64::NAN);
+        let last = rollout_with(&s, 2500, |st: &State<f64>| match st.step {
+            500 => x_settled = st.x[0].x,
+            1000 => v_one = st.x[0].x - x_settled,
+            1500 => v_two = st.v[0].x,
+            _ => {}
+        })
+        .unwrap();
+        let _ = v_one;
+        (last.x[0].x - x_settled, v_two, last.v[0].x)
+    };
+    let mu = 0.5;
+    let (regularised, _, _) = run(20f64.to_radians(), mu, FrictionLaw::Regularised);
+    assert!(regularised > 0.01, "the regularised law creeps ({regularised} m): the test would not see a fix");
+    for ratio in [0.5, 0.728, 0.9] {
+        let (crept, _, _) = run((ratio * mu).atan(), mu, FrictionLaw::Anchored);
+        assert!(crept.abs() < 1e-9, "tan θ = {ratio} μ: crept {crept} m in 2 s");
+    }
+    let (mu, theta) = (0.3, 25f64.to_radians());
+    let a = G * theta.sin() - mu * G * theta.cos();
+    let mut s = slope(theta, mu, FrictionLaw::Anchored, 1.0);
+    s.ground.as_mut().unwrap().damping = 100.0;
+    s.particles.push(Particle::new("p", mass, radius, Vector3::new(0.0, 0.0, radius - 4e-5)));
+    let mut v_half = f64::NAN;
+    let last = rollout_with(&s, 1000, |st: &State<f64>| {
+        if st.step == 500 {
+            v_half = st.v[0].x;
+        }
+    })
+    .unwrap();
+    let measured = (last.v[0].x - v_half) / 0.5;
+    assert!((measured - a).abs() < 0.01 * a, "slides at {measured} m/s², Coulomb says {a}");
+}
+
+/// A one-body robot (a box on a free joint) and the same free body, side by side on a slope with anchored
+/// friction: the same contact law and the same anchors give the same trajectory, held or sliding.
+#[test]
+fn a_one_body_robot_is_held_and_slides_as_the_same_free_body_does() {
+    use diffphys::model::{multibody::sample, Robot};
+    for (theta, mu) in [(20f64.to_radians(), 0.5), (25f64.to_radians(), 0.3)] {
+        let mut free = slope(theta, mu, FrictionLaw::Anchored, 1.0);
+        free.bodies.push(resting_box(mu));
+        let mut robotic = slope(theta, mu, FrictionLaw::Anchored, 1.0);
+        let shape = Shape::Box { size: Vector3::new(0.2, 0.2, 0.1) };
+        let mut robot = Robot::new(sample::solid_on_free_joint("box", "body", shape, 1.0).unwrap());
+        robot.multibody.colliders[0].friction = mu;
+        robot.q0[2] = 0.0499;
+        robotic.add_robot(robot).unwrap();
+        let mut settled = f64::NAN;
+        let a = rollout_with(&free, 1000, |_| {}).unwrap();
+        let b = rollout_with(&robotic, 1000, |st: &State<f64>| {
+            if st.step == 500 {
+                settled = st.robots[0].q[0];
+            }
+        })
+        .unwrap();
+        let (x_free, x_robot) = (a.bodies[0].position, b.robots[0].q.fixed_rows::<3>(0).into_owned());
+        assert!((x_free - x_robot).norm() < 1e-9, "θ = {theta}: free body at {x_free}, robot at {x_robot}");
+        assert_eq!(a.friction_anchors.len(), b.friction_anchors.len());
+        if mu > theta.tan() {
+            // (before 0.5 s the anchors take up the load: an elastic deflection of 50 µm)
+            let crept = x_robot.x - settled;
+            assert!(crept.abs() < 1e-9, "held: the robot crept {crept} m in 0.5 s");
+        } else {
+            assert!(x_robot.x > 0.1, "slides: the robot moved {} m", x_robot.x);
+        }
+    }
+}
+
+/// The Go1 standing under PD on a 20° slope (feet μ = 1): with anchored friction its feet stay where they stood
+/// and the base does not creep; with regularised friction it walks downhill at about the slip velocity.
+#[test]
+fn a_standing_go1_holds_on_a_slope() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml");
+    let theta = 20f64.to_radians();
+    let creep = |law: FrictionLaw| {
+        let mut scene: Model<f64> = diffphys::io::load_scene(&path).unwrap();
+        scene.settings.gravity = Vector3::new(G * theta.sin(), 0.0, -G * theta.cos());
+        scene.sync_robot_gravity();
+        scene.settings.contact.friction_law = law;
+        scene.settings.duration = 3.0;
+        let mut x_settled = f64::NAN;
+        let last = rollout_with(&scene, 3000, |st: &State<f64>| {
+            if st.step == 1000 {
+                x_settled = st.robots[0].q[0];
+            }
+        })
+        .unwrap();
+        (last.robots[0].q[0] - x_settled, last.robots[0].q[2], last.friction_anchors.len())
+    };
+    let (regularised, _, _) = creep(FrictionLaw::Regularised);
+    let (anchored, height, anchors) = creep(FrictionLaw::Anchored);
+    eprintln!(
+        "go1 on 20°: regularised {regularised} m, anchored {anchored} m in 2 s, base at {height} m, {anchors} anchors"
+    );
+    assert!(regularised > 5e-3, "the regularised law creeps ({regularised} m): the test would not see a fix");
+    assert!(anchored.abs() < 1e-3, "anchored: the base crept {anchored} m in 2 s");
+    assert!(height > 0.2, "the Go1 fell: its base is at {height} m");
+    assert!(anchors >= 4, "{anchors} anchors: the feet are not all anchored");
 }
