@@ -175,5 +175,24 @@ fn free_bodies_as_robots(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, steps_and_rollouts, gradients, particles_as_bodies, free_bodies_as_robots);
+/// The cost of static friction on a robot: one step of the Go1 standing under PD (`scenes/go1_stand.toml`) with
+/// the regularised and the anchored friction law, on `f64` and on `Dual64` (one direction: the arithmetic of a
+/// derivative).
+fn friction_laws(c: &mut Criterion) {
+    use diffphys::model::FrictionLaw;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml");
+    let scene: Model<f64> = diffphys::io::load_scene(&path).expect("the shipped Go1 scene loads");
+    let mut group = c.benchmark_group("friction-laws/go1_stand");
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    for law in [FrictionLaw::Regularised, FrictionLaw::Anchored] {
+        let mut scene = scene.clone();
+        scene.settings.contact.friction_law = law;
+        let dual: Model<Dual64> = scene.lift();
+        bench_step(&mut group, &format!("{}/f64", law.name()), &scene);
+        bench_step(&mut group, &format!("{}/Dual64", law.name()), &dual);
+    }
+    group.finish();
+}
+
+criterion_group!(benches, steps_and_rollouts, gradients, particles_as_bodies, free_bodies_as_robots, friction_laws);
 criterion_main!(benches);
