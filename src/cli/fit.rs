@@ -32,6 +32,7 @@ pub fn run(
     if !report.converged {
         note!("warning: the iteration limit was reached before convergence (raise --max-iterations)");
     }
+    report::print_derivative_warnings(&report.derivative_warnings);
     if let Some(path) = json {
         report::write_json(path, &report.to_json())?;
         note!("wrote {}", path.display());

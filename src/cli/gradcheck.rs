@@ -36,6 +36,8 @@ pub fn run(scene: &Path, params: &[String], json: Option<&Path>, step: f64, max_
     }
     writeln!(stdout, "max relative error: {:.3e}", result.max_rel_err)?;
     stdout.flush()?;
+    let warnings = outcome.derivative_warnings(&p)?;
+    report::print_derivative_warnings(&warnings);
     if let Some(path) = json {
         let rows = |m: &nalgebra::DMatrix<f64>| -> Vec<Vec<f64>> {
             (0..m.nrows()).map(|i| m.row(i).iter().copied().collect()).collect()
@@ -46,6 +48,7 @@ pub fn run(scene: &Path, params: &[String], json: Option<&Path>, step: f64, max_
             "jacobian": rows(&result.jacobian),
             "fd_jacobian": rows(&result.fd_jacobian),
             "max_rel_err": result.max_rel_err,
+            "derivative_warnings": warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
         });
         report::write_json(path, &value)?;
         note!("wrote {}", path.display());

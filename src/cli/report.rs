@@ -95,3 +95,16 @@ pub fn plot(path: &Path, title: &str, obs: &Observations, curves: &[(&str, &Mode
     }
     io::plot_fit(path, title, &series)
 }
+
+/// At most this many derivative warnings are printed; the rest are counted.
+const MAX_DERIVATIVE_WARNINGS: usize = 10;
+
+/// One `warning: derivative:` line per [`sim::DerivativeWarning`] on standard error (the first ten, then a count).
+pub fn print_derivative_warnings(warnings: &[sim::DerivativeWarning]) {
+    for w in warnings.iter().take(MAX_DERIVATIVE_WARNINGS) {
+        note!("warning: derivative: {w}");
+    }
+    if warnings.len() > MAX_DERIVATIVE_WARNINGS {
+        note!("warning: derivative: ... and {} more", warnings.len() - MAX_DERIVATIVE_WARNINGS);
+    }
+}

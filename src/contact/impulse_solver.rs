@@ -121,22 +121,28 @@ pub fn tangent_frame<T: Scalar>(n: &Vector3<T>) -> [Vector3<T>; 3] {
 ///
 /// All clamps branch on the real part; the impulses are a fixed number of sweeps of smooth updates between the
 /// clamps, so dual numbers carry the derivative of exactly what the `f64` solver computes.
+///
+/// Returns how far the velocity pass was from converged: the largest change of an impulse in its last sweep,
+/// relative to the largest impulse (0 without rows or impulses; real parts).
 pub fn solve_impulses<T: Scalar>(
     rows: &mut [ImpulseRow<T>],
     bodies: &mut BodyVelocities<'_, T>,
     pseudo_linear: &mut [Vector3<T>],
     pseudo_angular: &mut [Vector3<T>],
     iterations: usize,
-) {
+) -> f64 {
     // warm start: the rows' starting impulses act first
     for row in rows.iter() {
         let [n, t1, t2] = &row.frame;
         let p = n * row.impulse[0] + t1 * row.impulse[1] + t2 * row.impulse[2];
         bodies.apply(row, &p);
     }
-    for _ in 0..iterations {
+    let mut last_change: f64 = 0.0;
+    for sweep in 0..iterations {
+        let last = sweep + 1 == iterations;
         for row in rows.iter_mut() {
             let [n, t1, t2] = &row.frame;
+            let before = if last { [re(&row.impulse[0]), re(&row.impulse[1]), re(&row.impulse[2])] } else { [0.0; 3] };
             let u = bodies.relative(row);
             // normal
             let old = row.impulse[0];
@@ -163,12 +169,18 @@ pub fn solve_impulses<T: Scalar>(
             row.impulse[1] = n1;
             row.impulse[2] = n2;
             bodies.apply(row, &p);
+            if last {
+                let change = (0..3).map(|k| (re(&row.impulse[k]) - before[k]).abs()).fold(0.0, f64::max);
+                last_change = last_change.max(change);
+            }
         }
     }
+    let largest = rows.iter().flat_map(|r| r.impulse[..3].iter().map(|x| re(x).abs())).fold(0.0, f64::max);
+    let unconverged = if largest > 0.0 { last_change / largest } else { 0.0 };
     pseudo_linear.iter_mut().for_each(|v| *v = Vector3::zeros());
     pseudo_angular.iter_mut().for_each(|v| *v = Vector3::zeros());
     if rows.iter().all(|r| r.correction == PositionCorrection::None) {
-        return;
+        return unconverged;
     }
     let mut pseudo = BodyVelocities {
         linear: pseudo_linear,
@@ -197,4 +209,5 @@ pub fn solve_impulses<T: Scalar>(
             pseudo.apply(row, &p);
         }
     }
+    unconverged
 }

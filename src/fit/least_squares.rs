@@ -64,6 +64,10 @@ pub struct FitReport {
     pub iterations: usize,
     /// Whether the optimiser met a convergence test.
     pub converged: bool,
+    /// Where the derivatives at the fitted values are not the physical ones
+    /// ([`crate::sim::derivative_warnings`]): the Jacobian, and so the standard errors, are then those of the
+    /// discrete simulation.
+    pub derivative_warnings: Vec<crate::sim::DerivativeWarning>,
 }
 
 impl FitReport {
@@ -85,6 +89,7 @@ impl FitReport {
             "converged": self.converged,
             "residual_std": self.residual_std,
             "n_residuals": self.n_residuals,
+            "derivative_warnings": self.derivative_warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
         })
     }
 }
@@ -169,7 +174,9 @@ pub fn fit<S: AsRef<str>>(
             names[i], lm.cost
         )));
     }
+    let derivative_warnings = crate::sim::derivative_warnings(&scene.with_params(&ids, &values))?;
     Ok(FitReport {
+        derivative_warnings,
         names,
         initial,
         values,

@@ -68,6 +68,19 @@ impl FinalPositions {
     pub fn output_names(&self) -> Vec<String> {
         self.outputs.iter().map(|(name, _)| name.clone()).collect()
     }
+
+    /// Where the derivatives at parameter values `p` are not the physical ones: contacts that the step does not
+    /// resolve, an unconverged solver, ill-conditioned times of impact ([`crate::sim::derivative_warnings`] on the
+    /// scene at `p`, one more `f64` rollout).
+    ///
+    /// # Errors
+    /// `p` of the wrong length, or a rollout that fails.
+    pub fn derivative_warnings(&self, p: &[f64]) -> Result<Vec<crate::sim::DerivativeWarning>> {
+        if p.len() != self.params.len() {
+            return Err(crate::Error::InvalidArgument(format!("{} parameter values expected", self.params.len())));
+        }
+        crate::sim::derivative_warnings(&self.scene.with_params(&self.params, p))
+    }
 }
 
 impl Outcome for FinalPositions {

@@ -26,6 +26,11 @@ pub struct RigidWorkspace<T: Scalar> {
     /// The contacts found in the last step (for inspection and tests); with the compliant model a box–box pair
     /// lists the deepest point of each penetrating edge.
     pub contacts: Vec<Contact<T>>,
+    /// Impulse model: how far the last step's solver was from converged ([`solve_impulses`]'s return).
+    pub(crate) last_sweep_change: f64,
+    /// Impulse model: the pairs that met in the last step at an approach speed within [`NEAR_THRESHOLD`] of
+    /// the bounce threshold, where the outcome switches between a bounce and none.
+    pub(crate) near_threshold: Vec<(usize, Option<usize>)>,
     rows: Vec<ImpulseRow<T>>,
     previous_impulses: Vec<ContactImpulse<T>>,
     taken: Vec<bool>,
@@ -47,6 +52,8 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
             boxes: Vec::new(),
             broad: BroadPhase::new(),
             contacts: Vec::new(),
+            last_sweep_change: 0.0,
+            near_threshold: Vec::new(),
             rows: Vec::new(),
             previous_impulses: Vec::new(),
             taken: Vec::new(),
@@ -288,6 +295,10 @@ fn time_of_impact<T: Scalar>(gap: &T, un: &T, accel: &T, dt: f64) -> Option<(T, 
     Some((t_c, u_c))
 }
 
+/// An approach speed within this fraction of the bounce threshold is reported as near it
+/// ([`crate::sim::DerivativeIssue::NearBounceThreshold`]).
+pub(crate) const NEAR_THRESHOLD: f64 = 0.1;
+
 /// Impulse model: speculative contacts, targets with restitution and time of impact, then [`solve_impulses`].
 fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
     let n = bodies.len();
@@ -301,6 +312,8 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
     }
     detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, BoxPairs::Manifold, &mut ws.contacts);
     ws.rows.clear();
+    ws.near_threshold.clear();
+    ws.last_sweep_change = 0.0;
     ws.taken.clear();
     ws.taken.resize(ws.previous_impulses.len(), false);
     let inv_dt = 1.0 / dt;
@@ -331,6 +344,13 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
         };
         let (mu, e) = pair_material(scene, c.a, c.b);
         let gap = c.geometry.distance;
+        // the speed the pair meets at decides bounce or not: near the threshold the outcome jumps
+        let meeting = if re(&gap) > 0.0 { time_of_impact(&gap, &un, &accel, dt).map(|(_, u_c)| u_c) } else { Some(un) };
+        if let Some(u) = meeting {
+            if (-re(&u) - settings.bounce_threshold).abs() < NEAR_THRESHOLD * settings.bounce_threshold {
+                ws.near_threshold.push((c.a, c.b));
+            }
+        }
         let (target, position_target, correction) = if re(&gap) > 0.0 {
             match time_of_impact(&gap, &un, &accel, dt) {
                 Some((t_c, u_c)) if -re(&u_c) > settings.bounce_threshold => {
@@ -388,5 +408,11 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
         inverse_mass: &ws.inverse_mass,
         inverse_inertia: &ws.inverse_inertia,
     };
-    solve_impulses(&mut ws.rows, &mut velocities, &mut ws.pseudo_linear, &mut ws.pseudo_angular, settings.iterations);
+    ws.last_sweep_change = solve_impulses(
+        &mut ws.rows,
+        &mut velocities,
+        &mut ws.pseudo_linear,
+        &mut ws.pseudo_angular,
+        settings.iterations,
+    );
 }

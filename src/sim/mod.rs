@@ -2,6 +2,7 @@
 //! robots), the named [`Coordinate`]s of a state, and [`robot`] stepping of articulated bodies on their own.
 
 mod coordinate;
+mod diagnostics;
 pub mod robot;
 mod rollout;
 mod runaway;
@@ -13,6 +14,10 @@ mod trajectory;
 pub use crate::integrate::Workspace;
 pub use crate::model::Coordinate;
 pub use crate::multibody::BodyState;
+pub use diagnostics::{
+    derivative_warnings, DerivativeDiagnostics, DerivativeIssue, DerivativeWarning, MIN_CONTACT_STEPS,
+    ONSET_RAMP_FRACTION, UNCONVERGED_CHANGE,
+};
 pub use rollout::{rollout, rollout_with, try_rollout_with};
 pub use runaway::CHECK_EVERY as RUNAWAY_CHECK_EVERY;
 pub use state::{RobotState, State};

@@ -618,3 +618,26 @@ fn a_simulation_that_blows_up_leaves_no_partial_file() {
     let out = diffphys(&["simulate", path.to_str().unwrap()], d);
     fails(&out, "ran away at step 1010");
 }
+
+/// `gradcheck` says where its derivatives are not the physical ones: the demo ball's bounces set in deeper than
+/// their ramp resolves (one warning line naming the ball, the time and the count); a sliding puck gets none. The
+/// JSON report carries the same lines.
+#[test]
+fn gradcheck_warns_where_derivatives_are_not_the_physical_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("g.json");
+    let out = diffphys(
+        &["gradcheck", &scene("bouncing_ball.toml"), "--params", "ball.velocity.x", "--json", json.to_str().unwrap()],
+        dir.path(),
+    );
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("warning: derivative: ")).collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(warnings[0].contains("`ball` on the ground at t = 0.44") && warnings[0].contains("times)"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["derivative_warnings"].as_array().unwrap().len(), 1);
+    let out = diffphys(&["gradcheck", &scene("sliding_puck.toml"), "--params", "ground.friction"], dir.path());
+    ok(&out);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning: derivative"));
+}

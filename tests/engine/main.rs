@@ -12,6 +12,7 @@ mod contact_closed_forms;
 mod contact_identification;
 mod contact_properties;
 mod cylinder_contact;
+mod derivative_diagnostics;
 mod fit_calibration;
 mod input_fuzzing;
 mod multibody_properties;
