@@ -160,20 +160,20 @@ fn link_force<T: Scalar>(
     point_contact_force(&settings.contact, geometry, relative_velocity, g, friction, restitution, settings.dt, anchor)
 }
 
-/// The anchor of a link's contact at the world point `p` when `anchors` is open: recalled by the contact point in
-/// the axes of the collider's body (`body`; `None`: the robot's root frame), within half the collider's bounding
-/// radius.
+/// The anchor of the contact of collider `collider` of robot `r` of `scene` with `partner` at the world point `p`
+/// when `anchors` is open: recalled by the contact point in the axes of the collider's body (the robot's root
+/// frame for a collider on the root), within half the collider's bounding radius.
 fn link_anchor<T: Scalar>(
     anchors: Option<&mut AnchorBook<T>>,
-    robot: &Robot<T>,
+    scene: &Model<T>,
     ws: &MultibodyWorkspace<T>,
-    pair: AnchorPair,
-    body: Option<usize>,
+    (r, collider, partner): (usize, usize, Partner),
     p: &Vector3<T>,
 ) -> Option<FrictionAnchor<T>> {
     let book = anchors.filter(|book| book.is_on())?;
-    let AnchorPair::Link { collider, .. } = pair else { unreachable!("link anchors have link pairs") };
-    let frame = match body {
+    let robot = &scene.robots[r];
+    let pair = AnchorPair::Link { robot: r, collider, partner };
+    let frame = match robot.multibody.colliders[collider].body {
         Some(b) => &robot.base * ws.pose_world(b),
         None => robot.base.clone(),
     };
@@ -262,8 +262,7 @@ pub fn robot_ground_contacts<T: Scalar>(
         let u = point_velocity(robot, ws, body, p);
         let mu = combined_friction(&collider.friction, &ground.friction);
         let e = combined_restitution(&collider.restitution, &ground.restitution);
-        let pair = AnchorPair::Link { robot: r, collider: k, partner: Partner::Ground };
-        let mut anchor = link_anchor(anchors.as_deref_mut(), robot, ws, pair, Some(body), p);
+        let mut anchor = link_anchor(anchors.as_deref_mut(), scene, ws, (r, k, Partner::Ground), p);
         let force = link_force(scene, &geometry, &u, &g, &mu, &e, anchor.as_mut().map(|a| &mut a.stretch));
         if let (Some(anchor), Some(book)) = (anchor, anchors.as_deref_mut()) {
             book.keep(anchor);
@@ -414,8 +413,7 @@ pub fn held_link_contacts<T: Scalar>(
         };
         let mu = combined_friction(&collider.friction, &mu_other);
         let e = combined_restitution(&collider.restitution, &e_other);
-        let pair = AnchorPair::Link { robot: r, collider: k, partner };
-        let mut anchor = link_anchor(anchors.as_deref_mut(), &scene.robots[r], &ws[r], pair, collider.body, p);
+        let mut anchor = link_anchor(anchors.as_deref_mut(), scene, &ws[r], (r, k, partner), p);
         let stretch = anchor.as_mut().map(|a| &mut a.stretch);
         let force = link_force(scene, &geometry, &(u_link - u_other), &(g + g_other), &mu, &e, stretch);
         if let (Some(anchor), Some(book)) = (anchor, anchors.as_deref_mut()) {

@@ -344,15 +344,16 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
         };
         let (mu, e) = pair_material(scene, c.a, c.b);
         let gap = c.geometry.distance;
+        let impact = if re(&gap) > 0.0 { time_of_impact(&gap, &un, &accel, dt) } else { None };
         // the speed the pair meets at decides bounce or not: near the threshold the outcome jumps
-        let meeting = if re(&gap) > 0.0 { time_of_impact(&gap, &un, &accel, dt).map(|(_, u_c)| u_c) } else { Some(un) };
+        let meeting = if re(&gap) > 0.0 { impact.as_ref().map(|(_, u_c)| re(u_c)) } else { Some(re(&un)) };
         if let Some(u) = meeting {
-            if (-re(&u) - settings.bounce_threshold).abs() < NEAR_THRESHOLD * settings.bounce_threshold {
+            if (-u - settings.bounce_threshold).abs() < NEAR_THRESHOLD * settings.bounce_threshold {
                 ws.near_threshold.push((c.a, c.b));
             }
         }
         let (target, position_target, correction) = if re(&gap) > 0.0 {
-            match time_of_impact(&gap, &un, &accel, dt) {
+            match impact {
                 Some((t_c, u_c)) if -re(&u_c) > settings.bounce_threshold => {
                     // Bounce at the time of impact t_c: reflect the impact velocity u_c, then fly ballistically
                     // for the rest of the step. End gap and end normal velocity:

@@ -11,9 +11,6 @@ use nalgebra::Vector3;
 /// First order, symplectic for conservative forces (bounded energy error), one force evaluation per step. Ground
 /// friction is regularised here; [`crate::sim::step`] anchors it when the scene asks
 /// ([`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)).
-// `&x * s`, not `x * s`: nalgebra's by-value operators copy wide dual numbers through memory first (the
-// 100-particle net's step at N = 16 is twice as fast by reference), which clippy's `op_ref` does not know.
-#[allow(clippy::op_ref)]
 pub fn semi_implicit_euler<T: Scalar>(
     scene: &Model<T>,
     x: &mut [Vector3<T>],
@@ -34,6 +31,8 @@ pub(crate) fn semi_implicit_euler_anchored<T: Scalar>(
     step(scene, x, v, ws, true);
 }
 
+// `&x * s`, not `x * s`: nalgebra's by-value operators copy wide dual numbers through memory first (the
+// 100-particle net's step at N = 16 is twice as fast by reference), which clippy's `op_ref` does not know.
 #[allow(clippy::op_ref)]
 fn step<T: Scalar>(
     scene: &Model<T>,
