@@ -1,5 +1,6 @@
-//! Hard contact: velocity-level impulses with restitution and a Coulomb friction cone, solved by projected
-//! Gauss–Seidel (sequential impulses).
+//! Hard contact: velocity-level impulses with restitution and a Coulomb friction cone. Impacts first, pair by
+//! pair in sequence ([`resolve_collisions`]: a strike passes along a row of touching balls), then the resting
+//! and sliding contacts by projected Gauss–Seidel ([`solve_impulses`]).
 
 use crate::scalar::{re, recip, sqrt};
 use crate::Scalar;
@@ -35,7 +36,14 @@ pub struct ImpulseRow<T: Scalar> {
     pub mass: [T; 3],
     /// Friction coefficient of the pair.
     pub friction: T,
-    /// The normal relative velocity after the solve must be at least this (m/s).
+    /// The pair's coefficient of restitution.
+    pub restitution: T,
+    /// The contact's distance at the start of the step (m): positive for a speculative contact still apart.
+    pub gap: T,
+    /// The normal relative acceleration of the free motion over the step (m/s²): gravity against the ground.
+    pub accel: T,
+    /// The normal relative velocity after [`solve_impulses`] must be at least this (m/s): 0 for touching
+    /// contacts, `−gap / dt` for contacts still apart (they may close their gap, not more).
     pub target: T,
     /// The normal pseudo-velocity target of the position pass (m/s) and what kind of correction it is.
     pub position_target: T,
@@ -44,6 +52,12 @@ pub struct ImpulseRow<T: Scalar> {
     /// Accumulated impulses: normal, two tangential, position pass (N·s). The first three may start from a
     /// warm start; the position pass always starts from zero.
     pub impulse: [T; 4],
+    /// The normal impulse of this step's impacts at the contact (N·s, [`resolve_collisions`]); the friction
+    /// of [`solve_impulses`] may use it (`|λ_t| ≤ μ (λ_n + collision)`). Zero when the contact did not bounce.
+    pub collision: T,
+    /// Scratch of [`resolve_collisions`]: the normal velocity a contact taking part in the impact being
+    /// resolved must reach (m/s); `None` otherwise.
+    pub bounce: Option<T>,
 }
 
 /// Velocities and inverse mass properties of the bodies, which the solver reads and updates.
@@ -103,6 +117,155 @@ pub fn tangent_frame<T: Scalar>(n: &Vector3<T>) -> [Vector3<T>; 3] {
     [*n, t1, t2]
 }
 
+/// When a contact `gap` (m) apart, whose normal velocity at the end of the step would be `un` (m/s) under a
+/// constant normal acceleration `accel` (m/s²), closes within the step: the time of impact `t_c ∈ [0, dt]` and
+/// the normal velocity `u_c` at that time, from the ballistic motion `gap + u₀ t + ½ a t² = 0` with
+/// `u₀ = un − a dt`. The root is taken in the stable form `t_c = 2 gap / (−u₀ + √(u₀² − 2 a gap))`.
+pub fn time_of_impact<T: Scalar>(gap: &T, un: &T, accel: &T, dt: f64) -> Option<(T, T)> {
+    let u0 = *un - *accel * dt;
+    let end_gap = re(gap) + re(&u0) * dt + 0.5 * re(accel) * dt * dt;
+    let discriminant = u0 * u0 - *accel * *gap * 2.0;
+    if end_gap >= 0.0 || re(&discriminant) < 0.0 {
+        return None;
+    }
+    let t_c = *gap * 2.0 * recip(&(-u0 + sqrt(&discriminant)));
+    let u_c = u0 + *accel * t_c;
+    Some((t_c, u_c))
+}
+
+/// The settings of [`resolve_collisions`].
+#[derive(Debug, Clone, Copy)]
+pub struct CollisionPass {
+    /// The time step (s).
+    pub dt: f64,
+    /// A contact bounces when the pair meets faster than this (m/s).
+    pub bounce_threshold: f64,
+    /// Approach speeds within this fraction of `bounce_threshold` are reported as near it.
+    pub near_fraction: f64,
+    /// Sweeps of an impact with several contact points between one pair (a box landing on its face).
+    pub iterations: usize,
+    /// At most this many passes over the pairs.
+    pub passes: usize,
+}
+
+/// Resolves this step's impacts one pair of bodies at a time, in sequence, before [`solve_impulses`] handles
+/// resting and sliding contact.
+///
+/// A contact *impacts* when its pair meets faster than `bounce_threshold`: a touching contact whose normal
+/// velocity at the end of the step is below `−bounce_threshold`, or a contact still apart (`gap > 0`) that
+/// closes within the step ([`time_of_impact`]) at such a speed. Each pass visits the pairs (runs of rows with
+/// the same bodies) in order; a pair with impacting contacts gets normal impulses, solved jointly over its
+/// impacting contacts by `iterations` sweeps of projected Gauss–Seidel, that make each contact's normal
+/// velocity `−e u_c` (plus the free motion after the impact, `accel (dt − t_c)`, for a contact placed at its
+/// time of impact), with `u_c` the approach velocity at that moment. A contact still apart that impacts for the
+/// first time is placed at its time of impact as [`PositionCorrection::TimeOfImpact`] (see [`solve_impulses`]).
+/// Passes repeat until no pair impacts, at most `passes` times.
+///
+/// This is the sequential treatment of impacts (Guendelman, Bridson and Fedkiw 2003; the pairwise impulses of a
+/// Newton's cradle): velocities change at each impact, so the ball a strike reaches next sees the new
+/// approach speed. A resting row of touching balls thus passes a strike through, and with `e = 1` every
+/// single-point impact conserves kinetic energy exactly, however close in time the impacts are. Solving all
+/// contacts at once with restitution targets instead lets touching balls act as one block.
+///
+/// Impacts carry no friction here; [`solve_impulses`] adds it with the cone widened by the impact's normal
+/// impulse ([`ImpulseRow::collision`]). Pairs pushed towards each other again by a later impact of the same
+/// step bounce again. All decisions branch on the real part. Each approach speed within `near_fraction` of the
+/// threshold is reported once through `near_threshold` (the bodies of the pair).
+///
+/// Returns `true` when a pass found nothing left to resolve; `false` when the passes ran out first (the
+/// remaining approaches are then stopped without a bounce by [`solve_impulses`]).
+pub fn resolve_collisions<T: Scalar>(
+    rows: &mut [ImpulseRow<T>],
+    bodies: &mut BodyVelocities<'_, T>,
+    pass: &CollisionPass,
+    near_threshold: &mut Vec<(usize, Option<usize>)>,
+) -> bool {
+    let dt = pass.dt;
+    for sweep in 0..pass.passes {
+        let mut any = false;
+        let mut start = 0;
+        while start < rows.len() {
+            let pair = (rows[start].a, rows[start].b);
+            let end = start + rows[start..].iter().take_while(|r| (r.a, r.b) == pair).count();
+            let group = &mut rows[start..end];
+            start = end;
+            let mut impacting = 0;
+            for row in group.iter_mut() {
+                let un = bodies.relative(row).dot(&row.frame[0]);
+                let apart = re(&row.gap) > 0.0 && row.correction != PositionCorrection::TimeOfImpact;
+                let (approach, placed) = if apart {
+                    match time_of_impact(&row.gap, &un, &row.accel, dt) {
+                        Some((t_c, u_c)) => (u_c, Some(t_c)),
+                        None => continue,
+                    }
+                } else {
+                    (un, None)
+                };
+                let speed = -re(&approach);
+                if sweep == 0
+                    && (speed - pass.bounce_threshold).abs() < pass.near_fraction * pass.bounce_threshold
+                    && !near_threshold.contains(&pair)
+                {
+                    near_threshold.push(pair);
+                }
+                if speed <= pass.bounce_threshold {
+                    continue;
+                }
+                impacting += 1;
+                let e = row.restitution;
+                row.bounce = Some(match placed {
+                    Some(t_c) => {
+                        // bounce at the time of impact: reflect u_c, then fly ballistically for the rest of the
+                        // step; the position pass adds what the end velocity alone does not cover
+                        let rest = T::from(dt) - t_c;
+                        let u_end = -e * approach + row.accel * rest;
+                        let gap_end = -e * approach * rest + row.accel * rest * rest * 0.5;
+                        row.position_target = (gap_end - row.gap) * (1.0 / dt) - u_end;
+                        row.correction = PositionCorrection::TimeOfImpact;
+                        u_end
+                    }
+                    None => -e * approach,
+                });
+            }
+            if impacting == 0 {
+                continue;
+            }
+            any = true;
+            let sweeps = if impacting == 1 { 1 } else { pass.iterations.max(1) };
+            for row in group.iter_mut() {
+                if row.bounce.is_some() {
+                    row.impulse[3] = T::zero();
+                }
+            }
+            for _ in 0..sweeps {
+                for row in group.iter_mut() {
+                    let Some(target) = row.bounce else { continue };
+                    let n = row.frame[0];
+                    let u = bodies.relative(row).dot(&n);
+                    // impulse[3] (the position pass's, zero until then) holds this impact's normal impulse
+                    let old = row.impulse[3];
+                    let mut new = old + row.mass[0] * (target - u);
+                    if re(&new) < 0.0 {
+                        new = T::zero();
+                    }
+                    row.impulse[3] = new;
+                    bodies.apply(row, &(n * (new - old)));
+                }
+            }
+            for row in group.iter_mut() {
+                if row.bounce.take().is_some() {
+                    row.collision += row.impulse[3];
+                    row.impulse[3] = T::zero();
+                }
+            }
+        }
+        if !any {
+            return true;
+        }
+    }
+    false
+}
+
 /// Solves the contact impulses of one step by projected Gauss–Seidel (sequential impulses, Catto 2005), then
 /// the position pass.
 ///
@@ -111,7 +274,8 @@ pub fn tangent_frame<T: Scalar>(n: &Vector3<T>) -> [Vector3<T>; 3] {
 ///
 /// **Velocity pass**, `iterations` sweeps over the rows in order. Each row gets a normal impulse `λ_n ≥ 0` that
 /// makes the normal relative velocity at least `target`, and a friction impulse in the contact plane clamped
-/// to the disc `|λ_t| ≤ μ λ_n` (an exact Coulomb cone, not a pyramid). Momentum is exchanged in equal and
+/// to the disc `|λ_t| ≤ μ (λ_n + λ_c)` (an exact Coulomb cone, not a pyramid; `λ_c` is the impulse of this step's
+/// impacts at the contact, [`ImpulseRow::collision`]). Momentum is exchanged in equal and
 /// opposite impulses, so the bodies' total linear and angular momentum is conserved exactly.
 ///
 /// **Position pass**, the same sweeps on pseudo-velocities `pseudo_linear`, `pseudo_angular` (zeroed first):
@@ -158,7 +322,7 @@ pub fn solve_impulses<T: Scalar>(
             let (o1, o2) = (row.impulse[1], row.impulse[2]);
             let mut n1 = o1 - row.mass[1] * u.dot(t1);
             let mut n2 = o2 - row.mass[2] * u.dot(t2);
-            let limit = row.friction * row.impulse[0];
+            let limit = row.friction * (row.impulse[0] + row.collision);
             let len2 = n1 * n1 + n2 * n2;
             if re(&len2) > re(&limit) * re(&limit) {
                 let scale = limit * recip(&sqrt(&len2));

@@ -27,5 +27,8 @@ pub use friction_anchor::{
     anchored_friction, recall_anchor, saturate, store_anchors, AnchorBook, AnchorPair, FrictionAnchor, ANCHOR_OMEGA_DT,
     EXACT_UP_TO,
 };
-pub use impulse_solver::{solve_impulses, tangent_frame, BodyVelocities, ImpulseRow, PositionCorrection};
+pub use impulse_solver::{
+    resolve_collisions, solve_impulses, tangent_frame, time_of_impact, BodyVelocities, CollisionPass, ImpulseRow,
+    PositionCorrection,
+};
 pub use warm_start::ContactImpulse;

@@ -27,11 +27,12 @@ pub struct ContactImpulse<T: Scalar> {
     pub friction: Vector3<T>,
 }
 
-/// `true` for a row whose impulse carries over to the next step: resting and sliding contacts. A bounce
-/// (a positive target velocity) or a contact placed at its time of impact is one step's event; its impulse is
-/// neither remembered nor warm-started.
+/// `true` for a row whose impulse carries over to the next step: resting and sliding contacts. An impact
+/// (a contact with a collision impulse, or one placed at its time of impact) is one step's event; its impulse
+/// is not remembered. (Rows are warm-started before the impacts are known; an impacting row that found an
+/// impulse keeps it as the starting point of its resting part.)
 pub fn is_persistent<T: Scalar>(row: &ImpulseRow<T>) -> bool {
-    re(&row.target) <= 0.0 && row.correction != PositionCorrection::TimeOfImpact
+    re(&row.target) <= 0.0 && re(&row.collision) == 0.0 && row.correction != PositionCorrection::TimeOfImpact
 }
 
 /// The contact point of `row` in the body axes of `a`, relative to its centre of mass (real part).
@@ -144,10 +145,15 @@ mod tests {
             frame,
             mass: [1.0; 3],
             friction: 0.5,
+            restitution: 0.5,
+            gap: 0.0,
+            accel: 0.0,
             target: 0.0,
             position_target: 0.0,
             correction: PositionCorrection::None,
             impulse: [2.0, 0.3, -0.4, 0.0],
+            collision: 0.0,
+            bounce: None,
         };
         // a body rotated by 90° about z: the point (0.1, 0, −0.05) in world axes is (0, −0.1, −0.05) in body axes
         let pose = Transform {
@@ -160,8 +166,8 @@ mod tests {
         assert!((out[0].friction.norm() - 0.5).abs() < 1e-15);
         let back = starting_impulse(&row, &out[0]);
         assert!((back[0] - 2.0).abs() < 1e-15 && (back[1] - 0.3).abs() < 1e-15 && (back[2] + 0.4).abs() < 1e-15);
-        // a bounce is not remembered
-        let bounce = ImpulseRow { target: 1.0, ..row };
+        // an impact is not remembered
+        let bounce = ImpulseRow { collision: 0.7, ..row };
         remember(&[bounce], &[Transform { translation: Vector3::zeros(), rotation: Matrix3::identity() }], &mut out);
         assert!(out.is_empty());
     }

@@ -3,8 +3,8 @@
 use crate::contact::warm_start::{is_persistent, local_point, recall, remember, starting_impulse};
 use crate::contact::{
     box_box_penalty, combined_friction, combined_restitution, detect_contacts, free_body_point_inverse_inertia,
-    point_contact_force, solve_impulses, tangent_frame, AnchorBook, AnchorPair, BodyVelocities, BoxBody, BoxPairs,
-    ContactImpulse, FrictionAnchor, ImpulseRow, PositionCorrection,
+    point_contact_force, resolve_collisions, solve_impulses, tangent_frame, AnchorBook, AnchorPair, BodyVelocities,
+    BoxBody, BoxPairs, CollisionPass, ContactImpulse, FrictionAnchor, ImpulseRow, PositionCorrection,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Shape};
 use crate::model::{bounding_radius, ContactModel, Model};
@@ -31,6 +31,8 @@ pub struct RigidWorkspace<T: Scalar> {
     /// Impulse model: the pairs that met in the last step at an approach speed within [`NEAR_THRESHOLD`] of
     /// the bounce threshold, where the outcome switches between a bounce and none.
     pub(crate) near_threshold: Vec<(usize, Option<usize>)>,
+    /// Impulse model: the last step's impacts had not settled when the passes of [`resolve_collisions`] ran out.
+    pub(crate) unresolved_impacts: bool,
     rows: Vec<ImpulseRow<T>>,
     previous_impulses: Vec<ContactImpulse<T>>,
     taken: Vec<bool>,
@@ -54,6 +56,7 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
             contacts: Vec::new(),
             last_sweep_change: 0.0,
             near_threshold: Vec::new(),
+            unresolved_impacts: false,
             rows: Vec::new(),
             previous_impulses: Vec::new(),
             taken: Vec::new(),
@@ -106,13 +109,15 @@ fn pair_material<T: Scalar>(scene: &Model<T>, a: usize, b: Option<usize>) -> (T,
 /// * [`ContactModel::Compliant`]: contact forces at the current pose ([`point_contact_force`]) enter the
 ///   velocity update like any force.
 /// * [`ContactModel::Impulse`]: gravity and the free rotation give predicted velocities; contacts are detected
-///   with a speculative margin of the distance each body can travel in the step; [`solve_impulses`] makes
-///   every contact's normal velocity non-negative (or `−e u_n` for a bounce faster than
-///   `bounce_threshold`); speculative contacts still apart only may not close more than their gap
-///   (`u_n ≥ −distance / dt`), so nothing tunnels. A bounce whose contact is still apart at the start of the
-///   step is placed at its time of impact: the pair moves by the gap before the impact plus `e` times the
-///   approach after it, so the position after the step is the exact reflection `e (−u_n dt − distance)`, a
-///   smooth function of the drop height and the restitution (see `tests/issue_4_contact.rs`). With
+///   with a speculative margin of the distance each body can travel in the step. Impacts (pairs meeting faster
+///   than `bounce_threshold`) are resolved first, in sequence, by [`resolve_collisions`]: each gets `−e u_c`
+///   from the velocities earlier impacts left, so a strike passes along a row of touching balls. A bounce whose
+///   contact is still apart at the start of the step is placed at its time of impact: the pair moves by the gap
+///   before the impact plus `e` times the approach after it, so the position after the step is the exact
+///   reflection `e (−u_n dt − distance)`, a smooth function of the drop height and the restitution (see
+///   `tests/engine/contact_closed_forms.rs`). Then [`solve_impulses`] makes every contact's normal velocity
+///   non-negative with friction; speculative contacts still apart only may not close more than their gap
+///   (`u_n ≥ −distance / dt`), so nothing tunnels. With
 ///   [`ContactSettings::warm_start`](crate::model::ContactSettings::warm_start) each resting or sliding
 ///   contact starts from the impulse it carried at the end of the previous step (`contact_impulses`, matched
 ///   by body pair and the nearest contact point in the body axes of `a` within a tenth of its bounding
@@ -279,22 +284,6 @@ fn compliant_velocities<T: Scalar>(
     }
 }
 
-/// When a contact `gap` (m) apart, whose normal velocity at the end of the step would be `un` (m/s) under a
-/// constant normal acceleration `accel` (m/s²), closes within the step: the time of impact `t_c ∈ [0, dt]` and
-/// the normal velocity `u_c` at that time, from the ballistic motion `gap + u₀ t + ½ a t² = 0` with
-/// `u₀ = un − a dt`. The root is taken in the stable form `t_c = 2 gap / (−u₀ + √(u₀² − 2 a gap))`.
-fn time_of_impact<T: Scalar>(gap: &T, un: &T, accel: &T, dt: f64) -> Option<(T, T)> {
-    let u0 = *un - *accel * dt;
-    let end_gap = re(gap) + re(&u0) * dt + 0.5 * re(accel) * dt * dt;
-    let discriminant = u0 * u0 - *accel * *gap * 2.0;
-    if end_gap >= 0.0 || re(&discriminant) < 0.0 {
-        return None;
-    }
-    let t_c = *gap * 2.0 * recip(&(-u0 + crate::scalar::sqrt(&discriminant)));
-    let u_c = u0 + *accel * t_c;
-    Some((t_c, u_c))
-}
-
 /// An approach speed within this fraction of the bounce threshold is reported as near it
 /// ([`crate::sim::DerivativeIssue::NearBounceThreshold`]).
 pub(crate) const NEAR_THRESHOLD: f64 = 0.1;
@@ -332,11 +321,6 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
             inverse_inertia: &ws.inverse_inertia,
         };
         let mass = [0, 1, 2].map(|k| velocities.effective_mass(c.a, c.b, &ra, &rb, &frame[k]));
-        let mut u = ws.linear[c.a] + ws.angular[c.a].cross(&ra);
-        if let Some(b) = c.b {
-            u -= ws.linear[b] + ws.angular[b].cross(&rb);
-        }
-        let un = u.dot(&frame[0]);
         // normal relative acceleration of the free motion: gravity, against the ground only
         let accel = match c.b {
             Some(_) => T::zero(),
@@ -344,37 +328,17 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
         };
         let (mu, e) = pair_material(scene, c.a, c.b);
         let gap = c.geometry.distance;
-        let impact = if re(&gap) > 0.0 { time_of_impact(&gap, &un, &accel, dt) } else { None };
-        // the speed the pair meets at decides bounce or not: near the threshold the outcome jumps
-        let meeting = if re(&gap) > 0.0 { impact.as_ref().map(|(_, u_c)| re(u_c)) } else { Some(re(&un)) };
-        if let Some(u) = meeting {
-            if (-u - settings.bounce_threshold).abs() < NEAR_THRESHOLD * settings.bounce_threshold {
-                ws.near_threshold.push((c.a, c.b));
-            }
-        }
+        // impacts (restitution, time of impact) are resolved by `resolve_collisions`; what is left is
+        // non-penetration: a contact still apart may close its gap, one too deep is pushed out
         let (target, position_target, correction) = if re(&gap) > 0.0 {
-            match impact {
-                Some((t_c, u_c)) if -re(&u_c) > settings.bounce_threshold => {
-                    // Bounce at the time of impact t_c: reflect the impact velocity u_c, then fly ballistically
-                    // for the rest of the step. End gap and end normal velocity:
-                    let rest = T::from(dt) - t_c;
-                    let u_end = -e * u_c + accel * rest;
-                    let gap_end = -e * u_c * rest + accel * rest * rest * 0.5;
-                    // the position pass adds what the end velocity alone does not cover
-                    let pull = (gap_end - gap) * inv_dt - u_end;
-                    (u_end, pull, PositionCorrection::TimeOfImpact)
-                }
-                // apart at the end of the step, or arriving slowly: close at most the gap
-                _ => (-gap * inv_dt, T::zero(), PositionCorrection::None),
-            }
+            (-gap * inv_dt, T::zero(), PositionCorrection::None)
         } else {
-            let target = if -re(&un) > settings.bounce_threshold { -e * un } else { T::zero() };
             let excess = -re(&gap) - settings.allowed_penetration;
             if excess > 0.0 {
                 let push = (-gap - settings.allowed_penetration) * (settings.position_correction * inv_dt);
-                (target, push, PositionCorrection::PushOut)
+                (T::zero(), push, PositionCorrection::PushOut)
             } else {
-                (target, T::zero(), PositionCorrection::None)
+                (T::zero(), T::zero(), PositionCorrection::None)
             }
         };
         let mut row = ImpulseRow {
@@ -385,10 +349,15 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
             frame,
             mass,
             friction: mu,
+            restitution: e,
+            gap,
+            accel,
             target,
             position_target,
             correction,
             impulse: [T::zero(), T::zero(), T::zero(), T::zero()],
+            collision: T::zero(),
+            bounce: None,
         };
         if settings.warm_start && is_persistent(&row) {
             let point = local_point(&row, &ws.poses[c.a]);
@@ -409,6 +378,14 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
         inverse_mass: &ws.inverse_mass,
         inverse_inertia: &ws.inverse_inertia,
     };
+    let pass = CollisionPass {
+        dt,
+        bounce_threshold: settings.bounce_threshold,
+        near_fraction: NEAR_THRESHOLD,
+        iterations: settings.iterations,
+        passes: settings.iterations.max(ws.rows.len()),
+    };
+    ws.unresolved_impacts = !resolve_collisions(&mut ws.rows, &mut velocities, &pass, &mut ws.near_threshold);
     ws.last_sweep_change = solve_impulses(
         &mut ws.rows,
         &mut velocities,

@@ -15,6 +15,8 @@
 //! - **[`DerivativeIssue::Unconverged`]**: the impulse model's Gauss–Seidel sweeps stopped while the last sweep
 //!   still changed an impulse by more than [`UNCONVERGED_CHANGE`] of the largest: the derivative is that of the
 //!   truncated iteration;
+//! - **[`DerivativeIssue::UnresolvedImpacts`]**: the impulse model's impacts were still passing from pair to pair
+//!   when its passes ran out ([`crate::contact::resolve_collisions`]); the rest were stopped without a bounce;
 //! - **[`DerivativeIssue::NearBounceThreshold`]**: an impulse-model contact whose approach speed was within 10%
 //!   of `bounce_threshold`, where the outcome switches between a bounce and none: the derivative holds only on
 //!   one side of that switch.
@@ -67,6 +69,8 @@ pub enum DerivativeIssue {
     },
     /// An impulse-model contact met at an approach speed within 10% of the bounce threshold.
     NearBounceThreshold,
+    /// The impulse model's sequential impacts had not settled when its passes ran out.
+    UnresolvedImpacts,
 }
 
 impl DerivativeIssue {
@@ -76,6 +80,7 @@ impl DerivativeIssue {
             DerivativeIssue::UnresolvedOnset { .. } => 1,
             DerivativeIssue::Unconverged { .. } => 2,
             DerivativeIssue::NearBounceThreshold => 3,
+            DerivativeIssue::UnresolvedImpacts => 4,
         }
     }
 }
@@ -119,6 +124,12 @@ impl fmt::Display for DerivativeWarning {
                 f,
                 "the contact met at nearly the bounce threshold, where the outcome switches between a bounce and \
                  none: the derivative holds on one side of that switch only"
+            ),
+            DerivativeIssue::UnresolvedImpacts => write!(
+                f,
+                "impacts were still passing from pair to pair when the passes ran out, and the rest were stopped \
+                 without a bounce: energy was lost and derivatives are those of the truncated sequence (raise \
+                 contact.iterations)"
             ),
         }
     }
@@ -172,6 +183,9 @@ impl DerivativeDiagnostics {
             let change = ws.rigid.last_sweep_change;
             if change > UNCONVERGED_CHANGE {
                 self.report(None, DerivativeIssue::Unconverged { change }, "the impulse solver".into(), time);
+            }
+            if ws.rigid.unresolved_impacts {
+                self.report(None, DerivativeIssue::UnresolvedImpacts, "the impulse solver".into(), time);
             }
             for &(a, b) in &ws.rigid.near_threshold {
                 let pair = AnchorPair::Bodies { a, b };

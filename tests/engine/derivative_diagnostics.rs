@@ -130,3 +130,34 @@ fn an_impact_at_the_bounce_threshold_is_reported() {
     let warnings = derivative_warnings(&s).unwrap();
     assert!(!warnings.iter().any(|w| w.issue == DerivativeIssue::NearBounceThreshold), "{warnings:?}");
 }
+
+/// A light ball (e = 1) rattling between two heavy balls it touches: within one step it bounces from one to the
+/// other more times than the passes allow, so the rest of its approach is stopped without a bounce (energy is
+/// lost) and the impulse solver says so. With a gap of 5 mm on either side the impacts are a step apart and
+/// nothing is reported.
+#[test]
+fn impacts_that_do_not_settle_within_the_passes_are_reported() {
+    let rattle = |gap: f64| {
+        let mut s = Model::empty(1e-3, 0.05);
+        s.settings.gravity = Vector3::zeros();
+        s.settings.contact.model = ContactModel::Impulse;
+        for (k, (x, mass)) in [(-0.1 - gap, 1e4), (0.0, 0.1), (0.1 + gap, 1e4)].into_iter().enumerate() {
+            let mut b =
+                RigidBody::new(&format!("ball{k}"), Shape::Sphere { radius: 0.05 }, mass, Vector3::new(x, 0.0, 0.0));
+            b.restitution = 1.0;
+            b.friction = 0.0;
+            if k == 1 {
+                b.velocity.x = 1.0;
+            }
+            s.bodies.push(b);
+        }
+        s
+    };
+    let warnings = derivative_warnings(&rattle(0.0)).unwrap();
+    assert!(
+        warnings.iter().any(|w| w.issue == DerivativeIssue::UnresolvedImpacts && w.contact == "the impulse solver"),
+        "{warnings:?}"
+    );
+    let warnings = derivative_warnings(&rattle(5e-3)).unwrap();
+    assert!(!warnings.iter().any(|w| w.issue == DerivativeIssue::UnresolvedImpacts), "{warnings:?}");
+}
