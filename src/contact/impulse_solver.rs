@@ -133,6 +133,11 @@ pub fn time_of_impact<T: Scalar>(gap: &T, un: &T, accel: &T, dt: f64) -> Option<
     Some((t_c, u_c))
 }
 
+/// Approaches slower than this (m/s) are never impacts, whatever the bounce threshold: with a threshold of 0,
+/// bodies pressed together by several contacts (a stack with `e > 0`) would otherwise trade ever smaller
+/// impacts without end.
+pub const MIN_IMPACT_SPEED: f64 = 1e-6;
+
 /// The settings of [`resolve_collisions`].
 #[derive(Debug, Clone, Copy)]
 pub struct CollisionPass {
@@ -151,26 +156,30 @@ pub struct CollisionPass {
 /// Resolves this step's impacts one pair of bodies at a time, in sequence, before [`solve_impulses`] handles
 /// resting and sliding contact.
 ///
-/// A contact *impacts* when its pair meets faster than `bounce_threshold`: a touching contact whose normal
-/// velocity at the end of the step is below `−bounce_threshold`, or a contact still apart (`gap > 0`) that
-/// closes within the step ([`time_of_impact`]) at such a speed. Each pass visits the pairs (runs of rows with
-/// the same bodies) in order; a pair with impacting contacts gets normal impulses, solved jointly over its
-/// impacting contacts by `iterations` sweeps of projected Gauss–Seidel, that make each contact's normal
-/// velocity `−e u_c` (plus the free motion after the impact, `accel (dt − t_c)`, for a contact placed at its
-/// time of impact), with `u_c` the approach velocity at that moment. A contact still apart that impacts for the
-/// first time is placed at its time of impact as [`PositionCorrection::TimeOfImpact`] (see [`solve_impulses`]).
-/// Passes repeat until no pair impacts, at most `passes` times.
+/// A contact *impacts* when its pair meets faster than `bounce_threshold` (and at least [`MIN_IMPACT_SPEED`]):
+/// a touching contact with restitution `e > 0` whose normal velocity at the end of the step is below
+/// `−bounce_threshold`, or a contact still apart (`gap > 0`, any `e`) that closes within the step
+/// ([`time_of_impact`]) at such a speed. (A touching contact with `e = 0` is left to [`solve_impulses`], which
+/// stops it as a resting contact and warm-starts it.) Each pass visits the pairs (runs of rows with the same
+/// bodies) in order; a pair with impacting contacts gets normal impulses, solved jointly over its impacting
+/// contacts by `iterations` sweeps of projected Gauss–Seidel, that make each contact's normal velocity `−e u_c`
+/// (plus the free motion after the impact, `accel (dt − t_c)`, for a contact placed at its time of impact), with
+/// `u_c` the approach velocity at that moment, and friction impulses within the cone `μ (λ_n + λ_c)` of all the
+/// normal impulse the contact has had. A contact still apart that impacts for the first time is placed at its
+/// time of impact as [`PositionCorrection::TimeOfImpact`] (see [`solve_impulses`]); should it impact again in a
+/// later pass, it is treated as touching and its position target is kept. Passes repeat until no pair impacts,
+/// at most `passes` times, and one more pass checks that none is left.
 ///
 /// This is the sequential treatment of impacts (Guendelman, Bridson and Fedkiw 2003; the pairwise impulses of a
 /// Newton's cradle): velocities change at each impact, so the ball a strike reaches next sees the new
 /// approach speed. A resting row of touching balls thus passes a strike through, and with `e = 1` every
-/// single-point impact conserves kinetic energy exactly, however close in time the impacts are. Solving all
-/// contacts at once with restitution targets instead lets touching balls act as one block.
+/// single-point frictionless impact conserves kinetic energy exactly, however close in time the impacts are.
+/// Solving all contacts at once with restitution targets instead lets touching balls act as one block.
 ///
-/// Impacts carry no friction here; [`solve_impulses`] adds it with the cone widened by the impact's normal
-/// impulse ([`ImpulseRow::collision`]). Pairs pushed towards each other again by a later impact of the same
-/// step bounce again. All decisions branch on the real part. Each approach speed within `near_fraction` of the
-/// threshold is reported once through `near_threshold` (the bodies of the pair).
+/// The normal impulses of the impacts are kept in [`ImpulseRow::collision`], which widens the friction cone of
+/// [`solve_impulses`] (the friction impulses accumulate in `impulse[1..3]` as that solve's do). All decisions
+/// branch on the real part. Each approach speed within `near_fraction` of the threshold is reported once through
+/// `near_threshold` (the bodies of the pair).
 ///
 /// Returns `true` when a pass found nothing left to resolve; `false` when the passes ran out first (the
 /// remaining approaches are then stopped without a bounce by [`solve_impulses`]).
@@ -181,7 +190,9 @@ pub fn resolve_collisions<T: Scalar>(
     near_threshold: &mut Vec<(usize, Option<usize>)>,
 ) -> bool {
     let dt = pass.dt;
-    for sweep in 0..pass.passes {
+    let slowest = pass.bounce_threshold.max(MIN_IMPACT_SPEED);
+    // the last pass only looks: an impact found there is one the passes did not resolve
+    for sweep in 0..=pass.passes {
         let mut any = false;
         let mut start = 0;
         while start < rows.len() {
@@ -193,6 +204,10 @@ pub fn resolve_collisions<T: Scalar>(
             for row in group.iter_mut() {
                 let un = bodies.relative(row).dot(&row.frame[0]);
                 let apart = re(&row.gap) > 0.0 && row.correction != PositionCorrection::TimeOfImpact;
+                // a touching contact without restitution is a resting contact's business (solve_impulses)
+                if !apart && re(&row.restitution) <= 0.0 {
+                    continue;
+                }
                 let (approach, placed) = if apart {
                     match time_of_impact(&row.gap, &un, &row.accel, dt) {
                         Some((t_c, u_c)) => (u_c, Some(t_c)),
@@ -202,14 +217,16 @@ pub fn resolve_collisions<T: Scalar>(
                     (un, None)
                 };
                 let speed = -re(&approach);
-                if sweep == 0
-                    && (speed - pass.bounce_threshold).abs() < pass.near_fraction * pass.bounce_threshold
+                if (speed - pass.bounce_threshold).abs() < pass.near_fraction * pass.bounce_threshold
                     && !near_threshold.contains(&pair)
                 {
                     near_threshold.push(pair);
                 }
-                if speed <= pass.bounce_threshold {
+                if speed <= slowest {
                     continue;
+                }
+                if sweep == pass.passes {
+                    return false;
                 }
                 impacting += 1;
                 let e = row.restitution;
@@ -250,6 +267,9 @@ pub fn resolve_collisions<T: Scalar>(
                     }
                     row.impulse[3] = new;
                     bodies.apply(row, &(n * (new - old)));
+                    // friction in the impact, within the cone of everything pressing the contact so far
+                    let limit = row.friction * (row.impulse[0] + row.collision + row.impulse[3]);
+                    friction_update(row, bodies, &limit);
                 }
             }
             for row in group.iter_mut() {
@@ -264,6 +284,26 @@ pub fn resolve_collisions<T: Scalar>(
         }
     }
     false
+}
+
+/// One Gauss–Seidel update of a row's friction impulse (`impulse[1..3]`): the impulse that stops the sliding at
+/// the contact point, accumulated and clamped to the disc of radius `limit` (N·s).
+fn friction_update<T: Scalar>(row: &mut ImpulseRow<T>, bodies: &mut BodyVelocities<'_, T>, limit: &T) {
+    let [_, t1, t2] = &row.frame;
+    let u = bodies.relative(row);
+    let (o1, o2) = (row.impulse[1], row.impulse[2]);
+    let mut n1 = o1 - row.mass[1] * u.dot(t1);
+    let mut n2 = o2 - row.mass[2] * u.dot(t2);
+    let len2 = n1 * n1 + n2 * n2;
+    if re(&len2) > re(limit) * re(limit) {
+        let scale = *limit * recip(&sqrt(&len2));
+        n1 *= scale;
+        n2 *= scale;
+    }
+    let p = t1 * (n1 - o1) + t2 * (n2 - o2);
+    row.impulse[1] = n1;
+    row.impulse[2] = n2;
+    bodies.apply(row, &p);
 }
 
 /// Solves the contact impulses of one step by projected Gauss–Seidel (sequential impulses, Catto 2005), then
@@ -305,7 +345,7 @@ pub fn solve_impulses<T: Scalar>(
     for sweep in 0..iterations {
         let last = sweep + 1 == iterations;
         for row in rows.iter_mut() {
-            let [n, t1, t2] = &row.frame;
+            let [n, _, _] = &row.frame;
             let before = if last { [re(&row.impulse[0]), re(&row.impulse[1]), re(&row.impulse[2])] } else { [0.0; 3] };
             let u = bodies.relative(row);
             // normal
@@ -317,22 +357,9 @@ pub fn solve_impulses<T: Scalar>(
             let p = n * (new - old);
             row.impulse[0] = new;
             bodies.apply(row, &p);
-            // friction, clamped to the disc of radius μ λ_n
-            let u = bodies.relative(row);
-            let (o1, o2) = (row.impulse[1], row.impulse[2]);
-            let mut n1 = o1 - row.mass[1] * u.dot(t1);
-            let mut n2 = o2 - row.mass[2] * u.dot(t2);
+            // friction, clamped to the disc of radius μ (λ_n + λ_c)
             let limit = row.friction * (row.impulse[0] + row.collision);
-            let len2 = n1 * n1 + n2 * n2;
-            if re(&len2) > re(&limit) * re(&limit) {
-                let scale = limit * recip(&sqrt(&len2));
-                n1 *= scale;
-                n2 *= scale;
-            }
-            let p = t1 * (n1 - o1) + t2 * (n2 - o2);
-            row.impulse[1] = n1;
-            row.impulse[2] = n2;
-            bodies.apply(row, &p);
+            friction_update(row, bodies, &limit);
             if last {
                 let change = (0..3).map(|k| (re(&row.impulse[k]) - before[k]).abs()).fold(0.0, f64::max);
                 last_change = last_change.max(change);

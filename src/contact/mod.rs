@@ -1,8 +1,9 @@
 //! Contact between rigid bodies, robot links and the ground: [`detect_contacts`] (broad phase, narrow phase), the
 //! compliant law ([`point_contact_force`], for free bodies and robot links alike; the box–box potential
 //! [`box_box_penalty`]), robot links' contacts ([`robot_ground_contacts`], [`held_link_contacts`]; the ground
-//! contacts' exact derivatives in joint space, [`robot_ground_contact_derivatives`]) and the hard-contact impulse
-//! solver ([`solve_impulses`], projected Gauss–Seidel) with [`warm_start`]ing; static friction for compliant
+//! contacts' exact derivatives in joint space, [`robot_ground_contact_derivatives`]) and hard contact by impulses
+//! (impacts in sequence, [`resolve_collisions`]; resting and sliding contact, [`solve_impulses`], projected
+//! Gauss–Seidel, with [`warm_start`]ing); static friction for compliant
 //! contact by [`anchored_friction`].
 
 mod articulated;
@@ -29,6 +30,6 @@ pub use friction_anchor::{
 };
 pub use impulse_solver::{
     resolve_collisions, solve_impulses, tangent_frame, time_of_impact, BodyVelocities, CollisionPass, ImpulseRow,
-    PositionCorrection,
+    PositionCorrection, MIN_IMPACT_SPEED,
 };
 pub use warm_start::ContactImpulse;

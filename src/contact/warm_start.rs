@@ -32,7 +32,7 @@ pub struct ContactImpulse<T: Scalar> {
 /// is not remembered. (Rows are warm-started before the impacts are known; an impacting row that found an
 /// impulse keeps it as the starting point of its resting part.)
 pub fn is_persistent<T: Scalar>(row: &ImpulseRow<T>) -> bool {
-    re(&row.target) <= 0.0 && re(&row.collision) == 0.0 && row.correction != PositionCorrection::TimeOfImpact
+    re(&row.collision) == 0.0 && row.correction != PositionCorrection::TimeOfImpact
 }
 
 /// The contact point of `row` in the body axes of `a`, relative to its centre of mass (real part).

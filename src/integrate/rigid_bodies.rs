@@ -288,7 +288,8 @@ fn compliant_velocities<T: Scalar>(
 /// ([`crate::sim::DerivativeIssue::NearBounceThreshold`]).
 pub(crate) const NEAR_THRESHOLD: f64 = 0.1;
 
-/// Impulse model: speculative contacts, targets with restitution and time of impact, then [`solve_impulses`].
+/// Impulse model: speculative contacts, impacts in sequence ([`resolve_collisions`]: restitution, time of impact),
+/// then resting and sliding contact ([`solve_impulses`]).
 fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
     let n = bodies.len();
     let dt = scene.settings.dt;

@@ -10,9 +10,10 @@ pub enum ContactModel {
     /// default, and the model for fitting. Documented in [`crate::contact::compliant_contact_force`].
     #[default]
     Compliant,
-    /// Hard contact: velocity-level impulses with restitution and an exact Coulomb friction cone, solved by
-    /// projected Gauss–Seidel, with speculative contacts against tunnelling and the bounce placed at its time
-    /// of impact inside the step. Documented in [`crate::contact::solve_impulses`].
+    /// Hard contact: velocity-level impulses with restitution and an exact Coulomb friction cone: impacts pair
+    /// by pair in sequence, each bounce placed at its time of impact inside the step
+    /// ([`crate::contact::resolve_collisions`]), then resting and sliding contact by projected Gauss–Seidel with
+    /// speculative contacts against tunnelling ([`crate::contact::solve_impulses`]).
     Impulse,
 }
 

@@ -183,7 +183,7 @@ proptest! {
     /// millimetre apart and a little off the line (so that impacts come nearly at once and branch), without
     /// gravity: with `e = 1` the kinetic energy is kept to 1e-9 whatever the gaps (sequential impacts: each is
     /// one pair's elastic exchange), with `e < 1` it never rises; momentum is kept exactly. (Solving all
-    /// contacts at once lost 2–25% at gaps of a few µm to a few hundred µm.) The bounce threshold is 0: unequal
+    /// contacts at once lost 2.4% of a cradle's energy at 10 µm gaps, 19% at 100 µm.) The bounce threshold is 0: unequal
     /// masses leave slow follow-up approaches (a few cm/s) that the default 0.1 m/s would stop without a bounce.
     #[test]
     fn impact_chains_keep_energy_at_any_gap(
@@ -228,7 +228,9 @@ proptest! {
         } else {
             prop_assert!(e1 < e0 * (1.0 + 1e-12), "energy rose: {e0} → {e1}");
         }
-        // the strike reached the far end
+        // the strike reached the far end. (With a threshold of 0, follow-up impacts between unequal masses
+        // shrink geometrically and may outlast the passes: reported as `UnresolvedImpacts`, and what is left,
+        // slower than the last impacts, is stopped without a bounce; within the 1e-9 above in 3,000 cases.)
         prop_assert!(last.bodies.last().unwrap().velocity.x > 0.0);
     }
 
