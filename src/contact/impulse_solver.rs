@@ -202,12 +202,12 @@ pub fn resolve_collisions<T: Scalar>(
             start = end;
             let mut impacting = 0;
             for row in group.iter_mut() {
-                let un = bodies.relative(row).dot(&row.frame[0]);
                 let apart = re(&row.gap) > 0.0 && row.correction != PositionCorrection::TimeOfImpact;
                 // a touching contact without restitution is a resting contact's business (solve_impulses)
                 if !apart && re(&row.restitution) <= 0.0 {
                     continue;
                 }
+                let un = bodies.relative(row).dot(&row.frame[0]);
                 let (approach, placed) = if apart {
                     match time_of_impact(&row.gap, &un, &row.accel, dt) {
                         Some((t_c, u_c)) => (u_c, Some(t_c)),
@@ -249,17 +249,13 @@ pub fn resolve_collisions<T: Scalar>(
             }
             any = true;
             let sweeps = if impacting == 1 { 1 } else { pass.iterations.max(1) };
-            for row in group.iter_mut() {
-                if row.bounce.is_some() {
-                    row.impulse[3] = T::zero();
-                }
-            }
             for _ in 0..sweeps {
                 for row in group.iter_mut() {
                     let Some(target) = row.bounce else { continue };
                     let n = row.frame[0];
                     let u = bodies.relative(row).dot(&n);
-                    // impulse[3] (the position pass's, zero until then) holds this impact's normal impulse
+                    // impulse[3] (the position pass's: zero when rows are built, and given back zeroed below)
+                    // holds this impact's normal impulse
                     let old = row.impulse[3];
                     let mut new = old + row.mass[0] * (target - u);
                     if re(&new) < 0.0 {
