@@ -1,5 +1,5 @@
-//! Control through contact: choose where the Panda's push ends so that the cube stops 0.15 m from where it started
-//! (instead of the 0.2 m of `scenes/panda_push.toml`), by Gauss–Newton (Levenberg–Marquardt) on exact gradients
+//! Control through contact: choose where the Panda's push ends so that the cube stops 0.2 m from where it started
+//! (instead of the 0.213 m of `scenes/panda_push.toml`), by Gauss–Newton (Levenberg–Marquardt) on exact gradients
 //! through the hand–cube and cube–ground contacts.
 //!
 //! The control is the offset of the wrist's (`panda_joint6`) PD target, added to its whole target trajectory
@@ -19,7 +19,7 @@ use std::path::Path;
 
 fn main() -> diffphys::Result<()> {
     let scene = load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/panda_push.toml"))?;
-    let goal = [0.5 + 0.15, 0.0];
+    let goal = [0.5 + 0.20, 0.0];
     let end = scene.settings.duration;
     let goal_obs = Observations {
         times: vec![end],

@@ -3,9 +3,10 @@
 //!
 //! Regularised Coulomb friction has no memory: at zero sliding speed it has zero force, so a body that friction
 //! should hold on a slope creeps at about the regularisation speed. An anchor remembers where the contact stuck:
-//! its spring holds any load up to [`EXACT_UP_TO`] (95%) of the friction cone with no creep (the contact only
-//! deflects elastically, by micrometres); between that and the cone the anchor slides slowly (0.05 mm in 2 s at
-//! 96%, about 1 mm/s at 99%), and beyond it sliding meets Coulomb's force `μ F_n`.
+//! its spring holds any load up to [`EXACT_UP_TO`] (99%) of the friction cone with no creep (the contact only
+//! deflects elastically, by micrometres); between that and the cone the anchor slides slowly (a box on a 30°
+//! slope: 0.08 mm in 2 s at 99.5%, 0.8 mm at 99.8%, 3.4 mm at 99.9%), and beyond it sliding meets Coulomb's force
+//! `μ F_n`. It is the default law ([`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)).
 
 use super::warm_start::nearest_unclaimed;
 use super::Partner;
@@ -56,8 +57,9 @@ pub struct FrictionAnchor<T: Scalar> {
 }
 
 /// The fraction of the friction cone up to which [`anchored_friction`] is exact: below it a contact holds any
-/// load; above it [`saturate`] bends the force smoothly onto the cone.
-pub const EXACT_UP_TO: f64 = 0.95;
+/// load; above it [`saturate`] bends the force smoothly onto the cone (its second derivative there is
+/// `1/(1 − a) = 100` per unit of the ratio: the bend is sharp, but C¹).
+pub const EXACT_UP_TO: f64 = 0.99;
 
 /// `ω_t dt` of an anchor spring on its contact point's sideways mass: the spring's stiffness is
 /// `k_t = m_t (ω_t dt)² / dt²`, a nominal 12.6 steps per period at any `dt` (`m_t` is a lower bound of the point's
@@ -179,17 +181,31 @@ pub fn store_anchors<T: Scalar>(anchors: &mut [FrictionAnchor<T>]) {
 /// The friction anchors of one step of the whole world: last step's, which this step's contacts recall
 /// ([`AnchorBook::recall`]), and this step's, which they keep ([`AnchorBook::keep`]). Particles, free bodies and
 /// robot links all use the one book within a step ([`crate::sim::step`]); its buffers are reused from step to step.
+///
+/// An anchor advances once per step, at the step's first force evaluation. Integrators with more stages (RK4,
+/// velocity Verlet) [`hold`](AnchorBook::hold) the book after their first: their later stages recall the
+/// anchors this step has kept so far and keep nothing, then [`advance`](AnchorBook::advance) reopens it.
 #[derive(Debug, Clone)]
 pub struct AnchorBook<T: Scalar> {
     on: bool,
+    held: bool,
     previous: Vec<FrictionAnchor<T>>,
     taken: Vec<bool>,
     next: Vec<FrictionAnchor<T>>,
+    /// Which of `next` a held stage's contacts have taken.
+    held_taken: Vec<bool>,
 }
 
 impl<T: Scalar> Default for AnchorBook<T> {
     fn default() -> Self {
-        AnchorBook { on: false, previous: Vec::new(), taken: Vec::new(), next: Vec::new() }
+        AnchorBook {
+            on: false,
+            held: false,
+            previous: Vec::new(),
+            taken: Vec::new(),
+            next: Vec::new(),
+            held_taken: Vec::new(),
+        }
     }
 }
 
@@ -198,6 +214,7 @@ impl<T: Scalar> AnchorBook<T> {
     /// contacts when `on` (the scene asks for [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)).
     pub fn begin_step(&mut self, on: bool, anchors: &mut Vec<FrictionAnchor<T>>) {
         self.on = on;
+        self.held = false;
         std::mem::swap(&mut self.previous, anchors);
         anchors.clear();
         self.next.clear();
@@ -210,18 +227,43 @@ impl<T: Scalar> AnchorBook<T> {
         self.on
     }
 
-    /// The stretch of the anchor of a contact of `pair` at `local_point` ([`recall_anchor`]), zero for a new one.
+    /// The stretch of the anchor of a contact of `pair` at `local_point` ([`recall_anchor`]), zero for a new one:
+    /// from last step's anchors, or, while the book is [held](AnchorBook::hold), from those this step has kept.
     pub fn recall(&mut self, pair: AnchorPair, local_point: &Vector3<f64>, radius: f64) -> Vector3<T> {
+        if self.held {
+            return recall_anchor(&self.next, &mut self.held_taken, pair, local_point, radius);
+        }
         recall_anchor(&self.previous, &mut self.taken, pair, local_point, radius)
     }
 
-    /// Keeps this step's anchor of one contact.
+    /// Keeps this step's anchor of one contact (nothing while the book is [held](AnchorBook::hold)).
     pub fn keep(&mut self, anchor: FrictionAnchor<T>) {
-        self.next.push(anchor);
+        if !self.held {
+            self.next.push(anchor);
+        }
+    }
+
+    /// Holds the anchors this step has kept so far for the later stages of an integrator: until
+    /// [`advance`](AnchorBook::advance), contacts recall them (each once per stage: call `hold` before every
+    /// stage) and keep nothing.
+    pub fn hold(&mut self) {
+        if !self.held {
+            store_anchors(&mut self.next);
+        }
+        self.held = true;
+        self.held_taken.clear();
+        self.held_taken.resize(self.next.len(), false);
+    }
+
+    /// Reopens a [held](AnchorBook::hold) book: contacts recall last step's anchors (those not taken yet) and keep
+    /// their own again.
+    pub fn advance(&mut self) {
+        self.held = false;
     }
 
     /// Ends a step: this step's anchors, sorted, become the state's `anchors`.
     pub fn end_step(&mut self, anchors: &mut Vec<FrictionAnchor<T>>) {
+        self.held = false;
         store_anchors(&mut self.next);
         std::mem::swap(&mut self.next, anchors);
         self.next.clear();

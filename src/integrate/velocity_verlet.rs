@@ -2,7 +2,7 @@
 
 use super::Workspace;
 use crate::model::Model;
-use crate::particles::accelerations;
+use crate::particles::accelerations_with;
 use crate::Scalar;
 use nalgebra::Vector3;
 
@@ -11,20 +11,50 @@ use nalgebra::Vector3;
 ///
 /// Second order and symplectic when forces depend on position only (springs, gravity); velocity-dependent
 /// forces (dampers, drag, friction) are evaluated at the predicted velocity `v + a₀ dt`. Two force
-/// evaluations per step.
+/// evaluations per step. Ground friction is regularised here; [`crate::sim::step`] anchors it when the scene
+/// asks ([`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)).
+pub fn velocity_verlet<T: Scalar>(scene: &Model<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
+    step(scene, x, v, ws, false);
+}
+
+/// [`velocity_verlet`] with the ground contacts' friction anchors from `ws`'s book, which the world's step has
+/// opened: the first force evaluation advances and keeps them, the second
+/// [holds](crate::contact::AnchorBook::hold) them.
+pub(crate) fn velocity_verlet_anchored<T: Scalar>(
+    scene: &Model<T>,
+    x: &mut [Vector3<T>],
+    v: &mut [Vector3<T>],
+    ws: &mut Workspace<T>,
+) {
+    step(scene, x, v, ws, true);
+}
+
 // `&x * s`, not `x * s`: nalgebra's by-value operators copy wide dual numbers through memory first (the
 // 100-particle net's step at N = 16 is twice as fast by reference), which clippy's `op_ref` does not know.
 #[allow(clippy::op_ref)]
-pub fn velocity_verlet<T: Scalar>(scene: &Model<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
+fn step<T: Scalar>(
+    scene: &Model<T>,
+    x: &mut [Vector3<T>],
+    v: &mut [Vector3<T>],
+    ws: &mut Workspace<T>,
+    anchored: bool,
+) {
     let dt = T::from(scene.settings.dt);
     let half_dt = T::from(0.5 * scene.settings.dt);
-    let [a0, a1, ..] = &mut ws.a;
-    accelerations(scene, x, v, a0);
+    let Workspace { a, v_stage, anchors, .. } = ws;
+    let [a0, a1, ..] = a;
+    accelerations_with(scene, x, v, a0, anchored.then_some(&mut *anchors));
     for i in 0..x.len() {
         x[i] += &v[i] * dt + &a0[i] * (half_dt * dt);
-        ws.v_stage[i] = &v[i] + &a0[i] * dt;
+        v_stage[i] = &v[i] + &a0[i] * dt;
     }
-    accelerations(scene, x, &ws.v_stage, a1);
+    if anchored {
+        anchors.hold();
+    }
+    accelerations_with(scene, x, v_stage, a1, anchored.then_some(&mut *anchors));
+    if anchored {
+        anchors.advance();
+    }
     for i in 0..x.len() {
         v[i] += (&a0[i] + &a1[i]) * half_dt;
     }

@@ -497,10 +497,10 @@ mod tests {
         );
         let e = parse_scene(&format!("{base}[contact]\nwarm_start = 1\n"), "s.toml").unwrap_err().to_string();
         assert!(e.contains("s.toml") && e.contains("warm_start"), "{e}");
-        // the friction law: regularised unless asked, a misspelt one named
-        assert_eq!(s.settings.contact.friction_law, FrictionLaw::Regularised);
-        let anchored = parse_scene(&format!("{base}[contact]\nfriction_law = \"anchored\"\n"), "s").unwrap();
-        assert_eq!(anchored.settings.contact.friction_law, FrictionLaw::Anchored);
+        // the friction law: anchored unless asked, a misspelt one named
+        assert_eq!(s.settings.contact.friction_law, FrictionLaw::Anchored);
+        let regularised = parse_scene(&format!("{base}[contact]\nfriction_law = \"regularised\"\n"), "s").unwrap();
+        assert_eq!(regularised.settings.contact.friction_law, FrictionLaw::Regularised);
         let e = parse_scene(&format!("{base}[contact]\nfriction_law = \"sticky\"\n"), "s").unwrap_err().to_string();
         assert!(e.contains("contact.friction_law") && e.contains("sticky") && e.contains("anchored"), "{e}");
     }

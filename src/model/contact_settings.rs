@@ -36,17 +36,19 @@ impl ContactModel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FrictionLaw {
     /// Regularised Coulomb friction: `−μ F_n u_t / √(|u_t|² + v_s² + …)`, no memory; a body that friction should
-    /// hold creeps at about the slip velocity `v_s` (the default, for now).
-    #[default]
+    /// hold creeps at about the slip velocity `v_s`. Kept for comparison and for models whose trajectories must
+    /// depend on positions and velocities alone.
     Regularised,
     /// Static friction by an anchor spring (an elasto-plastic bristle) kept in the state
     /// ([`State::friction_anchors`](crate::sim::State::friction_anchors)): a contact holds until its spring
-    /// reaches the friction cone, then slides with Coulomb's force `μ F_n`. Documented in
+    /// reaches the friction cone, then slides with Coulomb's force `μ F_n` (the default). Documented in
     /// [`crate::contact::anchored_friction`]. Every compliant contact with friction uses it: particles on the
     /// ground, free bodies on the ground and on each other, robot links on the ground, on free bodies and on links
-    /// (box–box pairs keep the regularised law of their penalty). The anchors advance once per step, so particles
-    /// on a ground and robots with colliders need `integrator = "semi-implicit-euler"`; the impulse model has an
-    /// exact friction cone of its own and refuses the setting.
+    /// (box–box pairs keep the regularised law of their penalty). The anchors advance once per step, at the
+    /// step's first force evaluation; RK4's and velocity Verlet's later stages hold them
+    /// ([`AnchorBook::hold`](crate::contact::AnchorBook::hold)). The impulse model's contacts have an exact
+    /// friction cone of their own; under it the law applies to particles on the ground.
+    #[default]
     Anchored,
 }
 
@@ -77,7 +79,7 @@ pub struct ContactSettings<T: Scalar> {
     pub ramp_depth: T,
     /// Compliant: slip speed in m/s below which friction is regularised, default 0.01 m/s.
     pub slip_velocity: T,
-    /// Compliant: the tangential law of free bodies' contacts (default [`FrictionLaw::Regularised`]).
+    /// Compliant: the tangential law of every compliant contact with friction (default [`FrictionLaw::Anchored`]).
     pub friction_law: FrictionLaw,
     /// Impulse: projected Gauss–Seidel sweeps per step (default 20).
     pub iterations: usize,
@@ -102,7 +104,7 @@ impl<T: Scalar> Default for ContactSettings<T> {
             stiffness: T::constant(1e5),
             ramp_depth: T::constant(1e-3),
             slip_velocity: T::constant(1e-2),
-            friction_law: FrictionLaw::Regularised,
+            friction_law: FrictionLaw::Anchored,
             iterations: 20,
             warm_start: true,
             bounce_threshold: 0.1,

@@ -253,14 +253,6 @@ impl<T: Scalar> Model<T> {
             ));
         }
         let colliders = || self.robots.iter().flat_map(|r| r.multibody.colliders.iter().map(move |c| (r, c)));
-        let contact = &self.settings.contact;
-        if contact.model == super::ContactModel::Impulse && contact.friction_law == super::FrictionLaw::Anchored {
-            return Err(Error::invalid(
-                "contact.friction_law",
-                "anchored friction belongs to the compliant model; the impulse model has an exact friction cone \
-                 already: remove friction_law, or use model = \"compliant\"",
-            ));
-        }
         if let Some((robot, c)) = colliders().next() {
             if self.settings.contact.model == super::ContactModel::Impulse {
                 return Err(Error::invalid(
@@ -273,24 +265,6 @@ impl<T: Scalar> Model<T> {
                     ),
                 ));
             }
-        }
-        // an anchor advances once per step, with the step's velocities: integrators with stages would need one
-        // per stage
-        let particles_touch = self.ground.is_some() && !self.particles.is_empty();
-        let links_touch = colliders().next().is_some();
-        if contact.friction_law == super::FrictionLaw::Anchored
-            && self.settings.integrator != super::Integrator::SemiImplicitEuler
-            && (particles_touch || links_touch)
-        {
-            return Err(Error::invalid(
-                "contact.friction_law",
-                format!(
-                    "anchored friction advances its anchors once per step and needs integrator = \
-                     \"semi-implicit-euler\" when {} touch things (the integrator is \"{}\")",
-                    if particles_touch { "particles" } else { "robot links" },
-                    self.settings.integrator.name()
-                ),
-            ));
         }
         let coordinates = if self.robots.is_empty() { Vec::new() } else { self.coordinates() };
         for (index, robot) in self.robots.iter().enumerate() {

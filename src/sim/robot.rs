@@ -306,7 +306,7 @@ fn integrate_robot<T: Scalar>(
 /// torques; its colliders' ground contact at every force evaluation ([`robot_ground_contacts`], recorded into
 /// `contacts` at the first); and `held` wrenches on its bodies (contact with free bodies, computed at the start
 /// of the step), with the scene's `dt` and integrator. The ground contacts recall and keep their friction anchors
-/// in `anchors` at the first force evaluation (anchored friction is stepped with semi-implicit Euler, which has one).
+/// in `anchors` at the first force evaluation; RK4's later stages [hold](AnchorBook::hold) them.
 ///
 /// # Errors
 /// As [`robot_step`].
@@ -349,11 +349,19 @@ pub(crate) fn step_robot<T: Scalar>(
             [] => fext.resize(model.n_bodies(), Force::zero()),
             held => fext.extend_from_slice(held),
         }
-        let (record, book) = if first { (Some(&mut *contacts), anchors.take()) } else { (None, None) };
+        // the first evaluation advances the anchors and keeps them; RK4's later stages hold them
+        let record = if first { Some(&mut *contacts) } else { None };
+        let mut book = anchors.as_deref_mut();
+        if let (false, Some(book)) = (first, book.as_deref_mut()) {
+            book.hold();
+        }
         first = false;
         robot_ground_contacts(scene, r, ws, q, v, &mut fext, record, book)?;
         step_accelerations(model, ws, q, v, tau, &fext, settings, implicit_dt, kd)
     })?;
+    if let Some(book) = anchors {
+        book.advance();
+    }
     state.q = q;
     state.v = v;
     Ok(())

@@ -3,7 +3,9 @@
 use super::robot::{non_finite_joint, step_robot, RobotSettings};
 use super::{RobotState, State};
 use crate::contact::held_link_contacts;
-use crate::integrate::{rigid_body_step, rk4, semi_implicit_euler_anchored, velocity_verlet, Workspace};
+use crate::integrate::{
+    rigid_body_step, rk4_anchored, semi_implicit_euler_anchored, velocity_verlet_anchored, Workspace,
+};
 use crate::model::{FrictionLaw, Integrator, Model};
 use crate::multibody::MultibodyWorkspace;
 use crate::scalar::is_finite;
@@ -68,8 +70,8 @@ pub fn step_with_torques<T: Scalar>(
     if !x.is_empty() {
         match scene.settings.integrator {
             Integrator::SemiImplicitEuler => semi_implicit_euler_anchored(scene, x, v, ws),
-            Integrator::VelocityVerlet => velocity_verlet(scene, x, v, ws),
-            Integrator::Rk4 => rk4(scene, x, v, ws),
+            Integrator::VelocityVerlet => velocity_verlet_anchored(scene, x, v, ws),
+            Integrator::Rk4 => rk4_anchored(scene, x, v, ws),
         }
     }
     ws.link_contacts.clear();

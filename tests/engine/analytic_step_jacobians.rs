@@ -77,6 +77,8 @@ fn solid(
     twist: [f64; 6],
 ) -> (Model<f64>, DVector<f64>, DVector<f64>) {
     let mut scene = Model::<f64>::empty(1e-3, 1.0);
+    // the regularised law, a function of (q, v) alone; anchored friction has its own test below
+    scene.settings.contact.friction_law = diffphys::model::FrictionLaw::Regularised;
     scene.ground = Some(Ground { restitution: 0.3, ..Ground::new(1e5, 0.0, 0.9) });
     let mut robot = Robot::new(sample::solid_on_free_joint("solid", "body", shape.clone(), 1.3).unwrap());
     robot.multibody.colliders[0].friction = 0.8;
@@ -128,8 +130,10 @@ fn contact_derivatives_of_single_bodies_equal_dual_numbers() {
 
 /// Go1 after `seconds` of standing, with `kick` added to every velocity.
 fn go1_state(seconds: f64, kick: f64) -> (Model<f64>, DVector<f64>, DVector<f64>) {
-    let scene: Model<f64> =
+    let mut scene: Model<f64> =
         io::load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml")).unwrap();
+    // the regularised law, a function of (q, v) alone; anchored feet have their own test below
+    scene.settings.contact.friction_law = diffphys::model::FrictionLaw::Regularised;
     let mut state = State::initial(&scene);
     let mut ws = Workspace::new(0);
     for _ in 0..(seconds / scene.settings.dt).round() as usize {

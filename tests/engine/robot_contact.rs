@@ -206,6 +206,9 @@ fn gradients_through_foot_contact_equal_central_differences() {
     let mut scene = go1(0.02);
     scene.settings.duration = 0.2;
     scene.robots[0].v0[0] = 0.3;
+    // regularised friction, whose coefficient acts on every sliding foot; anchored feet that stick do not feel
+    // it (d/dμ = 0 exactly) and have their own checks (static_friction.rs, analytic_step_jacobians.rs)
+    scene.settings.contact.friction_law = diffphys::model::FrictionLaw::Regularised;
     let names = [
         "go1.FL_foot.friction",
         "go1.FR_calf.mass",
@@ -528,15 +531,17 @@ fn step_jacobians_of_a_standing_go1_equal_central_differences() {
 #[test]
 fn the_push_is_steered_through_contact_so_the_cube_stops_at_a_goal() {
     use diffphys::fit::{fit, FitOptions, Observations};
-    // the goal 0.15 m from the cube's start (the scripted push takes it 0.2 m), as an observation of its final
+    // the goal 0.2 m from the cube's start (the scripted push takes it 0.213 m), as an observation of its final
     // position; the control is the wrist's (panda_joint6) PD target offset, added to its whole trajectory: it pitches
     // the hand, which changes where and how hard it meets the cube; Gauss–Newton on exact gradients through the
-    // contacts (the elbow's offset also reaches the goal, but with the fingertips dragging on the ground)
+    // contacts. The cube's end is a rough function of the offset beyond about −0.15 rad (x = 0.713, 0.697, 0.664,
+    // 0.659, 0.671 m at 0, −0.1, −0.2, −0.3, −0.5 rad, with the default anchored friction: the cube sticks and
+    // slips as the hand meets it), so the goal lies on the smooth side
     let scene = panda_push();
     let goal = Observations {
         times: vec![scene.settings.duration],
         columns: vec!["cube.x".into(), "cube.y".into()],
-        values: nalgebra::DMatrix::from_row_slice(1, 2, &[0.65, 0.0]),
+        values: nalgebra::DMatrix::from_row_slice(1, 2, &[0.70, 0.0]),
     };
     let names = ["arm.panda_joint6.target"];
     let report = fit(&scene, &names, &goal, &FitOptions { stages: 1, ..FitOptions::default() }, |_| {}).unwrap();
@@ -548,7 +553,7 @@ fn the_push_is_steered_through_contact_so_the_cube_stops_at_a_goal() {
         }
     });
     let cube = end.bodies[0].position;
-    let miss = ((cube.x - 0.65).powi(2) + cube.y.powi(2)).sqrt();
+    let miss = ((cube.x - 0.70).powi(2) + cube.y.powi(2)).sqrt();
     println!(
         "wrist offset {:+.5} rad after {} iterations: cube at {cube}, {:.2} mm from the goal",
         report.values[0],
