@@ -138,6 +138,46 @@ pub fn time_of_impact<T: Scalar>(gap: &T, un: &T, accel: &T, dt: f64) -> Option<
 /// impacts without end.
 pub const MIN_IMPACT_SPEED: f64 = 1e-6;
 
+/// A time of impact is reported as ill-conditioned ([`CollisionReport::grazing`]) when its condition number
+/// `|u₀ / u_c|` exceeds this: the speed at impact `u_c` is less than a tenth of the approach speed `u₀` at the
+/// start of the step. The impact time's derivative with respect to the gap is `−1/u_c`, and the impact speed's
+/// `−a/u_c`: a graze, whose derivatives hold only very near the trajectory (a little less approach and there is
+/// no impact at all).
+pub const GRAZING_CONDITION: f64 = 10.0;
+
+/// What [`resolve_collisions`] noticed that bears on derivatives, for
+/// [`DerivativeDiagnostics`](crate::sim::DerivativeDiagnostics). Pairs are (body `a`, body `b` or `None` for the
+/// ground).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CollisionReport {
+    /// Pairs that met at an approach speed within `near_fraction` of the bounce threshold.
+    pub near_threshold: Vec<(usize, Option<usize>)>,
+    /// Pairs placed at a time of impact whose condition number `|u₀ / u_c|` exceeded [`GRAZING_CONDITION`], with
+    /// the largest of the step.
+    pub grazing: Vec<((usize, Option<usize>), f64)>,
+}
+
+impl CollisionReport {
+    /// Empties the report for the next step (keeping its buffers).
+    pub fn clear(&mut self) {
+        self.near_threshold.clear();
+        self.grazing.clear();
+    }
+
+    fn near(&mut self, pair: (usize, Option<usize>)) {
+        if !self.near_threshold.contains(&pair) {
+            self.near_threshold.push(pair);
+        }
+    }
+
+    fn graze(&mut self, pair: (usize, Option<usize>), condition: f64) {
+        match self.grazing.iter_mut().find(|(p, _)| *p == pair) {
+            Some((_, worst)) => *worst = worst.max(condition),
+            None => self.grazing.push((pair, condition)),
+        }
+    }
+}
+
 /// The settings of [`resolve_collisions`].
 #[derive(Debug, Clone, Copy)]
 pub struct CollisionPass {
@@ -178,8 +218,8 @@ pub struct CollisionPass {
 ///
 /// The normal impulses of the impacts are kept in [`ImpulseRow::collision`], which widens the friction cone of
 /// [`solve_impulses`] (the friction impulses accumulate in `impulse[1..3]` as that solve's do). All decisions
-/// branch on the real part. Each approach speed within `near_fraction` of the threshold is reported once through
-/// `near_threshold` (the bodies of the pair).
+/// branch on the real part. Approach speeds within `near_fraction` of the threshold, and impacts placed at an
+/// ill-conditioned time of impact ([`GRAZING_CONDITION`]), are noted in `report`.
 ///
 /// Returns `true` when a pass found nothing left to resolve; `false` when the passes ran out first (the
 /// remaining approaches are then stopped without a bounce by [`solve_impulses`]).
@@ -187,7 +227,7 @@ pub fn resolve_collisions<T: Scalar>(
     rows: &mut [ImpulseRow<T>],
     bodies: &mut BodyVelocities<'_, T>,
     pass: &CollisionPass,
-    near_threshold: &mut Vec<(usize, Option<usize>)>,
+    report: &mut CollisionReport,
 ) -> bool {
     let dt = pass.dt;
     let slowest = pass.bounce_threshold.max(MIN_IMPACT_SPEED);
@@ -217,10 +257,8 @@ pub fn resolve_collisions<T: Scalar>(
                     (un, None)
                 };
                 let speed = -re(&approach);
-                if (speed - pass.bounce_threshold).abs() < pass.near_fraction * pass.bounce_threshold
-                    && !near_threshold.contains(&pair)
-                {
-                    near_threshold.push(pair);
+                if (speed - pass.bounce_threshold).abs() < pass.near_fraction * pass.bounce_threshold {
+                    report.near(pair);
                 }
                 if speed <= slowest {
                     continue;
@@ -232,6 +270,11 @@ pub fn resolve_collisions<T: Scalar>(
                 let e = row.restitution;
                 row.bounce = Some(match placed {
                     Some(t_c) => {
+                        // the approach speed at the step's start over that at impact
+                        let condition = re(&(un - row.accel * dt)).abs() / speed;
+                        if condition > GRAZING_CONDITION {
+                            report.graze(pair, condition);
+                        }
                         // bounce at the time of impact: reflect u_c, then fly ballistically for the rest of the
                         // step; the position pass adds what the end velocity alone does not cover
                         let rest = T::from(dt) - t_c;

@@ -29,7 +29,7 @@ pub use friction_anchor::{
     EXACT_UP_TO,
 };
 pub use impulse_solver::{
-    resolve_collisions, solve_impulses, tangent_frame, time_of_impact, BodyVelocities, CollisionPass, ImpulseRow,
-    PositionCorrection, MIN_IMPACT_SPEED,
+    resolve_collisions, solve_impulses, tangent_frame, time_of_impact, BodyVelocities, CollisionPass, CollisionReport,
+    ImpulseRow, PositionCorrection, GRAZING_CONDITION, MIN_IMPACT_SPEED,
 };
 pub use warm_start::ContactImpulse;

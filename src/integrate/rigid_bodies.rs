@@ -4,7 +4,7 @@ use crate::contact::warm_start::{is_persistent, local_point, recall, remember, s
 use crate::contact::{
     box_box_penalty, combined_friction, combined_restitution, detect_contacts, free_body_point_inverse_inertia,
     point_contact_force, resolve_collisions, solve_impulses, tangent_frame, AnchorBook, AnchorPair, BodyVelocities,
-    BoxBody, BoxPairs, CollisionPass, ContactImpulse, FrictionAnchor, ImpulseRow, PositionCorrection,
+    BoxBody, BoxPairs, CollisionPass, CollisionReport, ContactImpulse, FrictionAnchor, ImpulseRow, PositionCorrection,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Shape};
 use crate::model::{bounding_radius, ContactModel, Model};
@@ -29,8 +29,9 @@ pub struct RigidWorkspace<T: Scalar> {
     /// Impulse model: how far the last step's solver was from converged ([`solve_impulses`]'s return).
     pub(crate) last_sweep_change: f64,
     /// Impulse model: the pairs that met in the last step at an approach speed within [`NEAR_THRESHOLD`] of
-    /// the bounce threshold, where the outcome switches between a bounce and none.
-    pub(crate) near_threshold: Vec<(usize, Option<usize>)>,
+    /// the bounce threshold, where the outcome switches between a bounce and none, and those placed at a grazing
+    /// time of impact.
+    pub(crate) collisions: CollisionReport,
     /// Impulse model: the last step's impacts had not settled when the passes of [`resolve_collisions`] ran out.
     pub(crate) unresolved_impacts: bool,
     rows: Vec<ImpulseRow<T>>,
@@ -55,7 +56,7 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
             broad: BroadPhase::new(),
             contacts: Vec::new(),
             last_sweep_change: 0.0,
-            near_threshold: Vec::new(),
+            collisions: CollisionReport::default(),
             unresolved_impacts: false,
             rows: Vec::new(),
             previous_impulses: Vec::new(),
@@ -302,7 +303,7 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
     }
     detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, BoxPairs::Manifold, &mut ws.contacts);
     ws.rows.clear();
-    ws.near_threshold.clear();
+    ws.collisions.clear();
     ws.last_sweep_change = 0.0;
     ws.taken.clear();
     ws.taken.resize(ws.previous_impulses.len(), false);
@@ -386,7 +387,7 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
         iterations: settings.iterations,
         passes: settings.iterations.max(ws.rows.len()),
     };
-    ws.unresolved_impacts = !resolve_collisions(&mut ws.rows, &mut velocities, &pass, &mut ws.near_threshold);
+    ws.unresolved_impacts = !resolve_collisions(&mut ws.rows, &mut velocities, &pass, &mut ws.collisions);
     ws.last_sweep_change = solve_impulses(
         &mut ws.rows,
         &mut velocities,

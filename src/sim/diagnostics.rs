@@ -19,7 +19,11 @@
 //!   when its passes ran out ([`crate::contact::resolve_collisions`]); the rest were stopped without a bounce;
 //! - **[`DerivativeIssue::NearBounceThreshold`]**: an impulse-model contact whose approach speed was within 10%
 //!   of `bounce_threshold`, where the outcome switches between a bounce and none: the derivative holds only on
-//!   one side of that switch.
+//!   one side of that switch;
+//! - **[`DerivativeIssue::IllConditionedImpact`]**: an impulse-model contact placed at a time of impact whose
+//!   condition number `|u₀ / u_c|` exceeded [`GRAZING_CONDITION`](crate::contact::GRAZING_CONDITION): a graze,
+//!   met at a small fraction of the speed it approached with, where the derivatives of the impact's time and
+//!   speed (`−1/u_c`, `−a/u_c` per unit of gap) are large and hold only very near the trajectory.
 //!
 //! Each (issue, contact) is reported once, with how many times it happened and when it first did.
 //! [`crate::grad::FinalPositions::derivative_warnings`], [`crate::fit::fit`] (in its report), and the command
@@ -71,6 +75,13 @@ pub enum DerivativeIssue {
     NearBounceThreshold,
     /// The impulse model's sequential impacts had not settled when its passes ran out.
     UnresolvedImpacts,
+    /// An impulse-model contact was placed at a time of impact whose condition number `|u₀ / u_c|` (the approach
+    /// speed at the start of the step over that at impact) exceeded
+    /// [`GRAZING_CONDITION`](crate::contact::GRAZING_CONDITION).
+    IllConditionedImpact {
+        /// The largest condition number of the contact's first such step.
+        condition: f64,
+    },
 }
 
 impl DerivativeIssue {
@@ -81,6 +92,7 @@ impl DerivativeIssue {
             DerivativeIssue::Unconverged { .. } => 2,
             DerivativeIssue::NearBounceThreshold => 3,
             DerivativeIssue::UnresolvedImpacts => 4,
+            DerivativeIssue::IllConditionedImpact { .. } => 5,
         }
     }
 }
@@ -130,6 +142,13 @@ impl fmt::Display for DerivativeWarning {
                 "impacts were still passing from pair to pair when the passes ran out, and the rest were stopped \
                  without a bounce: energy was lost and derivatives are those of the truncated sequence (raise \
                  contact.iterations)"
+            ),
+            DerivativeIssue::IllConditionedImpact { condition } => write!(
+                f,
+                "a grazing impact: the contact met at 1/{condition:.1} of the speed it approached with at the start \
+                 of the step, so its time of impact is {condition:.1} times as sensitive to the gap as a straight \
+                 approach's; derivatives hold only very near this trajectory (a little less approach and there is \
+                 no impact), and finite differences across it switch between impact and none"
             ),
         }
     }
@@ -187,9 +206,14 @@ impl DerivativeDiagnostics {
             if ws.rigid.unresolved_impacts {
                 self.report(None, DerivativeIssue::UnresolvedImpacts, "the impulse solver".into(), time);
             }
-            for &(a, b) in &ws.rigid.near_threshold {
+            for &(a, b) in &ws.rigid.collisions.near_threshold {
                 let pair = AnchorPair::Bodies { a, b };
                 self.report(Some(pair), DerivativeIssue::NearBounceThreshold, name(scene, pair), time);
+            }
+            for &((a, b), condition) in &ws.rigid.collisions.grazing {
+                let pair = AnchorPair::Bodies { a, b };
+                let issue = DerivativeIssue::IllConditionedImpact { condition };
+                self.report(Some(pair), issue, name(scene, pair), time);
             }
         }
         for c in ws.link_contacts.iter().filter(|c| c.geometry.distance < 0.0) {

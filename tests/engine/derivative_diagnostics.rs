@@ -161,3 +161,38 @@ fn impacts_that_do_not_settle_within_the_passes_are_reported() {
     let warnings = derivative_warnings(&rattle(5e-3)).unwrap();
     assert!(!warnings.iter().any(|w| w.issue == DerivativeIssue::UnresolvedImpacts), "{warnings:?}");
 }
+
+/// The ground as a ceiling (gravity up): a ball 5.03 µm below it, rising at 1 cm/s against `g`, reaches it after
+/// `t_c = 0.95 ms` at `u_c = 1 cm/s − g t_c = 0.68 mm/s`. The time of impact's derivative with respect to the gap
+/// is `−1/u_c`, `|u₀/u_c| = 14.7` times that of a straight approach at the step's start speed `u₀`: a graze, whose
+/// derivatives hold only within micrometres of this trajectory. Reported with that condition number; a ball that
+/// meets the ceiling at 1 m/s is not.
+#[test]
+fn a_grazing_impact_is_reported_with_the_condition_of_its_time_of_impact() {
+    let (g, u0, t_c) = (9.81, 0.01, 0.95e-3);
+    let gap = u0 * t_c - 0.5 * g * t_c * t_c;
+    let graze = |gap: f64, u0: f64| {
+        let mut s = Model::empty(1e-3, 0.01);
+        s.settings.gravity = Vector3::new(0.0, 0.0, g);
+        s.ground = Some(Ground { restitution: 1.0, ..Ground::new(1e5, 0.0, 0.0) });
+        s.settings.contact.model = ContactModel::Impulse;
+        s.settings.contact.bounce_threshold = 0.0;
+        let mut ball = RigidBody::new("ball", Shape::Sphere { radius: 0.05 }, 0.2, Vector3::new(0.0, 0.0, 0.05 + gap));
+        (ball.restitution, ball.friction, ball.velocity.z) = (1.0, 0.0, -u0);
+        s.bodies.push(ball);
+        s
+    };
+    let warnings = derivative_warnings(&graze(gap, u0)).unwrap();
+    let condition = warnings.iter().find_map(|w| match w.issue {
+        DerivativeIssue::IllConditionedImpact { condition } => Some(condition),
+        _ => None,
+    });
+    let expected = u0 / (u0 - g * t_c);
+    let condition = condition.unwrap_or_else(|| panic!("not reported: {warnings:?}"));
+    assert!((condition - expected).abs() < 1e-6 * expected, "condition {condition}, closed form {expected}");
+    let text = warnings.iter().find(|w| matches!(w.issue, DerivativeIssue::IllConditionedImpact { .. })).unwrap();
+    assert!(text.to_string().contains("`ball` on the ground") && text.time <= 1e-3 + 1e-12, "{text}");
+    // head-on at 1 m/s, the same distance away: u_c ≈ u₀
+    let warnings = derivative_warnings(&graze(gap, 1.0)).unwrap();
+    assert!(!warnings.iter().any(|w| matches!(w.issue, DerivativeIssue::IllConditionedImpact { .. })), "{warnings:?}");
+}
