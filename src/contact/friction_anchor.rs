@@ -184,7 +184,10 @@ pub fn store_anchors<T: Scalar>(anchors: &mut [FrictionAnchor<T>]) {
 ///
 /// An anchor advances once per step, at the step's first force evaluation. Integrators with more stages (RK4,
 /// velocity Verlet) [`hold`](AnchorBook::hold) the book after their first: their later stages recall the
-/// anchors this step has kept so far and keep nothing, then [`advance`](AnchorBook::advance) reopens it.
+/// stretches this step has kept so far and keep nothing, then [`advance`](AnchorBook::advance) reopens it. A
+/// later stage's law adds its own `u_t dt` to the recalled stretch, as the first stage did to last step's, so
+/// its spring stands where the contact would be one step on at that stage's velocity; only the first stage's
+/// stretch is kept.
 #[derive(Debug, Clone)]
 pub struct AnchorBook<T: Scalar> {
     on: bool,
