@@ -175,9 +175,9 @@ fn free_bodies_as_robots(c: &mut Criterion) {
     group.finish();
 }
 
-/// The cost of static friction on a robot: one step of the Go1 standing under PD (`scenes/go1_stand.toml`) with
-/// the regularised and the anchored friction law, on `f64` and on `Dual64` (one direction: the arithmetic of a
-/// derivative).
+/// The cost of static friction: one step of the Go1 standing under PD (`scenes/go1_stand.toml`), and a 2 s
+/// rollout of the 100-particle spring net falling onto the ground and lying on it, with the regularised and the
+/// anchored friction law, on `f64` and on `Dual64` (one direction: the arithmetic of a derivative).
 fn friction_laws(c: &mut Criterion) {
     use diffphys::model::FrictionLaw;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml");
@@ -190,6 +190,16 @@ fn friction_laws(c: &mut Criterion) {
         let dual: Model<Dual64> = scene.lift();
         bench_step(&mut group, &format!("{}/f64", law.name()), &scene);
         bench_step(&mut group, &format!("{}/Dual64", law.name()), &dual);
+    }
+    group.finish();
+    let mut group = c.benchmark_group("friction-laws/net100_rollout");
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
+    for law in [FrictionLaw::Regularised, FrictionLaw::Anchored] {
+        let mut net = sample::spring_net(10, 0.5);
+        net.settings.contact.friction_law = law;
+        let dual: Model<Dual64> = net.lift();
+        bench_rollout(&mut group, &format!("{}/f64", law.name()), &net);
+        bench_rollout(&mut group, &format!("{}/Dual64", law.name()), &dual);
     }
     group.finish();
 }
