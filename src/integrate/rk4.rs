@@ -13,24 +13,16 @@ use nalgebra::Vector3;
 /// [`crate::sim::step`] anchors it when the scene asks
 /// ([`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)).
 pub fn rk4<T: Scalar>(scene: &Model<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
-    step(scene, x, v, ws, false);
+    rk4_with(scene, x, v, ws, false);
 }
 
-/// [`rk4`] with the ground contacts' friction anchors from `ws`'s book, which the world's step has opened: the
-/// first stage advances them and keeps them, the later three [hold](crate::contact::AnchorBook::hold) them.
-pub(crate) fn rk4_anchored<T: Scalar>(
-    scene: &Model<T>,
-    x: &mut [Vector3<T>],
-    v: &mut [Vector3<T>],
-    ws: &mut Workspace<T>,
-) {
-    step(scene, x, v, ws, true);
-}
-
+/// [`rk4`], with the ground contacts' friction anchors from `ws`'s book when `anchored` (the world's step has opened
+/// it): the first force evaluation advances them and keeps them, the later ones
+/// [hold](crate::contact::AnchorBook::hold) them.
 // `&x * s`, not `x * s`: nalgebra's by-value operators copy wide dual numbers through memory first (the
 // 100-particle net's step at N = 16 is twice as fast by reference), which clippy's `op_ref` does not know.
 #[allow(clippy::op_ref)]
-fn step<T: Scalar>(
+pub(crate) fn rk4_with<T: Scalar>(
     scene: &Model<T>,
     x: &mut [Vector3<T>],
     v: &mut [Vector3<T>],

@@ -17,24 +17,15 @@ pub fn semi_implicit_euler<T: Scalar>(
     v: &mut [Vector3<T>],
     ws: &mut Workspace<T>,
 ) {
-    step(scene, x, v, ws, false);
+    semi_implicit_euler_with(scene, x, v, ws, false);
 }
 
-/// [`semi_implicit_euler`] with the ground contacts' friction anchors recalled from and kept in `ws`'s book,
-/// which the world's step has opened.
-pub(crate) fn semi_implicit_euler_anchored<T: Scalar>(
-    scene: &Model<T>,
-    x: &mut [Vector3<T>],
-    v: &mut [Vector3<T>],
-    ws: &mut Workspace<T>,
-) {
-    step(scene, x, v, ws, true);
-}
-
+/// [`semi_implicit_euler`], with the ground contacts' friction anchors from `ws`'s book when `anchored` (the world's
+/// step has opened it): the first force evaluation advances them and keeps them.
 // `&x * s`, not `x * s`: nalgebra's by-value operators copy wide dual numbers through memory first (the
 // 100-particle net's step at N = 16 is twice as fast by reference), which clippy's `op_ref` does not know.
 #[allow(clippy::op_ref)]
-fn step<T: Scalar>(
+pub(crate) fn semi_implicit_euler_with<T: Scalar>(
     scene: &Model<T>,
     x: &mut [Vector3<T>],
     v: &mut [Vector3<T>],

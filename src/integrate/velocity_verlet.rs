@@ -14,25 +14,16 @@ use nalgebra::Vector3;
 /// evaluations per step. Ground friction is regularised here; [`crate::sim::step`] anchors it when the scene
 /// asks ([`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)).
 pub fn velocity_verlet<T: Scalar>(scene: &Model<T>, x: &mut [Vector3<T>], v: &mut [Vector3<T>], ws: &mut Workspace<T>) {
-    step(scene, x, v, ws, false);
+    velocity_verlet_with(scene, x, v, ws, false);
 }
 
-/// [`velocity_verlet`] with the ground contacts' friction anchors from `ws`'s book, which the world's step has
-/// opened: the first force evaluation advances and keeps them, the second
-/// [holds](crate::contact::AnchorBook::hold) them.
-pub(crate) fn velocity_verlet_anchored<T: Scalar>(
-    scene: &Model<T>,
-    x: &mut [Vector3<T>],
-    v: &mut [Vector3<T>],
-    ws: &mut Workspace<T>,
-) {
-    step(scene, x, v, ws, true);
-}
-
+/// [`velocity_verlet`], with the ground contacts' friction anchors from `ws`'s book when `anchored` (the world's
+/// step has opened it): the first force evaluation advances them and keeps them, the later ones
+/// [hold](crate::contact::AnchorBook::hold) them.
 // `&x * s`, not `x * s`: nalgebra's by-value operators copy wide dual numbers through memory first (the
 // 100-particle net's step at N = 16 is twice as fast by reference), which clippy's `op_ref` does not know.
 #[allow(clippy::op_ref)]
-fn step<T: Scalar>(
+pub(crate) fn velocity_verlet_with<T: Scalar>(
     scene: &Model<T>,
     x: &mut [Vector3<T>],
     v: &mut [Vector3<T>],

@@ -3,9 +3,7 @@
 use super::robot::{non_finite_joint, step_robot, RobotSettings};
 use super::{RobotState, State};
 use crate::contact::held_link_contacts;
-use crate::integrate::{
-    rigid_body_step, rk4_anchored, semi_implicit_euler_anchored, velocity_verlet_anchored, Workspace,
-};
+use crate::integrate::{rigid_body_step, rk4_with, semi_implicit_euler_with, velocity_verlet_with, Workspace};
 use crate::model::{FrictionLaw, Integrator, Model};
 use crate::multibody::MultibodyWorkspace;
 use crate::scalar::is_finite;
@@ -69,9 +67,9 @@ pub fn step_with_torques<T: Scalar>(
     ws.anchors.begin_step(anchored, friction_anchors);
     if !x.is_empty() {
         match scene.settings.integrator {
-            Integrator::SemiImplicitEuler => semi_implicit_euler_anchored(scene, x, v, ws),
-            Integrator::VelocityVerlet => velocity_verlet_anchored(scene, x, v, ws),
-            Integrator::Rk4 => rk4_anchored(scene, x, v, ws),
+            Integrator::SemiImplicitEuler => semi_implicit_euler_with(scene, x, v, ws, true),
+            Integrator::VelocityVerlet => velocity_verlet_with(scene, x, v, ws, true),
+            Integrator::Rk4 => rk4_with(scene, x, v, ws, true),
         }
     }
     ws.link_contacts.clear();

@@ -5,7 +5,7 @@
 //! A slope is the flat ground under tilted gravity.
 
 use diffphys::geometry::Shape;
-use diffphys::model::{FrictionLaw, Ground, Model, Particle, RigidBody};
+use diffphys::model::{FrictionLaw, Ground, Integrator, Model, Particle, RigidBody};
 use diffphys::sim::{rollout_with, State};
 use nalgebra::Vector3;
 use num_dual::Dual64;
@@ -183,7 +183,6 @@ fn gradients_through_stick_and_slip_match_finite_differences() {
 /// and a Go1 standing on a 20° slope under RK4 holds as under semi-implicit Euler.
 #[test]
 fn anchors_hold_and_slide_under_every_integrator() {
-    use diffphys::model::Integrator;
     let (mass, radius) = (0.5, 0.05);
     // (crept in 1.5 s after 0.5 s of settling, acceleration between 0.5 s and 1 s)
     let run = |theta: f64, mu: f64, integrator: Integrator| -> (f64, f64) {
@@ -216,23 +215,9 @@ fn anchors_hold_and_slide_under_every_integrator() {
         let (_, measured) = run(theta, mu, integrator);
         assert!((measured - a).abs() < 0.01 * a, "{integrator:?}: slides at {measured} m/s², Coulomb says {a}");
     }
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml");
-    let mut scene: Model<f64> = diffphys::io::load_scene(&path).unwrap();
-    let theta = 20f64.to_radians();
-    scene.settings.gravity = Vector3::new(G * theta.sin(), 0.0, -G * theta.cos());
-    scene.sync_robot_gravity();
-    scene.settings.integrator = Integrator::Rk4;
-    scene.settings.duration = 2.0;
-    let mut x_settled = f64::NAN;
-    let last = rollout_with(&scene, 2000, |st: &State<f64>| {
-        if st.step == 1000 {
-            x_settled = st.robots[0].q[0];
-        }
-    })
-    .unwrap();
-    let crept = last.robots[0].q[0] - x_settled;
+    let (crept, height, anchors) = go1_on_a_slope(20f64.to_radians(), FrictionLaw::Anchored, Integrator::Rk4, 2000);
     assert!(crept.abs() < 1e-3, "rk4: the base crept {crept} m in 1 s");
-    assert!(last.robots[0].q[2] > 0.2 && last.friction_anchors.len() >= 4, "the Go1 stands on its anchored feet");
+    assert!(height > 0.2 && anchors >= 4, "the Go1 stands on its anchored feet");
 }
 
 /// A particle (its ground has its own law, with the same anchors): held on the slope without creep where
@@ -318,23 +303,7 @@ fn a_one_body_robot_is_held_and_slides_as_the_same_free_body_does() {
 /// and the base does not creep; with regularised friction it walks downhill at about the slip velocity.
 #[test]
 fn a_standing_go1_holds_on_a_slope() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml");
-    let theta = 20f64.to_radians();
-    let creep = |law: FrictionLaw| {
-        let mut scene: Model<f64> = diffphys::io::load_scene(&path).unwrap();
-        scene.settings.gravity = Vector3::new(G * theta.sin(), 0.0, -G * theta.cos());
-        scene.sync_robot_gravity();
-        scene.settings.contact.friction_law = law;
-        scene.settings.duration = 3.0;
-        let mut x_settled = f64::NAN;
-        let last = rollout_with(&scene, 3000, |st: &State<f64>| {
-            if st.step == 1000 {
-                x_settled = st.robots[0].q[0];
-            }
-        })
-        .unwrap();
-        (last.robots[0].q[0] - x_settled, last.robots[0].q[2], last.friction_anchors.len())
-    };
+    let creep = |law: FrictionLaw| go1_on_a_slope(20f64.to_radians(), law, Integrator::SemiImplicitEuler, 3000);
     let (regularised, _, _) = creep(FrictionLaw::Regularised);
     let (anchored, height, anchors) = creep(FrictionLaw::Anchored);
     eprintln!(
@@ -344,4 +313,25 @@ fn a_standing_go1_holds_on_a_slope() {
     assert!(anchored.abs() < 1e-3, "anchored: the base crept {anchored} m in 2 s");
     assert!(height > 0.2, "the Go1 fell: its base is at {height} m");
     assert!(anchors >= 4, "{anchors} anchors: the feet are not all anchored");
+}
+
+/// The Go1 of `scenes/go1_stand.toml` standing on a slope of `theta` (rad) with `law` and `integrator` for `steps`
+/// steps of 1 ms: how far its base moved down the slope after step 1000, its final height (m) and how many
+/// anchors it ends with.
+fn go1_on_a_slope(theta: f64, law: FrictionLaw, integrator: Integrator, steps: usize) -> (f64, f64, usize) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml");
+    let mut scene: Model<f64> = diffphys::io::load_scene(&path).unwrap();
+    scene.settings.gravity = Vector3::new(G * theta.sin(), 0.0, -G * theta.cos());
+    scene.sync_robot_gravity();
+    scene.settings.contact.friction_law = law;
+    scene.settings.integrator = integrator;
+    scene.settings.duration = steps as f64 * scene.settings.dt;
+    let mut x_settled = f64::NAN;
+    let last = rollout_with(&scene, steps, |st: &State<f64>| {
+        if st.step == 1000 {
+            x_settled = st.robots[0].q[0];
+        }
+    })
+    .unwrap();
+    (last.robots[0].q[0] - x_settled, last.robots[0].q[2], last.friction_anchors.len())
 }
