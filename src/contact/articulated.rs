@@ -21,6 +21,7 @@
 //! inertias (through `M`), friction, restitution and contact stiffness.
 
 use super::{combined_friction, combined_restitution, free_body_point_inverse_inertia, point_contact_force};
+use super::{onset_speed, ContactMemory};
 use super::{AnchorBook, AnchorPair, FrictionAnchor};
 use crate::geometry::narrow_phase::{collide, shape_ground};
 use crate::geometry::ContactGeometry;
@@ -145,7 +146,8 @@ fn add_wrench<T: Scalar>(
 }
 
 /// The compliant force on the link at one contact ([`point_contact_force`]): relative velocity of the link's point
-/// to the partner's, and `g`, the point's inverse inertia summed over the link and its partner.
+/// to the partner's, and `g`, the point's inverse inertia summed over the link and its partner. `memory` is the
+/// contact's ([`link_memory`]); its stretch is used with anchored friction.
 #[allow(clippy::too_many_arguments)]
 fn link_force<T: Scalar>(
     scene: &Model<T>,
@@ -154,33 +156,41 @@ fn link_force<T: Scalar>(
     g: &Matrix3<T>,
     friction: &T,
     restitution: &T,
-    anchor: Option<&mut Vector3<T>>,
+    memory: &mut FrictionAnchor<T>,
+    anchored: bool,
 ) -> Vector3<T> {
     let settings = &scene.settings;
-    point_contact_force(&settings.contact, geometry, relative_velocity, g, friction, restitution, settings.dt, anchor)
+    let memory = ContactMemory { onset_speed: memory.onset_speed, stretch: anchored.then_some(&mut memory.stretch) };
+    point_contact_force(&settings.contact, geometry, relative_velocity, g, friction, restitution, settings.dt, memory)
 }
 
-/// The anchor of the contact of collider `collider` of robot `r` of `scene` with `partner` at the world point `p`
-/// when `anchors` is open: recalled by the contact point in the axes of the collider's body (the robot's root
-/// frame for a collider on the root), within half the collider's bounding radius.
-fn link_anchor<T: Scalar>(
+/// What the contact of collider `collider` of robot `r` of `scene` with `partner` at the world point `p` remembers
+/// ([`FrictionAnchor`]): recalled from `anchors` by the contact point in the axes of the collider's body (the
+/// robot's root frame for a collider on the root), within half the collider's bounding radius; for a new contact
+/// (or without a book) its onset speed from the relative velocity `u` ([`onset_speed`], with gravity for a contact
+/// with the ground) and no stretch.
+fn link_memory<T: Scalar>(
     anchors: Option<&mut AnchorBook<T>>,
     scene: &Model<T>,
     ws: &MultibodyWorkspace<T>,
     (r, collider, partner): (usize, usize, Partner),
-    p: &Vector3<T>,
-) -> Option<FrictionAnchor<T>> {
-    let book = anchors.filter(|book| book.is_on())?;
+    geometry: &ContactGeometry<T>,
+    u: &Vector3<T>,
+) -> FrictionAnchor<T> {
     let robot = &scene.robots[r];
     let pair = AnchorPair::Link { robot: r, collider, partner };
     let frame = match robot.multibody.colliders[collider].body {
         Some(b) => &robot.base * ws.pose_world(b),
         None => robot.base.clone(),
     };
-    let local_point = frame.inverse_transform_point(p).map(|x| re(&x));
+    let local_point = frame.inverse_transform_point(&geometry.point).map(|x| re(&x));
     let radius = 0.5 * bounding_radius(&robot.multibody.colliders[collider].shape);
-    let stretch = book.recall(pair, &local_point, radius);
-    Some(FrictionAnchor { pair, local_point, stretch })
+    let recalled = anchors.and_then(|book| book.recall(pair, &local_point, radius));
+    let (stretch, onset_speed) = recalled.unwrap_or_else(|| {
+        let gravity = if partner == Partner::Ground { scene.settings.gravity } else { Vector3::zeros() };
+        (Vector3::zeros(), onset_speed(geometry, u, &gravity))
+    });
+    FrictionAnchor { pair, local_point, stretch, onset_speed }
 }
 
 /// The points where the colliders of robot `r` of `scene` touch the ground at `(q, v)`: runs the kinematics into
@@ -253,6 +263,7 @@ pub fn robot_ground_contacts<T: Scalar>(
     if found.is_empty() {
         return Ok(());
     }
+    let anchored = anchors.as_deref().is_some_and(AnchorBook::is_anchored);
     let mass = JointSpaceMass::new(robot, ws, q)?;
     for (k, _, geometry) in found {
         let collider = &colliders[k];
@@ -262,10 +273,10 @@ pub fn robot_ground_contacts<T: Scalar>(
         let u = point_velocity(robot, ws, body, p);
         let mu = combined_friction(&collider.friction, &ground.friction);
         let e = combined_restitution(&collider.restitution, &ground.restitution);
-        let mut anchor = link_anchor(anchors.as_deref_mut(), scene, ws, (r, k, Partner::Ground), p);
-        let force = link_force(scene, &geometry, &u, &g, &mu, &e, anchor.as_mut().map(|a| &mut a.stretch));
-        if let (Some(anchor), Some(book)) = (anchor, anchors.as_deref_mut()) {
-            book.keep(anchor);
+        let mut memory = link_memory(anchors.as_deref_mut(), scene, ws, (r, k, Partner::Ground), &geometry, &u);
+        let force = link_force(scene, &geometry, &u, &g, &mu, &e, &mut memory, anchored);
+        if let Some(book) = anchors.as_deref_mut() {
+            book.keep(memory);
         }
         add_wrench(robot, ws, body, p, &force, fext);
         if let Some(list) = contacts.as_deref_mut() {
@@ -333,6 +344,7 @@ pub fn held_link_contacts<T: Scalar>(
     let near = |pa: &Transform<T>, ra: f64, pb: &Transform<T>, rb: f64| {
         re(&(pa.translation - pb.translation).norm_squared()).sqrt() <= ra + rb
     };
+    let anchored = anchors.as_deref().is_some_and(AnchorBook::is_anchored);
     let mut found = Vec::new();
     for (r, robot) in scene.robots.iter().enumerate() {
         for (k, collider) in robot.multibody.colliders.iter().enumerate() {
@@ -413,11 +425,11 @@ pub fn held_link_contacts<T: Scalar>(
         };
         let mu = combined_friction(&collider.friction, &mu_other);
         let e = combined_restitution(&collider.restitution, &e_other);
-        let mut anchor = link_anchor(anchors.as_deref_mut(), scene, &ws[r], (r, k, partner), p);
-        let stretch = anchor.as_mut().map(|a| &mut a.stretch);
-        let force = link_force(scene, &geometry, &(u_link - u_other), &(g + g_other), &mu, &e, stretch);
-        if let (Some(anchor), Some(book)) = (anchor, anchors.as_deref_mut()) {
-            book.keep(anchor);
+        let u = u_link - u_other;
+        let mut memory = link_memory(anchors.as_deref_mut(), scene, &ws[r], (r, k, partner), &geometry, &u);
+        let force = link_force(scene, &geometry, &u, &(g + g_other), &mu, &e, &mut memory, anchored);
+        if let Some(book) = anchors.as_deref_mut() {
+            book.keep(memory);
         }
         applied.push((r, k, other, geometry, force));
     }

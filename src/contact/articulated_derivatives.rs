@@ -27,7 +27,7 @@
 use super::articulated::ground_contact_points;
 use super::combined_friction;
 use super::combined_restitution;
-use super::point_contact_force;
+use super::{onset_speed, point_contact_force, ContactMemory};
 use super::{recall_anchor, AnchorPair, FrictionAnchor, Partner};
 use crate::geometry::narrow_phase::shape_ground;
 use crate::geometry::{ContactGeometry, Shape};
@@ -100,11 +100,13 @@ fn geometry_derivatives(
 /// The generalised ground-contact force `τ_c` of robot `r` of `scene` at `(q, v)` and its exact derivatives with
 /// respect to `q` and `v` (see the module documentation). Runs the kinematics into `ws`.
 ///
-/// With [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored), `anchors` are the state's
-/// ([`State::friction_anchors`](crate::sim::State::friction_anchors)): each contact recalls its anchor as the
-/// step does, and the derivatives are taken with the anchors' stretches held (they are state of their own; the
-/// stretch moves with the contact's tangential velocity within the step, and that is differentiated). Pass `&[]`
-/// otherwise.
+/// `anchors` are the state's ([`State::friction_anchors`](crate::sim::State::friction_anchors)): each contact
+/// recalls what it remembers as the step does, its onset speed and, with
+/// [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored), its anchor's stretch. The derivatives are taken
+/// with those held (they are state of their own; the stretch moves with the contact's tangential velocity within
+/// the step, and that is differentiated). A contact not in `anchors` is new: its onset speed follows from its
+/// depth and velocity ([`onset_speed`](super::onset_speed)), and that is differentiated too. `&[]` treats every
+/// contact as new.
 ///
 /// ```
 /// use diffphys::contact::robot_ground_contact_derivatives;
@@ -221,15 +223,19 @@ pub(crate) fn ground_contact_derivatives_with_mass(
             + normal_part.map(Law::from) * along(0.0, 4)
             + tangential_part.map(Law::from) * along(0.0, 5);
         let (mu, e) = (Law::from(mu), Law::from(e));
-        // the anchor the step recalls (same pair, same order of contacts), its stretch held
-        let mut stretch = anchored.then(|| {
-            let pair = AnchorPair::Link { robot: r, collider: k, partner: Partner::Ground };
-            let local_point = tree.poses[b].inverse_transform_point(&p);
-            let radius = 0.5 * bounding_radius(&collider.shape);
-            recall_anchor(anchors, &mut taken, pair, &local_point, radius).map(Law::from)
-        });
+        // what the contact remembers, recalled as the step does (same pair, same order of contacts) and held; a new
+        // contact's onset speed follows from its depth and velocity, and is differentiated
+        let pair = AnchorPair::Link { robot: r, collider: k, partner: Partner::Ground };
+        let local_point = tree.poses[b].inverse_transform_point(&p);
+        let radius = 0.5 * bounding_radius(&collider.shape);
+        let recalled = recall_anchor(anchors, &mut taken, pair, &local_point, radius);
+        let (mut stretch, onset) = match recalled {
+            Some((stretch, onset)) => (stretch.map(Law::from), Law::from(onset)),
+            None => (Vector3::zeros(), onset_speed(&local, &u_local, &scene.settings.gravity.map(Law::from))),
+        };
+        let memory = ContactMemory { onset_speed: onset, stretch: anchored.then_some(&mut stretch) };
         let dt = scene.settings.dt;
-        let f_local = point_contact_force(&settings, &local, &u_local, &g_local, &mu, &e, dt, stretch.as_mut());
+        let f_local = point_contact_force(&settings, &local, &u_local, &g_local, &mu, &e, dt, memory);
         let f = f_local.map(|x| x.re);
         let df = SMatrix::<f64, 3, 6>::from_fn(|i, j| f_local[i].eps.unwrap_generic(Const::<6>, Const::<1>)[j]);
         let (df_dd, df_du) = (df.fixed_view::<3, 1>(0, 0), df.fixed_view::<3, 3>(0, 1));

@@ -151,6 +151,7 @@ pub fn box_box_penalty<T: Scalar>(
             spring: k_edge * depth * edge.slope,
             ramp: ramp_of(depth, &T::one()),
             damping: edge_damping * edge.slope,
+            clamp: 0.5,
         };
         apply(&mut on_a, &mut on_b, law, &edge.geometry.normal, &edge.geometry.point, None);
         report(edge.geometry);
@@ -181,6 +182,7 @@ pub fn box_box_penalty<T: Scalar>(
                 spring: kappa * overlap.volume * gradient,
                 ramp,
                 damping: zeta * sqrt(&(kappa * reduced)) * gradient * 2.0,
+                clamp: 0.5,
             };
             let elastic = normal * (pressure * gradient);
             apply(&mut on_a, &mut on_b, law, &normal, &overlap.centroid, Some(elastic));

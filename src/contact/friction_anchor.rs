@@ -40,9 +40,10 @@ pub enum AnchorPair {
     },
 }
 
-/// The anchor of one sticking or sliding contact of the compliant model with
-/// [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored), kept in
-/// [`State::friction_anchors`](crate::sim::State::friction_anchors).
+/// What one contact of the compliant model remembers from step to step, kept in
+/// [`State::friction_anchors`](crate::sim::State::friction_anchors): the approach speed it began with (every
+/// contact of free bodies and robot links) and, with [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored),
+/// its friction anchor's stretch (particles on the ground keep only that).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrictionAnchor<T: Scalar> {
     /// The contact's pair.
@@ -53,7 +54,12 @@ pub struct FrictionAnchor<T: Scalar> {
     pub local_point: Vector3<f64>,
     /// The stretch of the anchor spring (m, world axes, in the contact's tangent plane): how far the contact
     /// point of `a` has moved, relative to `b`, since it stuck. Carries derivatives like the rest of the state.
+    /// Zero with regularised friction.
     pub stretch: Vector3<T>,
+    /// The normal approach speed in m/s at which the contact began
+    /// ([`ContactMemory::onset_speed`](super::ContactMemory::onset_speed)); zero for a particle. Carries
+    /// derivatives.
+    pub onset_speed: T,
 }
 
 /// The fraction of the friction cone up to which [`anchored_friction`] is exact: below it a contact holds any
@@ -157,20 +163,20 @@ pub fn anchored_friction<T: Scalar>(
 
 /// The anchor of a contact of `pair` at `local_point` (m, axes of the pair's first side) from `previous` (sorted
 /// by pair, as [`store_anchors`] leaves them): the nearest entry of the same pair within `radius` (m) that no other
-/// contact of this step has taken (`taken`, one flag per entry, is updated); its stretch, or zero for a new
-/// contact.
+/// contact of this step has taken (`taken`, one flag per entry, is updated); its stretch and onset speed, or
+/// `None` for a new contact.
 pub fn recall_anchor<T: Scalar>(
     previous: &[FrictionAnchor<T>],
     taken: &mut [bool],
     pair: AnchorPair,
     local_point: &Vector3<f64>,
     radius: f64,
-) -> Vector3<T> {
+) -> Option<(Vector3<T>, T)> {
     let start = previous.partition_point(|c| c.pair < pair);
     let end = start + previous[start..].partition_point(|c| c.pair == pair);
     let found =
         nearest_unclaimed(&previous[start..end], &mut taken[start..end], |c| &c.local_point, local_point, radius);
-    found.map_or_else(Vector3::zeros, |i| previous[start + i].stretch)
+    found.map(|i| (previous[start + i].stretch, previous[start + i].onset_speed))
 }
 
 /// Sorts this step's anchors by pair, for [`recall_anchor`] at the next step.
@@ -213,10 +219,12 @@ impl<T: Scalar> Default for AnchorBook<T> {
 }
 
 impl<T: Scalar> AnchorBook<T> {
-    /// Starts a step: the state's `anchors` (last step's, sorted) move into the book, which is open for this step's
-    /// contacts when `on` (the scene asks for [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)).
-    pub fn begin_step(&mut self, on: bool, anchors: &mut Vec<FrictionAnchor<T>>) {
-        self.on = on;
+    /// Starts a step: the state's `anchors` (last step's, sorted) move into the book. Contacts of free bodies and
+    /// robot links always recall and keep theirs (their onset speed); friction uses the stretches when `anchored`
+    /// (the scene asks for [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)), and particles keep
+    /// anchors only then.
+    pub fn begin_step(&mut self, anchored: bool, anchors: &mut Vec<FrictionAnchor<T>>) {
+        self.on = anchored;
         self.held = false;
         std::mem::swap(&mut self.previous, anchors);
         anchors.clear();
@@ -225,14 +233,14 @@ impl<T: Scalar> AnchorBook<T> {
         self.taken.resize(self.previous.len(), false);
     }
 
-    /// Whether contacts of this step keep anchors.
-    pub fn is_on(&self) -> bool {
+    /// Whether friction is anchored in this step.
+    pub fn is_anchored(&self) -> bool {
         self.on
     }
 
-    /// The stretch of the anchor of a contact of `pair` at `local_point` ([`recall_anchor`]), zero for a new one:
-    /// from last step's anchors, or, while the book is [held](AnchorBook::hold), from those this step has kept.
-    pub fn recall(&mut self, pair: AnchorPair, local_point: &Vector3<f64>, radius: f64) -> Vector3<T> {
+    /// The stretch and onset speed of a contact of `pair` at `local_point` ([`recall_anchor`]), `None` for a new
+    /// one: from last step's anchors, or, while the book is [held](AnchorBook::hold), from those this step has kept.
+    pub fn recall(&mut self, pair: AnchorPair, local_point: &Vector3<f64>, radius: f64) -> Option<(Vector3<T>, T)> {
         if self.held {
             return recall_anchor(&self.next, &mut self.held_taken, pair, local_point, radius);
         }

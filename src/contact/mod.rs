@@ -21,7 +21,8 @@ pub use articulated_derivatives::{robot_ground_contact_derivatives, GroundContac
 pub use box_box_penalty::{box_box_penalty, BoxBody, EDGE_SHARE, VOLUME_SHARE};
 pub use compliant::{
     combined_friction, combined_restitution, compliant_contact_force, damping_ratio_for_restitution,
-    free_body_point_inverse_inertia, point_contact_force,
+    free_body_point_inverse_inertia, hunt_crossley_rate, onset_speed, point_contact_force, ContactMemory, DAMPING_CAP,
+    LEAST_RESTITUTION, SLOWEST_IMPACT,
 };
 pub use detect::{detect_contacts, BoxPairs};
 pub use friction_anchor::{

@@ -16,9 +16,10 @@ use std::ops::AddAssign;
 /// One step of a model from a given state, as a function of the robots' joint state `x` and extra joint torques
 /// `u`: `x' = f(x, u)`. `x` stacks every robot's `q` then `v` (robot after robot: `[q₀, v₀, q₁, v₁, …]`, a floating
 /// base's pose in coordinates, quaternion included), `u` every robot's `nv` torques; everything else in the state
-/// (particles, free bodies, warm-start impulses, friction anchors, time) is held as it is. With anchored friction
-/// the anchors' stretches are state that `x` leaves out: `A` and `B` are the step's Jacobians at fixed stretches
-/// (a held foot's anchor spring enters through the stretch the step adds, `u_t dt`, not through its memory).
+/// (particles, free bodies, warm-start impulses, friction anchors, time) is held as it is. The contacts' memories
+/// are state that `x` leaves out: `A` and `B` are the step's Jacobians at fixed anchor stretches and onset speeds
+/// (a held foot's anchor spring enters through the stretch the step adds, `u_t dt`, not through its memory; a
+/// contact that begins in this step has its onset speed from `x`, and that is differentiated).
 #[derive(Debug, Clone)]
 pub struct RobotStep {
     model: Model<f64>,

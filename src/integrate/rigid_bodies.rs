@@ -3,8 +3,9 @@
 use crate::contact::warm_start::{is_persistent, local_point, recall, remember, starting_impulse};
 use crate::contact::{
     box_box_penalty, combined_friction, combined_restitution, detect_contacts, free_body_point_inverse_inertia,
-    point_contact_force, resolve_collisions, solve_impulses, tangent_frame, AnchorBook, AnchorPair, BodyVelocities,
-    BoxBody, BoxPairs, CollisionPass, CollisionReport, ContactImpulse, FrictionAnchor, ImpulseRow, PositionCorrection,
+    onset_speed, point_contact_force, resolve_collisions, solve_impulses, tangent_frame, AnchorBook, AnchorPair,
+    BodyVelocities, BoxBody, BoxPairs, CollisionPass, CollisionReport, ContactImpulse, ContactMemory, FrictionAnchor,
+    ImpulseRow, PositionCorrection,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Shape};
 use crate::model::{bounding_radius, ContactModel, Model};
@@ -202,7 +203,8 @@ fn compliant_velocities<T: Scalar>(
     anchors: &mut AnchorBook<T>,
     ws: &mut RigidWorkspace<T>,
 ) {
-    let anchored = anchors.is_on();
+    let anchored = anchors.is_anchored();
+    let gravity = scene.settings.gravity;
     let n = bodies.len();
     let dt = scene.settings.dt;
     ws.margins.clear();
@@ -227,19 +229,18 @@ fn compliant_velocities<T: Scalar>(
             g += free_body_point_inverse_inertia(&ws.inverse_mass[b], &ws.inverse_inertia[b], rb);
         }
         let (mu, e) = pair_material(scene, c.a, c.b);
-        let mut anchor = anchored.then(|| {
-            let pair = AnchorPair::Bodies { a: c.a, b: c.b };
-            let local = (ws.poses[c.a].rotation.transpose() * ra).map(|x| re(&x));
-            let radius = 0.5 * bounding_radius(&scene.bodies[c.a].shape);
-            let stretch = anchors.recall(pair, &local, radius);
-            FrictionAnchor { pair, local_point: local, stretch }
+        // what the contact remembers: its onset speed, and its anchor's stretch
+        let pair = AnchorPair::Bodies { a: c.a, b: c.b };
+        let local = (ws.poses[c.a].rotation.transpose() * ra).map(|x| re(&x));
+        let radius = 0.5 * bounding_radius(&scene.bodies[c.a].shape);
+        let (mut stretch, onset_speed) = anchors.recall(pair, &local, radius).unwrap_or_else(|| {
+            let relative_gravity = if c.b.is_some() { Vector3::zeros() } else { gravity };
+            (Vector3::zeros(), onset_speed(&c.geometry, &u, &relative_gravity))
         });
-        let stretch = anchor.as_mut().map(|a| &mut a.stretch);
-        let f = point_contact_force(&scene.settings.contact, &c.geometry, &u, &g, &mu, &e, dt, stretch);
-        // every touching contact keeps its anchor, even at a zero real stretch: its derivative may not be zero
-        if let Some(anchor) = anchor {
-            anchors.keep(anchor);
-        }
+        let memory = ContactMemory { onset_speed, stretch: anchored.then_some(&mut stretch) };
+        let f = point_contact_force(&scene.settings.contact, &c.geometry, &u, &g, &mu, &e, dt, memory);
+        // every touching contact keeps its memory, even at a zero real stretch: its derivative may not be zero
+        anchors.keep(FrictionAnchor { pair, local_point: local, stretch, onset_speed });
         ws.torque[c.a] += ra.cross(&f);
         ws.force[c.a] += &f;
         if let (Some(b), Some(rb)) = (c.b, rb) {

@@ -5,9 +5,10 @@ use crate::Scalar;
 /// The contact model for rigid bodies (particles always use the ground's compliant contact).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ContactModel {
-    /// Penalty contact: a spring–damper per contact point, ramped in smoothly, with regularised Coulomb
-    /// friction. Forces and their first derivatives are continuous in the state, so gradients are smooth: the
-    /// default, and the model for fitting. Documented in [`crate::contact::compliant_contact_force`].
+    /// Penalty contact: a spring per contact point, ramped in smoothly, with a Hunt–Crossley damper that bounces
+    /// with the pair's restitution, and Coulomb friction (anchored or regularised, [`FrictionLaw`]). Forces and
+    /// their first derivatives are continuous in the state, so gradients are smooth: the default, and the model
+    /// for fitting. Documented in [`crate::contact::compliant_contact_force`].
     #[default]
     Compliant,
     /// Hard contact: velocity-level impulses with restitution and an exact Coulomb friction cone: impacts pair
@@ -36,8 +37,9 @@ impl ContactModel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FrictionLaw {
     /// Regularised Coulomb friction: `−μ F_n u_t / √(|u_t|² + v_s² + …)`, no memory; a body that friction should
-    /// hold creeps at about the slip velocity `v_s`. Kept for comparison and for models whose trajectories must
-    /// depend on positions and velocities alone.
+    /// hold creeps at about the slip velocity `v_s`. Kept for comparison and for particles whose trajectories must
+    /// depend on positions and velocities alone (contacts of free bodies and robot links remember their onset
+    /// speed under either law).
     Regularised,
     /// Static friction by an anchor spring (an elasto-plastic bristle) kept in the state
     /// ([`State::friction_anchors`](crate::sim::State::friction_anchors)): a contact holds until its spring
@@ -73,7 +75,8 @@ pub struct ContactSettings<T: Scalar> {
     /// The model.
     pub model: ContactModel,
     /// Compliant: normal stiffness `k` per contact point in N/m (default 1e5). The damping of each contact
-    /// follows from the pair's restitution.
+    /// follows from the pair's restitution and the speed at which the contact began, so that it bounces with
+    /// that restitution.
     pub stiffness: T,
     /// Compliant: penetration depth in m over which the force ramps in (C¹), default 1e-3 m.
     pub ramp_depth: T,

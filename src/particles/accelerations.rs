@@ -37,13 +37,14 @@ pub(crate) fn forces_with<T: Scalar>(
     for (i, p) in scene.particles.iter().enumerate() {
         f[i] = &scene.settings.gravity * p.mass + drag_force(&p.drag, &p.quadratic_drag, &v[i]);
         let Some(ground) = &scene.ground else { continue };
-        match anchors.as_deref_mut().filter(|book| book.is_on()) {
+        match anchors.as_deref_mut().filter(|book| book.is_anchored()) {
             Some(book) if re(&(p.radius - x[i].z)) > 0.0 => {
                 let pair = AnchorPair::Particle { index: i };
-                let mut stretch = book.recall(pair, &Vector3::zeros(), f64::INFINITY);
+                let mut stretch =
+                    book.recall(pair, &Vector3::zeros(), f64::INFINITY).map_or_else(Vector3::zeros, |(s, _)| s);
                 f[i] += ground_contact_force(ground, &p.radius, &p.mass, dt, &x[i], &v[i], Some(&mut stretch));
                 // every touching particle keeps its anchor, even at a zero real stretch (its derivative may not be)
-                book.keep(FrictionAnchor { pair, local_point: Vector3::zeros(), stretch });
+                book.keep(FrictionAnchor { pair, local_point: Vector3::zeros(), stretch, onset_speed: T::zero() });
             }
             _ => f[i] += ground_contact_force(ground, &p.radius, &p.mass, dt, &x[i], &v[i], None),
         }

@@ -126,7 +126,12 @@ impl<T: Scalar> State<T> {
             friction_anchors: self
                 .friction_anchors
                 .iter()
-                .map(|c| FrictionAnchor { pair: c.pair, local_point: c.local_point, stretch: v3(&c.stretch) })
+                .map(|c| FrictionAnchor {
+                    pair: c.pair,
+                    local_point: c.local_point,
+                    stretch: v3(&c.stretch),
+                    onset_speed: D::constant(re(&c.onset_speed)),
+                })
                 .collect(),
             robots: self.robots.iter().map(|r| RobotState { q: dv(&r.q), v: dv(&r.v) }).collect(),
             step: self.step,

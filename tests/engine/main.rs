@@ -8,6 +8,7 @@ mod analytic_step_jacobians;
 mod bounded_work;
 mod cli;
 mod common;
+mod compliant_restitution;
 mod contact_closed_forms;
 mod contact_identification;
 mod contact_properties;

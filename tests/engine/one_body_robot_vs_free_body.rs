@@ -22,7 +22,7 @@
 //! was `1 / tr G`: in the bounce below the free box's centre rose to 0.098 m and the robot's to 0.265 m, and the
 //! slides stopped 0.1 mm apart.
 
-use diffphys::contact::{damping_ratio_for_restitution, free_body_point_inverse_inertia};
+use diffphys::contact::free_body_point_inverse_inertia;
 use diffphys::geometry::Shape;
 use diffphys::model::{multibody::sample, Ground, Model, RigidBody, Robot};
 use diffphys::sim::{step, State, Workspace};
@@ -178,13 +178,11 @@ fn print_worst(name: &str, worst: &[f64; 4]) {
 /// robot and free box agree to rounding (1e-12 of the drop height and of the impact speed; measured 4e-15 m and
 /// 1.7e-12 m/s, 5e-13 of the 3.1 m/s impact), and neither turns.
 ///
-/// The rebound: the ideal restitution 0.5 would bring the bottom back to `e² · 0.5 = 0.125` m. The law gives
-/// more for this flat box, and says how much: each of the four corners has the normal mass `m_n = 1 / (nᵀ G n)`
-/// (0.33 kg: a flat box tips easily about a corner, so `m_n < m/4`), with damping `c = 2 ζ(e) √(k m_n)` taken
-/// implicitly (`c / (1 + c dt / m_n)`, 19% weaker at 1 ms). The four dampers in parallel give the box's vertical
-/// oscillation the damping ratio `ζ = 4 c̃ / (2 √(4 k m))`, and a linear oscillator of that ratio has restitution
-/// `exp(−π ζ / √(1 − ζ²))` = 0.639. The ramp and the never-pull clamp make the law nonlinear: the measured
-/// effective restitution `√(rise / drop)` is 0.656, within 0.03 of the linear estimate.
+/// The rebound: restitution 0.5 brings the bottom back to `e² · 0.5 = 0.125` m. Each of the four corners has
+/// the normal mass `m_n = 1 / (nᵀ G n)` (0.33 kg: a flat box tips easily about a corner, so `m_n < m/4`), but the
+/// law's damping does not depend on it: the corners share the onset speed, and the box leaves at `e` times it.
+/// The measured effective restitution `√(rise / drop)` is 0.517, within 5% of 0.5: the landing lasts 7 ms, 7 steps
+/// (the law is exact to 1% from 20), and gravity acts throughout it (`g t_c / v` = 2%).
 #[test]
 fn a_one_body_robot_bounces_as_the_free_box_to_rounding() {
     let (dt, drop, restitution) = (1e-3, 0.5, 0.5);
@@ -208,19 +206,14 @@ fn a_one_body_robot_bounces_as_the_free_box_to_rounding() {
     let corner = Vector3::new(SIZE[0] / 2.0, SIZE[1] / 2.0, -SIZE[2] / 2.0);
     let g = free_body_point_inverse_inertia(&(1.0 / MASS), &inertia.try_inverse().unwrap(), &corner);
     let normal_mass = 1.0 / g[(2, 2)];
-    let k = 1e5;
-    let c = 2.0 * damping_ratio_for_restitution(&restitution) * (k * normal_mass).sqrt();
-    let implicit = c / (1.0 + c * dt / normal_mass);
-    let zeta = 4.0 * implicit / (2.0 * (4.0 * k * MASS).sqrt());
-    let linear = (-std::f64::consts::PI * zeta / (1.0 - zeta * zeta).sqrt()).exp();
     println!(
         "apex {apex:.5} m (robot {robot_apex:.5} m), rise {rise:.4} m (ideal {:.4} m): effective restitution \
-         {effective:.4}, linear estimate {linear:.4} (corner normal mass {normal_mass:.4} kg, ζ {zeta:.4})",
+         {effective:.4} (corner normal mass {normal_mass:.4} kg)",
         restitution * restitution * drop
     );
     assert!((robot_apex - apex).abs() < 1e-12, "{robot_apex} vs {apex}");
     assert!((normal_mass - 0.3279).abs() < 1e-4, "{normal_mass}");
-    assert!((effective - linear).abs() < 0.03, "effective restitution {effective}, linear estimate {linear}");
+    assert!((effective - restitution).abs() < 0.05 * restitution, "effective restitution {effective}");
 }
 
 /// Set down touching the ground and left for 1 s: robot and free box settle identically (to 1e-12 m and
