@@ -196,7 +196,7 @@ pub fn store_anchors<T: Scalar>(anchors: &mut [FrictionAnchor<T>]) {
 /// stretch is kept.
 #[derive(Debug, Clone)]
 pub struct AnchorBook<T: Scalar> {
-    on: bool,
+    anchored: bool,
     held: bool,
     previous: Vec<FrictionAnchor<T>>,
     taken: Vec<bool>,
@@ -208,7 +208,7 @@ pub struct AnchorBook<T: Scalar> {
 impl<T: Scalar> Default for AnchorBook<T> {
     fn default() -> Self {
         AnchorBook {
-            on: false,
+            anchored: false,
             held: false,
             previous: Vec::new(),
             taken: Vec::new(),
@@ -224,7 +224,7 @@ impl<T: Scalar> AnchorBook<T> {
     /// (the scene asks for [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored)), and particles keep
     /// anchors only then.
     pub fn begin_step(&mut self, anchored: bool, anchors: &mut Vec<FrictionAnchor<T>>) {
-        self.on = anchored;
+        self.anchored = anchored;
         self.held = false;
         std::mem::swap(&mut self.previous, anchors);
         anchors.clear();
@@ -235,7 +235,7 @@ impl<T: Scalar> AnchorBook<T> {
 
     /// Whether friction is anchored in this step.
     pub fn is_anchored(&self) -> bool {
-        self.on
+        self.anchored
     }
 
     /// The stretch and onset speed of a contact of `pair` at `local_point` ([`recall_anchor`]), `None` for a new
