@@ -109,7 +109,7 @@ impl<T: Scalar> JointSpaceMass<T> {
 
 /// The height above the ground (m, real part) of the origin of `collider`, on `body` of `robot`, from the last
 /// kinematics pass.
-fn height_of_origin<T: Scalar>(
+pub(super) fn height_of_origin<T: Scalar>(
     robot: &Robot<T>,
     ws: &MultibodyWorkspace<T>,
     body: usize,
@@ -296,7 +296,7 @@ enum Other {
 
 /// Whether colliders `a` and `b` of `robot` may touch each other: self-collision on, different bodies that are not
 /// parent and child (a joint's two links always overlap at the joint), and their groups and masks agree.
-fn self_pair_allowed<T: Scalar>(robot: &Robot<T>, a: usize, b: usize) -> bool {
+pub(super) fn self_pair_allowed<T: Scalar>(robot: &Robot<T>, a: usize, b: usize) -> bool {
     let model = &robot.multibody;
     let (ca, cb) = (&model.colliders[a], &model.colliders[b]);
     // the parent of a collider's body (`Some(None)`: the root), `None` for a collider on the root itself
@@ -306,7 +306,7 @@ fn self_pair_allowed<T: Scalar>(robot: &Robot<T>, a: usize, b: usize) -> bool {
 }
 
 /// Collision groups: `a` and `b` may touch when each one's group is in the other's mask.
-fn groups_agree<T: Scalar>(a: &crate::model::Collider<T>, b: &crate::model::Collider<T>) -> bool {
+pub(super) fn groups_agree<T: Scalar>(a: &crate::model::Collider<T>, b: &crate::model::Collider<T>) -> bool {
     a.group & b.mask != 0 && b.group & a.mask != 0
 }
 

@@ -1,10 +1,38 @@
 //! Hard contact: velocity-level impulses with restitution and a Coulomb friction cone. Impacts first, pair by
 //! pair in sequence ([`resolve_collisions`]: a strike passes along a row of touching balls), then the resting
 //! and sliding contacts by projected Gauss–Seidel ([`solve_impulses`]).
+//!
+//! The rows act on the velocities of *participants* ([`BodyVelocities`]): free bodies (six velocities each, an
+//! impulse `p` at lever arm `r` changes them by `p / m` and `I⁻¹ (r × p)`) and robots (their joint velocities; a
+//! point of a link moves at `J v`, and an impulse `p` there changes `v` by `M̃⁻¹ Jᵀ p`, [`LinkPoint`]). Each row's
+//! Delassus operator `W = Σ J M⁻¹ Jᵀ` over its two sides gives its effective masses, so one Gauss–Seidel sweep
+//! couples a robot's feet through its joint-space inertia exactly as it couples a stack's boxes.
 
 use crate::scalar::{re, recip, sqrt};
 use crate::Scalar;
-use nalgebra::{Matrix3, Vector3};
+use nalgebra::{DVector, Matrix3, Matrix3xX, MatrixXx3, Vector3};
+
+/// One side of an impulse row that is a point of a robot link: how the point moves with the robot's joint
+/// velocities and how an impulse there changes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkPoint<T: Scalar> {
+    /// Index of the robot in the model.
+    pub robot: usize,
+    /// `J` (3 × nv): the point's world velocity is `J v` (m/s), `v` the robot's joint velocities.
+    pub jacobian: Matrix3xX<T>,
+    /// `M̃⁻¹ Jᵀ` (nv × 3): the change of `v` per unit impulse at the point (world axes), `M̃` the joint-space
+    /// inertia the step solves with (`M + dt D`, [`implicit_mass_matrix`](crate::sim::robot::implicit_mass_matrix)).
+    pub response: MatrixXx3<T>,
+    /// The contact point in the axes of the collider's body (real part): identifies the contact for warm starting.
+    pub local_point: Vector3<f64>,
+}
+
+impl<T: Scalar> LinkPoint<T> {
+    /// The point's inverse inertia `J M̃⁻¹ Jᵀ` (1/kg, world axes).
+    pub fn inverse_inertia(&self) -> Matrix3<T> {
+        crate::scalar::mat_mul(&self.jacobian, &self.response)
+    }
+}
 
 /// What the position pass does at a contact (see [`solve_impulses`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,18 +46,24 @@ pub enum PositionCorrection {
     TimeOfImpact,
 }
 
-/// One contact point as the impulse solver sees it: the bodies, lever arms, contact frame, effective masses,
-/// targets and accumulated impulses.
+/// One contact point as the impulse solver sees it: the participants, lever arms, contact frame, effective
+/// masses, targets and accumulated impulses.
 #[derive(Debug, Clone)]
 pub struct ImpulseRow<T: Scalar> {
-    /// First body.
+    /// First participant ([`BodyVelocities`]): free body `a`, or robot `a − n_bodies`.
     pub a: usize,
-    /// Second body, or `None` for the ground.
+    /// Second participant, or `None` for the ground (or anything else that does not move).
     pub b: Option<usize>,
-    /// Contact point relative to the centre of mass of `a`, and of `b` (m).
+    /// Contact point relative to the centre of mass of `a`, and of `b` (m); zero for a robot side.
     pub ra: Vector3<T>,
     /// See `ra`.
     pub rb: Vector3<T>,
+    /// The link points of robot sides (`[a, b]`); `None` for free bodies and the ground. Two links of one robot
+    /// (self-collision) are one side `a` whose Jacobian is the difference of the two points', with `b = None`.
+    pub links: [Option<LinkPoint<T>>; 2],
+    /// The robot collider at this contact, for warm starting: side `a`'s (a link of a fixed robot root touching
+    /// free body `a` is the row's static side); `None` between free bodies and the ground.
+    pub collider: Option<usize>,
     /// Unit normal from `b` to `a`, and two unit tangents completing an orthonormal frame.
     pub frame: [Vector3<T>; 3],
     /// Effective masses `1 / (J M⁻¹ Jᵀ)` along the normal and the two tangents (kg).
@@ -60,7 +94,10 @@ pub struct ImpulseRow<T: Scalar> {
     pub bounce: Option<T>,
 }
 
-/// Velocities and inverse mass properties of the bodies, which the solver reads and updates.
+/// The velocities of the participants of an impulse solve, and the inverse mass properties of the free bodies,
+/// which the solver reads and updates. Participants `0..n` are the free bodies (`n = inverse_mass.len()`),
+/// participant `n + r` is robot `r`, whose joint velocities are `joints[r]` (the velocity a semi-implicit Euler
+/// step moves the configuration along; empty without robots).
 #[derive(Debug)]
 pub struct BodyVelocities<'a, T: Scalar> {
     /// Linear velocities (m/s).
@@ -71,26 +108,63 @@ pub struct BodyVelocities<'a, T: Scalar> {
     pub inverse_mass: &'a [T],
     /// Inverse rotational inertias in world axes.
     pub inverse_inertia: &'a [Matrix3<T>],
+    /// The robots' joint velocities (rad/s, m/s; a free joint's as the robot's model orders them).
+    pub joints: &'a mut [DVector<T>],
 }
 
 impl<T: Scalar> BodyVelocities<'_, T> {
-    /// The velocity of body `a`'s material point at lever arm `ra`, minus that of `b`'s at `rb`.
+    /// The velocity of the contact point on side `k` (0: `a`, 1: `b`) of `row`, participant `i`.
+    fn side_velocity(&self, row: &ImpulseRow<T>, k: usize, i: usize) -> Vector3<T> {
+        match &row.links[k] {
+            Some(link) => &link.jacobian * &self.joints[link.robot],
+            None => self.linear[i] + self.angular[i].cross(if k == 0 { &row.ra } else { &row.rb }),
+        }
+    }
+
+    /// Applies impulse `p` to side `k` of `row`, participant `i`.
+    fn push(&mut self, row: &ImpulseRow<T>, k: usize, i: usize, p: &Vector3<T>) {
+        match &row.links[k] {
+            Some(link) => self.joints[link.robot] += &link.response * p,
+            None => {
+                self.linear[i] += p * self.inverse_mass[i];
+                self.angular[i] += self.inverse_inertia[i] * (if k == 0 { &row.ra } else { &row.rb }).cross(p);
+            }
+        }
+    }
+
+    /// The velocity of `a`'s point of the row minus that of `b`'s.
     fn relative(&self, row: &ImpulseRow<T>) -> Vector3<T> {
-        let va = self.linear[row.a] + self.angular[row.a].cross(&row.ra);
+        let va = self.side_velocity(row, 0, row.a);
         match row.b {
-            Some(b) => va - self.linear[b] - self.angular[b].cross(&row.rb),
+            Some(b) => va - self.side_velocity(row, 1, b),
             None => va,
         }
     }
 
-    /// Applies impulse `p` to `a` at `ra` and `−p` to `b` at `rb`.
+    /// Applies impulse `p` to `a` at its point and `−p` to `b` at its.
     fn apply(&mut self, row: &ImpulseRow<T>, p: &Vector3<T>) {
-        self.linear[row.a] += p * self.inverse_mass[row.a];
-        self.angular[row.a] += self.inverse_inertia[row.a] * row.ra.cross(p);
+        self.push(row, 0, row.a, p);
         if let Some(b) = row.b {
-            self.linear[b] -= p * self.inverse_mass[b];
-            self.angular[b] -= self.inverse_inertia[b] * row.rb.cross(p);
+            self.push(row, 1, b, &-p);
         }
+    }
+
+    /// The row's Delassus operator `W = Σ J M⁻¹ Jᵀ` over its two sides (1/kg, world axes): the relative velocity
+    /// change per unit impulse. A robot side's is [`LinkPoint::inverse_inertia`], a free body's
+    /// `1/m + [r]ₓᵀ I⁻¹ [r]ₓ`, the ground's zero.
+    pub fn delassus(&self, row: &ImpulseRow<T>) -> Matrix3<T> {
+        let side = |k: usize, i: usize| match &row.links[k] {
+            Some(link) => link.inverse_inertia(),
+            None => {
+                let r = if k == 0 { &row.ra } else { &row.rb };
+                super::free_body_point_inverse_inertia(&self.inverse_mass[i], &self.inverse_inertia[i], r)
+            }
+        };
+        let mut w = side(0, row.a);
+        if let Some(b) = row.b {
+            w += side(1, b);
+        }
+        w
     }
 
     /// `1 / (J M⁻¹ Jᵀ)` for a unit impulse direction `d` at the row's contact point.
@@ -131,6 +205,27 @@ pub fn time_of_impact<T: Scalar>(gap: &T, un: &T, accel: &T, dt: f64) -> Option<
     let t_c = *gap * 2.0 * recip(&(-u0 + sqrt(&discriminant)));
     let u_c = u0 + *accel * t_c;
     Some((t_c, u_c))
+}
+
+/// The targets of a contact `gap` (m) apart at the start of a step, for [`solve_impulses`] (impacts are
+/// [`resolve_collisions`]' business): a contact still apart may close its gap and not more (normal velocity
+/// target `−gap / dt`); one deeper than `allowed_penetration` is pushed out by the position pass at the fraction
+/// `position_correction` of the excess per step ([`PositionCorrection::PushOut`]); one within it is held at zero
+/// normal velocity. Returns `(target, position_target, correction)`; the branches are taken on the real part.
+pub fn resting_targets<T: Scalar>(
+    gap: &T,
+    allowed_penetration: f64,
+    position_correction: f64,
+    dt: f64,
+) -> (T, T, PositionCorrection) {
+    if re(gap) > 0.0 {
+        (-*gap * (1.0 / dt), T::zero(), PositionCorrection::None)
+    } else if -re(gap) - allowed_penetration > 0.0 {
+        let push = (-*gap - allowed_penetration) * (position_correction / dt);
+        (T::zero(), push, PositionCorrection::PushOut)
+    } else {
+        (T::zero(), T::zero(), PositionCorrection::None)
+    }
 }
 
 /// Approaches slower than this (m/s) are never impacts, whatever the bounce threshold: with a threshold of 0,
@@ -357,7 +452,8 @@ fn friction_update<T: Scalar>(row: &mut ImpulseRow<T>, bodies: &mut BodyVelociti
 /// impacts at the contact, [`ImpulseRow::collision`]). Momentum is exchanged in equal and
 /// opposite impulses, so the bodies' total linear and angular momentum is conserved exactly.
 ///
-/// **Position pass**, the same sweeps on pseudo-velocities `pseudo_linear`, `pseudo_angular` (zeroed first):
+/// **Position pass**, the same sweeps on pseudo-velocities `pseudo_linear`, `pseudo_angular` and, for robots,
+/// `pseudo_joints` (zeroed first):
 /// they move the bodies in this step only and are then forgotten, so correcting positions adds no kinetic
 /// energy (the "split impulse" of Box2D and Bullet). [`PositionCorrection::PushOut`] rows push penetrating
 /// bodies apart; [`PositionCorrection::TimeOfImpact`] rows pull them together by the gap before impact.
@@ -372,6 +468,7 @@ pub fn solve_impulses<T: Scalar>(
     bodies: &mut BodyVelocities<'_, T>,
     pseudo_linear: &mut [Vector3<T>],
     pseudo_angular: &mut [Vector3<T>],
+    pseudo_joints: &mut [DVector<T>],
     iterations: usize,
 ) -> f64 {
     // warm start: the rows' starting impulses act first
@@ -409,6 +506,7 @@ pub fn solve_impulses<T: Scalar>(
     let unconverged = if largest > 0.0 { last_change / largest } else { 0.0 };
     pseudo_linear.iter_mut().for_each(|v| *v = Vector3::zeros());
     pseudo_angular.iter_mut().for_each(|v| *v = Vector3::zeros());
+    pseudo_joints.iter_mut().for_each(|v| v.fill(T::zero()));
     if rows.iter().all(|r| r.correction == PositionCorrection::None) {
         return unconverged;
     }
@@ -417,6 +515,7 @@ pub fn solve_impulses<T: Scalar>(
         angular: pseudo_angular,
         inverse_mass: bodies.inverse_mass,
         inverse_inertia: bodies.inverse_inertia,
+        joints: pseudo_joints,
     };
     for _ in 0..iterations {
         for row in rows.iter_mut() {

@@ -8,6 +8,7 @@
 
 mod articulated;
 mod articulated_derivatives;
+mod articulated_impulse;
 mod box_box_penalty;
 mod compliant;
 mod detect;
@@ -18,6 +19,7 @@ pub mod warm_start;
 pub use articulated::{collider_poses, held_link_contacts, robot_ground_contacts, LinkContact, Partner};
 pub(crate) use articulated_derivatives::ground_contact_derivatives_with_mass;
 pub use articulated_derivatives::{robot_ground_contact_derivatives, GroundContactDerivatives};
+pub use articulated_impulse::{link_impulse_rows, JointSpaceStep};
 pub use box_box_penalty::{box_box_penalty, BoxBody, EDGE_SHARE, VOLUME_SHARE};
 pub use compliant::{
     combined_friction, combined_restitution, compliant_contact_force, damping_ratio_for_restitution,
@@ -30,7 +32,7 @@ pub use friction_anchor::{
     EXACT_UP_TO,
 };
 pub use impulse_solver::{
-    resolve_collisions, solve_impulses, tangent_frame, time_of_impact, BodyVelocities, CollisionPass, CollisionReport,
-    ImpulseRow, PositionCorrection, GRAZING_CONDITION, MIN_IMPACT_SPEED,
+    resolve_collisions, resting_targets, solve_impulses, tangent_frame, time_of_impact, BodyVelocities, CollisionPass,
+    CollisionReport, ImpulseRow, LinkPoint, PositionCorrection, GRAZING_CONDITION, MIN_IMPACT_SPEED,
 };
 pub use warm_start::ContactImpulse;

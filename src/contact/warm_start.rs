@@ -14,12 +14,15 @@ use nalgebra::Vector3;
 /// [`State::contact_impulses`](crate::sim::State::contact_impulses) to warm-start the next step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactImpulse<T: Scalar> {
-    /// First body.
+    /// First participant ([`ImpulseRow::a`]: a free body, or a robot after the bodies).
     pub a: usize,
-    /// Second body, or `None` for the ground.
+    /// Second participant, or `None` for the ground.
     pub b: Option<usize>,
-    /// The contact point in the body axes of `a`, relative to its centre of mass (m). Only the real part is
-    /// kept: it identifies the contact and carries no derivative.
+    /// The robot collider at the contact ([`ImpulseRow::collider`]), `None` between free bodies.
+    pub collider: Option<usize>,
+    /// The contact point in the body axes of `a`, relative to its centre of mass (m); for a robot link, in the
+    /// axes of the collider's body ([`LinkPoint::local_point`](super::LinkPoint::local_point)). Only the real part
+    /// is kept: it identifies the contact and carries no derivative.
     pub local_point: Vector3<f64>,
     /// Normal impulse (N·s).
     pub normal: T,
@@ -35,24 +38,31 @@ pub fn is_persistent<T: Scalar>(row: &ImpulseRow<T>) -> bool {
     re(&row.collision) == 0.0 && row.correction != PositionCorrection::TimeOfImpact
 }
 
-/// The contact point of `row` in the body axes of `a`, relative to its centre of mass (real part).
-pub fn local_point<T: Scalar>(row: &ImpulseRow<T>, pose_a: &Transform<T>) -> Vector3<f64> {
-    (pose_a.rotation.transpose() * row.ra).map(|x| re(&x))
+/// The contact point of `row` in the body axes of `a`, relative to its centre of mass (real part), `poses`
+/// being the free bodies' poses; for a robot link, the point in its collider's body axes.
+pub fn local_point<T: Scalar>(row: &ImpulseRow<T>, poses: &[Transform<T>]) -> Vector3<f64> {
+    match &row.links[0] {
+        Some(link) => link.local_point,
+        None => (poses[row.a].rotation.transpose() * row.ra).map(|x| re(&x)),
+    }
 }
 
-/// Finds the remembered impulse of a contact between `a` and `b` at `local_point`: the nearest entry of
-/// `previous` (sorted by pair, as [`remember`] leaves it) of the same pair within `radius` (m) that no other
-/// contact of this step has taken (`taken`, one flag per entry, is updated).
+/// What identifies the contacts of one pair in [`State::contact_impulses`](crate::sim::State::contact_impulses):
+/// participants `a`, `b` and the robot collider, if any.
+pub type PairKey = (usize, Option<usize>, Option<usize>);
+
+/// Finds the remembered impulse of a contact of pair `key` at `local_point`: the nearest entry of `previous`
+/// (sorted by pair, as [`remember`] leaves it) of the same pair within `radius` (m) that no other contact of this
+/// step has taken (`taken`, one flag per entry, is updated).
 pub fn recall<T: Scalar>(
     previous: &[ContactImpulse<T>],
     taken: &mut [bool],
-    a: usize,
-    b: Option<usize>,
+    key: PairKey,
     local_point: &Vector3<f64>,
     radius: f64,
 ) -> Option<usize> {
-    let start = previous.partition_point(|c| (c.a, c.b) < (a, b));
-    let end = start + previous[start..].partition_point(|c| (c.a, c.b) == (a, b));
+    let start = previous.partition_point(|c| c.key() < key);
+    let end = start + previous[start..].partition_point(|c| c.key() == key);
     let found =
         nearest_unclaimed(&previous[start..end], &mut taken[start..end], |c| &c.local_point, local_point, radius);
     found.map(|i| start + i)
@@ -89,7 +99,7 @@ pub fn starting_impulse<T: Scalar>(row: &ImpulseRow<T>, remembered: &ContactImpu
 }
 
 /// Writes the impulses of the persistent rows ([`is_persistent`]) to `out`, sorted by pair for [`recall`].
-/// `poses` are the bodies' poses the rows were built at.
+/// `poses` are the free bodies' poses the rows were built at.
 pub fn remember<T: Scalar>(rows: &[ImpulseRow<T>], poses: &[Transform<T>], out: &mut Vec<ContactImpulse<T>>) {
     out.clear();
     for row in rows.iter().filter(|r| is_persistent(r)) {
@@ -97,12 +107,20 @@ pub fn remember<T: Scalar>(rows: &[ImpulseRow<T>], poses: &[Transform<T>], out: 
         out.push(ContactImpulse {
             a: row.a,
             b: row.b,
-            local_point: local_point(row, &poses[row.a]),
+            collider: row.collider,
+            local_point: local_point(row, poses),
             normal: row.impulse[0],
             friction: t1 * row.impulse[1] + t2 * row.impulse[2],
         });
     }
-    out.sort_unstable_by_key(|c| (c.a, c.b));
+    out.sort_by_key(ContactImpulse::key);
+}
+
+impl<T: Scalar> ContactImpulse<T> {
+    /// The pair this impulse belongs to, as [`recall`] looks it up.
+    pub fn key(&self) -> PairKey {
+        (self.a, self.b, self.collider)
+    }
 }
 
 #[cfg(test)]
@@ -111,7 +129,14 @@ mod tests {
     use nalgebra::Matrix3;
 
     fn entry(a: usize, b: Option<usize>, x: f64, normal: f64) -> ContactImpulse<f64> {
-        ContactImpulse { a, b, local_point: Vector3::new(x, 0.0, 0.0), normal, friction: Vector3::zeros() }
+        ContactImpulse {
+            a,
+            b,
+            collider: None,
+            local_point: Vector3::new(x, 0.0, 0.0),
+            normal,
+            friction: Vector3::zeros(),
+        }
     }
 
     #[test]
@@ -124,13 +149,13 @@ mod tests {
         ];
         let mut taken = vec![false; previous.len()];
         // nearest of pair (0, ground): the one at 0.1
-        assert_eq!(recall(&previous, &mut taken, 0, None, &Vector3::new(0.09, 0.0, 0.0), 0.05), Some(1));
+        assert_eq!(recall(&previous, &mut taken, (0, None, None), &Vector3::new(0.09, 0.0, 0.0), 0.05), Some(1));
         // taken now: the next nearest within the radius is none (0.0 is 0.09 away)
-        assert_eq!(recall(&previous, &mut taken, 0, None, &Vector3::new(0.09, 0.0, 0.0), 0.05), None);
+        assert_eq!(recall(&previous, &mut taken, (0, None, None), &Vector3::new(0.09, 0.0, 0.0), 0.05), None);
         // another pair never matches, however close
-        assert_eq!(recall(&previous, &mut taken, 1, Some(0), &Vector3::zeros(), 0.05), None);
-        assert_eq!(recall(&previous, &mut taken, 0, Some(1), &Vector3::zeros(), 0.05), Some(2));
-        assert_eq!(recall(&previous, &mut taken, 1, None, &Vector3::new(0.0, 0.04, 0.0), 0.05), Some(3));
+        assert_eq!(recall(&previous, &mut taken, (1, Some(0), None), &Vector3::zeros(), 0.05), None);
+        assert_eq!(recall(&previous, &mut taken, (0, Some(1), None), &Vector3::zeros(), 0.05), Some(2));
+        assert_eq!(recall(&previous, &mut taken, (1, None, None), &Vector3::new(0.0, 0.04, 0.0), 0.05), Some(3));
     }
 
     #[test]
@@ -142,6 +167,8 @@ mod tests {
             b: None,
             ra: Vector3::new(0.1, 0.0, -0.05),
             rb: Vector3::zeros(),
+            links: [None, None],
+            collider: None,
             frame,
             mass: [1.0; 3],
             friction: 0.5,

@@ -6,7 +6,7 @@ use crate::model::{Control, Integrator, Model, Robot};
 use crate::multibody::ldlt::{ltdl_factor, ltdl_inverse, TreeSparsity};
 use crate::multibody::{crba, rnea, rnea_derivatives, MultibodyWorkspace};
 use crate::sim::robot::{add_implicit_damping, implicit_mass_matrix, passive_damping, passive_torques, RobotSettings};
-use crate::sim::{links_may_touch_bodies_or_links, step_with_torques, State, Workspace};
+use crate::sim::{links_may_touch_bodies_or_links, links_touch_by_impulses, step_with_torques, State, Workspace};
 use crate::spatial::{quaternion_exp, quaternion_matrix, skew};
 use crate::{Error, Result, Scalar};
 use nalgebra::{DMatrix, DVector, Matrix3, Vector2, Vector3};
@@ -215,7 +215,8 @@ pub enum JacobianRoute {
     /// Dual numbers over the state directions; `B` built from `M + dt D` (semi-implicit Euler with robot links
     /// touching free bodies or other links).
     DualState,
-    /// Dual numbers over every direction (RK4).
+    /// Dual numbers over every direction (RK4; and robot links under the impulse model, whose contact impulses
+    /// depend on the torques too).
     Dual,
 }
 
@@ -232,7 +233,8 @@ pub enum JacobianRoute {
 /// `∂w/∂u = dt M̃⁻¹`, and the Jacobians of `q'` and `v'` with respect to `w` close the chain. This is the
 /// [`JacobianRoute::Analytic`] route. When a robot link touches a free body or another link (their contacts are
 /// held over the step and couple the subsystems), `A` comes from dual numbers over the state directions of
-/// [`TangentStep`] instead; with RK4 everything does ([`JacobianRoute`]).
+/// [`TangentStep`] instead; with RK4, and with robot links touching things by impulses
+/// ([`ContactModel::Impulse`](crate::model::ContactModel::Impulse)), everything does ([`JacobianRoute`]).
 ///
 /// ```
 /// use diffphys::model::{multibody::sample, Model, Robot};
@@ -302,7 +304,7 @@ impl<'a> StepLinearizer<'a> {
     pub fn jacobians(&mut self, state: &State<f64>) -> Result<StepJacobians> {
         let model = self.model;
         check_robot_state(model, state)?;
-        if model.settings.integrator != Integrator::SemiImplicitEuler {
+        if model.settings.integrator != Integrator::SemiImplicitEuler || links_touch_by_impulses(model) {
             let f = TangentStep::new(model, state)?;
             let (nx, nu) = (f.nx(), f.nu());
             let (_, jac) = jacobian(&f, &f.point())?;

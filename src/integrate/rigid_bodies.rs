@@ -3,9 +3,9 @@
 use crate::contact::warm_start::{is_persistent, local_point, recall, remember, starting_impulse};
 use crate::contact::{
     box_box_penalty, combined_friction, combined_restitution, detect_contacts, free_body_point_inverse_inertia,
-    onset_speed, point_contact_force, resolve_collisions, solve_impulses, tangent_frame, AnchorBook, AnchorPair,
-    BodyVelocities, BoxBody, BoxPairs, CollisionPass, CollisionReport, ContactImpulse, ContactMemory, FrictionAnchor,
-    ImpulseRow, PositionCorrection,
+    link_impulse_rows, onset_speed, point_contact_force, resolve_collisions, resting_targets, solve_impulses,
+    tangent_frame, AnchorBook, AnchorPair, BodyVelocities, BoxBody, BoxPairs, CollisionPass, CollisionReport,
+    ContactImpulse, ContactMemory, FrictionAnchor, ImpulseRow, JointSpaceStep, LinkContact,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Shape};
 use crate::model::{bounding_radius, ContactModel, Model};
@@ -15,7 +15,7 @@ use crate::scalar::{re, recip};
 use crate::spatial::integrate_orientation;
 use crate::spatial::Transform;
 use crate::Scalar;
-use nalgebra::{Matrix3, Vector3};
+use nalgebra::{DVector, Matrix3, Vector3};
 
 /// Scratch space of the rigid-body step; grows to the scene's size on first use and is then reused.
 #[derive(Debug, Clone)]
@@ -46,6 +46,13 @@ pub struct RigidWorkspace<T: Scalar> {
     angular: Vec<Vector3<T>>,
     pseudo_linear: Vec<Vector3<T>>,
     pseudo_angular: Vec<Vector3<T>>,
+    /// Impulse model with robots: each robot's joint velocities, the free step's on entry to
+    /// [`rigid_body_step`] and after contact on return (the velocity its configuration moves along).
+    pub(crate) joints: Vec<DVector<T>>,
+    /// Impulse model with robots: each robot's joint pseudo-velocities of the position pass.
+    pub(crate) pseudo_joints: Vec<DVector<T>>,
+    /// Impulse model with robots: the contacts of robot links in the last step, with the force of their impulses.
+    pub(crate) link_contacts: Vec<LinkContact<T>>,
 }
 
 impl<T: Scalar> Default for RigidWorkspace<T> {
@@ -70,6 +77,9 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
             angular: Vec::new(),
             pseudo_linear: Vec::new(),
             pseudo_angular: Vec::new(),
+            joints: Vec::new(),
+            pseudo_joints: Vec::new(),
+            link_contacts: Vec::new(),
         }
     }
 }
@@ -140,12 +150,14 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     anchors: &mut AnchorBook<T>,
     ws: &mut RigidWorkspace<T>,
     loads: &BodyLoads<T>,
+    robots: &mut [JointSpaceStep<'_, T>],
 ) {
     let n = bodies.len();
     // last step's impulses become this step's starting point; this step's are written back below
     std::mem::swap(&mut ws.previous_impulses, contact_impulses);
     contact_impulses.clear();
-    if n == 0 {
+    ws.link_contacts.clear();
+    if n == 0 && robots.is_empty() {
         return;
     }
     let dt = scene.settings.dt;
@@ -173,7 +185,7 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     match scene.settings.contact.model {
         ContactModel::Compliant => compliant_velocities(scene, bodies, anchors, ws),
         ContactModel::Impulse => {
-            impulse_velocities(scene, bodies, ws);
+            impulse_velocities(scene, bodies, ws, robots);
             if scene.settings.contact.warm_start {
                 remember(&ws.rows, &ws.poses, contact_impulses);
             }
@@ -291,8 +303,14 @@ fn compliant_velocities<T: Scalar>(
 pub(crate) const NEAR_THRESHOLD: f64 = 0.1;
 
 /// Impulse model: speculative contacts, impacts in sequence ([`resolve_collisions`]: restitution, time of impact),
-/// then resting and sliding contact ([`solve_impulses`]).
-fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: &mut RigidWorkspace<T>) {
+/// then resting and sliding contact ([`solve_impulses`]). Robots take part with their joint velocities
+/// (`ws.joints`) and the rows of their links' contacts ([`link_impulse_rows`]), solved in the same sweeps.
+fn impulse_velocities<T: Scalar>(
+    scene: &Model<T>,
+    bodies: &[BodyState<T>],
+    ws: &mut RigidWorkspace<T>,
+    robots: &mut [JointSpaceStep<'_, T>],
+) {
     let n = bodies.len();
     let dt = scene.settings.dt;
     let settings = &scene.settings.contact;
@@ -306,9 +324,6 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
     ws.rows.clear();
     ws.collisions.clear();
     ws.last_sweep_change = 0.0;
-    ws.taken.clear();
-    ws.taken.resize(ws.previous_impulses.len(), false);
-    let inv_dt = 1.0 / dt;
     for c in &ws.contacts {
         let p = &c.geometry.point;
         let ra = p - bodies[c.a].position;
@@ -322,6 +337,7 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
             angular: &mut ws.angular,
             inverse_mass: &ws.inverse_mass,
             inverse_inertia: &ws.inverse_inertia,
+            joints: &mut [],
         };
         let mass = [0, 1, 2].map(|k| velocities.effective_mass(c.a, c.b, &ra, &rb, &frame[k]));
         // normal relative acceleration of the free motion: gravity, against the ground only
@@ -333,22 +349,15 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
         let gap = c.geometry.distance;
         // impacts (restitution, time of impact) are resolved by `resolve_collisions`; what is left is
         // non-penetration: a contact still apart may close its gap, one too deep is pushed out
-        let (target, position_target, correction) = if re(&gap) > 0.0 {
-            (-gap * inv_dt, T::zero(), PositionCorrection::None)
-        } else {
-            let excess = -re(&gap) - settings.allowed_penetration;
-            if excess > 0.0 {
-                let push = (-gap - settings.allowed_penetration) * (settings.position_correction * inv_dt);
-                (T::zero(), push, PositionCorrection::PushOut)
-            } else {
-                (T::zero(), T::zero(), PositionCorrection::None)
-            }
-        };
-        let mut row = ImpulseRow {
+        let (target, position_target, correction) =
+            resting_targets(&gap, settings.allowed_penetration, settings.position_correction, dt);
+        ws.rows.push(ImpulseRow {
             a: c.a,
             b: c.b,
             ra,
             rb,
+            links: [None, None],
+            collider: None,
             frame,
             mass,
             friction: mu,
@@ -361,25 +370,58 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
             impulse: [T::zero(), T::zero(), T::zero(), T::zero()],
             collision: T::zero(),
             bounce: None,
+        });
+    }
+    let body_rows = ws.rows.len();
+    if !robots.is_empty() {
+        let velocities = BodyVelocities {
+            linear: &mut ws.linear,
+            angular: &mut ws.angular,
+            inverse_mass: &ws.inverse_mass,
+            inverse_inertia: &ws.inverse_inertia,
+            joints: &mut ws.joints,
         };
-        if settings.warm_start && is_persistent(&row) {
-            let point = local_point(&row, &ws.poses[c.a]);
-            let radius = 0.1 * bounding_radius(&scene.bodies[c.a].shape);
-            if let Some(i) = recall(&ws.previous_impulses, &mut ws.taken, c.a, c.b, &point, radius) {
-                row.impulse = starting_impulse(&row, &ws.previous_impulses[i]);
+        link_impulse_rows(scene, robots, &ws.poses, &velocities, &mut ws.rows, &mut ws.link_contacts);
+    }
+    // warm start: each resting or sliding contact from what it carried at the end of the last step
+    ws.taken.clear();
+    ws.taken.resize(ws.previous_impulses.len(), false);
+    if settings.warm_start {
+        for (j, row) in ws.rows.iter_mut().enumerate() {
+            if !is_persistent(row) {
+                continue;
+            }
+            let radius = 0.1
+                * match j.checked_sub(body_rows) {
+                    None => bounding_radius(&scene.bodies[row.a].shape),
+                    Some(l) => {
+                        let c = &ws.link_contacts[l];
+                        bounding_radius(&scene.robots[c.robot].multibody.colliders[c.collider].shape)
+                    }
+                };
+            let point = local_point(row, &ws.poses);
+            let key = (row.a, row.b, row.collider);
+            if let Some(i) = recall(&ws.previous_impulses, &mut ws.taken, key, &point, radius) {
+                row.impulse = starting_impulse(row, &ws.previous_impulses[i]);
             }
         }
-        ws.rows.push(row);
     }
     ws.pseudo_linear.clear();
     ws.pseudo_linear.resize(n, Vector3::zeros());
     ws.pseudo_angular.clear();
     ws.pseudo_angular.resize(n, Vector3::zeros());
+    ws.pseudo_joints.resize(ws.joints.len(), DVector::zeros(0));
+    for (pseudo, v) in ws.pseudo_joints.iter_mut().zip(&ws.joints) {
+        if pseudo.len() != v.len() {
+            *pseudo = DVector::zeros(v.len());
+        }
+    }
     let mut velocities = BodyVelocities {
         linear: &mut ws.linear,
         angular: &mut ws.angular,
         inverse_mass: &ws.inverse_mass,
         inverse_inertia: &ws.inverse_inertia,
+        joints: &mut ws.joints,
     };
     let pass = CollisionPass {
         dt,
@@ -394,6 +436,15 @@ fn impulse_velocities<T: Scalar>(scene: &Model<T>, bodies: &[BodyState<T>], ws: 
         &mut velocities,
         &mut ws.pseudo_linear,
         &mut ws.pseudo_angular,
+        &mut ws.pseudo_joints,
         settings.iterations,
     );
+    // the links' contact forces: each row's impulse over the step (on the link; a free body against a static
+    // collider is side `a`, and the collider gets the opposite)
+    for (row, contact) in ws.rows[body_rows..].iter().zip(ws.link_contacts.iter_mut()) {
+        let [normal, t1, t2] = &row.frame;
+        let impulse = normal * (row.impulse[0] + row.collision) + t1 * row.impulse[1] + t2 * row.impulse[2];
+        let sign = if row.links[0].is_some() { 1.0 / dt } else { -1.0 / dt };
+        contact.force = impulse * T::from(sign);
+    }
 }

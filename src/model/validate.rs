@@ -254,12 +254,15 @@ impl<T: Scalar> Model<T> {
         }
         let colliders = || self.robots.iter().flat_map(|r| r.multibody.colliders.iter().map(move |c| (r, c)));
         if let Some((robot, c)) = colliders().next() {
-            if self.settings.contact.model == super::ContactModel::Impulse {
+            if self.settings.contact.model == super::ContactModel::Impulse
+                && self.settings.integrator != super::Integrator::SemiImplicitEuler
+            {
                 return Err(Error::invalid(
-                    "contact.model",
+                    "world.integrator",
                     format!(
-                        "robot links touch things with the compliant model only, and `{}.{}` has collision geometry: \
-                         use contact.model = \"compliant\", or collision = false for the robot",
+                        "robot links touch things by impulses with semi-implicit-euler only, and `{}.{}` has \
+                         collision geometry: use world.integrator = \"semi-implicit-euler\", contact.model = \
+                         \"compliant\", or collision = false for the robot",
                         robot.name(),
                         c.link
                     ),

@@ -206,17 +206,21 @@ impl DerivativeDiagnostics {
             if ws.rigid.unresolved_impacts {
                 self.report(None, DerivativeIssue::UnresolvedImpacts, "the impulse solver".into(), time);
             }
+            // the solver's pairs are of participants: free bodies, then robots
             for &(a, b) in &ws.rigid.collisions.near_threshold {
                 let pair = AnchorPair::Bodies { a, b };
-                self.report(Some(pair), DerivativeIssue::NearBounceThreshold, name(scene, pair), time);
+                self.report(Some(pair), DerivativeIssue::NearBounceThreshold, participants(scene, a, b), time);
             }
             for &((a, b), condition) in &ws.rigid.collisions.grazing {
                 let pair = AnchorPair::Bodies { a, b };
                 let issue = DerivativeIssue::IllConditionedImpact { condition };
-                self.report(Some(pair), issue, name(scene, pair), time);
+                self.report(Some(pair), issue, participants(scene, a, b), time);
             }
         }
-        for c in ws.link_contacts.iter().filter(|c| c.geometry.distance < 0.0) {
+        // (the impulse model's link contacts are impacts and resting contacts: their length in steps does not
+        // bear on derivatives)
+        let compliant_links = scene.settings.contact.model == ContactModel::Compliant;
+        for c in ws.link_contacts.iter().filter(|c| compliant_links && c.geometry.distance < 0.0) {
             let pair = AnchorPair::Link { robot: c.robot, collider: c.collider, partner: c.partner };
             touch(pair, -c.geometry.distance, ramp);
         }
@@ -268,6 +272,20 @@ impl DerivativeDiagnostics {
 }
 
 /// What a contact pair touched, by name.
+/// The name of a pair of the impulse solver's participants ([`crate::contact::BodyVelocities`]): free bodies,
+/// then robots; `None` for the ground.
+fn participants(scene: &Model<f64>, a: usize, b: Option<usize>) -> String {
+    let nb = scene.bodies.len();
+    let one = |i: usize| match i.checked_sub(nb) {
+        None => format!("`{}`", scene.bodies[i].name),
+        Some(r) => format!("robot `{}`", scene.robots[r].name()),
+    };
+    match b {
+        None => format!("{} on the ground", one(a)),
+        Some(b) => format!("{} on {}", one(a), one(b)),
+    }
+}
+
 fn name(scene: &Model<f64>, pair: AnchorPair) -> String {
     let link = |robot: usize, collider: usize| {
         let r = &scene.robots[robot];

@@ -21,7 +21,7 @@ pub use diagnostics::{
 pub use rollout::{rollout, rollout_with, try_rollout_with};
 pub use runaway::CHECK_EVERY as RUNAWAY_CHECK_EVERY;
 pub use state::{RobotState, State};
-pub(crate) use step::links_may_touch_bodies_or_links;
+pub(crate) use step::{links_may_touch_bodies_or_links, links_touch_by_impulses};
 pub use step::{step, step_with_torques};
 pub use time_step::{
     check_time_step, time_step_checks, time_step_warnings, Bound, TimeStepCheck, MIN_STEPS_PER_PERIOD,

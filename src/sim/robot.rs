@@ -367,6 +367,68 @@ pub(crate) fn step_robot<T: Scalar>(
     Ok(())
 }
 
+/// Robot `r` of `scene` over one step of the impulse model, before contact: the velocity `w` its configuration
+/// would move along ([`Multibody::euler_velocity`] of semi-implicit Euler, with the passive damping and a PD
+/// controller's `kd` taken implicitly, as [`robot_step`] does) under its controller's torques at time `t` plus
+/// `extra`, and the LDLᵀ factor of the matrix the step solves with, `M̃ = M + dt D`
+/// ([`implicit_mass_matrix`]): an impulse `λ` at a point with Jacobian `J` changes `w` by `M̃⁻¹ Jᵀ λ`
+/// ([`crate::contact::link_impulse_rows`]).
+///
+/// # Errors
+/// [`Error::Numerical`] if `M̃` is not positive definite.
+pub(crate) fn free_step<T: Scalar>(
+    scene: &Model<T>,
+    r: usize,
+    ws: &mut MultibodyWorkspace<T>,
+    state: &RobotState<T>,
+    t: f64,
+    extra: Option<&DVector<T>>,
+) -> Result<(DVector<T>, nalgebra::DMatrix<T>)> {
+    let robot = &scene.robots[r];
+    let model = &robot.multibody;
+    let settings = RobotSettings::of(scene);
+    let (q, v) = (&state.q, &state.v);
+    let kd = match &robot.control {
+        crate::model::Control::Pd(pd) => Some(&pd.kd),
+        _ => None,
+    };
+    let tau = match (robot.control_torques(t, q, v), extra) {
+        (Some(tau), Some(extra)) => tau + extra,
+        (Some(tau), None) => tau,
+        (None, Some(extra)) => extra.clone(),
+        (None, None) => DVector::zeros(model.nv()),
+    };
+    let a = step_accelerations(model, ws, q, v, tau, &[], &settings, settings.dt, kd)?;
+    let w = model.euler_velocity(v, &a, &c::<T>(settings.dt));
+    let mut factor = crate::multibody::crba(model, ws, q);
+    let mut damping = passive_damping(model, q, v, &settings);
+    if let Some(kd) = kd {
+        damping += kd;
+    }
+    add_implicit_damping(model, &mut factor, &damping, settings.dt);
+    crate::multibody::ldlt::ltdl_factor(&mut factor, ws.mass_sparsity())?;
+    Ok((w, factor))
+}
+
+/// Ends a step of the impulse model for a robot: the configuration moves along the velocity after contact `w`
+/// plus the position pass's pseudo-velocity `pseudo` (forgotten after this step), and the velocity becomes `w`
+/// at the end of the step ([`Multibody::velocity_after_step`]).
+pub(crate) fn finish_step<T: Scalar>(
+    model: &Multibody<T>,
+    state: &mut RobotState<T>,
+    w: &DVector<T>,
+    pseudo: Option<&DVector<T>>,
+    dt: f64,
+) {
+    let dt = c::<T>(dt);
+    let moved = match pseudo {
+        Some(p) if p.len() == w.len() => w + p,
+        _ => w.clone(),
+    };
+    state.q = model.integrate(&state.q, &moved, &dt);
+    state.v = model.velocity_after_step(w, &dt);
+}
+
 /// The name of the first joint of `model` with a non-finite entry in `v`, if any.
 pub(crate) fn non_finite_joint<T: Scalar>(model: &Multibody<T>, q: &DVector<T>, v: &DVector<T>) -> Option<String> {
     let bad = (0..model.nv()).find(|&i| !re(&v[i]).is_finite()).or_else(|| {

@@ -118,6 +118,7 @@ impl<T: Scalar> State<T> {
                 .map(|c| ContactImpulse {
                     a: c.a,
                     b: c.b,
+                    collider: c.collider,
                     local_point: c.local_point,
                     normal: D::constant(re(&c.normal)),
                     friction: v3(&c.friction),

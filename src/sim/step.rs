@@ -1,10 +1,10 @@
 //! One time step of the whole scene.
 
-use super::robot::{non_finite_joint, step_robot, RobotSettings};
+use super::robot::{finish_step, free_step, non_finite_joint, step_robot, RobotSettings};
 use super::{RobotState, State};
-use crate::contact::held_link_contacts;
+use crate::contact::{held_link_contacts, JointSpaceStep};
 use crate::integrate::{rigid_body_step, rk4_with, semi_implicit_euler_with, velocity_verlet_with, Workspace};
-use crate::model::{FrictionLaw, Integrator, Model};
+use crate::model::{ContactModel, FrictionLaw, Integrator, Model};
 use crate::multibody::MultibodyWorkspace;
 use crate::scalar::is_finite;
 use crate::{Error, Result, Scalar};
@@ -73,12 +73,19 @@ pub fn step_with_torques<T: Scalar>(
         }
     }
     ws.link_contacts.clear();
-    let robot_failure = match robot_body_loads(scene, &state.robots, bodies, ws) {
-        Ok(()) => {
-            rigid_body_step(scene, bodies, contact_impulses, &mut ws.anchors, &mut ws.rigid, &ws.body_loads);
-            step_robots(scene, &mut state.robots, state.step, torques, ws)
+    let robot_failure = if links_touch_by_impulses(scene) {
+        ws.body_loads.force.clear();
+        ws.body_loads.torque.clear();
+        step_with_joint_space_impulses(scene, bodies, contact_impulses, &mut state.robots, state.step, torques, ws)
+    } else {
+        match robot_body_loads(scene, &state.robots, bodies, ws) {
+            Ok(()) => {
+                let Workspace { anchors, rigid, body_loads, .. } = ws;
+                rigid_body_step(scene, bodies, contact_impulses, anchors, rigid, body_loads, &mut []);
+                step_robots(scene, &mut state.robots, state.step, torques, ws)
+            }
+            Err(e) => Some(RobotFailure::Error(e)),
         }
-        Err(e) => Some(RobotFailure::Error(e)),
     };
     ws.anchors.end_step(&mut state.friction_anchors);
     state.step += 1;
@@ -133,6 +140,55 @@ fn step_robots<T: Scalar>(
         if let Err(e) = step_robot(scene, i, rws, state, t, torques.get(i), held, link_contacts, &settings, book) {
             return Some(RobotFailure::Error(e));
         }
+        if let Some(joint) = non_finite_joint(&robot.multibody, &state.q, &state.v) {
+            return Some(RobotFailure::NonFinite(joint));
+        }
+    }
+    None
+}
+
+/// Whether robot links touch things by impulses: the impulse model and a robot with collision geometry. Robots
+/// and free bodies then step together ([`step_with_joint_space_impulses`]).
+pub(crate) fn links_touch_by_impulses<T: Scalar>(scene: &Model<T>) -> bool {
+    scene.settings.contact.model == ContactModel::Impulse
+        && scene.robots.iter().any(|r| !r.multibody.colliders.is_empty())
+}
+
+/// One step of free bodies and robots under the impulse model: each robot's free step ([`free_step`]), then one
+/// impulse solve over the bodies' and the links' contacts ([`rigid_body_step`] with the robots' joint velocities
+/// and link rows, [`crate::contact::link_impulse_rows`]), then the robots' configurations move along their
+/// velocities after contact ([`finish_step`]). The first failure, if any.
+fn step_with_joint_space_impulses<T: Scalar>(
+    scene: &Model<T>,
+    bodies: &mut [crate::multibody::BodyState<T>],
+    contact_impulses: &mut Vec<crate::contact::ContactImpulse<T>>,
+    robots: &mut [RobotState<T>],
+    k: usize,
+    torques: &[DVector<T>],
+    ws: &mut Workspace<T>,
+) -> Option<RobotFailure> {
+    size_robot_workspaces(scene, ws);
+    let t = k as f64 * scene.settings.dt;
+    let mut factors = Vec::with_capacity(robots.len());
+    ws.rigid.joints.clear();
+    for (i, state) in robots.iter().enumerate() {
+        match free_step(scene, i, &mut ws.robots[i], state, t, torques.get(i)) {
+            Ok((w, factor)) => {
+                ws.rigid.joints.push(w);
+                factors.push(factor);
+            }
+            Err(e) => return Some(RobotFailure::Error(e)),
+        }
+    }
+    let Workspace { robots: robot_ws, rigid, anchors, body_loads, link_contacts, .. } = ws;
+    let mut steps: Vec<JointSpaceStep<'_, T>> = (robots.iter().zip(robot_ws.iter_mut()).zip(&factors))
+        .map(|((state, ws), factor)| JointSpaceStep { q: &state.q, v: &state.v, factor, ws })
+        .collect();
+    rigid_body_step(scene, bodies, contact_impulses, anchors, rigid, body_loads, &mut steps);
+    drop(steps);
+    link_contacts.append(&mut rigid.link_contacts);
+    for (i, (robot, state)) in scene.robots.iter().zip(robots.iter_mut()).enumerate() {
+        finish_step(&robot.multibody, state, &rigid.joints[i], rigid.pseudo_joints.get(i), scene.settings.dt);
         if let Some(joint) = non_finite_joint(&robot.multibody, &state.q, &state.v) {
             return Some(RobotFailure::NonFinite(joint));
         }

@@ -16,6 +16,7 @@ mod cylinder_contact;
 mod derivative_diagnostics;
 mod fit_calibration;
 mod input_fuzzing;
+mod joint_space_impulses;
 mod multibody_properties;
 mod multibody_vs_pinocchio;
 mod one_body_robot_vs_free_body;
