@@ -204,5 +204,43 @@ fn friction_laws(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, steps_and_rollouts, gradients, particles_as_bodies, free_bodies_as_robots, friction_laws);
+/// The cost of joint-space impulses: one step of the Go1 standing under PD (`scenes/go1_stand.toml`) with the
+/// compliant and the impulse model, on `f64` and `Dual64`; and the Panda's 5 s push of the cube
+/// (`scenes/panda_push.toml`, 10,000 steps) with each model, on `f64`.
+fn robot_contact_models(c: &mut Criterion) {
+    use diffphys::model::ContactModel;
+    let load = |name: &str| -> Model<f64> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes").join(name);
+        diffphys::io::load_scene(&path).expect("the shipped scenes load")
+    };
+    let (go1, push) = (load("go1_stand.toml"), load("panda_push.toml"));
+    let mut group = c.benchmark_group("contact-models/go1_stand");
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    for model in [ContactModel::Compliant, ContactModel::Impulse] {
+        let mut scene = go1.clone();
+        scene.settings.contact.model = model;
+        let dual: Model<Dual64> = scene.lift();
+        bench_step(&mut group, &format!("{}/f64", model.name()), &scene);
+        bench_step(&mut group, &format!("{}/Dual64", model.name()), &dual);
+    }
+    group.finish();
+    let mut group = c.benchmark_group("contact-models/panda_push_rollout");
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
+    for model in [ContactModel::Compliant, ContactModel::Impulse] {
+        let mut scene = push.clone();
+        scene.settings.contact.model = model;
+        bench_rollout(&mut group, &format!("{}/f64", model.name()), &scene);
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    steps_and_rollouts,
+    gradients,
+    particles_as_bodies,
+    free_bodies_as_robots,
+    friction_laws,
+    robot_contact_models
+);
 criterion_main!(benches);

@@ -124,7 +124,8 @@ impl<T: Scalar> BodyVelocities<'_, T> {
     /// Applies impulse `p` to side `k` of `row`, participant `i`.
     fn push(&mut self, row: &ImpulseRow<T>, k: usize, i: usize, p: &Vector3<T>) {
         match &row.links[k] {
-            Some(link) => self.joints[link.robot] += &link.response * p,
+            // in place: M̃⁻¹ Jᵀ p added without a temporary
+            Some(link) => self.joints[link.robot].gemv(T::one(), &link.response, p, T::one()),
             None => {
                 self.linear[i] += p * self.inverse_mass[i];
                 self.angular[i] += self.inverse_inertia[i] * (if k == 0 { &row.ra } else { &row.rb }).cross(p);
