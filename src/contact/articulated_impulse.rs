@@ -19,12 +19,13 @@ use super::{combined_friction, combined_restitution, resting_targets, tangent_fr
 use super::{BodyVelocities, ImpulseRow, LinkContact, LinkPoint, Partner};
 use crate::geometry::narrow_phase::{collide, shape_ground};
 use crate::geometry::ContactGeometry;
+use crate::model::Robot;
 use crate::model::{bounding_radius, Model};
-use crate::multibody::ldlt::ltdl_solve_on_path;
-use crate::multibody::{forward_kinematics, point_jacobian, MultibodyWorkspace};
+use crate::multibody::ldlt::{ltdl_factor, ltdl_solve_on_path};
+use crate::multibody::{crba, forward_kinematics, point_jacobian, MultibodyWorkspace};
 use crate::scalar::{mat_mul, re, recip};
 use crate::spatial::Transform;
-use crate::Scalar;
+use crate::{Result, Scalar};
 use nalgebra::{DMatrix, DVector, Vector3};
 
 /// A robot's part in one step of the impulse model.
@@ -34,10 +35,28 @@ pub struct JointSpaceStep<'a, T: Scalar> {
     pub q: &'a DVector<T>,
     /// Joint velocities at the start of the step.
     pub v: &'a DVector<T>,
-    /// The LDLᵀ factor ([`ltdl_factor`](crate::multibody::ldlt::ltdl_factor)) of `M̃ = M(q) + dt D`.
-    pub factor: &'a DMatrix<T>,
+    /// `dt D` per velocity coordinate: the damping the step takes implicitly (zero on a free joint), so that the
+    /// step solves with `M̃ = M(q) + diag(dt D)`.
+    pub implicit_damping: DVector<T>,
     /// The robot's workspace; [`link_impulse_rows`] runs the kinematics at `q` into it.
     pub ws: &'a mut MultibodyWorkspace<T>,
+    /// The LDLᵀ factor of `M̃` ([`ltdl_factor`]), made by [`link_impulse_rows`] when the robot has a contact.
+    pub factor: Option<DMatrix<T>>,
+}
+
+impl<T: Scalar> JointSpaceStep<'_, T> {
+    /// Factors `M̃` (CRBA, the implicit damping on the diagonal, LDLᵀ along the tree) unless done.
+    fn ensure_factored(&mut self, robot: &Robot<T>) -> Result<()> {
+        if self.factor.is_none() {
+            let mut m = crba(&robot.multibody, self.ws, self.q);
+            for i in 0..m.nrows() {
+                m[(i, i)] += self.implicit_damping[i];
+            }
+            ltdl_factor(&mut m, self.ws.mass_sparsity())?;
+            self.factor = Some(m);
+        }
+        Ok(())
+    }
 }
 
 /// One end of a contact found by [`link_impulse_rows`].
@@ -73,7 +92,11 @@ struct Found<T: Scalar> {
 /// row of the body against that static collider (`b = None`). The rows of one pair are contiguous, as
 /// [`resolve_collisions`](super::resolve_collisions) groups them. Each row's free-motion normal acceleration
 /// ([`ImpulseRow::accel`], for the time of impact) is the one of the free step, `n · (J (w − v) / dt − a_b)`, with
-/// `a_b` gravity for a free-body partner, its own `J (w − v) / dt` for a link and zero for the ground.
+/// `a_b` gravity for a free-body partner, its own `J (w − v) / dt` for a link and zero for the ground. The robots
+/// with a contact get their `M̃` factored (into `JointSpaceStep::factor`).
+///
+/// # Errors
+/// [`crate::Error::Numerical`] if a robot's `M̃` is not positive definite.
 pub fn link_impulse_rows<T: Scalar>(
     scene: &Model<T>,
     robots: &mut [JointSpaceStep<'_, T>],
@@ -81,7 +104,7 @@ pub fn link_impulse_rows<T: Scalar>(
     velocities: &BodyVelocities<'_, T>,
     rows: &mut Vec<ImpulseRow<T>>,
     contacts: &mut Vec<LinkContact<T>>,
-) {
+) -> Result<()> {
     let settings = &scene.settings.contact;
     let dt = scene.settings.dt;
     let allowed = settings.allowed_penetration;
@@ -151,6 +174,9 @@ pub fn link_impulse_rows<T: Scalar>(
         }
         // links of this robot (self-collision) and of the robots after it
         for (r2, robot2) in scene.robots.iter().enumerate().skip(r) {
+            if r2 == r && !robot.self_collision {
+                continue;
+            }
             for (k, collider) in colliders.iter().enumerate() {
                 for (k2, c2) in robot2.multibody.colliders.iter().enumerate() {
                     let allowed_pair =
@@ -184,6 +210,14 @@ pub fn link_impulse_rows<T: Scalar>(
     }
     // contiguous pairs, in a fixed order
     found.sort_by_key(|f| (participant(f.a, poses.len()), f.b.map(|b| participant(b, poses.len()))));
+    // `M̃` of every robot with a moving link in contact
+    for f in &found {
+        for end in [Some(f.a), f.b].into_iter().flatten() {
+            if let End::Link { robot, .. } = end {
+                robots[robot].ensure_factored(&scene.robots[robot])?;
+            }
+        }
+    }
     for f in found {
         let row = link_row(scene, robots, poses, velocities, &f);
         let (robot, collider) = f.owner;
@@ -195,6 +229,7 @@ pub fn link_impulse_rows<T: Scalar>(
         contacts.push(LinkContact { robot, collider, partner: f.partner, geometry, force: Vector3::zeros() });
         rows.push(row);
     }
+    Ok(())
 }
 
 /// The participant index of an end: a free body's own index, robot `r` after the `n_bodies` bodies.
@@ -220,7 +255,8 @@ fn link_point<T: Scalar>(
     let jacobian = mat_mul(&robot.base.rotation, &point_jacobian(&robot.multibody, step.ws, body, &in_root));
     let mut response = jacobian.transpose();
     let joint = &robot.multibody.joints[body];
-    ltdl_solve_on_path(step.factor, step.ws.mass_sparsity(), &mut response, joint.v_index + joint.kind.nv() - 1);
+    let factor = step.factor.as_ref().expect("the robots in contact are factored first");
+    ltdl_solve_on_path(factor, step.ws.mass_sparsity(), &mut response, joint.v_index + joint.kind.nv() - 1);
     LinkPoint { robot: r, jacobian, response, local_point: frame.inverse_transform_point(p).map(|x| re(&x)) }
 }
 
@@ -245,7 +281,7 @@ fn link_row<T: Scalar>(
         }
         _ => scene.settings.gravity,
     };
-    let mut links: [Option<LinkPoint<T>>; 2] = [None, None];
+    let mut links: [Option<Box<LinkPoint<T>>>; 2] = [None, None];
     let (mut ra, mut rb) = (Vector3::zeros(), Vector3::zeros());
     let mut b_index = None;
     let mut accel = Vector3::zeros();
@@ -253,7 +289,7 @@ fn link_row<T: Scalar>(
         End::Link { robot, body, .. } => {
             let point = link_point(scene, robots, (robot, body), p);
             accel += accel_of(f.a, Some(&point));
-            links[0] = Some(point);
+            links[0] = Some(Box::new(point));
         }
         End::Body(i) => {
             ra = p - poses[i].translation;
@@ -277,7 +313,7 @@ fn link_row<T: Scalar>(
                     own.response -= &point.response;
                 }
                 _ => {
-                    links[1] = Some(point);
+                    links[1] = Some(Box::new(point));
                     b_index = Some(nb + robot);
                 }
             }

@@ -60,7 +60,8 @@ pub struct ImpulseRow<T: Scalar> {
     pub rb: Vector3<T>,
     /// The link points of robot sides (`[a, b]`); `None` for free bodies and the ground. Two links of one robot
     /// (self-collision) are one side `a` whose Jacobian is the difference of the two points', with `b = None`.
-    pub links: [Option<LinkPoint<T>>; 2],
+    /// Boxed, so that the rows of free bodies stay small (the sweeps of a stack of boxes run over them).
+    pub links: [Option<Box<LinkPoint<T>>>; 2],
     /// The robot collider at this contact, for warm starting: side `a`'s (a link of a fixed robot root touching
     /// free body `a` is the row's static side); `None` between free bodies and the ground.
     pub collider: Option<usize>,

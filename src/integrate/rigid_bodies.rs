@@ -14,7 +14,7 @@ use crate::multibody::{free_rotation_step, inverse_inertia_world};
 use crate::scalar::{re, recip};
 use crate::spatial::integrate_orientation;
 use crate::spatial::Transform;
-use crate::Scalar;
+use crate::{Result, Scalar};
 use nalgebra::{DVector, Matrix3, Vector3};
 
 /// Scratch space of the rigid-body step; grows to the scene's size on first use and is then reused.
@@ -143,6 +143,9 @@ fn pair_material<T: Scalar>(scene: &Model<T>, a: usize, b: Option<usize>) -> (T,
 /// differences across the switch do not. With warm starting, whether a contact finds its remembered impulse
 /// is one more decision; since twenty sweeps do not converge exactly, the result depends slightly on the
 /// starting impulses, and dual numbers carry that dependence through `contact_impulses` like any other state.
+///
+/// # Errors
+/// [`crate::Error::Numerical`] if the joint-space inertia of a robot in impulse contact is not positive definite.
 pub(crate) fn rigid_body_step<T: Scalar>(
     scene: &Model<T>,
     bodies: &mut [BodyState<T>],
@@ -151,14 +154,14 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     ws: &mut RigidWorkspace<T>,
     loads: &BodyLoads<T>,
     robots: &mut [JointSpaceStep<'_, T>],
-) {
+) -> Result<()> {
     let n = bodies.len();
     // last step's impulses become this step's starting point; this step's are written back below
     std::mem::swap(&mut ws.previous_impulses, contact_impulses);
     contact_impulses.clear();
     ws.link_contacts.clear();
     if n == 0 && robots.is_empty() {
-        return;
+        return Ok(());
     }
     let dt = scene.settings.dt;
     let dt_t = T::from(dt);
@@ -185,7 +188,7 @@ pub(crate) fn rigid_body_step<T: Scalar>(
     match scene.settings.contact.model {
         ContactModel::Compliant => compliant_velocities(scene, bodies, anchors, ws),
         ContactModel::Impulse => {
-            impulse_velocities(scene, bodies, ws, robots);
+            impulse_velocities(scene, bodies, ws, robots)?;
             if scene.settings.contact.warm_start {
                 remember(&ws.rows, &ws.poses, contact_impulses);
             }
@@ -202,6 +205,7 @@ pub(crate) fn rigid_body_step<T: Scalar>(
         state.velocity = *v;
         state.angular_velocity = *w;
     }
+    Ok(())
 }
 
 /// Compliant model: add `dt ·` the contact forces (and torques) at the current pose to the free velocities.
@@ -310,7 +314,7 @@ fn impulse_velocities<T: Scalar>(
     bodies: &[BodyState<T>],
     ws: &mut RigidWorkspace<T>,
     robots: &mut [JointSpaceStep<'_, T>],
-) {
+) -> Result<()> {
     let n = bodies.len();
     let dt = scene.settings.dt;
     let settings = &scene.settings.contact;
@@ -381,7 +385,7 @@ fn impulse_velocities<T: Scalar>(
             inverse_inertia: &ws.inverse_inertia,
             joints: &mut ws.joints,
         };
-        link_impulse_rows(scene, robots, &ws.poses, &velocities, &mut ws.rows, &mut ws.link_contacts);
+        link_impulse_rows(scene, robots, &ws.poses, &velocities, &mut ws.rows, &mut ws.link_contacts)?;
     }
     // warm start: each resting or sliding contact from what it carried at the end of the last step
     ws.taken.clear();
@@ -447,4 +451,5 @@ fn impulse_velocities<T: Scalar>(
         let sign = if row.links[0].is_some() { 1.0 / dt } else { -1.0 / dt };
         contact.force = impulse * T::from(sign);
     }
+    Ok(())
 }

@@ -370,12 +370,12 @@ pub(crate) fn step_robot<T: Scalar>(
 /// Robot `r` of `scene` over one step of the impulse model, before contact: the velocity `w` its configuration
 /// would move along ([`Multibody::euler_velocity`] of semi-implicit Euler, with the passive damping and a PD
 /// controller's `kd` taken implicitly, as [`robot_step`] does) under its controller's torques at time `t` plus
-/// `extra`, and the LDLᵀ factor of the matrix the step solves with, `M̃ = M + dt D`
-/// ([`implicit_mass_matrix`]): an impulse `λ` at a point with Jacobian `J` changes `w` by `M̃⁻¹ Jᵀ λ`
-/// ([`crate::contact::link_impulse_rows`]).
+/// `extra`, and that implicit damping times `dt` per velocity coordinate (zero on a free joint): the step solves
+/// with `M̃ = M + diag(dt D)` ([`implicit_mass_matrix`]), and an impulse `λ` at a point with Jacobian `J` changes `w`
+/// by `M̃⁻¹ Jᵀ λ` ([`crate::contact::link_impulse_rows`]).
 ///
 /// # Errors
-/// [`Error::Numerical`] if `M̃` is not positive definite.
+/// [`Error::Numerical`] from [`aba`].
 pub(crate) fn free_step<T: Scalar>(
     scene: &Model<T>,
     r: usize,
@@ -383,7 +383,7 @@ pub(crate) fn free_step<T: Scalar>(
     state: &RobotState<T>,
     t: f64,
     extra: Option<&DVector<T>>,
-) -> Result<(DVector<T>, nalgebra::DMatrix<T>)> {
+) -> Result<(DVector<T>, DVector<T>)> {
     let robot = &scene.robots[r];
     let model = &robot.multibody;
     let settings = RobotSettings::of(scene);
@@ -400,14 +400,15 @@ pub(crate) fn free_step<T: Scalar>(
     };
     let a = step_accelerations(model, ws, q, v, tau, &[], &settings, settings.dt, kd)?;
     let w = model.euler_velocity(v, &a, &c::<T>(settings.dt));
-    let mut factor = crate::multibody::crba(model, ws, q);
     let mut damping = passive_damping(model, q, v, &settings);
     if let Some(kd) = kd {
         damping += kd;
     }
-    add_implicit_damping(model, &mut factor, &damping, settings.dt);
-    crate::multibody::ldlt::ltdl_factor(&mut factor, ws.mass_sparsity())?;
-    Ok((w, factor))
+    let mut implicit = DVector::zeros(model.nv());
+    for joint in model.joints.iter().filter(|j| j.kind.nv() == 1) {
+        implicit[joint.v_index] = damping[joint.v_index] * settings.dt;
+    }
+    Ok((w, implicit))
 }
 
 /// Ends a step of the impulse model for a robot: the configuration moves along the velocity after contact `w`

@@ -81,8 +81,10 @@ pub fn step_with_torques<T: Scalar>(
         match robot_body_loads(scene, &state.robots, bodies, ws) {
             Ok(()) => {
                 let Workspace { anchors, rigid, body_loads, .. } = ws;
-                rigid_body_step(scene, bodies, contact_impulses, anchors, rigid, body_loads, &mut []);
-                step_robots(scene, &mut state.robots, state.step, torques, ws)
+                match rigid_body_step(scene, bodies, contact_impulses, anchors, rigid, body_loads, &mut []) {
+                    Ok(()) => step_robots(scene, &mut state.robots, state.step, torques, ws),
+                    Err(e) => Some(RobotFailure::Error(e)),
+                }
             }
             Err(e) => Some(RobotFailure::Error(e)),
         }
@@ -169,23 +171,32 @@ fn step_with_joint_space_impulses<T: Scalar>(
 ) -> Option<RobotFailure> {
     size_robot_workspaces(scene, ws);
     let t = k as f64 * scene.settings.dt;
-    let mut factors = Vec::with_capacity(robots.len());
+    let mut implicit = Vec::with_capacity(robots.len());
     ws.rigid.joints.clear();
     for (i, state) in robots.iter().enumerate() {
         match free_step(scene, i, &mut ws.robots[i], state, t, torques.get(i)) {
-            Ok((w, factor)) => {
+            Ok((w, damping)) => {
                 ws.rigid.joints.push(w);
-                factors.push(factor);
+                implicit.push(damping);
             }
             Err(e) => return Some(RobotFailure::Error(e)),
         }
     }
     let Workspace { robots: robot_ws, rigid, anchors, body_loads, link_contacts, .. } = ws;
-    let mut steps: Vec<JointSpaceStep<'_, T>> = (robots.iter().zip(robot_ws.iter_mut()).zip(&factors))
-        .map(|((state, ws), factor)| JointSpaceStep { q: &state.q, v: &state.v, factor, ws })
+    let mut steps: Vec<JointSpaceStep<'_, T>> = (robots.iter().zip(robot_ws.iter_mut()).zip(implicit))
+        .map(|((state, ws), implicit_damping)| JointSpaceStep {
+            q: &state.q,
+            v: &state.v,
+            implicit_damping,
+            ws,
+            factor: None,
+        })
         .collect();
-    rigid_body_step(scene, bodies, contact_impulses, anchors, rigid, body_loads, &mut steps);
+    let solved = rigid_body_step(scene, bodies, contact_impulses, anchors, rigid, body_loads, &mut steps);
     drop(steps);
+    if let Err(e) = solved {
+        return Some(RobotFailure::Error(e));
+    }
     link_contacts.append(&mut rigid.link_contacts);
     for (i, (robot, state)) in scene.robots.iter().zip(robots.iter_mut()).enumerate() {
         finish_step(&robot.multibody, state, &rigid.joints[i], rigid.pseudo_joints.get(i), scene.settings.dt);

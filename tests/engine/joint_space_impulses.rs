@@ -269,3 +269,22 @@ fn step_jacobians_of_a_go1_standing_on_impulses_see_the_ground_push_back() {
     assert!(worst < 1e-6, "{worst}");
     assert!((with_ground - without).abs() > 0.5 * without.abs().max(1e-4), "{with_ground} vs {without}");
 }
+
+#[test]
+fn derivative_warnings_name_the_robot_whose_feet_meet_the_ground_near_the_bounce_threshold() {
+    use diffphys::sim::{derivative_warnings, DerivativeIssue};
+    // dropped 0.5 mm: the feet meet the ground at √(2 g h) ≈ 0.099 m/s, within 10% of the 0.1 m/s threshold
+    // where a bounce switches on or off
+    let mut scene = on_impulses(go1(0.0005));
+    scene.settings.duration = 0.1;
+    let warnings = derivative_warnings(&scene).unwrap();
+    for w in &warnings {
+        println!("{w}");
+    }
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.issue == DerivativeIssue::NearBounceThreshold && w.contact == "robot `go1` on the ground"),
+        "{warnings:?}"
+    );
+}
