@@ -131,6 +131,22 @@ pub fn passive_damping<T: Scalar>(
     d
 }
 
+/// The damping a semi-implicit Euler step takes implicitly (N·m·s/rad or N·s/m per velocity coordinate): the
+/// passive joint damping ([`passive_damping`]) plus a controller's velocity gains `actuator_damping` (a PD's `kd`).
+fn implicit_damping<T: Scalar>(
+    model: &Multibody<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    settings: &RobotSettings,
+    actuator_damping: Option<&DVector<T>>,
+) -> DVector<T> {
+    let mut damping = passive_damping(model, q, v, settings);
+    if let Some(kd) = actuator_damping {
+        damping += kd;
+    }
+    damping
+}
+
 /// Joint accelerations under control torques `tau` plus the passive torques.
 pub fn robot_accelerations<T: Scalar>(
     model: &Multibody<T>,
@@ -161,11 +177,7 @@ fn step_accelerations<T: Scalar>(
 ) -> Result<DVector<T>> {
     let total = tau + passive_torques(model, q, v, settings);
     if implicit_dt > 0.0 {
-        let mut damping = passive_damping(model, q, v, settings);
-        if let Some(kd) = actuator_damping {
-            damping += kd;
-        }
-        let extra = damping * c::<T>(implicit_dt);
+        let extra = implicit_damping(model, q, v, settings, actuator_damping) * c::<T>(implicit_dt);
         aba_with_armature(model, ws, q, v, &total, fext, extra.as_slice())
     } else {
         aba(model, ws, q, v, &total, fext)
@@ -201,10 +213,7 @@ pub fn implicit_mass_matrix<T: Scalar>(
     let settings = RobotSettings::of(scene);
     let mut ws = MultibodyWorkspace::new(model);
     let mut m = crate::multibody::crba(model, &mut ws, q);
-    let mut damping = passive_damping(model, q, v, &settings);
-    if let crate::model::Control::Pd(pd) = &robot.control {
-        damping += &pd.kd;
-    }
+    let damping = implicit_damping(model, q, v, &settings, pd_damping(robot));
     add_implicit_damping(model, &mut m, &damping, settings.dt);
     m
 }
@@ -301,6 +310,31 @@ fn integrate_robot<T: Scalar>(
     }
 }
 
+/// A PD controller's velocity gains `kd`, which a step takes implicitly with the passive damping; `None` for
+/// other controllers.
+fn pd_damping<T: Scalar>(robot: &crate::model::Robot<T>) -> Option<&DVector<T>> {
+    match &robot.control {
+        crate::model::Control::Pd(pd) => Some(&pd.kd),
+        _ => None,
+    }
+}
+
+/// The joint torques on `robot` at time `t` and `(q, v)`: its controller's plus `extra`, or zero.
+fn held_torques<T: Scalar>(
+    robot: &crate::model::Robot<T>,
+    t: f64,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    extra: Option<&DVector<T>>,
+) -> DVector<T> {
+    match (robot.control_torques(t, q, v), extra) {
+        (Some(tau), Some(extra)) => tau + extra,
+        (Some(tau), None) => tau,
+        (None, Some(extra)) => extra.clone(),
+        (None, None) => DVector::zeros(robot.multibody.nv()),
+    }
+}
+
 /// Advances robot `r` of `scene` by one step from time `t` (s): its controller's torques
 /// ([`Robot::control_torques`](crate::model::Robot::control_torques)) plus `extra` joint torques held over the step (if any) plus the passive joint
 /// torques; its colliders' ground contact at every force evaluation ([`robot_ground_contacts`], recorded into
@@ -327,19 +361,11 @@ pub(crate) fn step_robot<T: Scalar>(
     let model = &robot.multibody;
     let touches_ground = scene.ground.is_some() && !model.colliders.is_empty();
     // a PD controller's damping is taken implicitly with the passive damping (as a position actuator's is)
-    let kd = match &robot.control {
-        crate::model::Control::Pd(pd) => Some(&pd.kd),
-        _ => None,
-    };
+    let kd = pd_damping(robot);
     let mut first = true;
     let mut fext = Vec::with_capacity(if touches_ground { model.n_bodies() } else { 0 });
     let (q, v) = integrate_robot(model, ws, &state.q, &state.v, settings, |ws, q, v, implicit_dt| {
-        let tau = match (robot.control_torques(t, q, v), extra) {
-            (Some(tau), Some(extra)) => tau + extra,
-            (Some(tau), None) => tau,
-            (None, Some(extra)) => extra.clone(),
-            (None, None) => DVector::zeros(model.nv()),
-        };
+        let tau = held_torques(robot, t, q, v, extra);
         if !touches_ground {
             return step_accelerations(model, ws, q, v, tau, held, settings, implicit_dt, kd);
         }
@@ -388,22 +414,11 @@ pub(crate) fn free_step<T: Scalar>(
     let model = &robot.multibody;
     let settings = RobotSettings::of(scene);
     let (q, v) = (&state.q, &state.v);
-    let kd = match &robot.control {
-        crate::model::Control::Pd(pd) => Some(&pd.kd),
-        _ => None,
-    };
-    let tau = match (robot.control_torques(t, q, v), extra) {
-        (Some(tau), Some(extra)) => tau + extra,
-        (Some(tau), None) => tau,
-        (None, Some(extra)) => extra.clone(),
-        (None, None) => DVector::zeros(model.nv()),
-    };
+    let kd = pd_damping(robot);
+    let tau = held_torques(robot, t, q, v, extra);
     let a = step_accelerations(model, ws, q, v, tau, &[], &settings, settings.dt, kd)?;
     let w = model.euler_velocity(v, &a, &c::<T>(settings.dt));
-    let mut damping = passive_damping(model, q, v, &settings);
-    if let Some(kd) = kd {
-        damping += kd;
-    }
+    let damping = implicit_damping(model, q, v, &settings, kd);
     let mut implicit = DVector::zeros(model.nv());
     for joint in model.joints.iter().filter(|j| j.kind.nv() == 1) {
         implicit[joint.v_index] = damping[joint.v_index] * settings.dt;
