@@ -182,7 +182,7 @@ fn print_worst(name: &str, worst: &[f64; 4]) {
 /// the normal mass `m_n = 1 / (nᵀ G n)` (0.33 kg: a flat box tips easily about a corner, so `m_n < m/4`), but the
 /// law's damping does not depend on it: the corners share the onset speed, and the box leaves at `e` times it.
 /// The measured effective restitution `√(rise / drop)` is 0.517, within 5% of 0.5: the landing lasts 7 ms, 7 steps
-/// (the law is exact to 1% from 20), and gravity acts throughout it (`g t_c / v` = 2%).
+/// (the law is exact to 1% from 25), and gravity acts throughout it (`g t_c / v` = 2%).
 #[test]
 fn a_one_body_robot_bounces_as_the_free_box_to_rounding() {
     let (dt, drop, restitution) = (1e-3, 0.5, 0.5);
