@@ -141,6 +141,29 @@ pub fn smoothstep<T: Scalar>(s: T) -> T {
     }
 }
 
+/// C² smootherstep on `[0, 1]`: `0` below, `1` above, `6s⁵ − 15s⁴ + 10s³` between.
+///
+/// Its value and first two derivatives are continuous everywhere. A force ramped with it is what explicit
+/// steps integrate with the least dependence on where their samples fall within the ramp: the compliant contact
+/// law uses it ([`crate::contact::compliant_contact_force`]). The branch is on the real part; at `s = 0` and
+/// `s = 1` the first and second one-sided derivatives are zero.
+///
+/// ```
+/// use diffphys::scalar::smootherstep;
+/// assert_eq!(smootherstep(0.5_f64), 0.5);
+/// assert_eq!((smootherstep(-1.0_f64), smootherstep(2.0_f64)), (0.0, 1.0));
+/// ```
+#[inline]
+pub fn smootherstep<T: Scalar>(s: T) -> T {
+    if re(&s) <= 0.0 {
+        T::zero()
+    } else if re(&s) >= 1.0 {
+        T::one()
+    } else {
+        s * s * s * (s * (s * 6.0 - c::<T>(15.0)) + c::<T>(10.0))
+    }
+}
+
 /// Euclidean norm of a 3-vector whose derivative is defined everywhere: at the zero vector it returns zero with
 /// a zero derivative instead of the `0/0 = NaN` that `sqrt(v·v)` would give.
 ///
@@ -249,6 +272,28 @@ mod tests {
         assert!((v - 0.5).abs() < 1e-15 && (d - 1.5).abs() < 1e-15);
         // derivative continuous at the ends
         assert!(at(1e-9).1 < 1e-8 && at(1.0 - 1e-9).1 < 1e-8);
+    }
+
+    #[test]
+    fn smootherstep_is_c2() {
+        use num_dual::{Dual2_64, Dual64 as D};
+        let at = |x: f64| {
+            let d = smootherstep(Dual2_64::from(x).derivative());
+            (d.re, d.v1, d.v2)
+        };
+        assert_eq!(at(-0.1), (0.0, 0.0, 0.0));
+        assert_eq!(at(1.1), (1.0, 0.0, 0.0));
+        let (v, d, _) = at(0.5);
+        assert!((v - 0.5).abs() < 1e-15 && (d - 1.875).abs() < 1e-14);
+        // first and second derivatives continuous at the ends
+        for x in [1e-7, 1.0 - 1e-7] {
+            let (_, d, dd) = at(x);
+            assert!(d.abs() < 1e-12 && dd.abs() < 1e-5, "{x}: {d} {dd}");
+        }
+        // the first derivative matches central differences inside
+        let h = 1e-6;
+        let fd = (smootherstep(0.3 + h) - smootherstep(0.3 - h)) / (2.0 * h);
+        assert!((smootherstep(D::from(0.3).derivative()).eps - fd).abs() < 1e-8);
     }
 
     #[test]

@@ -186,11 +186,15 @@ fn link_memory<T: Scalar>(
     let local_point = frame.inverse_transform_point(&geometry.point).map(|x| re(&x));
     let radius = 0.5 * bounding_radius(&robot.multibody.colliders[collider].shape);
     let recalled = anchors.and_then(|book| book.recall(pair, &local_point, radius));
-    let (stretch, onset_speed) = recalled.unwrap_or_else(|| {
-        let gravity = if partner == Partner::Ground { scene.settings.gravity } else { Vector3::zeros() };
-        (Vector3::zeros(), onset_speed(geometry, u, &gravity))
-    });
-    FrictionAnchor { pair, local_point, stretch, onset_speed }
+    let dt = scene.settings.dt;
+    let (stretch, onset_speed, age) = match recalled {
+        Some((stretch, onset, age)) => (stretch, onset, age + dt),
+        None => {
+            let gravity = if partner == Partner::Ground { scene.settings.gravity } else { Vector3::zeros() };
+            (Vector3::zeros(), onset_speed(geometry, u, &gravity, dt), 0.0)
+        }
+    };
+    FrictionAnchor { pair, local_point, stretch, onset_speed, age }
 }
 
 /// The points where the colliders of robot `r` of `scene` touch the ground at `(q, v)`: runs the kinematics into

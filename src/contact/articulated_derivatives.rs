@@ -230,8 +230,11 @@ pub(crate) fn ground_contact_derivatives_with_mass(
         let radius = 0.5 * bounding_radius(&collider.shape);
         let recalled = recall_anchor(anchors, &mut taken, pair, &local_point, radius);
         let (mut stretch, onset) = match recalled {
-            Some((stretch, onset)) => (stretch.map(Law::from), Law::from(onset)),
-            None => (Vector3::zeros(), onset_speed(&local, &u_local, &scene.settings.gravity.map(Law::from))),
+            Some((stretch, onset, _)) => (stretch.map(Law::from), Law::from(onset)),
+            None => {
+                let gravity = scene.settings.gravity.map(Law::from);
+                (Vector3::zeros(), onset_speed(&local, &u_local, &gravity, scene.settings.dt))
+            }
         };
         let memory = ContactMemory { onset_speed: onset, stretch: anchored.then_some(&mut stretch) };
         let dt = scene.settings.dt;

@@ -5,7 +5,7 @@
 use crate::geometry::ContactGeometry;
 use crate::model::ContactSettings;
 use crate::scalar::never_pull;
-use crate::scalar::{ln, re, recip, smoothstep, sqrt};
+use crate::scalar::{ln, re, recip, smootherstep, sqrt};
 use crate::Scalar;
 use nalgebra::{Matrix3, Vector3};
 
@@ -147,7 +147,9 @@ pub struct ContactMemory<'a, T: Scalar> {
 ///
 /// * **Normal force** `F_n = f(d) − c u_n` for `d > 0`, else 0 (Hunt and Crossley's law, with an elastic force
 ///   of any shape): the elastic force `f(d) = s(d/δ) k d` of stiffness `k` ([`ContactSettings::stiffness`]),
-///   ramped in over the first `δ` ([`ContactSettings::ramp_depth`]) of penetration by the C¹ smoothstep `s`, and
+///   ramped in over the first `δ` ([`ContactSettings::ramp_depth`]) of penetration by the C² smootherstep `s`
+///   ([`smootherstep`](crate::scalar::smootherstep): a step's samples inside the ramp then sum to its work with
+///   the least dependence on where they fall, which is what keeps bounces smooth in the initial state), and
 ///   a damper proportional to it, `c = α f(d)`. The damping rate `α = a(e) / v₀` is set from the pair's
 ///   restitution `e` ([`hunt_crossley_rate`]) and the approach speed `v₀` at which this contact began
 ///   ([`ContactMemory::onset_speed`], [`onset_speed`]; at least [`SLOWEST_IMPACT`]). Along the normal,
@@ -185,7 +187,8 @@ pub struct ContactMemory<'a, T: Scalar> {
 ///
 /// # Gradients at the switches
 /// Contact on/off (`d = 0`), the ramp's ends and the never-pull clamp are branches on the real part across which
-/// the force and its first derivative are continuous (the damping cap is smooth), so dual numbers give exact
+/// the force and its first derivative are continuous (the elastic force `s(d/δ) k d` is C³ at `d = 0` and C² at
+/// `d = δ`; the damping cap is smooth), so dual numbers give exact
 /// derivatives of the discrete trajectory everywhere, switches included. (At [`SLOWEST_IMPACT`] the force is continuous in
 /// the onset speed but its derivative jumps; the onset speed is set once per contact.) Which features touch (a box's corner or face) is
 /// decided by the narrow phase on the real part: at a change of feature the derivatives of the contact geometry
@@ -224,7 +227,8 @@ pub fn compliant_contact_force<T: Scalar>(
         }
         return Vector3::zeros();
     }
-    let ramp = if re(&settings.ramp_depth) > 0.0 { smoothstep(depth * recip(&settings.ramp_depth)) } else { T::one() };
+    let ramp =
+        if re(&settings.ramp_depth) > 0.0 { smootherstep(depth * recip(&settings.ramp_depth)) } else { T::one() };
     let spring = settings.stiffness * depth * ramp;
     let rate = hunt_crossley_rate(restitution) * recip(&slowest_impact(onset_speed));
     let damping = capped_damping(rate * spring, normal_mass, dt);
@@ -269,27 +273,44 @@ fn capped_damping<T: Scalar>(c: T, normal_mass: &T, dt: f64) -> T {
     c * recip(&sqrt(&sqrt(&sqrt(&(T::one() + x4 * x4)))))
 }
 
-/// The approach speed (m/s) at which a contact began, from its state at the first step it touches: penetration
-/// `d = −distance`, relative velocity `u` of side `a` to side `b` at the contact point, and `relative_gravity` (m/s²,
-/// side `a`'s free-fall acceleration minus side `b`'s: gravity for a body on the ground, zero for two falling
-/// bodies). The contact's normal approach speed `w = −u·n` grew by free fall over the depth it has already gone:
-/// `w₀ = √(w² + 2 (g_rel·n) d)`. At least [`SLOWEST_IMPACT`] (with a zero derivative there).
+/// The approach speed (m/s) at which a contact began, from its state at the first step it touches (or, ahead of
+/// the touch, while still apart): signed distance `distance` (negative when touching), relative velocity `u` of
+/// side `a` to side `b` at the contact point, `relative_gravity` (m/s², side `a`'s free-fall acceleration minus side
+/// `b`'s: gravity for a body on the ground, zero for two falling bodies) and the step `h` (s) that produced `u`.
+///
+/// A semi-implicit Euler step moves positions with the velocity at its end, so along a free fall the sampled
+/// positions lie exactly on the parabola whose velocity is `u + g_rel h / 2`, not `u`. The approach speed along
+/// the normal `w̃ = −(u + g_rel h/2)·n` grew by free fall over the distance the pair has already gone:
+/// `w₀ = √(w̃² + 2 (−g_rel·n) distance)`. That is the parabola's speed where it meets the surface, the same at
+/// every sample of the fall: `w₀` is a smooth function of the initial state, whichever sample is the first in
+/// contact (with `u` alone it would saw-tooth by `g h` from one drop height to the next, and so would the
+/// bounce). At least [`SLOWEST_IMPACT`] (with a zero derivative there), which is also what a pair moving apart
+/// gets.
 ///
 /// ```
 /// use diffphys::contact::onset_speed;
 /// use diffphys::geometry::ContactGeometry;
 /// use nalgebra::Vector3;
-/// // a ball on the ground 0.5 mm deep at 2 m/s: it touched at √(4 − 2 · 9.81 · 5e-4) m/s
+/// // a ball on the ground 0.5 mm deep, moving down at 2 m/s after a 1 ms step: it met the ground at
+/// // √((2 + 9.81 · 5e-4)² − 2 · 9.81 · 5e-4) m/s
+/// let g = Vector3::new(0.0, 0.0, -9.81);
 /// let touch = ContactGeometry { normal: Vector3::z(), point: Vector3::zeros(), distance: -5e-4 };
-/// let w0 = onset_speed(&touch, &Vector3::new(0.0, 0.0, -2.0), &Vector3::new(0.0, 0.0, -9.81));
-/// assert!((w0 - (4.0_f64 - 2.0 * 9.81 * 5e-4).sqrt()).abs() < 1e-15);
+/// let w0 = onset_speed(&touch, &Vector3::new(0.0, 0.0, -2.0), &g, 1e-3);
+/// let w = 2.0_f64 + 9.81 * 5e-4;
+/// assert!((w0 - (w * w - 2.0 * 9.81 * 5e-4).sqrt()).abs() < 1e-15);
+/// // the same fall sampled 1 mm before the touch, 9.81 mm/s slower: the same onset speed
+/// let ahead = ContactGeometry { distance: 1e-3, ..touch };
+/// let w_ahead = (w * w - 2.0 * 9.81 * 1.5e-3).sqrt() - 9.81 * 5e-4;
+/// let again = onset_speed(&ahead, &Vector3::new(0.0, 0.0, -w_ahead), &g, 1e-3);
+/// assert!((again - w0).abs() < 1e-12);
 /// ```
 pub fn onset_speed<T: Scalar>(
     contact: &ContactGeometry<T>,
     relative_velocity: &Vector3<T>,
     relative_gravity: &Vector3<T>,
+    h: f64,
 ) -> T {
-    let w = -relative_velocity.dot(&contact.normal);
+    let w = -(relative_velocity + relative_gravity * T::from(0.5 * h)).dot(&contact.normal);
     let square = w * w - relative_gravity.dot(&contact.normal) * contact.distance * 2.0;
     if re(&square) < SLOWEST_IMPACT * SLOWEST_IMPACT || re(&w) <= 0.0 {
         return T::from(SLOWEST_IMPACT);

@@ -60,6 +60,9 @@ pub struct FrictionAnchor<T: Scalar> {
     /// ([`ContactMemory::onset_speed`](super::ContactMemory::onset_speed)); zero for a particle. Carries
     /// derivatives.
     pub onset_speed: T,
+    /// How long the contact has touched, in s (real only): the steps or sub-steps it has been kept through. A free
+    /// body's contact is sub-stepped while it is young ([`crate::integrate::SUBSTEP_AGE`]).
+    pub age: f64,
 }
 
 /// The fraction of the friction cone up to which [`anchored_friction`] is exact: below it a contact holds any
@@ -163,7 +166,7 @@ pub fn anchored_friction<T: Scalar>(
 
 /// The anchor of a contact of `pair` at `local_point` (m, axes of the pair's first side) from `previous` (sorted
 /// by pair, as [`store_anchors`] leaves them): the nearest entry of the same pair within `radius` (m) that no other
-/// contact of this step has taken (`taken`, one flag per entry, is updated); its stretch and onset speed, or
+/// contact of this step has taken (`taken`, one flag per entry, is updated); its stretch, onset speed and age, or
 /// `None` for a new contact.
 pub fn recall_anchor<T: Scalar>(
     previous: &[FrictionAnchor<T>],
@@ -171,12 +174,15 @@ pub fn recall_anchor<T: Scalar>(
     pair: AnchorPair,
     local_point: &Vector3<f64>,
     radius: f64,
-) -> Option<(Vector3<T>, T)> {
+) -> Option<(Vector3<T>, T, f64)> {
     let start = previous.partition_point(|c| c.pair < pair);
     let end = start + previous[start..].partition_point(|c| c.pair == pair);
     let found =
         nearest_unclaimed(&previous[start..end], &mut taken[start..end], |c| &c.local_point, local_point, radius);
-    found.map(|i| (previous[start + i].stretch, previous[start + i].onset_speed))
+    found.map(|i| {
+        let c = &previous[start + i];
+        (c.stretch, c.onset_speed, c.age)
+    })
 }
 
 /// Sorts this step's anchors by pair, for [`recall_anchor`] at the next step.
@@ -198,6 +204,13 @@ pub fn store_anchors<T: Scalar>(anchors: &mut [FrictionAnchor<T>]) {
 pub struct AnchorBook<T: Scalar> {
     anchored: bool,
     held: bool,
+    /// A dry run ([`AnchorBook::dry_run`]): recalls leave `taken` alone and nothing is kept.
+    dry: bool,
+    dry_taken: Vec<bool>,
+    /// Sub-steps ([`AnchorBook::next_substep`]): contacts recall what the last sub-step kept (`substep`).
+    in_substeps: bool,
+    substep: Vec<FrictionAnchor<T>>,
+    substep_taken: Vec<bool>,
     previous: Vec<FrictionAnchor<T>>,
     taken: Vec<bool>,
     next: Vec<FrictionAnchor<T>>,
@@ -210,6 +223,11 @@ impl<T: Scalar> Default for AnchorBook<T> {
         AnchorBook {
             anchored: false,
             held: false,
+            dry: false,
+            dry_taken: Vec::new(),
+            in_substeps: false,
+            substep: Vec::new(),
+            substep_taken: Vec::new(),
             previous: Vec::new(),
             taken: Vec::new(),
             next: Vec::new(),
@@ -240,7 +258,18 @@ impl<T: Scalar> AnchorBook<T> {
 
     /// The stretch and onset speed of a contact of `pair` at `local_point` ([`recall_anchor`]), `None` for a new
     /// one: from last step's anchors, or, while the book is [held](AnchorBook::hold), from those this step has kept.
-    pub fn recall(&mut self, pair: AnchorPair, local_point: &Vector3<f64>, radius: f64) -> Option<(Vector3<T>, T)> {
+    pub fn recall(
+        &mut self,
+        pair: AnchorPair,
+        local_point: &Vector3<f64>,
+        radius: f64,
+    ) -> Option<(Vector3<T>, T, f64)> {
+        if self.in_substeps {
+            return recall_anchor(&self.substep, &mut self.substep_taken, pair, local_point, radius);
+        }
+        if self.dry {
+            return recall_anchor(&self.previous, &mut self.dry_taken, pair, local_point, radius);
+        }
         if self.held {
             return recall_anchor(&self.next, &mut self.held_taken, pair, local_point, radius);
         }
@@ -249,7 +278,7 @@ impl<T: Scalar> AnchorBook<T> {
 
     /// Keeps this step's anchor of one contact (nothing while the book is [held](AnchorBook::hold)).
     pub fn keep(&mut self, anchor: FrictionAnchor<T>) {
-        if !self.held {
+        if !self.held && !self.dry {
             self.next.push(anchor);
         }
     }
@@ -272,9 +301,43 @@ impl<T: Scalar> AnchorBook<T> {
         self.held = false;
     }
 
+    /// Starts (`true`) or ends (`false`) a dry run: a force evaluation that looks at the contacts' memories and
+    /// changes nothing. Recalls between the two calls take nothing from later ones, and nothing is kept.
+    pub fn dry_run(&mut self, on: bool) {
+        if on && !self.dry {
+            self.dry_taken.clone_from(&self.taken);
+        }
+        self.dry = on;
+    }
+
+    /// Where the anchors kept from now on begin: pass it to [`next_substep`](AnchorBook::next_substep).
+    pub fn mark(&self) -> usize {
+        self.next.len()
+    }
+
+    /// Between two sub-steps of one step: the anchors kept since `mark` (the last sub-step's) are what the next
+    /// sub-step's contacts recall, and that sub-step keeps its own in their place.
+    /// [`end_substeps`](AnchorBook::end_substeps) returns to last step's anchors.
+    pub fn next_substep(&mut self, mark: usize) {
+        self.substep.clear();
+        self.substep.extend(self.next.drain(mark..));
+        store_anchors(&mut self.substep);
+        self.substep_taken.clear();
+        self.substep_taken.resize(self.substep.len(), false);
+        self.in_substeps = true;
+    }
+
+    /// Ends the sub-steps of a step ([`next_substep`](AnchorBook::next_substep)).
+    pub fn end_substeps(&mut self) {
+        self.in_substeps = false;
+        self.substep.clear();
+    }
+
     /// Ends a step: this step's anchors, sorted, become the state's `anchors`.
     pub fn end_step(&mut self, anchors: &mut Vec<FrictionAnchor<T>>) {
         self.held = false;
+        self.dry = false;
+        self.in_substeps = false;
         store_anchors(&mut self.next);
         std::mem::swap(&mut self.next, anchors);
         self.next.clear();

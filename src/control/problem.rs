@@ -230,6 +230,7 @@ impl ControlProblem {
             friction_anchors: Vec::new(),
             robots: vec![robot],
             step: 0,
+            body_substeps: 1,
         };
         step_with_torques(model, &mut state, ws, &[tau])?;
         let mut next = DVector::zeros(2 * nv);

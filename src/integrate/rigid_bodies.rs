@@ -5,7 +5,7 @@ use crate::contact::{
     box_box_penalty, combined_friction, combined_restitution, detect_contacts, free_body_point_inverse_inertia,
     link_impulse_rows, onset_speed, point_contact_force, resolve_collisions, resting_targets, solve_impulses,
     tangent_frame, AnchorBook, AnchorPair, BodyVelocities, BoxBody, BoxPairs, CollisionPass, CollisionReport,
-    ContactImpulse, ContactMemory, FrictionAnchor, ImpulseRow, JointSpaceStep, LinkContact,
+    ContactImpulse, ContactMemory, FrictionAnchor, ImpulseRow, JointSpaceStep, LinkContact, SLOWEST_IMPACT,
 };
 use crate::geometry::{Aabb, BroadPhase, Contact, Shape};
 use crate::model::{bounding_radius, ContactModel, Model};
@@ -35,6 +35,8 @@ pub struct RigidWorkspace<T: Scalar> {
     pub(crate) collisions: CollisionReport,
     /// Impulse model: the last step's impacts had not settled when the passes of [`resolve_collisions`] ran out.
     pub(crate) unresolved_impacts: bool,
+    /// Compliant model: the sub-steps the last step took ([`crate::integrate`], "Sub-steps").
+    pub substeps: usize,
     rows: Vec<ImpulseRow<T>>,
     previous_impulses: Vec<ContactImpulse<T>>,
     taken: Vec<bool>,
@@ -66,6 +68,7 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
             last_sweep_change: 0.0,
             collisions: CollisionReport::default(),
             unresolved_impacts: false,
+            substeps: 1,
             rows: Vec::new(),
             previous_impulses: Vec::new(),
             taken: Vec::new(),
@@ -82,6 +85,16 @@ impl<T: Scalar> Default for RigidWorkspace<T> {
             link_contacts: Vec::new(),
         }
     }
+}
+
+/// The parts of the [`State`](crate::sim::State) the rigid-body step advances.
+pub(crate) struct FreeBodies<'a, T: Scalar> {
+    /// The bodies.
+    pub bodies: &'a mut [BodyState<T>],
+    /// Impulse model: the warm-start impulses.
+    pub contact_impulses: &'a mut Vec<ContactImpulse<T>>,
+    /// Compliant model: the sub-steps of the last step ([`State::body_substeps`](crate::sim::State::body_substeps)).
+    pub substeps: &'a mut usize,
 }
 
 /// Forces (N) and torques about the centre of mass (N·m), world axes, on each free body from outside the rigid-body
@@ -148,23 +161,54 @@ fn pair_material<T: Scalar>(scene: &Model<T>, a: usize, b: Option<usize>) -> (T,
 /// [`crate::Error::Numerical`] if the joint-space inertia of a robot in impulse contact is not positive definite.
 pub(crate) fn rigid_body_step<T: Scalar>(
     scene: &Model<T>,
-    bodies: &mut [BodyState<T>],
-    contact_impulses: &mut Vec<ContactImpulse<T>>,
+    state: FreeBodies<'_, T>,
     anchors: &mut AnchorBook<T>,
     ws: &mut RigidWorkspace<T>,
     loads: &BodyLoads<T>,
     robots: &mut [JointSpaceStep<'_, T>],
 ) -> Result<()> {
+    let FreeBodies { bodies, contact_impulses, substeps } = state;
     let n = bodies.len();
     // last step's impulses become this step's starting point; this step's are written back below
     std::mem::swap(&mut ws.previous_impulses, contact_impulses);
     contact_impulses.clear();
     ws.link_contacts.clear();
     if n == 0 && robots.is_empty() {
+        *substeps = 1;
         return Ok(());
     }
+    if scene.settings.contact.model == ContactModel::Compliant {
+        compliant_step(scene, bodies, anchors, ws, loads, substeps);
+        return Ok(());
+    }
+    *substeps = 1;
     let dt = scene.settings.dt;
+    free_motion(scene, bodies, ws, loads, dt);
+    impulse_velocities(scene, bodies, ws, robots)?;
+    if scene.settings.contact.warm_start {
+        remember(&ws.rows, &ws.poses, contact_impulses);
+    }
     let dt_t = T::from(dt);
+    for (i, state) in bodies.iter_mut().enumerate() {
+        let (v, w) = (&ws.linear[i], &ws.angular[i]);
+        state.position += (v + ws.pseudo_linear[i]) * dt_t;
+        state.orientation = integrate_orientation(&state.orientation, &(w + ws.pseudo_angular[i]), dt);
+        state.velocity = *v;
+        state.angular_velocity = *w;
+    }
+    Ok(())
+}
+
+/// The poses, inverse masses and world inverse inertias of the bodies, and their free velocities after a step of
+/// `h` (s): gravity, the gyroscopic term and the loads from outside the bodies' own contacts.
+fn free_motion<T: Scalar>(
+    scene: &Model<T>,
+    bodies: &[BodyState<T>],
+    ws: &mut RigidWorkspace<T>,
+    loads: &BodyLoads<T>,
+    h: f64,
+) {
+    let h_t = T::from(h);
     ws.poses.clear();
     ws.inverse_mass.clear();
     ws.inverse_inertia.clear();
@@ -176,39 +220,189 @@ pub(crate) fn rigid_body_step<T: Scalar>(
         ws.inverse_inertia.push(inverse_inertia_world(&principal, &pose.rotation));
         ws.inverse_mass.push(recip(&body.mass));
         // free motion: gravity and the gyroscopic term
-        ws.linear.push(state.velocity + scene.settings.gravity * dt_t);
-        ws.angular.push(free_rotation_step(&principal, &pose.rotation, &state.angular_velocity, dt));
+        ws.linear.push(state.velocity + scene.settings.gravity * h_t);
+        ws.angular.push(free_rotation_step(&principal, &pose.rotation, &state.angular_velocity, h));
         ws.poses.push(pose);
     }
     // forces from outside the bodies' own contacts (robot links), held over the step
     for (i, (force, torque)) in loads.force.iter().zip(&loads.torque).enumerate() {
-        ws.linear[i] += force * (ws.inverse_mass[i] * dt_t);
-        ws.angular[i] += ws.inverse_inertia[i] * torque * dt_t;
+        ws.linear[i] += force * (ws.inverse_mass[i] * h_t);
+        ws.angular[i] += ws.inverse_inertia[i] * torque * h_t;
     }
-    match scene.settings.contact.model {
-        ContactModel::Compliant => compliant_velocities(scene, bodies, anchors, ws),
-        ContactModel::Impulse => {
-            impulse_velocities(scene, bodies, ws, robots)?;
-            if scene.settings.contact.warm_start {
-                remember(&ws.rows, &ws.poses, contact_impulses);
-            }
-        }
-    }
-    for (i, state) in bodies.iter_mut().enumerate() {
-        let (v, w) = (&ws.linear[i], &ws.angular[i]);
-        let (dv, dw) = match scene.settings.contact.model {
-            ContactModel::Impulse => (v + ws.pseudo_linear[i], w + ws.pseudo_angular[i]),
-            ContactModel::Compliant => (*v, *w),
-        };
-        state.position += dv * dt_t;
-        state.orientation = integrate_orientation(&state.orientation, &dw, dt);
-        state.velocity = *v;
-        state.angular_velocity = *w;
-    }
-    Ok(())
 }
 
-/// Compliant model: add `dt ·` the contact forces (and torques) at the current pose to the free velocities.
+/// A contact that begins slower than [`SLOWEST_IMPACT`] never asks for sub-steps; one that begins faster asks
+/// for enough that its penetration advances by at most this fraction of the ramp depth per sub-step. Measured on
+/// a 0.2 kg ball dropped 0.5 m (3.1 m/s) onto the 1 mm ramp at `dt` = 1 ms in a one-dimensional replica of the
+/// step: the dual slope of the apex over the drop height stays within 0.4% of its secant over ±1 mm at 0.04 of
+/// the ramp (79 sub-steps while the contact is made), 1.1% at 0.08; with the C¹ smoothstep ramp instead of the
+/// smootherstep, 4% at 0.04.
+pub const SUBSTEP_RAMP_FRACTION: f64 = 0.04;
+
+/// A contact that begins faster than [`SLOWEST_IMPACT`] is also given at least this many sub-steps over its
+/// duration `π √(m / k)` (`m` the translational mass of the pair, reduced for two bodies; `k` the contact
+/// stiffness), so that its bounce is integrated finely however short it is.
+pub const SUBSTEPS_PER_CONTACT: f64 = 40.0;
+
+/// A contact is sub-stepped while it is younger than this many durations `π √(m / k)`: long enough for any
+/// bounce to end, after which a body that stayed (restitution near zero) rests at the step's own size.
+pub const SUBSTEP_AGE: f64 = 3.0;
+
+/// Compliant model: one step of the free bodies, in sub-steps while contacts are being made.
+///
+/// The number of sub-steps `M` comes from [`compliant_substeps`]; each sub-step is a semi-implicit Euler step
+/// of `h = dt / M`: free velocities, the contact forces at the sub-step's pose ([`compliant_velocities`]), then
+/// positions with the new velocities. The velocity semi-implicit Euler carries is that of the middle of the step
+/// it takes, so when `M` changes from the last step's `M₀` (`substeps`, from the state) the velocities are first
+/// moved from the middle of a step of `h₀ = dt / M₀` to that of one of `h`: `v += a (h₀ − h) / 2`, with the
+/// acceleration `a` of the whole start of the step (gravity, loads and contacts, from a dry evaluation that
+/// changes no contact memory). Along a free fall, `M` sub-steps then move a body exactly as one step does; `M`
+/// changes while bodies fly or rest, and stays fixed while a bounce lasts.
+fn compliant_step<T: Scalar>(
+    scene: &Model<T>,
+    bodies: &mut [BodyState<T>],
+    anchors: &mut AnchorBook<T>,
+    ws: &mut RigidWorkspace<T>,
+    loads: &BodyLoads<T>,
+    substeps: &mut usize,
+) {
+    let dt = scene.settings.dt;
+    let previous = (*substeps).max(1);
+    let m = compliant_substeps(scene, bodies, anchors, ws, previous);
+    let h = dt / m as f64;
+    if m != previous {
+        let h_before = dt / previous as f64;
+        anchors.dry_run(true);
+        free_motion(scene, bodies, ws, loads, h_before);
+        compliant_velocities(scene, bodies, anchors, ws, h_before);
+        anchors.dry_run(false);
+        // v + a (h₀ − h)/2 with a = (v' − v) / h₀
+        let shift = T::from(0.5 * (h_before - h) / h_before);
+        for (i, state) in bodies.iter_mut().enumerate() {
+            state.velocity += (ws.linear[i] - state.velocity) * shift;
+            state.angular_velocity += (ws.angular[i] - state.angular_velocity) * shift;
+        }
+    }
+    let mark = anchors.mark();
+    let h_t = T::from(h);
+    for j in 0..m {
+        if j > 0 {
+            anchors.next_substep(mark);
+        }
+        free_motion(scene, bodies, ws, loads, h);
+        compliant_velocities(scene, bodies, anchors, ws, h);
+        for (i, state) in bodies.iter_mut().enumerate() {
+            let (v, w) = (&ws.linear[i], &ws.angular[i]);
+            state.position += v * h_t;
+            state.orientation = integrate_orientation(&state.orientation, w, h);
+            state.velocity = *v;
+            state.angular_velocity = *w;
+        }
+    }
+    if m > 1 {
+        anchors.end_substeps();
+    }
+    ws.substeps = m;
+    *substeps = m;
+}
+
+/// How many sub-steps the free bodies take in this step under the compliant model (at least 1, at most
+/// [`ContactSettings::max_substeps`](crate::model::ContactSettings::max_substeps)), from the state at its start
+/// and the sub-steps of the last step (`previous`). See [`crate::integrate`], "Sub-steps".
+///
+/// Every contact of a free body that is touching, or that the pair's speed can close within the step, has an
+/// onset speed `w₀`: remembered if it touches already, else where the pair's fall meets the surface
+/// ([`onset_speed`]). One that begins faster than [`SLOWEST_IMPACT`] and is younger than [`SUBSTEP_AGE`] of its
+/// durations asks for `w₀ dt / (`[`SUBSTEP_RAMP_FRACTION`]` δ)` sub-steps and for [`SUBSTEPS_PER_CONTACT`] over
+/// its duration; the step takes the most any contact asks for. All of these are constant over a contact (its
+/// onset speed, the masses, the settings), so a bounce keeps one `M` from before it touches until after it
+/// leaves. Box–box pairs (the penalty of [`box_box_penalty`]) and robot links are not counted.
+pub(crate) fn compliant_substeps<T: Scalar>(
+    scene: &Model<T>,
+    bodies: &[BodyState<T>],
+    anchors: &mut AnchorBook<T>,
+    ws: &mut RigidWorkspace<T>,
+    previous: usize,
+) -> usize {
+    let settings = &scene.settings.contact;
+    if settings.max_substeps <= 1 || bodies.is_empty() {
+        return 1;
+    }
+    let dt = scene.settings.dt;
+    let h_before = dt / previous as f64;
+    let gravity = scene.settings.gravity;
+    let fall = re(&gravity.norm_squared()).sqrt();
+    // how fast each body's points can move in this step (m/s), gravity's gain included
+    ws.margins.clear();
+    for (body, state) in scene.bodies.iter().zip(bodies) {
+        let speed = re(&state.velocity.norm_squared()).sqrt()
+            + re(&state.angular_velocity.norm_squared()).sqrt() * bounding_radius(&body.shape)
+            + 2.0 * fall * dt;
+        ws.margins.push(speed);
+    }
+    // bodies too slow to begin a contact faster than the slowest impact need nothing, unless a bounce is on
+    if previous == 1 && ws.margins.iter().all(|&speed| speed <= SLOWEST_IMPACT) {
+        return 1;
+    }
+    for margin in ws.margins.iter_mut() {
+        *margin *= dt;
+    }
+    ws.poses.clear();
+    for state in bodies {
+        ws.poses.push(Transform::from_position_orientation(state.position, &state.orientation));
+    }
+    detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, BoxPairs::Skip, &mut ws.contacts);
+    let (ramp, stiffness) = (re(&settings.ramp_depth), re(&settings.stiffness));
+    let mut asked = 1.0_f64;
+    anchors.dry_run(true);
+    for c in &ws.contacts {
+        let p = &c.geometry.point;
+        let ra = p - bodies[c.a].position;
+        let mut u = bodies[c.a].velocity + bodies[c.a].angular_velocity.cross(&ra);
+        let mut mass = re(&scene.bodies[c.a].mass);
+        if let Some(b) = c.b {
+            let rb = p - bodies[b].position;
+            u -= bodies[b].velocity + bodies[b].angular_velocity.cross(&rb);
+            let other = re(&scene.bodies[b].mass);
+            mass = mass * other / (mass + other);
+        }
+        let relative_gravity = if c.b.is_some() { Vector3::zeros() } else { gravity };
+        let distance = re(&c.geometry.distance);
+        let remembered = if distance < 0.0 {
+            let local = (ws.poses[c.a].rotation.transpose() * ra).map(|x| re(&x));
+            let radius = 0.5 * bounding_radius(&scene.bodies[c.a].shape);
+            anchors.recall(AnchorPair::Bodies { a: c.a, b: c.b }, &local, radius)
+        } else {
+            None
+        };
+        let (w0, age) = match remembered {
+            Some((_, onset, age)) => (re(&onset), age),
+            None => {
+                // apart: can the pair close the gap within the step?
+                let n = &c.geometry.normal;
+                let w = -re(&(u + relative_gravity * T::from(0.5 * h_before)).dot(n));
+                let pull = (-re(&relative_gravity.dot(n))).max(0.0);
+                if distance >= 0.0 && (w <= 0.0 || w * dt + 1.5 * pull * dt * dt < distance) {
+                    continue;
+                }
+                (re(&onset_speed(&c.geometry, &u, &relative_gravity, h_before)), 0.0)
+            }
+        };
+        let duration = std::f64::consts::PI * (mass / stiffness).sqrt();
+        if w0 <= SLOWEST_IMPACT * (1.0 + 1e-9) || age > SUBSTEP_AGE * duration {
+            continue;
+        }
+        if ramp > 0.0 {
+            asked = asked.max(w0 * dt / (SUBSTEP_RAMP_FRACTION * ramp));
+        }
+        asked = asked.max(SUBSTEPS_PER_CONTACT * dt / duration);
+    }
+    anchors.dry_run(false);
+    asked.min(settings.max_substeps as f64).ceil() as usize
+}
+
+/// Compliant model: add `h ·` the contact forces (and torques) at the current pose to the free velocities of a
+/// (sub-)step of `h` (s).
 /// Box–box pairs use the penalty that derives from a potential ([`box_box_penalty`], with regularised friction);
 /// every other pair and the ground use the contact points of the narrow phase. With
 /// [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored) each such contact finds its anchor of the last step (same pair, the nearest contact
@@ -218,11 +412,11 @@ fn compliant_velocities<T: Scalar>(
     bodies: &[BodyState<T>],
     anchors: &mut AnchorBook<T>,
     ws: &mut RigidWorkspace<T>,
+    dt: f64,
 ) {
     let anchored = anchors.is_anchored();
     let gravity = scene.settings.gravity;
     let n = bodies.len();
-    let dt = scene.settings.dt;
     ws.margins.clear();
     ws.margins.resize(n, 0.0);
     detect_contacts(scene, &ws.poses, &ws.margins, &mut ws.boxes, &mut ws.broad, BoxPairs::Skip, &mut ws.contacts);
@@ -249,14 +443,17 @@ fn compliant_velocities<T: Scalar>(
         let pair = AnchorPair::Bodies { a: c.a, b: c.b };
         let local = (ws.poses[c.a].rotation.transpose() * ra).map(|x| re(&x));
         let radius = 0.5 * bounding_radius(&scene.bodies[c.a].shape);
-        let (mut stretch, onset_speed) = anchors.recall(pair, &local, radius).unwrap_or_else(|| {
-            let relative_gravity = if c.b.is_some() { Vector3::zeros() } else { gravity };
-            (Vector3::zeros(), onset_speed(&c.geometry, &u, &relative_gravity))
-        });
+        let (mut stretch, onset_speed, age) = match anchors.recall(pair, &local, radius) {
+            Some((stretch, onset, age)) => (stretch, onset, age + dt),
+            None => {
+                let relative_gravity = if c.b.is_some() { Vector3::zeros() } else { gravity };
+                (Vector3::zeros(), onset_speed(&c.geometry, &u, &relative_gravity, dt), 0.0)
+            }
+        };
         let memory = ContactMemory { onset_speed, stretch: anchored.then_some(&mut stretch) };
         let f = point_contact_force(&scene.settings.contact, &c.geometry, &u, &g, &mu, &e, dt, memory);
         // every touching contact keeps its memory, even at a zero real stretch: its derivative may not be zero
-        anchors.keep(FrictionAnchor { pair, local_point: local, stretch, onset_speed });
+        anchors.keep(FrictionAnchor { pair, local_point: local, stretch, onset_speed, age });
         ws.torque[c.a] += ra.cross(&f);
         ws.force[c.a] += &f;
         if let (Some(b), Some(rb)) = (c.b, rb) {

@@ -54,6 +54,7 @@ struct ContactSection {
     ramp_depth: Option<f64>,
     slip_velocity: Option<f64>,
     friction_law: Option<String>,
+    max_substeps: Option<usize>,
     iterations: Option<usize>,
     warm_start: Option<bool>,
     bounce_threshold: Option<f64>,
@@ -328,6 +329,7 @@ fn build(file: SceneFile, dir: &Path) -> Result<Model<f64>> {
             stiffness: c.stiffness.unwrap_or(defaults.stiffness),
             ramp_depth: c.ramp_depth.unwrap_or(defaults.ramp_depth),
             slip_velocity: c.slip_velocity.unwrap_or(defaults.slip_velocity),
+            max_substeps: c.max_substeps.unwrap_or(defaults.max_substeps),
             iterations: c.iterations.unwrap_or(defaults.iterations),
             warm_start: c.warm_start.unwrap_or(defaults.warm_start),
             bounce_threshold: c.bounce_threshold.unwrap_or(defaults.bounce_threshold),
@@ -489,6 +491,9 @@ mod tests {
                 .unwrap();
         assert_eq!(s.settings.contact.model, ContactModel::Impulse);
         assert_eq!(s.settings.contact.iterations, 30);
+        assert_eq!(s.settings.contact.max_substeps, 128);
+        let single = parse_scene(&format!("{base}[contact]\nmax_substeps = 1\n"), "s").unwrap();
+        assert_eq!(single.settings.contact.max_substeps, 1);
         assert!(!s.settings.contact.warm_start);
         assert_eq!(s.settings.contact.bounce_threshold, ContactSettings::<f64>::default().bounce_threshold);
         // warm starting is on unless switched off

@@ -78,12 +78,17 @@ pub struct ContactSettings<T: Scalar> {
     /// follows from the pair's restitution and the speed at which the contact began, so that it bounces with
     /// that restitution.
     pub stiffness: T,
-    /// Compliant: penetration depth in m over which the force ramps in (C¹), default 1e-3 m.
+    /// Compliant: penetration depth in m over which the force ramps in (C², the smootherstep), default 1e-3 m.
     pub ramp_depth: T,
     /// Compliant: slip speed in m/s below which friction is regularised, default 0.01 m/s.
     pub slip_velocity: T,
     /// Compliant: the tangential law of every compliant contact with friction (default [`FrictionLaw::Anchored`]).
     pub friction_law: FrictionLaw,
+    /// Compliant: the most sub-steps a step of the free bodies may take while a contact is being made (default
+    /// 128; 1 turns sub-stepping off). A contact that begins faster than
+    /// [`SLOWEST_IMPACT`](crate::contact::SLOWEST_IMPACT) is stepped finely enough to resolve its ramp and its
+    /// duration ([`crate::integrate`], "Sub-steps"), so a bounce is a smooth function of the initial state.
+    pub max_substeps: usize,
     /// Impulse: projected Gauss–Seidel sweeps per step (default 20).
     pub iterations: usize,
     /// Impulse: start each step's solve from the impulses its contacts carried at the end of the previous step
@@ -108,6 +113,7 @@ impl<T: Scalar> Default for ContactSettings<T> {
             ramp_depth: T::constant(1e-3),
             slip_velocity: T::constant(1e-2),
             friction_law: FrictionLaw::Anchored,
+            max_substeps: 128,
             iterations: 20,
             warm_start: true,
             bounce_threshold: 0.1,
@@ -126,6 +132,7 @@ impl ContactSettings<f64> {
             ramp_depth: D::constant(self.ramp_depth),
             slip_velocity: D::constant(self.slip_velocity),
             friction_law: self.friction_law,
+            max_substeps: self.max_substeps,
             iterations: self.iterations,
             warm_start: self.warm_start,
             bounce_threshold: self.bounce_threshold,

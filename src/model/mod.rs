@@ -18,7 +18,7 @@ pub mod sample;
 mod settings;
 mod spring;
 mod validate;
-pub use validate::MAX_CONTACT_ITERATIONS;
+pub use validate::{MAX_CONTACT_ITERATIONS, MAX_SUBSTEPS};
 mod world_model;
 
 pub use collider::Collider;

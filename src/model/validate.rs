@@ -65,6 +65,9 @@ fn finite_vec<T: Scalar>(field: &str, x: &Vector3<T>) -> Result<()> {
 /// step (the default is 20; more than a few hundred buys nothing a smaller `dt` would not).
 pub const MAX_CONTACT_ITERATIONS: usize = 10_000;
 
+/// The most sub-steps a step may be allowed (`contact.max_substeps`): a bound on the work of one step.
+pub const MAX_SUBSTEPS: usize = 4096;
+
 impl<T: Scalar> Model<T> {
     /// Checks every number for its physical range and every name for its characters and uniqueness.
     ///
@@ -73,8 +76,8 @@ impl<T: Scalar> Model<T> {
     /// or the same particle, invalid, reserved (`world`, `ground`, `contact`) or duplicate names (particles,
     /// springs, bodies and robots share one namespace); for rigid bodies non-positive sizes or moments of inertia,
     /// moments that break the triangle inequality, restitution outside `[0, 1]` and non-unit orientations; for
-    /// contact settings a non-positive stiffness or slip velocity and iterations outside
-    /// `1..=`[`MAX_CONTACT_ITERATIONS`]; a duration of more than `max_steps` steps; a
+    /// contact settings a non-positive stiffness or slip velocity, iterations outside
+    /// `1..=`[`MAX_CONTACT_ITERATIONS`] and sub-steps outside `1..=`[`MAX_SUBSTEPS`]; a duration of more than `max_steps` steps; a
     /// `max_speed` that is not > 0 or a `max_energy_gain` that is not ≥ 0 (`inf` is allowed for both).
     ///
     /// **Names.** Names become parts of parameter names (`ball.mass`) and trajectory CSV column names
@@ -133,6 +136,12 @@ impl<T: Scalar> Model<T> {
             return Err(Error::invalid(
                 "contact.iterations",
                 format!("must be between 1 and {MAX_CONTACT_ITERATIONS}, got {}", c.iterations),
+            ));
+        }
+        if c.max_substeps == 0 || c.max_substeps > MAX_SUBSTEPS {
+            return Err(Error::invalid(
+                "contact.max_substeps",
+                format!("must be between 1 and {MAX_SUBSTEPS}, got {}", c.max_substeps),
             ));
         }
         non_negative("contact.bounce_threshold", &c.bounce_threshold)?;

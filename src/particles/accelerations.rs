@@ -41,10 +41,16 @@ pub(crate) fn forces_with<T: Scalar>(
             Some(book) if re(&(p.radius - x[i].z)) > 0.0 => {
                 let pair = AnchorPair::Particle { index: i };
                 let mut stretch =
-                    book.recall(pair, &Vector3::zeros(), f64::INFINITY).map_or_else(Vector3::zeros, |(s, _)| s);
+                    book.recall(pair, &Vector3::zeros(), f64::INFINITY).map_or_else(Vector3::zeros, |(s, _, _)| s);
                 f[i] += ground_contact_force(ground, &p.radius, &p.mass, dt, &x[i], &v[i], Some(&mut stretch));
                 // every touching particle keeps its anchor, even at a zero real stretch (its derivative may not be)
-                book.keep(FrictionAnchor { pair, local_point: Vector3::zeros(), stretch, onset_speed: T::zero() });
+                book.keep(FrictionAnchor {
+                    pair,
+                    local_point: Vector3::zeros(),
+                    stretch,
+                    onset_speed: T::zero(),
+                    age: 0.0,
+                });
             }
             _ => f[i] += ground_contact_force(ground, &p.radius, &p.mass, dt, &x[i], &v[i], None),
         }

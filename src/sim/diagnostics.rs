@@ -8,10 +8,13 @@
 //! the time:
 //!
 //! - **[`DerivativeIssue::ShortContact`]**: a compliant contact that lasted fewer than [`MIN_CONTACT_STEPS`]
-//!   steps (the README's rule for resolving a contact);
+//!   steps (the README's rule for resolving a contact); a free body's contacts count their sub-steps
+//!   ([`crate::integrate`], "Sub-steps"), so only a capped sub-step count or `contact.max_substeps = 1` leaves
+//!   one short;
 //! - **[`DerivativeIssue::UnresolvedOnset`]**: a compliant contact whose penetration advanced, in its first step,
-//!   by more than [`ONSET_RAMP_FRACTION`] of the ramp over which the force sets in: the onset falls inside one
-//!   step without being located there, and outcomes ripple with the initial positions and velocities;
+//!   by more than [`ONSET_RAMP_FRACTION`] of the ramp over which the force sets in (a free body's contact: per
+//!   sub-step, by more than [`SUBSTEP_RAMP_FRACTION`]): the onset falls inside one step without being resolved
+//!   there, and outcomes ripple with the initial positions and velocities;
 //! - **[`DerivativeIssue::Unconverged`]**: the impulse model's Gauss–Seidel sweeps stopped while the last sweep
 //!   still changed an impulse by more than [`UNCONVERGED_CHANGE`] of the largest: the derivative is that of the
 //!   truncated iteration;
@@ -31,6 +34,7 @@
 
 use super::{step, State, Workspace};
 use crate::contact::{AnchorPair, Partner};
+use crate::integrate::SUBSTEP_RAMP_FRACTION;
 use crate::model::{ContactModel, Model};
 use crate::Result;
 use std::collections::BTreeMap;
@@ -53,15 +57,16 @@ pub const UNCONVERGED_CHANGE: f64 = 1e-3;
 /// What makes a derivative unlike the physical one.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DerivativeIssue {
-    /// A compliant contact lasted `steps` steps, fewer than [`MIN_CONTACT_STEPS`].
+    /// A compliant contact lasted `steps` steps (or sub-steps), fewer than [`MIN_CONTACT_STEPS`].
     ShortContact {
-        /// Its duration in steps.
+        /// Its duration in steps (sub-steps for a free body's contact).
         steps: usize,
     },
-    /// A compliant contact's penetration advanced by `advance` (m) in its first step, more than
-    /// [`ONSET_RAMP_FRACTION`] of the ramp depth `ramp` (m).
+    /// A compliant contact's penetration advanced by `advance` (m) in its first step (per sub-step for a free
+    /// body's contact), more than [`ONSET_RAMP_FRACTION`] (a free body's: [`SUBSTEP_RAMP_FRACTION`]) of the ramp
+    /// depth `ramp` (m).
     UnresolvedOnset {
-        /// The first step's advance (m).
+        /// The first step's advance (m), per sub-step.
         advance: f64,
         /// The law's ramp depth (m).
         ramp: f64,
@@ -117,15 +122,16 @@ impl fmt::Display for DerivativeWarning {
         match self.issue {
             DerivativeIssue::ShortContact { steps } => write!(
                 f,
-                "the contact lasted {steps} steps, fewer than {MIN_CONTACT_STEPS}: derivatives through it follow \
-                 the discrete step, not the physics (reduce world.dt, or soften the contact)"
+                "the contact lasted {steps} steps (or sub-steps), fewer than {MIN_CONTACT_STEPS}: derivatives \
+                 through it follow the discrete step, not the physics (reduce world.dt, soften the contact, or \
+                 for free bodies raise contact.max_substeps)"
             ),
             DerivativeIssue::UnresolvedOnset { advance, ramp } => write!(
                 f,
-                "the contact set in {advance:.3e} m deep in one step, more than {ONSET_RAMP_FRACTION} of the \
-                 {ramp:.3e} m ramp: its onset is not located within the step, so outcomes ripple with initial \
+                "the contact set in {advance:.3e} m deep in one step (or sub-step), more than the ramp allows \
+                 ({ramp:.3e} m): its onset is not resolved within the step, so outcomes ripple with initial \
                  positions and velocities and their derivatives can be far from the physical slope (reduce \
-                 world.dt, or raise ramp_depth)"
+                 world.dt, raise ramp_depth, or for free bodies raise contact.max_substeps)"
             ),
             DerivativeIssue::Unconverged { change } => write!(
                 f,
@@ -158,6 +164,11 @@ impl fmt::Display for DerivativeWarning {
 #[derive(Debug, Clone, Copy)]
 struct Episode {
     start: usize,
+    /// The sub-steps it has lasted (steps, for all but free bodies' contacts).
+    substeps: usize,
+    /// The sub-steps of its first step, and the advance allowed per sub-step as a fraction of the ramp.
+    first_substeps: usize,
+    allowed: f64,
     first_depth: f64,
     judged_onset: bool,
 }
@@ -167,7 +178,7 @@ struct Episode {
 #[derive(Debug, Clone, Default)]
 pub struct DerivativeDiagnostics {
     open: BTreeMap<AnchorPair, Episode>,
-    touching: BTreeMap<AnchorPair, (f64, f64)>,
+    touching: BTreeMap<AnchorPair, (f64, f64, usize, f64)>,
     found: BTreeMap<(u8, Option<AnchorPair>), DerivativeWarning>,
 }
 
@@ -183,8 +194,15 @@ impl DerivativeDiagnostics {
         let (k, ramp) = (state.step, scene.settings.contact.ramp_depth);
         let mut touching = std::mem::take(&mut self.touching);
         touching.clear();
+        // free bodies' contacts are sub-stepped so that their penetration advances by at most
+        // SUBSTEP_RAMP_FRACTION of the ramp per sub-step: only a capped number falls short
+        let (body_substeps, body_allowed) = (ws.rigid.substeps.max(1), SUBSTEP_RAMP_FRACTION.max(ONSET_RAMP_FRACTION));
         let mut touch = |pair: AnchorPair, depth: f64, ramp: f64| {
-            let entry = touching.entry(pair).or_insert((0.0, ramp));
+            let (substeps, allowed) = match pair {
+                AnchorPair::Bodies { .. } => (body_substeps, body_allowed),
+                _ => (1, ONSET_RAMP_FRACTION),
+            };
+            let entry = touching.entry(pair).or_insert((0.0, ramp, substeps, allowed));
             entry.0 = entry.0.max(depth);
         };
         if let Some(ground) = &scene.ground {
@@ -229,27 +247,37 @@ impl DerivativeDiagnostics {
             self.open.iter().filter(|(pair, _)| !touching.contains_key(pair)).map(|(p, e)| (*p, *e)).collect();
         for (pair, episode) in ended {
             self.open.remove(&pair);
-            let steps = k - episode.start;
+            // the step in which it ended counts too, as the one in which it began does
+            let steps = episode.substeps + if matches!(pair, AnchorPair::Bodies { .. }) { body_substeps } else { 1 };
             if steps < MIN_CONTACT_STEPS {
                 let started = episode.start as f64 * scene.settings.dt;
                 self.report(Some(pair), DerivativeIssue::ShortContact { steps }, name(scene, pair), started);
             }
         }
-        for (&pair, &(depth, ramp)) in &touching {
+        for (&pair, &(depth, ramp, substeps, allowed)) in &touching {
             match self.open.get_mut(&pair) {
                 None => {
-                    self.open.insert(pair, Episode { start: k - 1, first_depth: depth, judged_onset: false });
+                    let episode = Episode {
+                        start: k - 1,
+                        substeps,
+                        first_substeps: substeps,
+                        allowed,
+                        first_depth: depth,
+                        judged_onset: false,
+                    };
+                    self.open.insert(pair, episode);
                 }
                 Some(episode) if !episode.judged_onset => {
                     episode.judged_onset = true;
-                    let advance = depth - episode.first_depth;
-                    if advance > ONSET_RAMP_FRACTION * ramp {
+                    episode.substeps += substeps;
+                    let advance = (depth - episode.first_depth) / episode.first_substeps as f64;
+                    if advance > episode.allowed * (1.0 + 1e-6) * ramp {
                         let started = episode.start as f64 * scene.settings.dt;
                         let issue = DerivativeIssue::UnresolvedOnset { advance, ramp };
                         self.report(Some(pair), issue, name(scene, pair), started);
                     }
                 }
-                Some(_) => {}
+                Some(episode) => episode.substeps += substeps,
             }
         }
         self.touching = touching;

@@ -40,6 +40,11 @@ pub struct State<T: Scalar> {
     pub robots: Vec<RobotState<T>>,
     /// Number of steps taken since the initial state.
     pub step: usize,
+    /// How many sub-steps the free bodies took in the last step (1 initially): compliant contacts that are being
+    /// made are sub-stepped ([`crate::integrate`], "Sub-steps"). Semi-implicit Euler's velocities belong to
+    /// its step: those of `bodies` are the sub-steps' (`dt / body_substeps`), and the next step converts them if it
+    /// takes another number.
+    pub body_substeps: usize,
 }
 
 impl<T: Scalar> State<T> {
@@ -92,6 +97,7 @@ impl<T: Scalar> State<T> {
             friction_anchors: Vec::new(),
             robots: scene.robots.iter().map(|r| RobotState { q: r.q0.clone(), v: r.v0.clone() }).collect(),
             step: 0,
+            body_substeps: 1,
         }
     }
 
@@ -132,10 +138,12 @@ impl<T: Scalar> State<T> {
                     local_point: c.local_point,
                     stretch: v3(&c.stretch),
                     onset_speed: D::constant(re(&c.onset_speed)),
+                    age: c.age,
                 })
                 .collect(),
             robots: self.robots.iter().map(|r| RobotState { q: dv(&r.q), v: dv(&r.v) }).collect(),
             step: self.step,
+            body_substeps: self.body_substeps,
         }
     }
 

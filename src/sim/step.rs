@@ -3,7 +3,9 @@
 use super::robot::{finish_step, free_step, non_finite_joint, step_robot, RobotSettings};
 use super::{RobotState, State};
 use crate::contact::{held_link_contacts, JointSpaceStep};
-use crate::integrate::{rigid_body_step, rk4_with, semi_implicit_euler_with, velocity_verlet_with, Workspace};
+use crate::integrate::{
+    rigid_body_step, rk4_with, semi_implicit_euler_with, velocity_verlet_with, FreeBodies, Workspace,
+};
 use crate::model::{ContactModel, FrictionLaw, Integrator, Model};
 use crate::multibody::MultibodyWorkspace;
 use crate::scalar::is_finite;
@@ -61,7 +63,7 @@ pub fn step_with_torques<T: Scalar>(
             scene.robots.len()
         )));
     }
-    let State { x, v, bodies, contact_impulses, friction_anchors, .. } = state;
+    let State { x, v, bodies, contact_impulses, friction_anchors, body_substeps, .. } = state;
     // last step's friction anchors are recalled by this step's contacts (particles, links, bodies), which keep theirs
     let anchored = scene.settings.contact.friction_law == FrictionLaw::Anchored;
     ws.anchors.begin_step(anchored, friction_anchors);
@@ -81,7 +83,8 @@ pub fn step_with_torques<T: Scalar>(
         match robot_body_loads(scene, &state.robots, bodies, ws) {
             Ok(()) => {
                 let Workspace { anchors, rigid, body_loads, .. } = ws;
-                match rigid_body_step(scene, bodies, contact_impulses, anchors, rigid, body_loads, &mut []) {
+                let free = FreeBodies { bodies, contact_impulses, substeps: body_substeps };
+                match rigid_body_step(scene, free, anchors, rigid, body_loads, &mut []) {
                     Ok(()) => step_robots(scene, &mut state.robots, state.step, torques, ws),
                     Err(e) => Some(RobotFailure::Error(e)),
                 }
@@ -192,7 +195,9 @@ fn step_with_joint_space_impulses<T: Scalar>(
             factor: None,
         })
         .collect();
-    let solved = rigid_body_step(scene, bodies, contact_impulses, anchors, rigid, body_loads, &mut steps);
+    let mut substeps = 1;
+    let free = FreeBodies { bodies, contact_impulses, substeps: &mut substeps };
+    let solved = rigid_body_step(scene, free, anchors, rigid, body_loads, &mut steps);
     drop(steps);
     if let Err(e) = solved {
         return Some(RobotFailure::Error(e));

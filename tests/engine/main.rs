@@ -25,6 +25,7 @@ mod particle_closed_forms;
 mod particle_properties;
 mod robot_contact;
 mod robot_contact_properties;
+mod smooth_bounces;
 mod stability_guards;
 mod stacking;
 mod static_friction;

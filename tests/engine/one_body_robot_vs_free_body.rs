@@ -2,7 +2,8 @@
 //! on the ground: both feed the one compliant law ([`diffphys::contact::point_contact_force`]) with the contact
 //! point's inverse inertia `G`, `J M⁻¹ Jᵀ` for the link and `(1/m) 1 + [r]ₓ I⁻¹ [r]ₓᵀ` for the free body
 //! ([`diffphys::contact::free_body_point_inverse_inertia`]). The box is 0.3 × 0.2 × 0.1 m, 2 kg, friction 0.5 on a
-//! ground of friction 0.5, stepped at 1 ms; compared are position, orientation, and linear and angular velocity in
+//! ground of friction 0.5, stepped at 1 ms (without the free bodies' sub-steps, which robot links do not take:
+//! `contact.max_substeps = 1`); compared are position, orientation, and linear and angular velocity in
 //! world axes (the free joint's `v` is `[v; ω]` in the body frame, a free body's velocities are in world axes).
 //!
 //! - Bounce (dropped with its bottom 0.5 m above the ground, restitution 0.5), rest (set down touching, 1 s) and
@@ -46,6 +47,8 @@ fn half_height() -> f64 {
 fn worlds(restitution: f64, dt: f64) -> (Model<f64>, Model<f64>) {
     let mut free = Model::<f64>::empty(dt, 1.0);
     free.ground = Some(Ground::new(1e5, 0.0, FRICTION));
+    // robot links are not sub-stepped: the free box takes the same steps without them
+    free.settings.contact.max_substeps = 1;
     let mut with_robot = free.clone();
     let mut body = RigidBody::new("box", shape(), MASS, Vector3::zeros());
     body.friction = FRICTION;
@@ -175,13 +178,13 @@ fn print_worst(name: &str, worst: &[f64; 4]) {
 }
 
 /// Dropped with its bottom 0.5 m above the ground, restitution 0.5, for 1.5 s (bouncing lower and lower):
-/// robot and free box agree to rounding (1e-12 of the drop height and of the impact speed; measured 4e-15 m and
-/// 1.7e-12 m/s, 5e-13 of the 3.1 m/s impact), and neither turns.
+/// robot and free box agree to rounding (1e-12 of the drop height, 2e-12 of the impact speed; measured 7e-15 m
+/// and 3.8e-12 m/s, 1.2e-12 of the 3.1 m/s impact, summed over the bounces), and neither turns.
 ///
 /// The rebound: restitution 0.5 brings the bottom back to `e² · 0.5 = 0.125` m. Each of the four corners has
 /// the normal mass `m_n = 1 / (nᵀ G n)` (0.33 kg: a flat box tips easily about a corner, so `m_n < m/4`), but the
 /// law's damping does not depend on it: the corners share the onset speed, and the box leaves at `e` times it.
-/// The measured effective restitution `√(rise / drop)` is 0.517, within 5% of 0.5: the landing lasts 7 ms, 7 steps
+/// The measured effective restitution `√(rise / drop)` is 0.516, within 5% of 0.5: the landing lasts 7 ms, 7 steps
 /// (the law is exact to 1% from 25), and gravity acts throughout it (`g t_c / v` = 2%).
 #[test]
 fn a_one_body_robot_bounces_as_the_free_box_to_rounding() {
@@ -191,7 +194,7 @@ fn a_one_body_robot_bounces_as_the_free_box_to_rounding() {
     let worst = runs.worst();
     print_worst("bounce", &worst);
     let impact_speed = (2.0 * G * drop).sqrt();
-    assert!(worst[0] < 1e-12 * drop && worst[2] < 1e-12 * impact_speed, "{worst:?}");
+    assert!(worst[0] < 1e-12 * drop && worst[2] < 2e-12 * impact_speed, "{worst:?}");
     assert!(worst[1] < 1e-12 && worst[3] < 1e-12, "the box turned: {worst:?}");
     assert!(runs.free.iter().all(|m| m.angular_velocity == Vector3::zeros()), "the free box turned");
 
@@ -239,7 +242,7 @@ fn a_one_body_robot_rests_as_the_free_box_and_the_ground_carries_its_weight() {
 
     // the depth d at which 4 s(d/δ) k d = m g, by bisection (the left side grows with d)
     let (k, ramp) = (1e5, 1e-3);
-    let carried = |d: f64| 4.0 * diffphys::scalar::smoothstep(d / ramp) * k * d;
+    let carried = |d: f64| 4.0 * diffphys::scalar::smootherstep(d / ramp) * k * d;
     let (mut lo, mut hi) = (0.0, 1e-2);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
@@ -261,7 +264,7 @@ fn largest_frame_term(motions: &[Motion], dt: f64) -> f64 {
 }
 
 /// From rest on the ground at 1 m/s along x, friction 0.5, for 1 s: the box pitches (friction acts below its
-/// centre of mass; up to 1.8e-4 rad and 0.047 rad/s while it slides), and the robot follows the free box to
+/// centre of mass; up to 1e-4 rad while it slides), and the robot follows the free box to
 /// rounding (1e-12 m, rad, m/s and rad/s; measured 8e-17 m, 4e-17 rad, 4e-15 m/s, 2e-14 rad/s) although
 /// stepping the body-frame velocity would differ by up to `dt |ω × v|` = 4.7e-5 m/s in a step.
 ///
@@ -278,7 +281,7 @@ fn a_one_body_robot_slides_as_the_free_box_to_rounding() {
     let term = largest_frame_term(&runs.free, dt);
     let pitch = runs.free.iter().map(|m| m.orientation.angle()).fold(0.0, f64::max);
     println!("largest frame term dt|ω×v| {term:.2e} m/s, largest pitch {pitch:.2e} rad");
-    assert!(term > 1e-5 && pitch > 1e-4, "the box must pitch for this to test the frames: {term}, {pitch}");
+    assert!(term > 1e-5 && pitch > 5e-5, "the box must pitch for this to test the frames: {term}, {pitch}");
     assert!(worst.iter().all(|&d| d < 1e-12), "{worst:?}");
 
     let expected = 1.0 / (2.0 * FRICTION * G);
