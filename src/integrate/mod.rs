@@ -21,8 +21,10 @@
 //!
 //! Semi-implicit Euler's velocity is that of the middle of its step, so when the number of sub-steps changes the
 //! velocities are moved by `a (h₀ − h) / 2` (`a` the whole acceleration at the start of the step); along a free
-//! fall `M` sub-steps then move a body exactly as one step does, and the number only changes while bodies fly
-//! or rest. [`State::body_substeps`](crate::sim::State::body_substeps) keeps the last step's number.
+//! fall `M` sub-steps then move a body exactly as one step does, and for one bouncing body the number only
+//! changes while it flies or rests. (Where one body's bounce begins while another's is under way, the number
+//! changes for both, and the one in contact is moved by this rule, which is right to first order only.)
+//! [`State::body_substeps`](crate::sim::State::body_substeps) keeps the last step's number.
 //!
 //! Measured (`tests/engine/smooth_bounces.rs`): a 0.2 kg ball dropped 0.5 m onto the default ground with
 //! restitution 0.7 at `dt` = 1 ms has the dual derivative of its apex over the drop height within 1% of the
