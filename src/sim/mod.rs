@@ -19,6 +19,7 @@ pub use diagnostics::{
     ONSET_RAMP_FRACTION, UNCONVERGED_CHANGE,
 };
 pub use rollout::{rollout, rollout_with, try_rollout_with};
+pub(crate) use runaway::RunawayGuard;
 pub use runaway::CHECK_EVERY as RUNAWAY_CHECK_EVERY;
 pub use state::{RobotState, State};
 pub(crate) use step::{links_may_touch_bodies_or_links, links_touch_by_impulses};

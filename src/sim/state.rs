@@ -147,6 +147,114 @@ impl<T: Scalar> State<T> {
         }
     }
 
+    /// How many real numbers of this state carry derivatives: the length of [`State::values`].
+    pub fn n_values(&self) -> usize {
+        6 * self.x.len()
+            + 13 * self.bodies.len()
+            + 4 * self.contact_impulses.len()
+            + 4 * self.friction_anchors.len()
+            + self.robots.iter().map(|r| r.q.len() + r.v.len()).sum::<usize>()
+    }
+
+    /// Every number of the state that carries derivatives, in one vector, in this order: each particle's position
+    /// then velocity (3 + 3); each body's position (3), orientation quaternion coordinates `[i, j, k, w]` (4),
+    /// velocity (3) and angular velocity (3); each warm-start impulse's normal (1) and friction (3) parts; each
+    /// friction anchor's stretch (3) and onset speed (1); each robot's `q` then `v`. What identifies contacts (pairs,
+    /// local points, ages), the step count and [`State::body_substeps`] carry none and are left out.
+    ///
+    /// This is the state vector of [`crate::grad::adjoint`]: with [`State::with_values`] it maps a state to numbers
+    /// and back.
+    ///
+    /// ```
+    /// use diffphys::model::{Particle, Model};
+    /// use diffphys::sim::State;
+    /// let mut scene = Model::<f64>::empty(0.01, 1.0);
+    /// scene.particles.push(Particle::new("ball", 1.0, 0.1, nalgebra::Vector3::new(0.0, 0.0, 2.0)));
+    /// let state = State::initial(&scene);
+    /// let z = state.values();
+    /// assert_eq!(z.as_slice(), &[0.0, 0.0, 2.0, 0.0, 0.0, 0.0]);
+    /// assert_eq!(state.with_values(z.as_slice()), state);
+    /// ```
+    pub fn values(&self) -> DVector<T> {
+        let mut z = Vec::with_capacity(self.n_values());
+        for (x, v) in self.x.iter().zip(&self.v) {
+            z.extend(x.iter().chain(v.iter()).copied());
+        }
+        for b in &self.bodies {
+            z.extend(b.position.iter().chain(b.orientation.coords.iter()).copied());
+            z.extend(b.velocity.iter().chain(b.angular_velocity.iter()).copied());
+        }
+        for c in &self.contact_impulses {
+            z.push(c.normal);
+            z.extend(c.friction.iter().copied());
+        }
+        for a in &self.friction_anchors {
+            z.extend(a.stretch.iter().copied());
+            z.push(a.onset_speed);
+        }
+        for r in &self.robots {
+            z.extend(r.q.iter().chain(r.v.iter()).copied());
+        }
+        DVector::from_vec(z)
+    }
+
+    /// This state's structure (its contacts, step count and sub-steps) with the numbers `z`, laid out as
+    /// [`State::values`], over any scalar `D`: seeding `z` with dual numbers differentiates a step with respect to
+    /// the state it starts from.
+    ///
+    /// # Panics
+    /// If `z` does not have [`State::n_values`] entries.
+    pub fn with_values<D: Scalar>(&self, z: &[D]) -> State<D> {
+        assert_eq!(z.len(), self.n_values(), "one value per number of the state");
+        let at = |i: &mut usize| {
+            *i += 1;
+            z[*i - 1]
+        };
+        let v3 = |i: &mut usize| Vector3::new(at(i), at(i), at(i));
+        let i = &mut 0;
+        let (mut x, mut v) = (Vec::with_capacity(self.x.len()), Vec::with_capacity(self.v.len()));
+        for _ in &self.x {
+            x.push(v3(i));
+            v.push(v3(i));
+        }
+        let mut bodies = Vec::with_capacity(self.bodies.len());
+        for _ in &self.bodies {
+            let position = v3(i);
+            let (qi, qj, qk, qw) = (at(i), at(i), at(i), at(i));
+            let (velocity, angular_velocity) = (v3(i), v3(i));
+            let orientation = nalgebra::Quaternion::new(qw, qi, qj, qk);
+            bodies.push(BodyState { position, orientation, velocity, angular_velocity });
+        }
+        let mut contact_impulses = Vec::with_capacity(self.contact_impulses.len());
+        for c in &self.contact_impulses {
+            let (normal, friction) = (at(i), v3(i));
+            let (a, b, collider, local_point) = (c.a, c.b, c.collider, c.local_point);
+            contact_impulses.push(ContactImpulse { a, b, collider, local_point, normal, friction });
+        }
+        let mut friction_anchors = Vec::with_capacity(self.friction_anchors.len());
+        for c in &self.friction_anchors {
+            let (stretch, onset_speed) = (v3(i), at(i));
+            let (pair, local_point, age) = (c.pair, c.local_point, c.age);
+            friction_anchors.push(FrictionAnchor { pair, local_point, stretch, onset_speed, age });
+        }
+        let mut robots = Vec::with_capacity(self.robots.len());
+        for r in &self.robots {
+            let q = DVector::from_fn(r.q.len(), |_, _| at(i));
+            let v = DVector::from_fn(r.v.len(), |_, _| at(i));
+            robots.push(RobotState { q, v });
+        }
+        State {
+            x,
+            v,
+            bodies,
+            contact_impulses,
+            friction_anchors,
+            robots,
+            step: self.step,
+            body_substeps: self.body_substeps,
+        }
+    }
+
     /// The simulated time in s: `step · dt`.
     pub fn time(&self, dt: f64) -> f64 {
         self.step as f64 * dt

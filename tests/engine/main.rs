@@ -4,6 +4,7 @@
 //! The whole crate runs in about ten seconds; a long soak added later goes behind `#[ignore]`, run with
 //! `cargo test --release --test engine -- --ignored`.
 
+mod adjoint_gradients;
 mod analytic_step_jacobians;
 mod bounded_work;
 mod cli;
