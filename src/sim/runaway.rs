@@ -42,6 +42,13 @@ pub(crate) struct RunawayGuard<T: Scalar> {
 }
 
 impl<T: Scalar> RunawayGuard<T> {
+    /// A guard for a rollout of `scene` driven from outside (extra joint torques, [`crate::sim::step_with_torques`]):
+    /// its energy may rise, so only speeds are checked.
+    pub(crate) fn driven(mut self) -> Self {
+        self.allowed_gain = f64::INFINITY;
+        self
+    }
+
     /// A guard for a rollout of `scene` from `state`.
     pub(crate) fn new(scene: &Model<T>, state: &State<T>) -> Self {
         let passive = scene.robots.iter().all(|r| matches!(r.control, Control::None));
