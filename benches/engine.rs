@@ -234,8 +234,31 @@ fn robot_contact_models(c: &mut Criterion) {
     group.finish();
 }
 
+/// Batches on all cores: 16 rollouts of the one world (`scenes/one_world.toml`, 400 steps, 16 parameter sets) one
+/// after another and with `sim::rollout_batch` (rayon, `RAYON_NUM_THREADS` or all cores); the ratio is the speed-up.
+fn batches(c: &mut Criterion) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/one_world.toml");
+    let scene = diffphys::io::load_scene(&path).expect("the shipped scenes load");
+    let ids = scene.resolve_params(&["ball.position.z", "box.velocity.x"]).expect("parameters");
+    let sets: Vec<Vec<f64>> = (0..16).map(|i| vec![0.2 + 0.05 * i as f64, 0.1 * i as f64]).collect();
+    let mut group = c.benchmark_group("batch/one_world_16x400");
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
+    group.bench_function("serial", |b| {
+        b.iter(|| {
+            for p in &sets {
+                black_box(rollout_with(&scene.with_params(&ids, p), 400, |_| {}).expect("rollout"));
+            }
+        })
+    });
+    group.bench_function("rollout_batch", |b| {
+        b.iter(|| black_box(diffphys::sim::rollout_batch(&scene, &ids, &sets, 400).expect("batch")))
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    batches,
     steps_and_rollouts,
     gradients,
     particles_as_bodies,

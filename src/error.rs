@@ -81,6 +81,15 @@ pub enum Error {
     /// A numerical failure, e.g. a singular matrix where a covariance is needed.
     #[error("numerical failure: {}", escaped(.0))]
     Numerical(String),
+    /// One item of a batch ([`crate::sim::rollout_batch`], [`crate::grad::jacobian_batch`],
+    /// [`crate::grad::adjoint_batch`]) failed: its index and its error. The first failing item is reported.
+    #[error("batch item {index}: {source}")]
+    InBatch {
+        /// The item's index in the batch.
+        index: usize,
+        /// Its error.
+        source: Box<Error>,
+    },
     /// Reading or writing a file.
     #[error("{}: {}", escaped_path(.path), escaped(&.source.to_string()))]
     Io {
@@ -95,6 +104,11 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// This error as item `index` of a batch ([`Error::InBatch`]).
+    pub fn in_batch(self, index: usize) -> Self {
+        Error::InBatch { index, source: Box::new(self) }
+    }
+
     /// An [`Error::InvalidScene`] for `field`.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidScene { field: field.into(), reason: reason.into() }

@@ -12,6 +12,7 @@
 
 mod aba_derivatives_duals;
 mod adjoint;
+mod batch;
 mod check;
 mod directions;
 mod finite_difference;
@@ -21,6 +22,7 @@ mod step_jacobians;
 
 pub use aba_derivatives_duals::{aba_derivatives_duals, DualDerivativesWorkspace, ABA_DERIVATIVE_CHUNK};
 pub use adjoint::{adjoint, adjoint_with, AdjointGradient, AdjointOptions, Rollout, RolloutLoss, TrajectoryLoss};
+pub use batch::{adjoint_batch, jacobian_batch, AdjointInput};
 pub use check::{check, relative_error, GradCheck, DEFAULT_REL_STEP};
 pub use finite_difference::jacobian_central_difference;
 pub use forward::{gradient, jacobian, jacobian_chunked};

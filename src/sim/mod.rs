@@ -1,6 +1,7 @@
 //! Simulation: the state, scratch workspace, single steps and rollouts of a scene (particles, rigid bodies and
 //! robots), the named [`Coordinate`]s of a state, and [`robot`] stepping of articulated bodies on their own.
 
+mod batch;
 mod coordinate;
 mod diagnostics;
 pub mod robot;
@@ -14,6 +15,7 @@ mod trajectory;
 pub use crate::integrate::Workspace;
 pub use crate::model::Coordinate;
 pub use crate::multibody::BodyState;
+pub use batch::rollout_batch;
 pub use diagnostics::{
     derivative_warnings, DerivativeDiagnostics, DerivativeIssue, DerivativeWarning, MIN_CONTACT_STEPS,
     ONSET_RAMP_FRACTION, UNCONVERGED_CHANGE,

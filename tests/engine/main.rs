@@ -6,6 +6,7 @@
 
 mod adjoint_gradients;
 mod analytic_step_jacobians;
+mod batches;
 mod bounded_work;
 mod cli;
 mod common;
