@@ -1,7 +1,7 @@
 //! Fitting named scene parameters to observations, with standard errors.
 
-use super::{levenberg_marquardt, LmOptions, Observations, TrajectoryResiduals};
-use crate::grad::jacobian;
+use super::{levenberg_marquardt, ExperimentResiduals, LmOptions, Observations, TrajectoryResiduals};
+use crate::grad::Outcome;
 use crate::model::{Model, ParamKind};
 use crate::{Error, Result};
 use serde_json::json;
@@ -99,7 +99,7 @@ impl FitReport {
 ///
 /// Positive parameters (see [`ParamKind`]) with a positive starting value are optimised as logarithms, so they
 /// stay positive. Standard errors come from the Jacobian with respect to the parameters themselves at the
-/// solution.
+/// solution. [`fit_experiments`] fits one parameter set to several experiments.
 ///
 /// # Errors
 /// Unknown or repeated names, observations that do not fit the scene, fewer residuals than parameters, or a
@@ -110,32 +110,85 @@ pub fn fit<S: AsRef<str>>(
     names: &[S],
     obs: &Observations,
     options: &FitOptions,
+    progress: impl FnMut(&FitIteration),
+) -> Result<FitReport> {
+    let experiment = Experiment { scene: scene.clone(), observations: obs.clone() };
+    fit_experiments(std::slice::from_ref(&experiment), names, options, progress)
+}
+
+/// One experiment of [`fit_experiments`]: a scene (its own initial state, duration, controller targets, ...) and
+/// what was measured in it.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    /// The scene as the experiment ran it. The fitted parameters are set in it; the rest is its own.
+    pub scene: Model<f64>,
+    /// What was measured.
+    pub observations: Observations,
+}
+
+/// Fits one set of named parameters to several experiments at once (a ball dropped from several heights, a box
+/// pushed at several speeds): the residuals of every experiment, stacked, are minimised together, and the standard
+/// errors are those of all the data (they shrink about as `1/√n` for `n` alike experiments). Each experiment's
+/// rollout and Jacobian runs on its own core (rayon). Starting values are the first experiment's; the parameters
+/// are set in every experiment's scene. Otherwise as [`fit`].
+///
+/// # Errors
+/// As [`fit`], for any experiment; no experiments is an [`Error::InvalidArgument`]; an experiment's failure is
+/// named by its index ([`Error::InBatch`]).
+pub fn fit_experiments<S: AsRef<str>>(
+    experiments: &[Experiment],
+    names: &[S],
+    options: &FitOptions,
     mut progress: impl FnMut(&FitIteration),
 ) -> Result<FitReport> {
-    scene.validate()?;
-    let ids = scene.resolve_params(names)?;
+    let Some(first) = experiments.first() else {
+        return Err(Error::InvalidArgument("no experiments to fit".into()));
+    };
+    let mut all_ids = Vec::with_capacity(experiments.len());
+    for (i, e) in experiments.iter().enumerate() {
+        let ids = e
+            .scene
+            .validate()
+            .and_then(|()| e.scene.resolve_params(names))
+            .map_err(|err| in_experiment(err, i, experiments.len()))?;
+        all_ids.push(ids);
+    }
+    let ids = all_ids[0].clone();
+    let scene = &first.scene;
     if ids.is_empty() {
         return Err(Error::InvalidArgument("no parameters to fit".into()));
     }
     let initial = scene.param_values(&ids);
     let log_scale: Vec<bool> =
         ids.iter().zip(&initial).map(|(id, &v)| id.kind() == ParamKind::Positive && v > 0.0).collect();
-    let residuals = TrajectoryResiduals::new(scene, &ids, &log_scale, obs)?;
+    let stack = |log_scale: &[bool], horizon: Option<f64>| -> Result<ExperimentResiduals> {
+        let mut parts = Vec::with_capacity(experiments.len());
+        for (i, (e, ids)) in experiments.iter().zip(&all_ids).enumerate() {
+            let obs = match horizon {
+                Some(h) => e.observations.up_to(h),
+                None => e.observations.clone(),
+            };
+            let part = TrajectoryResiduals::new(&e.scene.with_params(ids, &initial), ids, log_scale, &obs);
+            parts.push(part.map_err(|err| in_experiment(err, i, experiments.len()))?);
+        }
+        Ok(ExperimentResiduals::new(parts))
+    };
+    let residuals = stack(&log_scale, None)?;
     let n = residuals.len();
     if n <= ids.len() {
         return Err(Error::Observation(format!("{n} observed values cannot determine {} parameters", ids.len())));
     }
     let mut theta: Vec<f64> = initial.iter().zip(&log_scale).map(|(v, &log)| if log { v.ln() } else { *v }).collect();
     let (mut iterations, mut lm) = (0, None);
-    let t_end = obs.times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let t_end = experiments.iter().flat_map(|e| e.observations.times.iter().copied()).fold(f64::NEG_INFINITY, f64::max);
+    let observed_up_to = |h: f64| experiments.iter().map(|e| e.observations.up_to(h).values.len()).sum::<usize>();
     let horizons: Vec<f64> = (0..options.stages.max(1))
         .rev()
         .map(|halvings| t_end / f64::powi(2.0, halvings as i32))
-        .filter(|&h| obs.up_to(h).values.len() > 2 * ids.len() || h == t_end)
+        .filter(|&h| observed_up_to(h) > 2 * ids.len() || h == t_end)
         .collect();
     for (stage, &horizon) in horizons.iter().enumerate() {
-        let part = if horizon == t_end { obs.clone() } else { obs.up_to(horizon) };
-        let stage_residuals = TrajectoryResiduals::new(scene, &ids, &log_scale, &part)?;
+        let stage_residuals = if horizon == t_end { residuals.clone() } else { stack(&log_scale, Some(horizon))? };
         let result = levenberg_marquardt(&stage_residuals, &theta, &options.lm, |it| {
             let params = residuals.to_params(it.x);
             progress(&FitIteration {
@@ -158,8 +211,8 @@ pub fn fit<S: AsRef<str>>(
         return Err(Error::Numerical(format!("the fit of `{}` ran away to {}", names[i], values[i])));
     }
 
-    let plain = TrajectoryResiduals::new(scene, &ids, &vec![false; ids.len()], obs)?;
-    let (_, jac) = jacobian(&plain, &values)?;
+    let plain = stack(&vec![false; ids.len()], None)?;
+    let (_, jac) = plain.value_and_jacobian(&values)?;
     if jac.iter().any(|d| !d.is_finite()) {
         return Err(Error::Numerical("the Jacobian of the residuals at the fitted values is not finite".into()));
     }
@@ -174,7 +227,10 @@ pub fn fit<S: AsRef<str>>(
             names[i], lm.cost
         )));
     }
-    let derivative_warnings = crate::sim::derivative_warnings(&scene.with_params(&ids, &values))?;
+    let mut derivative_warnings = Vec::new();
+    for (e, ids) in experiments.iter().zip(&all_ids) {
+        derivative_warnings.extend(crate::sim::derivative_warnings(&e.scene.with_params(ids, &values))?);
+    }
     Ok(FitReport {
         derivative_warnings,
         names,
@@ -187,4 +243,13 @@ pub fn fit<S: AsRef<str>>(
         iterations,
         converged: lm.converged,
     })
+}
+
+/// An experiment's error, named by its index when there are several.
+fn in_experiment(e: Error, i: usize, n: usize) -> Error {
+    if n > 1 {
+        e.in_batch(i)
+    } else {
+        e
+    }
 }

@@ -1,6 +1,6 @@
 //! Levenberg–Marquardt for nonlinear least squares with exact Jacobians.
 
-use crate::grad::{jacobian, Outcome};
+use crate::grad::Outcome;
 use crate::{Error, Result};
 use nalgebra::{DMatrix, DVector};
 
@@ -77,7 +77,7 @@ pub fn levenberg_marquardt(
     mut progress: impl FnMut(&LmIteration),
 ) -> Result<LmResult> {
     let mut x = x0.to_vec();
-    let (mut r, mut jac) = jacobian(f, &x)?;
+    let (mut r, mut jac) = f.value_and_jacobian(&x)?;
     let mut cost = r.norm_squared();
     finite(cost, &jac, "the starting point")?;
     let mut lambda = options.initial_damping;
@@ -119,7 +119,7 @@ pub fn levenberg_marquardt(
         let x_norm = DVector::from_column_slice(&x).norm();
         let decrease = (cost - trial_cost) / cost.max(f64::MIN_POSITIVE);
         x = trial;
-        (r, jac) = jacobian(f, &x)?;
+        (r, jac) = f.value_and_jacobian(&x)?;
         cost = r.norm_squared();
         finite(cost, &jac, &format!("step {}", iterations + 1))?;
         lambda = (lambda / 3.0).max(1e-12);

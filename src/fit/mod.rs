@@ -10,7 +10,7 @@ mod levenberg_marquardt;
 mod observations;
 mod residuals;
 
-pub use least_squares::{fit, FitIteration, FitOptions, FitReport};
+pub use least_squares::{fit, fit_experiments, Experiment, FitIteration, FitOptions, FitReport};
 pub use levenberg_marquardt::{levenberg_marquardt, LmIteration, LmOptions, LmResult};
 pub use observations::Observations;
-pub use residuals::TrajectoryResiduals;
+pub use residuals::{ExperimentResiduals, TrajectoryResiduals};

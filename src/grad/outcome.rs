@@ -28,6 +28,19 @@ pub trait Outcome {
     /// The results at parameters `p`.
     fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>>;
 
+    /// The value and exact Jacobian at `p`: forward-mode duals ([`crate::grad::jacobian`]) unless the outcome
+    /// knows a better way (the residuals of several experiments take each experiment's on its own core). What
+    /// [`crate::fit::levenberg_marquardt`] calls.
+    ///
+    /// # Errors
+    /// As [`crate::grad::jacobian`].
+    fn value_and_jacobian(&self, p: &[f64]) -> Result<(DVector<f64>, nalgebra::DMatrix<f64>)>
+    where
+        Self: Sized,
+    {
+        crate::grad::jacobian(self, p)
+    }
+
     /// What to call parameter `j` in messages ([`crate::grad::check`]'s refusals): `parameter j` unless the
     /// outcome knows better ([`FinalPositions`] gives the scene's parameter names).
     fn param_name(&self, j: usize) -> String {
