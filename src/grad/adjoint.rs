@@ -246,7 +246,7 @@ pub struct AdjointGradient {
 /// let p = rollout.initial_values();
 /// let g = adjoint(&rollout, &p, &[], &Height).unwrap();
 /// let (_, forward) = gradient(&RolloutLoss { rollout: &rollout, loss: &Height }, &p).unwrap();
-/// assert!((g.params - forward).norm() < 1e-12);
+/// assert!((&g.params - &forward).norm() < 1e-12);
 /// assert!((g.params[1] - 0.5).abs() < 0.05); // z(0.5 s) moves by about 0.5 s per m/s
 /// ```
 ///
