@@ -302,29 +302,34 @@ impl ControlProblem {
         Ok(StepJacobians { next, a: jac.columns(0, nx).into_owned(), b: jac.columns(nx, self.nu()).into_owned() })
     }
 
-    /// Cost and its exact gradient with respect to every control, by the adjoint (backwards) accumulation of
-    /// the per-step Jacobians: `λ_T = ∂Φ/∂x_T`, `g_t = ∂ℓ/∂u_t + B_tᵀ λ_{t+1}`, `λ_t = A_tᵀ λ_{t+1}`.
+    /// Cost and its exact gradient with respect to every control, by [`crate::grad::adjoint`]: one forward and one
+    /// backward pass over the per-step vector–Jacobian products, `λ_T = ∂Φ/∂x_T`, `g_t = ∂ℓ/∂u_t + B_tᵀ λ_{t+1}`,
+    /// `λ_t = A_tᵀ λ_{t+1}`, the controls placed on the actuated joints.
     ///
     /// # Errors
-    /// As [`ControlProblem::step_jacobians`].
+    /// `controls` not `steps` vectors of `nu` numbers, and as [`crate::grad::adjoint`].
     pub fn cost_and_gradient(&self, controls: &[DVector<f64>]) -> Result<(f64, Vec<DVector<f64>>)> {
-        let mut states = vec![self.x0()];
-        let mut jacobians = Vec::with_capacity(controls.len());
-        for (t, u) in controls.iter().enumerate() {
-            let j = self.step_jacobians(&states[t], u)?;
-            states.push(j.next.clone());
-            jacobians.push(j);
+        let (nv, nu) = (self.nv(), self.nu());
+        if controls.len() != self.steps || controls.iter().any(|u| u.len() != nu) {
+            return Err(Error::InvalidArgument(format!(
+                "`{}` takes {} control vectors of {nu} numbers",
+                self.name, self.steps
+            )));
         }
-        let (terminal, mut lambda, _) = self.terminal_cost(states.last().expect("x0"));
-        let mut cost = terminal;
-        let mut gradient = vec![DVector::zeros(self.nu()); controls.len()];
-        for t in (0..controls.len()).rev() {
-            let (l, l_u, _) = self.running_cost(&controls[t]);
-            cost += l;
-            gradient[t] = l_u + jacobians[t].b.transpose() * &lambda;
-            lambda = jacobians[t].a.transpose() * &lambda;
-        }
-        Ok((cost, gradient))
+        let torques: Vec<DVector<f64>> = controls
+            .iter()
+            .map(|u| {
+                let mut tau = DVector::zeros(nv);
+                for (k, &i) in self.actuated.iter().enumerate() {
+                    tau[i] = u[k];
+                }
+                tau
+            })
+            .collect();
+        let rollout = crate::grad::Rollout::new(&self.model, &[] as &[&str], self.steps)?;
+        let g = crate::grad::adjoint(&rollout, &[], &torques, &ProblemLoss { problem: self })?;
+        let gradient = g.controls.iter().map(|tau| DVector::from_fn(nu, |k, _| tau[self.actuated[k]])).collect();
+        Ok((g.loss, gradient))
     }
 
     /// Largest wrapped angle error and largest velocity of the final state.
@@ -353,5 +358,28 @@ impl Outcome for StepOutcome<'_> {
         let x = DVector::from_column_slice(&p[..nx]);
         let u = DVector::from_column_slice(&p[nx..]);
         self.problem.step(&model, &mut ws, &x, &u)
+    }
+}
+
+/// The problem's cost as a [`crate::grad::TrajectoryLoss`] of the world's rollout: `r |u|² dt` on every step's
+/// torques (zero off the actuated joints) and the weighted terminal error of the robot's `q` and `v`.
+struct ProblemLoss<'a> {
+    problem: &'a ControlProblem,
+}
+
+impl crate::grad::TrajectoryLoss for ProblemLoss<'_> {
+    fn running<T: Scalar>(&self, _t: usize, _state: &State<T>, u: &[T]) -> T {
+        let w = T::from(self.problem.r * self.problem.dt());
+        u.iter().fold(T::zero(), |l, &ui| l + ui * ui) * w
+    }
+
+    fn terminal<T: Scalar>(&self, state: &State<T>) -> T {
+        let (p, robot) = (self.problem, &state.robots[0]);
+        let mut cost = T::zero();
+        for i in 0..p.nv() {
+            let e = robot.q[i] - T::from(p.q_target[i]);
+            cost += e * e * T::from(p.w_q[i]) + robot.v[i] * robot.v[i] * T::from(p.w_v[i]);
+        }
+        cost
     }
 }

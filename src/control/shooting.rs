@@ -92,8 +92,8 @@ impl<F: FnMut(usize, f64), I: State<Float = f64>> Observe<I> for Progress<F> {
 }
 
 /// Direct single shooting: minimise the cost over the whole control sequence with L-BFGS (argmin, Moré–Thuente
-/// line search). Gradients are exact: per-step Jacobians from dual numbers, accumulated backwards in time
-/// ([`ControlProblem::cost_and_gradient`]).
+/// line search). Gradients are exact: per-step vector–Jacobian products from dual numbers, accumulated backwards
+/// in time by [`crate::grad::adjoint`] ([`ControlProblem::cost_and_gradient`]).
 ///
 /// `progress` is called after every iteration with `(iteration, best cost)`.
 ///
