@@ -21,8 +21,8 @@ export PATH="$tools/evcxr/bin:$PATH"
 
 if ! command -v evcxr_jupyter >/dev/null 2>&1; then
   echo "installing evcxr_jupyter into $tools/evcxr (first run only)"
-  # opt-level 1 instead of the release profile's 3: the kernel only parses cells and runs cargo, and LLVM's
-  # optimisation was most of the 11 minutes the install took on 2 cores.
+  # opt-level 1 instead of the release profile's 3: the kernel only parses cells and runs cargo. At opt-level 3 the
+  # install took 11m23s of a clean CI run on 2 cores; the opt-level 1 install has not been timed yet.
   CARGO_PROFILE_RELEASE_OPT_LEVEL=1 cargo install --locked evcxr_jupyter --root "$tools/evcxr"
 fi
 if ! python3 -c 'import nbclient, nbformat' >/dev/null 2>&1 || ! python3 -m jupyter --version >/dev/null 2>&1; then
