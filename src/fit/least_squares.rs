@@ -168,7 +168,7 @@ pub fn fit_experiments<S: AsRef<str>>(
                 Some(h) => e.observations.up_to(h),
                 None => e.observations.clone(),
             };
-            let part = TrajectoryResiduals::new(&e.scene.with_params(ids, &initial), ids, log_scale, &obs);
+            let part = TrajectoryResiduals::new(&e.scene, ids, log_scale, &obs);
             parts.push(part.map_err(|err| in_experiment(err, i, experiments.len()))?);
         }
         Ok(ExperimentResiduals::new(parts))

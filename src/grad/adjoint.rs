@@ -284,6 +284,8 @@ pub fn adjoint_with(
     model.validate()?;
     let zero = DVector::zeros(rollout.nu());
     let control = |t: usize| controls.get(t).unwrap_or(&zero);
+    // every robot's torques of every step, split once (as many numbers as the controls)
+    let torques: Vec<Vec<DVector<f64>>> = (0..steps).map(|t| split_torques(&model, control(t))).collect();
 
     // forward: f64, checkpoints every `every` steps
     let mut state = State::initial(&model);
@@ -295,12 +297,12 @@ pub fn adjoint_with(
     }
     let mut checkpoints = Vec::with_capacity(steps / every + 1);
     let mut total = 0.0;
-    for t in 0..steps {
+    for (t, tau) in torques.iter().enumerate() {
         if t % every == 0 {
             checkpoints.push(state.clone());
         }
         total += loss.running(t, &state, control(t).as_slice());
-        step_with_torques(&model, &mut state, &mut ws, &split_torques(&model, control(t)))?;
+        step_with_torques(&model, &mut state, &mut ws, tau)?;
         guard.check(&model, &state, t + 1 == steps)?;
     }
     total += loss.terminal(&state);
@@ -318,7 +320,7 @@ pub fn adjoint_with(
         segment.push(checkpoint.clone());
         for t in start..end - 1 {
             let mut next = segment[t - start].clone();
-            step_with_torques(&model, &mut next, &mut ws, &split_torques(&model, control(t)))?;
+            step_with_torques(&model, &mut next, &mut ws, &torques[t])?;
             segment.push(next);
         }
         for t in (start..end).rev() {
@@ -403,16 +405,8 @@ impl<'a> Sweep<'a> {
             }
             let width = CHUNK.min(width_all - start);
             running.derivatives_into(&mut eps);
-            let mut acc = eps;
-            for (yi, li) in y.iter().zip(lambda.iter()) {
-                if *li != 0.0 {
-                    yi.derivatives_into(&mut eps);
-                    for (a, e) in acc.iter_mut().zip(&eps) {
-                        *a += li * e;
-                    }
-                }
-            }
-            g.rows_mut(start, width).copy_from_slice(&acc[..width]);
+            add_weighted(&mut eps, &y, lambda);
+            g.rows_mut(start, width).copy_from_slice(&eps[..width]);
         }
         Ok(g)
     }
@@ -421,20 +415,26 @@ impl<'a> Sweep<'a> {
     fn initial_state_vjp(&self, lambda: &DVector<f64>) -> DVector<f64> {
         let k = self.rollout.params.len();
         let mut g = DVector::zeros(k);
-        let mut eps = [0.0; CHUNK];
         for (c, model) in self.seeded.iter().enumerate() {
-            let z0 = State::initial(model).values();
             let mut acc = [0.0; CHUNK];
-            for (zi, li) in z0.iter().zip(lambda.iter()) {
-                zi.derivatives_into(&mut eps);
-                for (a, e) in acc.iter_mut().zip(&eps) {
-                    *a += li * e;
-                }
-            }
+            add_weighted(&mut acc, &State::initial(model).values(), lambda);
             let width = CHUNK.min(k - c * CHUNK);
             g.rows_mut(c * CHUNK, width).copy_from_slice(&acc[..width]);
         }
         g
+    }
+}
+
+/// `acc += Σ_i λ_i ∂y_i`, over the `CHUNK` directions of the duals `y` (entries with `λ_i = 0` skipped).
+fn add_weighted(acc: &mut [f64; CHUNK], y: &DVector<Dual>, lambda: &DVector<f64>) {
+    let mut eps = [0.0; CHUNK];
+    for (yi, &li) in y.iter().zip(lambda.iter()) {
+        if li != 0.0 {
+            yi.derivatives_into(&mut eps);
+            for (a, e) in acc.iter_mut().zip(&eps) {
+                *a += li * e;
+            }
+        }
     }
 }
 

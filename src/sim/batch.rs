@@ -1,7 +1,6 @@
 //! Many rollouts at once, on all cores.
 
-use super::runaway::RunawayGuard;
-use super::{check_time_step, step, State};
+use super::{check_time_step, State};
 use crate::integrate::Workspace;
 use crate::model::{Model, ParamId};
 use crate::{Error, Result};
@@ -59,14 +58,5 @@ fn rollout_one(
     if p.len() != ids.len() {
         return Err(Error::InvalidArgument(format!("{} values for {} parameters", p.len(), ids.len())));
     }
-    let model = scene.with_params(ids, p);
-    model.validate()?;
-    check_time_step(&model)?;
-    let mut state = State::initial(&model);
-    let mut guard = RunawayGuard::new(&model, &state);
-    for k in 0..n_steps {
-        step(&model, &mut state, ws)?;
-        guard.check(&model, &state, k + 1 == n_steps)?;
-    }
-    Ok(state)
+    super::rollout::rollout_in(&scene.with_params(ids, p), n_steps, ws, |_| Ok(()))
 }

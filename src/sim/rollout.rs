@@ -66,16 +66,26 @@ pub fn rollout_with<T: Scalar, F: FnMut(&State<T>)>(
 pub fn try_rollout_with<T: Scalar, F: FnMut(&State<T>) -> Result<()>>(
     scene: &Model<T>,
     n_steps: usize,
+    observe: F,
+) -> Result<State<T>> {
+    rollout_in(scene, n_steps, &mut Workspace::new(scene.particles.len()), observe)
+}
+
+/// [`try_rollout_with`] in the workspace `ws` (sized for `scene`'s particles), so that many rollouts can share one
+/// ([`super::rollout_batch`]): a step is a function of the model and the state, the workspace is scratch.
+pub(crate) fn rollout_in<T: Scalar, F: FnMut(&State<T>) -> Result<()>>(
+    scene: &Model<T>,
+    n_steps: usize,
+    ws: &mut Workspace<T>,
     mut observe: F,
 ) -> Result<State<T>> {
     scene.validate()?;
     super::check_time_step(scene)?;
     let mut state = State::initial(scene);
-    let mut ws = Workspace::new(scene.particles.len());
     let mut guard = RunawayGuard::new(scene, &state);
     observe(&state)?;
     for k in 0..n_steps {
-        step(scene, &mut state, &mut ws)?;
+        step(scene, &mut state, ws)?;
         guard.check(scene, &state, k + 1 == n_steps)?;
         observe(&state)?;
     }
