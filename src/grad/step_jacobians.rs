@@ -117,6 +117,8 @@ pub struct TangentStep {
     reached: Vec<DVector<f64>>,
     /// The f64 step's result, coordinates, `[q'₀, v'₀, …]`.
     next: DVector<f64>,
+    /// The extra joint torques `u` to linearise at (every robot's `nv`, concatenated).
+    torques: Vec<f64>,
 }
 
 impl TangentStep {
@@ -125,14 +127,25 @@ impl TangentStep {
     /// # Errors
     /// As [`RobotStep::new`], and a step that fails.
     pub fn new(model: &Model<f64>, state: &State<f64>) -> Result<Self> {
+        Self::with_torques(model, state, &[])
+    }
+
+    /// The step of `model` from `state` with extra joint torques `torques` (one vector of `nv` per robot, or none
+    /// for zero): `u = torques` is the point [`TangentStep::point`] linearises at.
+    ///
+    /// # Errors
+    /// As [`TangentStep::new`], and torques that do not fit the robots.
+    pub fn with_torques(model: &Model<f64>, state: &State<f64>, torques: &[DVector<f64>]) -> Result<Self> {
         let step = RobotStep::new(model, state)?;
         let mut after = state.clone();
         let mut ws = Workspace::new(model.particles.len());
-        step_with_torques(model, &mut after, &mut ws, &[])?;
+        step_with_torques(model, &mut after, &mut ws, torques)?;
         let reached = after.robots.iter().map(|r| r.q.clone()).collect();
         let next =
             DVector::from_iterator(step.nx, after.robots.iter().flat_map(|r| r.q.iter().chain(r.v.iter()).copied()));
-        Ok(TangentStep { step, reached, next })
+        let mut flat: Vec<f64> = torques.iter().flat_map(|t| t.iter().copied()).collect();
+        flat.resize(step.nu(), 0.0);
+        Ok(TangentStep { step, reached, next, torques: flat })
     }
 
     /// The length of `x`: `2 nv` summed over the robots.
@@ -150,13 +163,14 @@ impl TangentStep {
         &self.next
     }
 
-    /// `x = 0` (with the state's velocities) and `u = 0`: the point to linearise at.
+    /// `x = 0` (with the state's velocities) and `u` the step's torques (zero from [`TangentStep::new`]): the
+    /// point to linearise at.
     pub fn point(&self) -> Vec<f64> {
         let mut p = Vec::with_capacity(self.nx() + self.nu());
         for r in &self.step.state.robots {
             p.extend(std::iter::repeat(0.0).take(r.v.len()).chain(r.v.iter().copied()));
         }
-        p.resize(self.nx() + self.nu(), 0.0);
+        p.extend_from_slice(&self.torques);
         p
     }
 }
@@ -302,10 +316,26 @@ impl<'a> StepLinearizer<'a> {
     /// # Errors
     /// A state that does not fit the model's robots, and a step that fails.
     pub fn jacobians(&mut self, state: &State<f64>) -> Result<StepJacobians> {
+        self.jacobians_with_torques(state, &[])
+    }
+
+    /// `A`, `B` of one step from `state` with extra joint torques `torques` (one vector of `nv` per robot, as
+    /// [`step_with_torques`] takes them; none for zero): the linearisation at `(x, u)` that iLQR and DDP need
+    /// along a trajectory.
+    ///
+    /// # Errors
+    /// As [`StepLinearizer::jacobians`], and torques that do not fit the robots.
+    pub fn jacobians_with_torques(&mut self, state: &State<f64>, torques: &[DVector<f64>]) -> Result<StepJacobians> {
         let model = self.model;
         check_robot_state(model, state)?;
+        let fits = torques.is_empty()
+            || (torques.len() == model.robots.len()
+                && torques.iter().zip(&model.robots).all(|(t, r)| t.len() == r.multibody.nv()));
+        if !fits {
+            return Err(Error::InvalidArgument("step Jacobians: one torque vector of nv entries per robot".into()));
+        }
         if model.settings.integrator != Integrator::SemiImplicitEuler || links_touch_by_impulses(model) {
-            let f = TangentStep::new(model, state)?;
+            let f = TangentStep::with_torques(model, state, torques)?;
             let (nx, nu) = (f.nx(), f.nu());
             let (_, jac) = jacobian(&f, &f.point())?;
             let (a, b) = (jac.columns(0, nx).into_owned(), jac.columns(nx, nu).into_owned());
@@ -315,14 +345,14 @@ impl<'a> StepLinearizer<'a> {
         // where the model allows them, one step finds out whether there are any
         let held_contacts = links_may_touch_bodies_or_links(model) && {
             let mut after = state.clone();
-            step_with_torques(model, &mut after, &mut self.step, &[])?;
+            step_with_torques(model, &mut after, &mut self.step, torques)?;
             self.step.link_contacts.iter().any(|c| c.partner != crate::contact::Partner::Ground)
         };
         let nv_total: usize = model.robots.iter().map(|r| r.multibody.nv()).sum();
         let nq_total: usize = model.robots.iter().map(|r| r.multibody.nq()).sum();
         let (nx, nu) = (2 * nv_total, nv_total);
         if held_contacts {
-            let f = TangentStep::new(model, state)?;
+            let f = TangentStep::with_torques(model, state, torques)?;
             let (_, a) = jacobian(&StateOnly(&f), &f.point()[..nx])?;
             let mut b = DMatrix::zeros(nx, nu);
             let (mut offset, mut k) = (0, 0);
@@ -342,7 +372,10 @@ impl<'a> StepLinearizer<'a> {
         let (mut offset, mut k) = (0, 0);
         for r in 0..model.robots.len() {
             let (nq, nv) = (model.robots[r].multibody.nq(), model.robots[r].multibody.nv());
-            let local = JointLocal::new(model, &self.joint_local[r], state, r);
+            let mut local = JointLocal::new(model, &self.joint_local[r], state, r);
+            if let Some(extra) = torques.get(r) {
+                local.tau += extra;
+            }
             let (q_next, v_next, block_a, block_b) = analytic_robot(model, state, r, &local, &mut self.robots[r])?;
             next.rows_mut(k, nq).copy_from(&q_next);
             next.rows_mut(k + nq, nv).copy_from(&v_next);
@@ -432,13 +465,13 @@ fn analytic_robot(
     Ok((q_next, v_next, a, b))
 }
 
-/// A [`TangentStep`] with `u = 0`, as a function of `x` alone.
+/// A [`TangentStep`] at its torques, as a function of `x` alone.
 struct StateOnly<'a>(&'a TangentStep);
 
 impl Outcome for StateOnly<'_> {
     fn eval<T: Scalar>(&self, x: &[T]) -> Result<DVector<T>> {
         let mut p = x.to_vec();
-        p.resize(self.0.nx() + self.0.nu(), T::zero());
+        p.extend(self.0.torques.iter().map(|&u| T::from(u)));
         self.0.eval(&p)
     }
 }
