@@ -1,6 +1,12 @@
-//! Iterative LQR with exact per-step Jacobians.
+//! Iterative LQR / box-DDP with exact per-step Jacobians.
 
+use super::box_qp::box_qp;
+use super::cost::{CostEvaluator, Quadratic};
+use super::problem::coordinates;
 use super::{ControlProblem, OptimizeReport};
+use crate::grad::StepLinearizer;
+use crate::model::Model;
+use crate::sim::{step_with_torques, State, Workspace};
 use crate::{Error, Result};
 use nalgebra::{DMatrix, DVector};
 
@@ -9,149 +15,382 @@ use nalgebra::{DMatrix, DVector};
 pub struct IlqrOptions {
     /// Maximum number of iterations. Default 200.
     pub max_iterations: usize,
-    /// Stop when the relative cost decrease of an accepted step falls below this. Default 1e-6.
+    /// Stop when the cost decrease the local model predicts for a full step falls below this fraction of the cost
+    /// (and so does the decrease achieved). Default 1e-6.
     pub tolerance: f64,
     /// Initial Levenberg regularisation `μ` added to `Q_uu`. Default 1e-6.
     pub initial_regularisation: f64,
+    /// Start from the initial state held at every knot (multiple shooting: the trajectory may have gaps, closed
+    /// by the first full step, as Crocoddyl's FDDP from `xs = [x0] * (N + 1)`) instead of the rollout of the
+    /// initial controls (single shooting). Default `true`: from zero torques, a rollout lets a robot arm fall, a
+    /// poor place to linearise; the held start linearises where the goal is posed.
+    pub multiple_shooting: bool,
 }
 
 impl Default for IlqrOptions {
     fn default() -> Self {
-        IlqrOptions { max_iterations: 200, tolerance: 1e-6, initial_regularisation: 1e-6 }
+        IlqrOptions { max_iterations: 200, tolerance: 1e-6, initial_regularisation: 1e-6, multiple_shooting: true }
     }
 }
 
-/// Iterative LQR: repeatedly linearise the dynamics along the current trajectory (`A_t`, `B_t` from dual
-/// numbers), solve the local LQR problem backwards in time for feedforward `k_t` and feedback `K_t`, and roll out
-/// `u_t = ū_t + α k_t + K_t (x_t − x̄_t)` with a backtracking line search on `α`.
+/// A trajectory: the world's states, the controls and the cost (the costs at the states, gaps or not).
+#[derive(Clone, Debug)]
+pub(crate) struct Trajectory {
+    pub states: Vec<State<f64>>,
+    pub controls: Vec<DVector<f64>>,
+    pub cost: f64,
+    /// Whether every state is the step from the one before (no gaps).
+    pub feasible: bool,
+}
+
+/// The local model of one knot: the step's `A`, `B`, the gap `f(x̄_t, ū_t) ⊖ x̄_{t+1}` it leaves (zero on a
+/// feasible trajectory) and the cost's quadratic.
+struct Knot {
+    a: DMatrix<f64>,
+    b: DMatrix<f64>,
+    gap: DVector<f64>,
+    cost: Quadratic,
+}
+
+/// The gains of one backward pass and the decrease they predict.
+struct Gains {
+    k: Vec<DVector<f64>>,
+    big_k: Vec<DMatrix<f64>>,
+    /// `ΔV(α) = α d1 + α² d2` (negative for a decrease).
+    d1: f64,
+    d2: f64,
+}
+
+/// Iterative LQR with box constraints on the controls (box-DDP without the second-order dynamics terms): linearise
+/// the world's step along the current trajectory (`A_t`, `B_t` from [`StepLinearizer`], analytic with
+/// semi-implicit Euler), take the costs' gradients and Gauss–Newton Hessians, solve the local problem backwards in
+/// time, where each step's control update is a box-constrained QP solved by projected Newton (the feedback acts
+/// on the free controls only), and roll out `u_t = clamp(ū_t + α k_t + K_t (x_t ⊖ x̄_t))` with a backtracking line
+/// search on `α`. Without bounds this is iLQR (Li & Todorov 2004) with Levenberg regularisation (Tassa, Erez &
+/// Todorov 2012).
 ///
 /// `progress` is called after every iteration with `(iteration, cost)`.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] for an invalid problem or initial guess of the wrong size; errors of the rollout.
+/// [`Error::InvalidArgument`] for an invalid problem or initial guess of the wrong size; errors of the rollout
+/// (the initial guess blowing up is [`Error::NonFinite`]); [`Error::Numerical`] when `Q_uu` stays indefinite.
 ///
-/// Reference: Li & Todorov, "Iterative linear quadratic regulator design", ICINCO 2004; Tassa, Erez & Todorov,
-/// IROS 2012 (regularisation and line search).
+/// References: Li & Todorov, ICINCO 2004; Tassa, Erez & Todorov, IROS 2012; Tassa, Mansard & Todorov, ICRA 2014.
 pub fn ilqr(
     problem: &ControlProblem,
     initial: &[DVector<f64>],
     options: &IlqrOptions,
     mut progress: impl FnMut(usize, f64),
 ) -> Result<OptimizeReport> {
-    problem.validate()?;
-    check_guess(problem, initial)?;
-    let (nx, nu) = (problem.nx(), problem.nu());
-    let mut controls = initial.to_vec();
-    let mut states = problem.rollout(&controls)?;
-    let mut cost = problem.cost(&states, &controls);
-    let mut costs = vec![cost];
-    progress(0, cost);
-    let mut mu = options.initial_regularisation;
-    for iteration in 1..=options.max_iterations {
-        let jacobians: Vec<_> =
-            (0..problem.steps).map(|t| problem.step_jacobians(&states[t], &controls[t])).collect::<Result<_>>()?;
-        // Backward pass; raise μ until every Q_uu is positive definite.
-        let (gains, feedback) = loop {
-            match backward_pass(problem, &states, &controls, &jacobians, mu, nx, nu) {
-                Some(result) => break result,
-                None if mu < 1e10 => mu = (mu * 10.0).max(1e-6),
-                None => return Err(Error::Numerical("iLQR: Q_uu stays indefinite at μ = 1e10".into())),
-            }
-        };
-        // Forward pass with backtracking.
-        let mut accepted = None;
-        let mut alpha = 1.0;
-        while alpha > 1e-4 {
-            let mut x = problem.x0();
-            let mut new_states = vec![x.clone()];
-            let mut new_controls = Vec::with_capacity(problem.steps);
-            let mut ws = crate::sim::Workspace::new(0);
-            let mut finite = true;
-            for t in 0..problem.steps {
-                let u = &controls[t] + &gains[t] * alpha + &feedback[t] * (&x - &states[t]);
-                x = match problem.step(&problem.model, &mut ws, &x, &u) {
-                    Ok(next) if next.iter().all(|v| v.is_finite()) => next,
-                    _ => {
-                        finite = false;
-                        break;
-                    }
-                };
-                new_states.push(x.clone());
-                new_controls.push(u);
-            }
-            if finite {
-                let new_cost = problem.cost(&new_states, &new_controls);
-                if new_cost < cost {
-                    accepted = Some((new_cost, new_states, new_controls));
-                    break;
-                }
-            }
-            alpha *= 0.5;
-        }
-        match accepted {
-            Some((new_cost, new_states, new_controls)) => {
-                let decrease = (cost - new_cost) / cost.abs().max(1e-300);
-                cost = new_cost;
-                states = new_states;
-                controls = new_controls;
-                costs.push(cost);
-                progress(iteration, cost);
-                mu = (mu / 10.0).max(1e-9);
-                if decrease < options.tolerance {
-                    break;
-                }
-            }
-            None => {
-                mu *= 10.0;
-                if mu > 1e10 {
-                    break;
-                }
-            }
-        }
-    }
-    Ok(OptimizeReport { method: "ilqr".into(), costs, controls, states })
+    let solver = Solver::new(problem, initial)?;
+    let mut costs = Vec::new();
+    let trajectory = solver.solve(initial, options, |i, c| {
+        costs.push(c);
+        progress(i, c)
+    })?;
+    Ok(OptimizeReport {
+        method: if problem.bounds.is_some() { "box-ddp" } else { "ilqr" }.into(),
+        costs,
+        states: trajectory.states.iter().map(coordinates).collect(),
+        controls: trajectory.controls,
+    })
 }
 
-/// Gains `k_t` and `K_t`, or `None` if some `Q_uu + μ I` is not positive definite.
-#[allow(clippy::type_complexity)]
-fn backward_pass(
-    problem: &ControlProblem,
-    states: &[DVector<f64>],
-    controls: &[DVector<f64>],
-    jacobians: &[super::StepJacobians],
-    mu: f64,
-    nx: usize,
-    nu: usize,
-) -> Option<(Vec<DVector<f64>>, Vec<DMatrix<f64>>)> {
-    let (_, mut v_x, mut v_xx) = problem.terminal_cost(&states[problem.steps]);
-    let mut gains = vec![DVector::zeros(nu); problem.steps];
-    let mut feedback = vec![DMatrix::zeros(nu, nx); problem.steps];
-    for t in (0..problem.steps).rev() {
-        let (a, b) = (&jacobians[t].a, &jacobians[t].b);
-        let (_, l_u, l_uu) = problem.running_cost(&controls[t]);
-        let q_x = a.transpose() * &v_x;
-        let q_u = l_u + b.transpose() * &v_x;
-        let q_xx = a.transpose() * &v_xx * a;
-        let q_uu = l_uu + b.transpose() * &v_xx * b;
-        let q_ux = b.transpose() * &v_xx * a;
-        let regularised = &q_uu + DMatrix::identity(nu, nu) * mu;
-        let cholesky = regularised.cholesky()?;
-        let k = -cholesky.solve(&q_u);
-        let big_k = -cholesky.solve(&q_ux);
-        v_x = &q_x + big_k.transpose() * &q_uu * &k + big_k.transpose() * &q_u + q_ux.transpose() * &k;
-        let v_xx_new =
-            &q_xx + big_k.transpose() * &q_uu * &big_k + big_k.transpose() * &q_ux + q_ux.transpose() * &big_k;
-        v_xx = (&v_xx_new + v_xx_new.transpose()) * 0.5;
-        gains[t] = k;
-        feedback[t] = big_k;
+/// The solver's buffers for one problem.
+pub(crate) struct Solver<'a> {
+    problem: &'a ControlProblem,
+    linearizer: std::cell::RefCell<StepLinearizer<'a>>,
+    costs: std::cell::RefCell<CostEvaluator>,
+}
+
+impl<'a> Solver<'a> {
+    pub fn new(problem: &'a ControlProblem, initial: &[DVector<f64>]) -> Result<Self> {
+        problem.validate()?;
+        check_guess(problem, initial)?;
+        Ok(Solver {
+            problem,
+            linearizer: std::cell::RefCell::new(StepLinearizer::new(&problem.model)?),
+            costs: std::cell::RefCell::new(CostEvaluator::new(&problem.model, problem.nu())),
+        })
     }
-    Some((gains, feedback))
+
+    /// The trajectory from `start` under `controls` (clamped into the bounds), or `None` if it leaves the finite
+    /// numbers or a step fails.
+    pub fn rollout(&self, start: &State<f64>, controls: &[DVector<f64>]) -> Result<Trajectory> {
+        let p = self.problem;
+        let mut ws = Workspace::new(0);
+        let mut states = Vec::with_capacity(controls.len() + 1);
+        states.push(start.clone());
+        let controls: Vec<DVector<f64>> =
+            controls.iter().map(|u| p.bounds.as_ref().map_or_else(|| u.clone(), |b| b.clamp(u))).collect();
+        for (t, u) in controls.iter().enumerate() {
+            let mut next = states[t].clone();
+            step_with_torques(&p.model, &mut next, &mut ws, &p.torques(u.as_slice())).map_err(|e| match e {
+                Error::NonFinite { body, .. } => Error::NonFinite { body, step: t + 1, time: (t + 1) as f64 * p.dt() },
+                e => e,
+            })?;
+            states.push(next);
+        }
+        let cost = self.cost(&states, &controls)?;
+        Ok(Trajectory { states, controls, cost, feasible: true })
+    }
+
+    /// `start` held at every knot under `controls`: a trajectory with gaps (multiple shooting's start).
+    fn held(&self, start: &State<f64>, controls: &[DVector<f64>]) -> Result<Trajectory> {
+        let p = self.problem;
+        let controls: Vec<DVector<f64>> =
+            controls.iter().map(|u| p.bounds.as_ref().map_or_else(|| u.clone(), |b| b.clamp(u))).collect();
+        let states = vec![start.clone(); controls.len() + 1];
+        let cost = self.cost(&states, &controls)?;
+        Ok(Trajectory { states, controls, cost, feasible: false })
+    }
+
+    fn cost(&self, states: &[State<f64>], controls: &[DVector<f64>]) -> Result<f64> {
+        let p = self.problem;
+        let mut eval = self.costs.borrow_mut();
+        let mut total = 0.0;
+        for (state, u) in states.iter().zip(controls) {
+            total += eval.evaluate(&p.model, &p.running, state, u, p.dt(), false)?.value;
+        }
+        let last = states.last().expect("at least the start");
+        Ok(total + eval.evaluate(&p.model, &p.terminal, last, &DVector::zeros(p.nu()), 1.0, false)?.value)
+    }
+
+    /// Optimise from `initial` controls, starting at the model's initial state.
+    pub fn solve(
+        &self,
+        initial: &[DVector<f64>],
+        options: &IlqrOptions,
+        progress: impl FnMut(usize, f64),
+    ) -> Result<Trajectory> {
+        let start = self.problem.initial_state();
+        self.solve_from(&start, initial, options, progress)
+    }
+
+    /// Optimise from `initial` controls, starting at `start` (MPC re-plans from the measured state).
+    pub fn solve_from(
+        &self,
+        start: &State<f64>,
+        initial: &[DVector<f64>],
+        options: &IlqrOptions,
+        mut progress: impl FnMut(usize, f64),
+    ) -> Result<Trajectory> {
+        let p = self.problem;
+        let mut current =
+            if options.multiple_shooting { self.held(start, initial)? } else { self.rollout(start, initial)? };
+        progress(0, current.cost);
+        let mut mu = options.initial_regularisation;
+        let mut previous_k: Option<Vec<DVector<f64>>> = None;
+        for iteration in 1..=options.max_iterations {
+            let knots = self.linearise(&current)?;
+            if !current.feasible && knots.iter().all(|k| k.gap.amax() <= 1e-12) {
+                // the held start was an equilibrium under the initial controls: no gaps
+                current.feasible = true;
+            }
+            let gains = loop {
+                match self.backward_pass(&current, &knots, mu, previous_k.as_deref()) {
+                    Some(g) => break g,
+                    None if mu < 1e10 => mu = (mu * 10.0).max(1e-6),
+                    None => return Err(Error::Numerical(format!("{}: Q_uu stays indefinite at μ = 1e10", p.name))),
+                }
+            };
+            let expected = -(gains.d1 + gains.d2);
+            if current.feasible && expected < options.tolerance * current.cost.abs().max(1e-300) {
+                break;
+            }
+            // a step must lower the cost; on a trajectory with gaps, where no step may (the gaps can hide a
+            // cost no feasible trajectory attains), the full step closes them if nothing shorter lowers the cost.
+            // A step of length α closes the fraction α of every gap.
+            let mut accepted = None;
+            let mut full_step = None;
+            let mut alpha = 1.0;
+            while alpha > 1e-4 {
+                if let Some(candidate) = self.forward_pass(start, &current, &knots, &gains, alpha) {
+                    if candidate.cost < current.cost {
+                        accepted = Some(candidate);
+                        break;
+                    }
+                    if !current.feasible && alpha == 1.0 {
+                        full_step = Some(candidate);
+                    }
+                }
+                alpha *= 0.5;
+            }
+            let accepted = accepted.or(full_step);
+            match accepted {
+                Some(next) => {
+                    let decrease = (current.cost - next.cost) / current.cost.abs().max(1e-300);
+                    let was_feasible = current.feasible;
+                    current = next;
+                    progress(iteration, current.cost);
+                    previous_k = Some(gains.k);
+                    mu = (mu / 10.0).max(1e-9);
+                    if was_feasible && decrease < options.tolerance {
+                        break;
+                    }
+                }
+                None => {
+                    mu = (mu * 10.0).max(1e-6);
+                    if mu > 1e10 {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(current)
+    }
+
+    /// `A_t`, `B_t` and the costs' quadratics along the trajectory.
+    fn linearise(&self, tr: &Trajectory) -> Result<Vec<Knot>> {
+        let p = self.problem;
+        let mut linearizer = self.linearizer.borrow_mut();
+        let mut eval = self.costs.borrow_mut();
+        let mut knots = Vec::with_capacity(p.steps + 1);
+        for (t, (state, u)) in tr.states.iter().zip(&tr.controls).enumerate() {
+            let j = linearizer.jacobians_with_torques(state, &p.torques(u.as_slice()))?;
+            let cost = eval.evaluate(&p.model, &p.running, state, u, p.dt(), true)?;
+            let gap = if tr.feasible {
+                DVector::zeros(p.nx())
+            } else {
+                // f(x̄_t, ū_t) ⊖ x̄_{t+1}: the step's end in coordinates against the next knot's state
+                let mut reached = tr.states[t + 1].clone();
+                let mut k = 0;
+                for (r, s) in p.model.robots.iter().zip(&mut reached.robots) {
+                    let (nq, nv) = (r.multibody.nq(), r.multibody.nv());
+                    s.q = j.next.rows(k, nq).into_owned();
+                    s.v = j.next.rows(k + nq, nv).into_owned();
+                    k += nq + nv;
+                }
+                tangent_difference(&p.model, &tr.states[t + 1], &reached)
+            };
+            knots.push(Knot { a: j.a, b: p.actuated_columns(&j.b), gap, cost });
+        }
+        let last = tr.states.last().expect("at least the start");
+        let cost = eval.evaluate(&p.model, &p.terminal, last, &DVector::zeros(p.nu()), 1.0, true)?;
+        knots.push(Knot { a: DMatrix::zeros(0, 0), b: DMatrix::zeros(0, 0), gap: DVector::zeros(0), cost });
+        Ok(knots)
+    }
+
+    /// The gains `k_t`, `K_t`, or `None` if some `Q_uu + μ I` is not positive definite.
+    fn backward_pass(&self, tr: &Trajectory, knots: &[Knot], mu: f64, warm: Option<&[DVector<f64>]>) -> Option<Gains> {
+        let p = self.problem;
+        let (nx, nu, steps) = (p.nx(), p.nu(), p.steps);
+        let terminal = &knots[steps].cost;
+        let (mut v_x, mut v_xx) = (terminal.l_x.clone(), terminal.l_xx.clone());
+        let mut k_all = vec![DVector::zeros(nu); steps];
+        let mut big_k_all = vec![DMatrix::zeros(nu, nx); steps];
+        let (mut d1, mut d2) = (0.0, 0.0);
+        for t in (0..steps).rev() {
+            let Knot { a, b, gap, cost } = &knots[t];
+            let vxx_a = &v_xx * a;
+            let vxx_b = &v_xx * b;
+            // δx_{t+1} = A δx_t + B δu_t + gap: the next value's gradient at the gap
+            let v_x_gap = if tr.feasible { v_x.clone() } else { &v_x + &v_xx * gap };
+            let q_x = &cost.l_x + a.tr_mul(&v_x_gap);
+            let q_u = &cost.l_u + b.tr_mul(&v_x_gap);
+            let q_xx = &cost.l_xx + a.tr_mul(&vxx_a);
+            let q_uu = &cost.l_uu + b.tr_mul(&vxx_b);
+            let q_ux = &cost.l_ux + b.tr_mul(&vxx_a);
+            let regularised = &q_uu + DMatrix::identity(nu, nu) * mu;
+            let (k, big_k) = match &p.bounds {
+                None => {
+                    let cholesky = regularised.cholesky()?;
+                    (-cholesky.solve(&q_u), -cholesky.solve(&q_ux))
+                }
+                Some(bounds) => {
+                    let u = &tr.controls[t];
+                    let (lower, upper) = (&bounds.lower - u, &bounds.upper - u);
+                    let start = warm.map_or_else(|| DVector::zeros(nu), |w| w[t].clone());
+                    let qp = box_qp(&regularised, &q_u, &lower, &upper, &start)?;
+                    let mut big_k = DMatrix::zeros(nu, nx);
+                    if let Some(factor) = &qp.free_factor {
+                        let idx: Vec<usize> = (0..nu).filter(|&i| qp.free[i]).collect();
+                        let rows = DMatrix::from_fn(idx.len(), nx, |r, c| q_ux[(idx[r], c)]);
+                        let solved = -factor.solve(&rows);
+                        for (r, &i) in idx.iter().enumerate() {
+                            big_k.row_mut(i).copy_from(&solved.row(r));
+                        }
+                    }
+                    (qp.x, big_k)
+                }
+            };
+            d1 += k.dot(&q_u);
+            d2 += 0.5 * k.dot(&(&q_uu * &k));
+            let kt_quu = big_k.tr_mul(&q_uu);
+            v_x = &q_x + &kt_quu * &k + big_k.tr_mul(&q_u) + q_ux.tr_mul(&k);
+            let v_xx_new = &q_xx + &kt_quu * &big_k + big_k.tr_mul(&q_ux) + q_ux.tr_mul(&big_k);
+            v_xx = (&v_xx_new + v_xx_new.transpose()) * 0.5;
+            k_all[t] = k;
+            big_k_all[t] = big_k;
+        }
+        Some(Gains { k: k_all, big_k: big_k_all, d1, d2 })
+    }
+
+    /// The rollout under `u_t = clamp(ū_t + α k_t + K_t (x_t ⊖ x̄_t))`, or `None` if it fails or blows up. On a
+    /// trajectory with gaps, each step's end is moved back by `(1 − α)` of the gap (FDDP's partial closure).
+    fn forward_pass(
+        &self,
+        start: &State<f64>,
+        tr: &Trajectory,
+        knots: &[Knot],
+        gains: &Gains,
+        alpha: f64,
+    ) -> Option<Trajectory> {
+        let p = self.problem;
+        let mut ws = Workspace::new(0);
+        let mut states = Vec::with_capacity(p.steps + 1);
+        let mut controls = Vec::with_capacity(p.steps);
+        states.push(start.clone());
+        for t in 0..p.steps {
+            let dx = tangent_difference(&p.model, &tr.states[t], &states[t]);
+            let mut u = &tr.controls[t] + &gains.k[t] * alpha + &gains.big_k[t] * dx;
+            if let Some(b) = &p.bounds {
+                u = b.clamp(&u);
+            }
+            let mut next = states[t].clone();
+            step_with_torques(&p.model, &mut next, &mut ws, &p.torques(u.as_slice())).ok()?;
+            if !tr.feasible && alpha < 1.0 {
+                let mut o = 0;
+                for (r, s) in p.model.robots.iter().zip(&mut next.robots) {
+                    let nv = r.multibody.nv();
+                    let back = -(1.0 - alpha);
+                    s.q = r.multibody.integrate(&s.q, &(knots[t].gap.rows(o, nv) * back), &1.0);
+                    s.v += knots[t].gap.rows(o + nv, nv) * back;
+                    o += 2 * nv;
+                }
+            }
+            if next.robots.iter().any(|r| r.q.iter().chain(r.v.iter()).any(|x| !x.is_finite())) {
+                return None;
+            }
+            states.push(next);
+            controls.push(u);
+        }
+        let cost = self.cost(&states, &controls).ok()?;
+        let feasible = tr.feasible || alpha == 1.0;
+        cost.is_finite().then_some(Trajectory { states, controls, cost, feasible })
+    }
+}
+
+/// `x ⊖ x̄` in the tangent space: `[q ⊖ q̄, v − v̄]` per robot.
+pub(crate) fn tangent_difference(model: &Model<f64>, reference: &State<f64>, state: &State<f64>) -> DVector<f64> {
+    let nx = model.robots.iter().map(|r| 2 * r.multibody.nv()).sum();
+    let mut dx = DVector::zeros(nx);
+    let mut o = 0;
+    for ((robot, s), s_ref) in model.robots.iter().zip(&state.robots).zip(&reference.robots) {
+        let nv = robot.multibody.nv();
+        dx.rows_mut(o, nv).copy_from(&robot.multibody.difference(&s_ref.q, &s.q));
+        dx.rows_mut(o + nv, nv).copy_from(&(&s.v - &s_ref.v));
+        o += 2 * nv;
+    }
+    dx
 }
 
 pub(super) fn check_guess(problem: &ControlProblem, initial: &[DVector<f64>]) -> Result<()> {
-    if initial.len() != problem.steps || initial.iter().any(|u| u.len() != problem.nu()) {
+    if initial.len() != problem.steps
+        || initial.iter().any(|u| u.len() != problem.nu() || u.iter().any(|x| !x.is_finite()))
+    {
         return Err(Error::InvalidArgument(format!(
-            "initial controls: need {} steps of {} values each",
+            "initial controls: need {} steps of {} finite values each",
             problem.steps,
             problem.nu()
         )));

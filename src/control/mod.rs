@@ -1,17 +1,26 @@
-//! Trajectory optimisation: find the torques that bring a robot to a target state.
+//! Optimal control on the one world: find the controls that drive robots to a goal at least cost.
 //!
-//! A [`ControlProblem`] problem (cart-pole, pendulum, acrobot) is a robot, a horizon of `steps` time steps, the actuated
-//! joints and a quadratic cost. Two solvers use exact derivatives from dual numbers:
+//! A [`ControlProblem`] is a [`Model`](crate::model::Model) (robots, ground, contact settings), a horizon of
+//! `steps` time steps, the actuated joints, running and terminal [`Cost`]s (weighted squared [`Residual`]s of a
+//! robot's state, the controls, or a frame's position) and optional [`ControlBounds`]. The swing-ups
+//! ([`ControlProblem::cartpole`], `pendulum`, `acrobot`) and the reaching task of Crocoddyl's benchmark
+//! ([`ControlProblem::reach`]) are instances. Solvers, all on exact derivatives:
+//! - [`ilqr`]: iterative LQR, box-DDP when the problem has bounds (each step's control update a box QP solved by
+//!   projected Newton); per-step Jacobians from [`crate::grad::StepLinearizer`] (analytic with semi-implicit
+//!   Euler), Gauss–Newton Hessians of the costs;
 //! - [`shooting_lbfgs`]: direct single shooting over the whole control sequence with L-BFGS (argmin); the
-//!   gradient comes from [`crate::grad::adjoint`] (one forward and one backward pass), not one rollout per
-//!   control;
-//! - [`ilqr`]: iterative LQR (Gauss–Newton on the dynamics) with the same per-step Jacobians
-//!   `A_t = ∂x_{t+1}/∂x_t`, `B_t = ∂x_{t+1}/∂u_t`, a backtracking line search and Levenberg regularisation.
+//!   gradient comes from [`crate::grad::adjoint`] (one forward and one backward pass);
+//! - [`mpc`]: receding-horizon control on top of [`ilqr`], warm-started from the previous plan shifted by one step.
 
+mod box_qp;
+mod cost;
 mod ilqr;
+mod mpc;
 mod problem;
 mod shooting;
 
+pub use cost::{Cost, Residual};
 pub use ilqr::{ilqr, IlqrOptions};
-pub use problem::{ControlProblem, OptimizeReport, StepJacobians};
+pub use mpc::{mpc, MpcOptions, MpcReport};
+pub use problem::{ControlBounds, ControlProblem, OptimizeReport, StepJacobians};
 pub use shooting::{shooting_lbfgs, ShootingOptions};

@@ -1,40 +1,65 @@
-//! Finite-horizon optimal control on a world model: dynamics, cost and exact per-step Jacobians.
+//! Finite-horizon optimal control on the one world: the problem, its dynamics, its costs and exact derivatives.
 
-use crate::grad::{jacobian, Outcome};
+use super::cost::{total_value, CostEvaluator};
+use super::{Cost, Residual};
+use crate::grad::StepLinearizer;
 use crate::model::multibody::sample;
-use crate::model::{Control, Integrator, Model, Multibody, Robot};
-use crate::sim::{step_with_torques, RobotState, State, Workspace};
+use crate::model::{Control, Integrator, JointKind, Model, Multibody, Robot};
+use crate::sim::{step_with_torques, State, Workspace};
 use crate::{Error, Result, Scalar};
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{DMatrix, DVector, Vector3};
 use std::f64::consts::PI;
 
-/// A finite-horizon optimal-control problem on a [`Model`] whose state is one robot's (no particles or free
-/// bodies; `nq == nv`, no free joint): minimise `Σ_t r·|u_t|²·dt + Σ_i w_q,i (q_i(T) − q*_i)² + Σ_i w_v,i v_i(T)²`
-/// subject to the simulated dynamics ([`crate::sim::step_with_torques`]).
+/// A finite-horizon optimal-control problem on a [`Model`]: from the model's initial state, choose the controls
+/// `u_0 … u_{T−1}` (held over each time step) that minimise
+/// `Σ_t dt · Σ_running cost(x_t, u_t) + Σ_terminal cost(x_T)` subject to the world's dynamics
+/// ([`crate::sim::step_with_torques`]) and the bounds `lower ≤ u_t ≤ upper`.
 ///
-/// The state is `x = [q; v]` (`2 nv`), starting from the robot's `q0`, `v0`; the control `u` (`nu`) is the
-/// torque (N·m) or force (N) on the `actuated` joints, held constant over each step and added to the robot's
-/// own (time-invariant) controller. Time step and integrator are the model's (`model.world`).
+/// - **State.** The robots' joint states; the solvers work in the tangent space `x = [δq₀, v₀, δq₁, v₁, …]`
+///   (`2 nv` per robot: a floating base's rotation as a rotation vector). The contacts' memories (friction anchors,
+///   onset speeds) ride along in the world's [`State`] and are held fixed in each step's linearisation
+///   ([`StepLinearizer`]). The model may hold a ground and several robots; particles and free bodies would be
+///   state the solvers do not see, so [`ControlProblem::validate`] refuses them.
+/// - **Controls.** `u` (`nu`) are extra joint torques (N·m) or forces (N) on the `actuated` velocity indices of
+///   the robots' stacked `nv` (robot after robot), added to each robot's own time-invariant controller.
+/// - **Costs.** [`Cost`]s: weighted squared residuals of a robot's state, the controls or a frame's position.
+/// - **Dynamics.** The model's time step and integrator. With semi-implicit Euler (the default of the built-in
+///   problems, and Crocoddyl's `IntegratedActionModelEuler`) the per-step Jacobians are analytic
+///   ([`crate::grad::JacobianRoute::Analytic`]); with RK4 they come from dual numbers.
 #[derive(Clone, Debug)]
 pub struct ControlProblem {
-    /// Problem name (`cartpole`, `pendulum`, `acrobot`).
+    /// Problem name (for reports).
     pub name: String,
-    /// The world: gravity, time step, integrator and the one robot.
+    /// The world: gravity, time step, integrator, ground and robots.
     pub model: Model<f64>,
     /// Number of time steps (horizon = `steps · dt`).
     pub steps: usize,
-    /// Velocity indices of the actuated joints (one control each).
+    /// Velocity indices (into the robots' stacked `nv`) of the actuated joints, one control each.
     pub actuated: Vec<usize>,
-    /// Target configuration `q*`.
-    pub q_target: DVector<f64>,
-    /// Terminal weights on `q − q*` (per coordinate).
-    pub w_q: DVector<f64>,
-    /// Terminal weights on `v` (per coordinate).
-    pub w_v: DVector<f64>,
-    /// Control weight `r` (per (N·m)²·s).
-    pub r: f64,
-    /// Indices of joint coordinates that are angles (their errors are reported wrapped to (−π, π]).
+    /// Costs charged at every step `t < steps` on `(x_t, u_t)`, per second (multiplied by `dt`).
+    pub running: Vec<Cost>,
+    /// Costs charged once on the final state `x_T`.
+    pub terminal: Vec<Cost>,
+    /// Box bounds on the controls, or `None`.
+    pub bounds: Option<ControlBounds>,
+    /// Velocity indices of joint coordinates that are angles (their final errors are reported wrapped to (−π, π]).
     pub angles: Vec<usize>,
+}
+
+/// Box bounds `lower ≤ u ≤ upper` on every step's controls (N·m or N; `±∞` for none).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlBounds {
+    /// Lower bounds (`nu`).
+    pub lower: DVector<f64>,
+    /// Upper bounds (`nu`).
+    pub upper: DVector<f64>,
+}
+
+impl ControlBounds {
+    /// `u` clamped into the box.
+    pub fn clamp(&self, u: &DVector<f64>) -> DVector<f64> {
+        DVector::from_fn(u.len(), |i, _| u[i].clamp(self.lower[i], self.upper[i]))
+    }
 }
 
 /// What a solver returns.
@@ -46,44 +71,76 @@ pub struct OptimizeReport {
     pub costs: Vec<f64>,
     /// Optimised controls, one `nu`-vector per step.
     pub controls: Vec<DVector<f64>>,
-    /// States `[q; v]` of the optimised trajectory (`steps + 1`).
+    /// The robots' joint states of the optimised trajectory in coordinates, `[q₀; v₀; q₁; v₁; …]`
+    /// (`steps + 1`).
     pub states: Vec<DVector<f64>>,
 }
 
 /// The value and Jacobians of one time step.
 #[derive(Clone, Debug)]
 pub struct StepJacobians {
-    /// `x_{t+1}`.
+    /// `x_{t+1}` in coordinates, `[q₀; v₀; …]`.
     pub next: DVector<f64>,
-    /// `∂x_{t+1}/∂x_t` (`2nv × 2nv`).
+    /// `∂x_{t+1}/∂x_t` in the tangent space (`nx × nx`).
     pub a: DMatrix<f64>,
-    /// `∂x_{t+1}/∂u_t` (`2nv × nu`).
+    /// `∂x_{t+1}/∂u_t` (`nx × nu`).
     pub b: DMatrix<f64>,
 }
 
-/// A world with standard gravity, RK4 at `dt` for `steps` steps, and `robot` hanging at rest from the origin.
-fn swing_up_world(robot: Multibody<f64>, dt: f64, steps: usize) -> Model<f64> {
+/// A world with standard gravity, semi-implicit Euler at `dt` for `steps` steps, and `robot` at rest from the
+/// origin.
+fn world(robot: Multibody<f64>, dt: f64, steps: usize) -> Result<Model<f64>> {
     let mut model = Model::empty(dt, dt * steps as f64);
-    model.settings.integrator = Integrator::Rk4;
-    model.add_robot(Robot::new(robot)).expect("the sample robots are valid");
-    model
+    model.settings.integrator = Integrator::SemiImplicitEuler;
+    model.add_robot(Robot::new(robot))?;
+    Ok(model)
+}
+
+/// The running control cost `r |u|²` and the terminal `Σ w_q (q − q*)² + Σ w_v v²` of the swing-ups, as
+/// [`Cost`]s (`½ · weight · a · r²`, so weight 2).
+fn swing_up_costs(nu: usize, r: f64, q_target: &[f64], w_q: &[f64], w_v: &[f64]) -> (Vec<Cost>, Vec<Cost>) {
+    let nv = q_target.len();
+    let running = vec![Cost::control("effort", 2.0 * r, DVector::zeros(nu))];
+    let activation = DVector::from_iterator(2 * nv, w_q.iter().chain(w_v.iter()).copied());
+    let goal = Cost::state("upright", 2.0, 0, DVector::from_column_slice(q_target), DVector::zeros(nv))
+        .with_activation(activation);
+    (running, vec![goal])
 }
 
 impl ControlProblem {
-    /// Cart-pole swing-up: from hanging still at the origin to upright (`hinge = π`) and at rest, cart back at
-    /// `x = 0`, in 3 s (RK4, dt = 20 ms); the slider force is the control.
-    pub fn cartpole() -> Self {
+    /// A swing-up: `robot` hanging at rest, driven on `actuated` to `q_target` at rest in `steps` steps of 20 ms.
+    #[allow(clippy::too_many_arguments)]
+    fn swing_up(
+        name: &str,
+        robot: Multibody<f64>,
+        steps: usize,
+        actuated: Vec<usize>,
+        target: &[f64],
+        w: [f64; 3],
+    ) -> Self {
+        let nv = target.len();
+        let angles =
+            robot.joints.iter().filter(|j| matches!(j.kind, JointKind::Revolute { .. })).map(|j| j.v_index).collect();
+        let (running, terminal) = swing_up_costs(actuated.len(), w[2], target, &vec![w[0]; nv], &vec![w[1]; nv]);
         ControlProblem {
-            name: "cartpole".into(),
-            model: swing_up_world(sample::cartpole(), 0.02, 150),
-            steps: 150,
-            actuated: vec![0],
-            q_target: DVector::from_vec(vec![0.0, PI]),
-            w_q: DVector::from_vec(vec![10.0, 100.0]),
-            w_v: DVector::from_vec(vec![10.0, 10.0]),
-            r: 0.01,
-            angles: vec![1],
+            name: name.into(),
+            model: world(robot, 0.02, steps).expect("the sample robots are valid"),
+            steps,
+            actuated,
+            running,
+            terminal,
+            bounds: None,
+            angles,
         }
+    }
+
+    /// Cart-pole swing-up: from hanging still at the origin to upright (`hinge = π`) and at rest, cart back at
+    /// `x = 0`, in 3 s (150 steps of 20 ms); the slider force is the control. Cost
+    /// `Σ 0.01 u² dt + 10 x² + 100 (θ − π)² + 10 (ẋ² + θ̇²)`.
+    pub fn cartpole() -> Self {
+        let mut p = Self::swing_up("cartpole", sample::cartpole(), 150, vec![0], &[0.0, PI], [100.0, 10.0, 0.01]);
+        p.terminal[0].activation = Some(DVector::from_vec(vec![10.0, 100.0, 10.0, 10.0]));
+        p
     }
 
     /// Pendulum swing-up (no torque limit): one 1 kg, 1 m rod actuated at its pivot, from hanging to upright in
@@ -96,32 +153,82 @@ impl ControlProblem {
             crate::spatial::Transform::identity(),
         );
         robot.add_body(None, "rod", joint, sample::rod(1.0, 1.0)).expect("valid");
-        ControlProblem {
-            name: "pendulum".into(),
-            model: swing_up_world(robot, 0.02, 100),
-            steps: 100,
-            actuated: vec![0],
-            q_target: DVector::from_vec(vec![PI]),
-            w_q: DVector::from_vec(vec![100.0]),
-            w_v: DVector::from_vec(vec![10.0]),
-            r: 0.01,
-            angles: vec![0],
-        }
+        Self::swing_up("pendulum", robot, 100, vec![0], &[PI], [100.0, 10.0, 0.01])
     }
 
     /// Acrobot swing-up: two unit rods, only the elbow actuated, from hanging to upright in 4 s.
     pub fn acrobot() -> Self {
-        ControlProblem {
-            name: "acrobot".into(),
-            model: swing_up_world(sample::acrobot(), 0.02, 200),
-            steps: 200,
-            actuated: vec![1],
-            q_target: DVector::from_vec(vec![PI, 0.0]),
-            w_q: DVector::from_vec(vec![100.0, 100.0]),
-            w_v: DVector::from_vec(vec![10.0, 10.0]),
-            r: 0.005,
-            angles: vec![0, 1],
+        Self::swing_up("acrobot", sample::acrobot(), 200, vec![1], &[PI, 0.0], [100.0, 10.0, 0.005])
+    }
+
+    /// A fixed-base reaching task, the problem of `../shared/peers/croc_reach.py` (Crocoddyl): from the neutral
+    /// configuration at rest, bring frame `frame` to its initial position plus `offset` (m). `knots` steps of
+    /// `dt` (semi-implicit Euler, every joint actuated), costs (each `½ weight |r|²`): the frame's translation error
+    /// 1 per second and 1e3 at the end, the state's distance from the start 1e-2 per second and at the end, the
+    /// torques 1e-4 per second. The robot is Crocoddyl's: rigid-body dynamics only, so the joints' limits, damping
+    /// and friction from the URDF are removed (Panda starts outside its elbow's range, which a soft limit would
+    /// push against); bound the torques with [`ControlProblem::bounds`], for example from the URDF's efforts
+    /// ([`ControlProblem::effort_bounds`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a robot with a floating base, a frame it does not have, `knots == 0`, or a
+    /// time step that is not positive; the model's validation errors.
+    pub fn reach(mut robot: Multibody<f64>, frame: &str, offset: Vector3<f64>, knots: usize, dt: f64) -> Result<Self> {
+        for joint in &mut robot.joints {
+            joint.limits = None;
+            joint.damping = 0.0;
+            joint.friction = 0.0;
         }
+        if robot.nq() != robot.nv() {
+            return Err(Error::InvalidArgument(format!("reach: robot `{}` must have a fixed base", robot.name)));
+        }
+        if knots == 0 || !(dt.is_finite() && dt > 0.0) || offset.iter().any(|x| !x.is_finite()) {
+            return Err(Error::InvalidArgument(format!(
+                "reach: knots > 0, dt > 0 and a finite offset are needed (knots {knots}, dt {dt}, offset {offset:?})"
+            )));
+        }
+        let (nq, nv) = (robot.nq(), robot.nv());
+        let q0 = robot.neutral();
+        let mut ws = crate::multibody::MultibodyWorkspace::new(&robot);
+        crate::multibody::forward_kinematics(&robot, &mut ws, &q0, &DVector::zeros(nv));
+        let start = crate::multibody::frame_pose_world(&robot, &ws, frame)?.translation;
+        let target = start + offset;
+        let angles =
+            robot.joints.iter().filter(|j| matches!(j.kind, JointKind::Revolute { .. })).map(|j| j.v_index).collect();
+        let name = format!("reach {} {frame}", robot.name);
+        let model = world(robot, dt, knots)?;
+        let x_reg = |w| Cost::state("state", w, 0, q0.clone(), DVector::zeros(nq));
+        let goal = |w| Cost::frame_translation("goal", w, 0, frame, target);
+        let problem = ControlProblem {
+            name,
+            model,
+            steps: knots,
+            actuated: (0..nv).collect(),
+            running: vec![goal(1.0), x_reg(1e-2), Cost::control("control", 1e-4, DVector::zeros(nv))],
+            terminal: vec![goal(1e3), x_reg(1e-2)],
+            bounds: None,
+            angles,
+        };
+        problem.validate()?;
+        Ok(problem)
+    }
+
+    /// Bounds `±effort` on every actuated joint from the robots' effort limits (URDF `<limit effort>`, N·m or N;
+    /// unbounded where a joint has none).
+    pub fn effort_bounds(&self) -> ControlBounds {
+        let efforts: Vec<f64> = self
+            .model
+            .robots
+            .iter()
+            .flat_map(|r| {
+                r.multibody
+                    .joints
+                    .iter()
+                    .flat_map(|j| std::iter::repeat(j.effort_limit.unwrap_or(f64::INFINITY)).take(j.kind.nv()))
+            })
+            .collect();
+        let upper = DVector::from_iterator(self.nu(), self.actuated.iter().map(|&i| efforts[i]));
+        ControlBounds { lower: -&upper, upper }
     }
 
     /// A problem by name (`cartpole`, `pendulum`, `acrobot`).
@@ -133,7 +240,9 @@ impl ControlProblem {
             "cartpole" => Ok(Self::cartpole()),
             "pendulum" => Ok(Self::pendulum()),
             "acrobot" => Ok(Self::acrobot()),
-            other => Err(Error::InvalidArgument(format!("unknown problem `{other}` (cartpole, pendulum, acrobot)"))),
+            other => Err(Error::InvalidArgument(format!(
+                "unknown problem `{other}` (cartpole, pendulum, acrobot; reach needs --urdf and --frame)"
+            ))),
         }
     }
 
@@ -142,7 +251,7 @@ impl ControlProblem {
         self.model.settings.dt
     }
 
-    /// The robot (the model's first).
+    /// The first robot.
     ///
     /// # Panics
     /// If the model has no robot ([`ControlProblem::validate`] reports it).
@@ -150,18 +259,14 @@ impl ControlProblem {
         &self.model.robots[0]
     }
 
-    /// The robot's number of velocity coordinates (0 without a robot).
+    /// The robots' number of velocity coordinates, summed.
     pub fn nv(&self) -> usize {
-        self.model.robots.first().map_or(0, |r| r.multibody.nv())
+        self.model.robots.iter().map(|r| r.multibody.nv()).sum()
     }
 
-    /// The initial state `[q0; v0]` of the robot.
-    pub fn x0(&self) -> DVector<f64> {
-        let robot = self.robot();
-        let mut x = DVector::zeros(self.nx());
-        x.rows_mut(0, self.nv()).copy_from(&robot.q0);
-        x.rows_mut(self.nv(), self.nv()).copy_from(&robot.v0);
-        x
+    /// The dimension of the tangent state `x` (`2 nv`).
+    pub fn nx(&self) -> usize {
+        2 * self.nv()
     }
 
     /// Number of controls per step.
@@ -169,46 +274,102 @@ impl ControlProblem {
         self.actuated.len()
     }
 
-    /// Dimension of the state `[q; v]`.
-    pub fn nx(&self) -> usize {
-        2 * self.nv()
+    /// The initial state of the world (the model's).
+    pub fn initial_state(&self) -> State<f64> {
+        State::initial(&self.model)
     }
 
-    /// Checks that the model's state is one robot's with `nq == nv` (no free joint) and a time-invariant
-    /// controller, and the sizes of targets and weights.
+    /// The robots' initial joint states in coordinates, `[q₀; v₀; …]`.
+    pub fn x0(&self) -> DVector<f64> {
+        coordinates(&self.initial_state())
+    }
+
+    /// The world's state with the robots' joint states taken from coordinates `x = [q₀; v₀; …]`, the rest as the
+    /// model's initial state.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] if `x` has the wrong length.
+    pub fn state_at(&self, x: &DVector<f64>) -> Result<State<f64>> {
+        with_coordinates(&self.model, self.initial_state(), x)
+    }
+
+    /// Controls placed on the robots' joints: one torque vector of `nv` per robot, zero off the actuated joints.
+    pub fn torques<T: Scalar>(&self, u: &[T]) -> Vec<DVector<T>> {
+        let mut flat = vec![T::zero(); self.nv()];
+        for (k, &i) in self.actuated.iter().enumerate() {
+            flat[i] = u[k];
+        }
+        let mut start = 0;
+        self.model
+            .robots
+            .iter()
+            .map(|r| {
+                let nv = r.multibody.nv();
+                start += nv;
+                DVector::from_column_slice(&flat[start - nv..start])
+            })
+            .collect()
+    }
+
+    /// Checks the problem: a valid model holding robots and no particles or free bodies, robots' controllers
+    /// that do not depend on time, actuated indices below `nv` and distinct, costs that fit (no terminal cost on
+    /// the controls), bounds with `lower ≤ upper`, and the solvers' storage per knot times the horizon within the
+    /// model's [`Settings::max_memory`](crate::model::Settings::max_memory).
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming what does not fit, or the model's own validation error.
     pub fn validate(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::InvalidArgument(m));
+        let bad = |m: String| Err(Error::InvalidArgument(format!("problem `{}`: {m}", self.name)));
         let m = &self.model;
-        if m.robots.len() != 1 || !m.particles.is_empty() || !m.bodies.is_empty() {
-            return bad(format!("`{}`: the model must hold one robot and no particles or free bodies", self.name));
+        if m.robots.is_empty() || !m.particles.is_empty() || !m.bodies.is_empty() {
+            return bad(
+                "the model must hold robots and no particles or free bodies (their state is not optimised)".into()
+            );
+        }
+        if let Some(r) = m.robots.iter().find(|r| matches!(r.control, Control::Torques(_))) {
+            return bad(format!("robot `{}`: its own controller must not depend on time (none or pd)", r.name()));
         }
         let nv = self.nv();
-        if self.robot().multibody.nq() != nv {
-            return bad(format!("`{}`: trajectory optimisation needs nq == nv (no free joint)", self.name));
+        let mut seen = vec![false; nv];
+        for &i in &self.actuated {
+            if i >= nv || std::mem::replace(&mut seen[i], true) {
+                return bad(format!("actuated indices must be distinct and < nv = {nv} (got {:?})", self.actuated));
+            }
         }
-        if matches!(self.robot().control, Control::Torques(_)) {
-            return bad(format!("`{}`: the robot's own controller must not depend on time (none or pd)", self.name));
-        }
-        if self.q_target.len() != nv || self.w_q.len() != nv || self.w_v.len() != nv {
-            return bad(format!("`{}`: q_target, w_q and w_v need nv entries each", self.name));
+        if self.steps == 0 {
+            return bad("steps must be > 0".into());
         }
         if self.angles.iter().any(|&i| i >= nv) {
-            return bad(format!("`{}`: angle indices must be < nv", self.name));
+            return bad("angle indices must be < nv".into());
         }
-        if self.actuated.iter().any(|&i| i >= nv) || self.steps == 0 || self.r.is_nan() || self.r <= 0.0 {
-            return bad(format!("`{}`: actuated indices < nv, steps > 0 and r > 0 are required", self.name));
+        for cost in self.running.iter().chain(&self.terminal) {
+            cost.validate(m, self.nu())?;
         }
-        self.model.validate()
+        if let Some(c) = self.terminal.iter().find(|c| matches!(c.residual, Residual::Control { .. })) {
+            return bad(format!("terminal cost `{}` is on the controls, which the final state has none of", c.name));
+        }
+        if let Some(b) = &self.bounds {
+            let nu = self.nu();
+            if b.lower.len() != nu || b.upper.len() != nu {
+                return bad(format!("bounds need {nu} lower and {nu} upper values"));
+            }
+            if b.lower.iter().zip(b.upper.iter()).any(|(l, u)| l.is_nan() || u.is_nan() || l > u) {
+                return bad("bounds need lower ≤ upper (no NaN)".into());
+            }
+        }
+        self.model.validate()?;
+        // the solvers keep per knot: the state, A (nx²), B and K (2·nx·nu), the costs' quadratic (nx² + nx·nu)
+        let (nx, nu) = (self.nx(), self.nu());
+        let per_knot = 8 * (2 * nx * nx + 3 * nx * nu + nu * nu + 6 * (nx + nu)) + std::mem::size_of::<State<f64>>();
+        self.model.settings.check_memory(self.steps + 1, per_knot, "shorten the horizon or raise world.max_memory_mb")
     }
 
-    /// One step of the world on any scalar: `x_{t+1} = f(x_t, u_t)` (`model` is [`ControlProblem::model`] over
-    /// `T`, `ws` a workspace for it: `Workspace::new(0)`).
+    /// One step of the world on any scalar: `x_{t+1} = f(x_t, u_t)` in coordinates (`model` is
+    /// [`ControlProblem::model`] over `T`, `ws` a workspace for it: `Workspace::new(0)`). The rest of the world's
+    /// state (contact memories) is the initial one; [`ControlProblem::simulate`] carries it along instead.
     ///
     /// # Errors
-    /// As [`crate::sim::step`].
+    /// As [`crate::sim::step`], and `x`, `u` of the wrong lengths.
     pub fn step<T: Scalar>(
         &self,
         model: &Model<T>,
@@ -216,45 +377,33 @@ impl ControlProblem {
         x: &DVector<T>,
         u: &DVector<T>,
     ) -> Result<DVector<T>> {
-        let nv = self.nv();
-        let mut tau = DVector::zeros(nv);
-        for (k, &i) in self.actuated.iter().enumerate() {
-            tau[i] = u[k];
+        if u.len() != self.nu() {
+            return Err(Error::InvalidArgument(format!("`{}` takes {} controls per step", self.name, self.nu())));
         }
-        let robot = RobotState { q: x.rows(0, nv).into_owned(), v: x.rows(nv, nv).into_owned() };
-        let mut state = State {
-            x: Vec::new(),
-            v: Vec::new(),
-            bodies: Vec::new(),
-            contact_impulses: Vec::new(),
-            friction_anchors: Vec::new(),
-            robots: vec![robot],
-            step: 0,
-            body_substeps: 1,
-        };
-        step_with_torques(model, &mut state, ws, &[tau])?;
-        let mut next = DVector::zeros(2 * nv);
-        next.rows_mut(0, nv).copy_from(&state.robots[0].q);
-        next.rows_mut(nv, nv).copy_from(&state.robots[0].v);
-        Ok(next)
+        let mut state = with_coordinates(model, State::initial(model), x)?;
+        step_with_torques(model, &mut state, ws, &self.torques(u.as_slice()))?;
+        Ok(coordinates(&state))
     }
 
-    /// The states of the trajectory driven by `controls`: `controls.len() + 1` vectors of `2 nv` numbers, all
-    /// stored (`(controls.len() + 1) · (16 nv + 24)` bytes; the controls themselves take about as much).
+    /// The world's states along the trajectory driven by `controls` (`controls.len() + 1` states, all stored).
     ///
     /// # Errors
-    /// As [`crate::sim::step`] (a blow-up is [`Error::NonFinite`] naming the joint); [`Error::InvalidScene`]
-    /// naming `world.max_memory_mb` when the states would take more than the model's
-    /// [`Settings::max_memory`](crate::model::Settings::max_memory), checked before anything is allocated.
-    pub fn rollout(&self, controls: &[DVector<f64>]) -> Result<Vec<DVector<f64>>> {
+    /// Controls of the wrong length; as [`crate::sim::step`] (a blow-up is [`Error::NonFinite`] naming the joint
+    /// and the step); [`Error::InvalidScene`] naming `world.max_memory_mb` when the states would take more than the
+    /// model's [`Settings::max_memory`](crate::model::Settings::max_memory), checked before anything is allocated.
+    pub fn simulate(&self, controls: &[DVector<f64>]) -> Result<Vec<State<f64>>> {
+        if controls.iter().any(|u| u.len() != self.nu()) {
+            return Err(Error::InvalidArgument(format!("`{}` takes {} controls per step", self.name, self.nu())));
+        }
         let n = controls.len() + 1;
-        let bytes_each = 16 * self.nv() + std::mem::size_of::<DVector<f64>>();
+        let bytes_each = 24 * self.nv() + 3 * std::mem::size_of::<State<f64>>();
         self.model.settings.check_memory(n, bytes_each, "shorten the horizon or raise world.max_memory_mb")?;
         let mut ws = Workspace::new(0);
         let mut states = Vec::with_capacity(n);
-        states.push(self.x0());
+        states.push(self.initial_state());
         for (t, u) in controls.iter().enumerate() {
-            let next = self.step(&self.model, &mut ws, &states[t], u).map_err(|e| match e {
+            let mut next = states[t].clone();
+            step_with_torques(&self.model, &mut next, &mut ws, &self.torques(u.as_slice())).map_err(|e| match e {
                 Error::NonFinite { body, .. } => {
                     Error::NonFinite { body, step: t + 1, time: (t + 1) as f64 * self.dt() }
                 }
@@ -265,51 +414,63 @@ impl ControlProblem {
         Ok(states)
     }
 
-    /// The running cost `r |u|² dt` of one step, with its gradient and Hessian in `u`.
-    pub fn running_cost(&self, u: &DVector<f64>) -> (f64, DVector<f64>, DMatrix<f64>) {
-        let w = self.r * self.dt();
-        (w * u.norm_squared(), u * (2.0 * w), DMatrix::identity(u.len(), u.len()) * (2.0 * w))
-    }
-
-    /// The terminal cost with its gradient and (diagonal) Hessian in `x`.
-    pub fn terminal_cost(&self, x: &DVector<f64>) -> (f64, DVector<f64>, DMatrix<f64>) {
-        let nv = self.nv();
-        let mut weights = DVector::zeros(2 * nv);
-        weights.rows_mut(0, nv).copy_from(&self.w_q);
-        weights.rows_mut(nv, nv).copy_from(&self.w_v);
-        let mut error = x.clone();
-        for i in 0..nv {
-            error[i] -= self.q_target[i];
-        }
-        let cost = error.iter().zip(weights.iter()).map(|(e, w)| w * e * e).sum();
-        (cost, error.component_mul(&weights) * 2.0, DMatrix::from_diagonal(&(weights * 2.0)))
-    }
-
-    /// Total cost of a trajectory.
-    pub fn cost(&self, states: &[DVector<f64>], controls: &[DVector<f64>]) -> f64 {
-        let running: f64 = controls.iter().map(|u| self.running_cost(u).0).sum();
-        running + self.terminal_cost(states.last().expect("at least x0")).0
-    }
-
-    /// Exact `x_{t+1}`, `A_t` and `B_t` from dual numbers.
+    /// The robots' joint states (coordinates, `[q₀; v₀; …]`) along the trajectory driven by `controls`.
     ///
     /// # Errors
-    /// As [`crate::sim::step`].
+    /// As [`ControlProblem::simulate`].
+    pub fn rollout(&self, controls: &[DVector<f64>]) -> Result<Vec<DVector<f64>>> {
+        Ok(self.simulate(controls)?.iter().map(coordinates).collect())
+    }
+
+    /// The total cost of the trajectory of `states` (from [`ControlProblem::simulate`]) under `controls`.
+    ///
+    /// # Errors
+    /// A cost that does not fit the model (see [`Cost::validate`]).
+    pub fn trajectory_cost(&self, states: &[State<f64>], controls: &[DVector<f64>]) -> Result<f64> {
+        let mut eval = CostEvaluator::new(&self.model, self.nu());
+        let mut total = 0.0;
+        for (state, u) in states.iter().zip(controls) {
+            total += eval.evaluate(&self.model, &self.running, state, u, self.dt(), false)?.value;
+        }
+        let last = states.last().ok_or_else(|| Error::InvalidArgument("no states".into()))?;
+        Ok(total + eval.evaluate(&self.model, &self.terminal, last, &DVector::zeros(self.nu()), 1.0, false)?.value)
+    }
+
+    /// The total cost of the trajectory driven by `controls`.
+    ///
+    /// # Errors
+    /// As [`ControlProblem::simulate`] and [`ControlProblem::trajectory_cost`].
+    pub fn cost(&self, controls: &[DVector<f64>]) -> Result<f64> {
+        self.trajectory_cost(&self.simulate(controls)?, controls)
+    }
+
+    /// Exact `x_{t+1}`, `A_t` and `B_t` at coordinates `x` and controls `u` (see [`StepJacobians`]; the rest of
+    /// the world's state as the model's initial one).
+    ///
+    /// # Errors
+    /// As [`StepLinearizer::jacobians_with_torques`], and `x`, `u` of the wrong lengths.
     pub fn step_jacobians(&self, x: &DVector<f64>, u: &DVector<f64>) -> Result<StepJacobians> {
-        let p: Vec<f64> = x.iter().chain(u.iter()).copied().collect();
-        let (next, jac) = jacobian(&StepOutcome { problem: self }, &p)?;
-        let nx = self.nx();
-        Ok(StepJacobians { next, a: jac.columns(0, nx).into_owned(), b: jac.columns(nx, self.nu()).into_owned() })
+        let state = self.state_at(x)?;
+        if u.len() != self.nu() {
+            return Err(Error::InvalidArgument(format!("`{}` takes {} controls per step", self.name, self.nu())));
+        }
+        let j = StepLinearizer::new(&self.model)?.jacobians_with_torques(&state, &self.torques(u.as_slice()))?;
+        Ok(StepJacobians { next: j.next, a: j.a, b: self.actuated_columns(&j.b) })
+    }
+
+    /// The columns of a world's `B` (`nx × nv`) for the actuated joints (`nx × nu`).
+    pub(crate) fn actuated_columns(&self, b: &DMatrix<f64>) -> DMatrix<f64> {
+        DMatrix::from_fn(b.nrows(), self.nu(), |i, k| b[(i, self.actuated[k])])
     }
 
     /// Cost and its exact gradient with respect to every control, by [`crate::grad::adjoint`]: one forward and one
-    /// backward pass over the per-step vector–Jacobian products, `λ_T = ∂Φ/∂x_T`, `g_t = ∂ℓ/∂u_t + B_tᵀ λ_{t+1}`,
-    /// `λ_t = A_tᵀ λ_{t+1}`, the controls placed on the actuated joints.
+    /// backward pass over the per-step vector–Jacobian products, the controls placed on the actuated joints.
     ///
     /// # Errors
     /// `controls` not `steps` vectors of `nu` numbers, and as [`crate::grad::adjoint`].
     pub fn cost_and_gradient(&self, controls: &[DVector<f64>]) -> Result<(f64, Vec<DVector<f64>>)> {
-        let (nv, nu) = (self.nv(), self.nu());
+        self.validate()?;
+        let nu = self.nu();
         if controls.len() != self.steps || controls.iter().any(|u| u.len() != nu) {
             return Err(Error::InvalidArgument(format!(
                 "`{}` takes {} control vectors of {nu} numbers",
@@ -319,11 +480,7 @@ impl ControlProblem {
         let torques: Vec<DVector<f64>> = controls
             .iter()
             .map(|u| {
-                let mut tau = DVector::zeros(nv);
-                for (k, &i) in self.actuated.iter().enumerate() {
-                    tau[i] = u[k];
-                }
-                tau
+                DVector::from_iterator(self.nv(), self.torques(u.as_slice()).iter().flat_map(|t| t.iter().copied()))
             })
             .collect();
         let rollout = crate::grad::Rollout::new(&self.model, &[] as &[&str], self.steps)?;
@@ -332,54 +489,83 @@ impl ControlProblem {
         Ok((g.loss, gradient))
     }
 
-    /// Largest wrapped angle error and largest velocity of the final state.
+    /// Largest wrapped angle error against the first terminal state cost's reference (0 without one) and largest
+    /// speed of the final state `x` (coordinates).
     pub fn final_errors(&self, x: &DVector<f64>) -> (f64, f64) {
-        let nv = self.nv();
+        let reference = self.terminal.iter().find_map(|c| match &c.residual {
+            Residual::State { robot: 0, q, .. } => Some(q),
+            _ => None,
+        });
+        let robot = &self.robot().multibody;
+        let (nq, nv) = (robot.nq(), robot.nv());
         let mut angle: f64 = 0.0;
-        for &i in &self.angles {
-            let e = x[i] - self.q_target[i];
-            let wrapped = e - 2.0 * PI * (e / (2.0 * PI)).round();
-            angle = angle.max(wrapped.abs());
+        if let Some(q_ref) = reference {
+            for joint in robot.joints.iter().filter(|j| self.angles.contains(&j.v_index)) {
+                let e = x[joint.q_index] - q_ref[joint.q_index];
+                let wrapped = e - 2.0 * PI * (e / (2.0 * PI)).round();
+                angle = angle.max(wrapped.abs());
+            }
         }
-        (angle, x.rows(nv, nv).amax())
+        (angle, x.rows(nq, nv).amax())
+    }
+
+    /// For every terminal frame-translation cost: its name, the frame, and the frame's distance (m) from its
+    /// target at the final state `x` (coordinates), in the order of [`ControlProblem::terminal`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for `x` of the wrong length or quaternions that are not unit.
+    pub fn frame_distances(&self, x: &DVector<f64>) -> Result<Vec<(String, String, f64)>> {
+        let state = self.state_at(x)?;
+        let mut out = Vec::new();
+        for cost in &self.terminal {
+            if let Residual::FrameTranslation { frame, .. } = &cost.residual {
+                let r = cost.residual_value(&self.model, &state, &[])?;
+                out.push((cost.name.clone(), frame.clone(), r.norm()));
+            }
+        }
+        Ok(out)
     }
 }
 
-/// One step as an [`Outcome`] of `p = [x; u]`, so [`jacobian`] differentiates it.
-struct StepOutcome<'a> {
-    problem: &'a ControlProblem,
+/// The robots' joint states of `state` in coordinates, `[q₀; v₀; q₁; v₁; …]`.
+pub(crate) fn coordinates<T: Scalar>(state: &State<T>) -> DVector<T> {
+    let n = state.robots.iter().map(|r| r.q.len() + r.v.len()).sum();
+    DVector::from_iterator(n, state.robots.iter().flat_map(|r| r.q.iter().chain(r.v.iter()).copied()))
 }
 
-impl Outcome for StepOutcome<'_> {
-    fn eval<T: Scalar>(&self, p: &[T]) -> Result<DVector<T>> {
-        let nx = self.problem.nx();
-        let model = self.problem.model.lift::<T>();
-        let mut ws = Workspace::new(0);
-        let x = DVector::from_column_slice(&p[..nx]);
-        let u = DVector::from_column_slice(&p[nx..]);
-        self.problem.step(&model, &mut ws, &x, &u)
+/// `state` with its robots' joint states from coordinates `x`.
+fn with_coordinates<T: Scalar>(model: &Model<T>, mut state: State<T>, x: &DVector<T>) -> Result<State<T>> {
+    let n: usize = model.robots.iter().map(|r| r.multibody.nq() + r.multibody.nv()).sum();
+    if x.len() != n {
+        return Err(Error::InvalidArgument(format!("the robots' joint state has {n} coordinates, not {}", x.len())));
     }
+    let mut k = 0;
+    for (r, s) in model.robots.iter().zip(&mut state.robots) {
+        let (nq, nv) = (r.multibody.nq(), r.multibody.nv());
+        s.q = x.rows(k, nq).into_owned();
+        s.v = x.rows(k + nq, nv).into_owned();
+        k += nq + nv;
+    }
+    Ok(state)
 }
 
-/// The problem's cost as a [`crate::grad::TrajectoryLoss`] of the world's rollout: `r |u|² dt` on every step's
-/// torques (zero off the actuated joints) and the weighted terminal error of the robot's `q` and `v`.
+/// The problem's costs as a [`crate::grad::TrajectoryLoss`] of the world's rollout: the running costs times `dt` on
+/// every step (the controls read off the actuated joints' torques), the terminal costs once.
 struct ProblemLoss<'a> {
     problem: &'a ControlProblem,
 }
 
 impl crate::grad::TrajectoryLoss for ProblemLoss<'_> {
-    fn running<T: Scalar>(&self, _t: usize, _state: &State<T>, u: &[T]) -> T {
-        let w = T::from(self.problem.r * self.problem.dt());
-        u.iter().fold(T::zero(), |l, &ui| l + ui * ui) * w
+    fn running<T: Scalar>(&self, _t: usize, state: &State<T>, torques: &[T]) -> T {
+        let p = self.problem;
+        let u: Vec<T> = p.actuated.iter().map(|&i| torques[i]).collect();
+        // the costs were validated against the model (a frame that exists, sizes that fit) before the adjoint ran
+        total_value(&p.model, &p.running, state, &u, p.dt()).unwrap_or_else(|_| T::from(f64::NAN))
     }
 
     fn terminal<T: Scalar>(&self, state: &State<T>) -> T {
-        let (p, robot) = (self.problem, &state.robots[0]);
-        let mut cost = T::zero();
-        for i in 0..p.nv() {
-            let e = robot.q[i] - T::from(p.q_target[i]);
-            cost += e * e * T::from(p.w_q[i]) + robot.v[i] * robot.v[i] * T::from(p.w_v[i]);
-        }
-        cost
+        let p = self.problem;
+        let u = vec![T::zero(); p.nu()];
+        total_value(&p.model, &p.terminal, state, &u, 1.0).unwrap_or_else(|_| T::from(f64::NAN))
     }
 }

@@ -61,10 +61,7 @@ impl CostFunction for Objective<'_> {
         // A cost-only rollout is cheaper than one with Jacobians (the line search asks for many).
         let nu = self.problem.nu();
         let controls: Vec<DVector<f64>> = p.chunks(nu).map(DVector::from_column_slice).collect();
-        match self.problem.rollout(&controls) {
-            Ok(states) => Ok(self.problem.cost(&states, &controls)),
-            Err(_) => Ok(f64::INFINITY),
-        }
+        Ok(self.problem.cost(&controls).unwrap_or(f64::INFINITY))
     }
 }
 
@@ -98,7 +95,8 @@ impl<F: FnMut(usize, f64), I: State<Float = f64>> Observe<I> for Progress<F> {
 /// `progress` is called after every iteration with `(iteration, best cost)`.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] for an invalid problem or guess; [`Error::Numerical`] if argmin fails.
+/// [`Error::InvalidArgument`] for an invalid problem or guess, or a problem with control bounds (L-BFGS here is
+/// unconstrained: use [`super::ilqr`], box-DDP, for those); [`Error::Numerical`] if argmin fails.
 pub fn shooting_lbfgs(
     problem: &ControlProblem,
     initial: &[DVector<f64>],
@@ -107,6 +105,12 @@ pub fn shooting_lbfgs(
 ) -> Result<OptimizeReport> {
     problem.validate()?;
     check_guess(problem, initial)?;
+    if problem.bounds.is_some() {
+        return Err(Error::InvalidArgument(format!(
+            "`{}` has control bounds: L-BFGS shooting is unconstrained, use ilqr (box-DDP)",
+            problem.name
+        )));
+    }
     let objective = Objective { problem, cache: RefCell::new(None) };
     let p0: Vec<f64> = initial.iter().flat_map(|u| u.iter().copied()).collect();
     let initial_cost = CostFunction::cost(&objective, &p0).map_err(|e| Error::Numerical(e.to_string()))?;

@@ -23,6 +23,7 @@ mod multibody_properties;
 mod multibody_vs_pinocchio;
 mod one_body_robot_vs_free_body;
 mod one_world;
+mod optimal_control;
 mod particle_closed_forms;
 mod particle_properties;
 mod robot_contact;

@@ -14,7 +14,7 @@ fn step_jacobians_match_central_differences() {
     let model = &problem.model;
     let mut ws = diffphys::sim::Workspace::new(0);
     let mut step = |x: &DVector<f64>, u: &DVector<f64>| problem.step(model, &mut ws, x, u).unwrap();
-    assert_eq!(j.next, step(&x, &u));
+    assert!((&j.next - step(&x, &u)).amax() < 1e-14, "the analytic route steps in its own order");
     let h = 1e-6;
     let mut fd_a = DMatrix::zeros(4, 4);
     for k in 0..4 {
@@ -34,7 +34,7 @@ fn adjoint_gradient_matches_central_differences() {
     problem.steps = 30;
     let controls: Vec<DVector<f64>> = (0..30).map(|t| DVector::from_element(1, (t as f64 * 0.3).sin() * 2.0)).collect();
     let (cost, gradient) = problem.cost_and_gradient(&controls).unwrap();
-    let plain = problem.cost(&problem.rollout(&controls).unwrap(), &controls);
+    let plain = problem.cost(&controls).unwrap();
     assert!((cost - plain).abs() <= 1e-13 * plain, "{cost} vs {plain} (sums in a different order)");
     let h = 1e-6;
     for t in [0, 7, 29] {
@@ -42,9 +42,7 @@ fn adjoint_gradient_matches_central_differences() {
         let mut minus = controls.clone();
         plus[t][0] += h;
         minus[t][0] -= h;
-        let fd = (problem.cost(&problem.rollout(&plus).unwrap(), &plus)
-            - problem.cost(&problem.rollout(&minus).unwrap(), &minus))
-            / (2.0 * h);
+        let fd = (problem.cost(&plus).unwrap() - problem.cost(&minus).unwrap()) / (2.0 * h);
         assert!((gradient[t][0] - fd).abs() < 1e-6 * (1.0 + fd.abs()), "t = {t}: {} vs {fd}", gradient[t][0]);
     }
 }

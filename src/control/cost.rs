@@ -1,0 +1,404 @@
+//! Costs of optimal-control problems: weighted squared residuals of the robots' state, the controls and frames.
+//!
+//! A [`Cost`] is `½ · weight · Σ_i a_i r_i²` of a [`Residual`] `r(x, u)` with activation weights `a` (all ones by
+//! default), Crocoddyl's `CostModelResidual` with a (weighted) quadratic activation. A running cost is charged per
+//! second of the horizon (multiplied by the time step), a terminal cost once. The solvers take the cost's value,
+//! its gradient and its Gauss–Newton Hessian `weight · r_xᵀ diag(a) r_x`, all from the residual's analytic
+//! Jacobian; [`Cost::residual_value`] evaluates the residual on any scalar type for the adjoint.
+
+use crate::model::{Model, Multibody};
+use crate::multibody::{forward_kinematics, frame_jacobian, frame_pose_world, MultibodyWorkspace};
+use crate::sim::State;
+use crate::{Error, Result, Scalar};
+use nalgebra::{DMatrix, DVector, Vector3};
+use num_dual::{Derivative, DualSVec64};
+
+/// What a [`Cost`] measures.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Residual {
+    /// A robot's joint state from a reference, `[q ⊖ q*, v − v*]` (`2 nv`: a floating base's rotation as a
+    /// rotation vector, as [`Multibody::difference`]).
+    State {
+        /// Index of the robot in the model.
+        robot: usize,
+        /// Reference configuration `q*` (`nq`).
+        q: DVector<f64>,
+        /// Reference velocities `v*` (`nv`).
+        v: DVector<f64>,
+    },
+    /// The controls from a reference, `u − u*` (`nu`: N·m or N).
+    Control {
+        /// Reference controls `u*`.
+        reference: DVector<f64>,
+    },
+    /// The position of a named frame's origin minus a target, in the root frame's axes (m, 3 numbers).
+    FrameTranslation {
+        /// Index of the robot in the model.
+        robot: usize,
+        /// Frame name (a URDF link).
+        frame: String,
+        /// Target position (m).
+        target: Vector3<f64>,
+    },
+}
+
+/// A weighted squared residual: `½ · weight · Σ_i a_i r_i²`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cost {
+    /// Name (for reports).
+    pub name: String,
+    /// Weight (≥ 0).
+    pub weight: f64,
+    /// Activation weights `a` (one per residual entry, ≥ 0); `None` for all ones.
+    pub activation: Option<DVector<f64>>,
+    /// What is measured.
+    pub residual: Residual,
+}
+
+impl Cost {
+    /// `½ weight |[q ⊖ q*, v − v*]|²` on robot `robot`.
+    pub fn state(name: &str, weight: f64, robot: usize, q: DVector<f64>, v: DVector<f64>) -> Self {
+        Cost { name: name.into(), weight, activation: None, residual: Residual::State { robot, q, v } }
+    }
+
+    /// `½ weight |u − u*|²`.
+    pub fn control(name: &str, weight: f64, reference: DVector<f64>) -> Self {
+        Cost { name: name.into(), weight, activation: None, residual: Residual::Control { reference } }
+    }
+
+    /// `½ weight |p_frame − target|²` on robot `robot`.
+    pub fn frame_translation(name: &str, weight: f64, robot: usize, frame: &str, target: Vector3<f64>) -> Self {
+        let residual = Residual::FrameTranslation { robot, frame: frame.into(), target };
+        Cost { name: name.into(), weight, activation: None, residual }
+    }
+
+    /// The same cost with activation weights `a`.
+    pub fn with_activation(mut self, activation: DVector<f64>) -> Self {
+        self.activation = Some(activation);
+        self
+    }
+
+    /// The residual's length.
+    pub fn dim(&self, model: &Model<f64>) -> usize {
+        match &self.residual {
+            Residual::State { robot, .. } => model.robots.get(*robot).map_or(0, |r| 2 * r.multibody.nv()),
+            Residual::Control { reference } => reference.len(),
+            Residual::FrameTranslation { .. } => 3,
+        }
+    }
+
+    /// Checks the cost against a model with `nu` controls: robot indices, frame names, sizes, finite
+    /// non-negative weights.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the cost and what does not fit.
+    pub fn validate(&self, model: &Model<f64>, nu: usize) -> Result<()> {
+        let bad = |what: String| Err(Error::InvalidArgument(format!("cost `{}`: {what}", self.name)));
+        if !(self.weight.is_finite() && self.weight >= 0.0) {
+            return bad(format!("weight {} must be finite and ≥ 0", self.weight));
+        }
+        let robot = |r: usize| -> Result<&Multibody<f64>> {
+            model.robots.get(r).map(|r| &r.multibody).ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "cost `{}`: robot {r} does not exist (the model has {})",
+                    self.name,
+                    model.robots.len()
+                ))
+            })
+        };
+        match &self.residual {
+            Residual::State { robot: r, q, v } => {
+                let mb = robot(*r)?;
+                if q.len() != mb.nq() || v.len() != mb.nv() {
+                    return bad(format!("the reference needs q of {} and v of {} numbers", mb.nq(), mb.nv()));
+                }
+                if q.iter().chain(v.iter()).any(|x| !x.is_finite()) {
+                    return bad("the reference state is not finite".into());
+                }
+                mb.check_quaternions(q).or_else(|e| bad(e.to_string()))?;
+            }
+            Residual::Control { reference } => {
+                if reference.len() != nu {
+                    return bad(format!("the reference needs {nu} controls, not {}", reference.len()));
+                }
+                if reference.iter().any(|x| !x.is_finite()) {
+                    return bad("the reference controls are not finite".into());
+                }
+            }
+            Residual::FrameTranslation { robot: r, frame, target } => {
+                let mb = robot(*r)?;
+                if mb.frame(frame).is_none() {
+                    let names: Vec<&str> = mb.frames.iter().map(|f| f.name.as_str()).collect();
+                    return bad(format!("robot `{}` has no frame `{frame}` (frames: {})", mb.name, names.join(", ")));
+                }
+                if target.iter().any(|x| !x.is_finite()) {
+                    return bad("the target is not finite".into());
+                }
+            }
+        }
+        if let Some(a) = &self.activation {
+            if a.len() != self.dim(model) || a.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+                return bad(format!("activation weights: {} finite numbers ≥ 0 are needed", self.dim(model)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The cost's value, `½ weight Σ a_i r_i²`, on any scalar type (the state and controls of `T`; `u` as the
+    /// problem's controls). Frame residuals run forward kinematics on the robot over `T`.
+    ///
+    /// # Errors
+    /// A frame that does not exist (see [`Cost::validate`]).
+    pub fn value<T: Scalar>(&self, model: &Model<f64>, state: &State<T>, u: &[T]) -> Result<T> {
+        let r = self.residual_value(model, state, u)?;
+        let a = |i: usize| self.activation.as_ref().map_or(1.0, |a| a[i]);
+        let sum = r.iter().enumerate().fold(T::zero(), |s, (i, &ri)| s + ri * ri * T::from(a(i)));
+        Ok(sum * T::from(0.5 * self.weight))
+    }
+
+    /// The residual `r(x, u)` on any scalar type.
+    ///
+    /// # Errors
+    /// A frame that does not exist (see [`Cost::validate`]).
+    pub fn residual_value<T: Scalar>(&self, model: &Model<f64>, state: &State<T>, u: &[T]) -> Result<DVector<T>> {
+        match &self.residual {
+            Residual::State { robot, q, v } => {
+                let mb = model.robots[*robot].multibody.lift::<T>();
+                let s = &state.robots[*robot];
+                let nv = mb.nv();
+                let mut r = DVector::zeros(2 * nv);
+                r.rows_mut(0, nv).copy_from(&mb.difference(&q.map(T::from), &s.q));
+                r.rows_mut(nv, nv).copy_from(&(&s.v - v.map(T::from)));
+                Ok(r)
+            }
+            Residual::Control { reference } => {
+                Ok(DVector::from_iterator(u.len(), u.iter().zip(reference.iter()).map(|(&ui, &ri)| ui - T::from(ri))))
+            }
+            Residual::FrameTranslation { robot, frame, target } => {
+                let mb = model.robots[*robot].multibody.lift::<T>();
+                let mut ws = MultibodyWorkspace::new(&mb);
+                let s = &state.robots[*robot];
+                forward_kinematics(&mb, &mut ws, &s.q, &s.v);
+                let p = frame_pose_world(&mb, &ws, frame)?.translation;
+                Ok(DVector::from_iterator(3, (p - target.map(T::from)).iter().copied()))
+            }
+        }
+    }
+}
+
+/// A sum of costs' value, gradient and Gauss–Newton Hessian at one knot, in the solvers' tangent coordinates:
+/// `x = [δq₀, v₀, δq₁, v₁, …]` (`2 nv` per robot) and the controls `u`.
+#[derive(Clone, Debug)]
+pub(crate) struct Quadratic {
+    pub value: f64,
+    pub l_x: DVector<f64>,
+    pub l_u: DVector<f64>,
+    pub l_xx: DMatrix<f64>,
+    pub l_uu: DMatrix<f64>,
+    pub l_ux: DMatrix<f64>,
+}
+
+impl Quadratic {
+    pub fn zeros(nx: usize, nu: usize) -> Self {
+        Quadratic {
+            value: 0.0,
+            l_x: DVector::zeros(nx),
+            l_u: DVector::zeros(nu),
+            l_xx: DMatrix::zeros(nx, nx),
+            l_uu: DMatrix::zeros(nu, nu),
+            l_ux: DMatrix::zeros(nu, nx),
+        }
+    }
+}
+
+/// Kinematics buffers and the robots' offsets in `x`, for evaluating costs on `f64` with their derivatives.
+#[derive(Clone, Debug)]
+pub(crate) struct CostEvaluator {
+    workspaces: Vec<MultibodyWorkspace<f64>>,
+    /// Start of each robot's block in `x`.
+    offsets: Vec<usize>,
+    nx: usize,
+    nu: usize,
+}
+
+impl CostEvaluator {
+    pub fn new(model: &Model<f64>, nu: usize) -> Self {
+        let mut offsets = Vec::with_capacity(model.robots.len());
+        let mut nx = 0;
+        for r in &model.robots {
+            offsets.push(nx);
+            nx += 2 * r.multibody.nv();
+        }
+        CostEvaluator {
+            workspaces: model.robots.iter().map(|r| MultibodyWorkspace::new(&r.multibody)).collect(),
+            offsets,
+            nx,
+            nu,
+        }
+    }
+
+    /// `Σ scale · cost` over `costs`, with derivatives when `derivatives` (otherwise only `value` is filled).
+    pub fn evaluate(
+        &mut self,
+        model: &Model<f64>,
+        costs: &[Cost],
+        state: &State<f64>,
+        u: &DVector<f64>,
+        scale: f64,
+        derivatives: bool,
+    ) -> Result<Quadratic> {
+        let mut out = Quadratic::zeros(if derivatives { self.nx } else { 0 }, if derivatives { self.nu } else { 0 });
+        for cost in costs {
+            let w = scale * cost.weight;
+            let a = |i: usize| cost.activation.as_ref().map_or(1.0, |a| a[i]);
+            match &cost.residual {
+                Residual::Control { reference } => {
+                    let r = u - reference;
+                    out.value += 0.5 * w * r.iter().enumerate().map(|(i, ri)| a(i) * ri * ri).sum::<f64>();
+                    if derivatives {
+                        for i in 0..self.nu {
+                            out.l_u[i] += w * a(i) * r[i];
+                            out.l_uu[(i, i)] += w * a(i);
+                        }
+                    }
+                }
+                Residual::State { robot, q, v } => {
+                    let mb = &model.robots[*robot].multibody;
+                    let s = &state.robots[*robot];
+                    let nv = mb.nv();
+                    let mut r = DVector::zeros(2 * nv);
+                    r.rows_mut(0, nv).copy_from(&mb.difference(q, &s.q));
+                    r.rows_mut(nv, nv).copy_from(&(&s.v - v));
+                    out.value += 0.5 * w * r.iter().enumerate().map(|(i, ri)| a(i) * ri * ri).sum::<f64>();
+                    if derivatives {
+                        // ∂r/∂x is block-diagonal: ∂(q* ⊖ (q ⊕ δ))/∂δ per joint (1 for one-dof joints), then 1
+                        let o = self.offsets[*robot];
+                        let jq = difference_jacobian(mb, q, &s.q);
+                        let mut jr = DMatrix::zeros(2 * nv, 2 * nv);
+                        jr.view_mut((0, 0), (nv, nv)).copy_from(&jq);
+                        jr.view_mut((nv, nv), (nv, nv)).fill_with_identity();
+                        let ar = DVector::from_fn(2 * nv, |i, _| w * a(i) * r[i]);
+                        let mut block = out.l_x.rows_mut(o, 2 * nv);
+                        block += jr.tr_mul(&ar);
+                        let weighted = DMatrix::from_fn(2 * nv, 2 * nv, |i, j| w * a(i) * jr[(i, j)]);
+                        let mut hess = out.l_xx.view_mut((o, o), (2 * nv, 2 * nv));
+                        hess += jr.tr_mul(&weighted);
+                    }
+                }
+                Residual::FrameTranslation { robot, frame, target } => {
+                    let mb = &model.robots[*robot].multibody;
+                    let s = &state.robots[*robot];
+                    let ws = &mut self.workspaces[*robot];
+                    let nv = mb.nv();
+                    if derivatives {
+                        // frame_jacobian runs the kinematics (at zero velocity) that the position needs too
+                        let jac = frame_jacobian(mb, ws, &s.q, frame)?;
+                        let r = frame_pose_world(mb, ws, frame)?.translation - target;
+                        out.value += 0.5 * w * (0..3).map(|i| a(i) * r[i] * r[i]).sum::<f64>();
+                        let o = self.offsets[*robot];
+                        let j = jac.fixed_rows::<3>(3);
+                        let ar = Vector3::from_fn(|i, _| w * a(i) * r[i]);
+                        let mut block = out.l_x.rows_mut(o, nv);
+                        block += j.tr_mul(&ar);
+                        let weighted = DMatrix::from_fn(3, nv, |i, c| w * a(i) * j[(i, c)]);
+                        let mut hess = out.l_xx.view_mut((o, o), (nv, nv));
+                        hess += j.tr_mul(&weighted);
+                    } else {
+                        forward_kinematics(mb, ws, &s.q, &s.v);
+                        let r = frame_pose_world(mb, ws, frame)?.translation - target;
+                        out.value += 0.5 * w * (0..3).map(|i| a(i) * r[i] * r[i]).sum::<f64>();
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `∂(q* ⊖ (q ⊕ δ))/∂δ` at `δ = 0` (`nv × nv`, block-diagonal over the joints): 1 for a one-degree-of-freedom
+/// joint; for a free joint, six dual directions through the joint's own `integrate` and `difference`.
+pub(crate) fn difference_jacobian(mb: &Multibody<f64>, reference: &DVector<f64>, q: &DVector<f64>) -> DMatrix<f64> {
+    type D6 = DualSVec64<6>;
+    let nv = mb.nv();
+    let mut jac = DMatrix::zeros(nv, nv);
+    for joint in &mb.joints {
+        let (iq, iv, nq, n) = (joint.q_index, joint.v_index, joint.kind.nq(), joint.kind.nv());
+        if n == 1 {
+            jac[(iv, iv)] = 1.0;
+            continue;
+        }
+        let kind = joint.kind.lift::<D6>();
+        let mut qd = DVector::from_fn(nq, |i, _| D6::from(q[iq + i]));
+        let delta = DVector::from_fn(n, |k, _| {
+            D6::new(0.0, Derivative::some(nalgebra::SVector::<f64, 6>::from_fn(|i, _| f64::from(u8::from(i == k)))))
+        });
+        kind.integrate(qd.rows_mut(0, nq), delta.rows(0, n), &D6::from(1.0));
+        let r0 = DVector::from_fn(nq, |i, _| D6::from(reference[iq + i]));
+        let mut out = DVector::from_element(n, D6::from(0.0));
+        kind.difference(r0.rows(0, nq), qd.rows(0, nq), out.rows_mut(0, n));
+        for (row, d) in out.iter().enumerate() {
+            let eps = d.eps.unwrap_generic(nalgebra::Const::<6>, nalgebra::Const::<1>);
+            for col in 0..n {
+                jac[(iv + row, iv + col)] = eps[col];
+            }
+        }
+    }
+    jac
+}
+
+/// The problem's costs as the adjoint's [`crate::grad::TrajectoryLoss`]-to-be: running costs charged `dt` per step,
+/// the terminal ones once; `u` mapped from the world's torques by `actuated`.
+pub(crate) fn total_value<T: Scalar>(
+    model: &Model<f64>,
+    costs: &[Cost],
+    state: &State<T>,
+    u: &[T],
+    scale: f64,
+) -> Result<T> {
+    let mut total = T::zero();
+    for cost in costs {
+        total += cost.value(model, state, u)? * T::from(scale);
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::multibody::sample;
+    use crate::model::Robot;
+
+    /// The analytic gradient and Gauss–Newton Hessian of a state cost on a floating base match the residual's
+    /// Jacobian from dual numbers through `integrate` and `difference`.
+    #[test]
+    fn free_joint_state_cost_derivatives_match_duals() {
+        let mb = sample::floating_box();
+        let mut model = Model::<f64>::empty(1e-3, 1.0);
+        model.add_robot(Robot::new(mb.clone())).unwrap();
+        let mut state = State::initial(&model);
+        let mut q = mb.neutral();
+        q[0] = 0.3;
+        q[2] = 1.2;
+        let axis = Vector3::new(0.3, -0.5, 0.8).normalize() * 0.7;
+        let (x, y, z, w) = crate::spatial::quaternion_exp(&axis);
+        q.rows_mut(3, 4).copy_from_slice(&[x, y, z, w]);
+        state.robots[0].q = q.clone();
+        state.robots[0].v = DVector::from_fn(mb.nv(), |i, _| 0.1 * i as f64 - 0.2);
+        let reference = mb.neutral();
+        let cost = Cost::state("x", 2.0, 0, reference.clone(), DVector::zeros(mb.nv()));
+        let mut eval = CostEvaluator::new(&model, 0);
+        let quad = eval.evaluate(&model, std::slice::from_ref(&cost), &state, &DVector::zeros(0), 1.0, true).unwrap();
+        // the rotation residual by duals, one direction at a time through q ⊕ δ
+        for k in 0..6 {
+            type D = num_dual::Dual64;
+            let mbd = mb.lift::<D>();
+            let delta = DVector::from_fn(6, |i, _| if i == k { D::new(0.0, 1.0) } else { D::from(0.0) });
+            let qd = mbd.integrate(&q.map(D::from), &delta, &D::from(1.0));
+            let r = mbd.difference(&reference.map(D::from), &qd);
+            let grad_k: f64 = (0..6).map(|i| 2.0 * r[i].re * r[i].eps).sum();
+            assert!((quad.l_x[k] - grad_k).abs() < 1e-12, "∂/∂δq_{k}: {} vs {grad_k}", quad.l_x[k]);
+        }
+        let value: f64 = cost.value(&model, &state, &[] as &[f64]).unwrap();
+        assert!((quad.value - value).abs() < 1e-14);
+    }
+}

@@ -1,0 +1,172 @@
+//! The general optimal-control API: reaching with UR5 and Panda (Crocoddyl's benchmark problem), box-DDP keeps
+//! the controls in their bounds and still reaches, the costs' analytic derivatives against the adjoint, MPC.
+
+use diffphys::control::{ilqr, mpc, ControlBounds, ControlProblem, Cost, IlqrOptions, MpcOptions};
+use diffphys::io::load_urdf;
+use nalgebra::{DVector, Vector3};
+use std::path::Path;
+
+/// Crocoddyl's reaching offset: 0.2 m along (−1, 1, −1)/√3.
+fn croc_offset() -> Vector3<f64> {
+    Vector3::new(-1.0, 1.0, -1.0) * (0.2 / 3f64.sqrt())
+}
+
+fn reach(file: &str, frame: &str) -> ControlProblem {
+    let robot = load_urdf(Path::new(&format!("tests/data/{file}"))).unwrap();
+    ControlProblem::reach(robot, frame, croc_offset(), 100, 0.01).unwrap()
+}
+
+/// Distance of the problem's goal frame from its target at the final state of `x` (coordinates).
+fn final_distance(problem: &ControlProblem, x: &DVector<f64>) -> f64 {
+    let distances = problem.frame_distances(x).unwrap();
+    assert_eq!(distances.len(), 1, "{distances:?}");
+    distances[0].2
+}
+
+#[test]
+fn ur5_and_panda_reach_within_a_millimetre() {
+    for (file, frame) in [("ur5.urdf", "tool0"), ("panda.urdf", "panda_hand")] {
+        let problem = reach(file, frame);
+        let zeros = vec![DVector::zeros(problem.nu()); problem.steps];
+        let report = ilqr(&problem, &zeros, &IlqrOptions::default(), |_, _| {}).unwrap();
+        let d = final_distance(&problem, report.states.last().unwrap());
+        assert!(d < 1e-3, "{file}: the tool ends {d} m from the target");
+        // from zero controls the arm falls under gravity: the first cost is far above the optimum, and every
+        // accepted iteration lowers it
+        assert!(report.costs[0] > 50.0 * report.costs.last().unwrap(), "{:?}", report.costs);
+        assert!(report.costs.windows(2).all(|w| w[1] < w[0]), "{:?}", report.costs);
+        // the reported states are the rollout of the reported controls
+        let again = problem.rollout(&report.controls).unwrap();
+        assert!((again.last().unwrap() - report.states.last().unwrap()).amax() < 1e-9);
+    }
+}
+
+/// Largest |u_j| over the trajectory, per control.
+fn peak_controls(controls: &[DVector<f64>]) -> DVector<f64> {
+    controls.iter().fold(DVector::zeros(controls[0].len()), |m, u| m.zip_map(u, |a, b| a.max(b.abs())))
+}
+
+#[test]
+fn box_ddp_keeps_the_controls_in_their_bounds_and_still_reaches() {
+    let mut problem = reach("ur5.urdf", "tool0");
+    let zeros = vec![DVector::zeros(problem.nu()); problem.steps];
+    let free = ilqr(&problem, &zeros, &IlqrOptions::default(), |_, _| {}).unwrap();
+    // bounds at 80 % of the unconstrained solution's peak torque on every joint: each one binds somewhere
+    let peak = peak_controls(&free.controls);
+    let limit = &peak * 0.8;
+    problem.bounds = Some(ControlBounds { lower: -&limit, upper: limit.clone() });
+    let boxed = ilqr(&problem, &zeros, &IlqrOptions::default(), |_, _| {}).unwrap();
+    assert_eq!(boxed.method, "box-ddp");
+    let reached = peak_controls(&boxed.controls);
+    for j in 0..problem.nu() {
+        assert!(reached[j] <= limit[j] * (1.0 + 1e-12), "joint {j}: {} above the bound {}", reached[j], limit[j]);
+    }
+    assert!((0..problem.nu()).any(|j| reached[j] > limit[j] * (1.0 - 1e-9)), "no bound is active");
+    // less torque cannot do better than the unconstrained optimum, but the arm still gets there
+    assert!(boxed.costs.last().unwrap() >= free.costs.last().unwrap());
+    let d = final_distance(&problem, boxed.states.last().unwrap());
+    assert!(d < 5e-3, "the tool ends {d} m from the target with bounded torques");
+    // clamping the unconstrained controls into the box is worse than optimising inside it
+    let clamped: Vec<_> = free.controls.iter().map(|u| problem.bounds.as_ref().unwrap().clamp(u)).collect();
+    assert!(problem.cost(&clamped).unwrap() > *boxed.costs.last().unwrap());
+}
+
+#[test]
+fn reach_cost_gradient_by_the_adjoint_matches_central_differences() {
+    let robot = load_urdf(Path::new("tests/data/ur5.urdf")).unwrap();
+    let problem = ControlProblem::reach(robot, "tool0", croc_offset(), 12, 0.01).unwrap();
+    // a non-trivial point: controls near gravity compensation with a deterministic wiggle
+    let controls: Vec<DVector<f64>> = (0..problem.steps)
+        .map(|t| DVector::from_fn(problem.nu(), |j, _| 3.0 * ((t * 7 + j * 3) as f64 * 0.37).sin()))
+        .collect();
+    let (cost, gradient) = problem.cost_and_gradient(&controls).unwrap();
+    assert!((cost - problem.cost(&controls).unwrap()).abs() <= 1e-12 * cost);
+    // central differences with one Richardson extrapolation: truncation error O(h⁴)
+    let central = |t: usize, j: usize, h: f64| {
+        let mut plus = controls.clone();
+        plus[t][j] += h;
+        let mut minus = controls.clone();
+        minus[t][j] -= h;
+        (problem.cost(&plus).unwrap() - problem.cost(&minus).unwrap()) / (2.0 * h)
+    };
+    let mut worst: f64 = 0.0;
+    for t in [0, 5, 11] {
+        for j in 0..problem.nu() {
+            let fd = (4.0 * central(t, j, 5e-5) - central(t, j, 1e-4)) / 3.0;
+            // differences of a cost of order 10 carry rounding of order 1e-16·10/h ≈ 1e-11 absolute
+            worst = worst.max((gradient[t][j] - fd).abs() / (fd.abs() + 1e-4));
+        }
+    }
+    assert!(worst < 1e-6, "adjoint vs central differences: worst relative error {worst:.2e}");
+    assert!(gradient.iter().any(|g| g.amax() > 1e-3), "a trivial gradient tests nothing");
+}
+
+#[test]
+fn mpc_reaches_with_a_heavier_arm_than_it_plans_for() {
+    // re-planning with a receding terminal cost alone keeps postponing the arrival: MPC tracks the goal with
+    // a running weight comparable to the terminal one spread over the horizon
+    let mut problem = reach("ur5.urdf", "tool0");
+    problem.running[0].weight = 1e3;
+    // the plant's links are 15 % heavier than the planner believes
+    let mut plant = problem.model.clone();
+    for inertia in &mut plant.robots[0].multibody.inertias {
+        inertia.mass *= 1.15;
+        inertia.rotational *= 1.15;
+    }
+    // open loop: the plan for the nominal arm, played on the heavy one, sags away from the target
+    let zeros = vec![DVector::zeros(problem.nu()); problem.steps];
+    let plan = ilqr(&problem, &zeros, &IlqrOptions::default(), |_, _| {}).unwrap();
+    let mut heavy = problem.clone();
+    heavy.model = plant.clone();
+    let open_loop = heavy.rollout(&plan.controls).unwrap();
+    let open_loop_miss = final_distance(&problem, open_loop.last().unwrap());
+    // closed loop: re-plan over 50 steps at every step, 3 iterations each, warm-started
+    let options = MpcOptions { horizon: 50, steps: 100, ..MpcOptions::default() };
+    let mut planned = 0;
+    let report = mpc(&problem, &options, Some(&plant), |_, _| planned += 1).unwrap();
+    assert_eq!((planned, report.controls.len(), report.states.len()), (100, 100, 101));
+    let mpc_miss = final_distance(&problem, report.states.last().unwrap());
+    // without integral action a steady offset remains (the plan holds the arm with torques for the lighter one)
+    assert!(open_loop_miss > 0.1, "the mismatch should matter open loop ({open_loop_miss} m)");
+    assert!(
+        mpc_miss < 5e-3 && mpc_miss < open_loop_miss / 10.0,
+        "MPC ends {mpc_miss} m away (open loop {open_loop_miss} m)"
+    );
+    // on the plant it plans for, re-planning converges onto the target
+    let nominal = mpc(&problem, &options, None, |_, _| {}).unwrap();
+    let nominal_miss = final_distance(&problem, nominal.states.last().unwrap());
+    assert!(nominal_miss < 1e-3 && nominal_miss < mpc_miss, "MPC on the nominal arm ends {nominal_miss} m away");
+}
+
+#[test]
+fn bad_problems_are_refused_with_the_culprit_named() {
+    let robot = load_urdf(Path::new("tests/data/ur5.urdf")).unwrap();
+    let err = ControlProblem::reach(robot.clone(), "no_such_frame", croc_offset(), 10, 0.01).unwrap_err().to_string();
+    assert!(err.contains("no_such_frame"), "{err}");
+    for (knots, dt) in [(0, 0.01), (10, 0.0), (10, f64::NAN)] {
+        assert!(ControlProblem::reach(robot.clone(), "tool0", croc_offset(), knots, dt).is_err(), "{knots} {dt}");
+    }
+    let mut problem = ControlProblem::reach(robot, "tool0", croc_offset(), 10, 0.01).unwrap();
+    let nu = problem.nu();
+    problem.bounds = Some(ControlBounds { lower: DVector::repeat(nu, 1.0), upper: DVector::repeat(nu, -1.0) });
+    let zeros = vec![DVector::zeros(nu); problem.steps];
+    let err = ilqr(&problem, &zeros, &IlqrOptions::default(), |_, _| {}).unwrap_err().to_string();
+    assert!(err.contains("lower"), "{err}");
+    problem.bounds = Some(problem.effort_bounds());
+    let err = diffphys::control::shooting_lbfgs(&problem, &zeros, &Default::default(), |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("bounds"), "{err}");
+    problem.bounds = None;
+    problem.running.push(Cost::control("wrong size", 1.0, DVector::zeros(nu + 1)));
+    let err = ilqr(&problem, &zeros, &IlqrOptions::default(), |_, _| {}).unwrap_err().to_string();
+    assert!(err.contains("wrong size"), "{err}");
+    problem.running.pop();
+    problem.terminal.push(Cost::control("final push", 1.0, DVector::zeros(nu)));
+    let err = ilqr(&problem, &zeros, &IlqrOptions::default(), |_, _| {}).unwrap_err().to_string();
+    assert!(err.contains("final push"), "{err}");
+    problem.terminal.pop();
+    let short = vec![DVector::zeros(nu); problem.steps - 1];
+    assert!(ilqr(&problem, &short, &IlqrOptions::default(), |_, _| {}).is_err());
+    let mut bad = zeros.clone();
+    bad[3][0] = f64::NAN;
+    assert!(ilqr(&problem, &bad, &IlqrOptions::default(), |_, _| {}).is_err());
+}
