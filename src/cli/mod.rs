@@ -101,24 +101,9 @@ enum Command {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
-    /// Swing a robot up (cart-pole, pendulum, acrobot) by trajectory optimisation with exact gradients.
-    Optimize {
-        /// `cartpole`, `pendulum` or `acrobot`.
-        #[arg(long, default_value = "cartpole")]
-        problem: String,
-        /// `ilqr` (iterative LQR) or `lbfgs` (direct shooting with L-BFGS).
-        #[arg(long, default_value = "ilqr")]
-        method: String,
-        /// Maximum iterations.
-        #[arg(long, default_value_t = 300)]
-        max_iterations: usize,
-        /// Plot of the cost curve, joint trajectories and controls (.png or .svg).
-        #[arg(long, default_value = "swing_up.png")]
-        plot: PathBuf,
-        /// Also write costs, controls and states as JSON.
-        #[arg(long)]
-        json: Option<PathBuf>,
-    },
+    /// Optimal control: swing a robot up (cart-pole, pendulum, acrobot) or reach a target with a URDF arm's
+    /// frame (Crocoddyl's reaching problem), by iLQR / box-DDP or L-BFGS shooting on exact gradients.
+    Optimize(optimize::Args),
     /// Jacobian of the final positions w.r.t. parameters: dual numbers vs central differences.
     Gradcheck {
         /// The scene file (TOML).
@@ -147,9 +132,7 @@ pub fn run() -> Result<()> {
         Command::Fit { scene, observed, params, json, plot, max_iterations } => {
             fit::run(&scene, &observed, &params, json.as_deref(), plot.as_deref(), max_iterations)
         }
-        Command::Optimize { problem, method, max_iterations, plot, json } => {
-            optimize::run(&problem, &method, max_iterations, &plot, json.as_deref())
-        }
+        Command::Optimize(args) => optimize::run(&args),
         Command::Dynamics { urdf, states, json } => dynamics::run(&urdf, &states, json.as_deref()),
         Command::Bench { urdf, json, seed } if urdf.extension().is_some_and(|e| e == "toml") => {
             let _ = seed;

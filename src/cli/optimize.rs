@@ -1,27 +1,104 @@
-//! `diffphys optimize [--problem cartpole|pendulum|acrobot] [--method ilqr|lbfgs]`.
+//! `diffphys optimize [--problem cartpole|pendulum|acrobot|reach] [--method ilqr|lbfgs] …`.
 
 use super::output::Out;
 use super::report;
-use diffphys::control::{ilqr, shooting_lbfgs, ControlProblem, IlqrOptions, ShootingOptions};
+use diffphys::control::{ilqr, shooting_lbfgs, ControlProblem, IlqrOptions, OptimizeReport, ShootingOptions};
 use diffphys::{io, Error, Result};
-use nalgebra::DVector;
+use nalgebra::{DVector, Vector3};
 use serde_json::json;
-use std::path::Path;
+use std::path::PathBuf;
 
-pub fn run(problem: &str, method: &str, max_iterations: usize, plot: &Path, json_out: Option<&Path>) -> Result<()> {
-    let problem = ControlProblem::by_name(problem)?;
+/// A reaching task ends "reached" with its frame this close to the target (m).
+const REACH_TOLERANCE: f64 = 1e-3;
+
+/// The arguments of `diffphys optimize`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// `cartpole`, `pendulum`, `acrobot` (swing-ups) or `reach` (needs `--urdf` and `--frame`).
+    #[arg(long, default_value = "cartpole")]
+    problem: String,
+    /// `ilqr` (iterative LQR; box-DDP with `--bounds`) or `lbfgs` (direct shooting with L-BFGS, no bounds).
+    #[arg(long, default_value = "ilqr")]
+    method: String,
+    /// Maximum iterations.
+    #[arg(long, default_value_t = 300)]
+    max_iterations: usize,
+    /// reach: the robot (URDF, fixed base); its joints start at their neutral position, at rest.
+    #[arg(long)]
+    urdf: Option<PathBuf>,
+    /// reach: the frame (a link name) to bring to the target.
+    #[arg(long)]
+    frame: Option<String>,
+    /// reach: the target relative to the frame's start, in the root frame (m). Default: 0.2 m along (−1, 1, −1).
+    #[arg(long, num_args = 3, value_names = ["X", "Y", "Z"], allow_negative_numbers = true)]
+    offset: Option<Vec<f64>>,
+    /// reach: the number of knots (time steps) of the horizon.
+    #[arg(long, default_value_t = 100)]
+    knots: usize,
+    /// reach: the time step (s).
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    dt: f64,
+    /// `effort`: bound every torque by the joint's URDF effort limit (box-DDP).
+    #[arg(long)]
+    bounds: Option<String>,
+    /// Plot of the cost curve, joint trajectories and controls (.png or .svg). Default: `swing_up.png`, or
+    /// `reach.png` for reach.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Also write the result as JSON (`iterations`, `solve_ms`, `costs`, `controls`, `states`, and
+    /// `final_distance_m` for reach or `final_angle_error`, `upright` for a swing-up).
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// The problem the arguments describe.
+fn problem(a: &Args) -> Result<ControlProblem> {
+    let bad = |m: String| Err(Error::InvalidArgument(m));
+    let mut problem = if a.problem == "reach" {
+        let (Some(urdf), Some(frame)) = (&a.urdf, &a.frame) else {
+            return bad("--problem reach needs --urdf MODEL.urdf and --frame FRAME".into());
+        };
+        let offset = match &a.offset {
+            Some(o) => Vector3::new(o[0], o[1], o[2]),
+            None => Vector3::new(-1.0, 1.0, -1.0) * (0.2 / 3f64.sqrt()),
+        };
+        ControlProblem::reach(io::load_urdf(urdf)?, frame, offset, a.knots, a.dt)?
+    } else {
+        if a.urdf.is_some() || a.frame.is_some() || a.offset.is_some() {
+            return bad(format!("--urdf, --frame and --offset are for --problem reach, not `{}`", a.problem));
+        }
+        ControlProblem::by_name(&a.problem)?
+    };
+    match a.bounds.as_deref() {
+        None => {}
+        Some("effort") => {
+            let bounds = problem.effort_bounds();
+            if bounds.upper.iter().all(|u| u.is_infinite()) {
+                return bad(format!("--bounds effort: `{}` has no effort limits", problem.name));
+            }
+            problem.bounds = Some(bounds);
+        }
+        Some(other) => return bad(format!("unknown --bounds `{other}` (effort)")),
+    }
+    Ok(problem)
+}
+
+pub fn run(a: &Args) -> Result<()> {
+    let problem = problem(a)?;
+    let method = a.method.as_str();
     let horizon = problem.steps as f64 * problem.dt();
     note!(
-        "{}: {} steps of {} s ({} s), {} control(s); {method}, exact per-step Jacobians from dual numbers",
+        "{}: {} steps of {} s ({horizon} s), {} control(s){}; {method}, exact per-step Jacobians",
         problem.name,
         problem.steps,
         problem.dt(),
-        horizon,
-        problem.nu()
+        problem.nu(),
+        if problem.bounds.is_some() { ", bounded" } else { "" }
     );
     let initial = vec![DVector::zeros(problem.nu()); problem.steps];
     let started = std::time::Instant::now();
     let print = |i: usize, cost: f64| note!("  iter {i:>4}  cost {cost:.6e}");
+    let max_iterations = a.max_iterations;
     let report = match method {
         "ilqr" => ilqr(&problem, &initial, &IlqrOptions { max_iterations, ..IlqrOptions::default() }, print)?,
         "lbfgs" => {
@@ -30,41 +107,75 @@ pub fn run(problem: &str, method: &str, max_iterations: usize, plot: &Path, json
         }
         other => return Err(Error::InvalidArgument(format!("unknown method `{other}` (ilqr, lbfgs)"))),
     };
-    let seconds = started.elapsed().as_secs_f64();
+    let solve_ms = started.elapsed().as_secs_f64() * 1e3;
     let numbers = report.costs.iter().chain(report.states.iter().chain(&report.controls).flat_map(|x| x.iter()));
     if numbers.into_iter().any(|v| !v.is_finite()) {
         return Err(Error::Numerical(format!("{}: non-finite costs, states or controls", report.method)));
     }
+    let iterations = report.costs.len() - 1;
     let last = report.states.last().expect("x0");
-    let (angle_error, speed) = problem.final_errors(last);
-    let reached = angle_error < 0.05 && speed < 0.1;
+    let (outcome, reached, fields) = if a.problem == "reach" {
+        let distances = problem.frame_distances(last)?;
+        let (_, frame, distance) = distances.first().expect("reach has a goal");
+        let reached = *distance < REACH_TOLERANCE;
+        let outcome = format!(
+            "`{frame}` ends {:.3} mm from the target: {}",
+            distance * 1e3,
+            if reached { "reached" } else { "NOT reached (1 mm)" }
+        );
+        (outcome, reached, json!({ "final_distance_m": distance, "frame": frame, "reached": reached }))
+    } else {
+        let (angle_error, speed) = problem.final_errors(last);
+        let reached = angle_error < 0.05 && speed < 0.1;
+        let outcome = format!(
+            "final angle error {angle_error:.2e} rad, max |v| {speed:.2e}: {}",
+            if reached { "upright" } else { "NOT upright" }
+        );
+        (outcome, reached, json!({ "final_angle_error": angle_error, "final_max_speed": speed, "upright": reached }))
+    };
     let mut stdout = Out::new("the optimisation result");
     writeln!(
         stdout,
-        "{} {}: cost {:.4e} after {} iterations ({seconds:.2} s); final angle error {angle_error:.2e} rad, max |v| {speed:.2e}: {}",
+        "{} {}: cost {:.4e} after {iterations} iterations ({solve_ms:.1} ms); {outcome}",
         problem.name,
         report.method,
         report.costs.last().expect("initial cost"),
-        report.costs.len() - 1,
-        if reached { "upright" } else { "NOT upright" }
     )?;
     stdout.flush()?;
-    io::plot_optimization(plot, &report, &problem)?;
+    let default_plot = if a.problem == "reach" { "reach.png" } else { "swing_up.png" };
+    let plot = a.plot.clone().unwrap_or_else(|| default_plot.into());
+    io::plot_optimization(&plot, &report, &problem)?;
     note!("wrote {}", plot.display());
-    if let Some(path) = json_out {
-        let value = json!({
-            "problem": problem.name, "method": report.method, "dt": problem.dt(),
-            "costs": report.costs,
-            "controls": report.controls.iter().map(|u| u.as_slice().to_vec()).collect::<Vec<_>>(),
-            "states": report.states.iter().map(|x| x.as_slice().to_vec()).collect::<Vec<_>>(),
-            "final_angle_error": angle_error, "final_max_speed": speed, "upright": reached,
-        });
-        report::write_json(path, &value)?;
+    if let Some(path) = &a.json {
+        report::write_json(path, &result_json(&problem, &report, iterations, solve_ms, fields))?;
         note!("wrote {}", path.display());
     }
     if reached {
         Ok(())
     } else {
-        Err(Error::Numerical(format!("{} did not reach upright within the horizon", report.method)))
+        let goal = if a.problem == "reach" { "the target" } else { "upright" };
+        Err(Error::Numerical(format!("{} did not reach {goal} within the horizon", report.method)))
     }
+}
+
+/// The JSON report: the run's figures, the trajectory and the problem's own `fields`.
+fn result_json(
+    problem: &ControlProblem,
+    report: &OptimizeReport,
+    iterations: usize,
+    solve_ms: f64,
+    fields: serde_json::Value,
+) -> serde_json::Value {
+    let mut value = json!({
+        "problem": problem.name, "method": report.method, "dt": problem.dt(), "knots": problem.steps,
+        "iterations": iterations, "solve_ms": solve_ms,
+        "initial_cost": report.costs[0], "final_cost": report.costs.last(),
+        "costs": report.costs,
+        "controls": report.controls.iter().map(|u| u.as_slice().to_vec()).collect::<Vec<_>>(),
+        "states": report.states.iter().map(|x| x.as_slice().to_vec()).collect::<Vec<_>>(),
+    });
+    if let (Some(map), serde_json::Value::Object(extra)) = (value.as_object_mut(), fields) {
+        map.extend(extra);
+    }
+    value
 }

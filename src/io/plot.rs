@@ -54,17 +54,19 @@ pub fn plot_optimization(
         points: report.costs.iter().enumerate().map(|(i, c)| (i as f64, c.max(1e-300).log10())).collect(),
         markers: false,
     }];
-    let nv = problem.nv();
-    for (i, joint) in problem.robot().multibody.joints.iter().enumerate().take(nv) {
-        let points = report.states.iter().enumerate().map(|(t, x)| (t as f64 * dt, x[i])).collect();
+    // the first robot's joints (one curve per 1-DoF joint's coordinate; coordinates start with its q)
+    let robot = &problem.robot().multibody;
+    for joint in robot.joints.iter().filter(|j| j.kind.nq() == 1) {
+        let points = report.states.iter().enumerate().map(|(t, x)| (t as f64 * dt, x[joint.q_index])).collect();
         series.push(PlotSeries { panel: "q".into(), label: joint.name.clone(), points, markers: false });
     }
     for (k, &i) in problem.actuated.iter().enumerate() {
         let points = report.controls.iter().enumerate().map(|(t, u)| (t as f64 * dt, u[k])).collect();
-        let label = format!("u ({})", problem.robot().multibody.joints[i].name);
+        let joint = robot.joints.iter().find(|j| (j.v_index..j.v_index + j.kind.nv()).contains(&i));
+        let label = joint.map_or_else(|| format!("u{k}"), |j| format!("u ({})", j.name));
         series.push(PlotSeries { panel: "control".into(), label, points, markers: false });
     }
-    let title = format!("{} swing-up ({})", problem.name, report.method);
+    let title = format!("{} ({})", problem.name, report.method);
     plot_panels(path.as_ref(), &title, &["log10(cost)", "q", "control"], &series, |panel| {
         if panel.starts_with("log10") {
             "iteration"

@@ -297,6 +297,44 @@ fn bench_and_optimize_run() {
     assert!(dir.path().join("swing.svg").exists());
 }
 
+#[test]
+fn optimize_reaches_with_a_urdf_arm_and_reports_the_distance() {
+    let dir = tempfile::tempdir().unwrap();
+    let urdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ur5.urdf").display().to_string();
+    let reach = ["optimize", "--problem", "reach", "--urdf", &urdf, "--frame", "tool0"];
+    let args =
+        [&reach[..], &["--offset", "0.1", "-0.05", "0.1", "--knots", "60", "--json", "r.json", "--plot", "r.svg"]];
+    let stdout = ok(&diffphys(&args.concat(), dir.path()));
+    assert!(stdout.contains("reached"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    let distance = report["final_distance_m"].as_f64().unwrap();
+    assert!(distance < 1e-3, "{distance}");
+    assert!(report["iterations"].as_u64().unwrap() >= 2 && report["solve_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!((report["knots"].as_u64(), report["states"].as_array().unwrap().len()), (Some(60), 61));
+    assert!(report["final_cost"].as_f64().unwrap() < report["initial_cost"].as_f64().unwrap());
+    assert!(dir.path().join("r.svg").exists());
+    // the bounded problem: every control within the URDF's efforts (UR5: 150 N·m on the first three joints, 28 on
+    // the wrist's)
+    let bounded = [&reach[..], &["--bounds", "effort", "--json", "b.json", "--plot", "b.svg"]].concat();
+    ok(&diffphys(&bounded, dir.path()));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
+    assert_eq!(report["method"], "box-ddp");
+    let limits = [150.0, 150.0, 150.0, 28.0, 28.0, 28.0];
+    for u in report["controls"].as_array().unwrap() {
+        for (x, limit) in u.as_array().unwrap().iter().zip(limits) {
+            assert!(x.as_f64().unwrap().abs() <= limit, "{x} beyond {limit}");
+        }
+    }
+    fails(&diffphys(&["optimize", "--problem", "reach", "--urdf", &urdf, "--frame", "nope"], dir.path()), "nope");
+    fails(&diffphys(&["optimize", "--problem", "reach", "--urdf", &urdf], dir.path()), "--frame");
+    fails(&diffphys(&["optimize", "--problem", "pendulum", "--urdf", &urdf], dir.path()), "--urdf");
+    fails(&diffphys(&[&reach[..], &["--bounds", "tight"]].concat(), dir.path()), "tight");
+    fails(&diffphys(&[&reach[..], &["--bounds", "effort", "--method", "lbfgs"]].concat(), dir.path()), "bounds");
+    fails(&diffphys(&[&reach[..], &["--dt", "-0.01"]].concat(), dir.path()), "dt");
+}
+
 /// One invocation of every command, each writing its results to standard output, with the files they read made in
 /// `dir` (observations of the sliding puck, a state of the double pendulum) and the files they write put there.
 fn every_command(dir: &Path) -> Vec<Vec<String>> {

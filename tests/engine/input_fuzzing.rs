@@ -1295,7 +1295,7 @@ fn cli_arguments_run(long: bool) {
         "no_such_folder/out.svg",
         "plot.bmp",
     ];
-    let strategy = (0..6usize, prop::sample::select(values.clone()), prop::sample::select(values));
+    let strategy = (0..7usize, prop::sample::select(values.clone()), prop::sample::select(values));
     fuzz("command line arguments", runner(DEFAULT_CASES.cli_arguments, 11, long), strategy, |(command, a, b)| {
         let puck = bounded(&shortened(&scene_seeds().iter().find(|s| s.name == "sliding_puck.toml").unwrap().text));
         std::fs::write(dir.path().join("fuzz.toml"), puck).unwrap();
@@ -1305,7 +1305,24 @@ fn cli_arguments_run(long: bool) {
             2 => vec!["gradcheck", "fuzz.toml", "--params", "ground.friction", "--max-rel-err", a, "--json", b],
             3 => vec!["dynamics", a, "--states", b],
             4 => vec!["params", a],
-            _ => vec!["optimize", "--problem", a, "--method", b, "--max-iterations", "1", "--plot", "o.svg"],
+            5 => vec!["optimize", "--problem", a, "--method", b, "--max-iterations", "1", "--plot", "o.svg"],
+            _ => vec![
+                "optimize",
+                "--problem",
+                "reach",
+                "--urdf",
+                "data/ur5.urdf",
+                "--frame",
+                "tool0",
+                "--knots",
+                a,
+                "--dt",
+                b,
+                "--max-iterations",
+                "1",
+                "--plot",
+                "o.svg",
+            ],
         };
         let args: Vec<String> = args.into_iter().map(str::to_string).collect();
         let run = run_cli(dir.path(), &args, "(the files are valid; the arguments are odd)")?;
