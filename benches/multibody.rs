@@ -8,8 +8,14 @@
 //! The group `adjoint` times the gradient of a quadratic loss with respect to all `T·m` controls of a `T`-step
 //! rollout (`grad::adjoint`) beside one `f64` rollout of the same steps, for the cart-pole and the Go1 standing:
 //! `cargo bench --bench multibody -- --noplot adjoint`.
+//!
+//! The group `optimal_control` times whole solves from zero controls: UR5 and Panda reaching (the problem of
+//! `shared/peers/croc_reach.py`, to compare with Crocoddyl's FDDP) and the cart-pole swing-up by iLQR, plus one
+//! iLQR iteration's linearisation (per-step Jacobians and cost quadratics) on the UR5:
+//! `cargo bench --bench multibody -- --noplot optimal_control`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use diffphys::control::{ilqr, ControlProblem, IlqrOptions};
 use diffphys::grad::{aba_derivatives_duals, adjoint, DualDerivativesWorkspace, Rollout, TrajectoryLoss};
 use diffphys::model::multibody::random_state;
 use diffphys::model::{multibody::sample, Model, Robot};
@@ -81,5 +87,39 @@ fn adjoint_gradients(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, robots, adjoint_gradients);
+fn optimal_control(c: &mut Criterion) {
+    let offset = nalgebra::Vector3::new(-1.0, 1.0, -1.0) * (0.2 / 3f64.sqrt());
+    let reach = |file: &str, frame: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file);
+        let robot = diffphys::io::load_urdf(&path).expect("shipped URDF loads");
+        ControlProblem::reach(robot, frame, offset, 100, 0.01).expect("reach problem")
+    };
+    let mut group = c.benchmark_group("optimal_control");
+    group.sample_size(10).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_secs(3));
+    let problems = [
+        ("ur5_reach", reach("ur5.urdf", "tool0")),
+        ("panda_reach", reach("panda.urdf", "panda_hand")),
+        ("cartpole_swing_up", ControlProblem::cartpole()),
+    ];
+    for (name, problem) in &problems {
+        let zeros = vec![DVector::zeros(problem.nu()); problem.steps];
+        let options = IlqrOptions::default();
+        group.bench_function(format!("{name}_ilqr"), |b| {
+            b.iter(|| black_box(ilqr(problem, &zeros, &options, |_, _| {}).expect("solve")))
+        });
+    }
+    let ur5 = &problems[0].1;
+    let controls = vec![DVector::from_element(ur5.nu(), 0.5); ur5.steps];
+    let states = ur5.rollout(&controls).expect("rollout");
+    group.bench_function("ur5_step_jacobians_100_knots", |b| {
+        b.iter(|| {
+            for (x, u) in states.iter().zip(&controls) {
+                black_box(ur5.step_jacobians(x, u).expect("jacobians"));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, robots, adjoint_gradients, optimal_control);
 criterion_main!(benches);
