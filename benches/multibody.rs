@@ -88,7 +88,7 @@ fn adjoint_gradients(c: &mut Criterion) {
 }
 
 fn optimal_control(c: &mut Criterion) {
-    let offset = nalgebra::Vector3::new(-1.0, 1.0, -1.0) * (0.2 / 3f64.sqrt());
+    let offset = ControlProblem::crocoddyl_reach_offset();
     let reach = |file: &str, frame: &str| {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file);
         let robot = diffphys::io::load_urdf(&path).expect("shipped URDF loads");

@@ -60,7 +60,7 @@ fn problem(a: &Args) -> Result<ControlProblem> {
         };
         let offset = match &a.offset {
             Some(o) => Vector3::new(o[0], o[1], o[2]),
-            None => Vector3::new(-1.0, 1.0, -1.0) * (0.2 / 3f64.sqrt()),
+            None => ControlProblem::crocoddyl_reach_offset(),
         };
         ControlProblem::reach(io::load_urdf(urdf)?, frame, offset, a.knots, a.dt)?
     } else {

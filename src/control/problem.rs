@@ -161,6 +161,17 @@ impl ControlProblem {
         Self::swing_up("acrobot", sample::acrobot(), 200, vec![1], &[PI, 0.0], [100.0, 10.0, 0.005])
     }
 
+    /// The reaching offset of `../shared/peers/croc_reach.py`: 0.2 m along `(−1, 1, −1)/√3` (m), the default of
+    /// `diffphys optimize --problem reach`.
+    ///
+    /// ```
+    /// let offset = diffphys::control::ControlProblem::crocoddyl_reach_offset();
+    /// assert!((offset.norm() - 0.2).abs() < 1e-15 && offset.x < 0.0 && offset.y > 0.0);
+    /// ```
+    pub fn crocoddyl_reach_offset() -> Vector3<f64> {
+        Vector3::new(-1.0, 1.0, -1.0) * (0.2 / 3f64.sqrt())
+    }
+
     /// A fixed-base reaching task, the problem of `../shared/peers/croc_reach.py` (Crocoddyl): from the neutral
     /// configuration at rest, bring frame `frame` to its initial position plus `offset` (m). `knots` steps of
     /// `dt` (semi-implicit Euler, every joint actuated), costs (each `½ weight |r|²`): the frame's translation error

@@ -3,17 +3,12 @@
 
 use diffphys::control::{ilqr, mpc, ControlBounds, ControlProblem, Cost, IlqrOptions, MpcOptions};
 use diffphys::io::load_urdf;
-use nalgebra::{DVector, Vector3};
+use nalgebra::DVector;
 use std::path::Path;
-
-/// Crocoddyl's reaching offset: 0.2 m along (−1, 1, −1)/√3.
-fn croc_offset() -> Vector3<f64> {
-    Vector3::new(-1.0, 1.0, -1.0) * (0.2 / 3f64.sqrt())
-}
 
 fn reach(file: &str, frame: &str) -> ControlProblem {
     let robot = load_urdf(Path::new(&format!("tests/data/{file}"))).unwrap();
-    ControlProblem::reach(robot, frame, croc_offset(), 100, 0.01).unwrap()
+    ControlProblem::reach(robot, frame, ControlProblem::crocoddyl_reach_offset(), 100, 0.01).unwrap()
 }
 
 /// Distance of the problem's goal frame from its target at the final state of `x` (coordinates).
@@ -74,7 +69,7 @@ fn box_ddp_keeps_the_controls_in_their_bounds_and_still_reaches() {
 #[test]
 fn reach_cost_gradient_by_the_adjoint_matches_central_differences() {
     let robot = load_urdf(Path::new("tests/data/ur5.urdf")).unwrap();
-    let problem = ControlProblem::reach(robot, "tool0", croc_offset(), 12, 0.01).unwrap();
+    let problem = ControlProblem::reach(robot, "tool0", ControlProblem::crocoddyl_reach_offset(), 12, 0.01).unwrap();
     // a non-trivial point: controls near gravity compensation with a deterministic wiggle
     let controls: Vec<DVector<f64>> = (0..problem.steps)
         .map(|t| DVector::from_fn(problem.nu(), |j, _| 3.0 * ((t * 7 + j * 3) as f64 * 0.37).sin()))
@@ -141,12 +136,18 @@ fn mpc_reaches_with_a_heavier_arm_than_it_plans_for() {
 #[test]
 fn bad_problems_are_refused_with_the_culprit_named() {
     let robot = load_urdf(Path::new("tests/data/ur5.urdf")).unwrap();
-    let err = ControlProblem::reach(robot.clone(), "no_such_frame", croc_offset(), 10, 0.01).unwrap_err().to_string();
+    let err = ControlProblem::reach(robot.clone(), "no_such_frame", ControlProblem::crocoddyl_reach_offset(), 10, 0.01)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no_such_frame"), "{err}");
     for (knots, dt) in [(0, 0.01), (10, 0.0), (10, f64::NAN)] {
-        assert!(ControlProblem::reach(robot.clone(), "tool0", croc_offset(), knots, dt).is_err(), "{knots} {dt}");
+        assert!(
+            ControlProblem::reach(robot.clone(), "tool0", ControlProblem::crocoddyl_reach_offset(), knots, dt).is_err(),
+            "{knots} {dt}"
+        );
     }
-    let mut problem = ControlProblem::reach(robot, "tool0", croc_offset(), 10, 0.01).unwrap();
+    let mut problem =
+        ControlProblem::reach(robot, "tool0", ControlProblem::crocoddyl_reach_offset(), 10, 0.01).unwrap();
     let nu = problem.nu();
     problem.bounds = Some(ControlBounds { lower: DVector::repeat(nu, 1.0), upper: DVector::repeat(nu, -1.0) });
     let zeros = vec![DVector::zeros(nu); problem.steps];
