@@ -29,7 +29,7 @@ use std::path::Path;
 use std::time::Duration;
 
 fn robots(c: &mut Criterion) {
-    for name in ["ur5", "panda", "go2"] {
+    for name in ["ur5", "panda", "go2", "g1"] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(format!("{name}.urdf"));
         let model = diffphys::io::load_urdf(&path).expect("shipped URDF loads");
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);

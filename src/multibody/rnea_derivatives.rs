@@ -1,12 +1,14 @@
 //! Analytic first derivatives of the Recursive Newton–Euler Algorithm.
 
-use super::kinematics::gravity_as_base_acceleration;
-use super::{rnea, MultibodyWorkspace};
+use super::kinematics::{gravity_as_base_acceleration, joint_pose};
+use super::ldlt::{ltdl_factor, ltdl_solve};
+use super::workspace::SweepScratch;
+use super::MultibodyWorkspace;
 use crate::model::Multibody;
-use crate::spatial::{skew, Force, Motion, Transform};
-use crate::Scalar;
-use nalgebra::{DMatrix, DVector, Matrix3, Matrix6, Vector6};
-use std::ops::AddAssign;
+use crate::scalar::mat_mul;
+use crate::spatial::{skew, Force, Motion};
+use crate::{Error, Result, Scalar};
+use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
 
 /// Derivatives of inverse dynamics: `∂τ/∂q` and `∂τ/∂v` of `τ = RNEA(q, v, a)` (no external forces).
 ///
@@ -17,9 +19,10 @@ use std::ops::AddAssign;
 /// A perturbation of coordinate `k` rotates the subtree of `k` rigidly by `S_k` (which leaves the torques of the
 /// subtree's joints unchanged, axes and forces turning together, and turns the force handed to the ancestors by
 /// `S_k ×* F`) and changes its velocities and accelerations uniformly by `∂V`, `∂A`, which enter every body's
-/// force through `Y` and through the velocity product, `B(V) δV = δV ×* h + V ×* Y δV − Y (V × δV)`. One backward
-/// pass accumulates the subtree's composite `Y`, `B` and `F`; each entry of `∂τ/∂q`, `∂τ/∂v` is then one
-/// 6-vector product, O(n · depth) in all. Generic over the scalar: run on dual numbers it gives second
+/// force through `Y` and through the velocity product, `B(V) δV = δV ×* h + V ×* Y δV − Y (V × δV)`. Backward
+/// passes accumulate the subtree's composite `Y`, `B` and `F`; each entry of `∂τ/∂q`, `∂τ/∂v` is then one
+/// 6-vector product, O(n · depth) in all. For one rigid body `B` has only three non-zero columns (see
+/// [`VelocityProduct`]), and so has every composite. Generic over the scalar: run on dual numbers it gives second
 /// derivatives. The test suite checks it against dual numbers pushed through [`rnea`].
 ///
 /// # Arguments
@@ -52,79 +55,199 @@ pub fn rnea_derivatives<T: Scalar>(
     v: &DVector<T>,
     a: &DVector<T>,
 ) -> (DMatrix<T>, DMatrix<T>) {
-    rnea(model, ws, q, v, a, &[]);
+    assert_eq!(
+        (q.len(), v.len(), a.len()),
+        (model.nq(), model.nv(), model.nv()),
+        "rnea_derivatives: q needs nq, v and a nv"
+    );
+    let sweep = derivative_sweep(model, ws, q, v, Accelerations::Given(a)).expect("given accelerations factor nothing");
+    (sweep.dtau_dq, sweep.dtau_dv)
+}
+
+/// Where [`derivative_sweep`] takes the joint accelerations from.
+pub(crate) enum Accelerations<'a, T: Scalar> {
+    /// Given (the derivatives of RNEA at `a`).
+    Given(&'a DVector<T>),
+    /// The forward dynamics of these joint torques, `q̈ = M⁻¹ (τ − b)` with the `M` and `b` the sweep forms (the
+    /// derivatives of ABA).
+    FromTorques(&'a DVector<T>),
+}
+
+/// What [`derivative_sweep`] returns.
+pub(crate) struct Sweep<T: Scalar> {
+    /// The joint accelerations the derivatives were taken at.
+    pub ddq: DVector<T>,
+    /// `∂τ/∂q`, `∂τ/∂v` of `τ = RNEA(q, v, q̈)`.
+    pub dtau_dq: DMatrix<T>,
+    pub dtau_dv: DMatrix<T>,
+    /// `M(q)`, armature on the diagonal.
+    pub mass: DMatrix<T>,
+    /// `M`'s `LᵀDL` factor ([`ltdl_factor`]), when the accelerations came from torques.
+    pub factor: Option<DMatrix<T>>,
+}
+
+/// Carpentier and Mansard's sweep in the root frame, in two rounds of a forward and a backward pass:
+/// 1. kinematics, each body's inertia, momentum and bias force (`q̈ = 0`), every coordinate's axis; then, leaves to
+///    root, the composites `Y_c`, `B_c`, the mass matrix `M_rc = S_rᵀ Y_c S_c` and the bias `b = RNEA(q, v, 0)`,
+///    and `∂τ/∂v` (which does not depend on `q̈`);
+/// 2. with `q̈` known (given, or `M⁻¹ (τ − b)` by the sparse factorisation), every body's acceleration and force
+///    and every coordinate's `∂A/∂q`; then, leaves to root, `∂τ/∂q`.
+///
+/// So the derivatives of ABA need neither [`aba`](super::aba) nor [`crba`](super::crba): the first round is
+/// what they would compute. Allocates only the returned matrices; leaves every body's placement in `ws`
+/// ([`MultibodyWorkspace::pose_world`]).
+///
+/// # Errors
+/// [`Error::Numerical`] if the accelerations come from torques and `M` is not positive definite.
+pub(crate) fn derivative_sweep<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+    accelerations: Accelerations<'_, T>,
+) -> Result<Sweep<T>> {
     let (n, nv) = (model.n_bodies(), model.nv());
     let base = gravity_as_base_acceleration(model);
-    // forward: root-frame quantities of every body and every coordinate
-    let mut pose: Vec<Transform<T>> = Vec::with_capacity(n);
-    let mut twist: Vec<Motion<T>> = Vec::with_capacity(n);
-    let mut accel: Vec<Motion<T>> = Vec::with_capacity(n);
-    let mut inertia: Vec<Matrix6<T>> = Vec::with_capacity(n);
-    let mut variation: Vec<Matrix6<T>> = Vec::with_capacity(n);
-    let mut force: Vec<Force<T>> = Vec::with_capacity(n);
-    let mut axis = vec![Motion::<T>::zero(); nv];
-    let mut dv_dq = vec![Motion::<T>::zero(); nv];
-    let mut da_dq = vec![Motion::<T>::zero(); nv];
-    let mut da_dv = vec![Motion::<T>::zero(); nv];
+    let MultibodyWorkspace { pose_parent, pose_world, subtree_coordinates, mass_sparsity, sweep, .. } = ws;
+    let SweepScratch {
+        bodies,
+        composite,
+        variation,
+        twist,
+        accel,
+        force,
+        bias_force,
+        offset,
+        axis,
+        dv_dq,
+        da_dq,
+        da_dv,
+        df_da,
+        dyt_j,
+        df_dq,
+        df_dv,
+    } = sweep;
+    // round 1, forward: root-frame kinematics at q̈ = 0 (gravity as a base acceleration)
     for i in 0..n {
+        let joint = &model.joints[i];
+        pose_parent[i] = joint_pose(model, i, q);
         let x = match model.parent[i] {
-            Some(p) => &pose[p] * &ws.pose_parent[i],
-            None => ws.pose_parent[i].clone(),
+            Some(p) => &pose_world[p] * &pose_parent[i],
+            None => pose_parent[i].clone(),
         };
-        let ov = x.act_motion(&ws.velocity[i]);
-        let oa = x.act_motion(&ws.acceleration[i]);
-        let y = x.act_inertia_matrix(&model.inertias[i].to_matrix());
-        let h = Force::from_vector(&(y * ov.to_vector()));
-        force.push(Force::from_vector(&(y * oa.to_vector())) + ov.cross_force(&h));
-        variation.push(velocity_product_matrix(&y, &ov, &h));
+        let joint_twist = x.act_motion(&joint.kind.motion(v.rows(joint.v_index, joint.kind.nv())));
         let (parent_twist, parent_accel) = match model.parent[i] {
             Some(p) => (twist[p].clone(), accel[p].clone()),
             None => (Motion::zero(), base.clone()),
         };
-        let joint = &model.joints[i];
+        let ov = parent_twist.clone() + joint_twist.clone();
+        // Ṡ q̇ = V × S q̇
+        let oa = parent_accel + ov.cross_motion(&joint_twist);
+        let body = model.inertias[i].transformed(&x);
+        let h = body.apply(&ov);
+        let f = body.apply(&oa) + ov.cross_force(&h);
+        variation[i] = VelocityProduct::new(&body, &ov, &h);
+        composite[i] = body.to_matrix();
         for k in 0..joint.kind.nv() {
             let c = joint.v_index + k;
             let s = x.act_motion(&joint.kind.subspace_column(k));
             let dv = parent_twist.cross_motion(&s);
-            da_dq[c] = parent_accel.cross_motion(&s) + parent_twist.cross_motion(&dv);
             da_dv[c] = ov.cross_motion(&s) + dv.clone();
             dv_dq[c] = dv;
             axis[c] = s;
         }
-        pose.push(x);
-        twist.push(ov);
-        accel.push(oa);
-        inertia.push(y);
+        pose_world[i] = x;
+        bodies[i] = body;
+        twist[i] = ov;
+        accel[i] = oa;
+        bias_force[i] = f.clone();
+        force[i] = f;
     }
-    // backward: composites of the subtrees and the entries
-    let mut df_da = vec![Vector6::<T>::zeros(); nv];
-    let mut dyt_j = vec![Vector6::<T>::zeros(); nv];
-    let mut df_dq = vec![Force::<T>::zero(); nv];
-    let mut df_dv = vec![Force::<T>::zero(); nv];
+    // round 1, backward: composites, M, b and ∂τ/∂v
     let mut dtau_dq = DMatrix::zeros(nv, nv);
     let mut dtau_dv = DMatrix::zeros(nv, nv);
+    let mut mass = DMatrix::zeros(nv, nv);
+    let mut bias = DVector::zeros(nv);
     for i in (0..n).rev() {
         let joint = &model.joints[i];
         let own = joint.v_index..joint.v_index + joint.kind.nv();
-        let (y, b) = (&inertia[i], &variation[i]);
+        let (y, b) = (&composite[i], &variation[i]);
         for c in own.clone() {
-            let s = axis[c].to_vector();
-            df_da[c] = y * s;
-            dyt_j[c] = b.tr_mul(&s);
-            df_dq[c] = Force::from_vector(&(b * dv_dq[c].to_vector() + y * da_dq[c].to_vector()));
-            df_dv[c] = Force::from_vector(&(b * s + y * da_dv[c].to_vector()));
+            let s = &axis[c];
+            df_da[c] = Force::from_vector(&mat_mul(y, &s.to_vector()));
+            dyt_j[c] = b.transpose_apply(s);
+            df_dv[c] = b.apply(s) + Force::from_vector(&mat_mul(y, &da_dv[c].to_vector()));
         }
         for r in own.clone() {
-            for &c in &ws.subtree_coordinates[i] {
-                dtau_dq[(r, c)] = axis[r].dot(&df_dq[c]);
+            for &c in &subtree_coordinates[i] {
+                let m = axis[r].dot(&df_da[c]);
+                mass[(r, c)] = m;
+                mass[(c, r)] = m;
                 dtau_dv[(r, c)] = axis[r].dot(&df_dv[c]);
             }
+            mass[(r, r)] += joint.armature;
+            bias[r] = axis[r].dot(&bias_force[i]);
         }
-        for &r in ws.subtree_coordinates[i].iter().filter(|&&r| !own.contains(&r)) {
+        for &r in subtree_coordinates[i].iter().filter(|&&r| !own.contains(&r)) {
             for c in own.clone() {
-                let pair = |m: &Motion<T>| -> T { df_da[r].dot(&m.to_vector()) };
-                dtau_dq[(r, c)] = pair(&da_dq[c]) + dyt_j[r].dot(&dv_dq[c].to_vector());
-                dtau_dv[(r, c)] = pair(&da_dv[c]) + dyt_j[r].dot(&axis[c].to_vector());
+                dtau_dv[(r, c)] = da_dv[c].dot(&df_da[r]) + axis[c].dot(&dyt_j[r]);
+            }
+        }
+        if let Some(p) = model.parent[i] {
+            let (yi, bi, fi) = (composite[i], variation[i].clone(), bias_force[i].clone());
+            composite[p] += yi;
+            variation[p].add(&bi);
+            bias_force[p] += &fi;
+        }
+    }
+    let (ddq, factor) = match accelerations {
+        Accelerations::Given(a) => (a.clone(), None),
+        Accelerations::FromTorques(tau) => {
+            let mut factor = mass.clone();
+            ltdl_factor(&mut factor, mass_sparsity).map_err(|e| not_positive_definite(model, e))?;
+            let mut ddq = tau - &bias;
+            ltdl_solve(&factor, mass_sparsity, &mut ddq);
+            (ddq, Some(factor))
+        }
+    };
+    // round 2, forward: accelerations and forces at q̈, ∂A/∂q
+    for i in 0..n {
+        let joint = &model.joints[i];
+        let mut delta = match model.parent[i] {
+            Some(p) => offset[p].clone(),
+            None => Motion::zero(),
+        };
+        for k in 0..joint.kind.nv() {
+            let c = joint.v_index + k;
+            delta += &(axis[c].clone() * ddq[c]);
+        }
+        let (parent_twist, parent_accel) = match model.parent[i] {
+            Some(p) => (&twist[p], &accel[p]),
+            None => (&Motion::zero(), &base),
+        };
+        for c in joint.v_index..joint.v_index + joint.kind.nv() {
+            da_dq[c] = parent_accel.cross_motion(&axis[c]) + parent_twist.cross_motion(&dv_dq[c]);
+        }
+        force[i] += &bodies[i].apply(&delta);
+        accel[i] += &delta;
+        offset[i] = delta;
+    }
+    // round 2, backward: ∂τ/∂q
+    for i in (0..n).rev() {
+        let joint = &model.joints[i];
+        let own = joint.v_index..joint.v_index + joint.kind.nv();
+        let (y, b) = (&composite[i], &variation[i]);
+        for c in own.clone() {
+            df_dq[c] = b.apply(&dv_dq[c]) + Force::from_vector(&mat_mul(y, &da_dq[c].to_vector()));
+        }
+        for r in own.clone() {
+            for &c in &subtree_coordinates[i] {
+                dtau_dq[(r, c)] = axis[r].dot(&df_dq[c]);
+            }
+        }
+        for &r in subtree_coordinates[i].iter().filter(|&&r| !own.contains(&r)) {
+            for c in own.clone() {
+                dtau_dq[(r, c)] = da_dq[c].dot(&df_da[r]) + dv_dq[c].dot(&dyt_j[r]);
             }
         }
         // what the ancestors see: the subtree's force turning with the coordinate
@@ -132,31 +255,76 @@ pub fn rnea_derivatives<T: Scalar>(
             df_dq[c] += &axis[c].cross_force(&force[i]);
         }
         if let Some(p) = model.parent[i] {
-            let (yi, bi, fi) = (inertia[i], variation[i], force[i].clone());
-            inertia[p] += yi;
-            variation[p] += bi;
+            let fi = force[i].clone();
             force[p] += &fi;
         }
     }
-    (dtau_dq, dtau_dv)
+    Ok(Sweep { ddq, dtau_dq, dtau_dv, mass, factor })
 }
 
-/// `B(V)`, the matrix of `δV ↦ δV ×* h + V ×* Y δV − Y (V × δV)` (`[angular; linear]` order), with `h = Y V`:
-/// the change of a body's force `Y A + V ×* Y V` when its twist changes by `δV` and its acceleration by
-/// `δV × V` (the part of `δA` that varies along a subtree moved by one coordinate).
-fn velocity_product_matrix<T: Scalar>(y: &Matrix6<T>, twist: &Motion<T>, h: &Force<T>) -> Matrix6<T> {
-    let (w, u) = (skew(&twist.angular), skew(&twist.linear));
-    let mut motion_cross = Matrix6::zeros();
-    motion_cross.fixed_view_mut::<3, 3>(0, 0).copy_from(&w);
-    motion_cross.fixed_view_mut::<3, 3>(3, 3).copy_from(&w);
-    motion_cross.fixed_view_mut::<3, 3>(3, 0).copy_from(&u);
-    // V ×* = −(V ×)ᵀ
-    let force_cross = -motion_cross.transpose();
-    let mut out = force_cross * y - y * motion_cross;
-    let (n, f): (Matrix3<T>, Matrix3<T>) = (skew(&h.angular), skew(&h.linear));
-    // δV ×* h = (−[n]× δω − [f]× δv, −[f]× δω)
-    out.fixed_view_mut::<3, 3>(0, 0).add_assign(&(-n));
-    out.fixed_view_mut::<3, 3>(0, 3).add_assign(&(-f));
-    out.fixed_view_mut::<3, 3>(3, 0).add_assign(&(-f));
-    out
+fn not_positive_definite<T: Scalar>(model: &Multibody<T>, e: Error) -> Error {
+    Error::Numerical(format!("the mass matrix of `{}` cannot be factored (a massless subtree?): {e}", model.name))
+}
+
+/// `B(V)`, the map `δV ↦ δV ×* h + V ×* Y δV − Y (V × δV)` (`h = Y V`): the change of a body's force
+/// `Y A + V ×* Y V` when its twist changes by `δV` and its acceleration by `δV × V` (the part of `δA` that varies
+/// along a subtree moved by one coordinate).
+///
+/// For one rigid body of mass `m`, centre of mass `c` and `Y = [[A, m [c]×], [−m [c]×, m 1]]` (root frame,
+/// `[angular; linear]`), writing `V = (ω, v)`, `h = (n, f)` with `f = m (v + ω × c)`, the blocks reduce by
+/// `[a]× [b]× − [b]× [a]× = [a × b]×` to
+/// `B = [[X, 0], [−2 [f]×, 0]]`, `X = [ω]× A − A [ω]× − m ([v]× [c]× + [c]× [v]×) − [n]×`:
+/// a linear change of twist changes no force. Sums of such maps keep the form, so a composite is `(ΣX, Σf)`.
+#[derive(Clone, Debug)]
+pub(crate) struct VelocityProduct<T: Scalar> {
+    x: Matrix3<T>,
+    momentum: Vector3<T>,
+}
+
+impl<T: Scalar> VelocityProduct<T> {
+    /// The zero map.
+    pub(crate) fn zero() -> Self {
+        VelocityProduct { x: Matrix3::zeros(), momentum: Vector3::zeros() }
+    }
+
+    /// `B(V)` of one body with root-frame inertia `body`, twist `twist` and momentum `h`.
+    fn new(body: &crate::spatial::Inertia<T>, twist: &Motion<T>, h: &Force<T>) -> Self {
+        let (w, v, c, m) = (&twist.angular, &twist.linear, &body.com, body.mass);
+        let cx = skew(c);
+        let a = body.rotational - mat_mul(&cx, &cx) * m;
+        let vx = skew(v);
+        let x = skew_times(w, &a) - times_skew(&a, w) - (mat_mul(&vx, &cx) + mat_mul(&cx, &vx)) * m - skew(&h.angular);
+        VelocityProduct { x, momentum: h.linear }
+    }
+
+    fn add(&mut self, other: &Self) {
+        self.x += other.x;
+        self.momentum += other.momentum;
+    }
+
+    /// `B δV`.
+    fn apply(&self, dv: &Motion<T>) -> Force<T> {
+        let w = &dv.angular;
+        Force::new(mat_mul(&self.x, w), -self.momentum.cross(w) * T::from(2.0))
+    }
+
+    /// `Bᵀ s`, as a force (it pairs with motions).
+    fn transpose_apply(&self, s: &Motion<T>) -> Force<T> {
+        let angular = self.x.tr_mul(&s.angular) + self.momentum.cross(&s.linear) * T::from(2.0);
+        Force::new(angular, Vector3::zeros())
+    }
+}
+
+/// `[w]× m`: every column crossed with `w` from the left.
+#[inline]
+fn skew_times<T: Scalar>(w: &Vector3<T>, m: &Matrix3<T>) -> Matrix3<T> {
+    let columns = [0, 1, 2].map(|j| w.cross(&m.column(j).into_owned()));
+    Matrix3::from_columns(&columns)
+}
+
+/// `m [w]×`: row `i` is `m_i × w` (as `m_iᵀ [w]× = (m_i × w)ᵀ`).
+#[inline]
+fn times_skew<T: Scalar>(m: &Matrix3<T>, w: &Vector3<T>) -> Matrix3<T> {
+    let rows = [0, 1, 2].map(|i| m.row(i).transpose().cross(w).transpose());
+    Matrix3::from_rows(&rows)
 }

@@ -1,6 +1,7 @@
 //! Scratch buffers for the multibody algorithms.
 
 use super::ldlt::TreeSparsity;
+use super::rnea_derivatives::VelocityProduct;
 use crate::model::Multibody;
 use crate::spatial::{Force, Inertia, Motion, Transform};
 use crate::Scalar;
@@ -46,6 +47,57 @@ pub struct MultibodyWorkspace<T: Scalar> {
     pub(crate) dense_6: TreeSparsity,
     /// The velocity coordinates of every body's subtree, its own included (RNEA derivatives).
     pub(crate) subtree_coordinates: Vec<Vec<usize>>,
+    /// Root-frame quantities of the derivative sweep (RNEA and ABA derivatives).
+    pub(crate) sweep: SweepScratch<T>,
+}
+
+/// Root-frame buffers of the RNEA-derivative sweep: per body its inertia, the composite inertia and
+/// velocity-product map of its subtree, its twist, acceleration, force, bias force (composite in the first round)
+/// and acceleration offset `Σ S q̈` along its path; per velocity coordinate its axis and the changes of velocity,
+/// acceleration and force a perturbation of it causes. Sized once, overwritten by every sweep.
+#[derive(Clone, Debug)]
+pub(crate) struct SweepScratch<T: Scalar> {
+    pub(crate) bodies: Vec<Inertia<T>>,
+    pub(crate) composite: Vec<Matrix6<T>>,
+    pub(crate) variation: Vec<VelocityProduct<T>>,
+    pub(crate) twist: Vec<Motion<T>>,
+    pub(crate) accel: Vec<Motion<T>>,
+    pub(crate) force: Vec<Force<T>>,
+    pub(crate) bias_force: Vec<Force<T>>,
+    pub(crate) offset: Vec<Motion<T>>,
+    pub(crate) axis: Vec<Motion<T>>,
+    pub(crate) dv_dq: Vec<Motion<T>>,
+    pub(crate) da_dq: Vec<Motion<T>>,
+    pub(crate) da_dv: Vec<Motion<T>>,
+    pub(crate) df_da: Vec<Force<T>>,
+    pub(crate) dyt_j: Vec<Force<T>>,
+    pub(crate) df_dq: Vec<Force<T>>,
+    pub(crate) df_dv: Vec<Force<T>>,
+}
+
+impl<T: Scalar> SweepScratch<T> {
+    fn new(n_bodies: usize, nv: usize) -> Self {
+        let (bodies_m, bodies_f) = (vec![Motion::zero(); n_bodies], vec![Force::zero(); n_bodies]);
+        let (coords_m, coords_f) = (vec![Motion::zero(); nv], vec![Force::zero(); nv]);
+        SweepScratch {
+            bodies: vec![Inertia::zero(); n_bodies],
+            composite: vec![Matrix6::zeros(); n_bodies],
+            variation: vec![VelocityProduct::zero(); n_bodies],
+            twist: bodies_m.clone(),
+            accel: bodies_m.clone(),
+            force: bodies_f.clone(),
+            bias_force: bodies_f,
+            offset: bodies_m,
+            axis: coords_m.clone(),
+            dv_dq: coords_m.clone(),
+            da_dq: coords_m.clone(),
+            da_dv: coords_m,
+            df_da: coords_f.clone(),
+            dyt_j: coords_f.clone(),
+            df_dq: coords_f.clone(),
+            df_dv: coords_f,
+        }
+    }
 }
 
 impl<T: Scalar> MultibodyWorkspace<T> {
@@ -74,6 +126,7 @@ impl<T: Scalar> MultibodyWorkspace<T> {
             mass_sparsity: TreeSparsity::new(&model.velocity_parents()),
             dense_6: TreeSparsity::dense(6),
             subtree_coordinates: subtree_coordinates(model),
+            sweep: SweepScratch::new(n, model.nv()),
         }
     }
 
