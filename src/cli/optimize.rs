@@ -23,6 +23,10 @@ pub struct Args {
     /// Maximum iterations.
     #[arg(long, default_value_t = 300)]
     max_iterations: usize,
+    /// ilqr: stop when the predicted and the achieved decrease of a full step fall below this fraction of the
+    /// cost.
+    #[arg(long, default_value_t = IlqrOptions::default().tolerance, allow_negative_numbers = true)]
+    tolerance: f64,
     /// reach: the robot (URDF, fixed base); its joints start at their neutral position, at rest.
     #[arg(long)]
     urdf: Option<PathBuf>,
@@ -100,7 +104,13 @@ pub fn run(a: &Args) -> Result<()> {
     let print = |i: usize, cost: f64| note!("  iter {i:>4}  cost {cost:.6e}");
     let max_iterations = a.max_iterations;
     let report = match method {
-        "ilqr" => ilqr(&problem, &initial, &IlqrOptions { max_iterations, ..IlqrOptions::default() }, print)?,
+        "ilqr" => {
+            if !(a.tolerance.is_finite() && a.tolerance >= 0.0) {
+                return Err(Error::InvalidArgument(format!("--tolerance must be ≥ 0 and finite, not {}", a.tolerance)));
+            }
+            let options = IlqrOptions { max_iterations, tolerance: a.tolerance, ..IlqrOptions::default() };
+            ilqr(&problem, &initial, &options, print)?
+        }
         "lbfgs" => {
             let options = ShootingOptions { max_iterations: max_iterations as u64, ..ShootingOptions::default() };
             shooting_lbfgs(&problem, &initial, &options, print)?

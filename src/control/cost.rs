@@ -271,18 +271,31 @@ impl CostEvaluator {
                     r.rows_mut(nv, nv).copy_from(&(&s.v - v));
                     out.value += 0.5 * w * r.iter().enumerate().map(|(i, ri)| a(i) * ri * ri).sum::<f64>();
                     if derivatives {
-                        // ∂r/∂x is block-diagonal: ∂(q* ⊖ (q ⊕ δ))/∂δ per joint (1 for one-dof joints), then 1
+                        // ∂r/∂x is block-diagonal: ∂(q* ⊖ (q ⊕ δ))/∂δ per joint (1 for one-dof joints), then 1;
+                        // the Gauss–Newton terms Jᵀ W r and Jᵀ W J block by block
                         let o = self.offsets[*robot];
                         let jq = difference_jacobian(mb, q, &s.q);
-                        let mut jr = DMatrix::zeros(2 * nv, 2 * nv);
-                        jr.view_mut((0, 0), (nv, nv)).copy_from(&jq);
-                        jr.view_mut((nv, nv), (nv, nv)).fill_with_identity();
-                        let ar = DVector::from_fn(2 * nv, |i, _| w * a(i) * r[i]);
-                        let mut block = out.l_x.rows_mut(o, 2 * nv);
-                        block += jr.tr_mul(&ar);
-                        let weighted = DMatrix::from_fn(2 * nv, 2 * nv, |i, j| w * a(i) * jr[(i, j)]);
-                        let mut hess = out.l_xx.view_mut((o, o), (2 * nv, 2 * nv));
-                        hess += jr.tr_mul(&weighted);
+                        let wa = |i: usize| w * a(i);
+                        for joint in &mb.joints {
+                            let (iv, n) = (joint.v_index, joint.kind.nv());
+                            if n == 1 {
+                                out.l_x[o + iv] += wa(iv) * r[iv];
+                                out.l_xx[(o + iv, o + iv)] += wa(iv);
+                                continue;
+                            }
+                            let jb = jq.view((iv, iv), (n, n));
+                            for c in 0..n {
+                                out.l_x[o + iv + c] += (0..n).map(|k| jb[(k, c)] * wa(iv + k) * r[iv + k]).sum::<f64>();
+                                for d in 0..n {
+                                    out.l_xx[(o + iv + c, o + iv + d)] +=
+                                        (0..n).map(|k| jb[(k, c)] * wa(iv + k) * jb[(k, d)]).sum::<f64>();
+                                }
+                            }
+                        }
+                        for i in nv..2 * nv {
+                            out.l_x[o + i] += wa(i) * r[i];
+                            out.l_xx[(o + i, o + i)] += wa(i);
+                        }
                     }
                 }
                 Residual::FrameTranslation { robot, frame, target } => {
@@ -297,12 +310,17 @@ impl CostEvaluator {
                         out.value += 0.5 * w * (0..3).map(|i| a(i) * r[i] * r[i]).sum::<f64>();
                         let o = self.offsets[*robot];
                         let j = jac.fixed_rows::<3>(3);
-                        let ar = Vector3::from_fn(|i, _| w * a(i) * r[i]);
-                        let mut block = out.l_x.rows_mut(o, nv);
-                        block += j.tr_mul(&ar);
-                        let weighted = DMatrix::from_fn(3, nv, |i, c| w * a(i) * j[(i, c)]);
-                        let mut hess = out.l_xx.view_mut((o, o), (nv, nv));
-                        hess += j.tr_mul(&weighted);
+                        let wa = Vector3::from_fn(|i, _| w * a(i));
+                        for c in 0..nv {
+                            out.l_x[o + c] += (0..3).map(|i| j[(i, c)] * wa[i] * r[i]).sum::<f64>();
+                            for d in c..nv {
+                                let h = (0..3).map(|i| j[(i, c)] * wa[i] * j[(i, d)]).sum::<f64>();
+                                out.l_xx[(o + c, o + d)] += h;
+                                if d != c {
+                                    out.l_xx[(o + d, o + c)] += h;
+                                }
+                            }
+                        }
                     } else {
                         forward_kinematics(mb, ws, &s.q, &s.v);
                         let r = frame_pose_world(mb, ws, frame)?.translation - target;

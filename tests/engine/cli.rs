@@ -329,6 +329,7 @@ fn optimize_reaches_with_a_urdf_arm_and_reports_the_distance() {
     }
     fails(&diffphys(&["optimize", "--problem", "reach", "--urdf", &urdf, "--frame", "nope"], dir.path()), "nope");
     fails(&diffphys(&["optimize", "--problem", "reach", "--urdf", &urdf], dir.path()), "--frame");
+    fails(&diffphys(&["optimize", "--problem", "pendulum", "--tolerance", "-1"], dir.path()), "--tolerance");
     fails(&diffphys(&["optimize", "--problem", "pendulum", "--urdf", &urdf], dir.path()), "--urdf");
     fails(&diffphys(&[&reach[..], &["--bounds", "tight"]].concat(), dir.path()), "tight");
     fails(&diffphys(&[&reach[..], &["--bounds", "effort", "--method", "lbfgs"]].concat(), dir.path()), "bounds");

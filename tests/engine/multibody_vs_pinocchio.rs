@@ -57,6 +57,8 @@ fn check_model(name: &str) {
         let analytic = aba_derivatives(&model, &mut ws, &q, &v, &tau).unwrap();
         let duals = aba_derivatives_duals(&model, &mut dws, &q, &v, &tau).unwrap();
         for (how, d) in [("analytic", &analytic), ("duals", &duals)] {
+            worst =
+                worst.max(assert_close(&at(&format!("ddq ({how})")), &col(d.ddq.clone()), &col(vector(&state["ddq"]))));
             worst = worst.max(assert_close(&at(&format!("dddq_dq ({how})")), &d.dddq_dq, &matrix(&state["dddq_dq"])));
             worst = worst.max(assert_close(&at(&format!("dddq_dv ({how})")), &d.dddq_dv, &matrix(&state["dddq_dv"])));
             worst =

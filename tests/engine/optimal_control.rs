@@ -36,6 +36,24 @@ fn ur5_and_panda_reach_within_a_millimetre() {
     }
 }
 
+#[test]
+fn reach_converges_to_crocoddyls_optimum_in_as_many_iterations() {
+    // Crocoddyl 3.2.1's FDDP on the same problem (../shared/peers/croc_reach.py, run 2026-12-04): final cost and
+    // iterations to its own stop (Σ|Q_u|² < 1e-9)
+    for (file, frame, croc_cost, croc_iterations) in
+        [("ur5.urdf", "tool0", 0.1760184656674715, 19), ("panda.urdf", "panda_hand", 0.03305766916771618, 18)]
+    {
+        let problem = reach(file, frame);
+        let zeros = vec![DVector::zeros(problem.nu()); problem.steps];
+        let options = IlqrOptions { tolerance: 1e-9, ..IlqrOptions::default() };
+        let report = ilqr(&problem, &zeros, &options, |_, _| {}).unwrap();
+        let cost = *report.costs.last().unwrap();
+        assert!((cost - croc_cost).abs() < 1e-7 * croc_cost, "{file}: cost {cost} against Crocoddyl's {croc_cost}");
+        let iterations = report.costs.len() - 1;
+        assert!(iterations <= croc_iterations + 3, "{file}: {iterations} iterations, Crocoddyl {croc_iterations}");
+    }
+}
+
 /// Largest |u_j| over the trajectory, per control.
 fn peak_controls(controls: &[DVector<f64>]) -> DVector<f64> {
     controls.iter().fold(DVector::zeros(controls[0].len()), |m, u| m.zip_map(u, |a, b| a.max(b.abs())))
