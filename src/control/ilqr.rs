@@ -6,6 +6,7 @@ use super::problem::coordinates;
 use super::{ControlProblem, OptimizeReport};
 use crate::grad::StepLinearizer;
 use crate::model::Model;
+use crate::multibody::ldlt::{ltdl_factor, ltdl_solve, TreeSparsity};
 use crate::sim::{step_with_torques, State, Workspace};
 use crate::{Error, Result};
 use nalgebra::{DMatrix, DVector};
@@ -281,6 +282,10 @@ impl<'a> Solver<'a> {
     }
 
     /// The gains `k_t`, `K_t`, or `None` if some `Q_uu + μ I` is not positive definite.
+    ///
+    /// Every product goes into a buffer allocated once per pass (GEMM with explicit transposes: nalgebra's `tr_mul`
+    /// takes one dot product per entry, several times slower at these sizes), and `Q_uu + μ 1` is factored by the
+    /// dense `LᵀDL` of [`crate::multibody::ldlt`] in place.
     fn backward_pass(&self, tr: &Trajectory, knots: &[Knot], mu: f64, warm: Option<&[DVector<f64>]>) -> Option<Gains> {
         let p = self.problem;
         let (nx, nu, steps) = (p.nx(), p.nu(), p.steps);
@@ -289,51 +294,91 @@ impl<'a> Solver<'a> {
         let mut k_all = vec![DVector::zeros(nu); steps];
         let mut big_k_all = vec![DMatrix::zeros(nu, nx); steps];
         let (mut d1, mut d2) = (0.0, 0.0);
+        let dense = TreeSparsity::dense(nu);
+        let (mut a_t, mut b_t, mut vxx_a, mut vxx_b) =
+            (DMatrix::zeros(nx, nx), DMatrix::zeros(nu, nx), DMatrix::zeros(nx, nx), DMatrix::zeros(nx, nu));
+        let (mut q_x, mut q_u, mut v_x_gap) = (DVector::zeros(nx), DVector::zeros(nu), DVector::zeros(nx));
+        let (mut q_xx, mut q_uu, mut q_ux) = (DMatrix::zeros(nx, nx), DMatrix::zeros(nu, nu), DMatrix::zeros(nu, nx));
+        let (mut factor, mut w, mut k_t, mut q_ux_t) =
+            (DMatrix::zeros(nu, nu), DMatrix::zeros(nu, nx), DMatrix::zeros(nx, nu), DMatrix::zeros(nx, nu));
+        let (mut quu_k, mut k) = (DVector::zeros(nu), DVector::zeros(nu));
+        let mut big_k = DMatrix::zeros(nu, nx);
         for t in (0..steps).rev() {
             let Knot { a, b, gap, cost } = &knots[t];
-            // explicit transposes, so that every product below is a plain (matrixmultiply) GEMM: nalgebra's
-            // `tr_mul` takes one dot product per entry, several times slower at these sizes
-            let (a_t, b_t) = (a.transpose(), b.transpose());
-            let vxx_a = &v_xx * a;
+            a.transpose_to(&mut a_t);
+            b.transpose_to(&mut b_t);
+            vxx_a.gemm(1.0, &v_xx, a, 0.0);
+            vxx_b.gemm(1.0, &v_xx, b, 0.0);
             // δx_{t+1} = A δx_t + B δu_t + gap: the next value's gradient at the gap
-            let v_x_gap = if tr.feasible { v_x.clone() } else { &v_x + &v_xx * gap };
-            let q_x = &cost.l_x + &a_t * &v_x_gap;
-            let q_u = &cost.l_u + &b_t * &v_x_gap;
-            let q_xx = &cost.l_xx + &a_t * &vxx_a;
-            let q_uu = &cost.l_uu + &b_t * (&v_xx * b);
-            let q_ux = &cost.l_ux + &b_t * &vxx_a;
-            let regularised = &q_uu + DMatrix::identity(nu, nu) * mu;
-            let (k, big_k) = match &p.bounds {
+            v_x_gap.copy_from(&v_x);
+            if !tr.feasible {
+                v_x_gap.gemv(1.0, &v_xx, gap, 1.0);
+            }
+            q_x.copy_from(&cost.l_x);
+            q_x.gemv(1.0, &a_t, &v_x_gap, 1.0);
+            q_u.copy_from(&cost.l_u);
+            q_u.gemv(1.0, &b_t, &v_x_gap, 1.0);
+            q_xx.copy_from(&cost.l_xx);
+            q_xx.gemm(1.0, &a_t, &vxx_a, 1.0);
+            q_uu.copy_from(&cost.l_uu);
+            q_uu.gemm(1.0, &b_t, &vxx_b, 1.0);
+            q_ux.copy_from(&cost.l_ux);
+            q_ux.gemm(1.0, &b_t, &vxx_a, 1.0);
+            factor.copy_from(&q_uu);
+            for i in 0..nu {
+                factor[(i, i)] += mu;
+            }
+            match &p.bounds {
                 None => {
-                    let cholesky = regularised.cholesky()?;
-                    (-cholesky.solve(&q_u), -cholesky.solve(&q_ux))
+                    ltdl_factor(&mut factor, &dense).ok()?;
+                    k.copy_from(&q_u);
+                    ltdl_solve(&factor, &dense, &mut k);
+                    k.neg_mut();
+                    big_k.copy_from(&q_ux);
+                    ltdl_solve(&factor, &dense, &mut big_k);
+                    big_k.neg_mut();
                 }
                 Some(bounds) => {
                     let u = &tr.controls[t];
                     let (lower, upper) = (&bounds.lower - u, &bounds.upper - u);
                     let start = warm.map_or_else(|| DVector::zeros(nu), |w| w[t].clone());
-                    let qp = box_qp(&regularised, &q_u, &lower, &upper, &start)?;
-                    let mut big_k = DMatrix::zeros(nu, nx);
-                    if let Some(factor) = &qp.free_factor {
+                    let qp = box_qp(&factor, &q_u, &lower, &upper, &start)?;
+                    big_k.fill(0.0);
+                    if let Some(free_factor) = &qp.free_factor {
                         let idx: Vec<usize> = (0..nu).filter(|&i| qp.free[i]).collect();
                         let rows = DMatrix::from_fn(idx.len(), nx, |r, c| q_ux[(idx[r], c)]);
-                        let solved = -factor.solve(&rows);
+                        let solved = -free_factor.solve(&rows);
                         for (r, &i) in idx.iter().enumerate() {
                             big_k.row_mut(i).copy_from(&solved.row(r));
                         }
                     }
-                    (qp.x, big_k)
+                    k.copy_from(&qp.x);
                 }
-            };
+            }
+            quu_k.gemv(1.0, &q_uu, &k, 0.0);
             d1 += k.dot(&q_u);
-            d2 += 0.5 * k.dot(&(&q_uu * &k));
-            let (big_k_t, q_ux_t) = (big_k.transpose(), q_ux.transpose());
-            let kt_quu = &big_k_t * &q_uu;
-            v_x = &q_x + &kt_quu * &k + &big_k_t * &q_u + &q_ux_t * &k;
-            let v_xx_new = &q_xx + &kt_quu * &big_k + &big_k_t * &q_ux + &q_ux_t * &big_k;
-            v_xx = (&v_xx_new + v_xx_new.transpose()) * 0.5;
-            k_all[t] = k;
-            big_k_all[t] = big_k;
+            d2 += 0.5 * k.dot(&quu_k);
+            // V_x = Q_x + Kᵀ (Q_uu k + Q_u) + Q_uxᵀ k and V_xx = Q_xx + Kᵀ (Q_uu K + Q_ux) + Q_uxᵀ K
+            quu_k += &q_u;
+            v_x.copy_from(&q_x);
+            v_x.gemv_tr(1.0, &big_k, &quu_k, 1.0);
+            v_x.gemv_tr(1.0, &q_ux, &k, 1.0);
+            w.copy_from(&q_ux);
+            w.gemm(1.0, &q_uu, &big_k, 1.0);
+            big_k.transpose_to(&mut k_t);
+            q_ux.transpose_to(&mut q_ux_t);
+            v_xx.copy_from(&q_xx);
+            v_xx.gemm(1.0, &k_t, &w, 1.0);
+            v_xx.gemm(1.0, &q_ux_t, &big_k, 1.0);
+            for i in 0..nx {
+                for j in 0..i {
+                    let mean = 0.5 * (v_xx[(i, j)] + v_xx[(j, i)]);
+                    v_xx[(i, j)] = mean;
+                    v_xx[(j, i)] = mean;
+                }
+            }
+            k_all[t].copy_from(&k);
+            big_k_all[t].copy_from(&big_k);
         }
         Some(Gains { k: k_all, big_k: big_k_all, d1, d2 })
     }

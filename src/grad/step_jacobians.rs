@@ -4,7 +4,7 @@ use super::{jacobian, Outcome};
 use crate::contact::ground_contact_derivatives_with_mass;
 use crate::model::{Control, Integrator, Model, Robot};
 use crate::multibody::ldlt::{ltdl_factor, ltdl_inverse, TreeSparsity};
-use crate::multibody::{crba, rnea, rnea_derivatives, MultibodyWorkspace};
+use crate::multibody::{sweep_first_round, sweep_second_round, MultibodyWorkspace};
 use crate::sim::robot::{add_implicit_damping, implicit_mass_matrix, passive_damping, passive_torques, RobotSettings};
 use crate::sim::{links_may_touch_bodies_or_links, links_touch_by_impulses, step_with_torques, State, Workspace};
 use crate::spatial::{quaternion_exp, quaternion_matrix, skew};
@@ -241,7 +241,7 @@ pub enum JacobianRoute {
 /// `v' = w` ([`Multibody::semi_implicit_euler`](crate::model::Multibody::semi_implicit_euler): a free joint adds
 /// `dt ω × v` to `w`'s linear part and re-expresses it in the new body axes), with `M̃ = M + dt D` ([`implicit_mass_matrix`]), `τ` the controller's and the passive joint
 /// torques, `τ_c` the ground contacts'. Differentiating the identity `RNEA(q, v, a) + dt D a = τ + τ_c` gives
-/// `∂a/∂x = M̃⁻¹ (∂τ/∂x + ∂τ_c/∂x − ∂RNEA/∂x − dt (∂D/∂x) a)`: [`rnea_derivatives`] for the rigid-body part,
+/// `∂a/∂x = M̃⁻¹ (∂τ/∂x + ∂τ_c/∂x − ∂RNEA/∂x − dt (∂D/∂x) a)`: [`rnea_derivatives`](crate::multibody::rnea_derivatives) for the rigid-body part,
 /// [`robot_ground_contact_derivatives`](crate::contact::robot_ground_contact_derivatives) for the contacts, dual numbers of two directions for the joint-local
 /// torques and damping (each joint's depend on its own `q`, `v` only, so all joints share the two directions);
 /// `∂w/∂u = dt M̃⁻¹`, and the Jacobians of `q'` and `v'` with respect to `w` close the chain. This is the
@@ -405,7 +405,10 @@ fn analytic_robot(
     let (nv, dt) = (mb.nv(), model.settings.dt);
     let singular =
         |e: Error| Error::Numerical(format!("robot `{}`: the mass matrix cannot be factored: {e}", robot.name()));
-    let mut implicit = crba(mb, ws, q);
+    // the first round of the RNEA-derivative sweep gives M, the bias RNEA(q, v, 0) and ∂RNEA/∂v (no CRBA or RNEA
+    // pass); the second, once the step's acceleration is known, ∂RNEA/∂q
+    let first = sweep_first_round(mb, ws, q, v);
+    let mut implicit = first.mass;
     let mut mass = implicit.clone();
     ltdl_factor(&mut mass, ws.mass_sparsity()).map_err(singular)?;
     let mass_inverse = ltdl_inverse(&mass, ws.mass_sparsity());
@@ -414,12 +417,11 @@ fn analytic_robot(
     add_implicit_damping(mb, &mut implicit, &local.damping, dt);
     ltdl_factor(&mut implicit, ws.mass_sparsity()).map_err(singular)?;
     let inverse = ltdl_inverse(&implicit, ws.mass_sparsity());
-    let bias = rnea(mb, ws, q, v, &DVector::zeros(nv), &[]);
-    let accel = &inverse * (&local.tau + &contact.tau - bias);
+    let accel = &inverse * (&local.tau + &contact.tau - &first.bias);
     let (q_next, v_next) = mb.semi_implicit_euler(q, v, &accel, &dt);
     let (dq_dq, dq_dw, dv_dw) = integration_jacobians(mb, &v_next, dt);
     // RNEA(q, v, a) + dt D a = τ + τ_c, differentiated
-    let (drnea_dq, drnea_dv) = rnea_derivatives(mb, ws, q, v, &accel);
+    let (drnea_dq, drnea_dv) = (sweep_second_round(mb, ws, &accel), first.dtau_dv);
     let mut da_dq = contact.dtau_dq - drnea_dq;
     let mut da_dv = contact.dtau_dv - drnea_dv;
     for i in 0..nv {

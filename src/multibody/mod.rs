@@ -24,4 +24,5 @@ pub use jacobian::{frame_jacobian, point_jacobian};
 pub use kinematics::{forward_kinematics, frame_pose_world};
 pub use rnea::rnea;
 pub use rnea_derivatives::rnea_derivatives;
+pub(crate) use rnea_derivatives::{sweep_first_round, sweep_second_round};
 pub use workspace::MultibodyWorkspace;

@@ -106,9 +106,40 @@ pub(crate) fn derivative_sweep<T: Scalar>(
     v: &DVector<T>,
     accelerations: Accelerations<'_, T>,
 ) -> Result<Sweep<T>> {
+    let FirstRound { mass, bias, dtau_dv } = sweep_first_round(model, ws, q, v);
+    let (ddq, factor) = match accelerations {
+        Accelerations::Given(a) => (a.clone(), None),
+        Accelerations::FromTorques(tau) => {
+            let mut factor = mass.clone();
+            ltdl_factor(&mut factor, &ws.mass_sparsity).map_err(|e| not_positive_definite(model, e))?;
+            let mut ddq = tau - &bias;
+            ltdl_solve(&factor, &ws.mass_sparsity, &mut ddq);
+            (ddq, Some(factor))
+        }
+    };
+    let dtau_dq = sweep_second_round(model, ws, &ddq);
+    Ok(Sweep { ddq, dtau_dq, dtau_dv, mass, factor })
+}
+
+/// What the first round of the sweep gives: `M(q)` (armature on the diagonal), `b = RNEA(q, v, 0)` and `∂τ/∂v`
+/// (which does not depend on the accelerations).
+pub(crate) struct FirstRound<T: Scalar> {
+    pub mass: DMatrix<T>,
+    pub bias: DVector<T>,
+    pub dtau_dv: DMatrix<T>,
+}
+
+/// The first round of [`derivative_sweep`]; leaves in `ws` what [`sweep_second_round`] needs. Any algorithm may
+/// run on `ws` in between: the sweep's buffers are its own.
+pub(crate) fn sweep_first_round<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    q: &DVector<T>,
+    v: &DVector<T>,
+) -> FirstRound<T> {
     let (n, nv) = (model.n_bodies(), model.nv());
     let base = gravity_as_base_acceleration(model);
-    let MultibodyWorkspace { pose_parent, pose_world, subtree_coordinates, mass_sparsity, sweep, .. } = ws;
+    let MultibodyWorkspace { pose_parent, pose_world, subtree_coordinates, sweep, .. } = ws;
     let SweepScratch {
         bodies,
         composite,
@@ -117,15 +148,13 @@ pub(crate) fn derivative_sweep<T: Scalar>(
         accel,
         force,
         bias_force,
-        offset,
         axis,
         dv_dq,
-        da_dq,
         da_dv,
         df_da,
         dyt_j,
-        df_dq,
         df_dv,
+        ..
     } = sweep;
     // round 1, forward: root-frame kinematics at q̈ = 0 (gravity as a base acceleration)
     for i in 0..n {
@@ -164,7 +193,6 @@ pub(crate) fn derivative_sweep<T: Scalar>(
         force[i] = f;
     }
     // round 1, backward: composites, M, b and ∂τ/∂v
-    let mut dtau_dq = DMatrix::zeros(nv, nv);
     let mut dtau_dv = DMatrix::zeros(nv, nv);
     let mut mass = DMatrix::zeros(nv, nv);
     let mut bias = DVector::zeros(nv);
@@ -200,16 +228,36 @@ pub(crate) fn derivative_sweep<T: Scalar>(
             bias_force[p] += &fi;
         }
     }
-    let (ddq, factor) = match accelerations {
-        Accelerations::Given(a) => (a.clone(), None),
-        Accelerations::FromTorques(tau) => {
-            let mut factor = mass.clone();
-            ltdl_factor(&mut factor, mass_sparsity).map_err(|e| not_positive_definite(model, e))?;
-            let mut ddq = tau - &bias;
-            ltdl_solve(&factor, mass_sparsity, &mut ddq);
-            (ddq, Some(factor))
-        }
-    };
+    FirstRound { mass, bias, dtau_dv }
+}
+
+/// The second round of [`derivative_sweep`] after [`sweep_first_round`] on the same `ws`: `∂τ/∂q` at the joint
+/// accelerations `ddq`.
+pub(crate) fn sweep_second_round<T: Scalar>(
+    model: &Multibody<T>,
+    ws: &mut MultibodyWorkspace<T>,
+    ddq: &DVector<T>,
+) -> DMatrix<T> {
+    let (n, nv) = (model.n_bodies(), model.nv());
+    let base = gravity_as_base_acceleration(model);
+    let MultibodyWorkspace { subtree_coordinates, sweep, .. } = ws;
+    let SweepScratch {
+        bodies,
+        composite,
+        variation,
+        twist,
+        accel,
+        force,
+        offset,
+        axis,
+        dv_dq,
+        da_dq,
+        df_da,
+        dyt_j,
+        df_dq,
+        ..
+    } = sweep;
+    let mut dtau_dq = DMatrix::zeros(nv, nv);
     // round 2, forward: accelerations and forces at q̈, ∂A/∂q
     for i in 0..n {
         let joint = &model.joints[i];
@@ -259,7 +307,7 @@ pub(crate) fn derivative_sweep<T: Scalar>(
             force[p] += &fi;
         }
     }
-    Ok(Sweep { ddq, dtau_dq, dtau_dv, mass, factor })
+    dtau_dq
 }
 
 fn not_positive_definite<T: Scalar>(model: &Multibody<T>, e: Error) -> Error {
