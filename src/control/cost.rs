@@ -9,8 +9,9 @@
 use crate::model::{Model, Multibody};
 use crate::multibody::{forward_kinematics, frame_jacobian, frame_pose_world, MultibodyWorkspace};
 use crate::sim::State;
+use crate::spatial::Motion;
 use crate::{Error, Result, Scalar};
-use nalgebra::{DMatrix, DVector, Vector3};
+use nalgebra::{DMatrix, DVector, Matrix6xX, Vector3, Vector6};
 use num_dual::{Derivative, DualSVec64};
 
 /// What a [`Cost`] measures.
@@ -39,6 +40,16 @@ pub enum Residual {
         frame: String,
         /// Target position (m).
         target: Vector3<f64>,
+    },
+    /// The velocity of a named frame minus a target, `[ω; ṗ] − [ω*; ṗ*]`: its angular velocity (rad/s) and the
+    /// velocity of its origin (m/s), both in the root frame's axes (Pinocchio's `LOCAL_WORLD_ALIGNED`), 6 numbers.
+    FrameVelocity {
+        /// Index of the robot in the model.
+        robot: usize,
+        /// Frame name (a URDF link).
+        frame: String,
+        /// Target `[ω*; ṗ*]` (rad/s, m/s).
+        target: Vector6<f64>,
     },
 }
 
@@ -72,6 +83,20 @@ impl Cost {
         Cost { name: name.into(), weight, activation: None, residual }
     }
 
+    /// `½ weight |[ω; ṗ]_frame − target|²` on robot `robot` (`target = [ω*; ṗ*]`, rad/s and m/s, root axes).
+    ///
+    /// ```
+    /// use diffphys::control::{Cost, Residual};
+    /// use nalgebra::Vector6;
+    /// // the tool at rest: zero angular velocity and zero speed of its origin
+    /// let cost = Cost::frame_velocity("still", 10.0, 0, "tool0", Vector6::zeros());
+    /// assert!(matches!(cost.residual, Residual::FrameVelocity { .. }));
+    /// ```
+    pub fn frame_velocity(name: &str, weight: f64, robot: usize, frame: &str, target: Vector6<f64>) -> Self {
+        let residual = Residual::FrameVelocity { robot, frame: frame.into(), target };
+        Cost { name: name.into(), weight, activation: None, residual }
+    }
+
     /// The same cost with activation weights `a`.
     pub fn with_activation(mut self, activation: DVector<f64>) -> Self {
         self.activation = Some(activation);
@@ -84,6 +109,7 @@ impl Cost {
             Residual::State { robot, .. } => model.robots.get(*robot).map_or(0, |r| 2 * r.multibody.nv()),
             Residual::Control { reference } => reference.len(),
             Residual::FrameTranslation { .. } => 3,
+            Residual::FrameVelocity { .. } => 6,
         }
     }
 
@@ -126,13 +152,15 @@ impl Cost {
                 }
             }
             Residual::FrameTranslation { robot: r, frame, target } => {
-                let mb = robot(*r)?;
-                if mb.frame(frame).is_none() {
-                    let names: Vec<&str> = mb.frames.iter().map(|f| f.name.as_str()).collect();
-                    return bad(format!("robot `{}` has no frame `{frame}` (frames: {})", mb.name, names.join(", ")));
-                }
+                frame_exists(robot(*r)?, frame).or_else(bad)?;
                 if target.iter().any(|x| !x.is_finite()) {
                     return bad("the target is not finite".into());
+                }
+            }
+            Residual::FrameVelocity { robot: r, frame, target } => {
+                frame_exists(robot(*r)?, frame).or_else(bad)?;
+                if target.iter().any(|x| !x.is_finite()) {
+                    return bad("the target velocity is not finite".into());
                 }
             }
         }
@@ -181,6 +209,22 @@ impl Cost {
                 forward_kinematics(&mb, &mut ws, &s.q, &s.v);
                 let p = frame_pose_world(&mb, &ws, frame)?.translation;
                 Ok(DVector::from_iterator(3, (p - target.map(T::from)).iter().copied()))
+            }
+            Residual::FrameVelocity { robot, frame, target } => {
+                let mb = model.robots[*robot].multibody.lift::<T>();
+                let mut ws = MultibodyWorkspace::new(&mb);
+                let s = &state.robots[*robot];
+                forward_kinematics(&mb, &mut ws, &s.q, &s.v);
+                let pose = frame_pose_world(&mb, &ws, frame)?;
+                let body = mb.frame(frame).and_then(|f| f.body);
+                // the body's twist in root axes at the root's origin, then the velocity of the frame's origin
+                let twist = body.map_or_else(Motion::zero, |b| ws.pose_world(b).act_motion(ws.velocity_body(b)));
+                let point = twist.linear + twist.angular.cross(&pose.translation);
+                let t = target.map(T::from);
+                Ok(DVector::from_iterator(
+                    6,
+                    (0..3).map(|i| twist.angular[i] - t[i]).chain((0..3).map(|i| point[i] - t[3 + i])),
+                ))
             }
         }
     }
@@ -327,10 +371,108 @@ impl CostEvaluator {
                         out.value += 0.5 * w * (0..3).map(|i| a(i) * r[i] * r[i]).sum::<f64>();
                     }
                 }
+                Residual::FrameVelocity { robot, frame, target } => {
+                    let mb = &model.robots[*robot].multibody;
+                    let s = &state.robots[*robot];
+                    let ws = &mut self.workspaces[*robot];
+                    let nv = mb.nv();
+                    let velocity = frame_velocity_and_derivatives(mb, ws, &s.q, &s.v, frame, derivatives)?;
+                    let r = velocity.value - target;
+                    out.value += 0.5 * w * (0..6).map(|i| a(i) * r[i] * r[i]).sum::<f64>();
+                    if derivatives {
+                        // r_x = [∂r/∂δq, ∂r/∂v = J]: Jᵀ W r and Jᵀ W J over the robot's 2 nv coordinates
+                        let o = self.offsets[*robot];
+                        let jac = |i: usize, c: usize| {
+                            if c < nv {
+                                velocity.d_dq[(i, c)]
+                            } else {
+                                velocity.d_dv[(i, c - nv)]
+                            }
+                        };
+                        for c in 0..2 * nv {
+                            out.l_x[o + c] += (0..6).map(|i| jac(i, c) * w * a(i) * r[i]).sum::<f64>();
+                            for d in c..2 * nv {
+                                let h = (0..6).map(|i| jac(i, c) * w * a(i) * jac(i, d)).sum::<f64>();
+                                out.l_xx[(o + c, o + d)] += h;
+                                if d != c {
+                                    out.l_xx[(o + d, o + c)] += h;
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         Ok(out)
     }
+}
+
+/// Whether `mb` has a frame `frame`; the error lists the frames it has.
+fn frame_exists(mb: &Multibody<f64>, frame: &str) -> std::result::Result<(), String> {
+    if mb.frame(frame).is_some() {
+        return Ok(());
+    }
+    let names: Vec<&str> = mb.frames.iter().map(|f| f.name.as_str()).collect();
+    Err(format!("robot `{}` has no frame `{frame}` (frames: {})", mb.name, names.join(", ")))
+}
+
+/// A frame's velocity `[ω; ṗ]` (root axes) and, if asked, its derivatives.
+struct FrameVelocity {
+    value: Vector6<f64>,
+    /// `∂[ω; ṗ]/∂δq` (`6 × nv`, tangent space).
+    d_dq: Matrix6xX<f64>,
+    /// `∂[ω; ṗ]/∂v = J(q)` (`6 × nv`).
+    d_dv: Matrix6xX<f64>,
+}
+
+/// `[ω; ṗ] = J(q) v` of `frame`, and its derivatives in closed form. With `S_k` the root-frame axis of coordinate
+/// `k` on the frame's path, `V` the frame body's twist and `V_λ(k)` the twist of the body that `k`'s joint hangs
+/// from (both root axes, at the root's origin): perturbing `q ⊕ δ e_k` moves everything from `k`'s joint down
+/// rigidly by `S_k`, so `∂V/∂δ_k = S_k × (V − V_λ(k))` and the frame's origin `p` moves at `S_k`'s point velocity;
+/// `ṗ = v + ω × p` then gives `∂ṗ = ∂v + ∂ω × p + ω × ∂p`. The test suite checks it against dual numbers.
+fn frame_velocity_and_derivatives(
+    mb: &Multibody<f64>,
+    ws: &mut MultibodyWorkspace<f64>,
+    q: &DVector<f64>,
+    v: &DVector<f64>,
+    frame: &str,
+    derivatives: bool,
+) -> Result<FrameVelocity> {
+    forward_kinematics(mb, ws, q, v);
+    let nv = mb.nv();
+    let f =
+        mb.frame(frame).ok_or_else(|| Error::InvalidArgument(format!("model `{}` has no frame `{frame}`", mb.name)))?;
+    let mut out = FrameVelocity { value: Vector6::zeros(), d_dq: Matrix6xX::zeros(nv), d_dv: Matrix6xX::zeros(nv) };
+    let Some(body) = f.body else { return Ok(out) };
+    let p = (ws.pose_world(body) * &f.placement).translation;
+    let world_twist = |b: usize| ws.pose_world(b).act_motion(ws.velocity_body(b));
+    let twist = world_twist(body);
+    let omega = twist.angular;
+    let point = twist.linear + omega.cross(&p);
+    out.value.fixed_rows_mut::<3>(0).copy_from(&omega);
+    out.value.fixed_rows_mut::<3>(3).copy_from(&point);
+    if !derivatives {
+        return Ok(out);
+    }
+    let mut j = Some(body);
+    while let Some(b) = j {
+        let joint = &mb.joints[b];
+        let above = mb.parent[b].map_or_else(Motion::zero, world_twist);
+        let relative = twist.clone() - above;
+        for k in 0..joint.kind.nv() {
+            let c = joint.v_index + k;
+            let s = ws.pose_world(b).act_motion(&joint.kind.subspace_column(k));
+            let s_point = s.linear + s.angular.cross(&p);
+            out.d_dv.fixed_view_mut::<3, 1>(0, c).copy_from(&s.angular);
+            out.d_dv.fixed_view_mut::<3, 1>(3, c).copy_from(&s_point);
+            let dv = s.cross_motion(&relative);
+            let d_point = dv.linear + dv.angular.cross(&p) + omega.cross(&s_point);
+            out.d_dq.fixed_view_mut::<3, 1>(0, c).copy_from(&dv.angular);
+            out.d_dq.fixed_view_mut::<3, 1>(3, c).copy_from(&d_point);
+        }
+        j = mb.parent[b];
+    }
+    Ok(out)
 }
 
 /// `∂(q* ⊖ (q ⊕ δ))/∂δ` at `δ = 0` (`nv × nv`, block-diagonal over the joints): 1 for a one-degree-of-freedom
@@ -418,5 +560,58 @@ mod tests {
         }
         let value: f64 = cost.value(&model, &state, &[] as &[f64]).unwrap();
         assert!((quad.value - value).abs() < 1e-14);
+    }
+
+    /// The closed-form Jacobian of a frame's velocity (through the gradient and the Gauss–Newton Hessian of its
+    /// cost) matches dual numbers pushed through forward kinematics along `q ⊕ δ` and `v`, on random trees with a
+    /// floating base.
+    #[test]
+    fn frame_velocity_cost_derivatives_match_duals() {
+        use rand::SeedableRng;
+        type D = num_dual::Dual64;
+        for seed in 0..6 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let mb = sample::random_tree(&mut rng, 6, seed % 2 == 0);
+            let (q, v, _) = sample::random_state(&mb, &mut rng);
+            let mut model = Model::<f64>::empty(1e-3, 1.0);
+            model.add_robot(Robot::new(mb.clone())).unwrap();
+            let mut state = State::initial(&model);
+            state.robots[0].q = q.clone();
+            state.robots[0].v = v.clone();
+            let target = Vector6::new(0.1, -0.2, 0.3, 0.5, -0.4, 0.2);
+            let activation = DVector::from_vec(vec![1.0, 2.0, 0.5, 3.0, 1.0, 0.25]);
+            let cost = Cost::frame_velocity("v", 2.0, 0, "b5", target).with_activation(activation.clone());
+            let mut eval = CostEvaluator::new(&model, 0);
+            let quad =
+                eval.evaluate(&model, std::slice::from_ref(&cost), &state, &DVector::zeros(0), 1.0, true).unwrap();
+            let nv = mb.nv();
+            // the residual's Jacobian by duals, one tangent direction at a time
+            let mbd = mb.lift::<D>();
+            let mut jac = DMatrix::zeros(6, 2 * nv);
+            for c in 0..2 * nv {
+                let mut sd = state.lift::<D>();
+                if c < nv {
+                    let delta = DVector::from_fn(nv, |i, _| if i == c { D::new(0.0, 1.0) } else { D::from(0.0) });
+                    sd.robots[0].q = mbd.integrate(&q.map(D::from), &delta, &D::from(1.0));
+                } else {
+                    sd.robots[0].v[c - nv] = D::new(v[c - nv], 1.0);
+                }
+                let r = cost.residual_value(&model, &sd, &[] as &[D]).unwrap();
+                for i in 0..6 {
+                    jac[(i, c)] = r[i].eps;
+                }
+            }
+            let r = cost.residual_value(&model, &state, &[] as &[f64]).unwrap();
+            let weighted = DVector::from_fn(6, |i, _| 2.0 * activation[i] * r[i]);
+            let gradient = jac.transpose() * &weighted;
+            let hessian = jac.transpose() * DMatrix::from_diagonal(&(&activation * 2.0)) * &jac;
+            let scale = 1.0 + gradient.amax();
+            assert!((&quad.l_x - &gradient).amax() < 1e-12 * scale, "seed {seed}: {} vs {}", quad.l_x, gradient);
+            let scale = 1.0 + hessian.amax();
+            assert!((&quad.l_xx - &hessian).amax() < 1e-12 * scale, "seed {seed}: Gauss–Newton Hessian");
+            let value: f64 = cost.value(&model, &state, &[] as &[f64]).unwrap();
+            assert!((quad.value - value).abs() < 1e-13 * (1.0 + value), "seed {seed}: value");
+            assert!(jac.amax() > 0.1, "seed {seed}: the frame moves with the joints");
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use diffphys::control::{ilqr, mpc, ControlBounds, ControlProblem, Cost, IlqrOptions, MpcOptions};
 use diffphys::io::load_urdf;
-use nalgebra::DVector;
+use nalgebra::{DVector, Vector6};
 use std::path::Path;
 
 fn reach(file: &str, frame: &str) -> ControlProblem {
@@ -52,6 +52,30 @@ fn reach_converges_to_crocoddyls_optimum_in_as_many_iterations() {
         let iterations = report.costs.len() - 1;
         assert!(iterations <= croc_iterations + 3, "{file}: {iterations} iterations, Crocoddyl {croc_iterations}");
     }
+}
+
+#[test]
+fn ur5_reaches_its_target_moving_at_the_asked_velocity() {
+    // a swipe: arrive at the target with the tool's origin moving at 0.3 m/s along x and not turning
+    let mut problem = reach("ur5.urdf", "tool0");
+    let target = Vector6::new(0.0, 0.0, 0.0, 0.3, 0.0, 0.0);
+    problem.terminal.push(Cost::frame_velocity("swipe", 1e2, 0, "tool0", target));
+    let zeros = vec![DVector::zeros(problem.nu()); problem.steps];
+    let report = ilqr(&problem, &zeros, &IlqrOptions::default(), |_, _| {}).unwrap();
+    let last = report.states.last().unwrap();
+    assert!(final_distance(&problem, last) < 2e-3, "{}", final_distance(&problem, last));
+    let state = problem.state_at(last).unwrap();
+    let velocity = problem.terminal.last().unwrap().residual_value(&problem.model, &state, &[]).unwrap();
+    // residual = [ω; ṗ] − target: within 1 cm/s and 0.05 rad/s
+    assert!(velocity.rows(3, 3).norm() < 1e-2, "ṗ − ṗ* = {}", velocity.rows(3, 3));
+    assert!(velocity.rows(0, 3).norm() < 5e-2, "ω − ω* = {}", velocity.rows(0, 3));
+    // without the velocity cost the tool arrives at some other velocity (here moving back, ẋ ≈ −0.3 m/s): the
+    // cost, not the reach, set it
+    let plain = reach("ur5.urdf", "tool0");
+    let still = ilqr(&plain, &zeros, &IlqrOptions::default(), |_, _| {}).unwrap();
+    let s = plain.state_at(still.states.last().unwrap()).unwrap();
+    let v = problem.terminal.last().unwrap().residual_value(&plain.model, &s, &[]).unwrap();
+    assert!(v.rows(3, 3).norm() > 0.1, "the plain reach ends at ṗ = {}", v.rows(3, 3) + target.rows(3, 3));
 }
 
 /// Largest |u_j| over the trajectory, per control.
