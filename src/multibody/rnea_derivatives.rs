@@ -21,9 +21,9 @@ use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
 /// `S_k ×* F`) and changes its velocities and accelerations uniformly by `∂V`, `∂A`, which enter every body's
 /// force through `Y` and through the velocity product, `B(V) δV = δV ×* h + V ×* Y δV − Y (V × δV)`. Backward
 /// passes accumulate the subtree's composite `Y`, `B` and `F`; each entry of `∂τ/∂q`, `∂τ/∂v` is then one
-/// 6-vector product, O(n · depth) in all. For one rigid body `B` has only three non-zero columns (see
-/// [`VelocityProduct`]), and so has every composite. Generic over the scalar: run on dual numbers it gives second
-/// derivatives. The test suite checks it against dual numbers pushed through [`rnea`].
+/// 6-vector product, O(n · depth) in all. For one rigid body `B` has only three non-zero columns,
+/// `B = [[X, 0], [−2 [f]×, 0]]` with `f` the linear momentum, and so has every composite. Generic over the scalar: run on dual numbers it gives second
+/// derivatives. The test suite checks it against dual numbers pushed through [`rnea`](super::rnea).
 ///
 /// # Arguments
 /// - `q`: configuration (`nq`); `v`: velocities (`nv`); `a`: accelerations (`nv`).
