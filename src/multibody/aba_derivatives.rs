@@ -101,3 +101,25 @@ fn solve_with_factor<T: Scalar>(
     dddq_dv.gemm(minus_one, &m_inv, dtau_dv, T::zero());
     (dddq_dq, dddq_dv, m_inv)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::multibody::sample;
+    use crate::spatial::Inertia;
+
+    /// A massless lower rod on a joint without armature: `M` is singular, and the error names that joint.
+    #[test]
+    fn a_massless_subtree_is_named_in_the_error() {
+        let mut model = sample::double_pendulum();
+        model.inertias[1] = Inertia::zero();
+        let elbow = model.joints[1].name.clone();
+        let mut ws = MultibodyWorkspace::new(&model);
+        let (q, v, tau) = (DVector::from_vec(vec![0.3, 0.2]), DVector::zeros(2), DVector::zeros(2));
+        let err = aba_derivatives(&model, &mut ws, &q, &v, &tau).unwrap_err().to_string();
+        assert!(err.contains(&format!("`{elbow}`")) && err.contains("no mass"), "{err}");
+        // the healthy model factors
+        let model = sample::double_pendulum();
+        assert!(aba_derivatives(&model, &mut MultibodyWorkspace::new(&model), &q, &v, &tau).is_ok());
+    }
+}

@@ -111,7 +111,7 @@ pub(crate) fn derivative_sweep<T: Scalar>(
         Accelerations::Given(a) => (a.clone(), None),
         Accelerations::FromTorques(tau) => {
             let mut factor = mass.clone();
-            ltdl_factor(&mut factor, &ws.mass_sparsity).map_err(|e| not_positive_definite(model, e))?;
+            ltdl_factor(&mut factor, &ws.mass_sparsity).map_err(|e| not_positive_definite(model, &mass, e))?;
             let mut ddq = tau - &bias;
             ltdl_solve(&factor, &ws.mass_sparsity, &mut ddq);
             (ddq, Some(factor))
@@ -310,8 +310,21 @@ pub(crate) fn sweep_second_round<T: Scalar>(
     dtau_dq
 }
 
-fn not_positive_definite<T: Scalar>(model: &Multibody<T>, e: Error) -> Error {
-    Error::Numerical(format!("the mass matrix of `{}` cannot be factored (a massless subtree?): {e}", model.name))
+/// The error for a mass matrix that cannot be factored, naming the joints that move no inertia at all (a zero
+/// diagonal entry: a massless subtree on a joint without armature), if any.
+fn not_positive_definite<T: Scalar>(model: &Multibody<T>, mass: &DMatrix<T>, e: Error) -> Error {
+    let joints: Vec<&str> = model
+        .joints
+        .iter()
+        .filter(|j| (j.v_index..j.v_index + j.kind.nv()).any(|k| crate::scalar::re(&mass[(k, k)]) <= 0.0))
+        .map(|j| j.name.as_str())
+        .collect();
+    let culprit = if joints.is_empty() {
+        "(a massless subtree?)".to_string()
+    } else {
+        format!("(joint(s) `{}` move no mass and have no armature)", joints.join("`, `"))
+    };
+    Error::Numerical(format!("the mass matrix of `{}` cannot be factored {culprit}: {e}", model.name))
 }
 
 /// `B(V)`, the map `δV ↦ δV ×* h + V ×* Y δV − Y (V × δV)` (`h = Y V`): the change of a body's force
