@@ -105,10 +105,11 @@ pub fn run(a: &Args) -> Result<()> {
     let max_iterations = a.max_iterations;
     let report = match method {
         "ilqr" => {
-            if !(a.tolerance.is_finite() && a.tolerance >= 0.0) {
-                return Err(Error::InvalidArgument(format!("--tolerance must be ≥ 0 and finite, not {}", a.tolerance)));
-            }
             let options = IlqrOptions { max_iterations, tolerance: a.tolerance, ..IlqrOptions::default() };
+            options.validate().map_err(|e| match e {
+                Error::InvalidArgument(m) => Error::InvalidArgument(format!("--tolerance: {m}")),
+                e => e,
+            })?;
             ilqr(&problem, &initial, &options, print)?
         }
         "lbfgs" => {

@@ -32,6 +32,21 @@ pub struct IlqrOptions {
     pub multiple_shooting: bool,
 }
 
+impl IlqrOptions {
+    /// Checks the settings: a tolerance and an initial regularisation that are finite and ≥ 0.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the setting.
+    pub fn validate(&self) -> Result<()> {
+        for (name, x) in [("tolerance", self.tolerance), ("initial_regularisation", self.initial_regularisation)] {
+            if !(x.is_finite() && x >= 0.0) {
+                return Err(Error::InvalidArgument(format!("ilqr: {name} must be finite and ≥ 0, not {x}")));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for IlqrOptions {
     fn default() -> Self {
         IlqrOptions { max_iterations: 200, tolerance: 1e-6, initial_regularisation: 1e-9, multiple_shooting: true }
@@ -180,6 +195,7 @@ impl<'a> Solver<'a> {
         options: &IlqrOptions,
         mut progress: impl FnMut(usize, f64),
     ) -> Result<Trajectory> {
+        options.validate()?;
         let p = self.problem;
         let mut current =
             if options.multiple_shooting { self.held(start, initial)? } else { self.rollout(start, initial)? };

@@ -1,10 +1,10 @@
 //! First derivatives of forward dynamics.
 
-use super::ldlt::{ltdl_factor, ltdl_inverse, TreeSparsity};
-use super::rnea_derivatives::{derivative_sweep, Accelerations};
+use super::ldlt::{ltdl_factor, ltdl_inverse, ltdl_solve, TreeSparsity};
+use super::rnea_derivatives::{sweep_first_round, sweep_second_round, FirstRound};
 use super::MultibodyWorkspace;
 use crate::model::Multibody;
-use crate::{Result, Scalar};
+use crate::{Error, Result, Scalar};
 use nalgebra::{DMatrix, DVector};
 
 /// Forward dynamics and its first derivatives at one state.
@@ -67,10 +67,14 @@ pub fn aba_derivatives<T: Scalar>(
     tau: &DVector<T>,
 ) -> Result<AbaDerivatives<T>> {
     model.check_dimensions(q, v, Some(tau))?;
-    let sweep = derivative_sweep(model, ws, q, v, Accelerations::FromTorques(tau))?;
-    let factor = sweep.factor.as_ref().expect("accelerations from torques factor M");
-    let (dddq_dq, dddq_dv, dddq_dtau) = solve_with_factor(factor, ws.mass_sparsity(), &sweep.dtau_dq, &sweep.dtau_dv);
-    Ok(AbaDerivatives { ddq: sweep.ddq, dddq_dq, dddq_dv, dddq_dtau, mass_matrix: sweep.mass })
+    let FirstRound { mass, bias, dtau_dv } = sweep_first_round(model, ws, q, v);
+    let mut factor = mass.clone();
+    ltdl_factor(&mut factor, ws.mass_sparsity()).map_err(|e| not_positive_definite(model, &mass, e))?;
+    let mut ddq = tau - bias;
+    ltdl_solve(&factor, ws.mass_sparsity(), &mut ddq);
+    let dtau_dq = sweep_second_round(model, ws, &ddq);
+    let (dddq_dq, dddq_dv, dddq_dtau) = solve_with_factor(&factor, ws.mass_sparsity(), &dtau_dq, &dtau_dv);
+    Ok(AbaDerivatives { ddq, dddq_dq, dddq_dv, dddq_dtau, mass_matrix: mass })
 }
 
 /// `(−M⁻¹ ∂τ/∂q, −M⁻¹ ∂τ/∂v, M⁻¹)`: one `LᵀDL` solve for `M⁻¹`, then two matrix products.
@@ -100,6 +104,23 @@ fn solve_with_factor<T: Scalar>(
     dddq_dq.gemm(minus_one, &m_inv, dtau_dq, T::zero());
     dddq_dv.gemm(minus_one, &m_inv, dtau_dv, T::zero());
     (dddq_dq, dddq_dv, m_inv)
+}
+
+/// The error for a mass matrix that cannot be factored, naming the joints that move no inertia at all (a zero
+/// diagonal entry: a massless subtree on a joint without armature), if any.
+fn not_positive_definite<T: Scalar>(model: &Multibody<T>, mass: &DMatrix<T>, e: Error) -> Error {
+    let joints: Vec<&str> = model
+        .joints
+        .iter()
+        .filter(|j| (j.v_index..j.v_index + j.kind.nv()).any(|k| crate::scalar::re(&mass[(k, k)]) <= 0.0))
+        .map(|j| j.name.as_str())
+        .collect();
+    let culprit = if joints.is_empty() {
+        "(a massless subtree?)".to_string()
+    } else {
+        format!("(joint(s) `{}` move no mass and have no armature)", joints.join("`, `"))
+    };
+    Error::Numerical(format!("the mass matrix of `{}` cannot be factored {culprit}: {e}", model.name))
 }
 
 #[cfg(test)]

@@ -1,13 +1,12 @@
 //! Analytic first derivatives of the Recursive Newton–Euler Algorithm.
 
 use super::kinematics::{gravity_as_base_acceleration, joint_pose};
-use super::ldlt::{ltdl_factor, ltdl_solve};
 use super::workspace::SweepScratch;
 use super::MultibodyWorkspace;
 use crate::model::Multibody;
 use crate::scalar::mat_mul;
 use crate::spatial::{skew, Force, Motion};
-use crate::{Error, Result, Scalar};
+use crate::Scalar;
 use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
 
 /// Derivatives of inverse dynamics: `∂τ/∂q` and `∂τ/∂v` of `τ = RNEA(q, v, a)` (no external forces).
@@ -60,65 +59,8 @@ pub fn rnea_derivatives<T: Scalar>(
         (model.nq(), model.nv(), model.nv()),
         "rnea_derivatives: q needs nq, v and a nv"
     );
-    let sweep = derivative_sweep(model, ws, q, v, Accelerations::Given(a)).expect("given accelerations factor nothing");
-    (sweep.dtau_dq, sweep.dtau_dv)
-}
-
-/// Where [`derivative_sweep`] takes the joint accelerations from.
-pub(crate) enum Accelerations<'a, T: Scalar> {
-    /// Given (the derivatives of RNEA at `a`).
-    Given(&'a DVector<T>),
-    /// The forward dynamics of these joint torques, `q̈ = M⁻¹ (τ − b)` with the `M` and `b` the sweep forms (the
-    /// derivatives of ABA).
-    FromTorques(&'a DVector<T>),
-}
-
-/// What [`derivative_sweep`] returns.
-pub(crate) struct Sweep<T: Scalar> {
-    /// The joint accelerations the derivatives were taken at.
-    pub ddq: DVector<T>,
-    /// `∂τ/∂q`, `∂τ/∂v` of `τ = RNEA(q, v, q̈)`.
-    pub dtau_dq: DMatrix<T>,
-    pub dtau_dv: DMatrix<T>,
-    /// `M(q)`, armature on the diagonal.
-    pub mass: DMatrix<T>,
-    /// `M`'s `LᵀDL` factor ([`ltdl_factor`]), when the accelerations came from torques.
-    pub factor: Option<DMatrix<T>>,
-}
-
-/// Carpentier and Mansard's sweep in the root frame, in two rounds of a forward and a backward pass:
-/// 1. kinematics, each body's inertia, momentum and bias force (`q̈ = 0`), every coordinate's axis; then, leaves to
-///    root, the composites `Y_c`, `B_c`, the mass matrix `M_rc = S_rᵀ Y_c S_c` and the bias `b = RNEA(q, v, 0)`,
-///    and `∂τ/∂v` (which does not depend on `q̈`);
-/// 2. with `q̈` known (given, or `M⁻¹ (τ − b)` by the sparse factorisation), every body's acceleration and force
-///    and every coordinate's `∂A/∂q`; then, leaves to root, `∂τ/∂q`.
-///
-/// So the derivatives of ABA need neither [`aba`](super::aba) nor [`crba`](super::crba): the first round is
-/// what they would compute. Allocates only the returned matrices; leaves every body's placement in `ws`
-/// ([`MultibodyWorkspace::pose_world`]).
-///
-/// # Errors
-/// [`Error::Numerical`] if the accelerations come from torques and `M` is not positive definite.
-pub(crate) fn derivative_sweep<T: Scalar>(
-    model: &Multibody<T>,
-    ws: &mut MultibodyWorkspace<T>,
-    q: &DVector<T>,
-    v: &DVector<T>,
-    accelerations: Accelerations<'_, T>,
-) -> Result<Sweep<T>> {
-    let FirstRound { mass, bias, dtau_dv } = sweep_first_round(model, ws, q, v);
-    let (ddq, factor) = match accelerations {
-        Accelerations::Given(a) => (a.clone(), None),
-        Accelerations::FromTorques(tau) => {
-            let mut factor = mass.clone();
-            ltdl_factor(&mut factor, &ws.mass_sparsity).map_err(|e| not_positive_definite(model, &mass, e))?;
-            let mut ddq = tau - &bias;
-            ltdl_solve(&factor, &ws.mass_sparsity, &mut ddq);
-            (ddq, Some(factor))
-        }
-    };
-    let dtau_dq = sweep_second_round(model, ws, &ddq);
-    Ok(Sweep { ddq, dtau_dq, dtau_dv, mass, factor })
+    let FirstRound { dtau_dv, .. } = sweep_first_round(model, ws, q, v);
+    (sweep_second_round(model, ws, a), dtau_dv)
 }
 
 /// What the first round of the sweep gives: `M(q)` (armature on the diagonal), `b = RNEA(q, v, 0)` and `∂τ/∂v`
@@ -129,7 +71,12 @@ pub(crate) struct FirstRound<T: Scalar> {
     pub dtau_dv: DMatrix<T>,
 }
 
-/// The first round of [`derivative_sweep`]; leaves in `ws` what [`sweep_second_round`] needs. Any algorithm may
+/// The first round of Carpentier and Mansard's sweep in the root frame: kinematics, each body's inertia, momentum
+/// and bias force at `q̈ = 0`, every coordinate's axis; then, leaves to root, the composites `Y_c`, `B_c`, the mass
+/// matrix `M_rc = S_rᵀ Y_c S_c`, the bias `b = RNEA(q, v, 0)` and `∂τ/∂v`. So the derivatives of ABA need neither
+/// [`aba`](super::aba) nor [`crba`](super::crba): `q̈ = M⁻¹ (τ − b)` from these. Leaves in `ws` what
+/// [`sweep_second_round`] needs, and every body's placement ([`MultibodyWorkspace::pose_world`]); allocates only
+/// the returned matrices. Any algorithm may
 /// run on `ws` in between: the sweep's buffers are its own.
 pub(crate) fn sweep_first_round<T: Scalar>(
     model: &Multibody<T>,
@@ -231,8 +178,8 @@ pub(crate) fn sweep_first_round<T: Scalar>(
     FirstRound { mass, bias, dtau_dv }
 }
 
-/// The second round of [`derivative_sweep`] after [`sweep_first_round`] on the same `ws`: `∂τ/∂q` at the joint
-/// accelerations `ddq`.
+/// The second round of the sweep, after [`sweep_first_round`] on the same `ws`: every body's acceleration and
+/// force at the joint accelerations `ddq` and every coordinate's `∂A/∂q`; then, leaves to root, `∂τ/∂q`.
 pub(crate) fn sweep_second_round<T: Scalar>(
     model: &Multibody<T>,
     ws: &mut MultibodyWorkspace<T>,
@@ -308,23 +255,6 @@ pub(crate) fn sweep_second_round<T: Scalar>(
         }
     }
     dtau_dq
-}
-
-/// The error for a mass matrix that cannot be factored, naming the joints that move no inertia at all (a zero
-/// diagonal entry: a massless subtree on a joint without armature), if any.
-fn not_positive_definite<T: Scalar>(model: &Multibody<T>, mass: &DMatrix<T>, e: Error) -> Error {
-    let joints: Vec<&str> = model
-        .joints
-        .iter()
-        .filter(|j| (j.v_index..j.v_index + j.kind.nv()).any(|k| crate::scalar::re(&mass[(k, k)]) <= 0.0))
-        .map(|j| j.name.as_str())
-        .collect();
-    let culprit = if joints.is_empty() {
-        "(a massless subtree?)".to_string()
-    } else {
-        format!("(joint(s) `{}` move no mass and have no armature)", joints.join("`, `"))
-    };
-    Error::Numerical(format!("the mass matrix of `{}` cannot be factored {culprit}: {e}", model.name))
 }
 
 /// `B(V)`, the map `δV ↦ δV ×* h + V ×* Y δV − Y (V × δV)` (`h = Y V`): the change of a body's force

@@ -182,6 +182,17 @@ fn bad_problems_are_refused_with_the_culprit_named() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("no_such_frame"), "{err}");
+    // settings that cannot work are refused before any iteration, naming the setting
+    let small =
+        ControlProblem::reach(robot.clone(), "tool0", ControlProblem::crocoddyl_reach_offset(), 10, 0.01).unwrap();
+    let zeros = vec![DVector::zeros(small.nu()); small.steps];
+    for (options, name) in [
+        (IlqrOptions { tolerance: f64::NAN, ..IlqrOptions::default() }, "tolerance"),
+        (IlqrOptions { initial_regularisation: -1.0, ..IlqrOptions::default() }, "initial_regularisation"),
+    ] {
+        let err = ilqr(&small, &zeros, &options, |_, _| {}).unwrap_err().to_string();
+        assert!(err.contains(name), "{err}");
+    }
     for (knots, dt) in [(0, 0.01), (10, 0.0), (10, f64::NAN)] {
         assert!(
             ControlProblem::reach(robot.clone(), "tool0", ControlProblem::crocoddyl_reach_offset(), knots, dt).is_err(),
