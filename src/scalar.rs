@@ -55,6 +55,7 @@ impl Scalar for num_dual::Dual64 {}
 impl Scalar for num_dual::Dual2_64 {}
 impl Scalar for num_dual::HyperDual64 {}
 impl Scalar for num_dual::Dual3_64 {}
+impl<const M: usize, const N: usize> Scalar for num_dual::HyperDualSVec64<M, N> {}
 impl<const N: usize> Scalar for num_dual::DualSVec64<N> {
     #[inline]
     fn constant(x: f64) -> Self {

@@ -17,7 +17,8 @@ pub struct Args {
     /// `cartpole`, `pendulum`, `acrobot` (swing-ups) or `reach` (needs `--urdf` and `--frame`).
     #[arg(long, default_value = "cartpole")]
     problem: String,
-    /// `ilqr` (iterative LQR; box-DDP with `--bounds`) or `lbfgs` (direct shooting with L-BFGS, no bounds).
+    /// `ilqr` (iterative LQR: Gauss–Newton; box-DDP with `--bounds`), `ddp` (full DDP: with the dynamics'
+    /// second-order terms, exact from hyper-dual steps) or `lbfgs` (direct shooting with L-BFGS, no bounds).
     #[arg(long, default_value = "ilqr")]
     method: String,
     /// Maximum iterations.
@@ -104,8 +105,10 @@ pub fn run(a: &Args) -> Result<()> {
     let print = |i: usize, cost: f64| note!("  iter {i:>4}  cost {cost:.6e}");
     let max_iterations = a.max_iterations;
     let report = match method {
-        "ilqr" => {
-            let options = IlqrOptions { max_iterations, tolerance: a.tolerance, ..IlqrOptions::default() };
+        "ilqr" | "ddp" => {
+            let second_order = method == "ddp";
+            let options =
+                IlqrOptions { max_iterations, tolerance: a.tolerance, second_order, ..IlqrOptions::default() };
             options.validate().map_err(|e| match e {
                 Error::InvalidArgument(m) => Error::InvalidArgument(format!("--tolerance: {m}")),
                 e => e,
@@ -116,7 +119,7 @@ pub fn run(a: &Args) -> Result<()> {
             let options = ShootingOptions { max_iterations: max_iterations as u64, ..ShootingOptions::default() };
             shooting_lbfgs(&problem, &initial, &options, print)?
         }
-        other => return Err(Error::InvalidArgument(format!("unknown method `{other}` (ilqr, lbfgs)"))),
+        other => return Err(Error::InvalidArgument(format!("unknown method `{other}` (ilqr, ddp, lbfgs)"))),
     };
     let solve_ms = started.elapsed().as_secs_f64() * 1e3;
     let numbers = report.costs.iter().chain(report.states.iter().chain(&report.controls).flat_map(|x| x.iter()));

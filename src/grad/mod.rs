@@ -18,6 +18,7 @@ mod directions;
 mod finite_difference;
 mod forward;
 mod outcome;
+mod step_curvature;
 mod step_jacobians;
 
 pub use aba_derivatives_duals::{aba_derivatives_duals, DualDerivativesWorkspace, ABA_DERIVATIVE_CHUNK};
@@ -27,4 +28,5 @@ pub use check::{check, relative_error, GradCheck, DEFAULT_REL_STEP};
 pub use finite_difference::jacobian_central_difference;
 pub use forward::{gradient, jacobian, jacobian_chunked};
 pub use outcome::{FinalPositions, Outcome};
+pub use step_curvature::StepCurvature;
 pub use step_jacobians::{step_jacobians, JacobianRoute, RobotStep, StepJacobians, StepLinearizer, TangentStep};

@@ -295,6 +295,10 @@ fn bench_and_optimize_run() {
     let stdout = ok(&diffphys(&["optimize", "--problem", "pendulum", "--plot", "swing.svg"], dir.path()));
     assert!(stdout.contains("upright"), "{stdout}");
     assert!(dir.path().join("swing.svg").exists());
+    let stdout =
+        ok(&diffphys(&["optimize", "--problem", "pendulum", "--method", "ddp", "--plot", "d.svg"], dir.path()));
+    assert!(stdout.contains("pendulum ddp") && stdout.contains("upright"), "{stdout}");
+    fails(&diffphys(&["optimize", "--problem", "pendulum", "--method", "newton"], dir.path()), "newton");
 }
 
 #[test]
