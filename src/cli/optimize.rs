@@ -1,4 +1,4 @@
-//! `diffphys optimize [--problem cartpole|pendulum|acrobot|reach] [--method ilqr|lbfgs] …`.
+//! `diffphys optimize [--problem cartpole|pendulum|acrobot|reach|unload] [--method ilqr|ddp|lbfgs] …`.
 
 use super::output::Out;
 use super::report;
@@ -10,11 +10,14 @@ use std::path::PathBuf;
 
 /// A reaching task ends "reached" with its frame this close to the target (m).
 const REACH_TOLERANCE: f64 = 1e-3;
+/// An unloading task ends "unloaded" with the foot's ground force below this fraction of what it carried standing.
+const UNLOAD_FRACTION: f64 = 0.01;
 
 /// The arguments of `diffphys optimize`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// `cartpole`, `pendulum`, `acrobot` (swing-ups) or `reach` (needs `--urdf` and `--frame`).
+    /// `cartpole`, `pendulum`, `acrobot` (swing-ups), `reach` (needs `--urdf` and `--frame`) or `unload` (a legged
+    /// robot standing in `--scene` takes its weight off the foot `--frame`).
     #[arg(long, default_value = "cartpole")]
     problem: String,
     /// `ilqr` (iterative LQR: Gauss–Newton; box-DDP with `--bounds`), `ddp` (full DDP: with the dynamics'
@@ -31,13 +34,17 @@ pub struct Args {
     /// reach: the robot (URDF, fixed base); its joints start at their neutral position, at rest.
     #[arg(long)]
     urdf: Option<PathBuf>,
-    /// reach: the frame (a link name) to bring to the target.
+    /// reach: the frame (a link name) to bring to the target; unload: the foot (a link with colliders).
     #[arg(long)]
     frame: Option<String>,
+    /// unload: the scene (TOML) with one legged robot on a floating base, standing on the ground under its
+    /// controller; the time step is the scene's.
+    #[arg(long)]
+    scene: Option<PathBuf>,
     /// reach: the target relative to the frame's start, in the root frame (m). Default: 0.2 m along (−1, 1, −1).
     #[arg(long, num_args = 3, value_names = ["X", "Y", "Z"], allow_negative_numbers = true)]
     offset: Option<Vec<f64>>,
-    /// reach: the number of knots (time steps) of the horizon.
+    /// reach, unload: the number of knots (time steps) of the horizon.
     #[arg(long, default_value_t = 100)]
     knots: usize,
     /// reach: the time step (s).
@@ -47,11 +54,12 @@ pub struct Args {
     #[arg(long)]
     bounds: Option<String>,
     /// Plot of the cost curve, joint trajectories and controls (.png or .svg). Default: `swing_up.png`, or
-    /// `reach.png` for reach.
+    /// `reach.png` for reach, `unload.png` for unload.
     #[arg(long)]
     plot: Option<PathBuf>,
     /// Also write the result as JSON (`iterations`, `solve_ms`, `costs`, `controls`, `states`, and
-    /// `final_distance_m` for reach or `final_angle_error`, `upright` for a swing-up).
+    /// `final_distance_m` for reach, `final_force_n` and `unloaded` for unload, or `final_angle_error`, `upright` for
+    /// a swing-up).
     #[arg(long)]
     json: Option<PathBuf>,
 }
@@ -59,7 +67,18 @@ pub struct Args {
 /// The problem the arguments describe.
 fn problem(a: &Args) -> Result<ControlProblem> {
     let bad = |m: String| Err(Error::InvalidArgument(m));
-    let mut problem = if a.problem == "reach" {
+    if a.scene.is_some() && a.problem != "unload" {
+        return bad(format!("--scene is for --problem unload, not `{}`", a.problem));
+    }
+    let mut problem = if a.problem == "unload" {
+        let (Some(scene), Some(frame)) = (&a.scene, &a.frame) else {
+            return bad("--problem unload needs --scene SCENE.toml and --frame FOOT".into());
+        };
+        if a.urdf.is_some() || a.offset.is_some() {
+            return bad("--urdf and --offset are for --problem reach, not unload".into());
+        }
+        ControlProblem::unload(io::load_scene(scene)?, frame, a.knots)?
+    } else if a.problem == "reach" {
         let (Some(urdf), Some(frame)) = (&a.urdf, &a.frame) else {
             return bad("--problem reach needs --urdf MODEL.urdf and --frame FRAME".into());
         };
@@ -128,7 +147,24 @@ pub fn run(a: &Args) -> Result<()> {
     }
     let iterations = report.costs.len() - 1;
     let last = report.states.last().expect("x0");
-    let (outcome, reached, fields) = if a.problem == "reach" {
+    let (outcome, reached, fields) = if a.problem == "unload" {
+        let frame = a.frame.as_deref().expect("unload has a frame");
+        let states = problem.simulate(&report.controls)?;
+        let (first, end) = (&states[0], states.last().expect("a rollout has states"));
+        let (before, after) = (problem.ground_force(first, 0, frame)?, problem.ground_force(end, 0, frame)?);
+        let reached = after.norm() < UNLOAD_FRACTION * before.norm();
+        let outcome = format!(
+            "`{frame}` carries {:.3} N at the end (standing: {:.2} N): {}",
+            after.norm(),
+            before.norm(),
+            if reached { "unloaded" } else { "NOT unloaded (1 %)" }
+        );
+        (
+            outcome,
+            reached,
+            json!({ "final_force_n": after.norm(), "standing_force_n": before.norm(), "unloaded": reached }),
+        )
+    } else if a.problem == "reach" {
         let distances = problem.frame_distances(last)?;
         let (_, frame, distance) = distances.first().expect("reach has a goal");
         let reached = *distance < REACH_TOLERANCE;
@@ -156,7 +192,11 @@ pub fn run(a: &Args) -> Result<()> {
         report.costs.last().expect("initial cost"),
     )?;
     stdout.flush()?;
-    let default_plot = if a.problem == "reach" { "reach.png" } else { "swing_up.png" };
+    let default_plot = match a.problem.as_str() {
+        "reach" => "reach.png",
+        "unload" => "unload.png",
+        _ => "swing_up.png",
+    };
     let plot = a.plot.clone().unwrap_or_else(|| default_plot.into());
     io::plot_optimization(&plot, &report, &problem)?;
     note!("wrote {}", plot.display());
@@ -167,7 +207,11 @@ pub fn run(a: &Args) -> Result<()> {
     if reached {
         Ok(())
     } else {
-        let goal = if a.problem == "reach" { "the target" } else { "upright" };
+        let goal = match a.problem.as_str() {
+            "reach" => "the target",
+            "unload" => "an unloaded foot",
+            _ => "upright",
+        };
         Err(Error::Numerical(format!("{} did not reach {goal} within the horizon", report.method)))
     }
 }

@@ -6,10 +6,11 @@
 //! its gradient and its Gauss–Newton Hessian `weight · r_xᵀ diag(a) r_x`, all from the residual's analytic
 //! Jacobian; [`Cost::residual_value`] evaluates the residual on any scalar type for the adjoint.
 
-use crate::model::{Model, Multibody};
+use crate::contact::{robot_ground_contacts, AnchorBook, LinkContact};
+use crate::model::{FrictionLaw, Model, Multibody};
 use crate::multibody::{forward_kinematics, frame_jacobian, frame_pose_world, MultibodyWorkspace};
 use crate::sim::State;
-use crate::spatial::Motion;
+use crate::spatial::{Force, Motion};
 use crate::{Error, Result, Scalar};
 use nalgebra::{DMatrix, DVector, Matrix6xX, Vector3, Vector6};
 use num_dual::{Derivative, DualSVec64};
@@ -51,6 +52,27 @@ pub enum Residual {
         /// Target `[ω*; ṗ*]` (rad/s, m/s).
         target: Vector6<f64>,
     },
+    /// The ground's contact force on a link, or on the whole robot, minus a target, world axes (N, 3 numbers): the
+    /// sum over the colliders of the link's body (links merged by fixed joints are one body), or of every body, of the compliant law's forces at the state, as the next step's first force evaluation computes
+    /// them (with [`FrictionLaw::Anchored`], from the state's anchors, which it reads and does not advance). Zero
+    /// while the link is clear of the ground. Its Jacobian comes from dual numbers over the robot's tangent state.
+    GroundForce {
+        /// Index of the robot in the model.
+        robot: usize,
+        /// Link name (on a body with colliders), or `None` for the whole robot.
+        link: Option<String>,
+        /// Target force (N).
+        target: Vector3<f64>,
+    },
+    /// Static balance of a robot on the ground: the rate of change of its centroidal momentum from gravity and the
+    /// ground's contact forces at the state, `[Σ F + m g; Σ (p − c) × F]` (N and N·m, world axes, moments about
+    /// the centre of mass `c`; 6 numbers). Zero when the ground carries the weight with its centre of pressure under
+    /// the centre of mass: the body neither accelerates nor starts to turn. Forces as in
+    /// [`Residual::GroundForce`]; Jacobian from dual numbers.
+    Balance {
+        /// Index of the robot in the model.
+        robot: usize,
+    },
 }
 
 /// A weighted squared residual: `½ · weight · Σ_i a_i r_i²`.
@@ -64,23 +86,26 @@ pub struct Cost {
     pub activation: Option<DVector<f64>>,
     /// What is measured.
     pub residual: Residual,
+    /// A running cost is charged on the steps `t ≥ from_step` of the horizon only (0: every step; see
+    /// [`Cost::from_step`]). Terminal costs are always charged.
+    pub from_step: usize,
 }
 
 impl Cost {
     /// `½ weight |[q ⊖ q*, v − v*]|²` on robot `robot`.
     pub fn state(name: &str, weight: f64, robot: usize, q: DVector<f64>, v: DVector<f64>) -> Self {
-        Cost { name: name.into(), weight, activation: None, residual: Residual::State { robot, q, v } }
+        Cost { name: name.into(), weight, activation: None, residual: Residual::State { robot, q, v }, from_step: 0 }
     }
 
     /// `½ weight |u − u*|²`.
     pub fn control(name: &str, weight: f64, reference: DVector<f64>) -> Self {
-        Cost { name: name.into(), weight, activation: None, residual: Residual::Control { reference } }
+        Cost { name: name.into(), weight, activation: None, residual: Residual::Control { reference }, from_step: 0 }
     }
 
     /// `½ weight |p_frame − target|²` on robot `robot`.
     pub fn frame_translation(name: &str, weight: f64, robot: usize, frame: &str, target: Vector3<f64>) -> Self {
         let residual = Residual::FrameTranslation { robot, frame: frame.into(), target };
-        Cost { name: name.into(), weight, activation: None, residual }
+        Cost { name: name.into(), weight, activation: None, residual, from_step: 0 }
     }
 
     /// `½ weight |[ω; ṗ]_frame − target|²` on robot `robot` (`target = [ω*; ṗ*]`, rad/s and m/s, root axes).
@@ -94,7 +119,54 @@ impl Cost {
     /// ```
     pub fn frame_velocity(name: &str, weight: f64, robot: usize, frame: &str, target: Vector6<f64>) -> Self {
         let residual = Residual::FrameVelocity { robot, frame: frame.into(), target };
-        Cost { name: name.into(), weight, activation: None, residual }
+        Cost { name: name.into(), weight, activation: None, residual, from_step: 0 }
+    }
+
+    /// `½ weight |F_ground(link) − target|²` on robot `robot`: the ground's contact force on a link (N, world axes;
+    /// see [`Residual::GroundForce`]). With activation weights `[1, 1, 0]` it penalises the tangential force alone.
+    ///
+    /// ```
+    /// use diffphys::control::{Cost, Residual};
+    /// use nalgebra::Vector3;
+    /// // unload a foot: no force from the ground on it
+    /// let cost = Cost::ground_force("lift FR", 1e-2, 0, "FR_foot", Vector3::zeros());
+    /// assert!(matches!(cost.residual, Residual::GroundForce { .. }));
+    /// ```
+    pub fn ground_force(name: &str, weight: f64, robot: usize, link: &str, target: Vector3<f64>) -> Self {
+        let residual = Residual::GroundForce { robot, link: Some(link.into()), target };
+        Cost { name: name.into(), weight, activation: None, residual, from_step: 0 }
+    }
+
+    /// `½ weight |F_ground − target|²`: the ground's contact force on the whole of robot `robot` (N, world axes).
+    /// With the target `[0, 0, m g]` and the robot at rest it asks for static balance: the ground carries the
+    /// weight, the body does not accelerate.
+    pub fn total_ground_force(name: &str, weight: f64, robot: usize, target: Vector3<f64>) -> Self {
+        let residual = Residual::GroundForce { robot, link: None, target };
+        Cost { name: name.into(), weight, activation: None, residual, from_step: 0 }
+    }
+
+    /// `½ weight |[Σ F + m g; Σ (p − c) × F]|²` on robot `robot` (see [`Residual::Balance`]): standing still in
+    /// balance on the ground.
+    ///
+    /// ```
+    /// use diffphys::control::{Cost, Residual};
+    /// let cost = Cost::balance("balance", 1.0, 0);
+    /// assert!(matches!(cost.residual, Residual::Balance { robot: 0 }));
+    /// ```
+    pub fn balance(name: &str, weight: f64, robot: usize) -> Self {
+        Cost { name: name.into(), weight, activation: None, residual: Residual::Balance { robot }, from_step: 0 }
+    }
+
+    /// The same cost charged only from step `t` of the horizon on, when it is a running cost: a goal to hold over
+    /// the horizon's end rather than reach at its last instant.
+    pub fn from_step(mut self, t: usize) -> Self {
+        self.from_step = t;
+        self
+    }
+
+    /// Whether the cost is charged at step `t` (as a running cost; `t = usize::MAX` for the terminal state).
+    pub fn is_active(&self, t: usize) -> bool {
+        t >= self.from_step
     }
 
     /// The same cost with activation weights `a`.
@@ -110,6 +182,8 @@ impl Cost {
             Residual::Control { reference } => reference.len(),
             Residual::FrameTranslation { .. } => 3,
             Residual::FrameVelocity { .. } => 6,
+            Residual::GroundForce { .. } => 3,
+            Residual::Balance { .. } => 6,
         }
     }
 
@@ -161,6 +235,25 @@ impl Cost {
                 frame_exists(robot(*r)?, frame).or_else(bad)?;
                 if target.iter().any(|x| !x.is_finite()) {
                     return bad("the target velocity is not finite".into());
+                }
+            }
+            Residual::GroundForce { robot: r, link, target } => {
+                if model.ground.is_none() {
+                    return bad("the model has no ground".into());
+                }
+                if let Err(e) = contact_link(robot(*r)?, link.as_deref()) {
+                    return bad(e);
+                }
+                if target.iter().any(|x| !x.is_finite()) {
+                    return bad("the target force is not finite".into());
+                }
+            }
+            Residual::Balance { robot: r } => {
+                if model.ground.is_none() {
+                    return bad("the model has no ground".into());
+                }
+                if let Err(e) = contact_link(robot(*r)?, None) {
+                    return bad(e);
                 }
             }
         }
@@ -226,6 +319,11 @@ impl Cost {
                     (0..3).map(|i| twist.angular[i] - t[i]).chain((0..3).map(|i| point[i] - t[3 + i])),
                 ))
             }
+            Residual::GroundForce { robot, .. } | Residual::Balance { robot } => {
+                let lifted = model.lift::<T>();
+                let mut ws = MultibodyWorkspace::new(&lifted.robots[*robot].multibody);
+                contact_residual(&self.residual, &lifted, state, &mut ws)
+            }
         }
     }
 }
@@ -263,6 +361,8 @@ pub(crate) struct CostEvaluator {
     offsets: Vec<usize>,
     nx: usize,
     nu: usize,
+    /// The model over duals of 8 directions, lifted on first use (ground-force Jacobians).
+    dual_model: Option<Box<Model<DualSVec64<8>>>>,
 }
 
 impl CostEvaluator {
@@ -278,21 +378,67 @@ impl CostEvaluator {
             offsets,
             nx,
             nu,
+            dual_model: None,
         }
     }
 
-    /// `Σ scale · cost` over `costs`, with derivatives when `derivatives` (otherwise only `value` is filled).
+    /// `∂r/∂[δq, v]` (`dim × 2 nv`) of a contact residual ([`contact_residual`]) on robot `r`, from dual numbers
+    /// over 8 tangent directions at a time (the compliant law and its friction memory have no closed-form
+    /// derivative here).
+    fn contact_jacobian(
+        &mut self,
+        model: &Model<f64>,
+        residual: &Residual,
+        r: usize,
+        state: &State<f64>,
+    ) -> Result<DMatrix<f64>> {
+        type D8 = DualSVec64<8>;
+        let lifted = self.dual_model.get_or_insert_with(|| Box::new(model.lift()));
+        let mb = &lifted.robots[r].multibody;
+        let nv = mb.nv();
+        let mut ws = MultibodyWorkspace::new(mb);
+        let base = state.lift::<D8>();
+        let mut jac = DMatrix::zeros(0, 2 * nv);
+        for start in (0..2 * nv).step_by(8) {
+            let seed = |i: usize| match i.checked_sub(start) {
+                Some(j) if j < 8 => D8::from_re(0.0).derivative(j),
+                _ => D8::constant(0.0),
+            };
+            let mut s = base.clone();
+            let dq = DVector::from_fn(nv, |i, _| seed(i));
+            s.robots[r].q = mb.integrate(&base.robots[r].q, &dq, &D8::constant(1.0));
+            for i in 0..nv {
+                s.robots[r].v[i] += seed(nv + i);
+            }
+            let f = contact_residual(residual, lifted, &s, &mut ws)?;
+            if jac.nrows() != f.len() {
+                jac = DMatrix::zeros(f.len(), 2 * nv);
+            }
+            for row in 0..f.len() {
+                let eps = f[row].eps.unwrap_generic(nalgebra::Const::<8>, nalgebra::U1);
+                for c in 0..8.min(2 * nv - start) {
+                    jac[(row, start + c)] = eps[c];
+                }
+            }
+        }
+        Ok(jac)
+    }
+
+    /// `Σ scale · cost` over the `costs` active at step `t` ([`Cost::is_active`]; `usize::MAX` for all), with
+    /// derivatives when `derivatives` (otherwise only `value` is filled).
+    #[allow(clippy::too_many_arguments)]
     pub fn evaluate(
         &mut self,
         model: &Model<f64>,
         costs: &[Cost],
+        t: usize,
         state: &State<f64>,
         u: &DVector<f64>,
         scale: f64,
         derivatives: bool,
     ) -> Result<Quadratic> {
         let mut out = Quadratic::zeros(if derivatives { self.nx } else { 0 }, if derivatives { self.nu } else { 0 });
-        for cost in costs {
+        for cost in costs.iter().filter(|c| c.is_active(t)) {
             let w = scale * cost.weight;
             let a = |i: usize| cost.activation.as_ref().map_or(1.0, |a| a[i]);
             match &cost.residual {
@@ -401,9 +547,124 @@ impl CostEvaluator {
                         }
                     }
                 }
+                Residual::GroundForce { robot, .. } | Residual::Balance { robot } => {
+                    let r = contact_residual(&cost.residual, model, state, &mut self.workspaces[*robot])?;
+                    out.value += 0.5 * w * (0..r.len()).map(|i| a(i) * r[i] * r[i]).sum::<f64>();
+                    if derivatives {
+                        let jac = self.contact_jacobian(model, &cost.residual, *robot, state)?;
+                        let o = self.offsets[*robot];
+                        let n = 2 * model.robots[*robot].multibody.nv();
+                        for c in 0..n {
+                            out.l_x[o + c] += (0..r.len()).map(|i| jac[(i, c)] * w * a(i) * r[i]).sum::<f64>();
+                            for d in c..n {
+                                let h = (0..r.len()).map(|i| jac[(i, c)] * w * a(i) * jac[(i, d)]).sum::<f64>();
+                                out.l_xx[(o + c, o + d)] += h;
+                                if d != c {
+                                    out.l_xx[(o + d, o + c)] += h;
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         Ok(out)
+    }
+}
+
+/// The body that link `link` of `mb` belongs to (links merged by fixed joints are one body), which must carry a
+/// collider (the error lists the bodies that do); `None` (every body) for no link, if any body has a collider.
+fn contact_link(mb: &Multibody<f64>, link: Option<&str>) -> std::result::Result<Option<usize>, String> {
+    let with_colliders = |b: usize| mb.colliders.iter().any(|c| c.body == Some(b));
+    let Some(link) = link else {
+        return match mb.colliders.iter().any(|c| c.body.is_some()) {
+            true => Ok(None),
+            false => Err(format!("robot `{}` has no colliders on its moving bodies", mb.name)),
+        };
+    };
+    match mb.frame(link).map(|f| f.body) {
+        Some(Some(b)) if with_colliders(b) => Ok(Some(b)),
+        found => {
+            let mut bodies: Vec<usize> = mb.colliders.iter().filter_map(|c| c.body).collect();
+            bodies.sort_unstable();
+            bodies.dedup();
+            let names: Vec<&str> = bodies.iter().map(|&b| mb.body_names[b].as_str()).collect();
+            let what = if found.is_some() { "is on a body without colliders" } else { "does not exist" };
+            Err(format!("robot `{}`: link `{link}` {what} (bodies with colliders: {})", mb.name, names.join(", ")))
+        }
+    }
+}
+
+/// The ground's contact forces on robot `r` at `state` (world axes, N), one per contact point with its point:
+/// the compliant law's forces as the step's first force evaluation computes them, with the state's friction
+/// anchors recalled in a dry run (read, not advanced). Runs the kinematics into `ws`.
+fn ground_contacts<T: Scalar>(
+    model: &Model<T>,
+    r: usize,
+    state: &State<T>,
+    ws: &mut MultibodyWorkspace<T>,
+) -> Result<Vec<LinkContact<T>>> {
+    let mb = &model.robots[r].multibody;
+    let mut fext = vec![Force::zero(); mb.n_bodies()];
+    let mut contacts = Vec::new();
+    let mut anchors = state.friction_anchors.clone();
+    let mut book = AnchorBook::default();
+    book.begin_step(model.settings.contact.friction_law == FrictionLaw::Anchored, &mut anchors);
+    book.dry_run(true);
+    let s = &state.robots[r];
+    robot_ground_contacts(model, r, ws, &s.q, &s.v, &mut fext, Some(&mut contacts), Some(&mut book))?;
+    Ok(contacts)
+}
+
+/// The residual of a [`Residual::GroundForce`] or [`Residual::Balance`] cost at `state`, on any scalar (`model`
+/// lifted to it). Runs the kinematics into `ws` (the robot's).
+fn contact_residual<T: Scalar>(
+    residual: &Residual,
+    model: &Model<T>,
+    state: &State<T>,
+    ws: &mut MultibodyWorkspace<T>,
+) -> Result<DVector<T>> {
+    match residual {
+        Residual::GroundForce { robot, link, target } => {
+            let mb = &model.robots[*robot].multibody;
+            let body = contact_link_of(mb, link.as_deref())?;
+            let on_body = |c: &&LinkContact<T>| body.is_none() || mb.colliders[c.collider].body == body;
+            let contacts = ground_contacts(model, *robot, state, ws)?;
+            let f = contacts.iter().filter(on_body).fold(Vector3::zeros(), |f, c| f + c.force) - target.map(T::from);
+            Ok(DVector::from_iterator(3, f.iter().copied()))
+        }
+        Residual::Balance { robot } => {
+            let contacts = ground_contacts(model, *robot, state, ws)?;
+            // the centre of mass from the kinematics the contacts just ran
+            let robot = &model.robots[*robot];
+            let mb = &robot.multibody;
+            let (mut mass, mut moment) = (T::zero(), Vector3::zeros());
+            for (b, inertia) in mb.inertias.iter().enumerate() {
+                let pose = &robot.base * ws.pose_world(b);
+                mass += inertia.mass;
+                moment += pose.transform_point(&inertia.com) * inertia.mass;
+            }
+            let c = moment / mass;
+            let mut r = DVector::zeros(6);
+            let (mut force, mut torque) = (mb.gravity * mass, Vector3::zeros());
+            for contact in &contacts {
+                force += contact.force;
+                torque += (contact.geometry.point - c).cross(&contact.force);
+            }
+            r.rows_mut(0, 3).copy_from(&force);
+            r.rows_mut(3, 3).copy_from(&torque);
+            Ok(r)
+        }
+        _ => Err(Error::InvalidArgument("contact_residual: not a contact cost".into())),
+    }
+}
+
+/// [`contact_link`] on a lifted multibody (the names are the same).
+fn contact_link_of<T: Scalar>(mb: &Multibody<T>, link: Option<&str>) -> Result<Option<usize>> {
+    let Some(link) = link else { return Ok(None) };
+    match mb.frame(link).and_then(|f| f.body) {
+        Some(b) if mb.colliders.iter().any(|c| c.body == Some(b)) => Ok(Some(b)),
+        _ => Err(Error::InvalidArgument(format!("robot `{}`: link `{link}` carries no collider", mb.name))),
     }
 }
 
@@ -511,12 +772,13 @@ pub(crate) fn difference_jacobian(mb: &Multibody<f64>, reference: &DVector<f64>,
 pub(crate) fn total_value<T: Scalar>(
     model: &Model<f64>,
     costs: &[Cost],
+    t: usize,
     state: &State<T>,
     u: &[T],
     scale: f64,
 ) -> Result<T> {
     let mut total = T::zero();
-    for cost in costs {
+    for cost in costs.iter().filter(|c| c.is_active(t)) {
         total += cost.value(model, state, u)? * T::from(scale);
     }
     Ok(total)
@@ -527,6 +789,69 @@ mod tests {
     use super::*;
     use crate::model::multibody::sample;
     use crate::model::Robot;
+
+    /// A 2 kg box on a free joint on the ground (anchored friction): settled, the ground's force on it carries its
+    /// weight and balances gravity about the centre of mass; pushed sideways and tilted, the ground-force and
+    /// balance costs' gradients (`Jᵀ W r` from the dual Jacobian) equal central differences of their values over
+    /// the tangent state, and the generic values agree with the evaluator's.
+    #[test]
+    fn ground_force_cost_carries_the_weight_and_its_gradient_matches_differences() {
+        use crate::geometry::Shape;
+        use crate::model::{FrictionLaw, Ground};
+        let shape = Shape::Box { size: Vector3::new(0.3, 0.2, 0.1) };
+        let mut robot = Robot::new(sample::solid_on_free_joint("box", "body", shape, 2.0).unwrap());
+        robot.q0[2] = 0.0495;
+        let mut model = Model::<f64>::empty(1e-3, 1.0);
+        model.ground = Some(Ground::new(1e5, 300.0, 0.6));
+        model.settings.contact.friction_law = FrictionLaw::Anchored;
+        model.add_robot(robot).unwrap();
+        let (mut state, mut ws) = (State::initial(&model), crate::sim::Workspace::new(0));
+        for _ in 0..1500 {
+            crate::sim::step(&model, &mut state, &mut ws).unwrap();
+        }
+        assert!(!state.friction_anchors.is_empty(), "the corners hold anchors");
+        let mut eval = CostEvaluator::new(&model, 0);
+        let weight = Cost::ground_force("w", 1.0, 0, "body", Vector3::zeros());
+        let quad = eval
+            .evaluate(&model, std::slice::from_ref(&weight), usize::MAX, &state, &DVector::zeros(0), 1.0, false)
+            .unwrap();
+        let force_z = (2.0 * quad.value).sqrt();
+        assert!((force_z - 2.0 * 9.81).abs() < 1e-3 * 2.0 * 9.81, "settled: the ground carries {force_z} N");
+        // in static balance: the ground's wrench cancels gravity's about the centre of mass
+        let balance = Cost::balance("b", 1.0, 0).residual_value(&model, &state, &[] as &[f64]).unwrap();
+        assert!(balance.rows(0, 3).norm() < 1e-3 * 19.62, "net force {}", balance.rows(0, 3));
+        assert!(balance.rows(3, 3).norm() < 1e-3 * 19.62 * 0.1, "net moment {}", balance.rows(3, 3));
+        // pushed sideways and tilted: friction and normal forces vary with every coordinate
+        state.robots[0].v[0] = 0.004;
+        state.robots[0].v[4] = 0.05;
+        state.robots[0].q[2] -= 2e-4;
+        let force = Cost::ground_force("f", 2.0, 0, "body", Vector3::new(1.0, -2.0, 30.0))
+            .with_activation(DVector::from_vec(vec![3.0, 1.0, 0.5]));
+        for cost in [force, Cost::balance("b", 0.5, 0)] {
+            let costs = std::slice::from_ref(&cost);
+            let quad = eval.evaluate(&model, costs, usize::MAX, &state, &DVector::zeros(0), 1.0, true).unwrap();
+            let generic: f64 = cost.value(&model, &state, &[] as &[f64]).unwrap();
+            assert!((quad.value - generic).abs() < 1e-12 * generic.abs());
+            let value_at = |dx: &DVector<f64>| {
+                let mut s = state.clone();
+                let mb = &model.robots[0].multibody;
+                s.robots[0].q = mb.integrate(&state.robots[0].q, &dx.rows(0, 6).into_owned(), &1.0);
+                s.robots[0].v += dx.rows(6, 6);
+                cost.value::<f64>(&model, &s, &[]).unwrap()
+            };
+            let mut largest = 0.0_f64;
+            for k in 0..12 {
+                let h = if k < 6 { 1e-7 } else { 1e-6 };
+                let e = DVector::from_fn(12, |i, _| if i == k { h } else { 0.0 });
+                let fd = (value_at(&e) - value_at(&-&e)) / (2.0 * h);
+                largest = largest.max(fd.abs());
+                let exact = quad.l_x[k];
+                assert!((exact - fd).abs() < 1e-5 * (1.0 + fd.abs()), "{}: ∂/∂x_{k}: {exact} vs {fd}", cost.name);
+            }
+            assert!(largest > 1.0, "{}: the residual depends on the state ({largest})", cost.name);
+            assert!(quad.l_xx.iter().all(|x| x.is_finite()) && (&quad.l_xx - quad.l_xx.transpose()).amax() < 1e-9);
+        }
+    }
 
     /// The analytic gradient and Gauss–Newton Hessian of a state cost on a floating base match the residual's
     /// Jacobian from dual numbers through `integrate` and `difference`.
@@ -547,7 +872,9 @@ mod tests {
         let reference = mb.neutral();
         let cost = Cost::state("x", 2.0, 0, reference.clone(), DVector::zeros(mb.nv()));
         let mut eval = CostEvaluator::new(&model, 0);
-        let quad = eval.evaluate(&model, std::slice::from_ref(&cost), &state, &DVector::zeros(0), 1.0, true).unwrap();
+        let quad = eval
+            .evaluate(&model, std::slice::from_ref(&cost), usize::MAX, &state, &DVector::zeros(0), 1.0, true)
+            .unwrap();
         // the rotation residual by duals, one direction at a time through q ⊕ δ
         for k in 0..6 {
             type D = num_dual::Dual64;
@@ -582,8 +909,9 @@ mod tests {
             let activation = DVector::from_vec(vec![1.0, 2.0, 0.5, 3.0, 1.0, 0.25]);
             let cost = Cost::frame_velocity("v", 2.0, 0, "b5", target).with_activation(activation.clone());
             let mut eval = CostEvaluator::new(&model, 0);
-            let quad =
-                eval.evaluate(&model, std::slice::from_ref(&cost), &state, &DVector::zeros(0), 1.0, true).unwrap();
+            let quad = eval
+                .evaluate(&model, std::slice::from_ref(&cost), usize::MAX, &state, &DVector::zeros(0), 1.0, true)
+                .unwrap();
             let nv = mb.nv();
             // the residual's Jacobian by duals, one tangent direction at a time
             let mbd = mb.lift::<D>();

@@ -194,11 +194,11 @@ impl<'a> Solver<'a> {
         let p = self.problem;
         let mut eval = self.costs.borrow_mut();
         let mut total = 0.0;
-        for (state, u) in states.iter().zip(controls) {
-            total += eval.evaluate(&p.model, &p.running, state, u, p.dt(), false)?.value;
+        for (t, (state, u)) in states.iter().zip(controls).enumerate() {
+            total += eval.evaluate(&p.model, &p.running, t, state, u, p.dt(), false)?.value;
         }
         let last = states.last().expect("at least the start");
-        Ok(total + eval.evaluate(&p.model, &p.terminal, last, &DVector::zeros(p.nu()), 1.0, false)?.value)
+        Ok(total + eval.evaluate(&p.model, &p.terminal, usize::MAX, last, &DVector::zeros(p.nu()), 1.0, false)?.value)
     }
 
     /// Optimise from `initial` controls, starting at the model's initial state.
@@ -304,7 +304,7 @@ impl<'a> Solver<'a> {
         let mut knots = Vec::with_capacity(p.steps + 1);
         for (t, (state, u)) in tr.states.iter().zip(&tr.controls).enumerate() {
             let j = linearizer.jacobians_with_torques(state, &p.torques(u.as_slice()))?;
-            let cost = eval.evaluate(&p.model, &p.running, state, u, p.dt(), true)?;
+            let cost = eval.evaluate(&p.model, &p.running, t, state, u, p.dt(), true)?;
             let gap = if tr.feasible {
                 DVector::zeros(p.nx())
             } else {
@@ -326,7 +326,7 @@ impl<'a> Solver<'a> {
             knots.push(Knot { a: j.a, b: p.actuated_columns(&j.b), gap, cost, second });
         }
         let last = tr.states.last().expect("at least the start");
-        let cost = eval.evaluate(&p.model, &p.terminal, last, &DVector::zeros(p.nu()), 1.0, true)?;
+        let cost = eval.evaluate(&p.model, &p.terminal, usize::MAX, last, &DVector::zeros(p.nu()), 1.0, true)?;
         let (a, b, gap, second) = (DMatrix::zeros(0, 0), DMatrix::zeros(0, 0), DVector::zeros(0), Vec::new());
         knots.push(Knot { a, b, gap, cost, second });
         Ok(knots)

@@ -224,6 +224,74 @@ impl ControlProblem {
         Ok(problem)
     }
 
+    /// Unloading a foot: a legged robot on a floating base, standing on the ground under its own controller (the
+    /// model's, for example PD to a posture), takes its weight off link `frame` (a foot) in `knots` steps of the
+    /// model's `dt`. It starts where it stands after 0.5 s of its controller (joint velocities set to zero); the
+    /// controls are torques added to the controller's on every joint but the floating base. Costs: per second,
+    /// `10⁻² |u|²` and `|v|²` (stay still); at the end, `½ |F_ground(frame)|²` (N², [`Cost::ground_force`]),
+    /// `½ |[Σ F + m g; Σ (p − c) × F]|²` ([`Cost::balance`]: in static balance, not dropping or tipping its body
+    /// to lighten the foot for an instant) and `50 |[q ⊖ q_stand, v]|²` (stay where it stood). Only the contact
+    /// forces ask for the foot to be unloaded: the solver finds how to shift the load onto the other feet (the
+    /// Go1 stands on the opposite diagonal).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a model whose single robot does not hang from a free joint, without a ground,
+    /// a `frame` without colliders, or `knots == 0`; a standing phase that fails (as [`crate::sim::step`]).
+    pub fn unload(mut model: Model<f64>, frame: &str, knots: usize) -> Result<Self> {
+        let bad = |m: String| Err(Error::InvalidArgument(format!("unload `{frame}`: {m}")));
+        if model.robots.len() != 1 || !model.particles.is_empty() || !model.bodies.is_empty() {
+            return bad("the model must hold one robot and nothing else".into());
+        }
+        let floating = model.robots[0].multibody.joints.first().is_some_and(|j| matches!(j.kind, JointKind::Free));
+        if !floating {
+            return bad(format!("robot `{}` must stand on a floating base", model.robots[0].name()));
+        }
+        if knots == 0 {
+            return bad("knots must be > 0".into());
+        }
+        let dt = model.settings.dt;
+        let (mut state, mut ws) = (State::initial(&model), Workspace::new(0));
+        for _ in 0..(0.5 / dt).round() as usize {
+            crate::sim::step(&model, &mut state, &mut ws)?;
+        }
+        let nv = model.robots[0].multibody.nv();
+        let q_stand = state.robots[0].q.clone();
+        model.robots[0].q0 = q_stand.clone();
+        model.robots[0].v0 = DVector::zeros(nv);
+        model.settings.duration = knots as f64 * dt;
+        let stand = |w: f64| Cost::state("stand", w, 0, q_stand.clone(), DVector::zeros(nv));
+        let still = DVector::from_fn(2 * nv, |i, _| if i < nv { 0.0 } else { 1.0 });
+        let problem = ControlProblem {
+            name: format!("unload {} {frame}", model.robots[0].name()),
+            model,
+            steps: knots,
+            actuated: (6..nv).collect(),
+            running: vec![Cost::control("torque", 2e-2, DVector::zeros(nv - 6)), stand(2.0).with_activation(still)],
+            terminal: vec![
+                Cost::ground_force("unload", 1.0, 0, frame, Vector3::zeros()),
+                Cost::balance("balance", 1.0, 0),
+                stand(1e2),
+            ],
+            bounds: None,
+            angles: vec![],
+        };
+        problem.validate()?;
+        Ok(problem)
+    }
+
+    /// The ground's contact force on link `frame` of robot `robot` at `state` (N, world axes; see
+    /// [`Residual::GroundForce`]). Pass a state of [`ControlProblem::simulate`]: its friction memories are the
+    /// rollout's.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a robot or link that does not exist or has no colliders, or no ground.
+    pub fn ground_force(&self, state: &State<f64>, robot: usize, frame: &str) -> Result<Vector3<f64>> {
+        let cost = Cost::ground_force("force", 1.0, robot, frame, Vector3::zeros());
+        cost.validate(&self.model, self.nu())?;
+        let r = cost.residual_value(&self.model, state, &[])?;
+        Ok(Vector3::new(r[0], r[1], r[2]))
+    }
+
     /// Bounds `±effort` on every actuated joint from the robots' effort limits (URDF `<limit effort>`, N·m or N;
     /// unbounded where a joint has none).
     pub fn effort_bounds(&self) -> ControlBounds {
@@ -356,6 +424,18 @@ impl ControlProblem {
         for cost in self.running.iter().chain(&self.terminal) {
             cost.validate(m, self.nu())?;
         }
+        if let Some(c) = self.running.iter().find(|c| c.from_step >= self.steps) {
+            return bad(format!(
+                "running cost `{}` starts at step {} of {}: never charged",
+                c.name, c.from_step, self.steps
+            ));
+        }
+        if let Some(c) = self.terminal.iter().find(|c| c.from_step != 0) {
+            return bad(format!(
+                "terminal cost `{}` has from_step {}: terminal costs are charged once",
+                c.name, c.from_step
+            ));
+        }
         if let Some(c) = self.terminal.iter().find(|c| matches!(c.residual, Residual::Control { .. })) {
             return bad(format!("terminal cost `{}` is on the controls, which the final state has none of", c.name));
         }
@@ -440,11 +520,14 @@ impl ControlProblem {
     pub fn trajectory_cost(&self, states: &[State<f64>], controls: &[DVector<f64>]) -> Result<f64> {
         let mut eval = CostEvaluator::new(&self.model, self.nu());
         let mut total = 0.0;
-        for (state, u) in states.iter().zip(controls) {
-            total += eval.evaluate(&self.model, &self.running, state, u, self.dt(), false)?.value;
+        for (t, (state, u)) in states.iter().zip(controls).enumerate() {
+            total += eval.evaluate(&self.model, &self.running, t, state, u, self.dt(), false)?.value;
         }
         let last = states.last().ok_or_else(|| Error::InvalidArgument("no states".into()))?;
-        Ok(total + eval.evaluate(&self.model, &self.terminal, last, &DVector::zeros(self.nu()), 1.0, false)?.value)
+        Ok(total
+            + eval
+                .evaluate(&self.model, &self.terminal, usize::MAX, last, &DVector::zeros(self.nu()), 1.0, false)?
+                .value)
     }
 
     /// The total cost of the trajectory driven by `controls`.
@@ -567,16 +650,16 @@ struct ProblemLoss<'a> {
 }
 
 impl crate::grad::TrajectoryLoss for ProblemLoss<'_> {
-    fn running<T: Scalar>(&self, _t: usize, state: &State<T>, torques: &[T]) -> T {
+    fn running<T: Scalar>(&self, t: usize, state: &State<T>, torques: &[T]) -> T {
         let p = self.problem;
         let u: Vec<T> = p.actuated.iter().map(|&i| torques[i]).collect();
         // the costs were validated against the model (a frame that exists, sizes that fit) before the adjoint ran
-        total_value(&p.model, &p.running, state, &u, p.dt()).unwrap_or_else(|_| T::from(f64::NAN))
+        total_value(&p.model, &p.running, t, state, &u, p.dt()).unwrap_or_else(|_| T::from(f64::NAN))
     }
 
     fn terminal<T: Scalar>(&self, state: &State<T>) -> T {
         let p = self.problem;
         let u = vec![T::zero(); p.nu()];
-        total_value(&p.model, &p.terminal, state, &u, 1.0).unwrap_or_else(|_| T::from(f64::NAN))
+        total_value(&p.model, &p.terminal, usize::MAX, state, &u, 1.0).unwrap_or_else(|_| T::from(f64::NAN))
     }
 }

@@ -302,6 +302,22 @@ fn bench_and_optimize_run() {
 }
 
 #[test]
+fn optimize_unloads_a_foot_of_a_standing_robot() {
+    let dir = tempfile::tempdir().unwrap();
+    let go1 = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml").display().to_string();
+    let unload = ["optimize", "--problem", "unload", "--scene", &go1, "--frame", "FR_foot"];
+    let json = dir.path().join("unload.json").display().to_string();
+    let stdout = ok(&diffphys(&[&unload[..], &["--json", &json]].concat(), dir.path()));
+    assert!(stdout.contains("unloaded") && !stdout.contains("NOT"), "{stdout}");
+    let result: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let (after, before) = (result["final_force_n"].as_f64().unwrap(), result["standing_force_n"].as_f64().unwrap());
+    assert!(after < 0.01 * before && before > 20.0, "{after} N of {before} N");
+    fails(&diffphys(&["optimize", "--problem", "unload", "--scene", &go1], dir.path()), "--frame");
+    fails(&diffphys(&["optimize", "--problem", "unload", "--scene", &go1, "--frame", "toe"], dir.path()), "toe");
+    fails(&diffphys(&["optimize", "--problem", "pendulum", "--scene", &go1], dir.path()), "--scene");
+}
+
+#[test]
 fn optimize_reaches_with_a_urdf_arm_and_reports_the_distance() {
     let dir = tempfile::tempdir().unwrap();
     let urdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ur5.urdf").display().to_string();

@@ -2,7 +2,7 @@
 //! the controls in their bounds and still reaches, the costs' analytic derivatives against the adjoint, MPC.
 
 use diffphys::control::{ilqr, mpc, ControlBounds, ControlProblem, Cost, IlqrOptions, MpcOptions};
-use diffphys::io::load_urdf;
+use diffphys::io::{load_scene, load_urdf};
 use nalgebra::{DVector, Vector6};
 use std::path::Path;
 
@@ -173,6 +173,66 @@ fn mpc_reaches_with_a_heavier_arm_than_it_plans_for() {
     let nominal = mpc(&problem, &options, None, |_, _| {}).unwrap();
     let nominal_miss = final_distance(&problem, nominal.states.last().unwrap());
     assert!(nominal_miss < 1e-3 && nominal_miss < mpc_miss, "MPC on the nominal arm ends {nominal_miss} m away");
+}
+
+/// Control through contact with contact-force costs: the standing Go1 takes its weight off its front-right foot
+/// in 0.1 s and ends in static balance on the other three (the ground carries its weight, centre of pressure under
+/// the centre of mass), the opposite diagonal carrying most of it, without moving its base.
+#[test]
+fn go1_takes_its_weight_off_a_foot_and_stands_balanced() {
+    let scene = load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml")).unwrap();
+    let problem = ControlProblem::unload(scene, "FR_foot", 100).unwrap();
+    let zeros = vec![DVector::zeros(problem.nu()); problem.steps];
+    let report = ilqr(&problem, &zeros, &IlqrOptions::default(), |_, _| {}).unwrap();
+    assert!(report.costs.windows(2).all(|w| w[1] < w[0]), "{:?}", report.costs);
+    let states = problem.simulate(&report.controls).unwrap();
+    let (first, end) = (&states[0], states.last().unwrap());
+    let load = |s, foot| problem.ground_force(s, 0, foot).unwrap();
+    let weight = 9.81 * problem.model.robots[0].multibody.inertias.iter().map(|i| i.mass).sum::<f64>();
+    let standing = load(first, "FR_foot").z;
+    assert!(standing > 0.15 * weight, "standing, FR carries {standing} N of {weight}");
+    let after = load(end, "FR_foot").norm();
+    assert!(after < 0.01 * standing, "FR still carries {after} N");
+    let balance = Cost::balance("b", 1.0, 0).residual_value(&problem.model, end, &[] as &[f64]).unwrap();
+    let (net_force, net_moment) = (balance.rows(0, 3).norm(), balance.rows(3, 3).norm());
+    assert!(net_force < 0.02 * weight, "net force {net_force} N of {weight}");
+    // a net moment of `weight × d` about the centre of mass: the centre of pressure d off from under it
+    assert!(net_moment < weight * 0.01, "net moment {net_moment} N·m: the centre of pressure is over 1 cm off");
+    let diagonal = load(end, "FL_foot").z + load(end, "RR_foot").z;
+    assert!(diagonal > 0.8 * weight, "FL + RR carry {diagonal} N of {weight}");
+    let moved = (end.robots[0].q.fixed_rows::<3>(0) - first.robots[0].q.fixed_rows::<3>(0)).norm();
+    assert!(moved < 5e-3, "the base moved {moved} m");
+}
+
+/// A running cost charged from a step on (`Cost::from_step`): the problem's cost and its adjoint gradient count it
+/// on those steps only.
+#[test]
+fn a_running_cost_from_a_step_on_is_charged_on_those_steps_only() {
+    let mut problem = ControlProblem::pendulum();
+    let base = problem.clone();
+    let hold = Cost::state("hold", 3.0, 0, DVector::from_element(1, 1.0), DVector::zeros(1));
+    problem.running.push(hold.clone().from_step(60));
+    let controls: Vec<DVector<f64>> =
+        (0..problem.steps).map(|t| DVector::from_element(1, (t as f64 * 0.1).sin())).collect();
+    let states = problem.simulate(&controls).unwrap();
+    let extra: f64 = states[60..problem.steps]
+        .iter()
+        .map(|s| problem.dt() * hold.value::<f64>(&problem.model, s, &[0.0]).unwrap())
+        .sum();
+    let (with, without) = (problem.cost(&controls).unwrap(), base.cost(&controls).unwrap());
+    assert!((with - without - extra).abs() < 1e-12 * with, "{with} − {without} vs {extra}");
+    let (_, g) = problem.cost_and_gradient(&controls).unwrap();
+    let (_, g0) = base.cost_and_gradient(&controls).unwrap();
+    // a control after step 59 moves no state the window sees but the last ones; before it, it moves them all
+    assert!(
+        (g[problem.steps - 1][0] - g0[problem.steps - 1][0]).abs() < 1e-12,
+        "the last control moves no charged state"
+    );
+    assert!((g[10][0] - g0[10][0]).abs() > 1e-6, "an early control moves the held states");
+    let invalid = Cost::state("never", 1.0, 0, DVector::zeros(1), DVector::zeros(1)).from_step(problem.steps);
+    problem.running.push(invalid);
+    let message = problem.validate().unwrap_err().to_string();
+    assert!(message.contains("never"), "{message}");
 }
 
 #[test]
