@@ -234,26 +234,34 @@ fn robot_contact_models(c: &mut Criterion) {
     group.finish();
 }
 
-/// Batches on all cores: 16 rollouts of the one world (`scenes/one_world.toml`, 400 steps, 16 parameter sets) one
-/// after another and with `sim::rollout_batch` (rayon, `RAYON_NUM_THREADS` or all cores); the ratio is the speed-up.
+/// Batches on all cores: 16 rollouts of 400 steps one after another and with `sim::rollout_batch` (rayon,
+/// `RAYON_NUM_THREADS` or all cores); the ratio is the speed-up. The one world (`scenes/one_world.toml`, 16 parameter
+/// sets) and the Go1 standing (`scenes/go1_stand.toml`, set i: base i mm higher, `FR_thigh_joint` at 0.05 i rad/s),
+/// the latter beside MuJoCo's `rollout` on the same batch (`benches/peers/mujoco_rollout.py`).
 fn batches(c: &mut Criterion) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/one_world.toml");
-    let scene = diffphys::io::load_scene(&path).expect("the shipped scenes load");
-    let ids = scene.resolve_params(&["ball.position.z", "box.velocity.x"]).expect("parameters");
-    let sets: Vec<Vec<f64>> = (0..16).map(|i| vec![0.2 + 0.05 * i as f64, 0.1 * i as f64]).collect();
-    let mut group = c.benchmark_group("batch/one_world_16x400");
-    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
-    group.bench_function("serial", |b| {
-        b.iter(|| {
-            for p in &sets {
-                black_box(rollout_with(&scene.with_params(&ids, p), 400, |_| {}).expect("rollout"));
-            }
-        })
-    });
-    group.bench_function("rollout_batch", |b| {
-        b.iter(|| black_box(diffphys::sim::rollout_batch(&scene, &ids, &sets, 400).expect("batch")))
-    });
-    group.finish();
+    let one_world: Vec<Vec<f64>> = (0..16).map(|i| vec![0.2 + 0.05 * i as f64, 0.1 * i as f64]).collect();
+    let go1: Vec<Vec<f64>> = (0..16).map(|i| vec![0.284806 + 0.001 * i as f64, 0.05 * i as f64]).collect();
+    for (file, params, sets) in [
+        ("one_world", ["ball.position.z", "box.velocity.x"], one_world),
+        ("go1_stand", ["go1.base.position.z", "go1.FR_thigh_joint.velocity"], go1),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenes/{file}.toml"));
+        let scene = diffphys::io::load_scene(&path).expect("the shipped scenes load");
+        let ids = scene.resolve_params(&params).expect("parameters");
+        let mut group = c.benchmark_group(format!("batch/{file}_16x400"));
+        group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
+        group.bench_function("serial", |b| {
+            b.iter(|| {
+                for p in &sets {
+                    black_box(rollout_with(&scene.with_params(&ids, p), 400, |_| {}).expect("rollout"));
+                }
+            })
+        });
+        group.bench_function("rollout_batch", |b| {
+            b.iter(|| black_box(diffphys::sim::rollout_batch(&scene, &ids, &sets, 400).expect("batch")))
+        });
+        group.finish();
+    }
 }
 
 criterion_group!(
