@@ -574,7 +574,7 @@ impl CostEvaluator {
 
 /// The body that link `link` of `mb` belongs to (links merged by fixed joints are one body), which must carry a
 /// collider (the error lists the bodies that do); `None` (every body) for no link, if any body has a collider.
-fn contact_link(mb: &Multibody<f64>, link: Option<&str>) -> std::result::Result<Option<usize>, String> {
+fn contact_link<T: Scalar>(mb: &Multibody<T>, link: Option<&str>) -> std::result::Result<Option<usize>, String> {
     let with_colliders = |b: usize| mb.colliders.iter().any(|c| c.body == Some(b));
     let Some(link) = link else {
         return match mb.colliders.iter().any(|c| c.body.is_some()) {
@@ -627,7 +627,7 @@ fn contact_residual<T: Scalar>(
     match residual {
         Residual::GroundForce { robot, link, target } => {
             let mb = &model.robots[*robot].multibody;
-            let body = contact_link_of(mb, link.as_deref())?;
+            let body = contact_link(mb, link.as_deref()).map_err(Error::InvalidArgument)?;
             let on_body = |c: &&LinkContact<T>| body.is_none() || mb.colliders[c.collider].body == body;
             let contacts = ground_contacts(model, *robot, state, ws)?;
             let f = contacts.iter().filter(on_body).fold(Vector3::zeros(), |f, c| f + c.force) - target.map(T::from);
@@ -656,15 +656,6 @@ fn contact_residual<T: Scalar>(
             Ok(r)
         }
         _ => Err(Error::InvalidArgument("contact_residual: not a contact cost".into())),
-    }
-}
-
-/// [`contact_link`] on a lifted multibody (the names are the same).
-fn contact_link_of<T: Scalar>(mb: &Multibody<T>, link: Option<&str>) -> Result<Option<usize>> {
-    let Some(link) = link else { return Ok(None) };
-    match mb.frame(link).and_then(|f| f.body) {
-        Some(b) if mb.colliders.iter().any(|c| c.body == Some(b)) => Ok(Some(b)),
-        _ => Err(Error::InvalidArgument(format!("robot `{}`: link `{link}` carries no collider", mb.name))),
     }
 }
 

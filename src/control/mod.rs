@@ -2,12 +2,14 @@
 //!
 //! A [`ControlProblem`] is a [`Model`](crate::model::Model) (robots, ground, contact settings), a horizon of
 //! `steps` time steps, the actuated joints, running and terminal [`Cost`]s (weighted squared [`Residual`]s of a
-//! robot's state, the controls, or a frame's position) and optional [`ControlBounds`]. The swing-ups
-//! ([`ControlProblem::cartpole`], `pendulum`, `acrobot`) and the reaching task of Crocoddyl's benchmark
-//! ([`ControlProblem::reach`]) are instances. Solvers, all on exact derivatives:
+//! robot's state, the controls, a frame's position or velocity, the ground's contact forces, a robot's balance)
+//! and optional [`ControlBounds`]. The swing-ups ([`ControlProblem::cartpole`], `pendulum`, `acrobot`), the
+//! reaching task of Crocoddyl's benchmark ([`ControlProblem::reach`]) and a legged robot taking its weight off a
+//! foot ([`ControlProblem::unload`]) are instances. Solvers, all on exact derivatives:
 //! - [`ilqr`]: iterative LQR, box-DDP when the problem has bounds (each step's control update a box QP solved by
 //!   projected Newton); per-step Jacobians from [`crate::grad::StepLinearizer`] (analytic with semi-implicit
-//!   Euler), Gauss–Newton Hessians of the costs;
+//!   Euler), Gauss–Newton Hessians of the costs; full DDP with the dynamics' second derivatives
+//!   ([`IlqrOptions::second_order`]);
 //! - [`shooting_lbfgs`]: direct single shooting over the whole control sequence with L-BFGS (argmin); the
 //!   gradient comes from [`crate::grad::adjoint`] (one forward and one backward pass);
 //! - [`mpc`]: receding-horizon control on top of [`ilqr`], warm-started from the previous plan shifted by one step.

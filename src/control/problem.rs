@@ -22,7 +22,9 @@ use std::f64::consts::PI;
 ///   state the solvers do not see, so [`ControlProblem::validate`] refuses them.
 /// - **Controls.** `u` (`nu`) are extra joint torques (N·m) or forces (N) on the `actuated` velocity indices of
 ///   the robots' stacked `nv` (robot after robot), added to each robot's own time-invariant controller.
-/// - **Costs.** [`Cost`]s: weighted squared residuals of a robot's state, the controls or a frame's position.
+/// - **Costs.** [`Cost`]s: weighted squared residuals of a robot's state, the controls, a frame's position or
+///   velocity, the ground's contact force on a link or a robot, or a robot's balance on the ground; running costs
+///   may be charged on the horizon's last steps only ([`Cost::from_step`]).
 /// - **Dynamics.** The model's time step and integrator. With semi-implicit Euler (the default of the built-in
 ///   problems, and Crocoddyl's `IntegratedActionModelEuler`) the per-step Jacobians are analytic
 ///   ([`crate::grad::JacobianRoute::Analytic`]); with RK4 they come from dual numbers.
