@@ -10,8 +10,9 @@
 //! `cargo bench --bench multibody -- --noplot adjoint`.
 //!
 //! The group `optimal_control` times whole solves from zero controls: UR5 and Panda reaching (the problem of
-//! `shared/peers/croc_reach.py`, to compare with Crocoddyl's FDDP) and the cart-pole swing-up by iLQR, plus one
-//! iLQR iteration's linearisation (per-step Jacobians and cost quadratics) on the UR5:
+//! `shared/peers/croc_reach.py`, to compare with Crocoddyl's FDDP), the cart-pole swing-up by iLQR and by full
+//! DDP, the Go1 taking its weight off a foot (`ControlProblem::unload`, through contact), plus one iLQR iteration's
+//! linearisation (per-step Jacobians and cost quadratics) on the UR5:
 //! `cargo bench --bench multibody -- --noplot optimal_control`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -107,6 +108,18 @@ fn optimal_control(c: &mut Criterion) {
         group.bench_function(format!("{name}_ilqr"), |b| {
             b.iter(|| black_box(ilqr(problem, &zeros, &options, |_, _| {}).expect("solve")))
         });
+    }
+    // full DDP on the cart-pole (second derivatives by hyper-duals), and the Go1 taking its weight off a foot
+    let go1 = diffphys::io::load_scene(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml"))
+        .expect("the shipped scenes load");
+    let unload = ControlProblem::unload(go1, "FR_foot", 100).expect("unload problem");
+    let ddp = IlqrOptions { second_order: true, ..IlqrOptions::default() };
+    for (name, problem, options) in
+        [("cartpole_swing_up_ddp", &problems[2].1, ddp), ("go1_unload_ilqr", &unload, IlqrOptions::default())]
+    {
+        let zeros = vec![DVector::zeros(problem.nu()); problem.steps];
+        group
+            .bench_function(name, |b| b.iter(|| black_box(ilqr(problem, &zeros, &options, |_, _| {}).expect("solve"))));
     }
     let ur5 = &problems[0].1;
     let controls = vec![DVector::from_element(ur5.nu(), 0.5); ur5.steps];

@@ -238,7 +238,8 @@ impl ControlProblem {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for a model whose single robot does not hang from a free joint, without a ground,
-    /// a `frame` without colliders, or `knots == 0`; a standing phase that fails (as [`crate::sim::step`]).
+    /// a `frame` without colliders, `knots == 0`, or a standing phase of more than the model's `max_steps`; the
+    /// model's validation errors; a standing phase that fails (as [`crate::sim::step`]).
     pub fn unload(mut model: Model<f64>, frame: &str, knots: usize) -> Result<Self> {
         let bad = |m: String| Err(Error::InvalidArgument(format!("unload `{frame}`: {m}")));
         if model.robots.len() != 1 || !model.particles.is_empty() || !model.bodies.is_empty() {
@@ -248,12 +249,23 @@ impl ControlProblem {
         if !floating {
             return bad(format!("robot `{}` must stand on a floating base", model.robots[0].name()));
         }
+        if model.ground.is_none() {
+            return bad("the model has no ground to stand on".into());
+        }
         if knots == 0 {
             return bad("knots must be > 0".into());
         }
+        model.validate()?;
         let dt = model.settings.dt;
+        let settle = (0.5 / dt).round() as usize;
+        if settle > model.settings.max_steps {
+            return bad(format!(
+                "standing 0.5 s at world.dt = {dt:e} s takes {settle} steps, more than world.max_steps = {}",
+                model.settings.max_steps
+            ));
+        }
         let (mut state, mut ws) = (State::initial(&model), Workspace::new(0));
-        for _ in 0..(0.5 / dt).round() as usize {
+        for _ in 0..settle {
             crate::sim::step(&model, &mut state, &mut ws)?;
         }
         let nv = model.robots[0].multibody.nv();

@@ -283,4 +283,19 @@ fn bad_problems_are_refused_with_the_culprit_named() {
     let mut bad = zeros.clone();
     bad[3][0] = f64::NAN;
     assert!(ilqr(&problem, &bad, &IlqrOptions::default(), |_, _| {}).is_err());
+    // unloading needs a floating robot on a ground, a foot with colliders and a horizon
+    let go1 = load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml")).unwrap();
+    let mut floorless = go1.clone();
+    floorless.ground = None;
+    let fixed = problem.model.clone();
+    for (model, frame, knots, culprit) in [
+        (fixed, "tool0", 10, "floating base"),
+        (floorless, "FR_foot", 10, "ground"),
+        (go1.clone(), "FR_foot", 0, "knots"),
+    ] {
+        let err = ControlProblem::unload(model, frame, knots).unwrap_err().to_string();
+        assert!(err.contains(culprit), "{err}");
+    }
+    let err = ControlProblem::unload(go1, "trunk_but_wrong", 10).unwrap_err().to_string();
+    assert!(err.contains("trunk_but_wrong") && err.contains("FR_calf"), "{err}");
 }
