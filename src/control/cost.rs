@@ -6,11 +6,11 @@
 //! its gradient and its Gauss–Newton Hessian `weight · r_xᵀ diag(a) r_x`, all from the residual's analytic
 //! Jacobian; [`Cost::residual_value`] evaluates the residual on any scalar type for the adjoint.
 
-use crate::contact::{robot_ground_contacts, AnchorBook, LinkContact};
-use crate::model::{FrictionLaw, Model, Multibody};
+use super::contact_residual::{contact_link, contact_residual};
+use crate::model::{Model, Multibody};
 use crate::multibody::{forward_kinematics, frame_jacobian, frame_pose_world, MultibodyWorkspace};
 use crate::sim::State;
-use crate::spatial::{Force, Motion};
+use crate::spatial::Motion;
 use crate::{Error, Result, Scalar};
 use nalgebra::{DMatrix, DVector, Matrix6xX, Vector3, Vector6};
 use num_dual::{Derivative, DualSVec64};
@@ -54,7 +54,7 @@ pub enum Residual {
     },
     /// The ground's contact force on a link, or on the whole robot, minus a target, world axes (N, 3 numbers): the
     /// sum over the colliders of the link's body (links merged by fixed joints are one body), or of every body, of the compliant law's forces at the state, as the next step's first force evaluation computes
-    /// them (with [`FrictionLaw::Anchored`], from the state's anchors, which it reads and does not advance). Zero
+    /// them (with [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored), from the state's anchors, which it reads and does not advance). Zero
     /// while the link is clear of the ground. Its Jacobian comes from dual numbers over the robot's tangent state.
     GroundForce {
         /// Index of the robot in the model.
@@ -341,6 +341,29 @@ pub(crate) struct Quadratic {
 }
 
 impl Quadratic {
+    /// Adds the Gauss–Newton terms `Jᵀ W r` and `Jᵀ W J` of a residual `r` whose Jacobian `jac(i, c)` covers the
+    /// `n` coordinates of `x` from `offset` (`W = diag(wa(i))`).
+    fn add_gauss_newton(
+        &mut self,
+        offset: usize,
+        n: usize,
+        r: &[f64],
+        jac: impl Fn(usize, usize) -> f64,
+        wa: impl Fn(usize) -> f64,
+    ) {
+        let rows = 0..r.len();
+        for c in 0..n {
+            self.l_x[offset + c] += rows.clone().map(|i| jac(i, c) * wa(i) * r[i]).sum::<f64>();
+            for d in c..n {
+                let h = rows.clone().map(|i| jac(i, c) * wa(i) * jac(i, d)).sum::<f64>();
+                self.l_xx[(offset + c, offset + d)] += h;
+                if d != c {
+                    self.l_xx[(offset + d, offset + c)] += h;
+                }
+            }
+        }
+    }
+
     pub fn zeros(nx: usize, nu: usize) -> Self {
         Quadratic {
             value: 0.0,
@@ -498,19 +521,8 @@ impl CostEvaluator {
                         let jac = frame_jacobian(mb, ws, &s.q, frame)?;
                         let r = frame_pose_world(mb, ws, frame)?.translation - target;
                         out.value += 0.5 * w * (0..3).map(|i| a(i) * r[i] * r[i]).sum::<f64>();
-                        let o = self.offsets[*robot];
                         let j = jac.fixed_rows::<3>(3);
-                        let wa = Vector3::from_fn(|i, _| w * a(i));
-                        for c in 0..nv {
-                            out.l_x[o + c] += (0..3).map(|i| j[(i, c)] * wa[i] * r[i]).sum::<f64>();
-                            for d in c..nv {
-                                let h = (0..3).map(|i| j[(i, c)] * wa[i] * j[(i, d)]).sum::<f64>();
-                                out.l_xx[(o + c, o + d)] += h;
-                                if d != c {
-                                    out.l_xx[(o + d, o + c)] += h;
-                                }
-                            }
-                        }
+                        out.add_gauss_newton(self.offsets[*robot], nv, r.as_slice(), |i, c| j[(i, c)], |i| w * a(i));
                     } else {
                         forward_kinematics(mb, ws, &s.q, &s.v);
                         let r = frame_pose_world(mb, ws, frame)?.translation - target;
@@ -526,8 +538,7 @@ impl CostEvaluator {
                     let r = velocity.value - target;
                     out.value += 0.5 * w * (0..6).map(|i| a(i) * r[i] * r[i]).sum::<f64>();
                     if derivatives {
-                        // r_x = [∂r/∂δq, ∂r/∂v = J]: Jᵀ W r and Jᵀ W J over the robot's 2 nv coordinates
-                        let o = self.offsets[*robot];
+                        // r_x = [∂r/∂δq, ∂r/∂v = J] over the robot's 2 nv coordinates
                         let jac = |i: usize, c: usize| {
                             if c < nv {
                                 velocity.d_dq[(i, c)]
@@ -535,16 +546,7 @@ impl CostEvaluator {
                                 velocity.d_dv[(i, c - nv)]
                             }
                         };
-                        for c in 0..2 * nv {
-                            out.l_x[o + c] += (0..6).map(|i| jac(i, c) * w * a(i) * r[i]).sum::<f64>();
-                            for d in c..2 * nv {
-                                let h = (0..6).map(|i| jac(i, c) * w * a(i) * jac(i, d)).sum::<f64>();
-                                out.l_xx[(o + c, o + d)] += h;
-                                if d != c {
-                                    out.l_xx[(o + d, o + c)] += h;
-                                }
-                            }
-                        }
+                        out.add_gauss_newton(self.offsets[*robot], 2 * nv, r.as_slice(), jac, |i| w * a(i));
                     }
                 }
                 Residual::GroundForce { robot, .. } | Residual::Balance { robot } => {
@@ -552,110 +554,13 @@ impl CostEvaluator {
                     out.value += 0.5 * w * (0..r.len()).map(|i| a(i) * r[i] * r[i]).sum::<f64>();
                     if derivatives {
                         let jac = self.contact_jacobian(model, &cost.residual, *robot, state)?;
-                        let o = self.offsets[*robot];
-                        let n = 2 * model.robots[*robot].multibody.nv();
-                        for c in 0..n {
-                            out.l_x[o + c] += (0..r.len()).map(|i| jac[(i, c)] * w * a(i) * r[i]).sum::<f64>();
-                            for d in c..n {
-                                let h = (0..r.len()).map(|i| jac[(i, c)] * w * a(i) * jac[(i, d)]).sum::<f64>();
-                                out.l_xx[(o + c, o + d)] += h;
-                                if d != c {
-                                    out.l_xx[(o + d, o + c)] += h;
-                                }
-                            }
-                        }
+                        let n = jac.ncols();
+                        out.add_gauss_newton(self.offsets[*robot], n, r.as_slice(), |i, c| jac[(i, c)], |i| w * a(i));
                     }
                 }
             }
         }
         Ok(out)
-    }
-}
-
-/// The body that link `link` of `mb` belongs to (links merged by fixed joints are one body), which must carry a
-/// collider (the error lists the bodies that do); `None` (every body) for no link, if any body has a collider.
-fn contact_link<T: Scalar>(mb: &Multibody<T>, link: Option<&str>) -> std::result::Result<Option<usize>, String> {
-    let with_colliders = |b: usize| mb.colliders.iter().any(|c| c.body == Some(b));
-    let Some(link) = link else {
-        return match mb.colliders.iter().any(|c| c.body.is_some()) {
-            true => Ok(None),
-            false => Err(format!("robot `{}` has no colliders on its moving bodies", mb.name)),
-        };
-    };
-    match mb.frame(link).map(|f| f.body) {
-        Some(Some(b)) if with_colliders(b) => Ok(Some(b)),
-        found => {
-            let mut bodies: Vec<usize> = mb.colliders.iter().filter_map(|c| c.body).collect();
-            bodies.sort_unstable();
-            bodies.dedup();
-            let names: Vec<&str> = bodies.iter().map(|&b| mb.body_names[b].as_str()).collect();
-            let what = if found.is_some() { "is on a body without colliders" } else { "does not exist" };
-            Err(format!("robot `{}`: link `{link}` {what} (bodies with colliders: {})", mb.name, names.join(", ")))
-        }
-    }
-}
-
-/// The ground's contact forces on robot `r` at `state` (world axes, N), one per contact point with its point:
-/// the compliant law's forces as the step's first force evaluation computes them, with the state's friction
-/// anchors recalled in a dry run (read, not advanced). Runs the kinematics into `ws`.
-fn ground_contacts<T: Scalar>(
-    model: &Model<T>,
-    r: usize,
-    state: &State<T>,
-    ws: &mut MultibodyWorkspace<T>,
-) -> Result<Vec<LinkContact<T>>> {
-    let mb = &model.robots[r].multibody;
-    let mut fext = vec![Force::zero(); mb.n_bodies()];
-    let mut contacts = Vec::new();
-    let mut anchors = state.friction_anchors.clone();
-    let mut book = AnchorBook::default();
-    book.begin_step(model.settings.contact.friction_law == FrictionLaw::Anchored, &mut anchors);
-    book.dry_run(true);
-    let s = &state.robots[r];
-    robot_ground_contacts(model, r, ws, &s.q, &s.v, &mut fext, Some(&mut contacts), Some(&mut book))?;
-    Ok(contacts)
-}
-
-/// The residual of a [`Residual::GroundForce`] or [`Residual::Balance`] cost at `state`, on any scalar (`model`
-/// lifted to it). Runs the kinematics into `ws` (the robot's).
-fn contact_residual<T: Scalar>(
-    residual: &Residual,
-    model: &Model<T>,
-    state: &State<T>,
-    ws: &mut MultibodyWorkspace<T>,
-) -> Result<DVector<T>> {
-    match residual {
-        Residual::GroundForce { robot, link, target } => {
-            let mb = &model.robots[*robot].multibody;
-            let body = contact_link(mb, link.as_deref()).map_err(Error::InvalidArgument)?;
-            let on_body = |c: &&LinkContact<T>| body.is_none() || mb.colliders[c.collider].body == body;
-            let contacts = ground_contacts(model, *robot, state, ws)?;
-            let f = contacts.iter().filter(on_body).fold(Vector3::zeros(), |f, c| f + c.force) - target.map(T::from);
-            Ok(DVector::from_iterator(3, f.iter().copied()))
-        }
-        Residual::Balance { robot } => {
-            let contacts = ground_contacts(model, *robot, state, ws)?;
-            // the centre of mass from the kinematics the contacts just ran
-            let robot = &model.robots[*robot];
-            let mb = &robot.multibody;
-            let (mut mass, mut moment) = (T::zero(), Vector3::zeros());
-            for (b, inertia) in mb.inertias.iter().enumerate() {
-                let pose = &robot.base * ws.pose_world(b);
-                mass += inertia.mass;
-                moment += pose.transform_point(&inertia.com) * inertia.mass;
-            }
-            let c = moment / mass;
-            let mut r = DVector::zeros(6);
-            let (mut force, mut torque) = (mb.gravity * mass, Vector3::zeros());
-            for contact in &contacts {
-                force += contact.force;
-                torque += (contact.geometry.point - c).cross(&contact.force);
-            }
-            r.rows_mut(0, 3).copy_from(&force);
-            r.rows_mut(3, 3).copy_from(&torque);
-            Ok(r)
-        }
-        _ => Err(Error::InvalidArgument("contact_residual: not a contact cost".into())),
     }
 }
 

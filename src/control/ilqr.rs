@@ -353,7 +353,7 @@ impl<'a> Solver<'a> {
         let (mut factor, mut w, mut k_t, mut q_ux_t) =
             (DMatrix::zeros(nu, nu), DMatrix::zeros(nu, nx), DMatrix::zeros(nx, nu), DMatrix::zeros(nx, nu));
         let (mut quu_k, mut k) = (DVector::zeros(nu), DVector::zeros(nu));
-        let mut curvature = DMatrix::zeros(0, 0);
+        let mut curvature = DMatrix::zeros(nx + nu, nx + nu);
         let mut big_k = DMatrix::zeros(nu, nx);
         for t in (0..steps).rev() {
             let Knot { a, b, gap, cost, second } = &knots[t];
@@ -378,7 +378,6 @@ impl<'a> Solver<'a> {
             q_ux.gemm(1.0, &b_t, &vxx_a, 1.0);
             if !second.is_empty() {
                 // full DDP: the step's curvature along the next value's gradient
-                curvature.resize_mut(nx + nu, nx + nu, 0.0);
                 curvature.fill(0.0);
                 StepCurvature::contract(second, &v_x_gap, &mut curvature);
                 q_xx += curvature.view((0, 0), (nx, nx));

@@ -15,6 +15,7 @@
 //! - [`mpc`]: receding-horizon control on top of [`ilqr`], warm-started from the previous plan shifted by one step.
 
 mod box_qp;
+mod contact_residual;
 mod cost;
 mod ilqr;
 mod mpc;
