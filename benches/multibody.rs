@@ -73,7 +73,9 @@ fn adjoint_gradients(c: &mut Criterion) {
         .expect("shipped scene loads");
     let mut group = c.benchmark_group("adjoint");
     group.sample_size(10).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_secs(2));
-    for (name, model, lengths) in [("cartpole", &cartpole, &[100, 1000, 10_000][..]), ("go1", &go1, &[100, 1000][..])] {
+    for (name, model, lengths) in
+        [("cartpole", &cartpole, &[100, 1000, 10_000][..]), ("go1", &go1, &[100, 1000, 10_000][..])]
+    {
         for &steps in lengths {
             let rollout = Rollout::new(model, &[] as &[&str], steps).expect("rollout");
             let controls = vec![DVector::from_element(rollout.nu(), 0.1); steps];

@@ -28,7 +28,7 @@ use super::articulated::ground_contact_points;
 use super::combined_friction;
 use super::combined_restitution;
 use super::{onset_speed, point_contact_force, ContactMemory};
-use super::{recall_anchor, AnchorPair, FrictionAnchor, Partner};
+use super::{recall_anchor_index, AnchorPair, FrictionAnchor, Partner};
 use crate::geometry::narrow_phase::shape_ground;
 use crate::geometry::{ContactGeometry, Shape};
 use crate::model::Model;
@@ -37,7 +37,7 @@ use crate::multibody::ldlt::{ltdl_factor, ltdl_inverse};
 use crate::multibody::{crba, MultibodyWorkspace};
 use crate::spatial::{skew, Force, Motion, Transform};
 use crate::Result;
-use nalgebra::{Const, DMatrix, DVector, Matrix3, Matrix6, SMatrix, SVector, Vector3, Vector6};
+use nalgebra::{Const, DMatrix, DVector, Matrix3, Matrix4, Matrix6, SMatrix, SVector, Vector3, Vector4, Vector6};
 use num_dual::{Derivative, DualSVec64};
 
 /// The generalised ground-contact force of a robot and its first derivatives.
@@ -51,18 +51,124 @@ pub struct GroundContactDerivatives {
     pub dtau_dv: DMatrix<f64>,
     /// How many contact points were active.
     pub contacts: usize,
+    /// The contacts' memories and their derivatives, one entry per contact in the order the step keeps them
+    /// (before it sorts them by pair); empty unless asked for.
+    pub memory: Vec<MemoryDerivatives>,
 }
 
-/// The dual numbers the contact law is differentiated with: the depth, the three components of the point's
-/// velocity, the normal and the sideways inverse-mass scalars.
-type Law = DualSVec64<6>;
+/// What one contact remembers after the step (its anchor's stretch and its onset speed, [`FrictionAnchor`]) and
+/// the first derivatives of that memory and of the contact's joint-space force with respect to the state: `q`
+/// (tangent directions), `v`, and the memory the contact recalled from the state.
+///
+/// The memory's four numbers are laid out as [`State::values`](crate::sim::State::values) lays out an anchor's:
+/// the stretch's three components (m), then the onset speed (m/s).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryDerivatives {
+    /// The contact's pair.
+    pub pair: AnchorPair,
+    /// The contact point in the axes of its link's body (m), as the step keeps it.
+    pub local_point: Vector3<f64>,
+    /// The index in the state's anchors of the anchor the contact recalled; `None` for a new contact.
+    pub recalled: Option<usize>,
+    /// The memory after the step: stretch, onset speed.
+    pub value: Vector4<f64>,
+    /// `∂memory/∂q` (`4 × nv`, tangent directions).
+    pub dmemory_dq: DMatrix<f64>,
+    /// `∂memory/∂v` (`4 × nv`).
+    pub dmemory_dv: DMatrix<f64>,
+    /// `∂memory/∂(recalled memory)` (zero for a new contact).
+    pub dmemory_drecalled: Matrix4<f64>,
+    /// `∂τ_c/∂(recalled memory)` (`nv × 4`, zero for a new contact).
+    pub dtau_drecalled: DMatrix<f64>,
+}
+
+/// The directions the contact law is differentiated along: the depth, the three components of the point's
+/// velocity, the normal and the sideways inverse-mass scalars and, when the memory's derivatives are asked for, the
+/// recalled anchor's stretch (three) and onset speed.
+const LAW_DIRECTIONS: usize = 10;
+
+/// Derivatives along the law's directions (the memory's columns zero when they were not asked for).
+type LawJacobian<const R: usize> = SMatrix<f64, R, LAW_DIRECTIONS>;
 
 /// The dual numbers of a collider's pose: a world twist, angular then linear.
 type Pose = DualSVec64<6>;
 
-/// `x` varying along direction `i` of six (the law's and the pose's dual numbers are the same type).
-fn along(x: f64, i: usize) -> Law {
-    Law::new(x, Derivative::some(SVector::<f64, 6>::from_fn(|j, _| f64::from(i == j))))
+/// `x` varying along direction `i` of `N` (constant when `i ≥ N`).
+fn along<const N: usize>(x: f64, i: usize) -> DualSVec64<N> {
+    DualSVec64::new(x, Derivative::some(SVector::<f64, N>::from_fn(|j, _| f64::from(i == j))))
+}
+
+/// The derivatives of the dual number `x` along its `N` directions, as a row of [`LawJacobian`].
+fn law_row<const N: usize>(x: &DualSVec64<N>) -> LawJacobian<1> {
+    let eps = x.eps.unwrap_generic(Const::<N>, Const::<1>);
+    LawJacobian::<1>::from_fn(|_, j| if j < N { eps[j] } else { 0.0 })
+}
+
+/// What [`contact_law`] needs of one contact, in `f64`.
+struct LawInput<'a> {
+    geometry: &'a ContactGeometry<f64>,
+    /// The point's velocity.
+    u: Vector3<f64>,
+    /// `G` in world axes.
+    g: Matrix3<f64>,
+    /// Normal, first tangent.
+    normal: Vector3<f64>,
+    tangent: Vector3<f64>,
+    friction: f64,
+    restitution: f64,
+    /// The recalled stretch and onset speed, `None` for a new contact.
+    recalled: Option<(Vector3<f64>, f64)>,
+}
+
+/// The contact law's force, and the memory it keeps, with their derivatives along the law's directions.
+struct LawOutput {
+    force: Vector3<f64>,
+    dforce: LawJacobian<3>,
+    memory: Vector4<f64>,
+    dmemory: LawJacobian<4>,
+}
+
+/// The contact law ([`point_contact_force`]) at one contact on dual numbers of `N` directions (6, or 10 with the
+/// memory's): the law is written once, and this is how its derivatives are read.
+fn contact_law<const N: usize>(scene: &Model<f64>, x: &LawInput<'_>) -> LawOutput {
+    type D<const N: usize> = DualSVec64<N>;
+    let settings = scene.settings.contact.lift::<D<N>>();
+    let anchored = scene.settings.contact.friction_law == FrictionLaw::Anchored;
+    let local = ContactGeometry {
+        normal: x.geometry.normal.map(D::<N>::from),
+        point: x.geometry.point.map(D::<N>::from),
+        distance: along::<N>(x.geometry.distance, 0),
+    };
+    let u_local = Vector3::from_fn(|i, _| along::<N>(x.u[i], 1 + i));
+    // along one tangent: the law sees G through nᵀ G n and tr G, so the other tangent's derivative is the same
+    let (normal_part, tangential_part) = (x.normal * x.normal.transpose(), x.tangent * x.tangent.transpose());
+    let g_local = x.g.map(D::<N>::from)
+        + normal_part.map(D::<N>::from) * along::<N>(0.0, 4)
+        + tangential_part.map(D::<N>::from) * along::<N>(0.0, 5);
+    let (mu, e) = (D::<N>::from(x.friction), D::<N>::from(x.restitution));
+    // what the contact remembers, recalled as the step does and seeded; a new contact's onset speed follows from
+    // its depth and velocity, and is differentiated
+    let (mut stretch, onset) = match x.recalled {
+        Some((stretch, onset)) => (Vector3::from_fn(|i, _| along::<N>(stretch[i], 6 + i)), along::<N>(onset, 9)),
+        None => {
+            let gravity = scene.settings.gravity.map(D::<N>::from);
+            (Vector3::zeros(), onset_speed(&local, &u_local, &gravity, scene.settings.dt))
+        }
+    };
+    let memory = ContactMemory { onset_speed: onset, stretch: anchored.then_some(&mut stretch) };
+    let f = point_contact_force(&settings, &local, &u_local, &g_local, &mu, &e, scene.settings.dt, memory);
+    let kept = [stretch.x, stretch.y, stretch.z, onset];
+    LawOutput {
+        force: f.map(|x| x.re),
+        dforce: LawJacobian::<3>::from_rows(&[law_row(&f.x), law_row(&f.y), law_row(&f.z)]),
+        memory: Vector4::from_fn(|i, _| kept[i].re),
+        dmemory: LawJacobian::<4>::from_rows(&[
+            law_row(&kept[0]),
+            law_row(&kept[1]),
+            law_row(&kept[2]),
+            law_row(&kept[3]),
+        ]),
+    }
 }
 
 /// `∂p/∂ξ` and `∂d/∂ξ` of the `index`-th ground contact point of `shape` at `pose` (its point and signed distance)
@@ -72,8 +178,8 @@ fn geometry_derivatives(
     pose: &Transform<f64>,
     index: usize,
 ) -> (SMatrix<f64, 3, 6>, SMatrix<f64, 1, 6>) {
-    let angular = Vector3::from_fn(|i, _| along(0.0, i));
-    let linear = Vector3::from_fn(|i, _| along(0.0, 3 + i));
+    let angular = Vector3::from_fn(|i, _| along::<6>(0.0, i));
+    let linear = Vector3::from_fn(|i, _| along::<6>(0.0, 3 + i));
     // to first order, exp(ξ) moves a point x to x + ω × x + v
     let rotation = pose.rotation.map(Pose::from);
     let translation = pose.translation.map(Pose::from);
@@ -142,10 +248,12 @@ pub fn robot_ground_contact_derivatives(
     let mut factor = crba(&scene.robots[r].multibody, ws, q);
     ltdl_factor(&mut factor, ws.mass_sparsity())?;
     let mass_inverse = ltdl_inverse(&factor, ws.mass_sparsity());
-    Ok(ground_contact_derivatives_with_mass(scene, r, ws, q, v, &mass_inverse, anchors))
+    Ok(ground_contact_derivatives_with_mass(scene, r, ws, q, v, &mass_inverse, anchors, false))
 }
 
-/// [`robot_ground_contact_derivatives`] with the inverse of the robot's mass matrix at `q` given.
+/// [`robot_ground_contact_derivatives`] with the inverse of the robot's mass matrix at `q` given; `with_memory`
+/// asks for the contacts' memories and their derivatives ([`GroundContactDerivatives::memory`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn ground_contact_derivatives_with_mass(
     scene: &Model<f64>,
     r: usize,
@@ -154,6 +262,7 @@ pub(crate) fn ground_contact_derivatives_with_mass(
     v: &DVector<f64>,
     mass_inverse: &DMatrix<f64>,
     anchors: &[FrictionAnchor<f64>],
+    with_memory: bool,
 ) -> GroundContactDerivatives {
     let robot = &scene.robots[r];
     let model = &robot.multibody;
@@ -163,6 +272,7 @@ pub(crate) fn ground_contact_derivatives_with_mass(
         dtau_dq: DMatrix::zeros(nv, nv),
         dtau_dv: DMatrix::zeros(nv, nv),
         contacts: 0,
+        memory: Vec::new(),
     };
     let found = ground_contact_points(scene, r, ws, q, v);
     let Some(ground) = &scene.ground else { return out };
@@ -171,11 +281,9 @@ pub(crate) fn ground_contact_derivatives_with_mass(
     }
     out.contacts = found.len();
     let tree = Tree::new(scene, r, ws);
-    let settings = scene.settings.contact.lift::<Law>();
     let mut w = DMatrix::zeros(nv, 3);
     let mut ds_dq = DMatrix::<f64>::zeros(3, nv);
     let (mut velocities, mut momenta) = (Vec::new(), Vec::new());
-    let anchored = scene.settings.contact.friction_law == FrictionLaw::Anchored;
     let mut taken = vec![false; anchors.len()];
     for (k, index, geometry) in found {
         let collider = &model.colliders[k];
@@ -205,42 +313,29 @@ pub(crate) fn ground_contact_derivatives_with_mass(
         // the contact geometry as a function of the collider's pose, in dual numbers of its six directions
         let pose = &tree.poses[b] * &collider.placement;
         let (dp_dxi, dd_dxi) = geometry_derivatives(&collider.shape, &pose, index);
-        // the law as a function of depth, point velocity and the two inverse-mass scalars, in six directions
+        // the law as a function of depth, point velocity and the two inverse-mass scalars (and the recalled
+        // memory, when asked for); what the contact remembers is recalled as the step does (same pair, same order
+        // of contacts)
         let twist = &tree.velocity[b];
         let u = twist.linear + twist.angular.cross(&p);
-        let mu = combined_friction(&collider.friction, &ground.friction);
-        let e = combined_restitution(&collider.restitution, &ground.restitution);
-        let normal_part = n * n.transpose();
-        // along one tangent: the law sees G through nᵀ G n and tr G, so the other tangent's derivative is the same
-        let tangential_part = basis[1] * basis[1].transpose();
-        let local = ContactGeometry {
-            normal: n.map(Law::from),
-            point: p.map(Law::from),
-            distance: along(geometry.distance, 0),
-        };
-        let u_local = Vector3::from_fn(|i, _| along(u[i], 1 + i));
-        let g_local = g.map(Law::from)
-            + normal_part.map(Law::from) * along(0.0, 4)
-            + tangential_part.map(Law::from) * along(0.0, 5);
-        let (mu, e) = (Law::from(mu), Law::from(e));
-        // what the contact remembers, recalled as the step does (same pair, same order of contacts) and held; a new
-        // contact's onset speed follows from its depth and velocity, and is differentiated
         let pair = AnchorPair::Link { robot: r, collider: k, partner: Partner::Ground };
         let local_point = tree.poses[b].inverse_transform_point(&p);
         let radius = 0.5 * bounding_radius(&collider.shape);
-        let recalled = recall_anchor(anchors, &mut taken, pair, &local_point, radius);
-        let (mut stretch, onset) = match recalled {
-            Some((stretch, onset, _)) => (stretch.map(Law::from), Law::from(onset)),
-            None => {
-                let gravity = scene.settings.gravity.map(Law::from);
-                (Vector3::zeros(), onset_speed(&local, &u_local, &gravity, scene.settings.dt))
-            }
+        let recalled = recall_anchor_index(anchors, &mut taken, pair, &local_point, radius);
+        let input = LawInput {
+            geometry: &geometry,
+            u,
+            g,
+            normal: n,
+            tangent: basis[1],
+            friction: combined_friction(&collider.friction, &ground.friction),
+            restitution: combined_restitution(&collider.restitution, &ground.restitution),
+            recalled: recalled.map(|i| (anchors[i].stretch, anchors[i].onset_speed)),
         };
-        let memory = ContactMemory { onset_speed: onset, stretch: anchored.then_some(&mut stretch) };
-        let dt = scene.settings.dt;
-        let f_local = point_contact_force(&settings, &local, &u_local, &g_local, &mu, &e, dt, memory);
-        let f = f_local.map(|x| x.re);
-        let df = SMatrix::<f64, 3, 6>::from_fn(|i, j| f_local[i].eps.unwrap_generic(Const::<6>, Const::<1>)[j]);
+        let law =
+            if with_memory { contact_law::<LAW_DIRECTIONS>(scene, &input) } else { contact_law::<6>(scene, &input) };
+        let f = law.force;
+        let df = law.dforce.fixed_columns::<6>(0).into_owned();
         let (df_dd, df_du) = (df.fixed_view::<3, 1>(0, 0), df.fixed_view::<3, 3>(0, 1));
         // u = V_lin + V_ang × p: through the point's motion and the twist
         let du_dxi = skew(&twist.angular) * dp_dxi;
@@ -311,6 +406,45 @@ pub(crate) fn ground_contact_derivatives_with_mass(
                     out.dtau_dq[(j, col)] += tree.axes[col].cross_motion(&tree.axes[j]).dot(&w0);
                 }
             }
+        }
+        if with_memory {
+            // the memory the step keeps goes through the same chain as the force; the force's dependence on the
+            // recalled memory reaches τ through the path's axes
+            let dm = &law.dmemory;
+            let dm_dxi = dm.fixed_view::<4, 1>(0, 0) * dd_dxi + dm.fixed_view::<4, 3>(0, 1) * du_dxi;
+            let dm_dv = dm.fixed_view::<4, 3>(0, 1) * du_dv;
+            let mut dmemory_dq = DMatrix::zeros(4, nv);
+            let mut dmemory_dv = DMatrix::zeros(4, nv);
+            for col in 0..nv {
+                let through_masses =
+                    dm.column(4) * ds_dq[(0, col)] + dm.column(5) * (ds_dq[(1, col)] + ds_dq[(2, col)]);
+                dmemory_dq.column_mut(col).copy_from(&through_masses);
+            }
+            for (&col, s) in path.iter().zip(&axes) {
+                let c = tree.body_of[col];
+                let moved = tree.axes[col].cross_motion(&(twist.clone() - tree.parent_velocity(&tree.velocity, c)));
+                let mut column = dmemory_dq.column_mut(col);
+                column += dm_dxi * s + dm_dv * moved.to_vector();
+                dmemory_dv.column_mut(col).copy_from(&(dm_dv * s));
+            }
+            let mut dtau_drecalled = DMatrix::zeros(nv, 4);
+            for i in 0..4 {
+                let dfi = law.dforce.column(6 + i);
+                let dw = Vector6::from_iterator((skew(&p) * dfi).iter().chain(dfi.iter()).copied());
+                for (&j, sj) in path.iter().zip(&axes) {
+                    dtau_drecalled[(j, i)] = sj.dot(&dw);
+                }
+            }
+            out.memory.push(MemoryDerivatives {
+                pair,
+                local_point,
+                recalled,
+                value: law.memory,
+                dmemory_dq,
+                dmemory_dv,
+                dmemory_drecalled: dm.fixed_columns::<4>(6).into_owned(),
+                dtau_drecalled,
+            });
         }
     }
     out

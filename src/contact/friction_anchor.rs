@@ -175,14 +175,25 @@ pub fn recall_anchor<T: Scalar>(
     local_point: &Vector3<f64>,
     radius: f64,
 ) -> Option<(Vector3<T>, T, f64)> {
-    let start = previous.partition_point(|c| c.pair < pair);
-    let end = start + previous[start..].partition_point(|c| c.pair == pair);
-    let found =
-        nearest_unclaimed(&previous[start..end], &mut taken[start..end], |c| &c.local_point, local_point, radius);
-    found.map(|i| {
-        let c = &previous[start + i];
+    recall_anchor_index(previous, taken, pair, local_point, radius).map(|i| {
+        let c = &previous[i];
         (c.stretch, c.onset_speed, c.age)
     })
+}
+
+/// [`recall_anchor`]'s entry of `previous` as an index: where the recalled anchor's numbers sit in the state
+/// (what a derivative with respect to them needs).
+pub fn recall_anchor_index<T: Scalar>(
+    previous: &[FrictionAnchor<T>],
+    taken: &mut [bool],
+    pair: AnchorPair,
+    local_point: &Vector3<f64>,
+    radius: f64,
+) -> Option<usize> {
+    let start = previous.partition_point(|c| c.pair < pair);
+    let end = start + previous[start..].partition_point(|c| c.pair == pair);
+    nearest_unclaimed(&previous[start..end], &mut taken[start..end], |c| &c.local_point, local_point, radius)
+        .map(|i| start + i)
 }
 
 /// Sorts this step's anchors by pair, for [`recall_anchor`] at the next step.

@@ -18,7 +18,7 @@ pub mod warm_start;
 
 pub use articulated::{collider_poses, held_link_contacts, robot_ground_contacts, LinkContact, Partner};
 pub(crate) use articulated_derivatives::ground_contact_derivatives_with_mass;
-pub use articulated_derivatives::{robot_ground_contact_derivatives, GroundContactDerivatives};
+pub use articulated_derivatives::{robot_ground_contact_derivatives, GroundContactDerivatives, MemoryDerivatives};
 pub use articulated_impulse::{link_impulse_rows, JointSpaceStep};
 pub use box_box_penalty::{box_box_penalty, BoxBody, EDGE_SHARE, VOLUME_SHARE};
 pub use compliant::{
@@ -28,8 +28,8 @@ pub use compliant::{
 };
 pub use detect::{detect_contacts, BoxPairs};
 pub use friction_anchor::{
-    anchored_friction, recall_anchor, saturate, store_anchors, AnchorBook, AnchorPair, FrictionAnchor, ANCHOR_OMEGA_DT,
-    EXACT_UP_TO,
+    anchored_friction, recall_anchor, recall_anchor_index, saturate, store_anchors, AnchorBook, AnchorPair,
+    FrictionAnchor, ANCHOR_OMEGA_DT, EXACT_UP_TO,
 };
 pub use impulse_solver::{
     resolve_collisions, resting_targets, solve_impulses, tangent_frame, time_of_impact, BodyVelocities, CollisionPass,

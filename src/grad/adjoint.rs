@@ -21,6 +21,8 @@
 //! (the workspace is scratch), so the recomputed states are the forward pass's, bit for bit.
 
 use super::directions::Directions;
+use super::state_jacobians::{covers_whole_state, TangentMaps};
+use super::StepLinearizer;
 use crate::model::{Model, ParamId};
 use crate::sim::{check_time_step, step_with_torques, State, Workspace};
 use crate::{Error, Result, Scalar};
@@ -309,6 +311,39 @@ pub fn adjoint_with(
 
     // backward
     let mut sweep = Sweep::new(rollout, &model, p);
+    if covers_whole_state(&model) {
+        let mut linearizer = StepLinearizer::new(&model)?;
+        let mut lambda = TangentMaps::new(&model, &state).to_tangent(&sweep.terminal_gradient(&state, loss));
+        let mut grad_p = DVector::zeros(rollout.params.len());
+        let mut grad_u = vec![DVector::zeros(rollout.nu()); steps];
+        let mut segment = Vec::with_capacity(every + 1);
+        for (c, checkpoint) in checkpoints.iter().enumerate().rev() {
+            let start = c * every;
+            let end = (start + every).min(steps);
+            segment.clear();
+            segment.push(checkpoint.clone());
+            for t in start..end {
+                let mut next = segment[t - start].clone();
+                step_with_torques(&model, &mut next, &mut ws, &torques[t])?;
+                segment.push(next);
+            }
+            for t in (start..end).rev() {
+                let (here, next) = (&segment[t - start], &segment[t - start + 1]);
+                let jacobians = linearizer.state_jacobians(here, &torques[t], next)?;
+                if !rollout.params.is_empty() {
+                    let lambda_c = TangentMaps::new(&model, next).to_coordinates(&lambda);
+                    grad_p += sweep.params_vjp(t, here, &torques[t], &lambda_c)?;
+                }
+                let (running_u, running_z) = sweep.running_gradient(t, here, control(t), loss);
+                grad_u[t] = running_u + jacobians.du.tr_mul(&lambda);
+                lambda = TangentMaps::new(&model, here).to_tangent(&running_z) + jacobians.dz.tr_mul(&lambda);
+            }
+        }
+        let initial = TangentMaps::new(&model, &checkpoints[0]).to_coordinates(&lambda);
+        grad_p += sweep.initial_state_vjp(&initial);
+        let states_held = (checkpoints.len() + every.min(steps) + 1).max(1);
+        return Ok(AdjointGradient { loss: total, params: grad_p, controls: grad_u, states_held });
+    }
     let mut lambda = sweep.terminal_gradient(&state, loss);
     let mut grad_p = DVector::zeros(rollout.params.len());
     let mut grad_u = vec![DVector::zeros(rollout.nu()); steps];
@@ -407,6 +442,62 @@ impl<'a> Sweep<'a> {
             running.derivatives_into(&mut eps);
             add_weighted(&mut eps, &y, lambda);
             g.rows_mut(start, width).copy_from_slice(&eps[..width]);
+        }
+        Ok(g)
+    }
+
+    /// `∂ℓ_t/∂u` and `∂ℓ_t/∂z` (coordinates) of the running cost at step `t`'s state `state` and controls `u`.
+    fn running_gradient(
+        &self,
+        t: usize,
+        state: &State<f64>,
+        u: &DVector<f64>,
+        loss: &impl TrajectoryLoss,
+    ) -> (DVector<f64>, DVector<f64>) {
+        let m = u.len();
+        let z = state.values();
+        let width_all = m + z.len();
+        let mut g = DVector::zeros(width_all);
+        let mut eps = [0.0; CHUNK];
+        for start in (0..width_all).step_by(CHUNK) {
+            let ud: Vec<Dual> = (0..m).map(|i| seed(u[i], i, start)).collect();
+            let zd: Vec<Dual> = z.iter().enumerate().map(|(i, &zi)| seed(zi, m + i, start)).collect();
+            loss.running(t, &state.with_values(&zd), &ud).derivatives_into(&mut eps);
+            let width = CHUNK.min(width_all - start);
+            g.rows_mut(start, width).copy_from_slice(&eps[..width]);
+        }
+        (g.rows(0, m).into_owned(), g.rows(m, z.len()).into_owned())
+    }
+
+    /// `λᵀ ∂f/∂p` of step `t` from `state` with every robot's torques `torques`, `λ` in coordinates.
+    fn params_vjp(
+        &mut self,
+        t: usize,
+        state: &State<f64>,
+        torques: &[DVector<f64>],
+        lambda: &DVector<f64>,
+    ) -> Result<DVector<f64>> {
+        let k = self.rollout.params.len();
+        let mut g = DVector::zeros(k);
+        let z = state.values();
+        let zd: Vec<Dual> = z.iter().map(|&x| Dual::constant(x)).collect();
+        let torques: Vec<DVector<Dual>> = torques.iter().map(|u| u.map(Dual::constant)).collect();
+        for (c, model) in self.seeded.iter().enumerate() {
+            let mut s = state.with_values(&zd);
+            step_with_torques(model, &mut s, &mut self.ws, &torques)?;
+            let y = s.values();
+            if y.len() != lambda.len() {
+                return Err(Error::Numerical(format!(
+                    "the adjoint's dual step {t} ends with {} state numbers where the f64 step had {}: its \
+                     contacts differ",
+                    y.len(),
+                    lambda.len()
+                )));
+            }
+            let mut acc = [0.0; CHUNK];
+            add_weighted(&mut acc, &y, lambda);
+            let width = CHUNK.min(k - c * CHUNK);
+            g.rows_mut(c * CHUNK, width).copy_from_slice(&acc[..width]);
         }
         Ok(g)
     }

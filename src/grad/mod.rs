@@ -18,6 +18,7 @@ mod directions;
 mod finite_difference;
 mod forward;
 mod outcome;
+mod state_jacobians;
 mod step_curvature;
 mod step_jacobians;
 

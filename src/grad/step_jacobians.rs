@@ -1,7 +1,7 @@
 //! Per-step Jacobians of the robots' joint state: the linearisation that iLQR, DDP and MPC use, through contact.
 
 use super::{jacobian, Outcome};
-use crate::contact::ground_contact_derivatives_with_mass;
+use crate::contact::{ground_contact_derivatives_with_mass, MemoryDerivatives};
 use crate::model::{Control, Integrator, Model, Robot};
 use crate::multibody::ldlt::{ltdl_factor, ltdl_inverse, TreeSparsity};
 use crate::multibody::{sweep_first_round, sweep_second_round, MultibodyWorkspace};
@@ -286,10 +286,10 @@ pub fn step_jacobians(model: &Model<f64>, state: &State<f64>) -> Result<StepJaco
 /// ```
 #[derive(Debug)]
 pub struct StepLinearizer<'a> {
-    model: &'a Model<f64>,
+    pub(super) model: &'a Model<f64>,
     /// The robots over dual numbers of two directions, for their joint-local torques ([`JointLocal`]).
-    joint_local: Vec<Robot<DualSVec64<2>>>,
-    robots: Vec<MultibodyWorkspace<f64>>,
+    pub(super) joint_local: Vec<Robot<DualSVec64<2>>>,
+    pub(super) robots: Vec<MultibodyWorkspace<f64>>,
     step: Workspace<f64>,
 }
 
@@ -376,11 +376,11 @@ impl<'a> StepLinearizer<'a> {
             if let Some(extra) = torques.get(r) {
                 local.tau += extra;
             }
-            let (q_next, v_next, block_a, block_b) = analytic_robot(model, state, r, &local, &mut self.robots[r])?;
-            next.rows_mut(k, nq).copy_from(&q_next);
-            next.rows_mut(k + nq, nv).copy_from(&v_next);
-            a.view_mut((offset, offset), (2 * nv, 2 * nv)).copy_from(&block_a);
-            b.view_mut((offset, offset / 2), (2 * nv, nv)).copy_from(&block_b);
+            let robot = analytic_robot(model, state, r, &local, &mut self.robots[r], false)?;
+            next.rows_mut(k, nq).copy_from(&robot.q_next);
+            next.rows_mut(k + nq, nv).copy_from(&robot.v_next);
+            a.view_mut((offset, offset), (2 * nv, 2 * nv)).copy_from(&robot.a);
+            b.view_mut((offset, offset / 2), (2 * nv, nv)).copy_from(&robot.b);
             offset += 2 * nv;
             k += nq + nv;
         }
@@ -388,16 +388,29 @@ impl<'a> StepLinearizer<'a> {
     }
 }
 
-/// One robot's step and its blocks of `A` and `B`: `(q', v', A, B)`.
-type RobotLinearization = (DVector<f64>, DVector<f64>, DMatrix<f64>, DMatrix<f64>);
+/// One robot's step and its blocks of `A` and `B` (see [`analytic_robot`]).
+pub(super) struct RobotLinearization {
+    pub(super) q_next: DVector<f64>,
+    pub(super) v_next: DVector<f64>,
+    /// `∂(δq', v')/∂(δq, v)` (`2 nv × 2 nv`) at the contacts' recalled memories.
+    pub(super) a: DMatrix<f64>,
+    /// `∂(δq', v')/∂u` (`2 nv × nv`).
+    pub(super) b: DMatrix<f64>,
+    /// When asked for: each ground contact's memory after the step and its derivatives.
+    pub(super) memory: Vec<MemoryDerivatives>,
+    /// When asked for: `∂(δq', v')/∂(recalled memory)` (`2 nv × 4`) of each contact of `memory`.
+    pub(super) through_memory: Vec<DMatrix<f64>>,
+}
 
-/// One robot's step and its blocks of `A` and `B`, analytically (see [`step_jacobians`]): `(q', v', A, B)`.
-fn analytic_robot(
+/// One robot's step and its blocks of `A` and `B`, analytically (see [`step_jacobians`]); `with_memory` adds the
+/// contacts' memories and the derivatives with respect to them.
+pub(super) fn analytic_robot(
     model: &Model<f64>,
     state: &State<f64>,
     r: usize,
     local: &JointLocal,
     ws: &mut MultibodyWorkspace<f64>,
+    with_memory: bool,
 ) -> Result<RobotLinearization> {
     let robot = &model.robots[r];
     let mb = &robot.multibody;
@@ -412,7 +425,8 @@ fn analytic_robot(
     let mut mass = implicit.clone();
     ltdl_factor(&mut mass, ws.mass_sparsity()).map_err(singular)?;
     let mass_inverse = ltdl_inverse(&mass, ws.mass_sparsity());
-    let contact = ground_contact_derivatives_with_mass(model, r, ws, q, v, &mass_inverse, &state.friction_anchors);
+    let contact =
+        ground_contact_derivatives_with_mass(model, r, ws, q, v, &mass_inverse, &state.friction_anchors, with_memory);
     // M̃ = M + dt D, as the step's ABA takes D
     add_implicit_damping(mb, &mut implicit, &local.damping, dt);
     ltdl_factor(&mut implicit, ws.mass_sparsity()).map_err(singular)?;
@@ -445,26 +459,40 @@ fn analytic_robot(
         dw_dx.fixed_view_mut::<3, 3>(i, nv + i).add_assign(&(skew(&omega) * dt));
         dw_dx.fixed_view_mut::<3, 3>(i, nv + i + 3).add_assign(&(-skew(&linear) * dt));
     }
-    let dw_du = inverse * dt;
-    let mut a = DMatrix::zeros(2 * nv, 2 * nv);
-    let mut b = DMatrix::zeros(2 * nv, nv);
+    let through_w = |dw: &DMatrix<f64>| rows_through_w(mb, &dq_dw, &dv_dw, dt, dw);
+    let mut a = through_w(&dw_dx);
+    a.view_mut((0, 0), (nv, nv)).add_assign(&dq_dq);
+    let b = through_w(&(&inverse * dt));
+    // a contact's recalled memory acts on the step through its force: δw = dt M̃⁻¹ (∂τ_c/∂memory) δmemory
+    let through_memory = contact.memory.iter().map(|m| through_w(&(&inverse * &m.dtau_drecalled * dt))).collect();
+    Ok(RobotLinearization { q_next, v_next, a, b, memory: contact.memory, through_memory })
+}
+
+/// `∂(δq', v')/∂y` from `∂w/∂y` (`nv × n`) and the configuration update's Jacobians: `dt` and `1` for
+/// one-degree-of-freedom joints, the blocks of [`integration_jacobians`] for free joints.
+fn rows_through_w(
+    mb: &crate::model::Multibody<f64>,
+    dq_dw: &DMatrix<f64>,
+    dv_dw: &DMatrix<f64>,
+    dt: f64,
+    dw: &DMatrix<f64>,
+) -> DMatrix<f64> {
+    let nv = mb.nv();
+    let mut out = DMatrix::zeros(2 * nv, dw.ncols());
     for joint in &mb.joints {
         let (i, n) = (joint.v_index, joint.kind.nv());
         if n == 1 {
             // q' = q + dt w, v' = w
             for (row, scale) in [(i, dt), (nv + i, 1.0)] {
-                a.row_mut(row).zip_apply(&dw_dx.row(i), |out, x| *out = x * scale);
-                b.row_mut(row).zip_apply(&dw_du.row(i), |out, x| *out = x * scale);
+                out.row_mut(row).zip_apply(&dw.row(i), |o, x| *o = x * scale);
             }
             continue;
         }
         for (row, block) in [(i, dq_dw.view((i, i), (n, n))), (nv + i, dv_dw.view((i, i), (n, n)))] {
-            a.view_mut((row, 0), (n, 2 * nv)).gemm(1.0, &block, &dw_dx.rows(i, n), 0.0);
-            b.view_mut((row, 0), (n, nv)).gemm(1.0, &block, &dw_du.rows(i, n), 0.0);
+            out.view_mut((row, 0), (n, dw.ncols())).gemm(1.0, &block, &dw.rows(i, n), 0.0);
         }
     }
-    a.view_mut((0, 0), (nv, nv)).add_assign(&dq_dq);
-    Ok((q_next, v_next, a, b))
+    out
 }
 
 /// A [`TangentStep`] at its torques, as a function of `x` alone.
@@ -527,8 +555,8 @@ impl RobotBlocks {
 /// implicitly taken damping `D` (passive and a PD's `kd`), with the diagonals of their derivatives. Every joint's
 /// entries depend on its own `q` and `v` only (PD, torque schedules, damping, friction, limits), so dual numbers of
 /// two directions — every joint's `q` along the first, its `v` along the second — give all of them at once.
-struct JointLocal {
-    tau: DVector<f64>,
+pub(super) struct JointLocal {
+    pub(super) tau: DVector<f64>,
     damping: DVector<f64>,
     dtau_dq: DVector<f64>,
     dtau_dv: DVector<f64>,
@@ -537,7 +565,7 @@ struct JointLocal {
 }
 
 impl JointLocal {
-    fn new(model: &Model<f64>, robot: &Robot<DualSVec64<2>>, state: &State<f64>, r: usize) -> Self {
+    pub(super) fn new(model: &Model<f64>, robot: &Robot<DualSVec64<2>>, state: &State<f64>, r: usize) -> Self {
         type D2 = DualSVec64<2>;
         let mb = &robot.multibody;
         let (q, v) = (&state.robots[r].q, &state.robots[r].v);

@@ -5,7 +5,7 @@
 
 use crate::common::{self, ANYTHING};
 use diffphys::grad::{self, adjoint, adjoint_with, AdjointOptions, Rollout, RolloutLoss, TrajectoryLoss};
-use diffphys::model::{Model, Robot};
+use diffphys::model::{FrictionLaw, Model, Robot};
 use diffphys::sim::State;
 use diffphys::{io, Error, Scalar};
 use nalgebra::DVector;
@@ -114,6 +114,33 @@ fn adjoint_equals_forward_duals_for_a_robot_standing_on_its_feet() {
     assert_close("Go1", &reverse, &forward, 1e-10);
     let last = diffphys::sim::rollout_with(&go1, 30, |_| {}).unwrap();
     assert_eq!(last.friction_anchors.len(), 4, "the four feet hold on anchors");
+}
+
+#[test]
+fn adjoint_equals_forward_duals_for_a_robot_landing_and_one_leaving_the_ground() {
+    // the analytic backward pass (step Jacobians through the contacts' memories): contacts that begin, with their
+    // onset speeds from the touchdown, on anchored feet; and contacts that end, on regularised friction
+    let go1 = io::load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml")).unwrap();
+    let mut landing = go1.clone();
+    landing.robots[0].q0[2] += 0.008;
+    let mut leaving = go1;
+    leaving.settings.contact.friction_law = FrictionLaw::Regularised;
+    leaving.robots[0].q0[2] -= 0.002;
+    leaving.robots[0].v0[2] = 0.4;
+    for (name, model, steps) in [("landing", &landing, 70), ("leaving", &leaving, 40)] {
+        let rollout = Rollout::new(model, &["ground.friction", "contact.stiffness"], steps).unwrap();
+        let controls = random_controls(18, steps, 1.0, 3);
+        let (_, reverse, forward) = both_gradients(&rollout, &controls, &Everything);
+        assert_close(name, &reverse, &forward, 1e-10);
+        assert!(reverse.rows(0, 2).iter().all(|g| g.abs() > 1e-8), "{name}: {}", reverse.rows(0, 2));
+        let mut anchors = Vec::new();
+        diffphys::sim::rollout_with(model, steps, |s| anchors.push(s.friction_anchors.len())).unwrap();
+        let (first, last) = (anchors[0], anchors[steps - 1]);
+        match name {
+            "landing" => assert!(first == 0 && last == 4, "{name}: the feet land ({anchors:?})"),
+            _ => assert!(anchors.contains(&4) && last == 0, "{name}: the feet leave the ground ({anchors:?})"),
+        }
+    }
 }
 
 #[test]
