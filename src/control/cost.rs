@@ -341,6 +341,23 @@ pub(crate) struct Quadratic {
 }
 
 impl Quadratic {
+    /// The same quadratic over a state with `memory` more numbers before the robots' (the contacts' memories,
+    /// on which the costs do not depend).
+    pub(crate) fn embedded(self, memory: usize) -> Self {
+        if memory == 0 {
+            return self;
+        }
+        let (nx, nu) = (self.l_x.len(), self.l_u.len());
+        let n = memory + nx;
+        let mut l_x = DVector::zeros(n);
+        l_x.rows_mut(memory, nx).copy_from(&self.l_x);
+        let mut l_xx = DMatrix::zeros(n, n);
+        l_xx.view_mut((memory, memory), (nx, nx)).copy_from(&self.l_xx);
+        let mut l_ux = DMatrix::zeros(nu, n);
+        l_ux.columns_mut(memory, nx).copy_from(&self.l_ux);
+        Quadratic { value: self.value, l_x, l_u: self.l_u, l_xx, l_uu: self.l_uu, l_ux }
+    }
+
     /// Adds the Gauss–Newton terms `Jᵀ W r` and `Jᵀ W J` of a residual `r` whose Jacobian `jac(i, c)` covers the
     /// `n` coordinates of `x` from `offset` (`W = diag(wa(i))`).
     fn add_gauss_newton(

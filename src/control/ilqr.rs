@@ -5,7 +5,7 @@ use super::cost::{CostEvaluator, Quadratic};
 use super::problem::coordinates;
 use super::{ControlProblem, OptimizeReport};
 use crate::grad::{StepCurvature, StepLinearizer};
-use crate::model::Model;
+use crate::model::{FrictionLaw, Model};
 use crate::multibody::ldlt::{ltdl_factor, ltdl_solve, TreeSparsity};
 use crate::sim::{step_with_torques, State, Workspace};
 use crate::{Error, Result};
@@ -37,6 +37,15 @@ pub struct IlqrOptions {
     /// (cart-pole swing-up to `1e-6`: 51 iterations to a cost 3e-4 lower than iLQR's 110, which stops on its slow
     /// tail). Default `false`.
     pub second_order: bool,
+    /// Carry the ground contacts' memories (each friction anchor's stretch and onset speed) in the local model,
+    /// where the world is robots on the ground with anchored friction: the state of the backward pass is then
+    /// `[anchors, robots' tangent state]` (its size changes where contacts begin or end) and `A_t` is the step's
+    /// Jacobian through the anchors, so the model sees how the feet resist sliding; the costs' quadratics do not
+    /// depend on the anchors (a contact-force cost's dependence on them is left out, Gauss–Newton style). Used on
+    /// trajectories without gaps and without [`IlqrOptions::second_order`]. `false` holds the anchors fixed as
+    /// [`StepLinearizer`] does. The Go1 unloading a foot (100 knots) reaches a 14 % lower cost with it (1.36
+    /// against 1.58) in 34 iterations instead of 22, at about the same cost per iteration. Default `true`.
+    pub contact_memory: bool,
 }
 
 impl IlqrOptions {
@@ -62,6 +71,7 @@ impl Default for IlqrOptions {
             initial_regularisation: 1e-9,
             multiple_shooting: true,
             second_order: false,
+            contact_memory: true,
         }
     }
 }
@@ -145,6 +155,8 @@ pub(crate) struct Solver<'a> {
     costs: std::cell::RefCell<CostEvaluator>,
     /// The step's curvature, made on first use (full DDP only).
     curvature: std::cell::RefCell<Option<StepCurvature>>,
+    /// Whether the local model carries the ground contacts' memories (see [`Solver::linearise`]).
+    through_memory: bool,
 }
 
 impl<'a> Solver<'a> {
@@ -156,6 +168,7 @@ impl<'a> Solver<'a> {
             linearizer: std::cell::RefCell::new(StepLinearizer::new(&problem.model)?),
             costs: std::cell::RefCell::new(CostEvaluator::new(&problem.model, problem.nu())),
             curvature: std::cell::RefCell::new(None),
+            through_memory: carries_memory(&problem.model),
         })
     }
 
@@ -228,7 +241,7 @@ impl<'a> Solver<'a> {
         let mut mu = options.initial_regularisation;
         let mut previous_k: Option<Vec<DVector<f64>>> = None;
         for iteration in 1..=options.max_iterations {
-            let knots = self.linearise(&current, options.second_order)?;
+            let knots = self.linearise(&current, options)?;
             if !current.feasible && knots.iter().all(|k| k.gap.amax() <= 1e-12) {
                 // the held start was an equilibrium under the initial controls: no gaps
                 current.feasible = true;
@@ -263,6 +276,7 @@ impl<'a> Solver<'a> {
                 alpha *= 0.5;
             }
             let accepted = accepted.or(full_step);
+
             match accepted {
                 Some(next) => {
                     let decrease = (current.cost - next.cost) / current.cost.abs().max(1e-300);
@@ -293,7 +307,8 @@ impl<'a> Solver<'a> {
 
     /// `A_t`, `B_t` and the costs' quadratics along the trajectory, and with `second_order` the steps' second
     /// derivatives.
-    fn linearise(&self, tr: &Trajectory, second_order: bool) -> Result<Vec<Knot>> {
+    fn linearise(&self, tr: &Trajectory, options: &IlqrOptions) -> Result<Vec<Knot>> {
+        let second_order = options.second_order;
         let p = self.problem;
         let mut curvature = self.curvature.borrow_mut();
         if second_order && curvature.is_none() {
@@ -302,6 +317,23 @@ impl<'a> Solver<'a> {
         let mut linearizer = self.linearizer.borrow_mut();
         let mut eval = self.costs.borrow_mut();
         let mut knots = Vec::with_capacity(p.steps + 1);
+        if self.through_memory && options.contact_memory && tr.feasible && !options.second_order {
+            // the state's tangent layout with the contacts' memories first ([`crate::grad`]'s whole-state
+            // Jacobians): the feet's anchors are state, so the local model sees how they resist sliding
+            let memory = |s: &State<f64>| 4 * s.friction_anchors.len();
+            for (t, (state, u)) in tr.states.iter().zip(&tr.controls).enumerate() {
+                let j = linearizer.state_jacobians(state, &p.torques(u.as_slice()), &tr.states[t + 1])?;
+                let cost = eval.evaluate(&p.model, &p.running, t, state, u, p.dt(), true)?;
+                let gap = DVector::zeros(j.dz.nrows());
+                let cost = cost.embedded(memory(state));
+                knots.push(Knot { a: j.dz, b: p.actuated_columns(&j.du), gap, cost, second: Vec::new() });
+            }
+            let last = tr.states.last().expect("at least the start");
+            let cost = eval.evaluate(&p.model, &p.terminal, usize::MAX, last, &DVector::zeros(p.nu()), 1.0, true)?;
+            let (a, b, gap, second) = (DMatrix::zeros(0, 0), DMatrix::zeros(0, 0), DVector::zeros(0), Vec::new());
+            knots.push(Knot { a, b, gap, cost: cost.embedded(memory(last)), second });
+            return Ok(knots);
+        }
         for (t, (state, u)) in tr.states.iter().zip(&tr.controls).enumerate() {
             let j = linearizer.jacobians_with_torques(state, &p.torques(u.as_slice()))?;
             let cost = eval.evaluate(&p.model, &p.running, t, state, u, p.dt(), true)?;
@@ -340,6 +372,17 @@ impl<'a> Solver<'a> {
     fn backward_pass(&self, tr: &Trajectory, knots: &[Knot], mu: f64, warm: Option<&[DVector<f64>]>) -> Option<Gains> {
         let p = self.problem;
         let (nx, nu, steps) = (p.nx(), p.nu(), p.steps);
+        // with the contacts' memories in the state, its size changes from knot to knot (`n_t = A_t`'s columns)
+        let fit = |m: &mut DMatrix<f64>, rows: usize, cols: usize| {
+            if m.shape() != (rows, cols) {
+                *m = DMatrix::zeros(rows, cols);
+            }
+        };
+        let fit_vector = |v: &mut DVector<f64>, rows: usize| {
+            if v.len() != rows {
+                *v = DVector::zeros(rows);
+            }
+        };
         let terminal = &knots[steps].cost;
         let (mut v_x, mut v_xx) = (terminal.l_x.clone(), terminal.l_xx.clone());
         let mut k_all = vec![DVector::zeros(nu); steps];
@@ -357,6 +400,19 @@ impl<'a> Solver<'a> {
         let mut big_k = DMatrix::zeros(nu, nx);
         for t in (0..steps).rev() {
             let Knot { a, b, gap, cost, second } = &knots[t];
+            let (n, n_next) = (a.ncols(), a.nrows());
+            fit(&mut a_t, n, n_next);
+            fit(&mut b_t, nu, n_next);
+            fit(&mut vxx_a, n_next, n);
+            fit(&mut vxx_b, n_next, nu);
+            fit_vector(&mut q_x, n);
+            fit_vector(&mut v_x_gap, n_next);
+            fit(&mut q_xx, n, n);
+            fit(&mut q_ux, nu, n);
+            fit(&mut w, nu, n);
+            fit(&mut k_t, n, nu);
+            fit(&mut q_ux_t, n, nu);
+            fit(&mut big_k, nu, n);
             a.transpose_to(&mut a_t);
             b.transpose_to(&mut b_t);
             vxx_a.gemm(1.0, &v_xx, a, 0.0);
@@ -406,7 +462,7 @@ impl<'a> Solver<'a> {
                     big_k.fill(0.0);
                     if let Some(free_factor) = &qp.free_factor {
                         let idx: Vec<usize> = (0..nu).filter(|&i| qp.free[i]).collect();
-                        let rows = DMatrix::from_fn(idx.len(), nx, |r, c| q_ux[(idx[r], c)]);
+                        let rows = DMatrix::from_fn(idx.len(), n, |r, c| q_ux[(idx[r], c)]);
                         let solved = -free_factor.solve(&rows);
                         for (r, &i) in idx.iter().enumerate() {
                             big_k.row_mut(i).copy_from(&solved.row(r));
@@ -420,6 +476,8 @@ impl<'a> Solver<'a> {
             d2 += 0.5 * k.dot(&quu_k);
             // V_x = Q_x + Kᵀ (Q_uu k + Q_u) + Q_uxᵀ k and V_xx = Q_xx + Kᵀ (Q_uu K + Q_ux) + Q_uxᵀ K
             quu_k += &q_u;
+            fit_vector(&mut v_x, n);
+            fit(&mut v_xx, n, n);
             v_x.copy_from(&q_x);
             v_x.gemv_tr(1.0, &big_k, &quu_k, 1.0);
             v_x.gemv_tr(1.0, &q_ux, &k, 1.0);
@@ -430,7 +488,7 @@ impl<'a> Solver<'a> {
             v_xx.copy_from(&q_xx);
             v_xx.gemm(1.0, &k_t, &w, 1.0);
             v_xx.gemm(1.0, &q_ux_t, &big_k, 1.0);
-            for i in 0..nx {
+            for i in 0..n {
                 for j in 0..i {
                     let mean = 0.5 * (v_xx[(i, j)] + v_xx[(j, i)]);
                     v_xx[(i, j)] = mean;
@@ -438,6 +496,7 @@ impl<'a> Solver<'a> {
                 }
             }
             k_all[t].copy_from(&k);
+            fit(&mut big_k_all[t], nu, n);
             big_k_all[t].copy_from(&big_k);
         }
         Some(Gains { k: k_all, big_k: big_k_all, d1, d2 })
@@ -460,7 +519,11 @@ impl<'a> Solver<'a> {
         states.push(start.clone());
         for t in 0..p.steps {
             let dx = tangent_difference(&p.model, &tr.states[t], &states[t]);
-            let mut u = &tr.controls[t] + &gains.k[t] * alpha + &gains.big_k[t] * dx;
+            let memory = gains.big_k[t].ncols() - dx.len();
+            let mut u = &tr.controls[t] + &gains.k[t] * alpha + gains.big_k[t].columns(memory, dx.len()) * dx;
+            if memory > 0 {
+                u += gains.big_k[t].columns(0, memory) * memory_difference(&tr.states[t], &states[t], memory);
+            }
             if let Some(b) = &p.bounds {
                 u = b.clamp(&u);
             }
@@ -500,6 +563,33 @@ pub(crate) fn tangent_difference(model: &Model<f64>, reference: &State<f64>, sta
         o += 2 * nv;
     }
     dx
+}
+
+/// Whether [`Solver::linearise`] carries the ground contacts' memories in the local model: a world of robots on
+/// the ground ([`crate::grad`]'s whole-state Jacobians cover it) with anchored friction, whose anchors hold the feet.
+fn carries_memory(model: &Model<f64>) -> bool {
+    crate::grad::covers_whole_state(model)
+        && model.ground.is_some()
+        && model.settings.contact.friction_law == FrictionLaw::Anchored
+        && model.robots.iter().any(|r| !r.multibody.colliders.is_empty())
+}
+
+/// The contacts' memories of `state` less those of `reference` (`len` numbers: four per anchor, as
+/// [`State::values`] lays them out) when both hold the same contacts in the same order, zero otherwise (a contact
+/// that began or ended: the feedback then acts on the joint state alone).
+fn memory_difference(reference: &State<f64>, state: &State<f64>, len: usize) -> DVector<f64> {
+    let (a, b) = (&reference.friction_anchors, &state.friction_anchors);
+    let same = 4 * a.len() == len && a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.pair == y.pair);
+    if !same {
+        return DVector::zeros(len);
+    }
+    DVector::from_iterator(
+        len,
+        a.iter().zip(b).flat_map(|(x, y)| {
+            let d = y.stretch - x.stretch;
+            [d.x, d.y, d.z, y.onset_speed - x.onset_speed]
+        }),
+    )
 }
 
 pub(super) fn check_guess(problem: &ControlProblem, initial: &[DVector<f64>]) -> Result<()> {

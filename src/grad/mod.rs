@@ -29,5 +29,6 @@ pub use check::{check, relative_error, GradCheck, DEFAULT_REL_STEP};
 pub use finite_difference::jacobian_central_difference;
 pub use forward::{gradient, jacobian, jacobian_chunked};
 pub use outcome::{FinalPositions, Outcome};
+pub(crate) use state_jacobians::covers_whole_state;
 pub use step_curvature::StepCurvature;
 pub use step_jacobians::{step_jacobians, JacobianRoute, RobotStep, StepJacobians, StepLinearizer, TangentStep};
