@@ -1,4 +1,4 @@
-//! `diffphys optimize [--problem cartpole|pendulum|acrobot|reach|unload] [--method ilqr|ddp|lbfgs] …`.
+//! `diffphys optimize [--problem cartpole|pendulum|acrobot|reach|unload|shift] [--method ilqr|ddp|lbfgs] …`.
 
 use super::output::Out;
 use super::report;
@@ -16,8 +16,9 @@ const UNLOAD_FRACTION: f64 = 0.01;
 /// The arguments of `diffphys optimize`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// `cartpole`, `pendulum`, `acrobot` (swing-ups), `reach` (needs `--urdf` and `--frame`) or `unload` (a legged
-    /// robot standing in `--scene` takes its weight off the foot `--frame`).
+    /// `cartpole`, `pendulum`, `acrobot` (swing-ups), `reach` (needs `--urdf` and `--frame`), `unload` (a legged
+    /// robot standing in `--scene` takes its weight off the foot `--frame`) or `shift` (it moves its base by
+    /// `--offset` and stands still).
     #[arg(long, default_value = "cartpole")]
     problem: String,
     /// `ilqr` (iterative LQR: Gauss–Newton; box-DDP with `--bounds`), `ddp` (full DDP: with the dynamics'
@@ -37,14 +38,15 @@ pub struct Args {
     /// reach: the frame (a link name) to bring to the target; unload: the foot (a link with colliders).
     #[arg(long)]
     frame: Option<String>,
-    /// unload: the scene (TOML) with one legged robot on a floating base, standing on the ground under its
+    /// unload, shift: the scene (TOML) with one legged robot on a floating base, standing on the ground under its
     /// controller; the time step is the scene's.
     #[arg(long)]
     scene: Option<PathBuf>,
     /// reach: the target relative to the frame's start, in the root frame (m). Default: 0.2 m along (−1, 1, −1).
+    /// shift (required): the base's move, world axes (m).
     #[arg(long, num_args = 3, value_names = ["X", "Y", "Z"], allow_negative_numbers = true)]
     offset: Option<Vec<f64>>,
-    /// reach, unload: the number of knots (time steps) of the horizon.
+    /// reach, unload, shift: the number of knots (time steps) of the horizon.
     #[arg(long, default_value_t = 100)]
     knots: usize,
     /// reach: the time step (s).
@@ -54,12 +56,12 @@ pub struct Args {
     #[arg(long)]
     bounds: Option<String>,
     /// Plot of the cost curve, joint trajectories and controls (.png or .svg). Default: `swing_up.png`, or
-    /// `reach.png` for reach, `unload.png` for unload.
+    /// `reach.png` for reach, `unload.png` for unload, `shift.png` for shift.
     #[arg(long)]
     plot: Option<PathBuf>,
     /// Also write the result as JSON (`iterations`, `solve_ms`, `costs`, `controls`, `states`, and
-    /// `final_distance_m` for reach, `final_force_n` and `unloaded` for unload, or `final_angle_error`, `upright` for
-    /// a swing-up).
+    /// `final_distance_m` for reach and shift, `final_force_n` and `unloaded` for unload, or `final_angle_error`,
+    /// `upright` for a swing-up).
     #[arg(long)]
     json: Option<PathBuf>,
 }
@@ -67,10 +69,18 @@ pub struct Args {
 /// The problem the arguments describe.
 fn problem(a: &Args) -> Result<ControlProblem> {
     let bad = |m: String| Err(Error::InvalidArgument(m));
-    if a.scene.is_some() && a.problem != "unload" {
-        return bad(format!("--scene is for --problem unload, not `{}`", a.problem));
+    if a.scene.is_some() && a.problem != "unload" && a.problem != "shift" {
+        return bad(format!("--scene is for --problem unload or shift, not `{}`", a.problem));
     }
-    let mut problem = if a.problem == "unload" {
+    let mut problem = if a.problem == "shift" {
+        let (Some(scene), Some(offset)) = (&a.scene, &a.offset) else {
+            return bad("--problem shift needs --scene SCENE.toml and --offset X Y Z".into());
+        };
+        if a.urdf.is_some() || a.frame.is_some() {
+            return bad("--urdf and --frame are for --problem reach or unload, not shift".into());
+        }
+        ControlProblem::shift(io::load_scene(scene)?, Vector3::new(offset[0], offset[1], offset[2]), a.knots)?
+    } else if a.problem == "unload" {
         let (Some(scene), Some(frame)) = (&a.scene, &a.frame) else {
             return bad("--problem unload needs --scene SCENE.toml and --frame FOOT".into());
         };
@@ -126,8 +136,16 @@ pub fn run(a: &Args) -> Result<()> {
     let report = match method {
         "ilqr" | "ddp" => {
             let second_order = method == "ddp";
-            let options =
-                IlqrOptions { max_iterations, tolerance: a.tolerance, second_order, ..IlqrOptions::default() };
+            // a shift starts from a rollout: multiple shooting's first full step, from the standing state held at
+            // every knot, closes gaps that ask for the whole move at once and leaves the ground
+            let multiple_shooting = a.problem != "shift";
+            let options = IlqrOptions {
+                max_iterations,
+                tolerance: a.tolerance,
+                second_order,
+                multiple_shooting,
+                ..IlqrOptions::default()
+            };
             options.validate().map_err(|e| match e {
                 Error::InvalidArgument(m) => Error::InvalidArgument(format!("--tolerance: {m}")),
                 e => e,
@@ -164,6 +182,15 @@ pub fn run(a: &Args) -> Result<()> {
             reached,
             json!({ "final_force_n": after.norm(), "standing_force_n": before.norm(), "unloaded": reached }),
         )
+    } else if a.problem == "shift" {
+        let distance = problem.shift_distance(last).expect("a shift has its target");
+        let reached = distance < REACH_TOLERANCE;
+        let outcome = format!(
+            "the base ends {:.3} mm from its target: {}",
+            distance * 1e3,
+            if reached { "shifted" } else { "NOT shifted (1 mm)" }
+        );
+        (outcome, reached, json!({ "final_distance_m": distance, "shifted": reached }))
     } else if a.problem == "reach" {
         let distances = problem.frame_distances(last)?;
         let (_, frame, distance) = distances.first().expect("reach has a goal");
@@ -195,6 +222,7 @@ pub fn run(a: &Args) -> Result<()> {
     let default_plot = match a.problem.as_str() {
         "reach" => "reach.png",
         "unload" => "unload.png",
+        "shift" => "shift.png",
         _ => "swing_up.png",
     };
     let plot = a.plot.clone().unwrap_or_else(|| default_plot.into());
@@ -210,6 +238,7 @@ pub fn run(a: &Args) -> Result<()> {
         let goal = match a.problem.as_str() {
             "reach" => "the target",
             "unload" => "an unloaded foot",
+            "shift" => "the shifted base",
             _ => "upright",
         };
         Err(Error::Numerical(format!("{} did not reach {goal} within the horizon", report.method)))

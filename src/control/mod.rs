@@ -5,7 +5,8 @@
 //! robot's state, the controls, a frame's position or velocity, the ground's contact forces, a robot's balance)
 //! and optional [`ControlBounds`]. The swing-ups ([`ControlProblem::cartpole`], `pendulum`, `acrobot`), the
 //! reaching task of Crocoddyl's benchmark ([`ControlProblem::reach`]) and a legged robot taking its weight off a
-//! foot ([`ControlProblem::unload`]) are instances. Solvers, all on exact derivatives:
+//! foot ([`ControlProblem::unload`]) or shifting its base ([`ControlProblem::shift`]) are instances. Solvers, all
+//! on exact derivatives:
 //! - [`ilqr`]: iterative LQR, box-DDP when the problem has bounds (each step's control update a box QP solved by
 //!   projected Newton); per-step Jacobians from [`crate::grad::StepLinearizer`] (analytic with semi-implicit
 //!   Euler), Gauss–Newton Hessians of the costs; full DDP with the dynamics' second derivatives

@@ -318,6 +318,26 @@ fn optimize_unloads_a_foot_of_a_standing_robot() {
 }
 
 #[test]
+fn optimize_shifts_the_base_of_a_standing_robot() {
+    let dir = tempfile::tempdir().unwrap();
+    let go1 = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml").display().to_string();
+    let shift = ["optimize", "--problem", "shift", "--scene", &go1];
+    let args = [&shift[..], &["--offset", "0", "0.005", "0", "--knots", "150", "--json", "s.json"]].concat();
+    let stdout = ok(&diffphys(&args, dir.path()));
+    assert!(stdout.contains("shifted") && !stdout.contains("NOT"), "{stdout}");
+    let result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    let distance = result["final_distance_m"].as_f64().unwrap();
+    assert!(distance < 1e-3 && result["shifted"].as_bool() == Some(true), "{distance}");
+    assert!(dir.path().join("shift.png").exists());
+    fails(&diffphys(&shift, dir.path()), "--offset");
+    let bad = [&shift[..], &["--offset", "0", "nan", "0"]].concat();
+    fails(&diffphys(&bad, dir.path()), "finite");
+    let framed = [&shift[..], &["--offset", "0", "0.01", "0", "--frame", "FR_foot"]].concat();
+    fails(&diffphys(&framed, dir.path()), "--frame");
+}
+
+#[test]
 fn optimize_reaches_with_a_urdf_arm_and_reports_the_distance() {
     let dir = tempfile::tempdir().unwrap();
     let urdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ur5.urdf").display().to_string();

@@ -210,6 +210,41 @@ fn go1_takes_its_weight_off_a_foot_and_stands_balanced() {
     assert!(exact < 0.95 * approximate, "through the anchors {exact}, anchors held {approximate}");
 }
 
+#[test]
+fn go1_shifts_its_base_sideways_on_feet_its_friction_holds() {
+    let scene = load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml")).unwrap();
+    let offset = nalgebra::Vector3::new(0.0, 0.01, 0.0);
+    let problem = ControlProblem::shift(scene, offset, 200).unwrap();
+    let zeros = vec![DVector::zeros(problem.nu()); problem.steps];
+    let single = IlqrOptions { multiple_shooting: false, ..IlqrOptions::default() };
+    let report = ilqr(&problem, &zeros, &single, |_, _| {}).unwrap();
+    let states = problem.simulate(&report.controls).unwrap();
+    let (first, end) = (&states[0], states.last().unwrap());
+    let moved = end.robots[0].q.fixed_rows::<3>(0) - first.robots[0].q.fixed_rows::<3>(0);
+    assert!((moved - offset).norm() < 2e-4, "the base moved {moved:?}, not {offset:?}");
+    assert_eq!(problem.shift_distance(report.states.last().unwrap()), Some((moved - offset).norm()));
+    // the feet stay where they stood (held by friction alone: no cost says so; the centres of the 2 cm foot
+    // spheres roll by up to a millimetre as the calves turn), the body does not turn, and the robot ends at rest
+    let mb = &problem.model.robots[0].multibody;
+    let feet = |s: &diffphys::sim::State<f64>| {
+        let mut ws = diffphys::multibody::MultibodyWorkspace::new(mb);
+        diffphys::multibody::forward_kinematics(mb, &mut ws, &s.robots[0].q, &s.robots[0].v);
+        ["FR_foot", "FL_foot", "RR_foot", "RL_foot"]
+            .map(|f| diffphys::multibody::frame_pose_world(mb, &ws, f).unwrap().translation)
+    };
+    for (a, b) in feet(first).iter().zip(feet(end).iter()) {
+        assert!((a.xy() - b.xy()).norm() < 1.5e-3, "a foot moved from {a:?} to {b:?}");
+    }
+    let turned = mb.difference(&first.robots[0].q, &end.robots[0].q).fixed_rows::<3>(3).norm();
+    assert!(turned < 2e-3, "the base turned {turned} rad");
+    assert!(end.robots[0].v.amax() < 5e-3, "final speed {}", end.robots[0].v.amax());
+    // with the anchors held fixed in the local model, the same solve stops short
+    let fixed = IlqrOptions { contact_memory: false, ..single };
+    let held = ilqr(&problem, &zeros, &fixed, |_, _| {}).unwrap();
+    let short = problem.shift_distance(held.states.last().unwrap()).unwrap();
+    assert!(short > 1.5 * (moved - offset).norm(), "anchors held: {short} m off");
+}
+
 /// A running cost charged from a step on (`Cost::from_step`): the problem's cost and its adjoint gradient count it
 /// on those steps only.
 #[test]
