@@ -276,7 +276,6 @@ impl<'a> Solver<'a> {
                 alpha *= 0.5;
             }
             let accepted = accepted.or(full_step);
-
             match accepted {
                 Some(next) => {
                     let decrease = (current.cost - next.cost) / current.cost.abs().max(1e-300);
