@@ -11,9 +11,14 @@
 //! ```
 //!
 //! one backward pass for all `T·m` controls and all `k` parameters. Each step's vector–Jacobian product
-//! `λ_{t+1}ᵀ [∂f/∂p, ∂f/∂u, ∂f/∂z]` is taken with dual numbers of 8 directions over that step alone
-//! (`⌈(k + m + n_t)/8⌉` dual steps, `n_t` the length of `z_t`), so the gradient is the forward-mode one to rounding,
-//! through contact memory (anchors, onset speeds, warm starts) included.
+//! `λ_{t+1}ᵀ [∂f/∂p, ∂f/∂u, ∂f/∂z]` is exact, through contact memory (anchors, onset speeds, warm starts), so the
+//! gradient is the forward-mode one to rounding:
+//! - for a world of robots on the ground (no particles or free bodies, semi-implicit Euler, compliant contact),
+//!   `∂f/∂u` and `∂f/∂z` are the step's analytic Jacobians with respect to the whole state, the ground contacts'
+//!   memories included ([`super::StepLinearizer`]'s route), with `λ` in the tangent space (a floating base's
+//!   quaternion as three rotation directions), and `∂f/∂p` takes `⌈k/8⌉` dual steps;
+//! - otherwise everything is taken with dual numbers of 8 directions over that step alone (`⌈(k + m + n_t)/8⌉`
+//!   dual steps, `n_t` the length of `z_t`).
 //!
 //! Memory: the forward pass keeps a checkpoint every `K` steps (default `K = ⌈√T⌉`) and the backward pass
 //! recomputes one segment of `K` states at a time from its checkpoint, so about `2√T` states are held at once
