@@ -144,6 +144,27 @@ fn adjoint_equals_forward_duals_for_a_robot_landing_and_one_leaving_the_ground()
 }
 
 #[test]
+fn adjoint_equals_forward_duals_for_two_robots_one_on_the_ground() {
+    // the analytic backward pass lays robots after the anchors, robot after robot: the Go1 landing beside an arm
+    // (no colliders) that swings, both driven by the controls, and a parameter of each
+    let mut world = io::load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/go1_stand.toml")).unwrap();
+    world.robots[0].q0[2] += 0.004;
+    let urdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/robots/two_link_arm.urdf");
+    let mut arm = Robot::new(io::load_urdf(&urdf).unwrap());
+    arm.multibody.name = "arm".into();
+    arm.q0 = DVector::from_vec(vec![1.2, -0.7]);
+    world.add_robot(arm).unwrap();
+    let rollout = Rollout::new(&world, &["ground.friction", "arm.forearm.mass"], 50).unwrap();
+    assert_eq!(rollout.nu(), 20);
+    let controls = random_controls(20, 50, 1.0, 4);
+    let (_, reverse, forward) = both_gradients(&rollout, &controls, &Everything);
+    assert_close("Go1 and arm", &reverse, &forward, 1e-10);
+    assert!(reverse.rows(0, 2).iter().all(|g| g.abs() > 1e-8), "{}", reverse.rows(0, 2));
+    let last = diffphys::sim::rollout_with(&world, 50, |_| {}).unwrap();
+    assert_eq!(last.friction_anchors.len(), 4, "the Go1 has landed");
+}
+
+#[test]
 fn adjoint_equals_central_differences_for_a_robot_arm_without_contact() {
     // the two-link arm alone: smooth, so central differences agree to their own error
     let mut scene = Model::<f64>::empty(1e-3, 0.2);
