@@ -344,7 +344,8 @@ pub fn adjoint_with(
                 lambda = TangentMaps::new(&model, here).to_tangent(&running_z) + jacobians.dz.tr_mul(&lambda);
             }
         }
-        let initial = TangentMaps::new(&model, &checkpoints[0]).to_coordinates(&lambda);
+        // no checkpoint for a rollout of no steps: the initial state is the last
+        let initial = TangentMaps::new(&model, checkpoints.first().unwrap_or(&state)).to_coordinates(&lambda);
         grad_p += sweep.initial_state_vjp(&initial);
         let states_held = (checkpoints.len() + every.min(steps) + 1).max(1);
         return Ok(AdjointGradient { loss: total, params: grad_p, controls: grad_u, states_held });

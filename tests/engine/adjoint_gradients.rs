@@ -162,6 +162,10 @@ fn adjoint_equals_forward_duals_for_two_robots_one_on_the_ground() {
     assert!(reverse.rows(0, 2).iter().all(|g| g.abs() > 1e-8), "{}", reverse.rows(0, 2));
     let last = diffphys::sim::rollout_with(&world, 50, |_| {}).unwrap();
     assert_eq!(last.friction_anchors.len(), 4, "the Go1 has landed");
+    // no steps: the loss is the initial state's, which no parameter here moves
+    let none = Rollout::new(&world, &["ground.friction", "arm.forearm.mass"], 0).unwrap();
+    let g = adjoint(&none, &none.initial_values(), &[], &Everything).unwrap();
+    assert!(g.controls.is_empty() && g.params.iter().all(|&x| x == 0.0), "{:?}", g.params);
 }
 
 #[test]
