@@ -1,11 +1,16 @@
 //! Cost of a step, of a 2-second rollout and of a gradient, on `f64` and on dual numbers, for the demo scene
 //! (one bouncing ball, 20,000 steps) and a 100-particle spring net (2,000 steps).
 //!
+//! Batches (`batch/...`, 16 rollouts serial and with `sim::rollout_batch`): `one_world_16x400`, `go1_stand_16x400`
+//! and `cartpole_16x1000` (the free-swinging `sample::cartpole()` at dt 10 ms); the last two have MuJoCo's `rollout`
+//! beside them in `benches/peers/mujoco_rollout.py` (`--model go1`, `--model cartpole`).
+//!
 //! `cargo bench --bench engine -- --noplot`; the README's performance table quotes ratios from one run.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use diffphys::grad::{self, FinalPositions};
-use diffphys::model::{sample, Model, ParamId};
+use diffphys::model::multibody::sample as multibody_sample;
+use diffphys::model::{sample, Model, ParamId, Robot};
 use diffphys::sim::{rollout_with, step, State, Workspace};
 use diffphys::Scalar;
 use num_dual::{Dual64, DualSVec64};
@@ -234,10 +239,12 @@ fn robot_contact_models(c: &mut Criterion) {
     group.finish();
 }
 
-/// Batches on all cores: 16 rollouts of 400 steps one after another and with `sim::rollout_batch` (rayon,
-/// `RAYON_NUM_THREADS` or all cores); the ratio is the speed-up. The one world (`scenes/one_world.toml`, 16 parameter
-/// sets) and the Go1 standing (`scenes/go1_stand.toml`, set i: base i mm higher, `FR_thigh_joint` at 0.05 i rad/s),
-/// the latter beside MuJoCo's `rollout` on the same batch (`benches/peers/mujoco_rollout.py`).
+/// Batches on all cores: 16 rollouts one after another and with `sim::rollout_batch` (rayon, `RAYON_NUM_THREADS` or
+/// all cores); the ratio is the speed-up. The one world (`scenes/one_world.toml`, 16 parameter sets, 400 steps), the
+/// Go1 standing (`scenes/go1_stand.toml`, set i: base i mm higher, `FR_thigh_joint` at 0.05 i rad/s, 400 steps) and
+/// the cart-pole (`sample::cartpole()`, dt 10 ms, no contact, no torques: set i starts at rest with the pole at
+/// 0.1 + 0.05 i rad and swings freely for 1000 steps), the last two beside MuJoCo's `rollout` on the same batches
+/// (`benches/peers/mujoco_rollout.py`, `--model go1` and `--model cartpole`).
 fn batches(c: &mut Criterion) {
     let one_world: Vec<Vec<f64>> = (0..16).map(|i| vec![0.2 + 0.05 * i as f64, 0.1 * i as f64]).collect();
     let go1: Vec<Vec<f64>> = (0..16).map(|i| vec![0.284806 + 0.001 * i as f64, 0.05 * i as f64]).collect();
@@ -248,20 +255,36 @@ fn batches(c: &mut Criterion) {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenes/{file}.toml"));
         let scene = diffphys::io::load_scene(&path).expect("the shipped scenes load");
         let ids = scene.resolve_params(&params).expect("parameters");
-        let mut group = c.benchmark_group(format!("batch/{file}_16x400"));
-        group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
-        group.bench_function("serial", |b| {
-            b.iter(|| {
-                for p in &sets {
-                    black_box(rollout_with(&scene.with_params(&ids, p), 400, |_| {}).expect("rollout"));
-                }
-            })
-        });
-        group.bench_function("rollout_batch", |b| {
-            b.iter(|| black_box(diffphys::sim::rollout_batch(&scene, &ids, &sets, 400).expect("batch")))
-        });
-        group.finish();
+        bench_batch(c, &format!("batch/{file}_16x400"), &scene, &ids, &sets, 400);
     }
+    let mut cartpole = Model::<f64>::empty(0.01, 10.0);
+    cartpole.add_robot(Robot::new(multibody_sample::cartpole())).expect("cart-pole");
+    let ids = cartpole.resolve_params(&["cartpole.hinge.position"]).expect("parameters");
+    let sets: Vec<Vec<f64>> = (0..16).map(|i| vec![0.1 + 0.05 * i as f64]).collect();
+    // the physics check against MuJoCo (`mujoco_rollout.py --model cartpole` prints its `hinge_after_1000.set0`)
+    let last = rollout_with(&cartpole.with_params(&ids, &sets[0]), 1000, |_| {}).expect("rollout");
+    eprintln!(
+        "batch/cartpole_16x1000: set 0 after 1000 steps: hinge {:.12} rad, slider {:.12} m",
+        last.robots[0].q[1], last.robots[0].q[0]
+    );
+    bench_batch(c, "batch/cartpole_16x1000", &cartpole, &ids, &sets, 1000);
+}
+
+/// One batch group: the `sets` one after another (`serial`) and with `sim::rollout_batch`.
+fn bench_batch(c: &mut Criterion, name: &str, scene: &Model<f64>, ids: &[ParamId], sets: &[Vec<f64>], steps: usize) {
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(3));
+    group.bench_function("serial", |b| {
+        b.iter(|| {
+            for p in sets {
+                black_box(rollout_with(&scene.with_params(ids, p), steps, |_| {}).expect("rollout"));
+            }
+        })
+    });
+    group.bench_function("rollout_batch", |b| {
+        b.iter(|| black_box(diffphys::sim::rollout_batch(scene, ids, sets, steps).expect("batch")))
+    });
+    group.finish();
 }
 
 criterion_group!(

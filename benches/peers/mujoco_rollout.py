@@ -1,4 +1,6 @@
-"""MuJoCo's `rollout` module on the Go1 standing scene, beside `diffphys::sim::rollout_batch`.
+"""MuJoCo's `rollout` module on the Go1 standing scene or a cart-pole, beside `diffphys::sim::rollout_batch`.
+
+--model go1 (the default):
 
 The model is scenes/go1_stand.toml rebuilt in MuJoCo, as in the README's "Beside MuJoCo 4.0 on the same Go1 URDF":
 the URDF (scenes/robots/go1.urdf) compiled by MuJoCo's URDF importer (visuals dropped, static bodies kept unfused,
@@ -18,10 +20,21 @@ i mm higher and FR_thigh_joint moving at 0.05 i rad/s. Timed, median over --repe
 The rollout module writes every step's full state (nbatch x nstep x nstate; passed in preallocated here), while
 `rollout_batch` returns the final states only.
 
+--model cartpole: `diffphys::model::multibody::sample::cartpole()` in a `Model::empty(0.01, ...)`, as
+`batch/cartpole_16x1000` in benches/engine.rs, rebuilt from MJCF: a 1 kg cart (inertia diag 0.01, 0.02, 0.02 at its
+origin) on a slider along x, a 0.3 kg, 0.6 m pole (centre of mass 0.3 m below the hinge, inertia diag 0.009, 0.009,
+2.16e-5: `sample::rod(0.3, 0.6)`) on a hinge about y at the cart's origin, hanging down at 0; gravity -9.81 z, no
+damping, friction or armature, no actuators, contacts disabled (no geoms either), Euler, dt 10 ms. The slider's soft
+limits (±2.5 m) are left out: with no horizontal force on the cart-pole its centre of mass stays put and the cart
+moves a few cm. A batch is 16 initial states x 1000 steps (10 s) of free swing: set i starts at rest with the pole at
+0.1 + 0.05 i rad. MuJoCo's Euler is semi-implicit (v' = v + dt a(q, v), then q' = q + dt v'), as diffphys's, and
+with no damping it takes nothing implicitly: the two should agree to round-off. Prints the pole angle and the cart
+position after 1000 steps (set 0, and the angle's range over the 16 sets).
+
 Run it from anywhere (it finds the URDF beside itself); rollout_2t wants 2 free cores:
-  /root/.cache/diffphys-peers/venv/bin/python benches/peers/mujoco_rollout.py [--repeats 7]
-Prints one JSON line: rollouts per second and microseconds per step for each, MuJoCo's version, nv, and the base
-height after 400 steps (set 0, and the range over the 16 sets).
+  /root/.cache/diffphys-peers/venv/bin/python benches/peers/mujoco_rollout.py [--model go1|cartpole] [--repeats 7]
+Prints one JSON line: rollouts per second and microseconds per step for each, MuJoCo's version, nv, and the final
+state check named above (Go1: the base height after 400 steps, set 0 and the range over the 16 sets).
 """
 import argparse
 import json
@@ -45,7 +58,25 @@ POSE = {"hip": 0.0, "thigh": 0.9, "calf": -1.8}
 LEGS = ["FR", "FL", "RR", "RL"]
 BASE_Z = 0.284806
 KP, KD = 60.0, 2.0
-N_SETS, N_STEPS = 16, 400
+N_SETS = 16
+STEPS = {"go1": 400, "cartpole": 1000}
+CARTPOLE_MJCF = """
+<mujoco model="cartpole">
+  <option timestep="0.01" gravity="0 0 -9.81" integrator="Euler">
+    <flag contact="disable"/>
+  </option>
+  <worldbody>
+    <body name="cart">
+      <joint name="slider" type="slide" axis="1 0 0"/>
+      <inertial pos="0 0 0" mass="1" diaginertia="0.01 0.02 0.02"/>
+      <body name="pole">
+        <joint name="hinge" type="hinge" axis="0 1 0"/>
+        <inertial pos="0 0 -0.3" mass="0.3" diaginertia="0.009 0.009 2.16e-5"/>
+      </body>
+    </body>
+  </worldbody>
+</mujoco>
+"""
 
 
 def go1_model():
@@ -74,6 +105,24 @@ def go1_model():
             a = spec.add_actuator(name=name, target=name, trntype=mujoco.mjtTrn.mjTRN_JOINT)
             a.set_to_position(kp=KP)
     return spec.compile()
+
+
+def cartpole_model():
+    """The cart-pole of `sample::cartpole()`, dt 10 ms, no contacts, no actuators."""
+    return mujoco.MjModel.from_xml_string(CARTPOLE_MJCF)
+
+
+def cartpole_initial_states(m):
+    """16 full-physics states at rest: set i has the pole at 0.1 + 0.05 i rad."""
+    d = mujoco.MjData(m)
+    spec = mujoco.mjtState.mjSTATE_FULLPHYSICS
+    out = np.zeros((N_SETS, mujoco.mj_stateSize(m, spec)))
+    hinge = m.joint("hinge").qposadr[0]
+    for i in range(N_SETS):
+        mujoco.mj_resetData(m, d)
+        d.qpos[hinge] = 0.1 + 0.05 * i
+        mujoco.mj_getState(m, d, out[i], spec)
+    return out
 
 
 def initial_states(m):
@@ -109,12 +158,18 @@ def median_s(fn, repeats):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", choices=sorted(STEPS), default="go1")
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
-    m = go1_model()
-    x0 = initial_states(m)
-    ctrl = np.tile(targets(m), (N_SETS, N_STEPS, 1))
-    out = np.zeros((N_SETS, N_STEPS, x0.shape[1]))
+    n_steps = STEPS[args.model]
+    if args.model == "go1":
+        m = go1_model()
+        x0 = initial_states(m)
+    else:
+        m = cartpole_model()
+        x0 = cartpole_initial_states(m)
+    ctrl = np.tile(targets(m), (N_SETS, n_steps, 1))  # (16, n_steps, 0) for the cart-pole
+    out = np.zeros((N_SETS, n_steps, x0.shape[1]))
     d1, d2 = mujoco.MjData(m), mujoco.MjData(m)
 
     def one_thread():
@@ -134,22 +189,31 @@ def main():
             mujoco.mj_setState(m, d, x0[i], mujoco.mjtState.mjSTATE_FULLPHYSICS)
             d.qacc_warmstart[:] = 0
             d.ctrl[:] = ctrl[i, 0]
-            for _ in range(N_STEPS):
+            for _ in range(n_steps):
                 mujoco.mj_step(m, d)
 
-    res = {"mujoco": mujoco.__version__, "model": "go1_stand", "nv": int(m.nv), "nu": int(m.nu),
-           "batch": N_SETS, "steps": N_STEPS, "repeats": args.repeats}
+    res = {"mujoco": mujoco.__version__, "model": "go1_stand" if args.model == "go1" else "cartpole",
+           "nv": int(m.nv), "nu": int(m.nu), "batch": N_SETS, "steps": n_steps, "repeats": args.repeats}
+    if args.model == "cartpole":
+        res["dt"] = float(m.opt.timestep)
     runs = {"rollout_1t": one_thread, "rollout_2t": two_threads, "rollout_2t_new_pool": two_threads_new_pool,
             "mj_step_python_loop": python_loop}
     for name, fn in runs.items():
         t = median_s(fn, args.repeats)
-        res[name] = {"rollouts_per_s": round(N_SETS / t, 2), "us_per_step": round(t / (N_SETS * N_STEPS) * 1e6, 3),
+        res[name] = {"rollouts_per_s": round(N_SETS / t, 2), "us_per_step": round(t / (N_SETS * n_steps) * 1e6, 3),
                      "batch_ms": round(t * 1e3, 3)}
     pool.close()
     one_thread()
-    z = out[:, -1, 1 + 2]  # state = [time, qpos...]: base z
-    res["base_z_after_400"] = {"set0": round(float(z[0]), 5), "min": round(float(z.min()), 5),
-                               "max": round(float(z.max()), 5)}
+    if args.model == "go1":
+        z = out[:, -1, 1 + 2]  # state = [time, qpos...]: base z
+        res["base_z_after_400"] = {"set0": round(float(z[0]), 5), "min": round(float(z.min()), 5),
+                                   "max": round(float(z.max()), 5)}
+    else:
+        hinge, slider = 1 + m.joint("hinge").qposadr[0], 1 + m.joint("slider").qposadr[0]
+        angle = out[:, -1, hinge]
+        res["hinge_after_1000"] = {"set0": float(angle[0]), "min": round(float(angle.min()), 6),
+                                   "max": round(float(angle.max()), 6)}
+        res["slider_after_1000_set0"] = float(out[0, -1, slider])
     python_loop()  # sanity: the Python loop ends where the rollout does (set 15)
     last = np.zeros(x0.shape[1])
     mujoco.mj_getState(m, d1, last, mujoco.mjtState.mjSTATE_FULLPHYSICS)
