@@ -1,6 +1,7 @@
 //! The step's Jacobians with respect to everything in the state that carries derivatives, analytically, for a
 //! world of robots on the ground: the robots' joint state and the ground contacts' memories (each friction
-//! anchor's stretch and onset speed). The adjoint's backward pass ([`super::adjoint`]) runs on them.
+//! anchor's stretch and onset speed). The adjoint's backward pass ([`super::adjoint`]) and iLQR's local model
+//! (`control::IlqrOptions::contact_memory`) run on them.
 //!
 //! The state is taken in its tangent layout `z = [m₀, m₁, …, δq₀, v₀, δq₁, v₁, …]`: every anchor's four numbers in
 //! the state's order ([`State::values`]), then every robot's tangent configuration and velocity (a floating base's
