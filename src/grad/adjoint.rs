@@ -318,7 +318,9 @@ pub fn adjoint_with(
     let mut sweep = Sweep::new(rollout, &model, p);
     if covers_whole_state(&model) {
         let mut linearizer = StepLinearizer::new(&model)?;
-        let mut lambda = TangentMaps::new(&model, &state).to_tangent(&sweep.terminal_gradient(&state, loss));
+        // the maps at the state after the step being differentiated (the last one first), each made once
+        let mut maps_next = TangentMaps::new(&model, &state);
+        let mut lambda = maps_next.to_tangent(&sweep.terminal_gradient(&state, loss));
         let mut grad_p = DVector::zeros(rollout.params.len());
         let mut grad_u = vec![DVector::zeros(rollout.nu()); steps];
         let mut segment = Vec::with_capacity(every + 1);
@@ -336,16 +338,17 @@ pub fn adjoint_with(
                 let (here, next) = (&segment[t - start], &segment[t - start + 1]);
                 let jacobians = linearizer.state_jacobians(here, &torques[t], next)?;
                 if !rollout.params.is_empty() {
-                    let lambda_c = TangentMaps::new(&model, next).to_coordinates(&lambda);
-                    grad_p += sweep.params_vjp(t, here, &torques[t], &lambda_c)?;
+                    grad_p += sweep.params_vjp(t, here, &torques[t], &maps_next.to_coordinates(&lambda))?;
                 }
                 let (running_u, running_z) = sweep.running_gradient(t, here, control(t), loss);
                 grad_u[t] = running_u + jacobians.du.tr_mul(&lambda);
-                lambda = TangentMaps::new(&model, here).to_tangent(&running_z) + jacobians.dz.tr_mul(&lambda);
+                let maps = TangentMaps::new(&model, here);
+                lambda = maps.to_tangent(&running_z) + jacobians.dz.tr_mul(&lambda);
+                maps_next = maps;
             }
         }
-        // no checkpoint for a rollout of no steps: the initial state is the last
-        let initial = TangentMaps::new(&model, checkpoints.first().unwrap_or(&state)).to_coordinates(&lambda);
+        // `maps_next` is the initial state's now (the last one's for a rollout of no steps)
+        let initial = maps_next.to_coordinates(&lambda);
         grad_p += sweep.initial_state_vjp(&initial);
         let states_held = (checkpoints.len() + every.min(steps) + 1).max(1);
         return Ok(AdjointGradient { loss: total, params: grad_p, controls: grad_u, states_held });
@@ -436,14 +439,7 @@ impl<'a> Sweep<'a> {
             let model = self.seeded.get(start / CHUNK).unwrap_or(&self.constant);
             step_with_torques(model, &mut s, &mut self.ws, &split_torques(model, &ud))?;
             let y = s.values();
-            if y.len() != lambda.len() {
-                return Err(Error::Numerical(format!(
-                    "the adjoint's dual step {t} ends with {} state numbers where the f64 step had {}: its \
-                     contacts differ",
-                    y.len(),
-                    lambda.len()
-                )));
-            }
+            same_contacts(t, y.len(), lambda.len())?;
             let width = CHUNK.min(width_all - start);
             running.derivatives_into(&mut eps);
             add_weighted(&mut eps, &y, lambda);
@@ -492,14 +488,7 @@ impl<'a> Sweep<'a> {
             let mut s = state.with_values(&zd);
             step_with_torques(model, &mut s, &mut self.ws, &torques)?;
             let y = s.values();
-            if y.len() != lambda.len() {
-                return Err(Error::Numerical(format!(
-                    "the adjoint's dual step {t} ends with {} state numbers where the f64 step had {}: its \
-                     contacts differ",
-                    y.len(),
-                    lambda.len()
-                )));
-            }
+            same_contacts(t, y.len(), lambda.len())?;
             let mut acc = [0.0; CHUNK];
             add_weighted(&mut acc, &y, lambda);
             let width = CHUNK.min(k - c * CHUNK);
@@ -520,6 +509,17 @@ impl<'a> Sweep<'a> {
         }
         g
     }
+}
+
+/// A dual step `t` that ended with `dual` state numbers where the `f64` step had `real`: its contacts differ.
+fn same_contacts(t: usize, dual: usize, real: usize) -> Result<()> {
+    if dual == real {
+        return Ok(());
+    }
+    Err(Error::Numerical(format!(
+        "the adjoint's dual step {t} ends with {dual} state numbers where the f64 step had {real}: its contacts \
+         differ"
+    )))
 }
 
 /// `acc += Σ_i λ_i ∂y_i`, over the `CHUNK` directions of the duals `y` (entries with `λ_i = 0` skipped).
