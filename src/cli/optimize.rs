@@ -1,15 +1,17 @@
-//! `diffphys optimize [--problem cartpole|pendulum|acrobot|reach|unload|shift] [--method ilqr|ddp|lbfgs] …`.
+//! `diffphys optimize [--problem cartpole|pendulum|acrobot|reach|unload|shift|push] [--method ilqr|ddp|lbfgs] …`.
 
 use super::output::Out;
 use super::report;
 use diffphys::control::{ilqr, shooting_lbfgs, ControlProblem, IlqrOptions, OptimizeReport, ShootingOptions};
 use diffphys::{io, Error, Result};
-use nalgebra::{DVector, Vector3};
+use nalgebra::Vector3;
 use serde_json::json;
 use std::path::PathBuf;
 
 /// A reaching task ends "reached" with its frame this close to the target (m).
 const REACH_TOLERANCE: f64 = 1e-3;
+/// A push ends "pushed" with the body this close to its target (m).
+const PUSH_TOLERANCE: f64 = 5e-3;
 /// An unloading task ends "unloaded" with the foot's ground force below this fraction of what it carried standing.
 const UNLOAD_FRACTION: f64 = 0.01;
 
@@ -17,19 +19,20 @@ const UNLOAD_FRACTION: f64 = 0.01;
 #[derive(clap::Args)]
 pub struct Args {
     /// `cartpole`, `pendulum`, `acrobot` (swing-ups), `reach` (needs `--urdf` and `--frame`), `unload` (a legged
-    /// robot standing in `--scene` takes its weight off the foot `--frame`) or `shift` (it moves its base by
-    /// `--offset` and stands still).
+    /// robot standing in `--scene` takes its weight off the foot `--frame`), `shift` (it moves its base by
+    /// `--offset` and stands still) or `push` (a robot in `--scene` pushes the free body `--body` by `--offset`).
     #[arg(long, default_value = "cartpole")]
     problem: String,
     /// `ilqr` (iterative LQR: Gauss–Newton; box-DDP with `--bounds`), `ddp` (full DDP: with the dynamics'
     /// second-order terms, exact from hyper-dual steps) or `lbfgs` (direct shooting with L-BFGS, no bounds).
-    #[arg(long, default_value = "ilqr")]
-    method: String,
+    /// Default `ilqr`; `lbfgs` for push (iLQR's local model holds the robots only, not the pushed body).
+    #[arg(long)]
+    method: Option<String>,
     /// Maximum iterations.
     #[arg(long, default_value_t = 300)]
     max_iterations: usize,
     /// ilqr: stop when the predicted and the achieved decrease of a full step fall below this fraction of the
-    /// cost.
+    /// cost; lbfgs: when an iteration changes the cost by less than this fraction of the initial cost.
     #[arg(long, default_value_t = IlqrOptions::default().tolerance, allow_negative_numbers = true)]
     tolerance: f64,
     /// reach: the robot (URDF, fixed base); its joints start at their neutral position, at rest.
@@ -39,14 +42,18 @@ pub struct Args {
     #[arg(long)]
     frame: Option<String>,
     /// unload, shift: the scene (TOML) with one legged robot on a floating base, standing on the ground under its
-    /// controller; the time step is the scene's.
+    /// controller; push: a robot whose links rest against free bodies (`scenes/panda_push_target.toml`). The time
+    /// step is the scene's.
     #[arg(long)]
     scene: Option<PathBuf>,
+    /// push: the free body to push (its name in the scene).
+    #[arg(long)]
+    body: Option<String>,
     /// reach: the target relative to the frame's start, in the root frame (m). Default: 0.2 m along (−1, 1, −1).
-    /// shift (required): the base's move, world axes (m).
+    /// shift, push (required): the base's or the body's move, world axes (m).
     #[arg(long, num_args = 3, value_names = ["X", "Y", "Z"], allow_negative_numbers = true)]
     offset: Option<Vec<f64>>,
-    /// reach, unload, shift: the number of knots (time steps) of the horizon.
+    /// reach, unload, shift, push: the number of knots (time steps) of the horizon.
     #[arg(long, default_value_t = 100)]
     knots: usize,
     /// reach: the time step (s).
@@ -56,11 +63,11 @@ pub struct Args {
     #[arg(long)]
     bounds: Option<String>,
     /// Plot of the cost curve, joint trajectories and controls (.png or .svg). Default: `swing_up.png`, or
-    /// `reach.png` for reach, `unload.png` for unload, `shift.png` for shift.
+    /// `reach.png` for reach, `unload.png` for unload, `shift.png` for shift, `push.png` for push.
     #[arg(long)]
     plot: Option<PathBuf>,
     /// Also write the result as JSON (`iterations`, `solve_ms`, `costs`, `controls`, `states`, and
-    /// `final_distance_m` for reach and shift, `final_force_n` and `unloaded` for unload, or `final_angle_error`,
+    /// `final_distance_m` for reach, shift and push, `final_force_n` and `unloaded` for unload, or `final_angle_error`,
     /// `upright` for a swing-up).
     #[arg(long)]
     json: Option<PathBuf>,
@@ -69,10 +76,21 @@ pub struct Args {
 /// The problem the arguments describe.
 fn problem(a: &Args) -> Result<ControlProblem> {
     let bad = |m: String| Err(Error::InvalidArgument(m));
-    if a.scene.is_some() && a.problem != "unload" && a.problem != "shift" {
-        return bad(format!("--scene is for --problem unload or shift, not `{}`", a.problem));
+    if a.scene.is_some() && !["unload", "shift", "push"].contains(&a.problem.as_str()) {
+        return bad(format!("--scene is for --problem unload, shift or push, not `{}`", a.problem));
     }
-    let mut problem = if a.problem == "shift" {
+    if a.body.is_some() && a.problem != "push" {
+        return bad(format!("--body is for --problem push, not `{}`", a.problem));
+    }
+    let mut problem = if a.problem == "push" {
+        let (Some(scene), Some(body), Some(offset)) = (&a.scene, &a.body, &a.offset) else {
+            return bad("--problem push needs --scene SCENE.toml, --body NAME and --offset X Y Z".into());
+        };
+        if a.urdf.is_some() || a.frame.is_some() {
+            return bad("--urdf and --frame are for --problem reach or unload, not push".into());
+        }
+        ControlProblem::push(io::load_scene(scene)?, body, Vector3::new(offset[0], offset[1], offset[2]), a.knots)?
+    } else if a.problem == "shift" {
         let (Some(scene), Some(offset)) = (&a.scene, &a.offset) else {
             return bad("--problem shift needs --scene SCENE.toml and --offset X Y Z".into());
         };
@@ -119,7 +137,7 @@ fn problem(a: &Args) -> Result<ControlProblem> {
 
 pub fn run(a: &Args) -> Result<()> {
     let problem = problem(a)?;
-    let method = a.method.as_str();
+    let method = a.method.as_deref().unwrap_or(if a.problem == "push" { "lbfgs" } else { "ilqr" });
     let horizon = problem.steps as f64 * problem.dt();
     note!(
         "{}: {} steps of {} s ({horizon} s), {} control(s){}; {method}, exact per-step Jacobians",
@@ -129,7 +147,8 @@ pub fn run(a: &Args) -> Result<()> {
         problem.nu(),
         if problem.bounds.is_some() { ", bounded" } else { "" }
     );
-    let initial = vec![DVector::zeros(problem.nu()); problem.steps];
+    // zero, or for a push the torques that hold the settled posture
+    let initial = problem.initial_guess();
     let started = std::time::Instant::now();
     let print = |i: usize, cost: f64| note!("  iter {i:>4}  cost {cost:.6e}");
     let max_iterations = a.max_iterations;
@@ -153,7 +172,14 @@ pub fn run(a: &Args) -> Result<()> {
             ilqr(&problem, &initial, &options, print)?
         }
         "lbfgs" => {
-            let options = ShootingOptions { max_iterations: max_iterations as u64, ..ShootingOptions::default() };
+            if !(a.tolerance.is_finite() && a.tolerance >= 0.0) {
+                return Err(Error::InvalidArgument(format!("--tolerance must be finite and ≥ 0, not {}", a.tolerance)));
+            }
+            let options = ShootingOptions {
+                max_iterations: max_iterations as u64,
+                cost_tolerance: a.tolerance,
+                ..ShootingOptions::default()
+            };
             shooting_lbfgs(&problem, &initial, &options, print)?
         }
         other => return Err(Error::InvalidArgument(format!("unknown method `{other}` (ilqr, ddp, lbfgs)"))),
@@ -182,6 +208,17 @@ pub fn run(a: &Args) -> Result<()> {
             reached,
             json!({ "final_force_n": after.norm(), "standing_force_n": before.norm(), "unloaded": reached }),
         )
+    } else if a.problem == "push" {
+        let states = problem.simulate(&report.controls)?;
+        let distances = problem.body_distances(&states);
+        let (_, body, distance) = distances.first().expect("a push has its goal");
+        let reached = *distance < PUSH_TOLERANCE;
+        let outcome = format!(
+            "`{body}` ends {:.3} mm from its target: {}",
+            distance * 1e3,
+            if reached { "pushed" } else { "NOT pushed (5 mm)" }
+        );
+        (outcome, reached, json!({ "final_distance_m": distance, "body": body, "pushed": reached }))
     } else if a.problem == "shift" {
         let distance = problem.shift_distance(last).expect("a shift has its target");
         let reached = distance < REACH_TOLERANCE;
@@ -223,6 +260,7 @@ pub fn run(a: &Args) -> Result<()> {
         "reach" => "reach.png",
         "unload" => "unload.png",
         "shift" => "shift.png",
+        "push" => "push.png",
         _ => "swing_up.png",
     };
     let plot = a.plot.clone().unwrap_or_else(|| default_plot.into());
@@ -239,6 +277,7 @@ pub fn run(a: &Args) -> Result<()> {
             "reach" => "the target",
             "unload" => "an unloaded foot",
             "shift" => "the shifted base",
+            "push" => "the pushed body",
             _ => "upright",
         };
         Err(Error::Numerical(format!("{} did not reach {goal} within the horizon", report.method)))

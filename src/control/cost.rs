@@ -73,6 +73,16 @@ pub enum Residual {
         /// Index of the robot in the model.
         robot: usize,
     },
+    /// The position of a free body's centre of mass minus a target (m, world axes, 3 numbers): where a pushed
+    /// object ends up. The solvers' tangent state holds the robots only, so this cost is for
+    /// [`super::shooting_lbfgs`], whose exact gradient runs through the whole world's state (free bodies and
+    /// contacts included); [`super::ilqr`] refuses it.
+    BodyPosition {
+        /// Index of the free body in the model ([`Model::bodies`]).
+        body: usize,
+        /// Target position (m).
+        target: Vector3<f64>,
+    },
 }
 
 /// A weighted squared residual: `½ · weight · Σ_i a_i r_i²`.
@@ -157,6 +167,21 @@ impl Cost {
         Cost { name: name.into(), weight, activation: None, residual: Residual::Balance { robot }, from_step: 0 }
     }
 
+    /// `½ weight |p_body − target|²`: a free body's centre of mass at a target (m, world axes; see
+    /// [`Residual::BodyPosition`]).
+    ///
+    /// ```
+    /// use diffphys::control::{Cost, Residual};
+    /// use nalgebra::Vector3;
+    /// // push body 0 to x = 0.55 m on the ground
+    /// let cost = Cost::body_position("goal", 1e3, 0, Vector3::new(0.55, 0.0, 0.05));
+    /// assert!(matches!(cost.residual, Residual::BodyPosition { body: 0, .. }));
+    /// ```
+    pub fn body_position(name: &str, weight: f64, body: usize, target: Vector3<f64>) -> Self {
+        let residual = Residual::BodyPosition { body, target };
+        Cost { name: name.into(), weight, activation: None, residual, from_step: 0 }
+    }
+
     /// The same cost charged only from step `t` of the horizon on, when it is a running cost: a goal to hold over
     /// the horizon's end rather than reach at its last instant.
     pub fn from_step(mut self, t: usize) -> Self {
@@ -184,6 +209,7 @@ impl Cost {
             Residual::FrameVelocity { .. } => 6,
             Residual::GroundForce { .. } => 3,
             Residual::Balance { .. } => 6,
+            Residual::BodyPosition { .. } => 3,
         }
     }
 
@@ -256,6 +282,14 @@ impl Cost {
                     return bad(e);
                 }
             }
+            Residual::BodyPosition { body, target } => {
+                if *body >= model.bodies.len() {
+                    return bad(format!("free body {body} does not exist (the model has {})", model.bodies.len()));
+                }
+                if target.iter().any(|x| !x.is_finite()) {
+                    return bad("the target is not finite".into());
+                }
+            }
         }
         if let Some(a) = &self.activation {
             if a.len() != self.dim(model) || a.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
@@ -323,6 +357,10 @@ impl Cost {
                 let lifted = model.lift::<T>();
                 let mut ws = MultibodyWorkspace::new(&lifted.robots[*robot].multibody);
                 contact_residual(&self.residual, &lifted, state, &mut ws)
+            }
+            Residual::BodyPosition { body, target } => {
+                let p = &state.bodies[*body].position;
+                Ok(DVector::from_fn(3, |i, _| p[i] - T::from(target[i])))
             }
         }
     }
@@ -574,6 +612,17 @@ impl CostEvaluator {
                         let n = jac.ncols();
                         out.add_gauss_newton(self.offsets[*robot], n, r.as_slice(), |i, c| jac[(i, c)], |i| w * a(i));
                     }
+                }
+                Residual::BodyPosition { body, target } => {
+                    if derivatives {
+                        return Err(Error::InvalidArgument(format!(
+                            "cost `{}` is on a free body, which the solvers' local model (the robots' tangent \
+                             state) does not hold: use L-BFGS shooting",
+                            cost.name
+                        )));
+                    }
+                    let r = state.bodies[*body].position - target;
+                    out.value += 0.5 * w * (0..3).map(|i| a(i) * r[i] * r[i]).sum::<f64>();
                 }
             }
         }

@@ -162,6 +162,7 @@ pub(crate) struct Solver<'a> {
 impl<'a> Solver<'a> {
     pub fn new(problem: &'a ControlProblem, initial: &[DVector<f64>]) -> Result<Self> {
         problem.validate()?;
+        problem.check_local_model()?;
         check_guess(problem, initial)?;
         Ok(Solver {
             problem,

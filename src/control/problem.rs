@@ -18,8 +18,11 @@ use std::f64::consts::PI;
 /// - **State.** The robots' joint states; the solvers work in the tangent space `x = [δq₀, v₀, δq₁, v₁, …]`
 ///   (`2 nv` per robot: a floating base's rotation as a rotation vector). The contacts' memories (friction anchors,
 ///   onset speeds) ride along in the world's [`State`] and are held fixed in each step's linearisation
-///   ([`StepLinearizer`]). The model may hold a ground and several robots; particles and free bodies would be
-///   state the solvers do not see, so [`ControlProblem::validate`] refuses them.
+///   ([`StepLinearizer`]). The model may hold a ground, several robots and free bodies (no particles). Free
+///   bodies are state iLQR's local model does not see ([`ControlProblem::check_local_model`]): a problem with them
+///   (a push, [`ControlProblem::push`]) is solved by [`super::shooting_lbfgs`], whose adjoint runs through the
+///   whole world's state; the reports' `states` hold the robots' coordinates, [`ControlProblem::simulate`] the
+///   whole world.
 /// - **Controls.** `u` (`nu`) are extra joint torques (N·m) or forces (N) on the `actuated` velocity indices of
 ///   the robots' stacked `nv` (robot after robot), added to each robot's own time-invariant controller.
 /// - **Costs.** [`Cost`]s: weighted squared residuals of a robot's state, the controls, a frame's position or
@@ -117,24 +120,31 @@ fn standing(mut model: Model<f64>, knots: usize, what: &str) -> Result<(Model<f6
         return bad("knots must be > 0".into());
     }
     model.validate()?;
-    let dt = model.settings.dt;
-    let settle = (0.5 / dt).round() as usize;
-    if settle > model.settings.max_steps {
-        return bad(format!(
-            "standing 0.5 s at world.dt = {dt:e} s takes {settle} steps, more than world.max_steps = {}",
-            model.settings.max_steps
-        ));
-    }
-    let (mut state, mut ws) = (State::initial(&model), Workspace::new(0));
-    for _ in 0..settle {
-        crate::sim::step(&model, &mut state, &mut ws)?;
-    }
+    let (state, _) = settle(&model, what)?;
     let nv = model.robots[0].multibody.nv();
     let q_stand = state.robots[0].q.clone();
     model.robots[0].q0 = q_stand.clone();
     model.robots[0].v0 = DVector::zeros(nv);
-    model.settings.duration = knots as f64 * dt;
+    model.settings.duration = knots as f64 * model.settings.dt;
     Ok((model, q_stand))
+}
+
+/// The state `model` reaches in 0.5 s from its initial state under its robots' own controllers (no extra
+/// torques), and the workspace of its last step (its contacts); `what` names the task in errors.
+fn settle(model: &Model<f64>, what: &str) -> Result<(State<f64>, Workspace<f64>)> {
+    let dt = model.settings.dt;
+    let steps = (0.5 / dt).round() as usize;
+    if steps > model.settings.max_steps {
+        return Err(Error::InvalidArgument(format!(
+            "{what}: settling 0.5 s at world.dt = {dt:e} s takes {steps} steps, more than world.max_steps = {}",
+            model.settings.max_steps
+        )));
+    }
+    let (mut state, mut ws) = (State::initial(model), Workspace::new(model.particles.len()));
+    for _ in 0..steps {
+        crate::sim::step(model, &mut state, &mut ws)?;
+    }
+    Ok((state, ws))
 }
 
 /// The running costs of a standing task: `10⁻² |u|²` on the extra torques and `|v|²` (stay still).
@@ -348,6 +358,127 @@ impl ControlProblem {
         Ok(problem)
     }
 
+    /// Pushing a free body to a target: a robot under its own controller (for example PD to a posture) rests its
+    /// links against free body `body` on the ground; the controls, torques added to the controller's on the
+    /// robot's revolute joints, push the body by `offset` (m, world axes) in `knots` steps of the model's `dt`.
+    /// The world starts where it settles after 0.5 s of the controller, at rest: the robot must then touch the
+    /// body (contact from the start gives the goal a gradient; the scene's PD targets can press the link on the
+    /// body, below what friction holds). The controls replace the controller on those joints (its gains there are
+    /// set to zero), starting from the torques it applied at rest, `u_hold` ([`ControlProblem::initial_guess`]).
+    /// Costs: per second `5·10⁻³ |u − u_hold|²` (N·m), at the end `10⁴ |p − p*|²` on the body's centre (m). Where the body slides, how it turns, and whether the robot stays on it are left to
+    /// the solver. The dynamics run through both contacts (link–body and body–ground, friction anchors included),
+    /// which only the whole world's adjoint sees: solve it with [`super::shooting_lbfgs`] (iLQR refuses it,
+    /// [`ControlProblem::check_local_model`]). `scenes/panda_push_target.toml` is such a scene.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a model that does not hold one robot, a free body named `body` and a ground
+    /// (and no particles), a robot without revolute joints, `knots == 0`, an offset that is not finite, a settling
+    /// phase of more than `max_steps`, or a robot that does not touch the body once settled; the model's
+    /// validation errors; a settling phase that fails (as [`crate::sim::step`]).
+    pub fn push(mut model: Model<f64>, body: &str, offset: Vector3<f64>, knots: usize) -> Result<Self> {
+        let what = format!("push `{body}` by ({}, {}, {}) m", offset.x, offset.y, offset.z);
+        let bad = |m: String| Err(Error::InvalidArgument(format!("{what}: {m}")));
+        if model.robots.len() != 1 || !model.particles.is_empty() || model.ground.is_none() {
+            return bad("the model must hold one robot, free bodies and a ground, and no particles".into());
+        }
+        let Some(b) = model.bodies.iter().position(|x| x.name == body) else {
+            let names: Vec<&str> = model.bodies.iter().map(|x| x.name.as_str()).collect();
+            return bad(format!("no free body `{body}` (free bodies: {})", names.join(", ")));
+        };
+        if !offset.iter().all(|x| x.is_finite()) {
+            return bad("the offset must be finite".into());
+        }
+        if knots == 0 {
+            return bad("knots must be > 0".into());
+        }
+        let mb = &model.robots[0].multibody;
+        let actuated: Vec<usize> =
+            mb.joints.iter().filter(|j| matches!(j.kind, JointKind::Revolute { .. })).map(|j| j.v_index).collect();
+        if actuated.is_empty() {
+            return bad(format!("robot `{}` has no revolute joint to push with", model.robots[0].name()));
+        }
+        model.validate()?;
+        let (state, ws) = settle(&model, &what)?;
+        if !ws.link_contacts.iter().any(|c| c.partner == crate::contact::Partner::Body(b)) {
+            return bad(format!(
+                "robot `{}` does not touch `{body}` after settling 0.5 s under its controller: without contact \
+                 the goal has no gradient; place the body against a link (or the controller's targets into it)",
+                model.robots[0].name()
+            ));
+        }
+        let nv = model.robots[0].multibody.nv();
+        // the controls take over the controller's torques on the actuated joints, starting from what it applied
+        // at rest (so the initial guess, `hold`, holds the settled posture and keeps pressing on the body)
+        let mut hold = DVector::zeros(actuated.len());
+        let robot = &mut model.robots[0];
+        if let Control::Pd(pd) = &mut robot.control {
+            if pd.schedule.is_some() {
+                return bad("the robot's PD follows a target schedule: its targets must not depend on time".into());
+            }
+            let mb = &robot.multibody;
+            for (k, &i) in actuated.iter().enumerate() {
+                let qi = mb.joints.iter().find(|j| j.v_index == i).map_or(i, |j| j.q_index);
+                hold[k] = pd.kp[i] * (pd.target[i] - state.robots[0].q[qi]);
+                pd.kp[i] = 0.0;
+                pd.kd[i] = 0.0;
+            }
+        }
+        model.robots[0].q0 = state.robots[0].q.clone();
+        model.robots[0].v0 = DVector::zeros(nv);
+        for (spec, settled) in model.bodies.iter_mut().zip(&state.bodies) {
+            spec.position = settled.position;
+            spec.orientation = settled.orientation;
+            spec.velocity = Vector3::zeros();
+            spec.angular_velocity = Vector3::zeros();
+        }
+        model.settings.duration = knots as f64 * model.settings.dt;
+        let target = state.bodies[b].position + offset;
+        let problem = ControlProblem {
+            name: format!("push {body}"),
+            steps: knots,
+            actuated,
+            running: vec![Cost::control("effort", 1e-2, hold)],
+            terminal: vec![Cost::body_position("goal", 2e4, b, target)],
+            bounds: None,
+            angles: vec![],
+            model,
+        };
+        problem.validate()?;
+        Ok(problem)
+    }
+
+    /// The solvers' natural first guess: the running control cost's reference `u*` at every step (zero without
+    /// one). For [`ControlProblem::push`] these are the torques that hold the settled posture; for the other
+    /// built-in problems, zero.
+    pub fn initial_guess(&self) -> Vec<DVector<f64>> {
+        let u = self
+            .running
+            .iter()
+            .find_map(|c| match &c.residual {
+                Residual::Control { reference } if reference.len() == self.nu() => Some(reference.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| DVector::zeros(self.nu()));
+        vec![u; self.steps]
+    }
+
+    /// The distance (m) of every free body a terminal [`Residual::BodyPosition`] cost names from its target, in
+    /// the final state of `states` ([`ControlProblem::simulate`]): the cost's name, the body's and the distance.
+    pub fn body_distances(&self, states: &[State<f64>]) -> Vec<(String, String, f64)> {
+        let Some(last) = states.last() else { return vec![] };
+        self.terminal
+            .iter()
+            .filter_map(|c| match &c.residual {
+                Residual::BodyPosition { body, target } => Some((
+                    c.name.clone(),
+                    self.model.bodies[*body].name.clone(),
+                    (last.bodies.get(*body)?.position - target).norm(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The base's distance from where [`ControlProblem::shift`] asks it to be, at the state `x` (coordinates;
     /// `None` for other problems).
     pub fn shift_distance(&self, x: &DVector<f64>) -> Option<f64> {
@@ -470,7 +601,36 @@ impl ControlProblem {
             .collect()
     }
 
-    /// Checks the problem: a valid model holding robots and no particles or free bodies, robots' controllers
+    /// Checks that the solvers' local model, on the robots' tangent state, describes the problem: no free bodies
+    /// (their state would be left out of every `A_t`) and no costs on them. [`super::ilqr`] (and so
+    /// [`super::mpc`]) requires it; [`super::shooting_lbfgs`] does not, its gradient running through the whole
+    /// world's state.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the free body or the cost.
+    pub fn check_local_model(&self) -> Result<()> {
+        if let Some(b) = self.model.bodies.first() {
+            return Err(Error::InvalidArgument(format!(
+                "problem `{}`: free body `{}`: iLQR's local model holds the robots' state only; solve a problem with \
+                 free bodies by L-BFGS shooting (method lbfgs), whose adjoint runs through the whole world",
+                self.name, b.name
+            )));
+        }
+        if let Some(c) = self
+            .running
+            .iter()
+            .chain(&self.terminal)
+            .find(|c| matches!(c.residual, super::Residual::BodyPosition { .. }))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "problem `{}`: cost `{}` is on a free body, which iLQR's local model does not hold: use L-BFGS shooting",
+                self.name, c.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// Checks the problem: a valid model holding robots (and free bodies, if any) and no particles, robots' controllers
     /// that do not depend on time, actuated indices below `nv` and distinct, costs that fit (no terminal cost on
     /// the controls), bounds with `lower ≤ upper`, and the solvers' storage per knot times the horizon within the
     /// model's [`Settings::max_memory`](crate::model::Settings::max_memory).
@@ -480,10 +640,8 @@ impl ControlProblem {
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::InvalidArgument(format!("problem `{}`: {m}", self.name)));
         let m = &self.model;
-        if m.robots.is_empty() || !m.particles.is_empty() || !m.bodies.is_empty() {
-            return bad(
-                "the model must hold robots and no particles or free bodies (their state is not optimised)".into()
-            );
+        if m.robots.is_empty() || !m.particles.is_empty() {
+            return bad("the model must hold robots and no particles".into());
         }
         if let Some(r) = m.robots.iter().find(|r| matches!(r.control, Control::Torques(_))) {
             return bad(format!("robot `{}`: its own controller must not depend on time (none or pd)", r.name()));

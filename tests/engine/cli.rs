@@ -29,7 +29,7 @@ fn fails(out: &Output, needle: &str) {
 }
 
 /// (scene file, parameter to fit, text in the file, replacement that makes the "true" scene, true value)
-const FIT_CASES: [(&str, &str, &str, &str, f64); 11] = [
+const FIT_CASES: [(&str, &str, &str, &str, f64); 12] = [
     ("bouncing_ball.toml", "ground.friction", "friction = 0.1 ", "friction = 0.12 ", 0.12),
     ("sliding_puck.toml", "ground.friction", "friction = 0.25", "friction = 0.3", 0.3),
     ("pendulum_on_a_spring.toml", "spring1.stiffness", "stiffness = 40.0", "stiffness = 44.0", 44.0),
@@ -40,6 +40,7 @@ const FIT_CASES: [(&str, &str, &str, &str, f64); 11] = [
     ("throw_into_box.toml", "ball.velocity.x", "velocity = [1.5,", "velocity = [1.6,", 1.6),
     ("one_world.toml", "arm.shoulder.position", "shoulder = 1.0,", "shoulder = 1.1,", 1.1),
     ("panda_push.toml", "cube.mass", "mass = 0.5 ", "mass = 0.55 ", 0.55),
+    ("panda_push_target.toml", "cube.mass", "mass = 0.5 ", "mass = 0.55 ", 0.55),
     ("go1_stand.toml", "go1.base.position.z", "position = [0.0, 0.0, 0.284806]", "position = [0.0, 0.0, 0.286]", 0.286),
 ];
 
@@ -335,6 +336,27 @@ fn optimize_shifts_the_base_of_a_standing_robot() {
     fails(&diffphys(&bad, dir.path()), "finite");
     let framed = [&shift[..], &["--offset", "0", "0.01", "0", "--frame", "FR_foot"]].concat();
     fails(&diffphys(&framed, dir.path()), "--frame");
+}
+
+#[test]
+fn optimize_pushes_a_free_body_with_a_robot() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/panda_push_target.toml").display().to_string();
+    let push = ["optimize", "--problem", "push", "--scene", &scene];
+    let args =
+        [&push[..], &["--body", "cube", "--offset", "0.01", "0", "0", "--knots", "120", "--json", "p.json"]].concat();
+    let stdout = ok(&diffphys(&args, dir.path()));
+    assert!(stdout.contains("lbfgs") && stdout.contains("pushed") && !stdout.contains("NOT"), "{stdout}");
+    let result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("p.json")).unwrap()).unwrap();
+    let distance = result["final_distance_m"].as_f64().unwrap();
+    assert!(distance < 5e-3 && result["body"] == "cube", "{distance}");
+    assert!(dir.path().join("push.png").exists());
+    fails(&diffphys(&[&push[..], &["--offset", "0.01", "0", "0"]].concat(), dir.path()), "--body");
+    fails(&diffphys(&[&push[..], &["--body", "lid", "--offset", "0.01", "0", "0"]].concat(), dir.path()), "lid");
+    let ilqr = [&push[..], &["--body", "cube", "--offset", "0.01", "0", "0", "--method", "ilqr"]].concat();
+    fails(&diffphys(&ilqr, dir.path()), "L-BFGS");
+    fails(&diffphys(&["optimize", "--problem", "cartpole", "--body", "cube"], dir.path()), "--body");
 }
 
 #[test]

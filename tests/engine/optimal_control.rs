@@ -1,9 +1,9 @@
 //! The general optimal-control API: reaching with UR5 and Panda (Crocoddyl's benchmark problem), box-DDP keeps
 //! the controls in their bounds and still reaches, the costs' analytic derivatives against the adjoint, MPC.
 
-use diffphys::control::{ilqr, mpc, ControlBounds, ControlProblem, Cost, IlqrOptions, MpcOptions};
+use diffphys::control::{ilqr, mpc, ControlBounds, ControlProblem, Cost, IlqrOptions, MpcOptions, ShootingOptions};
 use diffphys::io::{load_scene, load_urdf};
-use nalgebra::{DVector, Vector6};
+use nalgebra::{DVector, Vector3, Vector6};
 use std::path::Path;
 
 fn reach(file: &str, frame: &str) -> ControlProblem {
@@ -339,4 +339,85 @@ fn bad_problems_are_refused_with_the_culprit_named() {
     }
     let err = ControlProblem::unload(go1, "trunk_but_wrong", 10).unwrap_err().to_string();
     assert!(err.contains("trunk_but_wrong") && err.contains("FR_calf"), "{err}");
+}
+
+/// The Panda resting its hand against the cube (`scenes/panda_push_target.toml`), asked to push it by `offset`.
+fn panda_push(offset: Vector3<f64>, knots: usize) -> ControlProblem {
+    let scene = load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/panda_push_target.toml")).unwrap();
+    ControlProblem::push(scene, "cube", offset, knots).unwrap()
+}
+
+#[test]
+fn panda_pushes_the_cube_to_its_target_through_both_contacts() {
+    let problem = panda_push(Vector3::new(0.02, 0.0, 0.0), 400);
+    let hold = problem.initial_guess();
+    // the initial guess holds the settled posture: the cube stays put (to a fraction of a millimetre as the
+    // contacts re-anchor from rest), pressed by the hand and held by friction, over the 0.4 s
+    let held = problem.simulate(&hold).unwrap();
+    let (start, end) = (&held[0].bodies[0], &held.last().unwrap().bodies[0]);
+    assert!((end.position - start.position).norm() < 5e-4, "holding moves the cube {:?}", end.position);
+    let options = ShootingOptions { max_iterations: 30, cost_tolerance: 1e-6, ..ShootingOptions::default() };
+    let report = diffphys::control::shooting_lbfgs(&problem, &hold, &options, |_, _| {}).unwrap();
+    let states = problem.simulate(&report.controls).unwrap();
+    let (_, body, distance) = problem.body_distances(&states)[0].clone();
+    assert_eq!(body, "cube");
+    assert!(distance < 5e-3, "the cube ends {distance} m from its target");
+    let cube = &states.last().unwrap().bodies[0];
+    assert!((cube.position.x - start.position.x - 0.02).abs() < 5e-3, "it moved along +x: {:?}", cube.position);
+    // pushed, not thrown: still on the ground, upright (its axis within 2° of vertical)
+    let up = nalgebra::UnitQuaternion::from_quaternion(cube.orientation) * Vector3::z();
+    assert!(up.z > (2f64.to_radians()).cos(), "the cube tipped: up = {up:?}");
+    assert!(report.costs.last().unwrap() < &(1e-2 * report.costs[0]), "{:?}", report.costs);
+}
+
+#[test]
+fn push_gradient_through_link_and_ground_contacts_matches_central_differences() {
+    let problem = panda_push(Vector3::new(0.01, 0.0, 0.0), 40);
+    // the holding torques plus a push on the shoulder and the elbow: the hand presses harder and the cube slides
+    let controls: Vec<DVector<f64>> = problem
+        .initial_guess()
+        .iter()
+        .enumerate()
+        .map(|(t, u)| {
+            let mut u = u.clone();
+            u[1] += 4.0 + (t as f64 * 0.3).sin();
+            u[3] += 3.0;
+            u
+        })
+        .collect();
+    let (cost, gradient) = problem.cost_and_gradient(&controls).unwrap();
+    assert!((cost - problem.cost(&controls).unwrap()).abs() <= 1e-12 * cost);
+    let central = |t: usize, j: usize, h: f64| {
+        let (mut plus, mut minus) = (controls.clone(), controls.clone());
+        plus[t][j] += h;
+        minus[t][j] -= h;
+        (problem.cost(&plus).unwrap() - problem.cost(&minus).unwrap()) / (2.0 * h)
+    };
+    let mut worst: f64 = 0.0;
+    for (t, j) in [(0, 1), (10, 3), (25, 1), (39, 5)] {
+        let fd = (4.0 * central(t, j, 1e-4) - central(t, j, 2e-4)) / 3.0;
+        worst = worst.max((gradient[t][j] - fd).abs() / (fd.abs() + 1e-6));
+    }
+    assert!(worst < 1e-5, "adjoint vs central differences: worst relative error {worst:.2e}");
+    assert!(gradient[10][3].abs() > 1e-4, "a trivial gradient tests nothing: {}", gradient[10][3]);
+}
+
+#[test]
+fn push_problems_are_refused_with_the_culprit_named() {
+    let scene = load_scene(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/panda_push_target.toml")).unwrap();
+    let offset = Vector3::new(0.02, 0.0, 0.0);
+    let err = ControlProblem::push(scene.clone(), "sphere", offset, 10).unwrap_err().to_string();
+    assert!(err.contains("sphere") && err.contains("cube"), "{err}");
+    // the cube 5 cm away from the hand: no contact, no gradient
+    let mut apart = scene.clone();
+    apart.bodies[0].position.x += 0.05;
+    let err = ControlProblem::push(apart, "cube", offset, 10).unwrap_err().to_string();
+    assert!(err.contains("does not touch"), "{err}");
+    let err = ControlProblem::push(scene.clone(), "cube", Vector3::new(f64::NAN, 0.0, 0.0), 10).unwrap_err();
+    assert!(err.to_string().contains("finite"), "{err}");
+    assert!(ControlProblem::push(scene.clone(), "cube", offset, 0).unwrap_err().to_string().contains("knots"));
+    // iLQR's local model holds the robots only: it refuses the free body and names it
+    let problem = ControlProblem::push(scene, "cube", offset, 10).unwrap();
+    let err = ilqr(&problem, &problem.initial_guess(), &IlqrOptions::default(), |_, _| {}).unwrap_err().to_string();
+    assert!(err.contains("cube") && err.contains("L-BFGS"), "{err}");
 }
