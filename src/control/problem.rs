@@ -359,14 +359,16 @@ impl ControlProblem {
     }
 
     /// Pushing a free body to a target: a robot under its own controller (for example PD to a posture) rests its
-    /// links against free body `body` on the ground; the controls, torques added to the controller's on the
-    /// robot's revolute joints, push the body by `offset` (m, world axes) in `knots` steps of the model's `dt`.
-    /// The world starts where it settles after 0.5 s of the controller, at rest: the robot must then touch the
-    /// body (contact from the start gives the goal a gradient; the scene's PD targets can press the link on the
-    /// body, below what friction holds). The controls replace the controller on those joints (its gains there are
-    /// set to zero), starting from the torques it applied at rest, `u_hold` ([`ControlProblem::initial_guess`]).
-    /// Costs: per second `5·10⁻³ |u − u_hold|²` (N·m), at the end `10⁴ |p − p*|²` on the body's centre (m). Where the body slides, how it turns, and whether the robot stays on it are left to
-    /// the solver. The dynamics run through both contacts (link–body and body–ground, friction anchors included),
+    /// links against free body `body` on the ground; the controls, torques on the robot's revolute joints, push
+    /// the body by `offset` (m, world axes) in `knots` steps of the model's `dt`. The world starts where it
+    /// settles after 0.5 s of the controller, at rest: the robot must then touch the body (contact from the start
+    /// gives the goal a gradient; the scene's PD targets can press the link on the body, below what friction
+    /// holds). The controls then replace the controller on those joints (its gains there are set to zero; it keeps
+    /// the others, such as a gripper's fingers), starting from the torques it applied at rest, `u_hold`
+    /// ([`ControlProblem::initial_guess`]). Costs: per second `5·10⁻³ |u − u_hold|²` (N·m) and `½ |v|²` (the
+    /// robot's joint speeds: a push, not a flail of the light wrist joints), at the end `10⁴ |p − p*|²` on the
+    /// body's centre (m). Where the body slides, how it turns, and whether the robot stays on it are left to the
+    /// solver. The dynamics run through both contacts (link–body and body–ground, friction anchors included),
     /// which only the whole world's adjoint sees: solve it with [`super::shooting_lbfgs`] (iLQR refuses it,
     /// [`ControlProblem::check_local_model`]). `scenes/panda_push_target.toml` is such a scene.
     ///
@@ -425,6 +427,8 @@ impl ControlProblem {
         }
         model.robots[0].q0 = state.robots[0].q.clone();
         model.robots[0].v0 = DVector::zeros(nv);
+        let (q0, v0) = (state.robots[0].q.clone(), DVector::zeros(nv));
+        let still = DVector::from_fn(2 * nv, |i, _| if i < nv { 0.0 } else { 1.0 });
         for (spec, settled) in model.bodies.iter_mut().zip(&state.bodies) {
             spec.position = settled.position;
             spec.orientation = settled.orientation;
@@ -437,7 +441,10 @@ impl ControlProblem {
             name: format!("push {body}"),
             steps: knots,
             actuated,
-            running: vec![Cost::control("effort", 1e-2, hold)],
+            running: vec![
+                Cost::control("effort", 1e-2, hold),
+                Cost::state("still", 1.0, 0, q0, v0).with_activation(still),
+            ],
             terminal: vec![Cost::body_position("goal", 2e4, b, target)],
             bounds: None,
             angles: vec![],

@@ -349,21 +349,25 @@ fn panda_push(offset: Vector3<f64>, knots: usize) -> ControlProblem {
 
 #[test]
 fn panda_pushes_the_cube_to_its_target_through_both_contacts() {
-    let problem = panda_push(Vector3::new(0.02, 0.0, 0.0), 400);
+    let problem = panda_push(Vector3::new(0.01, 0.0, 0.0), 200);
     let hold = problem.initial_guess();
     // the initial guess holds the settled posture: the cube stays put (to a fraction of a millimetre as the
-    // contacts re-anchor from rest), pressed by the hand and held by friction, over the 0.4 s
+    // contacts re-anchor from rest), pressed by the hand and held by friction
     let held = problem.simulate(&hold).unwrap();
     let (start, end) = (&held[0].bodies[0], &held.last().unwrap().bodies[0]);
     assert!((end.position - start.position).norm() < 5e-4, "holding moves the cube {:?}", end.position);
-    let options = ShootingOptions { max_iterations: 30, cost_tolerance: 1e-6, ..ShootingOptions::default() };
+    let options = ShootingOptions { max_iterations: 80, cost_tolerance: 1e-6, ..ShootingOptions::default() };
     let report = diffphys::control::shooting_lbfgs(&problem, &hold, &options, |_, _| {}).unwrap();
     let states = problem.simulate(&report.controls).unwrap();
     let (_, body, distance) = problem.body_distances(&states)[0].clone();
     assert_eq!(body, "cube");
     assert!(distance < 5e-3, "the cube ends {distance} m from its target");
     let cube = &states.last().unwrap().bodies[0];
-    assert!((cube.position.x - start.position.x - 0.02).abs() < 5e-3, "it moved along +x: {:?}", cube.position);
+    assert!((cube.position.x - start.position.x - 0.01).abs() < 5e-3, "it moved along +x: {:?}", cube.position);
+    // a push, not a flail: the running cost on joint speeds keeps every joint below 0.5 rad/s (without it the
+    // light wrist joints spin at several rad/s, which costs the cube nothing)
+    let fastest = states.iter().map(|s| s.robots[0].v.amax()).fold(0.0, f64::max);
+    assert!(fastest < 0.5, "a joint moves at {fastest} rad/s");
     // pushed, not thrown: still on the ground, upright (its axis within 2° of vertical)
     let up = nalgebra::UnitQuaternion::from_quaternion(cube.orientation) * Vector3::z();
     assert!(up.z > (2f64.to_radians()).cos(), "the cube tipped: up = {up:?}");
