@@ -702,7 +702,8 @@ impl ControlProblem {
 
     /// One step of the world on any scalar: `x_{t+1} = f(x_t, u_t)` in coordinates (`model` is
     /// [`ControlProblem::model`] over `T`, `ws` a workspace for it: `Workspace::new(0)`). The rest of the world's
-    /// state (contact memories) is the initial one; [`ControlProblem::simulate`] carries it along instead.
+    /// state (free bodies, contact memories) is the initial one; [`ControlProblem::simulate`] carries it along
+    /// instead.
     ///
     /// # Errors
     /// As [`crate::sim::step`], and `x`, `u` of the wrong lengths.
@@ -784,7 +785,7 @@ impl ControlProblem {
     }
 
     /// Exact `x_{t+1}`, `A_t` and `B_t` at coordinates `x` and controls `u` (see [`StepJacobians`]; the rest of
-    /// the world's state as the model's initial one).
+    /// the world's state, free bodies included, as the model's initial one and held in `A_t`).
     ///
     /// # Errors
     /// As [`StepLinearizer::jacobians_with_torques`], and `x`, `u` of the wrong lengths.
