@@ -1113,7 +1113,7 @@ fn scene_param(name: &str) -> &'static str {
         "go1_stand.toml" => "go1.base.position.z",
         "mass_spring_chain.toml" => "m2.mass",
         "one_world.toml" => "arm.shoulder.position",
-        "panda_push.toml" => "cube.mass",
+        "panda_push.toml" | "panda_push_target.toml" => "cube.mass",
         "pendulum_on_a_spring.toml" => "spring1.stiffness",
         "projectile_drag.toml" => "ball.quadratic_drag",
         "sliding_box.toml" => "box.friction",
