@@ -212,31 +212,18 @@ pub fn run(a: &Args) -> Result<()> {
         let states = problem.simulate(&report.controls)?;
         let distances = problem.body_distances(&states);
         let (_, body, distance) = distances.first().expect("a push has its goal");
-        let reached = *distance < PUSH_TOLERANCE;
-        let outcome = format!(
-            "`{body}` ends {:.3} mm from its target: {}",
-            distance * 1e3,
-            if reached { "pushed" } else { "NOT pushed (5 mm)" }
-        );
+        let (outcome, reached) =
+            distance_outcome(&format!("`{body}`"), "its target", *distance, PUSH_TOLERANCE, "pushed");
         (outcome, reached, json!({ "final_distance_m": distance, "body": body, "pushed": reached }))
     } else if a.problem == "shift" {
         let distance = problem.shift_distance(last).expect("a shift has its target");
-        let reached = distance < REACH_TOLERANCE;
-        let outcome = format!(
-            "the base ends {:.3} mm from its target: {}",
-            distance * 1e3,
-            if reached { "shifted" } else { "NOT shifted (1 mm)" }
-        );
+        let (outcome, reached) = distance_outcome("the base", "its target", distance, REACH_TOLERANCE, "shifted");
         (outcome, reached, json!({ "final_distance_m": distance, "shifted": reached }))
     } else if a.problem == "reach" {
         let distances = problem.frame_distances(last)?;
         let (_, frame, distance) = distances.first().expect("reach has a goal");
-        let reached = *distance < REACH_TOLERANCE;
-        let outcome = format!(
-            "`{frame}` ends {:.3} mm from the target: {}",
-            distance * 1e3,
-            if reached { "reached" } else { "NOT reached (1 mm)" }
-        );
+        let (outcome, reached) =
+            distance_outcome(&format!("`{frame}`"), "the target", *distance, REACH_TOLERANCE, "reached");
         (outcome, reached, json!({ "final_distance_m": distance, "frame": frame, "reached": reached }))
     } else {
         let (angle_error, speed) = problem.final_errors(last);
@@ -282,6 +269,14 @@ pub fn run(a: &Args) -> Result<()> {
         };
         Err(Error::Numerical(format!("{} did not reach {goal} within the horizon", report.method)))
     }
+}
+
+/// `"{subject} ends … mm from {target}: {verb}"` (or `NOT {verb} (… mm)`) and whether `distance` (m) is within
+/// `tolerance` (m).
+fn distance_outcome(subject: &str, target: &str, distance: f64, tolerance: f64, verb: &str) -> (String, bool) {
+    let reached = distance < tolerance;
+    let verdict = if reached { verb.to_string() } else { format!("NOT {verb} ({} mm)", tolerance * 1e3) };
+    (format!("{subject} ends {:.3} mm from {target}: {verdict}", distance * 1e3), reached)
 }
 
 /// The JSON report: the run's figures, the trajectory and the problem's own `fields`.

@@ -121,12 +121,23 @@ fn standing(mut model: Model<f64>, knots: usize, what: &str) -> Result<(Model<f6
     }
     model.validate()?;
     let (state, _) = settle(&model, what)?;
-    let nv = model.robots[0].multibody.nv();
-    let q_stand = state.robots[0].q.clone();
-    model.robots[0].q0 = q_stand.clone();
-    model.robots[0].v0 = DVector::zeros(nv);
+    start_at_rest(&mut model, &state, knots);
+    Ok((model, state.robots[0].q.clone()))
+}
+
+/// `model` starting where `state` has its robots and free bodies, at rest, for a horizon of `knots` steps.
+fn start_at_rest(model: &mut Model<f64>, state: &State<f64>, knots: usize) {
+    for (robot, s) in model.robots.iter_mut().zip(&state.robots) {
+        robot.q0 = s.q.clone();
+        robot.v0 = DVector::zeros(s.v.len());
+    }
+    for (body, s) in model.bodies.iter_mut().zip(&state.bodies) {
+        body.position = s.position;
+        body.orientation = s.orientation;
+        body.velocity = Vector3::zeros();
+        body.angular_velocity = Vector3::zeros();
+    }
     model.settings.duration = knots as f64 * model.settings.dt;
-    Ok((model, q_stand))
 }
 
 /// The state `model` reaches in 0.5 s from its initial state under its robots' own controllers (no extra
@@ -147,13 +158,16 @@ fn settle(model: &Model<f64>, what: &str) -> Result<(State<f64>, Workspace<f64>)
     Ok((state, ws))
 }
 
+/// `½ weight |v|²` on robot 0's joint velocities (`q` any configuration of it: the cost's activation leaves the
+/// configuration out).
+fn joint_speeds(name: &str, weight: f64, q: &DVector<f64>, nv: usize) -> Cost {
+    let velocities = DVector::from_fn(2 * nv, |i, _| if i < nv { 0.0 } else { 1.0 });
+    Cost::state(name, weight, 0, q.clone(), DVector::zeros(nv)).with_activation(velocities)
+}
+
 /// The running costs of a standing task: `10⁻² |u|²` on the extra torques and `|v|²` (stay still).
 fn standing_running_costs(q_stand: &DVector<f64>, nv: usize) -> Vec<Cost> {
-    let still = DVector::from_fn(2 * nv, |i, _| if i < nv { 0.0 } else { 1.0 });
-    vec![
-        Cost::control("torque", 2e-2, DVector::zeros(nv - 6)),
-        Cost::state("stand", 2.0, 0, q_stand.clone(), DVector::zeros(nv)).with_activation(still),
-    ]
+    vec![Cost::control("torque", 2e-2, DVector::zeros(nv - 6)), joint_speeds("stand", 2.0, q_stand, nv)]
 }
 
 /// The running control cost `r |u|²` and the terminal `Σ w_q (q − q*)² + Σ w_v v²` of the swing-ups, as
@@ -393,10 +407,15 @@ impl ControlProblem {
         if knots == 0 {
             return bad("knots must be > 0".into());
         }
-        let mb = &model.robots[0].multibody;
-        let actuated: Vec<usize> =
-            mb.joints.iter().filter(|j| matches!(j.kind, JointKind::Revolute { .. })).map(|j| j.v_index).collect();
-        if actuated.is_empty() {
+        // (q index, v index) of each revolute joint
+        let revolute: Vec<(usize, usize)> = model.robots[0]
+            .multibody
+            .joints
+            .iter()
+            .filter(|j| matches!(j.kind, JointKind::Revolute { .. }))
+            .map(|j| (j.q_index, j.v_index))
+            .collect();
+        if revolute.is_empty() {
             return bad(format!("robot `{}` has no revolute joint to push with", model.robots[0].name()));
         }
         model.validate()?;
@@ -408,43 +427,27 @@ impl ControlProblem {
                 model.robots[0].name()
             ));
         }
-        let nv = model.robots[0].multibody.nv();
         // the controls take over the controller's torques on the actuated joints, starting from what it applied
         // at rest (so the initial guess, `hold`, holds the settled posture and keeps pressing on the body)
-        let mut hold = DVector::zeros(actuated.len());
-        let robot = &mut model.robots[0];
-        if let Control::Pd(pd) = &mut robot.control {
+        let mut hold = DVector::zeros(revolute.len());
+        if let Control::Pd(pd) = &mut model.robots[0].control {
             if pd.schedule.is_some() {
                 return bad("the robot's PD follows a target schedule: its targets must not depend on time".into());
             }
-            let mb = &robot.multibody;
-            for (k, &i) in actuated.iter().enumerate() {
-                let qi = mb.joints.iter().find(|j| j.v_index == i).map_or(i, |j| j.q_index);
-                hold[k] = pd.kp[i] * (pd.target[i] - state.robots[0].q[qi]);
-                pd.kp[i] = 0.0;
-                pd.kd[i] = 0.0;
+            for (k, &(iq, iv)) in revolute.iter().enumerate() {
+                hold[k] = pd.kp[iv] * (pd.target[iv] - state.robots[0].q[iq]);
+                pd.kp[iv] = 0.0;
+                pd.kd[iv] = 0.0;
             }
         }
-        model.robots[0].q0 = state.robots[0].q.clone();
-        model.robots[0].v0 = DVector::zeros(nv);
-        let (q0, v0) = (state.robots[0].q.clone(), DVector::zeros(nv));
-        let still = DVector::from_fn(2 * nv, |i, _| if i < nv { 0.0 } else { 1.0 });
-        for (spec, settled) in model.bodies.iter_mut().zip(&state.bodies) {
-            spec.position = settled.position;
-            spec.orientation = settled.orientation;
-            spec.velocity = Vector3::zeros();
-            spec.angular_velocity = Vector3::zeros();
-        }
-        model.settings.duration = knots as f64 * model.settings.dt;
+        start_at_rest(&mut model, &state, knots);
+        let nv = model.robots[0].multibody.nv();
         let target = state.bodies[b].position + offset;
         let problem = ControlProblem {
             name: format!("push {body}"),
             steps: knots,
-            actuated,
-            running: vec![
-                Cost::control("effort", 1e-2, hold),
-                Cost::state("still", 1.0, 0, q0, v0).with_activation(still),
-            ],
+            actuated: revolute.iter().map(|&(_, iv)| iv).collect(),
+            running: vec![Cost::control("effort", 1e-2, hold), joint_speeds("still", 1.0, &state.robots[0].q, nv)],
             terminal: vec![Cost::body_position("goal", 2e4, b, target)],
             bounds: None,
             angles: vec![],
@@ -733,7 +736,9 @@ impl ControlProblem {
             return Err(Error::InvalidArgument(format!("`{}` takes {} controls per step", self.name, self.nu())));
         }
         let n = controls.len() + 1;
-        let bytes_each = 24 * self.nv() + 3 * std::mem::size_of::<State<f64>>();
+        let bytes_each = 24 * self.nv()
+            + 3 * std::mem::size_of::<State<f64>>()
+            + self.model.bodies.len() * std::mem::size_of::<crate::multibody::BodyState<f64>>();
         self.model.settings.check_memory(n, bytes_each, "shorten the horizon or raise world.max_memory_mb")?;
         let mut ws = Workspace::new(0);
         let mut states = Vec::with_capacity(n);

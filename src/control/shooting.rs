@@ -21,9 +21,9 @@ pub struct ShootingOptions {
     /// Stop when the gradient norm falls below this. Default 1e-6.
     pub gradient_tolerance: f64,
     /// Stop when an iteration changes the cost by less than this fraction of the initial guess's cost. Default
-    /// 1e-12 (in effect: until the gradient tolerance or the iteration cap). The push
-    /// ([`ControlProblem::push`]) uses 1e-6 on the command line: each of its gradients costs about 120 rollouts,
-    /// and its cost falls by five orders of magnitude in the first ten iterations, then creeps.
+    /// 1e-12 (in effect: until the gradient tolerance or the iteration cap). The command line passes its
+    /// `--tolerance` (1e-6), so that the push ([`ControlProblem::push`]), whose gradients cost about 120 rollouts
+    /// each, stops on its slow tail rather than at the iteration cap.
     pub cost_tolerance: f64,
 }
 
