@@ -148,7 +148,7 @@ impl ControlProblem {
                 r.multibody
                     .joints
                     .iter()
-                    .flat_map(|j| std::iter::repeat(j.effort_limit.unwrap_or(f64::INFINITY)).take(j.kind.nv()))
+                    .flat_map(|j| std::iter::repeat_n(j.effort_limit.unwrap_or(f64::INFINITY), j.kind.nv()))
             })
             .collect();
         let upper = DVector::from_iterator(self.nu(), self.actuated.iter().map(|&i| efforts[i]));

@@ -168,7 +168,7 @@ impl TangentStep {
     pub fn point(&self) -> Vec<f64> {
         let mut p = Vec::with_capacity(self.nx() + self.nu());
         for r in &self.step.state.robots {
-            p.extend(std::iter::repeat(0.0).take(r.v.len()).chain(r.v.iter().copied()));
+            p.extend(std::iter::repeat_n(0.0, r.v.len()).chain(r.v.iter().copied()));
         }
         p.extend_from_slice(&self.torques);
         p

@@ -146,7 +146,7 @@ impl<T: Scalar> RunawayGuard<T> {
 
     /// Checks `state` (every [`CHECK_EVERY`] steps, and whenever `last` is set).
     pub(crate) fn check(&mut self, scene: &Model<T>, state: &State<T>, last: bool) -> Result<()> {
-        if !(last || state.step % CHECK_EVERY == 0) {
+        if !(last || state.step.is_multiple_of(CHECK_EVERY)) {
             return Ok(());
         }
         let max = scene.settings.max_speed;

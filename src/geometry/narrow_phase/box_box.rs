@@ -68,7 +68,7 @@ pub fn box_box<T: Scalar>(
         if s >= margin {
             return;
         }
-        if best_face.as_ref().map_or(true, |(best, _)| s > *best) {
+        if best_face.as_ref().is_none_or(|(best, _)| s > *best) {
             best_face = Some((s, Axis::Face { on_a, i }));
         }
     }
@@ -85,7 +85,7 @@ pub fn box_box<T: Scalar>(
             if s >= margin {
                 return;
             }
-            if best_edge.as_ref().map_or(true, |(best, _)| s > *best) {
+            if best_edge.as_ref().is_none_or(|(best, _)| s > *best) {
                 best_edge = Some((s, Axis::Edge { i, j, axis }));
             }
         }

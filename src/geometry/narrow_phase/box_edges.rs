@@ -33,7 +33,7 @@ fn corners_in<T: Scalar>(rotation: &Matrix3<T>, position: &Vector3<T>, half: &Ve
 /// Depth of `x` below face plane `k` of a box with half extents `half`: plane `k` is `σ x_i = h_i` with
 /// `i = k / 2` and `σ = +1` for even `k`, −1 for odd `k`; the depth is `h_i − σ x_i`.
 fn plane_depth(x: &[f64; 3], half: &[f64; 3], k: usize) -> f64 {
-    let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+    let sign = if k.is_multiple_of(2) { 1.0 } else { -1.0 };
     half[k / 2] - sign * x[k / 2]
 }
 
@@ -62,7 +62,7 @@ enum Deepest {
 /// the kinks of the 15 plane pairs inside `(0, 1)` are tried; the first strictly deepest wins.
 fn deepest(x0: &[f64; 3], u: &[f64; 3], half: &[f64; 3]) -> (f64, Deepest) {
     let at = |t: f64| [0, 1, 2].map(|i| x0[i] + t * u[i]);
-    let slope = |k: usize| if k % 2 == 0 { -u[k / 2] } else { u[k / 2] };
+    let slope = |k: usize| if k.is_multiple_of(2) { -u[k / 2] } else { u[k / 2] };
     let (d0, k0) = inside_depth(&at(0.0), half);
     let mut best = (d0, Deepest::Plane { t: 0.0, k: k0 });
     let (d1, k1) = inside_depth(&at(1.0), half);
@@ -92,14 +92,14 @@ fn deepest(x0: &[f64; 3], u: &[f64; 3], half: &[f64; 3]) -> (f64, Deepest) {
 
 /// The depth `h_i − σ x_i` of plane `k` as a generic scalar, and its rate along the segment direction `u`.
 fn plane_line<T: Scalar>(x0: &Vector3<T>, u: &Vector3<T>, half: &Vector3<T>, k: usize) -> (T, T) {
-    let (i, sign) = (k / 2, if k % 2 == 0 { 1.0 } else { -1.0 });
+    let (i, sign) = (k / 2, if k.is_multiple_of(2) { 1.0 } else { -1.0 });
     (half[i] - x0[i] * sign, -u[i] * sign)
 }
 
 /// The gradient of plane `k`'s depth with respect to translating the point: `−σ e_i`.
 fn plane_gradient<T: Scalar>(k: usize) -> Vector3<T> {
     let mut g = Vector3::zeros();
-    g[k / 2] = T::from(if k % 2 == 0 { -1.0 } else { 1.0 });
+    g[k / 2] = T::from(if k.is_multiple_of(2) { -1.0 } else { 1.0 });
     g
 }
 

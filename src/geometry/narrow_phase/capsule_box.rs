@@ -20,7 +20,7 @@ pub fn box_signed_distance<T: Scalar>(x: &Vector3<T>, half: &Vector3<T>) -> T {
             outside += excess * excess;
             any_outside = true;
         }
-        if deepest_face.as_ref().map_or(true, |d| re(&excess) > re(d)) {
+        if deepest_face.as_ref().is_none_or(|d| re(&excess) > re(d)) {
             deepest_face = Some(excess);
         }
     }

@@ -56,7 +56,7 @@ fn flip<T: Scalar>(g: ContactGeometry<T>) -> ContactGeometry<T> {
 }
 
 fn keep_least<T: Scalar>(best: &mut Option<ContactGeometry<T>>, g: ContactGeometry<T>) {
-    if best.as_ref().map_or(true, |b| re(&g.distance) < re(&b.distance)) {
+    if best.as_ref().is_none_or(|b| re(&g.distance) < re(&b.distance)) {
         *best = Some(g);
     }
 }
