@@ -54,4 +54,9 @@ pub mod sim;
 pub mod spatial;
 
 pub use error::{Error, Result};
+/// nalgebra, the linear algebra every public type is built on, re-exported so that a user's `na::Vector3` is the
+/// one diffphys takes, whatever nalgebra version the user's own crate asks for.
+pub use nalgebra as na;
+/// num-dual, the dual numbers a [`Scalar`] can be, re-exported for the same reason.
+pub use num_dual;
 pub use scalar::Scalar;

@@ -36,6 +36,7 @@ use nalgebra::{DMatrix, DVector, Matrix3, Vector3};
 
 /// What a robot's collider touches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Partner {
     /// The ground plane.
     Ground,

@@ -16,6 +16,7 @@ use nalgebra::Vector3;
 
 /// What a friction anchor belongs to: the pair of things in contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum AnchorPair {
     /// Free body `a` on free body `b`, or on the ground.
     Bodies {
@@ -45,6 +46,7 @@ pub enum AnchorPair {
 /// contact of free bodies and robot links) and, with [`FrictionLaw::Anchored`](crate::model::FrictionLaw::Anchored),
 /// its friction anchor's stretch (particles on the ground keep only that).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FrictionAnchor<T: Scalar> {
     /// The contact's pair.
     pub pair: AnchorPair,

@@ -13,6 +13,7 @@ use nalgebra::Vector3;
 /// The accumulated impulse of one contact at the end of a step of the impulse model, kept in
 /// [`State::contact_impulses`](crate::sim::State::contact_impulses) to warm-start the next step.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ContactImpulse<T: Scalar> {
     /// First participant ([`ImpulseRow::a`]: a free body, or a robot after the bodies).
     pub a: usize,

@@ -7,6 +7,7 @@ use std::f64::consts::PI;
 
 /// The shape of a rigid body, in its own frame, centred on its centre of mass.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Shape<T: Scalar> {
     /// A ball of radius `radius` (m).
     Sphere {

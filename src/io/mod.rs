@@ -1,6 +1,8 @@
-//! Files: TOML scene files, CSV trajectories and observations, JSON reports and plots.
+//! Files: TOML scene files, CSV trajectories and observations, JSON reports and (with the `cli` feature, on by
+//! default) PNG plots.
 
 mod observations_csv;
+#[cfg(feature = "cli")]
 mod plot;
 mod scene_file;
 mod scene_robots;
@@ -8,6 +10,7 @@ mod trajectory_csv;
 mod urdf;
 
 pub use observations_csv::{parse_observations, read_observations};
+#[cfg(feature = "cli")]
 pub use plot::{plot_fit, plot_optimization, PlotSeries};
 pub use scene_file::{load_scene, parse_scene, parse_scene_in_dir, DEMO_SCENE};
 pub use trajectory_csv::{trajectory_csv, trajectory_csv_header, trajectory_csv_row, write_trajectory_csv};

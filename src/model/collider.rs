@@ -26,6 +26,7 @@ use crate::Scalar;
 /// assert_eq!(model.colliders[0].friction, 0.5);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Collider<T: Scalar> {
     /// The link the collider belongs to (a URDF link name, merged links included): its name in error messages and
     /// contact reports.

@@ -4,6 +4,7 @@ use crate::Scalar;
 
 /// The contact model for rigid bodies (particles always use the ground's compliant contact).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ContactModel {
     /// Penalty contact: a spring per contact point, ramped in smoothly, with a Hunt–Crossley damper that bounces
     /// with the pair's restitution, and Coulomb friction (anchored or regularised, [`FrictionLaw`]). Forces and
@@ -35,6 +36,7 @@ impl ContactModel {
 
 /// The tangential law of compliant contact (`[contact] friction_law` in a scene file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum FrictionLaw {
     /// Regularised Coulomb friction: `−μ F_n u_t / √(|u_t|² + v_s² + …)`, no memory; a body that friction should
     /// hold creeps at about the slip velocity `v_s`. Kept for comparison and for particles whose trajectories must
@@ -71,6 +73,7 @@ impl FrictionLaw {
 
 /// Contact settings for rigid bodies (`[contact]` in a scene file).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ContactSettings<T: Scalar> {
     /// The model.
     pub model: ContactModel,

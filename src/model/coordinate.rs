@@ -14,6 +14,7 @@ use crate::Scalar;
 /// | `<robot>.<joint>` | joint angle or displacement | rad or m |
 /// | `<robot>.base.x` … `.z`, `.qw` … `.qz` | floating base position (root frame = world) and orientation | m, – |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Coordinate {
     /// Coordinate `axis` of particle `index`.
     Particle {

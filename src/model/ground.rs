@@ -6,6 +6,7 @@ use crate::Scalar;
 
 /// Material of the ground half-space `z ≤ 0` (the surface is the plane `z = 0`, normal `+z`).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Ground<T: Scalar> {
     /// Contact stiffness `k` in N/m: the normal force per metre of penetration.
     pub stiffness: T,

@@ -34,6 +34,7 @@ use std::collections::{HashMap, HashSet};
 /// A resolved parameter: which number of the scene it is. Indices refer to `Model::particles` / `springs`;
 /// `axis` is 0, 1, 2 for x, y, z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[allow(missing_docs)]
 pub enum ParamId {
     Gravity {
@@ -125,6 +126,7 @@ pub enum ParamId {
 
 /// A parameter of one robot of a scene. Indices are into the robot's `q`, `v` or model arrays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum RobotParam {
     /// A parameter of the articulated model (inertials, passive joint properties; not its gravity, which is the
     /// world's).
@@ -169,6 +171,7 @@ pub enum RobotParam {
 
 /// The admissible range of a parameter, used by fitting to choose a parametrisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ParamKind {
     /// Any real number (positions, velocities, gravity).
     Free,

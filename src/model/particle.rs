@@ -5,6 +5,7 @@ use nalgebra::Vector3;
 
 /// A point mass with a contact radius, and its initial state.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Particle<T: Scalar> {
     /// Unique name; parameters are addressed as `<name>.mass` etc.
     pub name: String,

@@ -18,6 +18,7 @@ use nalgebra::{Matrix3, Quaternion, Vector3};
 /// assert!((ball.inertia_body()[(0, 0)] - 0.4 * 0.5 * 0.01).abs() < 1e-15); // 2/5 m r²
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RigidBody<T: Scalar> {
     /// Unique name; parameters are `<name>.mass`, `<name>.friction`, ...
     pub name: String,

@@ -24,6 +24,7 @@ use nalgebra::{DVector, Vector3};
 /// assert_eq!(traj.states[500].robots[0].q.len(), 2);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Robot<T: Scalar> {
     /// The articulated model; its `name` is the robot's name (the prefix of its parameters and columns).
     pub multibody: Multibody<T>,
@@ -42,6 +43,7 @@ pub struct Robot<T: Scalar> {
 
 /// How a robot's joints are driven.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Control<T: Scalar> {
     /// No actuation: only gravity, contact and the passive joint torques act.
     None,
@@ -58,6 +60,7 @@ pub enum Control<T: Scalar> {
 /// With a `schedule`, the target of a step is the schedule's, linearly interpolated at the step's start, plus
 /// `target` (then an offset, zero unless set: the parameter `arm.elbow.target` shifts the whole trajectory).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PdControl<T: Scalar> {
     /// Target positions `q*` (rad or m), or offsets added to the `schedule`.
     pub target: DVector<T>,
@@ -72,6 +75,7 @@ pub struct PdControl<T: Scalar> {
 /// Target positions by time: row `k` (`nv` entries, rad or m) is the target at `times[k]` (s); between rows the
 /// target is interpolated linearly, before the first row it is the first, after the last the last.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TargetSchedule<T: Scalar> {
     /// Increasing times in s.
     pub times: Vec<f64>,
@@ -106,6 +110,7 @@ impl<T: Scalar> TargetSchedule<T> {
 /// Joint torques by time: row `k` (`nv` entries, N·m or N) acts from `times[k]` (s) until the next row's time;
 /// before the first row the torque is zero. A step uses the row in force at its start.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TorqueSchedule<T: Scalar> {
     /// Increasing times in s.
     pub times: Vec<f64>,

@@ -6,6 +6,7 @@ use nalgebra::Vector3;
 
 /// The time-stepping scheme of a rollout. All are fixed-step and explicit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Integrator {
     /// Semi-implicit (symplectic) Euler: `v += a(x, v) dt; x += v dt`. One force evaluation per step, first order,
     /// good long-term energy behaviour. The default: cheapest per gradient.
@@ -50,6 +51,7 @@ impl Integrator {
 /// assert_eq!(model.settings.gravity.z, -9.81);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Settings<T: Scalar> {
     /// Time step in s (fixed; not differentiable).
     pub dt: f64,
@@ -156,6 +158,7 @@ impl Settings<f64> {
 /// How robot joints behave at their position limits and in friction: the numbers of the passive joint torques
 /// ([`crate::sim::robot::passive_torques`]). Every default has a unit and a reason.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct JointSettings {
     /// Stiffness of the soft joint limits (N·m/rad or N/m). Default 1000: a 1 kg·m² link driven into its limit
     /// at 1 rad/s stops within about 0.03 rad.

@@ -5,6 +5,7 @@ use nalgebra::Vector3;
 
 /// The second end of a spring.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum SpringEnd<T: Scalar> {
     /// Another particle, by index into [`crate::model::Model::particles`].
     Particle(usize),
@@ -17,6 +18,7 @@ pub enum SpringEnd<T: Scalar> {
 /// The force on end `a` is `−(k (L − L₀) + c L̇) n`, with `L` the length, `n` the unit vector from `b` to `a`;
 /// end `b` (if a particle) gets the opposite force.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Spring<T: Scalar> {
     /// Unique name; parameters are `<name>.stiffness`, `.damping`, `.rest_length`, `.anchor.x|y|z`.
     pub name: String,

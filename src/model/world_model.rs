@@ -19,6 +19,7 @@ use crate::Scalar;
 /// assert_eq!(scene.settings.n_steps(), 1000);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Model<T: Scalar> {
     /// Time step, duration, gravity, integrator, contact and joint settings: the one settings struct.
     pub settings: Settings<T>,

@@ -6,6 +6,7 @@ use nalgebra::{Matrix3, Quaternion, Vector3};
 
 /// The state of one rigid body.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BodyState<T: Scalar> {
     /// Position of the centre of mass in m.
     pub position: Vector3<T>,

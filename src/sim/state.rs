@@ -9,6 +9,7 @@ use nalgebra::{DVector, Vector3};
 
 /// The joint state of one robot.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RobotState<T: Scalar> {
     /// Configuration (`nq`): joint angles (rad) and displacements (m); a floating base's
     /// `[x, y, z, qx, qy, qz, qw]` first.
@@ -20,6 +21,7 @@ pub struct RobotState<T: Scalar> {
 /// Positions (m) and velocities (m/s) of all particles, the states of all rigid bodies and the joint states of
 /// all robots, in scene order, after `step` steps of `dt`.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct State<T: Scalar> {
     /// Positions in m.
     pub x: Vec<Vector3<T>>,

@@ -5,6 +5,7 @@ use crate::Scalar;
 
 /// The states of a rollout, from the initial state to the last, one per step.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Trajectory<T: Scalar> {
     /// The named coordinates of each state, in column order ([`crate::model::Model::coordinates`]).
     pub coordinates: Vec<(String, super::Coordinate)>,

@@ -7,6 +7,7 @@ use std::ops::{Add, AddAssign, Mul, Neg, Sub, SubAssign};
 /// A spatial force vector (wrench): the moment `angular` about the origin of the frame it is expressed in, and
 /// the force `linear`.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Force<T: Scalar> {
     /// Moment about the frame origin (N·m).
     pub angular: Vector3<T>,

@@ -8,6 +8,7 @@ use nalgebra::{Matrix3, Matrix6, Vector3};
 /// The spatial inertia of a rigid body: mass, centre of mass and rotational inertia about the centre of mass, all
 /// in the body frame.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Inertia<T: Scalar> {
     /// Mass (kg).
     pub mass: T,

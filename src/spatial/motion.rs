@@ -8,6 +8,7 @@ use std::ops::{Add, AddAssign, Mul, Neg, Sub};
 /// A spatial motion vector (twist): angular velocity `angular` and the linear velocity `linear` of the point at
 /// the origin of the frame it is expressed in.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Motion<T: Scalar> {
     /// Angular part ω (rad/s, or rad/s² for an acceleration).
     pub angular: Vector3<T>,

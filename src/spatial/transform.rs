@@ -12,6 +12,7 @@ use std::ops::Mul;
 /// ([`Transform::act_motion`], [`Transform::act_force`]); the `inv_act_*` methods map back. Pinocchio calls this
 /// object `SE3` and writes it `aMb`.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Transform<T: Scalar> {
     /// Rotation from B's axes to A's axes.
     pub rotation: Matrix3<T>,

@@ -28,6 +28,8 @@ mod particle_closed_forms;
 mod particle_properties;
 mod robot_contact;
 mod robot_contact_properties;
+#[cfg(feature = "serde")]
+mod serialization;
 mod smooth_bounces;
 mod stability_guards;
 mod stacking;

@@ -19,6 +19,7 @@ use nalgebra::{DVectorView, DVectorViewMut, Vector3};
 /// URDF's `continuous` is a revolute joint without limits; `fixed` joints are merged into their parent at load
 /// time (their links become [`Frame`](super::Frame)s).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum JointKind<T: Scalar> {
     /// Rotation about `axis` through the joint origin.
     Revolute {
@@ -36,6 +37,7 @@ pub enum JointKind<T: Scalar> {
 
 /// Position limits of a joint with the soft-limit spring that enforces them in simulation.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct JointLimits<T: Scalar> {
     /// Lower bound (rad or m).
     pub lower: T,
@@ -45,6 +47,7 @@ pub struct JointLimits<T: Scalar> {
 
 /// One joint of a [`Multibody`](super::Multibody) with its placement and passive properties.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Joint<T: Scalar> {
     /// Name (the URDF joint name).
     pub name: String,

@@ -22,6 +22,7 @@ use nalgebra::{DVector, Vector3};
 /// A named frame rigidly attached to a body (or to the root): a URDF link merged by a fixed joint, or a body's own
 /// frame.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Frame<T: Scalar> {
     /// Name (the URDF link name).
     pub name: String,
@@ -41,6 +42,7 @@ pub struct Frame<T: Scalar> {
 /// assert_eq!(pendulum.joint_names(), vec!["shoulder", "elbow"]);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Multibody<T: Scalar> {
     /// Name of the robot (prefix of its parameter names).
     pub name: String,

@@ -15,6 +15,7 @@ use crate::{Error, Result, Scalar};
 
 /// A resolved multibody parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[allow(missing_docs)]
 pub enum MultibodyParam {
     Mass {
