@@ -14,7 +14,19 @@
 # an empty cache, 92/38/29 and 101/44/39 (160-190 s; 250 s under load), then 36/39/29 and 35/45/32 (110 s),
 # or 64/45/40 (150 s) from a clone in a new folder, which recompiles diffphys. What is left is compiling cells.
 # DIFFPHYS_NOTEBOOK_CACHE=0: a temporary build folder, shared by this run's notebooks only (an empty cache).
+#
+# `bash notebooks/check.sh --write` also writes each notebook back with its outputs (printed numbers, inline
+# plots), so that they show without running them; commit the result. CI runs without --write: every notebook
+# must still run, and the committed outputs are left as they are. Each notebook runs in the kernel its metadata
+# names (`rust`, evcxr; `python3` for a Python notebook).
 set -euo pipefail
+write=0
+if [[ "${1:-}" == "--write" ]]; then
+  write=1
+elif [[ $# -gt 0 ]]; then
+  echo "usage: bash notebooks/check.sh [--write]" >&2
+  exit 2
+fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tools="${DIFFPHYS_TOOLS:-$HOME/.cache/diffphys-tools}"
 export PATH="$tools/evcxr/bin:$PATH"
@@ -105,7 +117,9 @@ class Client(NotebookClient):
 
 
 nb = nbformat.read(path, as_version=4)
-client = Client(nb, kernel_name="rust", timeout=900, startup_timeout=300,
+kernel = nb.metadata.get("kernelspec", {}).get("name", "rust")
+# no execution timestamps in the cells' metadata: a notebook written back changes only where its outputs do
+client = Client(nb, kernel_name=kernel, timeout=900, startup_timeout=300, record_timing=False,
                 resources={"metadata": {"path": os.path.dirname(path)}})
 failed = None
 try:
@@ -113,6 +127,8 @@ try:
 except (CellExecutionError, Panicked) as e:
     failed = e
 if failed is None:
+    if os.environ.get("DIFFPHYS_NOTEBOOK_WRITE") == "1":
+        nbformat.write(nb, path)
     sys.exit(0)
 # The failing cell, and what it printed: the compiler's message or the panic.
 cell = nb.cells[client.current] if client.current is not None else None
@@ -134,6 +150,7 @@ sys.exit(1)
 PY
 
 status=0
+export DIFFPHYS_NOTEBOOK_WRITE=$write
 for nb in "$here"/*.ipynb; do
   name="$(basename "$nb")"
   echo "executing $name"
@@ -148,7 +165,7 @@ for nb in "$here"/*.ipynb; do
     python3 "$out/run.py" "$nb" >"$out/$name.log" 2>&1 && ok=1
   fi
   if [[ $ok == 1 ]]; then
-    echo "  ok ($(( $(date +%s) - start )) s)"
+    echo "  ok ($(( $(date +%s) - start )) s)$([[ $write == 1 ]] && echo ", written back with its outputs")"
   else
     echo "  FAILED: $name ($(( $(date +%s) - start )) s)"
     sed -n '/^FAILED/,$p' "$out/$name.log" | grep . || tail -40 "$out/$name.log"
