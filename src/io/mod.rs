@@ -13,7 +13,9 @@ pub use observations_csv::{parse_observations, read_observations};
 #[cfg(feature = "cli")]
 pub use plot::{plot_fit, plot_optimization, PlotSeries};
 pub use scene_file::{load_scene, parse_scene, parse_scene_in_dir, DEMO_SCENE};
-pub use trajectory_csv::{trajectory_csv, trajectory_csv_header, trajectory_csv_row, write_trajectory_csv};
+pub use trajectory_csv::{
+    trajectory_csv, trajectory_csv_header, trajectory_csv_row, trajectory_csv_time, write_trajectory_csv,
+};
 pub use urdf::{
     load_urdf, load_urdf_floating, load_urdf_with, parse_urdf, parse_urdf_floating, parse_urdf_with, CollisionGeometry,
     Mimic, Urdf, UrdfOptions,

@@ -61,13 +61,26 @@ pub fn trajectory_csv_header(coordinates: &[(String, Coordinate)]) -> String {
 /// assert_eq!(text, io::trajectory_csv(&sim::rollout(&scene).unwrap()));
 /// ```
 pub fn trajectory_csv_row(coordinates: &[(String, Coordinate)], dt: f64, state: &State<f64>) -> String {
-    // Times are step · dt, printed rounded to 1e-12 s so that 0.1 · 3 prints as 0.3.
-    let mut out = format!("{}", (state.time(dt) * 1e12).round() / 1e12);
+    let mut out = format!("{}", trajectory_csv_time(dt, state));
     for (_, coordinate) in coordinates {
         out.push_str(&format!(",{}", coordinate.value(state)));
     }
     out.push('\n');
     out
+}
+
+/// The time a trajectory CSV gives `state` (s): `step · dt` rounded to 1e-12 s, so that `0.1 · 3` prints as `0.3`.
+///
+/// ```
+/// use diffphys::{io, model::Model, sim::State};
+/// let scene = Model::<f64>::empty(0.1, 1.0);
+/// let mut state = State::initial(&scene);
+/// state.step = 3;
+/// assert_eq!(io::trajectory_csv_time(0.1, &state), 0.3);
+/// assert_ne!(state.time(0.1), 0.3); // 0.30000000000000004
+/// ```
+pub fn trajectory_csv_time(dt: f64, state: &State<f64>) -> f64 {
+    (state.time(dt) * 1e12).round() / 1e12
 }
 
 /// Writes [`trajectory_csv`] to `path`.
