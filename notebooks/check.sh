@@ -18,7 +18,11 @@
 # `bash notebooks/check.sh --write` also writes each notebook back with its outputs (printed numbers, inline
 # plots), so that they show without running them; commit the result. CI runs without --write: every notebook
 # must still run, and the committed outputs are left as they are. Each notebook runs in the kernel its metadata
-# names (`rust`, evcxr; `python3` for a Python notebook).
+# names (`rust`, evcxr), except Python notebooks (kernelspec language `python`): they need a Python with diffphys
+# installed, named by $DIFFPHYS_PYTHON (e.g. a venv's bin/python with diffphys, matplotlib and ipykernel; CI
+# sets it), which gets a kernelspec of its own in a temporary JUPYTER_PATH. Without $DIFFPHYS_PYTHON a Python
+# notebook fails, saying so; it is not skipped.
+#   DIFFPHYS_PYTHON=.venv/bin/python bash notebooks/check.sh
 set -euo pipefail
 write=0
 if [[ "${1:-}" == "--write" ]]; then
@@ -117,7 +121,8 @@ class Client(NotebookClient):
 
 
 nb = nbformat.read(path, as_version=4)
-kernel = nb.metadata.get("kernelspec", {}).get("name", "rust")
+# DIFFPHYS_NOTEBOOK_KERNEL: the kernel check.sh registered for a Python notebook (the metadata is left as it is)
+kernel = os.environ.get("DIFFPHYS_NOTEBOOK_KERNEL") or nb.metadata.get("kernelspec", {}).get("name", "rust")
 # no execution timestamps in the cells' metadata: a notebook written back changes only where its outputs do
 client = Client(nb, kernel_name=kernel, timeout=900, startup_timeout=300, record_timing=False,
                 resources={"metadata": {"path": os.path.dirname(path)}})
@@ -149,6 +154,26 @@ print("\n".join(lines[:80] if lines else [str(failed)]))
 sys.exit(1)
 PY
 
+# The kernel for Python notebooks, registered once (on first use) from $DIFFPHYS_PYTHON; its name, or empty with the
+# reason in $out/pykernel.err.
+python_kernel() {
+  if [[ -f "$out/pykernel.name" ]]; then cat "$out/pykernel.name"; return; fi
+  : >"$out/pykernel.name"
+  if [[ -z "${DIFFPHYS_PYTHON:-}" ]]; then
+    echo "a Python notebook needs \$DIFFPHYS_PYTHON: set it to a Python with diffphys, matplotlib and ipykernel" \
+      "installed, e.g. python3 -m venv .venv && .venv/bin/pip install ./python matplotlib ipykernel, then" \
+      "DIFFPHYS_PYTHON=.venv/bin/python bash notebooks/check.sh" >"$out/pykernel.err"
+  elif ! "$DIFFPHYS_PYTHON" -c 'import diffphys, matplotlib, ipykernel' >"$out/pykernel.err" 2>&1; then
+    echo "DIFFPHYS_PYTHON=$DIFFPHYS_PYTHON cannot import diffphys, matplotlib and ipykernel (pip install ./python" \
+      "matplotlib ipykernel into it):" | cat - "$out/pykernel.err" >"$out/pykernel.err2"
+    mv "$out/pykernel.err2" "$out/pykernel.err"
+  elif "$DIFFPHYS_PYTHON" -m ipykernel install --prefix "$out/pykernel" --name diffphys-python \
+      --display-name "Python (diffphys)" >"$out/pykernel.err" 2>&1; then
+    echo diffphys-python >"$out/pykernel.name"
+  fi
+  cat "$out/pykernel.name"
+}
+
 status=0
 export DIFFPHYS_NOTEBOOK_WRITE=$write
 for nb in "$here"/*.ipynb; do
@@ -156,8 +181,22 @@ for nb in "$here"/*.ipynb; do
   echo "executing $name"
   start=$(date +%s)
   ok=0
-  python3 "$out/run.py" "$nb" >"$out/$name.log" 2>&1 && ok=1
-  if [[ $ok == 0 && "${DIFFPHYS_NOTEBOOK_CACHE:-1}" != 0 ]] && ! grep -q '^FAILED' "$out/$name.log"; then
+  language="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("metadata", {}).get("kernelspec", {}).get("language", ""))' "$nb")"
+  if [[ "$language" == python ]]; then
+    kernel="$(python_kernel)"
+    if [[ -z "$kernel" ]]; then
+      echo "  FAILED: $name (a Python notebook)"
+      sed 's/^/  /' "$out/pykernel.err"
+      status=1
+      continue
+    fi
+    # a Python cell's error fails the notebook at once: no retry with a fresh Rust build cache
+    DIFFPHYS_NOTEBOOK_KERNEL="$kernel" JUPYTER_PATH="$out/pykernel/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}" \
+      python3 "$out/run.py" "$nb" >"$out/$name.log" 2>&1 && ok=1
+  else
+    python3 "$out/run.py" "$nb" >"$out/$name.log" 2>&1 && ok=1
+  fi
+  if [[ $ok == 0 && "$language" != python && "${DIFFPHYS_NOTEBOOK_CACHE:-1}" != 0 ]] && ! grep -q '^FAILED' "$out/$name.log"; then
     # The kernel did not start or died (not a cell's error or panic, which fail at once): in case the shared
     # build folder is what is broken, start it afresh and try once more.
     echo "  the kernel failed with the shared build cache; clearing $root/kernel and retrying once"
