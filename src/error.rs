@@ -33,6 +33,14 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// An MJCF (MuJoCo XML) file that is malformed or uses something diffphys does not support.
+    #[error("MJCF {}: {}", escaped(.element), escaped(.message))]
+    Mjcf {
+        /// The element, e.g. `<joint name="elbow"> (line 12)` or `line 12` for XML syntax errors.
+        element: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A parameter name that the scene does not have.
     #[error("unknown parameter `{}` (run `diffphys params SCENE` to list them)", escaped(.name))]
     UnknownParameter {

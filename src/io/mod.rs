@@ -1,6 +1,7 @@
 //! Files: TOML scene files, CSV trajectories and observations, JSON reports and (with the `cli` feature, on by
 //! default) PNG plots.
 
+mod mjcf;
 mod observations_csv;
 #[cfg(feature = "cli")]
 mod plot;
@@ -9,6 +10,7 @@ mod scene_robots;
 mod trajectory_csv;
 mod urdf;
 
+pub use mjcf::{load_mjcf, parse_mjcf, Mjcf};
 pub use observations_csv::{parse_observations, read_observations};
 #[cfg(feature = "cli")]
 pub use plot::{plot_fit, plot_optimization, PlotSeries};

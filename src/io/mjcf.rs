@@ -1,0 +1,633 @@
+//! MJCF (MuJoCo XML) models: a documented subset, read into a [`Multibody`].
+//!
+//! Read: `<mujoco model>`; `<compiler angle eulerseq autolimits inertiafromgeom>`; `<option gravity>`;
+//! `<default>` classes (nested, with `class` and `childclass`) for `joint` and `geom`; `<worldbody>` and nested
+//! `<body name pos quat|euler|axisangle childclass>`; in a body at most one `<joint type="hinge|slide|free">`
+//! (`axis pos range limited damping armature frictionloss`) or `<freejoint>`; `<inertial pos quat|euler|axisangle
+//! mass diaginertia|fullinertia>`; `<geom type="sphere|box|capsule|cylinder|plane" size pos quat|euler|axisangle
+//! fromto mass density>`, whose masses and inertias make the body's where it has no `<inertial>` (or where
+//! `inertiafromgeom="true"`). A body without a joint is welded to its parent: its inertia joins the parent's and it
+//! stays a named frame.
+//!
+//! Refused, with the element named ([`Error::Urdf`]-style [`Error::Mjcf`]): ball joints, several joints in one
+//! body, `xyaxes`/`zaxis` orientations, a mesh or other geom type used for inertia, malformed numbers. Elements and
+//! attributes outside the subset that do not change the dynamics of the tree (`actuator`, `contact`, `sensor`,
+//! `asset`, visual attributes, ...) are ignored and listed in [`Mjcf::ignored`].
+//!
+//! Conventions, as MuJoCo's: angles in degrees unless `<compiler angle="radian">`; quaternions `w x y z`; a
+//! hinge's `range` in the compiler's angle unit. The model's coordinates are diffphys's: a free joint's `q` is
+//! `[x, y, z, qx, qy, qz, qw]` and its `v` the body-frame `[v; ω]` (MuJoCo's `qvel` has the linear part in the
+//! world frame).
+
+use crate::model::{Frame, Joint, JointKind, JointLimits, Multibody};
+use crate::spatial::{Inertia, Transform};
+use crate::{Error, Result};
+use nalgebra::{Matrix3, UnitQuaternion, Vector3};
+use roxmltree::{Document, Node};
+use std::collections::{BTreeSet, HashMap};
+use std::f64::consts::PI;
+use std::path::Path;
+
+/// A model read from MJCF: the tree and what was ignored.
+#[derive(Debug, Clone)]
+pub struct Mjcf {
+    /// The kinematic tree, gravity from `<option gravity>`.
+    pub multibody: Multibody<f64>,
+    /// MuJoCo's initial configuration (`qpos0`) in diffphys's coordinates: joints at zero, each free body at the
+    /// pose its `<body pos quat>` gives (`[x, y, z, qx, qy, qz, qw]`).
+    pub q0: nalgebra::DVector<f64>,
+    /// Elements and attributes outside the subset that were ignored, as `element` or `element@attribute`.
+    pub ignored: Vec<String>,
+}
+
+/// Reads an MJCF file ([`parse_mjcf`]); errors name the file.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read, [`Error::Mjcf`] naming the element for anything malformed or outside
+/// the subset.
+pub fn load_mjcf(path: &Path) -> Result<Mjcf> {
+    let text = super::read_text(path)?;
+    parse_mjcf(&text).map_err(|e| match e {
+        Error::Mjcf { element, message } => Error::Mjcf { element: format!("{}: {element}", path.display()), message },
+        other => other,
+    })
+}
+
+/// Parses MJCF text.
+///
+/// ```
+/// let mjcf = diffphys::io::parse_mjcf(r#"
+///   <mujoco model="pendulum">
+///     <worldbody>
+///       <body name="rod" pos="0 0 1">
+///         <joint name="hinge" axis="0 1 0"/>
+///         <geom type="capsule" fromto="0 0 0 0 0 -1" size="0.02" mass="1"/>
+///       </body>
+///     </worldbody>
+///   </mujoco>"#).unwrap();
+/// let m = &mjcf.multibody;
+/// assert_eq!((m.nq(), m.nv(), m.inertias[0].mass), (1, 1, 1.0));
+/// assert!((m.inertias[0].com.z + 0.5).abs() < 1e-15); // the capsule's centre, half-way down
+/// ```
+///
+/// # Errors
+/// [`Error::Mjcf`] naming the element for anything malformed or outside the subset.
+pub fn parse_mjcf(text: &str) -> Result<Mjcf> {
+    let doc = Document::parse(text).map_err(|e| mjcf_error(format!("line {}", e.pos().row), &e.to_string()))?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "mujoco" {
+        return Err(mjcf_error("<mujoco>".into(), &format!("the root element is <{}>", root.tag_name().name())));
+    }
+    let name = root.attribute("model").unwrap_or("mjcf");
+    let mut reader = Reader {
+        free_poses: Vec::new(),
+        compiler: Compiler::default(),
+        defaults: HashMap::new(),
+        ignored: BTreeSet::new(),
+    };
+    for child in elements(root) {
+        match child.tag_name().name() {
+            "compiler" => reader.compiler(child)?,
+            "default" => reader.default_class(child, None)?,
+            "option" | "worldbody" => {}
+            other => {
+                reader.ignored.insert(other.to_string());
+            }
+        }
+    }
+    if !reader.defaults.contains_key("main") {
+        reader.defaults.insert("main".into(), DefaultClass::default());
+    }
+    let mut model = Multibody::new(name, "world");
+    for option in elements(root).filter(|n| n.has_tag_name("option")) {
+        if let Some(g) = option.attribute("gravity") {
+            model.gravity = vec3(option, "gravity", g)?;
+        }
+    }
+    for world in elements(root).filter(|n| n.has_tag_name("worldbody")) {
+        for child in elements(world) {
+            match child.tag_name().name() {
+                "body" => reader.body(&mut model, child, None, &Transform::identity(), "main")?,
+                "geom" | "light" | "camera" | "site" => {}
+                other => {
+                    reader.ignored.insert(format!("worldbody/{other}"));
+                }
+            }
+        }
+    }
+    if model.joints.is_empty() {
+        return Err(mjcf_error("<worldbody>".into(), "has no body with a joint: nothing moves"));
+    }
+    // MuJoCo's qpos0: zero joint values, free bodies where the file puts them
+    let mut q0 = model.neutral();
+    for (name, pose) in &reader.free_poses {
+        let joint = model.joints.iter().find(|j| &j.name == name).expect("a free joint just added");
+        let rotation = UnitQuaternion::from_matrix(&pose.rotation);
+        let values = [
+            pose.translation.x,
+            pose.translation.y,
+            pose.translation.z,
+            rotation.i,
+            rotation.j,
+            rotation.k,
+            rotation.w,
+        ];
+        q0.rows_mut(joint.q_index, 7).copy_from_slice(&values);
+    }
+    Ok(Mjcf { multibody: model, q0, ignored: reader.ignored.into_iter().collect() })
+}
+
+/// `<compiler>`'s settings that change numbers.
+struct Compiler {
+    /// Angles in degrees (MuJoCo's default) rather than radians.
+    degrees: bool,
+    /// The three Euler axes: `x`, `y`, `z`, lower case rotating with the frame, upper case fixed.
+    eulerseq: [char; 3],
+    /// A `range` limits its joint unless `limited="false"`.
+    autolimits: bool,
+    /// `inertiafromgeom`: `Some(true)` always from geoms, `Some(false)` never, `None` (auto) where no `<inertial>`.
+    inertia_from_geom: Option<bool>,
+}
+
+impl Default for Compiler {
+    fn default() -> Self {
+        Compiler { degrees: true, eulerseq: ['x', 'y', 'z'], autolimits: true, inertia_from_geom: None }
+    }
+}
+
+/// A default class's attributes, per element (`joint`, `geom`), its parents' included.
+#[derive(Clone, Default)]
+struct DefaultClass {
+    joint: HashMap<String, String>,
+    geom: HashMap<String, String>,
+}
+
+struct Reader {
+    /// Each free joint's name and its body's initial pose (`pos`, orientation) in the world.
+    free_poses: Vec<(String, Transform<f64>)>,
+    compiler: Compiler,
+    defaults: HashMap<String, DefaultClass>,
+    ignored: BTreeSet<String>,
+}
+
+/// An element's attributes with its default class's underneath.
+struct Attrs<'a, 'input> {
+    node: Node<'a, 'input>,
+    defaults: Option<&'a HashMap<String, String>>,
+}
+
+impl Attrs<'_, '_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.node.attribute(key).or_else(|| self.defaults.and_then(|d| d.get(key).map(String::as_str)))
+    }
+}
+
+impl Reader {
+    fn compiler(&mut self, node: Node) -> Result<()> {
+        for attr in node.attributes() {
+            let value = attr.value();
+            match attr.name() {
+                "angle" => {
+                    self.compiler.degrees = match value {
+                        "degree" => true,
+                        "radian" => false,
+                        _ => return Err(bad(node, "angle", value, "degree or radian")),
+                    }
+                }
+                "eulerseq" => {
+                    let seq: Vec<char> = value.chars().collect();
+                    if seq.len() != 3 || !seq.iter().all(|c| "xyzXYZ".contains(*c)) {
+                        return Err(bad(node, "eulerseq", value, "three of x, y, z, X, Y, Z"));
+                    }
+                    self.compiler.eulerseq = [seq[0], seq[1], seq[2]];
+                }
+                "autolimits" => self.compiler.autolimits = boolean(node, "autolimits", value)?,
+                "inertiafromgeom" => {
+                    self.compiler.inertia_from_geom = match value {
+                        "true" => Some(true),
+                        "false" => Some(false),
+                        "auto" => None,
+                        _ => return Err(bad(node, "inertiafromgeom", value, "true, false or auto")),
+                    }
+                }
+                other => {
+                    self.ignored.insert(format!("compiler@{other}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A `<default>` element: class `class` (`main` at the top) inheriting `parent`'s attributes.
+    fn default_class(&mut self, node: Node, parent: Option<&str>) -> Result<()> {
+        let name = match (node.attribute("class"), parent) {
+            (Some(c), _) => c.to_string(),
+            (None, None) => "main".to_string(),
+            (None, Some(_)) => return Err(mjcf_error(describe(node), "a nested <default> needs a class")),
+        };
+        if self.defaults.contains_key(&name) {
+            return Err(mjcf_error(describe(node), &format!("default class `{name}` is defined twice")));
+        }
+        let mut class = parent.and_then(|p| self.defaults.get(p)).cloned().unwrap_or_default();
+        for child in elements(node) {
+            let target = match child.tag_name().name() {
+                "joint" => &mut class.joint,
+                "geom" => &mut class.geom,
+                "default" => continue,
+                other => {
+                    self.ignored.insert(format!("default/{other}"));
+                    continue;
+                }
+            };
+            for attr in child.attributes() {
+                target.insert(attr.name().to_string(), attr.value().to_string());
+            }
+        }
+        self.defaults.insert(name.clone(), class);
+        for child in elements(node).filter(|n| n.has_tag_name("default")) {
+            self.default_class(child, Some(&name))?;
+        }
+        Ok(())
+    }
+
+    /// The class an element uses: its own `class`, else the enclosing `childclass`.
+    fn class<'a>(&'a self, node: Node, childclass: &str) -> Result<&'a DefaultClass> {
+        let name = node.attribute("class").unwrap_or(childclass);
+        self.defaults.get(name).ok_or_else(|| mjcf_error(describe(node), &format!("unknown default class `{name}`")))
+    }
+
+    /// A `<body>` and its subtree. `parent` is the moving body it hangs from (`None`: the world) and `offset` the
+    /// pose, in that body's frame, of the frame this body's `pos`/`quat` are given in.
+    fn body(
+        &mut self,
+        model: &mut Multibody<f64>,
+        node: Node,
+        parent: Option<usize>,
+        offset: &Transform<f64>,
+        childclass: &str,
+    ) -> Result<()> {
+        let name = node.attribute("name").map(str::to_string).unwrap_or_else(|| format!("body{}", model.frames.len()));
+        let childclass = node.attribute("childclass").unwrap_or(childclass).to_string();
+        let pose = compose(offset, &self.frame(node)?);
+        let inertia = self.body_inertia(node, &childclass)?;
+        let joints: Vec<Node> =
+            elements(node).filter(|n| n.has_tag_name("joint") || n.has_tag_name("freejoint")).collect();
+        for child in elements(node) {
+            let tag = child.tag_name().name();
+            if !matches!(tag, "joint" | "freejoint" | "inertial" | "geom" | "body" | "site" | "camera" | "light") {
+                self.ignored.insert(format!("body/{tag}"));
+            }
+        }
+        let (index, shift) = match joints.as_slice() {
+            [] => {
+                // welded: its inertia joins the body it hangs from; it stays a named frame
+                if let Some(b) = parent {
+                    model.inertias[b] = model.inertias[b].combined(&inertia.transformed(&pose));
+                }
+                model.frames.push(Frame { name, body: parent, placement: pose.clone() });
+                (parent, pose)
+            }
+            [joint] => {
+                let defaults = self.class(*joint, &childclass)?.joint.clone();
+                let attrs = Attrs { node: *joint, defaults: Some(&defaults) };
+                let kind_name =
+                    if joint.has_tag_name("freejoint") { "free" } else { attrs.get("type").unwrap_or("hinge") };
+                let anchor = match (kind_name, attrs.get("pos")) {
+                    ("free", _) | (_, None) => Vector3::zeros(),
+                    (_, Some(p)) => vec3(*joint, "pos", p)?,
+                };
+                let axis = match attrs.get("axis") {
+                    Some(a) => unit(*joint, "axis", vec3(*joint, "axis", a)?)?,
+                    None => Vector3::z(),
+                };
+                let joint_name = joint.attribute("name").map(str::to_string).unwrap_or_else(|| format!("{name}_joint"));
+                let kind = match kind_name {
+                    "hinge" => JointKind::Revolute { axis },
+                    "slide" => JointKind::Prismatic { axis },
+                    "free" => JointKind::Free,
+                    "ball" => {
+                        return Err(mjcf_error(describe(*joint), "ball joints are not supported yet"));
+                    }
+                    other => return Err(bad(*joint, "type", other, "hinge, slide, ball or free")),
+                };
+                // the joint frame: the body's axes at the joint's anchor; the model's body frame is that frame. A
+                // free joint's `q` is the body's pose in the world (MuJoCo's `qpos`): its pos/quat are only the
+                // initial pose (`Mjcf::q0`), not a placement.
+                let placement = if kind_name == "free" {
+                    if parent.is_some() || node.parent_element().is_some_and(|p| !p.has_tag_name("worldbody")) {
+                        return Err(mjcf_error(describe(*joint), "a free joint must be in a child of <worldbody>"));
+                    }
+                    self.free_poses.push((joint_name.clone(), pose.clone()));
+                    Transform::identity()
+                } else {
+                    compose(&pose, &Transform::from_translation(anchor))
+                };
+                let mut j = Joint::new(&joint_name, kind, placement);
+                self.joint_properties(&mut j, &attrs, kind_name)?;
+                let to_joint = Transform::from_translation(-anchor);
+                let index = model.add_body(parent, &name, j, inertia.transformed(&to_joint))?;
+                (Some(index), to_joint)
+            }
+            _ => return Err(mjcf_error(describe(node), "several joints in one body are not supported")),
+        };
+        for child in elements(node).filter(|n| n.has_tag_name("body")) {
+            self.body(model, child, index, &shift, &childclass)?;
+        }
+        Ok(())
+    }
+
+    /// Damping, armature, friction loss and limits.
+    fn joint_properties(&mut self, joint: &mut Joint<f64>, attrs: &Attrs, kind: &str) -> Result<()> {
+        let node = attrs.node;
+        for (key, field) in [("damping", &mut joint.damping), ("armature", &mut joint.armature)] {
+            if let Some(v) = attrs.get(key) {
+                *field = nonnegative(node, key, v)?;
+            }
+        }
+        if let Some(v) = attrs.get("frictionloss") {
+            joint.friction = nonnegative(node, "frictionloss", v)?;
+        }
+        let limited = match attrs.get("limited").unwrap_or("auto") {
+            "true" => true,
+            "false" => false,
+            "auto" => {
+                if !self.compiler.autolimits && attrs.get("range").is_some() {
+                    return Err(mjcf_error(describe(node), "has a range but no `limited` (compiler autolimits=false)"));
+                }
+                attrs.get("range").is_some()
+            }
+            other => return Err(bad(node, "limited", other, "true, false or auto")),
+        };
+        if limited && kind != "free" {
+            let range = attrs.get("range").ok_or_else(|| mjcf_error(describe(node), "is limited but has no range"))?;
+            let r = numbers::<2>(node, "range", range)?;
+            let scale = if kind == "hinge" && self.compiler.degrees { PI / 180.0 } else { 1.0 };
+            if r[0] >= r[1] {
+                return Err(bad(node, "range", range, "lower < upper"));
+            }
+            joint.limits = Some(JointLimits { lower: r[0] * scale, upper: r[1] * scale });
+        }
+        for attr in node.attributes() {
+            if !matches!(
+                attr.name(),
+                "name"
+                    | "type"
+                    | "axis"
+                    | "pos"
+                    | "range"
+                    | "limited"
+                    | "damping"
+                    | "armature"
+                    | "frictionloss"
+                    | "class"
+            ) {
+                self.ignored.insert(format!("joint@{}", attr.name()));
+            }
+        }
+        Ok(())
+    }
+
+    /// A body's inertia in its MJCF frame: its `<inertial>`, or its geoms' as `inertiafromgeom` says.
+    fn body_inertia(&mut self, node: Node, childclass: &str) -> Result<Inertia<f64>> {
+        let inertial = elements(node).find(|n| n.has_tag_name("inertial"));
+        let from_geoms = match (self.compiler.inertia_from_geom, inertial) {
+            (Some(true), _) | (None, None) => true,
+            (Some(false), _) | (None, Some(_)) => false,
+        };
+        if !from_geoms || (inertial.is_some() && !elements(node).any(|n| n.has_tag_name("geom"))) {
+            return match inertial {
+                Some(i) => self.inertial(i),
+                None => Ok(Inertia::zero()),
+            };
+        }
+        let mut total = Inertia::zero();
+        for geom in elements(node).filter(|n| n.has_tag_name("geom")) {
+            total = total.combined(&self.geom_inertia(geom, childclass)?);
+        }
+        Ok(total)
+    }
+
+    /// An `<inertial>` element, in the body frame.
+    fn inertial(&mut self, node: Node) -> Result<Inertia<f64>> {
+        let mass = nonnegative(node, "mass", node.attribute("mass").ok_or_else(|| missing(node, "mass"))?)?;
+        let frame = self.frame(node)?;
+        let principal = match (node.attribute("diaginertia"), node.attribute("fullinertia")) {
+            (Some(d), None) => Matrix3::from_diagonal(&vec3(node, "diaginertia", d)?),
+            (None, Some(f)) => {
+                let v = numbers::<6>(node, "fullinertia", f)?;
+                Matrix3::new(v[0], v[3], v[4], v[3], v[1], v[5], v[4], v[5], v[2])
+            }
+            (None, None) if mass == 0.0 => Matrix3::zeros(),
+            _ => return Err(mjcf_error(describe(node), "needs one of diaginertia and fullinertia")),
+        };
+        let r = frame.rotation;
+        Ok(Inertia::new(mass, frame.translation, r * principal * r.transpose()))
+    }
+
+    /// A geom's mass and inertia, in the body frame (MuJoCo's solids: a capsule is a cylinder and two hemispheres).
+    fn geom_inertia(&mut self, node: Node, childclass: &str) -> Result<Inertia<f64>> {
+        let defaults = self.class(node, childclass)?.geom.clone();
+        let attrs = Attrs { node, defaults: Some(&defaults) };
+        let kind = attrs.get("type").unwrap_or("sphere");
+        if kind == "plane" {
+            return Ok(Inertia::zero());
+        }
+        let size: Vec<f64> = match attrs.get("size") {
+            Some(s) => list(node, "size", s)?,
+            None => Vec::new(),
+        };
+        let size_at = |i: usize| -> Result<f64> {
+            size.get(i).copied().filter(|v| *v > 0.0).ok_or_else(|| {
+                mjcf_error(describe(node), &format!("a {kind} needs size[{i}] > 0 (size = {:?})", attrs.get("size")))
+            })
+        };
+        let (mut frame, mut half_length) = (self.frame_of(&attrs)?, None);
+        if let Some(ft) = attrs.get("fromto") {
+            let v = numbers::<6>(node, "fromto", ft)?;
+            let (a, b) = (Vector3::new(v[0], v[1], v[2]), Vector3::new(v[3], v[4], v[5]));
+            let d = b - a;
+            if d.norm() == 0.0 {
+                return Err(bad(node, "fromto", ft, "two different points"));
+            }
+            let rotation = UnitQuaternion::rotation_between(&Vector3::z(), &d)
+                .unwrap_or_else(|| UnitQuaternion::from_axis_angle(&Vector3::x_axis(), PI));
+            frame = Transform::new(rotation.to_rotation_matrix().into_inner(), (a + b) / 2.0);
+            half_length = Some(d.norm() / 2.0);
+        }
+        let (volume, unit_inertia) = match kind {
+            "sphere" => {
+                let r = size_at(0)?;
+                (4.0 / 3.0 * PI * r.powi(3), Vector3::repeat(0.4 * r * r))
+            }
+            "box" => {
+                let (x, y, z) = (size_at(0)?, size_at(1)?, size_at(2)?);
+                (8.0 * x * y * z, Vector3::new(y * y + z * z, x * x + z * z, x * x + y * y) / 3.0)
+            }
+            "cylinder" | "capsule" => {
+                let r = size_at(0)?;
+                let h = match half_length {
+                    Some(h) => h,
+                    None => size_at(1)?,
+                };
+                let height = 2.0 * h;
+                let cylinder = PI * r * r * height;
+                let transverse = cylinder * (3.0 * r * r + height * height) / 12.0;
+                let mut inertia = Vector3::new(transverse, transverse, cylinder * r * r / 2.0);
+                let mut volume = cylinder;
+                if kind == "capsule" {
+                    let sphere = 4.0 / 3.0 * PI * r.powi(3);
+                    let own = 0.4 * sphere * r * r;
+                    let displaced = own + sphere * height * (3.0 * r + 2.0 * height) / 8.0;
+                    inertia += Vector3::new(displaced, displaced, own);
+                    volume += sphere;
+                }
+                (volume, inertia / volume)
+            }
+            other => {
+                return Err(mjcf_error(
+                    describe(node),
+                    &format!("geom type `{other}` cannot give the body its inertia (sphere, box, capsule, cylinder)"),
+                ))
+            }
+        };
+        let mass = match (attrs.get("mass"), attrs.get("density")) {
+            (Some(m), _) => nonnegative(node, "mass", m)?,
+            (None, Some(d)) => nonnegative(node, "density", d)? * volume,
+            (None, None) => 1000.0 * volume,
+        };
+        let r = frame.rotation;
+        let rotational = r * Matrix3::from_diagonal(&(unit_inertia * mass)) * r.transpose();
+        Ok(Inertia::new(mass, frame.translation, rotational))
+    }
+
+    /// The frame an element's `pos` and orientation attributes give (in its parent's frame).
+    fn frame(&self, node: Node) -> Result<Transform<f64>> {
+        self.frame_of(&Attrs { node, defaults: None })
+    }
+
+    fn frame_of(&self, attrs: &Attrs) -> Result<Transform<f64>> {
+        let node = attrs.node;
+        let pos = match attrs.get("pos") {
+            Some(p) => vec3(node, "pos", p)?,
+            None => Vector3::zeros(),
+        };
+        let given: Vec<&str> =
+            ["quat", "euler", "axisangle", "xyaxes", "zaxis"].into_iter().filter(|k| attrs.get(k).is_some()).collect();
+        let rotation = match given.as_slice() {
+            [] => UnitQuaternion::identity(),
+            ["quat"] => {
+                let q = numbers::<4>(node, "quat", attrs.get("quat").unwrap_or_default())?;
+                let q = nalgebra::Quaternion::new(q[0], q[1], q[2], q[3]);
+                if q.norm() == 0.0 {
+                    return Err(bad(node, "quat", attrs.get("quat").unwrap_or_default(), "a non-zero quaternion"));
+                }
+                UnitQuaternion::from_quaternion(q)
+            }
+            ["axisangle"] => {
+                let v = numbers::<4>(node, "axisangle", attrs.get("axisangle").unwrap_or_default())?;
+                let axis = unit(node, "axisangle", Vector3::new(v[0], v[1], v[2]))?;
+                UnitQuaternion::from_axis_angle(&nalgebra::Unit::new_unchecked(axis), self.angle(v[3]))
+            }
+            ["euler"] => {
+                let v = vec3(node, "euler", attrs.get("euler").unwrap_or_default())?;
+                let mut q = UnitQuaternion::identity();
+                for (c, angle) in self.compiler.eulerseq.iter().zip(v.iter()) {
+                    let axis = match c.to_ascii_lowercase() {
+                        'x' => Vector3::x_axis(),
+                        'y' => Vector3::y_axis(),
+                        _ => Vector3::z_axis(),
+                    };
+                    let step = UnitQuaternion::from_axis_angle(&axis, self.angle(*angle));
+                    // lower case: about the rotated axes (intrinsic); upper case: about the fixed ones
+                    q = if c.is_ascii_lowercase() { q * step } else { step * q };
+                }
+                q
+            }
+            [one] if matches!(*one, "xyaxes" | "zaxis") => {
+                return Err(mjcf_error(describe(node), &format!("`{one}` is not supported (quat, euler, axisangle)")));
+            }
+            _ => return Err(mjcf_error(describe(node), &format!("has several orientations: {}", given.join(", ")))),
+        };
+        Ok(Transform::new(rotation.to_rotation_matrix().into_inner(), pos))
+    }
+
+    fn angle(&self, a: f64) -> f64 {
+        if self.compiler.degrees {
+            a * PI / 180.0
+        } else {
+            a
+        }
+    }
+}
+
+/// `a` then `b`: the pose of `b`'s frame given in `a`'s frame, in the frame `a` is given in.
+fn compose(a: &Transform<f64>, b: &Transform<f64>) -> Transform<f64> {
+    Transform::new(a.rotation * b.rotation, a.rotation * b.translation + a.translation)
+}
+
+/// The element children of `node`.
+fn elements<'a, 'input>(node: Node<'a, 'input>) -> impl Iterator<Item = Node<'a, 'input>> {
+    node.children().filter(|n| n.is_element())
+}
+
+/// `<tag name="...">` (or `<tag>`, line N) for messages.
+fn describe(node: Node) -> String {
+    let line = node.document().text_pos_at(node.range().start).row;
+    match node.attribute("name") {
+        Some(name) => format!("<{} name=\"{name}\"> (line {line})", node.tag_name().name()),
+        None => format!("<{}> (line {line})", node.tag_name().name()),
+    }
+}
+
+fn mjcf_error(element: String, message: &str) -> Error {
+    Error::Mjcf { element, message: message.to_string() }
+}
+
+fn bad(node: Node, key: &str, value: &str, expected: &str) -> Error {
+    mjcf_error(describe(node), &format!("{key}=\"{value}\": expected {expected}"))
+}
+
+fn missing(node: Node, key: &str) -> Error {
+    mjcf_error(describe(node), &format!("needs `{key}`"))
+}
+
+fn boolean(node: Node, key: &str, value: &str) -> Result<bool> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(bad(node, key, value, "true or false")),
+    }
+}
+
+/// Finite numbers separated by white space.
+fn list(node: Node, key: &str, value: &str) -> Result<Vec<f64>> {
+    value
+        .split_whitespace()
+        .map(|s| s.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| bad(node, key, value, "finite numbers")))
+        .collect()
+}
+
+fn numbers<const N: usize>(node: Node, key: &str, value: &str) -> Result<[f64; N]> {
+    let v = list(node, key, value)?;
+    <[f64; N]>::try_from(v.as_slice()).map_err(|_| bad(node, key, value, &format!("{N} numbers")))
+}
+
+fn vec3(node: Node, key: &str, value: &str) -> Result<Vector3<f64>> {
+    Ok(Vector3::from(numbers::<3>(node, key, value)?))
+}
+
+fn unit(node: Node, key: &str, v: Vector3<f64>) -> Result<Vector3<f64>> {
+    let n = v.norm();
+    if n == 0.0 {
+        return Err(mjcf_error(describe(node), &format!("`{key}` has a zero axis")));
+    }
+    Ok(v / n)
+}
+
+fn nonnegative(node: Node, key: &str, value: &str) -> Result<f64> {
+    let v = numbers::<1>(node, key, value)?[0];
+    if v < 0.0 {
+        return Err(bad(node, key, value, "a number ≥ 0"));
+    }
+    Ok(v)
+}
