@@ -268,7 +268,7 @@ impl Reader {
     ) -> Result<()> {
         let name = node.attribute("name").map(str::to_string).unwrap_or_else(|| format!("body{}", model.frames.len()));
         let childclass = node.attribute("childclass").unwrap_or(childclass).to_string();
-        let pose = compose(offset, &self.frame(node)?);
+        let pose = offset * &self.frame(node)?;
         let inertia = self.body_inertia(node, &childclass)?;
         let joints: Vec<Node> =
             elements(node).filter(|n| n.has_tag_name("joint") || n.has_tag_name("freejoint")).collect();
@@ -320,7 +320,7 @@ impl Reader {
                     self.free_poses.push((joint_name.clone(), pose.clone()));
                     Transform::identity()
                 } else {
-                    compose(&pose, &Transform::from_translation(anchor))
+                    &pose * &Transform::from_translation(anchor)
                 };
                 let mut j = Joint::new(&joint_name, kind, placement);
                 self.joint_properties(&mut j, &attrs, kind_name)?;
@@ -558,11 +558,6 @@ impl Reader {
             a
         }
     }
-}
-
-/// `a` then `b`: the pose of `b`'s frame given in `a`'s frame, in the frame `a` is given in.
-fn compose(a: &Transform<f64>, b: &Transform<f64>) -> Transform<f64> {
-    Transform::new(a.rotation * b.rotation, a.rotation * b.translation + a.translation)
 }
 
 /// The element children of `node`.
