@@ -12,7 +12,7 @@ use super::step_jacobians::{analytic_robot, JointLocal, StepLinearizer};
 use crate::model::{Integrator, JointKind, Model};
 use crate::sim::{links_may_touch_bodies_or_links, links_touch_by_impulses, State};
 use crate::{Error, Result};
-use nalgebra::{DMatrix, DVector, SMatrix, SVector};
+use nalgebra::{DMatrix, DVector, DVectorView, SVector};
 use num_dual::{Derivative, DualSVec64};
 
 /// Numbers per friction anchor in the state: the stretch's three, the onset speed.
@@ -118,10 +118,11 @@ pub(crate) struct TangentMaps {
     robots: Vec<(usize, usize, Vec<JointMap>)>,
 }
 
-/// One joint's part of [`TangentMaps`]: where its coordinates and velocities sit, and a free joint's blocks.
+/// One joint's part of [`TangentMaps`]: where its coordinates and velocities sit, and the blocks of a joint
+/// with a quaternion (free or spherical).
 enum JointMap {
     One { q: usize, v: usize },
-    Free { q: usize, v: usize, g: Box<SMatrix<f64, 7, 6>>, p: Box<SMatrix<f64, 6, 7>> },
+    Manifold { q: usize, v: usize, g: DMatrix<f64>, p: DMatrix<f64> },
 }
 
 impl TangentMaps {
@@ -136,12 +137,12 @@ impl TangentMaps {
                 let joints = mb
                     .joints
                     .iter()
-                    .map(|j| match j.kind {
-                        JointKind::Free => {
-                            let (g, p) = free_joint_blocks(&SVector::from_fn(|i, _| s.q[j.q_index + i]));
-                            JointMap::Free { q: j.q_index, v: j.v_index, g: Box::new(g), p: Box::new(p) }
+                    .map(|j| {
+                        if j.kind.nq() == 1 {
+                            return JointMap::One { q: j.q_index, v: j.v_index };
                         }
-                        _ => JointMap::One { q: j.q_index, v: j.v_index },
+                        let (g, p) = manifold_blocks(&j.kind, s.q.rows(j.q_index, j.kind.nq()));
+                        JointMap::Manifold { q: j.q_index, v: j.v_index, g, p }
                     })
                     .collect();
                 (mb.nq(), mb.nv(), joints)
@@ -161,9 +162,9 @@ impl TangentMaps {
             for joint in joints {
                 match joint {
                     JointMap::One { q, v } => out[t + v] = coordinates[c + q],
-                    JointMap::Free { q, v, g, .. } => {
-                        let x = SVector::<f64, 7>::from_fn(|i, _| coordinates[c + q + i]);
-                        out.fixed_rows_mut::<6>(t + v).copy_from(&(g.transpose() * x));
+                    JointMap::Manifold { q, v, g, .. } => {
+                        let x = coordinates.rows(c + q, g.nrows());
+                        out.rows_mut(t + v, g.ncols()).copy_from(&g.tr_mul(&x));
                     }
                 }
             }
@@ -185,9 +186,9 @@ impl TangentMaps {
             for joint in joints {
                 match joint {
                     JointMap::One { q, v } => out[c + q] = tangent[t + v],
-                    JointMap::Free { q, v, p, .. } => {
-                        let x = SVector::<f64, 6>::from_fn(|i, _| tangent[t + v + i]);
-                        out.fixed_rows_mut::<7>(c + q).copy_from(&(p.transpose() * x));
+                    JointMap::Manifold { q, v, p, .. } => {
+                        let x = tangent.rows(t + v, p.nrows());
+                        out.rows_mut(c + q, p.ncols()).copy_from(&p.tr_mul(&x));
                     }
                 }
             }
@@ -199,25 +200,24 @@ impl TangentMaps {
     }
 }
 
-/// A free joint's `G = ∂(q ⊕ δ)/∂δ` at `δ = 0` (7 × 6) and `P = ∂(q_c ⊖ q)/∂q_c` at `q_c = q` (6 × 7), from the
-/// joint's own `integrate` and `difference` on dual numbers (so the conventions are the step's).
-fn free_joint_blocks(q: &SVector<f64, 7>) -> (SMatrix<f64, 7, 6>, SMatrix<f64, 6, 7>) {
-    type D6 = DualSVec64<6>;
+/// A free or spherical joint's `G = ∂(q ⊕ δ)/∂δ` at `δ = 0` (`nq × nv`) and `P = ∂(q_c ⊖ q)/∂q_c` at `q_c = q`
+/// (`nv × nq`), from the joint's own `integrate` and `difference` on dual numbers (so the conventions are the
+/// step's). Seven directions cover the widest joint (the free joint's `nq`).
+fn manifold_blocks(kind: &JointKind<f64>, q: DVectorView<'_, f64>) -> (DMatrix<f64>, DMatrix<f64>) {
     type D7 = DualSVec64<7>;
-    let seeded6 = |i: usize| D6::new(0.0, Derivative::some(SVector::<f64, 6>::from_fn(|j, _| f64::from(i == j))));
-    let mut qd = DVector::from_iterator(7, q.iter().map(|&x| D6::from(x)));
-    let delta = DVector::from_fn(6, |i, _| seeded6(i));
-    JointKind::<D6>::Free.integrate(qd.rows_mut(0, 7), delta.rows(0, 6), &D6::from(1.0));
-    let g =
-        SMatrix::<f64, 7, 6>::from_fn(|i, j| qd[i].eps.unwrap_generic(nalgebra::Const::<6>, nalgebra::Const::<1>)[j]);
-    let q0 = DVector::from_iterator(7, q.iter().map(|&x| D7::from(x)));
-    let q1 = DVector::from_fn(7, |i, _| {
-        D7::new(q[i], Derivative::some(SVector::<f64, 7>::from_fn(|j, _| f64::from(i == j))))
-    });
-    let mut out = DVector::from_element(6, D7::from(0.0));
-    JointKind::<D7>::Free.difference(q0.rows(0, 7), q1.rows(0, 7), out.rows_mut(0, 6));
-    let p =
-        SMatrix::<f64, 6, 7>::from_fn(|i, j| out[i].eps.unwrap_generic(nalgebra::Const::<7>, nalgebra::Const::<1>)[j]);
+    let (nq, nv) = (kind.nq(), kind.nv());
+    let seeded = |x: f64, i: usize| D7::new(x, Derivative::some(SVector::<f64, 7>::from_fn(|j, _| f64::from(i == j))));
+    let eps = |x: &D7| x.eps.unwrap_generic(nalgebra::Const::<7>, nalgebra::Const::<1>);
+    let kind = kind.lift::<D7>();
+    let mut qd = DVector::from_iterator(nq, q.iter().map(|&x| D7::from(x)));
+    let delta = DVector::from_fn(nv, |i, _| seeded(0.0, i));
+    kind.integrate(qd.rows_mut(0, nq), delta.rows(0, nv), &D7::from(1.0));
+    let g = DMatrix::from_fn(nq, nv, |i, j| eps(&qd[i])[j]);
+    let q0 = DVector::from_iterator(nq, q.iter().map(|&x| D7::from(x)));
+    let q1 = DVector::from_fn(nq, |i, _| seeded(q[i], i));
+    let mut out = DVector::from_element(nv, D7::from(0.0));
+    kind.difference(q0.rows(0, nq), q1.rows(0, nq), out.rows_mut(0, nv));
+    let p = DMatrix::from_fn(nv, nq, |i, j| eps(&out[i])[j]);
     (g, p)
 }
 
@@ -242,14 +242,14 @@ mod tests {
     }
 
     #[test]
-    fn a_free_joints_maps_are_inverse_on_the_tangent_space() {
+    fn free_and_spherical_joints_maps_are_inverse_on_the_tangent_space() {
         let axis = nalgebra::Vector3::new(0.3, -0.5, 0.8).normalize();
         let rotation = nalgebra::UnitQuaternion::from_axis_angle(&nalgebra::Unit::new_normalize(axis), 0.7);
         let c = rotation.coords;
-        let q = SVector::<f64, 7>::from_column_slice(&[0.1, -0.2, 0.3, c.x, c.y, c.z, c.w]);
-        let (g, p) = free_joint_blocks(&q);
+        let q = DVector::from_column_slice(&[0.1, -0.2, 0.3, c.x, c.y, c.z, c.w]);
+        let (g, p) = manifold_blocks(&JointKind::Free, q.rows(0, 7));
         // P G = 1: a tangent step read back is itself
-        assert!((p * g - SMatrix::<f64, 6, 6>::identity()).norm() < 1e-12);
+        assert!((&p * &g - DMatrix::<f64>::identity(6, 6)).norm() < 1e-12);
         // the position moves along the body axes: G's first block is the rotation matrix
         let r = rotation.to_rotation_matrix();
         assert!((g.fixed_view::<3, 3>(0, 0) - r.matrix()).norm() < 1e-12);
@@ -258,5 +258,10 @@ mod tests {
             let dq = g.fixed_view::<4, 1>(3, j);
             assert!(dq.dot(&c).abs() < 1e-12);
         }
+        // the spherical joint's maps are the free joint's rotation blocks
+        let (gs, ps) = manifold_blocks(&JointKind::Spherical, q.rows(3, 4));
+        assert!((&ps * &gs - DMatrix::<f64>::identity(3, 3)).norm() < 1e-12);
+        assert!((&gs - g.view((3, 3), (4, 3))).norm() < 1e-15);
+        assert!((&ps - p.view((3, 3), (3, 4))).norm() < 1e-15);
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{jacobian, Outcome};
 use crate::contact::{ground_contact_derivatives_with_mass, MemoryDerivatives};
-use crate::model::{Control, Integrator, Model, Robot};
+use crate::model::{Control, Integrator, JointKind, Model, Robot};
 use crate::multibody::ldlt::{ltdl_factor, ltdl_inverse, TreeSparsity};
 use crate::multibody::{sweep_first_round, sweep_second_round, MultibodyWorkspace};
 use crate::sim::robot::{add_implicit_damping, implicit_mass_matrix, passive_damping, passive_torques, RobotSettings};
@@ -611,7 +611,8 @@ impl JointLocal {
 /// position by `R w dt` and its rotation to `R E`, `E = exp(ω dt)`, and keeps `v' = Eᵀ w` on the linear part
 /// (so `w = E v'`); in the tangent spaces at `q` and `q'` (position along the body axes, rotation on the right)
 /// that is `δp' = Eᵀ (δp − dt [w]× δθ + dt δw)`, `δθ' = Eᵀ δθ + dt J_r(ω dt) δω` and
-/// `δv' = Eᵀ δw + dt [v']× J_r(ω dt) δω`, with `J_r` the right Jacobian of SO(3) (`δ(Eᵀ) = −[J_r δφ]× Eᵀ`).
+/// `δv' = Eᵀ δw + dt [v']× J_r(ω dt) δω`, with `J_r` the right Jacobian of SO(3) (`δ(Eᵀ) = −[J_r δφ]× Eᵀ`). A
+/// spherical joint is the rotation alone: `δθ' = Eᵀ δθ + dt J_r(ω dt) δω`, `δv' = δw`.
 fn integration_jacobians(
     model: &crate::model::Multibody<f64>,
     v_next: &DVector<f64>,
@@ -627,12 +628,12 @@ fn integration_jacobians(
             dq_dw[(i, i)] = dt;
             continue;
         }
-        let phi = Vector3::new(v_next[i + 3], v_next[i + 4], v_next[i + 5]) * dt;
+        // where the rotation's velocity sits: after the free joint's linear part, or the spherical joint's whole
+        let r = if matches!(joint.kind, JointKind::Free) { i + 3 } else { i };
+        let phi = Vector3::new(v_next[r], v_next[r + 1], v_next[r + 2]) * dt;
         let (x, y, z, w) = quaternion_exp(&phi);
         let e = quaternion_matrix(&x, &y, &z, &w);
         let et = e.transpose();
-        let after = Vector3::new(v_next[i], v_next[i + 1], v_next[i + 2]);
-        let linear = e * after;
         let theta2 = phi.norm_squared();
         // (1 − cos θ)/θ² and (θ − sin θ)/θ³, by their series for small angles
         let (c1, c2) = if theta2 < 1e-8 {
@@ -642,11 +643,17 @@ fn integration_jacobians(
             ((1.0 - theta.cos()) / theta2, (theta - theta.sin()) / (theta2 * theta))
         };
         let right = Matrix3::identity() - skew(&phi) * c1 + skew(&phi) * skew(&phi) * c2;
+        dq_dq.fixed_view_mut::<3, 3>(r, r).copy_from(&et);
+        dq_dw.fixed_view_mut::<3, 3>(r, r).copy_from(&(right * dt));
+        if r == i {
+            // a spherical joint: the rotation alone, and v' = w
+            continue;
+        }
+        let after = Vector3::new(v_next[i], v_next[i + 1], v_next[i + 2]);
+        let linear = e * after;
         dq_dq.fixed_view_mut::<3, 3>(i, i).copy_from(&et);
         dq_dq.fixed_view_mut::<3, 3>(i, i + 3).copy_from(&(-et * skew(&linear) * dt));
-        dq_dq.fixed_view_mut::<3, 3>(i + 3, i + 3).copy_from(&et);
         dq_dw.fixed_view_mut::<3, 3>(i, i).copy_from(&(et * dt));
-        dq_dw.fixed_view_mut::<3, 3>(i + 3, i + 3).copy_from(&(right * dt));
         dv_dw.fixed_view_mut::<3, 3>(i, i).copy_from(&et);
         dv_dw.fixed_view_mut::<3, 3>(i, i + 3).copy_from(&(skew(&after) * right * dt));
     }

@@ -2,22 +2,25 @@
 //!
 //! Read: `<mujoco model>`; `<compiler angle eulerseq autolimits inertiafromgeom>`; `<option gravity>`;
 //! `<default>` classes (nested, with `class` and `childclass`) for `joint` and `geom`; `<worldbody>` and nested
-//! `<body name pos quat|euler|axisangle childclass>`; in a body at most one `<joint type="hinge|slide|free">`
+//! `<body name pos quat|euler|axisangle childclass>`; in a body at most one `<joint type="hinge|slide|ball|free">`
 //! (`axis pos range limited damping armature frictionloss`) or `<freejoint>`; `<inertial pos quat|euler|axisangle
 //! mass diaginertia|fullinertia>`; `<geom type="sphere|box|capsule|cylinder|plane" size pos quat|euler|axisangle
 //! fromto mass density>`, whose masses and inertias make the body's where it has no `<inertial>` (or where
 //! `inertiafromgeom="true"`). A body without a joint is welded to its parent: its inertia joins the parent's and it
 //! stays a named frame.
 //!
-//! Refused, with the element named ([`Error::Urdf`]-style [`Error::Mjcf`]): ball joints, several joints in one
-//! body, `xyaxes`/`zaxis` orientations, a mesh or other geom type used for inertia, malformed numbers. Elements and
+//! A `ball` joint is a [`JointKind::Spherical`]; its `range` (a cone on the rotation angle) is ignored and listed.
+//!
+//! Refused, with the element named ([`Error::Urdf`]-style [`Error::Mjcf`]): several joints in one body, `xyaxes`/`zaxis` orientations, a mesh or other geom type used for inertia, malformed numbers. Elements and
 //! attributes outside the subset that do not change the dynamics of the tree (`actuator`, `contact`, `sensor`,
 //! `asset`, visual attributes, ...) are ignored and listed in [`Mjcf::ignored`].
 //!
 //! Conventions, as MuJoCo's: angles in degrees unless `<compiler angle="radian">`; quaternions `w x y z`; a
 //! hinge's `range` in the compiler's angle unit. The model's coordinates are diffphys's: a free joint's `q` is
 //! `[x, y, z, qx, qy, qz, qw]` and its `v` the body-frame `[v; ω]` (MuJoCo's `qvel` has the linear part in the
-//! world frame).
+//! world frame); a ball joint's `q` is `[qx, qy, qz, qw]` (MuJoCo's `w x y z`) and its `v` the body-frame `ω`, as
+//! MuJoCo's. A body's frame in the model is its joint's frame (at the joint's `pos`); the body's name is a
+//! [`Frame`] at the MJCF body origin.
 
 use crate::model::{Frame, Joint, JointKind, JointLimits, Multibody};
 use crate::spatial::{Inertia, Transform};
@@ -305,9 +308,7 @@ impl Reader {
                     "hinge" => JointKind::Revolute { axis },
                     "slide" => JointKind::Prismatic { axis },
                     "free" => JointKind::Free,
-                    "ball" => {
-                        return Err(mjcf_error(describe(*joint), "ball joints are not supported yet"));
-                    }
+                    "ball" => JointKind::Spherical,
                     other => return Err(bad(*joint, "type", other, "hinge, slide, ball or free")),
                 };
                 // the joint frame: the body's axes at the joint's anchor; the model's body frame is that frame. A
@@ -326,6 +327,8 @@ impl Reader {
                 self.joint_properties(&mut j, &attrs, kind_name)?;
                 let to_joint = Transform::from_translation(-anchor);
                 let index = model.add_body(parent, &name, j, inertia.transformed(&to_joint))?;
+                // the body's named frame is the MJCF body frame, `pos` behind the joint's anchor
+                model.frames.last_mut().expect("add_body adds the body's frame").placement = to_joint.clone();
                 (Some(index), to_joint)
             }
             _ => return Err(mjcf_error(describe(node), "several joints in one body are not supported")),
@@ -344,6 +347,12 @@ impl Reader {
                 *field = nonnegative(node, key, v)?;
             }
         }
+        if kind == "free" && joint.armature != 0.0 {
+            // MuJoCo adds it to the mass matrix in its free-joint coordinates (linear velocity in world axes), a
+            // rotor inertia on a translation that no body has; the model keeps free joints without armature
+            joint.armature = 0.0;
+            self.ignored.insert("joint@armature (on a free joint)".into());
+        }
         if let Some(v) = attrs.get("frictionloss") {
             joint.friction = nonnegative(node, "frictionloss", v)?;
         }
@@ -358,7 +367,10 @@ impl Reader {
             }
             other => return Err(bad(node, "limited", other, "true, false or auto")),
         };
-        if limited && kind != "free" {
+        if limited && kind == "ball" {
+            // MuJoCo's ball range is a cone on the rotation angle; the model's limits are per coordinate
+            self.ignored.insert("joint@range (a ball joint's cone limit)".into());
+        } else if limited && kind != "free" {
             let range = attrs.get("range").ok_or_else(|| mjcf_error(describe(node), "is limited but has no range"))?;
             let r = numbers::<2>(node, "range", range)?;
             let scale = if kind == "hinge" && self.compiler.degrees { PI / 180.0 } else { 1.0 };

@@ -84,6 +84,11 @@ impl<T: Scalar> Model<T> {
                             out.push((format!("{}.{prefix}.{label}", r.name()), at(offset)));
                         }
                     }
+                    JointKind::Spherical => {
+                        for (label, offset) in [("qw", 3), ("qx", 0), ("qy", 1), ("qz", 2)] {
+                            out.push((format!("{}.{}.{label}", r.name(), joint.name), at(offset)));
+                        }
+                    }
                     _ => out.push((format!("{}.{}", r.name(), joint.name), at(0))),
                 }
             }

@@ -7,7 +7,7 @@ use crate::model::{JointKind, Multibody};
 use crate::scalar::{mat_mul, recip};
 use crate::spatial::{Force, Motion};
 use crate::{Result, Scalar};
-use nalgebra::{DVector, Vector6};
+use nalgebra::{DVector, Matrix3, Matrix6x3, Vector3, Vector6};
 
 /// Articulated-Body Algorithm: forward dynamics, the joint accelerations produced by the torques `tau`.
 ///
@@ -56,7 +56,7 @@ pub fn aba<T: Scalar>(
 }
 
 /// [`aba`] with `extra_armature[i]` added to the joint armature of velocity coordinate `i` of every
-/// one-degree-of-freedom joint (ignored on free joints; an empty slice adds nothing): solves
+/// one-degree-of-freedom and spherical joint (ignored on free joints; an empty slice adds nothing): solves
 /// `(M(q) + diag(extra)) a = τ − b(q, v) + Σ Jᵢᵀ fext_i`.
 ///
 /// With `extra = dt · D`, `D` the joint-space damping (`−∂τ/∂v` of the passive torques), this is the acceleration
@@ -138,6 +138,32 @@ fn inertia_pass<T: Scalar>(
                 // With S = 1, the articulated inertia passed on is zero and the bias is the joint wrench itself.
                 (None, tau_spatial)
             }
+            JointKind::Spherical => {
+                // S = [1₃; 0]: U = I^A S is the angular columns, D = Sᵀ U + armature its upper block
+                let v0 = joint.v_index;
+                let u_block: Matrix6x3<T> = ws.articulated[i].fixed_columns::<3>(0).into_owned();
+                let mut d: Matrix3<T> = u_block.fixed_rows::<3>(0).into_owned();
+                for k in 0..3 {
+                    d[(k, k)] += joint.armature;
+                    if let Some(extra) = extra_armature.get(v0 + k) {
+                        d[(k, k)] += *extra;
+                    }
+                }
+                ltdl_factor(&mut d, &ws.dense_3).map_err(|e| massless(model, i, e))?;
+                let u = Vector3::new(tau[v0], tau[v0 + 1], tau[v0 + 2]) - bias.fixed_rows::<3>(0);
+                // D⁻¹ Uᵀ and D⁻¹ u from the factor
+                let mut d_inv_ut = u_block.transpose();
+                ltdl_solve(&d, &ws.dense_3, &mut d_inv_ut);
+                let mut d_inv_u = u;
+                ltdl_solve(&d, &ws.dense_3, &mut d_inv_u);
+                let reduced = ws.articulated[i] - mat_mul(&u_block, &d_inv_ut);
+                let c = ws.bias_acceleration[i].to_vector();
+                let handed = bias + mat_mul(&reduced, &c) + mat_mul(&u_block, &d_inv_u);
+                ws.ball_u[i] = u_block;
+                ws.ball_factor[i] = d;
+                ws.ball_torque[i] = u;
+                (Some(reduced), handed)
+            }
             _ => {
                 let s = joint.kind.axis_motion().expect("one-dof joint").to_vector();
                 let u_column = mat_mul(&ws.articulated[i], &s);
@@ -193,6 +219,14 @@ fn acceleration_pass<T: Scalar>(model: &Multibody<T>, ws: &mut MultibodyWorkspac
                     ddq[joint.v_index + (k + 3) % 6] = qdd[k];
                 }
                 Motion::from_vector(&a)
+            }
+            JointKind::Spherical => {
+                let mut qdd = ws.ball_torque[i] - mat_mul(&ws.ball_u[i].transpose(), &a_prime.to_vector());
+                ltdl_solve(&ws.ball_factor[i], &ws.dense_3, &mut qdd);
+                for k in 0..3 {
+                    ddq[joint.v_index + k] = qdd[k];
+                }
+                a_prime + Motion::new(qdd, nalgebra::Vector3::zeros())
             }
             _ => {
                 let s = joint.kind.axis_motion().expect("one-dof joint");

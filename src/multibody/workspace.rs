@@ -5,7 +5,7 @@ use super::rnea_derivatives::VelocityProduct;
 use crate::model::Multibody;
 use crate::spatial::{Force, Inertia, Motion, Transform};
 use crate::Scalar;
-use nalgebra::{Matrix6, Vector6};
+use nalgebra::{Matrix3, Matrix6, Matrix6x3, Vector3, Vector6};
 
 /// Per-body scratch space for [`forward_kinematics`](super::forward_kinematics), [`rnea`](super::rnea),
 /// [`crba`](super::crba), [`aba`](super::aba) and the energies. Create it once per model and scalar type and
@@ -40,11 +40,17 @@ pub struct MultibodyWorkspace<T: Scalar> {
     /// LDLᵀ factor of a free joint's articulated inertia and its `u`, indexed by body.
     pub(crate) free_factor: Vec<Matrix6<T>>,
     pub(crate) free_u: Vec<Vector6<T>>,
+    /// A spherical joint's `U = I^A S` (the angular columns), the `LᵀDL` factor of `D = Sᵀ U + armature` and
+    /// `u = τ − Sᵀ p^A`, indexed by body.
+    pub(crate) ball_u: Vec<Matrix6x3<T>>,
+    pub(crate) ball_factor: Vec<Matrix3<T>>,
+    pub(crate) ball_torque: Vec<Vector3<T>>,
     /// Composite rigid-body inertia of the subtree of body `i` (CRBA).
     pub(crate) composite: Vec<Inertia<T>>,
     /// The sparsity of the model's mass matrix, and of a dense 6 × 6 (a free joint's articulated inertia).
     pub(crate) mass_sparsity: TreeSparsity,
     pub(crate) dense_6: TreeSparsity,
+    pub(crate) dense_3: TreeSparsity,
     /// The velocity coordinates of every body's subtree, its own included (RNEA derivatives).
     pub(crate) subtree_coordinates: Vec<Vec<usize>>,
     /// Root-frame quantities of the derivative sweep (RNEA and ABA derivatives).
@@ -122,9 +128,13 @@ impl<T: Scalar> MultibodyWorkspace<T> {
             u_torque: vec![T::zero(); n],
             free_factor: vec![Matrix6::zeros(); n],
             free_u: vec![Vector6::zeros(); n],
+            ball_u: vec![Matrix6x3::zeros(); n],
+            ball_factor: vec![Matrix3::zeros(); n],
+            ball_torque: vec![Vector3::zeros(); n],
             composite: vec![Inertia::zero(); n],
             mass_sparsity: TreeSparsity::new(&model.velocity_parents()),
             dense_6: TreeSparsity::dense(6),
+            dense_3: TreeSparsity::dense(3),
             subtree_coordinates: subtree_coordinates(model),
             sweep: SweepScratch::new(n, model.nv()),
         }

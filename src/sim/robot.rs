@@ -4,7 +4,7 @@
 
 use super::RobotState;
 use crate::contact::{robot_ground_contacts, AnchorBook, LinkContact};
-use crate::model::{Integrator, JointSettings, Model, Multibody};
+use crate::model::{Integrator, JointKind, JointSettings, Model, Multibody};
 use crate::multibody::{aba, aba_with_armature, MultibodyWorkspace};
 use crate::scalar::{c, re, recip, smoothstep, sqrt};
 use crate::spatial::Force;
@@ -108,14 +108,14 @@ pub fn passive_damping<T: Scalar>(
 ) -> DVector<T> {
     let mut d = DVector::zeros(model.nv());
     let vs2 = settings.friction_velocity * settings.friction_velocity;
-    for joint in &model.joints {
-        if joint.kind.nv() != 1 {
-            continue;
+    for joint in model.joints.iter().filter(|j| takes_implicit_damping(&j.kind)) {
+        for k in 0..joint.kind.nv() {
+            let i = joint.v_index + k;
+            let vi = v[i];
+            let r2 = vi * vi + vs2;
+            d[i] = joint.damping + joint.friction * vs2 * recip(&(r2 * sqrt(&r2)));
         }
         let i = joint.v_index;
-        let vi = v[i];
-        let r2 = vi * vi + vs2;
-        d[i] = joint.damping + joint.friction * vs2 * recip(&(r2 * sqrt(&r2)));
         if let Some(limits) = &joint.limits {
             let qi = &q[joint.q_index];
             let depth = if re(qi) < re(&limits.lower) {
@@ -142,9 +142,18 @@ fn implicit_damping<T: Scalar>(
 ) -> DVector<T> {
     let mut damping = passive_damping(model, q, v, settings);
     if let Some(kd) = actuator_damping {
-        damping += kd;
+        // the PD controller acts on one-degree-of-freedom joints only ([`Robot::control_torques`])
+        for joint in model.joints.iter().filter(|j| j.kind.nq() == 1) {
+            damping[joint.v_index] += kd[joint.v_index];
+        }
     }
     damping
+}
+
+/// Whether the step takes a joint's damping implicitly: one-degree-of-freedom and spherical joints (through the
+/// armature of [`aba_with_armature`]); a free joint has neither armature nor damping.
+fn takes_implicit_damping<T: Scalar>(kind: &JointKind<T>) -> bool {
+    !matches!(kind, JointKind::Free)
 }
 
 /// Joint accelerations under control torques `tau` plus the passive torques.
@@ -219,16 +228,18 @@ pub fn implicit_mass_matrix<T: Scalar>(
 }
 
 /// Adds `dt · D` to the diagonal of a joint-space inertia `m` where the step's ABA takes the damping `D`
-/// implicitly ([`aba_with_armature`]): on one-degree-of-freedom joints (a free joint gets no armature).
+/// implicitly ([`aba_with_armature`]): on one-degree-of-freedom and spherical joints (a free joint gets no
+/// armature).
 pub(crate) fn add_implicit_damping<T: Scalar>(
     model: &Multibody<T>,
     m: &mut nalgebra::DMatrix<T>,
     damping: &DVector<T>,
     dt: f64,
 ) {
-    for joint in model.joints.iter().filter(|j| j.kind.nv() == 1) {
-        let i = joint.v_index;
-        m[(i, i)] += damping[i] * dt;
+    for joint in model.joints.iter().filter(|j| takes_implicit_damping(&j.kind)) {
+        for i in joint.v_index..joint.v_index + joint.kind.nv() {
+            m[(i, i)] += damping[i] * dt;
+        }
     }
 }
 
@@ -292,17 +303,23 @@ fn integrate_robot<T: Scalar>(
         Integrator::Rk4 => {
             let mut accelerations = |q: &DVector<T>, v: &DVector<T>| accelerations(ws, q, v, 0.0);
             let half = c::<T>(0.5 * settings.dt);
+            // Runge–Kutta–Munthe-Kaas: every stage's velocity is mapped into the one chart `q ⊕ δ` at the start
+            // of the step (`r = δ̇`, [`Multibody::chart_rate`]) before the stages are combined; on a model without
+            // free or spherical joints `r` is the velocity and this is classic RK4
             let a1 = accelerations(q, v)?;
             let (q2, v2) = (model.integrate(q, v, &half), v + &a1 * half);
+            let r2 = model.chart_rate(&(v * half), &v2);
             let a2 = accelerations(&q2, &v2)?;
-            let (q3, v3) = (model.integrate(q, &v2, &half), v + &a2 * half);
+            let (q3, v3) = (model.integrate(q, &r2, &half), v + &a2 * half);
+            let r3 = model.chart_rate(&(&r2 * half), &v3);
             let a3 = accelerations(&q3, &v3)?;
-            let (q4, v4) = (model.integrate(q, &v3, &dt), v + &a3 * dt);
+            let (q4, v4) = (model.integrate(q, &r3, &dt), v + &a3 * dt);
+            let r4 = model.chart_rate(&(&r3 * dt), &v4);
             let a4 = accelerations(&q4, &v4)?;
             let sixth = c::<T>(1.0 / 6.0);
-            let v_mean = (v + (v2 + v3) * c::<T>(2.0) + v4) * sixth;
+            let r_mean = (v + (r2 + r3) * c::<T>(2.0) + r4) * sixth;
             let a_mean = (a1 + (a2 + a3) * c::<T>(2.0) + a4) * sixth;
-            Ok((model.integrate(q, &v_mean, &dt), v + a_mean * dt))
+            Ok((model.integrate(q, &r_mean, &dt), v + a_mean * dt))
         }
         Integrator::VelocityVerlet => Err(Error::InvalidArgument(
             "robot simulation supports semi-implicit-euler and rk4, not velocity-verlet".into(),
@@ -420,8 +437,10 @@ pub(crate) fn free_step<T: Scalar>(
     let w = model.euler_velocity(v, &a, &c::<T>(settings.dt));
     let damping = implicit_damping(model, q, v, &settings, kd);
     let mut implicit = DVector::zeros(model.nv());
-    for joint in model.joints.iter().filter(|j| j.kind.nv() == 1) {
-        implicit[joint.v_index] = damping[joint.v_index] * settings.dt;
+    for joint in model.joints.iter().filter(|j| takes_implicit_damping(&j.kind)) {
+        for i in joint.v_index..joint.v_index + joint.kind.nv() {
+            implicit[i] = damping[i] * settings.dt;
+        }
     }
     Ok((w, implicit))
 }

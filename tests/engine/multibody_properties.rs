@@ -149,11 +149,11 @@ proptest! {
 
     /// Without damping or torques RK4 conserves energy up to its truncation error, which shrinks at fourth
     /// order: halving the step over the same 0.5 s divides the worst energy drift by ~16 (asserted ≥ 8, unless
-    /// both are at round-off), and at 0.5 ms it stays below 1e-5 of the kinetic energy + 1 J. (A fixed bound
+    /// both are at round-off) — with free and spherical joints too, whose stages RK4 combines in one chart, and at 0.5 ms it stays below 1e-5 of the kinetic energy + 1 J. (A fixed bound
     /// alone was flaky: a random fast-spinning tree drifted 1.4e-5 at 1 ms and 9.5e-7 at 0.5 ms.)
     #[test]
-    fn rk4_conserves_energy_without_damping_or_torques(seed in 0u64..1_000_000, n in 1usize..5) {
-        let (model, q, v, _) = tree(seed, n, false);
+    fn rk4_conserves_energy_without_damping_or_torques(seed in 0u64..1_000_000, n in 1usize..5, floating in any::<bool>()) {
+        let (model, q, v, _) = tree(seed, n, floating);
         let mut ws = MultibodyWorkspace::new(&model);
         let scale = kinetic_energy_multibody(&model, &mut ws, &q, &v).abs() + 1.0;
         let mut worst_drift = |dt: f64| {

@@ -204,6 +204,21 @@ impl<T: Scalar> Multibody<T> {
         out
     }
 
+    /// The rate of the chart coordinate `δ` while `q ⊕ δ` moves with the velocity `v`, joint by joint (see
+    /// [`JointKind::chart_rate`]); `v` itself on a model without free or spherical joints.
+    ///
+    /// # Panics
+    /// If `delta` or `v` do not have `nv` entries.
+    pub fn chart_rate(&self, delta: &DVector<T>, v: &DVector<T>) -> DVector<T> {
+        assert_eq!((delta.len(), v.len()), (self.nv, self.nv), "chart_rate: delta and v must have nv entries");
+        let mut out = v.clone();
+        for joint in self.joints.iter().filter(|j| j.kind.quaternion_offset().is_some()) {
+            let (i, nv) = (joint.v_index, joint.kind.nv());
+            joint.kind.chart_rate(delta.rows(i, nv), v.rows(i, nv), out.rows_mut(i, nv));
+        }
+        out
+    }
+
     /// One semi-implicit Euler step of `dt` under the joint accelerations `a`: `(q', v')`. One-degree-of-freedom
     /// joints take `v' = v + dt a`, `q' = q + dt v'`. A free joint steps its origin's velocity in fixed axes,
     /// exactly as a free rigid body of the rigid-body step does in world axes: `w = v + dt (a + ω × v)` on the
@@ -290,21 +305,24 @@ impl<T: Scalar> Multibody<T> {
     }
 
     /// Checks that the orientation of every free joint in `q` (entries `q_index + 3 ..= q_index + 6`,
-    /// `[x, y, z, w]`) is a unit quaternion to within `1e-6`: the kinematics would read a zero quaternion as the
-    /// identity and a scaled one as a scaled rotation, silently.
+    /// `[x, y, z, w]`) and of every spherical joint (`q_index ..= q_index + 3`) is a unit quaternion to within
+    /// `1e-6`: the kinematics would read a zero quaternion as the identity and a scaled one as a scaled rotation,
+    /// silently.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming the joint, the entries of `q` and their norm; `q` must have the model's
     /// dimension ([`Multibody::check_dimensions`]).
     pub fn check_quaternions(&self, q: &DVector<T>) -> Result<()> {
-        for joint in self.joints.iter().filter(|j| matches!(j.kind, JointKind::Free)) {
-            let i = joint.q_index + 3;
+        for joint in &self.joints {
+            let Some(offset) = joint.kind.quaternion_offset() else { continue };
+            let i = joint.q_index + offset;
             let norm = (i..i + 4).map(|k| crate::scalar::re(&q[k]).powi(2)).sum::<f64>().sqrt();
             if norm.is_nan() || (norm - 1.0).abs() > 1e-6 {
                 return Err(Error::InvalidArgument(format!(
-                    "q[{i}..{}] (the orientation [x, y, z, w] of the free joint `{}`) has norm {norm}, but must be a \
+                    "q[{i}..{}] (the orientation [x, y, z, w] of the {} joint `{}`) has norm {norm}, but must be a \
                      unit quaternion",
                     i + 4,
+                    if offset == 3 { "free" } else { "spherical" },
                     joint.name
                 )));
             }

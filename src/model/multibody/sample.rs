@@ -100,7 +100,7 @@ pub fn solid_on_free_joint(name: &str, link: &str, shape: Shape<f64>, mass: f64)
 }
 
 /// A random tree of `n` bodies, for property tests: each body's parent is the root or an earlier body; joints are
-/// revolute about a random unit axis (3 in 4) or prismatic; placements, masses (0.5–2 kg), centres of mass and
+/// revolute about a random unit axis (3 in 5), prismatic (1 in 5) or spherical (1 in 5); placements, masses (0.5–2 kg), centres of mass and
 /// box-shaped inertias are random. With `floating_base`, body 0 hangs from the root by a free joint. Seed the
 /// generator for reproducibility.
 pub fn random_tree(rng: &mut impl Rng, n: usize, floating_base: bool) -> Multibody<f64> {
@@ -111,10 +111,12 @@ pub fn random_tree(rng: &mut impl Rng, n: usize, floating_base: bool) -> Multibo
         let axis = random_unit(rng);
         let kind = if i == 0 && floating_base {
             JointKind::Free
-        } else if rng.random_bool(0.75) {
-            JointKind::Revolute { axis }
         } else {
-            JointKind::Prismatic { axis }
+            match rng.random_range(0..5) {
+                0..3 => JointKind::Revolute { axis },
+                3 => JointKind::Prismatic { axis },
+                _ => JointKind::Spherical,
+            }
         };
         let xyz = Vector3::from_fn(|_, _| rng.random_range(-0.5..0.5));
         let rpy = Vector3::from_fn(|_, _| rng.random_range(-3.0..3.0));
@@ -147,7 +149,7 @@ fn random_unit(rng: &mut impl Rng) -> Vector3<f64> {
 }
 
 /// A seeded random state of `model`: joint positions uniform in ±1.5 (free joints: a uniformly random unit
-/// quaternion and a position in ±1 m), velocities in ±1, torques in ±2 — the ranges of the Pinocchio reference
+/// quaternion and a position in ±1 m; spherical joints: a uniformly random unit quaternion), velocities in ±1, torques in ±2 — the ranges of the Pinocchio reference
 /// states.
 pub fn random_state(
     model: &Multibody<f64>,
@@ -156,9 +158,9 @@ pub fn random_state(
     let mut q = model.neutral();
     for joint in &model.joints {
         let i = joint.q_index;
-        match joint.kind {
-            JointKind::Free => {
-                for k in 0..3 {
+        match joint.kind.quaternion_offset() {
+            Some(offset) => {
+                for k in 0..offset {
                     q[i + k] = rng.random_range(-1.0..1.0);
                 }
                 let quaternion = loop {
@@ -168,10 +170,10 @@ pub fn random_state(
                     }
                 };
                 for k in 0..4 {
-                    q[i + 3 + k] = quaternion[k];
+                    q[i + offset + k] = quaternion[k];
                 }
             }
-            _ => q[i] = rng.random_range(-1.5..1.5),
+            None => q[i] = rng.random_range(-1.5..1.5),
         }
     }
     let v = nalgebra::DVector::from_fn(model.nv(), |_, _| rng.random_range(-1.0..1.0));

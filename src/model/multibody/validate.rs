@@ -58,6 +58,9 @@ impl<T: Scalar> Multibody<T> {
                 return fail(field("armature"), "must be 0 on a free joint");
             }
             if let Some(l) = &joint.limits {
+                if joint.kind.nq() != 1 {
+                    return fail(field("limit"), "only one-degree-of-freedom joints take position limits");
+                }
                 if re(&l.lower).is_nan() || re(&l.upper).is_nan() || re(&l.lower) > re(&l.upper) {
                     return fail(field("limit"), "needs lower ≤ upper");
                 }
