@@ -22,7 +22,8 @@
 //! MuJoCo's. A body's frame in the model is its joint's frame (at the joint's `pos`); the body's name is a
 //! [`Frame`] at the MJCF body origin.
 
-use crate::model::{Frame, Joint, JointKind, JointLimits, Multibody};
+use crate::geometry::Shape;
+use crate::model::{Collider, Frame, Joint, JointKind, JointLimits, Multibody};
 use crate::spatial::{Inertia, Transform};
 use crate::{Error, Result};
 use nalgebra::{Matrix3, UnitQuaternion, Vector3};
@@ -39,8 +40,19 @@ pub struct Mjcf {
     /// MuJoCo's initial configuration (`qpos0`) in diffphys's coordinates: joints at zero, each free body at the
     /// pose its `<body pos quat>` gives (`[x, y, z, qx, qy, qz, qw]`).
     pub q0: nalgebra::DVector<f64>,
+    /// The world's level floor: a `<geom type="plane">` in `<worldbody>` facing up (`+z`), if any.
+    pub floor: Option<MjcfFloor>,
     /// Elements and attributes outside the subset that were ignored, as `element` or `element@attribute`.
     pub ignored: Vec<String>,
+}
+
+/// A level floor plane of an MJCF world.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MjcfFloor {
+    /// Height of the plane (m).
+    pub height: f64,
+    /// Its sliding friction (MuJoCo's `friction[0]`).
+    pub friction: f64,
 }
 
 /// Reads an MJCF file ([`parse_mjcf`]); errors name the file.
@@ -102,6 +114,7 @@ pub fn parse_mjcf(text: &str) -> Result<Mjcf> {
         reader.defaults.insert("main".into(), DefaultClass::default());
     }
     let mut model = Multibody::new(name, "world");
+    let mut floor = None;
     for option in elements(root).filter(|n| n.has_tag_name("option")) {
         if let Some(g) = option.attribute("gravity") {
             model.gravity = vec3(option, "gravity", g)?;
@@ -111,7 +124,19 @@ pub fn parse_mjcf(text: &str) -> Result<Mjcf> {
         for child in elements(world) {
             match child.tag_name().name() {
                 "body" => reader.body(&mut model, child, None, &Transform::identity(), "main")?,
-                "geom" | "light" | "camera" | "site" => {}
+                "geom" => {
+                    let geom = reader.geom(child, "main")?;
+                    let up = geom.frame.rotation * Vector3::z();
+                    match geom.solid {
+                        Solid::Plane if (up - Vector3::z()).norm() < 1e-9 && floor.is_none() => {
+                            floor = Some(MjcfFloor { height: geom.frame.translation.z, friction: geom.friction });
+                        }
+                        _ => {
+                            reader.ignored.insert("worldbody/geom (static geoms but one level floor plane)".into());
+                        }
+                    }
+                }
+                "light" | "camera" | "site" => {}
                 other => {
                     reader.ignored.insert(format!("worldbody/{other}"));
                 }
@@ -137,7 +162,7 @@ pub fn parse_mjcf(text: &str) -> Result<Mjcf> {
         ];
         q0.rows_mut(joint.q_index, 7).copy_from_slice(&values);
     }
-    Ok(Mjcf { multibody: model, q0, ignored: reader.ignored.into_iter().collect() })
+    Ok(Mjcf { multibody: model, q0, floor, ignored: reader.ignored.into_iter().collect() })
 }
 
 /// `<compiler>`'s settings that change numbers.
@@ -287,7 +312,7 @@ impl Reader {
                 if let Some(b) = parent {
                     model.inertias[b] = model.inertias[b].combined(&inertia.transformed(&pose));
                 }
-                model.frames.push(Frame { name, body: parent, placement: pose.clone() });
+                model.frames.push(Frame { name: name.clone(), body: parent, placement: pose.clone() });
                 (parent, pose)
             }
             [joint] => {
@@ -333,6 +358,7 @@ impl Reader {
             }
             _ => return Err(mjcf_error(describe(node), "several joints in one body are not supported")),
         };
+        self.colliders(model, node, &name, index, &shift, &childclass)?;
         for child in elements(node).filter(|n| n.has_tag_name("body")) {
             self.body(model, child, index, &shift, &childclass)?;
         }
@@ -436,14 +462,11 @@ impl Reader {
         Ok(Inertia::new(mass, frame.translation, r * principal * r.transpose()))
     }
 
-    /// A geom's mass and inertia, in the body frame (MuJoCo's solids: a capsule is a cylinder and two hemispheres).
-    fn geom_inertia(&mut self, node: Node, childclass: &str) -> Result<Inertia<f64>> {
+    /// A `<geom>`: its solid, frame in the body frame, mass attributes and contact material.
+    fn geom(&mut self, node: Node, childclass: &str) -> Result<Geom> {
         let defaults = self.class(node, childclass)?.geom.clone();
         let attrs = Attrs { node, defaults: Some(&defaults) };
-        let kind = attrs.get("type").unwrap_or("sphere");
-        if kind == "plane" {
-            return Ok(Inertia::zero());
-        }
+        let kind = attrs.get("type").unwrap_or("sphere").to_string();
         let size: Vec<f64> = match attrs.get("size") {
             Some(s) => list(node, "size", s)?,
             None => Vec::new(),
@@ -466,50 +489,151 @@ impl Reader {
             frame = Transform::new(rotation.to_rotation_matrix().into_inner(), (a + b) / 2.0);
             half_length = Some(d.norm() / 2.0);
         }
-        let (volume, unit_inertia) = match kind {
-            "sphere" => {
-                let r = size_at(0)?;
-                (4.0 / 3.0 * PI * r.powi(3), Vector3::repeat(0.4 * r * r))
-            }
-            "box" => {
-                let (x, y, z) = (size_at(0)?, size_at(1)?, size_at(2)?);
-                (8.0 * x * y * z, Vector3::new(y * y + z * z, x * x + z * z, x * x + y * y) / 3.0)
-            }
+        let solid = match kind.as_str() {
+            "plane" => Solid::Plane,
+            "sphere" => Solid::Sphere { radius: size_at(0)? },
+            "box" => Solid::Box { half: Vector3::new(size_at(0)?, size_at(1)?, size_at(2)?) },
             "cylinder" | "capsule" => {
-                let r = size_at(0)?;
-                let h = match half_length {
+                let radius = size_at(0)?;
+                let half_length = match half_length {
                     Some(h) => h,
                     None => size_at(1)?,
                 };
-                let height = 2.0 * h;
+                if kind == "capsule" {
+                    Solid::Capsule { radius, half_length }
+                } else {
+                    Solid::Cylinder { radius, half_length }
+                }
+            }
+            other => Solid::Other(other.to_string()),
+        };
+        let mass = match (attrs.get("mass"), attrs.get("density")) {
+            (Some(m), _) => Some(nonnegative(node, "mass", m)?),
+            (None, Some(d)) => Some(nonnegative(node, "density", d)? * solid_volume(&solid).unwrap_or(0.0)),
+            (None, None) => None,
+        };
+        let friction = match attrs.get("friction") {
+            None => 1.0,
+            Some(f) => {
+                let v = list(node, "friction", f)?;
+                if v.is_empty() || v.len() > 3 || v.iter().any(|x| *x < 0.0) {
+                    return Err(bad(node, "friction", f, "one to three numbers ≥ 0 (sliding, torsional, rolling)"));
+                }
+                if v.len() > 1 {
+                    self.ignored.insert("geom@friction (torsional and rolling)".into());
+                }
+                v[0]
+            }
+        };
+        let flag = |key: &str| -> Result<u32> {
+            match attrs.get(key) {
+                None => Ok(1),
+                Some(v) => v.parse().map_err(|_| bad(node, key, v, "a non-negative integer")),
+            }
+        };
+        let (contype, conaffinity) = (flag("contype")?, flag("conaffinity")?);
+        if (contype, conaffinity) != (0, 0) && (contype, conaffinity) != (1, 1) {
+            self.ignored.insert("geom@contype/conaffinity (other than 0 0, a visual geom, and 1 1)".into());
+        }
+        for attr in node.attributes() {
+            if !matches!(
+                attr.name(),
+                "name"
+                    | "type"
+                    | "size"
+                    | "pos"
+                    | "quat"
+                    | "euler"
+                    | "axisangle"
+                    | "fromto"
+                    | "mass"
+                    | "density"
+                    | "friction"
+                    | "contype"
+                    | "conaffinity"
+                    | "class"
+                    | "rgba"
+                    | "group"
+                    | "material"
+            ) {
+                self.ignored.insert(format!("geom@{}", attr.name()));
+            }
+        }
+        Ok(Geom { node_line: describe(node), solid, frame, mass, friction, collides: (contype, conaffinity) != (0, 0) })
+    }
+
+    /// A geom's mass and inertia, in the body frame (MuJoCo's solids: a capsule is a cylinder and two hemispheres).
+    fn geom_inertia(&mut self, node: Node, childclass: &str) -> Result<Inertia<f64>> {
+        let geom = self.geom(node, childclass)?;
+        let unit_inertia = match &geom.solid {
+            Solid::Plane => return Ok(Inertia::zero()),
+            Solid::Sphere { radius: r } => Vector3::repeat(0.4 * r * r),
+            Solid::Box { half } => {
+                let (x, y, z) = (half.x, half.y, half.z);
+                Vector3::new(y * y + z * z, x * x + z * z, x * x + y * y) / 3.0
+            }
+            Solid::Cylinder { radius: r, half_length: h } | Solid::Capsule { radius: r, half_length: h } => {
+                let (r, height) = (*r, 2.0 * h);
                 let cylinder = PI * r * r * height;
                 let transverse = cylinder * (3.0 * r * r + height * height) / 12.0;
                 let mut inertia = Vector3::new(transverse, transverse, cylinder * r * r / 2.0);
                 let mut volume = cylinder;
-                if kind == "capsule" {
+                if matches!(geom.solid, Solid::Capsule { .. }) {
                     let sphere = 4.0 / 3.0 * PI * r.powi(3);
                     let own = 0.4 * sphere * r * r;
                     let displaced = own + sphere * height * (3.0 * r + 2.0 * height) / 8.0;
                     inertia += Vector3::new(displaced, displaced, own);
                     volume += sphere;
                 }
-                (volume, inertia / volume)
+                inertia / volume
             }
-            other => {
+            Solid::Other(other) => {
                 return Err(mjcf_error(
-                    describe(node),
+                    geom.node_line,
                     &format!("geom type `{other}` cannot give the body its inertia (sphere, box, capsule, cylinder)"),
                 ))
             }
         };
-        let mass = match (attrs.get("mass"), attrs.get("density")) {
-            (Some(m), _) => nonnegative(node, "mass", m)?,
-            (None, Some(d)) => nonnegative(node, "density", d)? * volume,
-            (None, None) => 1000.0 * volume,
-        };
-        let r = frame.rotation;
+        let volume = solid_volume(&geom.solid).unwrap_or(0.0);
+        let mass = geom.mass.unwrap_or(1000.0 * volume);
+        let r = geom.frame.rotation;
         let rotational = r * Matrix3::from_diagonal(&(unit_inertia * mass)) * r.transpose();
-        Ok(Inertia::new(mass, frame.translation, rotational))
+        Ok(Inertia::new(mass, geom.frame.translation, rotational))
+    }
+
+    /// The colliders of a body's geoms, moving with model body `body` at `shift` (the MJCF body frame in that
+    /// body's frame). Planes and visual geoms (`contype = conaffinity = 0`) make none; a type without a collision
+    /// shape (mesh, ellipsoid, ...) is listed as ignored.
+    fn colliders(
+        &mut self,
+        model: &mut Multibody<f64>,
+        node: Node,
+        name: &str,
+        body: Option<usize>,
+        shift: &Transform<f64>,
+        childclass: &str,
+    ) -> Result<()> {
+        for child in elements(node).filter(|n| n.has_tag_name("geom")) {
+            let geom = self.geom(child, childclass)?;
+            if !geom.collides {
+                continue;
+            }
+            let shape = match geom.solid {
+                Solid::Plane => continue,
+                Solid::Sphere { radius } => Shape::Sphere { radius },
+                Solid::Box { half } => Shape::Box { size: half * 2.0 },
+                Solid::Capsule { radius, half_length } => Shape::Capsule { radius, length: 2.0 * half_length },
+                Solid::Cylinder { radius, half_length } => Shape::Cylinder { radius, length: 2.0 * half_length },
+                Solid::Other(other) => {
+                    self.ignored.insert(format!("geom type {other} (no collider)"));
+                    continue;
+                }
+            };
+            let mut collider = Collider::new(name, body, shape, shift * &geom.frame);
+            collider.friction = geom.friction;
+            model.colliders.push(collider);
+        }
+        Ok(())
     }
 
     /// The frame an element's `pos` and orientation attributes give (in its parent's frame).
@@ -569,6 +693,51 @@ impl Reader {
         } else {
             a
         }
+    }
+}
+
+/// A geom's solid, with MuJoCo's sizes (half lengths).
+enum Solid {
+    Sphere {
+        radius: f64,
+    },
+    Box {
+        half: Vector3<f64>,
+    },
+    Capsule {
+        radius: f64,
+        half_length: f64,
+    },
+    Cylinder {
+        radius: f64,
+        half_length: f64,
+    },
+    Plane,
+    /// A type outside the subset (mesh, ellipsoid, hfield, ...).
+    Other(String),
+}
+
+/// A `<geom>` as read: solid, frame in the body frame, `mass` (given, or `density` times the volume) and
+/// contact material.
+struct Geom {
+    node_line: String,
+    solid: Solid,
+    frame: Transform<f64>,
+    mass: Option<f64>,
+    /// Sliding friction (MuJoCo's `friction[0]`, default 1).
+    friction: f64,
+    /// Not a visual geom (`contype = conaffinity = 0`).
+    collides: bool,
+}
+
+/// The volume of a solid (a capsule: its cylinder and two hemispheres); `None` for a plane or another type.
+fn solid_volume(solid: &Solid) -> Option<f64> {
+    match solid {
+        Solid::Sphere { radius: r } => Some(4.0 / 3.0 * PI * r.powi(3)),
+        Solid::Box { half } => Some(8.0 * half.x * half.y * half.z),
+        Solid::Cylinder { radius: r, half_length: h } => Some(PI * r * r * 2.0 * h),
+        Solid::Capsule { radius: r, half_length: h } => Some(PI * r * r * 2.0 * h + 4.0 / 3.0 * PI * r.powi(3)),
+        Solid::Plane | Solid::Other(_) => None,
     }
 }
 

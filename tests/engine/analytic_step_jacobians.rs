@@ -247,3 +247,18 @@ fn step_jacobians_of_a_go1_on_anchored_feet_equal_dual_numbers() {
     state.robots[0].v = state.robots[0].v.map_with_location(|i, _, x| x + 0.5 * ((i as f64 * 1.7).sin()));
     step_jacobians_match_duals(&scene, &state, 1e-11);
 }
+
+#[test]
+fn step_jacobians_of_ball_free_slide_and_hinge_joints_with_damping_equal_dual_numbers() {
+    use rand::SeedableRng;
+    // MJCF's every joint type (two ball joints among them), with damping and friction taken implicitly
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mjcf/joints.xml");
+    let mjcf = io::load_mjcf(&path).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let (q, v, _) = diffphys::model::multibody::random_state(&mjcf.multibody, &mut rng);
+    let mut scene = Model::<f64>::empty(2e-3, 1.0);
+    let mut robot = Robot::new(mjcf.multibody);
+    (robot.q0, robot.v0) = (q, v * 3.0);
+    scene.add_robot(robot).unwrap();
+    step_jacobians_match_duals(&scene, &State::initial(&scene), 1e-12);
+}

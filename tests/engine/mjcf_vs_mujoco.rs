@@ -247,3 +247,58 @@ fn what_the_subset_lacks_is_an_error_naming_the_element() {
         assert!(e.starts_with("MJCF ") && e.contains(culprit), "{text}: {e}");
     }
 }
+
+#[test]
+fn geoms_become_colliders_with_mujocos_sizes_poses_and_friction() {
+    use diffphys::geometry::Shape;
+    let mjcf = load_mjcf(&data().join("contact.xml")).unwrap();
+    let model = &mjcf.multibody;
+    let r = reference("contact");
+    assert_eq!(mjcf.floor, Some(diffphys::io::MjcfFloor { height: 0.0, friction: 0.8 }));
+    let mut ws = MultibodyWorkspace::new(model);
+    let mut rng_state = mjcf.q0.clone();
+    // a moved state, so that placements are checked away from the initial pose
+    for joint in model.joints.iter().filter(|j| j.kind.nq() == 1) {
+        rng_state[joint.q_index] = 0.7;
+    }
+    forward_kinematics(model, &mut ws, &rng_state, &DVector::zeros(model.nv()));
+    let geoms: Vec<&Value> = r["geoms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["body"] != "world" && (g["contype"] != 0 || g["conaffinity"] != 0))
+        .collect();
+    assert_eq!(model.colliders.len(), geoms.len(), "one collider per colliding geom of a moving body");
+    for (collider, g) in model.colliders.iter().zip(&geoms) {
+        let body = g["body"].as_str().unwrap();
+        assert_eq!(collider.link, body);
+        let size = numbers(&g["size"]);
+        let expected = match g["type"].as_str().unwrap() {
+            "sphere" => Shape::Sphere { radius: size[0] },
+            "box" => Shape::Box { size: Vector3::new(size[0], size[1], size[2]) * 2.0 },
+            "capsule" => Shape::Capsule { radius: size[0], length: 2.0 * size[1] },
+            "cylinder" => Shape::Cylinder { radius: size[0], length: 2.0 * size[1] },
+            other => panic!("{other}"),
+        };
+        assert_eq!(format!("{:?}", collider.shape), format!("{expected:?}"), "{body}");
+        assert_eq!(collider.friction, numbers(&g["friction"])[0], "{body}");
+        // the collider's pose in the world is MuJoCo's geom pose on the body's MJCF frame
+        let (pos, quat) = (numbers(&g["pos"]), numbers(&g["quat"]));
+        let local = diffphys::spatial::Transform::new(
+            *UnitQuaternion::from_quaternion(Quaternion::new(quat[0], quat[1], quat[2], quat[3]))
+                .to_rotation_matrix()
+                .matrix(),
+            Vector3::new(pos[0], pos[1], pos[2]),
+        );
+        let expected = &frame_pose_world(model, &ws, body).unwrap() * &local;
+        let got = &ws.pose_world(collider.body.unwrap()).clone() * &collider.placement;
+        assert!((got.translation - expected.translation).amax() < 1e-12, "{body}");
+        // a shape symmetric about its z axis and its middle may differ by a turn about z or a flip of it (fromto);
+        // compare the z axes up to sign then
+        let z = |t: &diffphys::spatial::Transform<f64>| t.rotation.column(2).into_owned();
+        match collider.shape {
+            Shape::Box { .. } => assert!((got.rotation - expected.rotation).amax() < 1e-12, "{body}"),
+            _ => assert!((z(&got).dot(&z(&expected)).abs() - 1.0).abs() < 1e-12, "{body}"),
+        }
+    }
+}
