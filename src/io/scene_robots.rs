@@ -1,4 +1,5 @@
-//! The `[[robots]]` sections of a scene file: a URDF placed in the world with its initial state and controller.
+//! The `[[robots]]` sections of a scene file: a URDF or MJCF model placed in the world with its initial state and
+//! controller.
 
 use super::scene_file::exact;
 use super::urdf::{load_urdf_with, CollisionGeometry, UrdfOptions};
@@ -15,9 +16,11 @@ use std::path::Path;
 pub(super) struct RobotSection {
     name: String,
     /// Path of the URDF file, relative to the scene file.
-    urdf: String,
-    #[serde(default = "fixed")]
-    base: String,
+    urdf: Option<String>,
+    /// Path of an MJCF (MuJoCo XML) file, relative to the scene file, instead of `urdf`.
+    mjcf: Option<String>,
+    /// "fixed" or "floating"; for MJCF, what the file says (a `<freejoint>` on the root body floats).
+    base: Option<String>,
     #[serde(default, deserialize_with = "exact")]
     position: [f64; 3],
     #[serde(default = "identity_quaternion", deserialize_with = "exact")]
@@ -80,10 +83,6 @@ enum ControlSection {
     },
 }
 
-fn fixed() -> String {
-    "fixed".into()
-}
-
 fn identity_quaternion() -> [f64; 4] {
     [1.0, 0.0, 0.0, 0.0]
 }
@@ -91,86 +90,18 @@ fn identity_quaternion() -> [f64; 4] {
 /// Builds a robot from its section; relative paths are resolved against `dir` (the scene file's folder).
 pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
     let field = |k: &str| format!("robots[{}].{k}", r.name);
-    let floating = match r.base.as_str() {
-        "fixed" => false,
-        "floating" => true,
-        other => {
-            return Err(Error::invalid(field("base"), format!("must be \"fixed\" or \"floating\", got `{other}`")))
+    let (mut multibody, floating, initial) = match (&r.urdf, &r.mjcf) {
+        (Some(urdf), None) => (load_urdf_section(&r, urdf, dir)?, r.base.as_deref() == Some("floating"), None),
+        (None, Some(mjcf)) => {
+            let (multibody, q0) = load_mjcf_section(&r, mjcf, dir)?;
+            let floating = floats(&multibody);
+            (multibody, floating, Some(q0))
+        }
+        (Some(_), Some(_)) => return Err(Error::invalid(field("urdf"), "give urdf or mjcf, not both")),
+        (None, None) => {
+            return Err(Error::invalid(field("urdf"), "is missing: a robot needs a model file, urdf = or mjcf ="))
         }
     };
-    let path = dir.join(&r.urdf);
-    let unreadable = |e: Error| match e {
-        Error::Io { path, source } => {
-            Error::invalid(field("urdf"), format!("cannot read `{}`: {source}", path.display()))
-        }
-        e => e,
-    };
-    let collision = match (r.collision, r.meshes.as_str()) {
-        (false, _) => CollisionGeometry::Ignore,
-        (true, "error") => CollisionGeometry::Load,
-        (true, "skip") => CollisionGeometry::SkipMeshes,
-        (true, other) => {
-            return Err(Error::invalid(field("meshes"), format!("must be \"error\" or \"skip\", got `{other}`")))
-        }
-    };
-    let load = |floating| load_urdf_with(&path, &UrdfOptions { floating, collision }).map_err(unreadable);
-    // A URDF whose root joint already floats is used as it is with base = "floating".
-    let floats = |m: &crate::model::Multibody<f64>| matches!(m.joints.first().map(|j| &j.kind), Some(JointKind::Free));
-    let urdf = if floating {
-        match load(false) {
-            Ok(u) if floats(&u.multibody) => u,
-            _ => {
-                let u = load(true)?;
-                let inertia = &u.multibody.inertias[0];
-                if !(inertia.mass > 0.0 && inertia.rotational.symmetric_eigenvalues().min() > 0.0) {
-                    return Err(Error::invalid(
-                        field("base"),
-                        format!(
-                            "a floating base needs mass and inertia, but the root link `{}` (with the links fixed to \
-                             it) has none",
-                            u.multibody.body_names[0]
-                        ),
-                    ));
-                }
-                u
-            }
-        }
-    } else {
-        let u = load(false)?;
-        if floats(&u.multibody) {
-            return Err(Error::invalid(
-                field("base"),
-                format!("the URDF's joint `{}` is floating: write base = \"floating\"", u.multibody.joints[0].name),
-            ));
-        }
-        u
-    };
-    if !urdf.skipped_meshes.is_empty() {
-        // A note to the user: a closed standard error must neither panic (as `eprintln!` would) nor stop the load.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "warning: robots[{}]: skipped the collision meshes of {} link(s): {}",
-            crate::error::escaped(&r.name),
-            urdf.skipped_meshes.len(),
-            crate::error::escaped(&urdf.skipped_meshes.join(", "))
-        );
-    }
-    for m in &urdf.mimics {
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "warning: robots[{}]: joint `{}` mimics `{}` in the URDF (q = {} q_{} + {}); diffphys simulates it as an \
-             independent joint: drive both to the same target to keep them coupled",
-            crate::error::escaped(&r.name),
-            crate::error::escaped(&m.joint),
-            crate::error::escaped(&m.leader),
-            m.multiplier,
-            crate::error::escaped(&m.leader),
-            m.offset
-        );
-    }
-    let mut multibody = urdf.multibody;
     for link in &r.no_collision {
         let before = multibody.colliders.len();
         multibody.colliders.retain(|c| &c.link != link);
@@ -194,10 +125,17 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
     }
     let quaternion = Quaternion::new(w / norm, x / norm, y / norm, z / norm);
     let mut robot = Robot::new(multibody);
-    if floating {
+    let from_file = initial.is_some();
+    if let Some(q0) = initial {
+        robot.q0 = q0;
+    }
+    let placed = r.position != [0.0; 3] || r.orientation != identity_quaternion();
+    if floating && (!from_file || placed) {
         let q = &mut robot.q0;
         q.rows_mut(0, 3).copy_from(&Vector3::from(r.position));
         (q[3], q[4], q[5], q[6]) = (quaternion.i, quaternion.j, quaternion.k, quaternion.w);
+    }
+    if floating {
         robot.v0.rows_mut(0, 3).copy_from(&Vector3::from(r.base_velocity));
         robot.v0.rows_mut(3, 3).copy_from(&Vector3::from(r.base_angular_velocity));
     } else {
@@ -286,6 +224,138 @@ pub(super) fn build_robot(r: RobotSection, dir: &Path) -> Result<Robot<f64>> {
     robot.control = control;
     robot.self_collision = r.self_collision;
     Ok(robot)
+}
+
+/// Whether a model's first joint is free (a floating base).
+fn floats(m: &crate::model::Multibody<f64>) -> bool {
+    matches!(m.joints.first().map(|j| &j.kind), Some(JointKind::Free))
+}
+
+/// The URDF of a robot section, loaded as its `base`, `collision` and `meshes` say.
+fn load_urdf_section(r: &RobotSection, file: &str, dir: &Path) -> Result<crate::model::Multibody<f64>> {
+    let field = |k: &str| format!("robots[{}].{k}", r.name);
+    let floating = match r.base.as_deref().unwrap_or("fixed") {
+        "fixed" => false,
+        "floating" => true,
+        other => {
+            return Err(Error::invalid(field("base"), format!("must be \"fixed\" or \"floating\", got `{other}`")))
+        }
+    };
+    let path = dir.join(file);
+    let unreadable = |e: Error| match e {
+        Error::Io { path, source } => {
+            Error::invalid(field("urdf"), format!("cannot read `{}`: {source}", path.display()))
+        }
+        e => e,
+    };
+    let collision = match (r.collision, r.meshes.as_str()) {
+        (false, _) => CollisionGeometry::Ignore,
+        (true, "error") => CollisionGeometry::Load,
+        (true, "skip") => CollisionGeometry::SkipMeshes,
+        (true, other) => {
+            return Err(Error::invalid(field("meshes"), format!("must be \"error\" or \"skip\", got `{other}`")))
+        }
+    };
+    let load = |floating| load_urdf_with(&path, &UrdfOptions { floating, collision }).map_err(unreadable);
+    // A URDF whose root joint already floats is used as it is with base = "floating".
+    let urdf = if floating {
+        match load(false) {
+            Ok(u) if floats(&u.multibody) => u,
+            _ => {
+                let u = load(true)?;
+                let inertia = &u.multibody.inertias[0];
+                if !(inertia.mass > 0.0 && inertia.rotational.symmetric_eigenvalues().min() > 0.0) {
+                    return Err(Error::invalid(
+                        field("base"),
+                        format!(
+                            "a floating base needs mass and inertia, but the root link `{}` (with the links fixed to \
+                             it) has none",
+                            u.multibody.body_names[0]
+                        ),
+                    ));
+                }
+                u
+            }
+        }
+    } else {
+        let u = load(false)?;
+        if floats(&u.multibody) {
+            return Err(Error::invalid(
+                field("base"),
+                format!("the URDF's joint `{}` is floating: write base = \"floating\"", u.multibody.joints[0].name),
+            ));
+        }
+        u
+    };
+    if !urdf.skipped_meshes.is_empty() {
+        // A note to the user: a closed standard error must neither panic (as `eprintln!` would) nor stop the load.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: robots[{}]: skipped the collision meshes of {} link(s): {}",
+            crate::error::escaped(&r.name),
+            urdf.skipped_meshes.len(),
+            crate::error::escaped(&urdf.skipped_meshes.join(", "))
+        );
+    }
+    for m in &urdf.mimics {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: robots[{}]: joint `{}` mimics `{}` in the URDF (q = {} q_{} + {}); diffphys simulates it as an \
+             independent joint: drive both to the same target to keep them coupled",
+            crate::error::escaped(&r.name),
+            crate::error::escaped(&m.joint),
+            crate::error::escaped(&m.leader),
+            m.multiplier,
+            crate::error::escaped(&m.leader),
+            m.offset
+        );
+    }
+    Ok(urdf.multibody)
+}
+
+/// The MJCF of a robot section (`collision = false` drops its colliders; `base`, if given, must be what the file
+/// says) and its initial configuration; what the loader ignored is listed on standard error.
+fn load_mjcf_section(r: &RobotSection, file: &str, dir: &Path) -> Result<(crate::model::Multibody<f64>, DVector<f64>)> {
+    let field = |k: &str| format!("robots[{}].{k}", r.name);
+    let path = dir.join(file);
+    let mjcf = super::load_mjcf(&path).map_err(|e| match e {
+        Error::Io { path, source } => {
+            Error::invalid(field("mjcf"), format!("cannot read `{}`: {source}", path.display()))
+        }
+        e => e,
+    })?;
+    let floating = floats(&mjcf.multibody);
+    match (r.base.as_deref(), floating) {
+        (None, _) | (Some("floating"), true) | (Some("fixed"), false) => {}
+        (Some(other), _) => return Err(Error::invalid(
+            field("base"),
+            format!(
+                "is `{other}`, but the MJCF's root body {} a free joint: an MJCF model's base is what the file says",
+                if floating { "has" } else { "has no" }
+            ),
+        )),
+    }
+    if r.meshes != "error" {
+        return Err(Error::invalid(field("meshes"), "is for URDF collision meshes; MJCF meshes are never colliders"));
+    }
+    if !mjcf.ignored.is_empty() {
+        // a note to the user; a closed standard error must neither panic nor stop the load
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: robots[{}]: ignored in {}: {}",
+            crate::error::escaped(&r.name),
+            crate::error::escaped(&path.display().to_string()),
+            crate::error::escaped(&mjcf.ignored.join(", "))
+        );
+    }
+    let mut multibody = mjcf.multibody;
+    if !r.collision {
+        multibody.colliders.clear();
+    }
+    Ok((multibody, mjcf.q0))
 }
 
 /// The robot's and the links' friction and restitution onto its colliders; a link without colliders is an error.

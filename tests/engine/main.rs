@@ -19,6 +19,7 @@ mod derivative_diagnostics;
 mod fit_calibration;
 mod input_fuzzing;
 mod joint_space_impulses;
+mod mjcf_scenes;
 mod mjcf_vs_mujoco;
 mod multibody_properties;
 mod multibody_vs_pinocchio;
