@@ -1,4 +1,4 @@
-//! `diffphys bench ROBOT.urdf [--json out.json]`: median time per call of the dynamics algorithms;
+//! `diffphys bench ROBOT.urdf|ROBOT.xml [--json out.json]`: median time per call of the dynamics algorithms;
 //! `diffphys bench SCENE.toml [--json out.json]`: a step, a dual step and the robots' step Jacobians.
 
 use super::output::Out;
@@ -6,15 +6,15 @@ use super::report;
 use diffphys::grad::{aba_derivatives_duals, DualDerivativesWorkspace};
 use diffphys::model::multibody::random_state;
 use diffphys::multibody::{aba, aba_derivatives, crba, rnea, MultibodyWorkspace};
-use diffphys::{io, Error, Result};
+use diffphys::{Error, Result};
 use rand::SeedableRng;
 use serde_json::json;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-pub fn run(urdf: &Path, json_out: Option<&Path>, seed: u64) -> Result<()> {
-    let model = io::load_urdf(urdf)?;
+pub fn run(robot: &Path, json_out: Option<&Path>, seed: u64) -> Result<()> {
+    let model = super::load_robot(robot)?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let (q, v, tau) = random_state(&model, &mut rng);
     let mut ws = MultibodyWorkspace::new(&model);

@@ -1,4 +1,4 @@
-//! `diffphys dynamics ROBOT.urdf --states states.json [--json out.json]`.
+//! `diffphys dynamics ROBOT.urdf|ROBOT.xml --states states.json [--json out.json]`.
 
 use super::output::Out;
 use super::report;
@@ -25,8 +25,8 @@ struct StateIn {
     tau: Vec<f64>,
 }
 
-pub fn run(urdf: &Path, states: &Path, json_out: Option<&Path>) -> Result<()> {
-    let model = io::load_urdf(urdf)?;
+pub fn run(robot: &Path, states: &Path, json_out: Option<&Path>) -> Result<()> {
+    let model = super::load_robot(robot)?;
     let text = io::read_text(states)?;
     let input: StatesFile = serde_json::from_str(&text).map_err(|e| Error::SceneFile {
         path: states.to_path_buf(),

@@ -78,21 +78,23 @@ enum Command {
     },
     /// Robot dynamics at given states: ABA, CRBA, RNEA, ABA derivatives and energies (Pinocchio's reference format).
     Dynamics {
-        /// The robot (URDF; fixed base, gravity (0, 0, −9.81)).
-        urdf: PathBuf,
-        /// JSON `{"states": [{"q": [...], "v": [...], "tau": [...]}]}` in the model's joint order.
+        /// The robot: URDF (fixed base, gravity (0, 0, −9.81)) or MJCF (joints, free and ball included, and gravity
+        /// as the file gives them), told apart by the root element.
+        model: PathBuf,
+        /// JSON `{"states": [{"q": [...], "v": [...], "tau": [...]}]}` in the model's joint order (a free or ball
+        /// joint's quaternion `[x, y, z, w]`, its velocities in the body frame).
         #[arg(long)]
         states: PathBuf,
         /// Write the results to this JSON file instead of standard output.
         #[arg(long)]
         json: Option<PathBuf>,
     },
-    /// Median ns per call of rnea, crba, aba and the ABA derivatives on a robot (URDF) at a seeded random state;
+    /// Median ns per call of rnea, crba, aba and the ABA derivatives on a robot (URDF or MJCF) at a seeded random state;
     /// or, for a scene (.toml), of one step at the scene's state after 1 s, one step in duals (8 directions) and
     /// the robots' step Jacobians A = ∂x'/∂x, B = ∂x'/∂u.
     Bench {
-        /// The robot (URDF) or the scene (TOML).
-        urdf: PathBuf,
+        /// The robot (URDF or MJCF) or the scene (TOML).
+        model: PathBuf,
         /// Also write the timings as JSON (URDF: `rnea_ns`, `crba_ns`, `aba_ns`, `aba_derivatives_ns`, `nv`; scene:
         /// `step_ns`, `dual_step_ns`, `step_jacobians_ns`, `nx`, `nu`).
         #[arg(long)]
@@ -123,6 +125,16 @@ enum Command {
     },
 }
 
+/// A robot from a URDF or MJCF file ([`diffphys::io::load_robot_file`]), with what the MJCF reader ignored
+/// noted on standard error.
+fn load_robot(path: &std::path::Path) -> Result<diffphys::model::Multibody<f64>> {
+    let robot = diffphys::io::load_robot_file(path)?;
+    if !robot.ignored.is_empty() {
+        note!("warning: ignored in {}: {}", path.display(), robot.ignored.join(", "));
+    }
+    Ok(robot.multibody)
+}
+
 /// Parses the command line and runs the chosen command.
 pub fn run() -> Result<()> {
     match Cli::parse().command.unwrap_or(Command::Demo { plot: "demo_fit.png".into(), json: None, seed: 7 }) {
@@ -133,12 +145,12 @@ pub fn run() -> Result<()> {
             fit::run(&scene, &observed, &params, json.as_deref(), plot.as_deref(), max_iterations)
         }
         Command::Optimize(args) => optimize::run(&args),
-        Command::Dynamics { urdf, states, json } => dynamics::run(&urdf, &states, json.as_deref()),
-        Command::Bench { urdf, json, seed } if urdf.extension().is_some_and(|e| e == "toml") => {
+        Command::Dynamics { model, states, json } => dynamics::run(&model, &states, json.as_deref()),
+        Command::Bench { model, json, seed } if model.extension().is_some_and(|e| e == "toml") => {
             let _ = seed;
-            bench::run_scene(&urdf, json.as_deref())
+            bench::run_scene(&model, json.as_deref())
         }
-        Command::Bench { urdf, json, seed } => bench::run(&urdf, json.as_deref(), seed),
+        Command::Bench { model, json, seed } => bench::run(&model, json.as_deref(), seed),
         Command::Gradcheck { scene, params, json, step, max_rel_err } => {
             gradcheck::run(&scene, &params, json.as_deref(), step, max_rel_err)
         }

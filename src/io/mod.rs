@@ -23,8 +23,50 @@ pub use urdf::{
     Mimic, Urdf, UrdfOptions,
 };
 
+use crate::model::Multibody;
 use crate::{Error, Result};
 use std::path::Path;
+
+/// A robot model read by [`load_robot_file`]: the tree and what the reader ignored.
+#[derive(Debug, Clone)]
+pub struct RobotFile {
+    /// The kinematic tree (URDF: fixed base, gravity `[0, 0, −9.81]`; MJCF: the file's joints, free ones
+    /// included, and its `<option gravity>`).
+    pub multibody: Multibody<f64>,
+    /// What the MJCF reader ignored ([`Mjcf::ignored`]); empty for URDF.
+    pub ignored: Vec<String>,
+}
+
+/// Reads a robot from a URDF or an MJCF (MuJoCo XML) file, told apart by the root element (`<robot>` or
+/// `<mujoco>`), whatever the file's extension: what the command line's `dynamics` and `bench` take.
+///
+/// ```
+/// let path = std::env::temp_dir().join("diffphys_doc_pendulum.xml");
+/// std::fs::write(&path, r#"<mujoco><worldbody><body><joint axis="0 1 0"/>
+///     <geom size="0.1" pos="0 0 -1" mass="2"/></body></worldbody></mujoco>"#).unwrap();
+/// let robot = diffphys::io::load_robot_file(&path).unwrap();
+/// assert_eq!((robot.multibody.nv(), robot.multibody.inertias[0].mass), (1, 2.0));
+/// ```
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read; the errors of [`load_urdf`] or [`load_mjcf`]; an [`Error::Urdf`]
+/// naming the root element if it is neither.
+pub fn load_robot_file(path: &Path) -> Result<RobotFile> {
+    let text = read_text(path)?;
+    let root = roxmltree::Document::parse(&text).ok().map(|d| d.root_element().tag_name().name().to_string());
+    match root.as_deref() {
+        Some("mujoco") => {
+            let mjcf = load_mjcf(path)?;
+            Ok(RobotFile { multibody: mjcf.multibody, ignored: mjcf.ignored })
+        }
+        // URDF, or XML that does not parse: the URDF reader names what is wrong
+        Some("robot") | None => Ok(RobotFile { multibody: load_urdf(path)?, ignored: Vec::new() }),
+        Some(other) => Err(Error::Urdf {
+            element: format!("{}: <{other}>", path.display()),
+            message: "is neither a URDF <robot> nor an MJCF <mujoco> file".into(),
+        }),
+    }
+}
 
 /// The largest input file diffphys reads, in bytes: 256 MiB (a scene, a URDF, observations, a torque or target file,
 /// a states file). A larger file, or one that does not end (`/dev/zero`), is an error naming it, not memory without

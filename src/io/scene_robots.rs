@@ -329,13 +329,15 @@ fn load_mjcf_section(r: &RobotSection, file: &str, dir: &Path) -> Result<(crate:
     let floating = floats(&mjcf.multibody);
     match (r.base.as_deref(), floating) {
         (None, _) | (Some("floating"), true) | (Some("fixed"), false) => {}
-        (Some(other), _) => return Err(Error::invalid(
-            field("base"),
-            format!(
+        (Some(other), _) => {
+            return Err(Error::invalid(
+                field("base"),
+                format!(
                 "is `{other}`, but the MJCF's root body {} a free joint: an MJCF model's base is what the file says",
                 if floating { "has" } else { "has no" }
             ),
-        )),
+            ))
+        }
     }
     if r.meshes != "error" {
         return Err(Error::invalid(field("meshes"), "is for URDF collision meshes; MJCF meshes are never colliders"));

@@ -742,3 +742,58 @@ fn gradcheck_warns_where_derivatives_are_not_the_physical_ones() {
     ok(&out);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("warning: derivative"));
 }
+
+#[test]
+fn dynamics_and_bench_take_mjcf_with_its_joint_order_and_gravity() {
+    // MuJoCo's own states of the double pendulum as MuJoCo wrote it (MJCF): the command's accelerations are
+    // MuJoCo's with damping off (`qacc_no_passive`), its mass matrix `mj_fullM`, its joint order and gravity
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mjcf");
+    let dir = tempfile::tempdir().unwrap();
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("double_pendulum.json")).unwrap()).unwrap();
+    let states: Vec<serde_json::Value> = reference["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let tau: Vec<f64> = (0..2)
+                .map(|i| s["qfrc_applied"][i].as_f64().unwrap() + s["qfrc_actuator"][i].as_f64().unwrap())
+                .collect();
+            serde_json::json!({"q": s["qpos"], "v": s["qvel"], "tau": tau})
+        })
+        .collect();
+    let path = dir.path().join("states.json");
+    std::fs::write(&path, serde_json::json!({ "states": states }).to_string()).unwrap();
+    let model = data.join("double_pendulum.xml").display().to_string();
+    let out = diffphys(&["dynamics", &model, "--states", &path.display().to_string()], dir.path());
+    ok(&out);
+    let ours: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let order: Vec<&str> =
+        reference["joints"].as_array().unwrap().iter().map(|j| j["name"].as_str().unwrap()).collect();
+    assert_eq!(ours["joint_order"], serde_json::json!(order));
+    assert_eq!(ours["gravity"], reference["gravity"]);
+    for (k, s) in reference["states"].as_array().unwrap().iter().enumerate() {
+        for i in 0..2 {
+            let (a, b) = (ours["states"][k]["ddq"][i].as_f64().unwrap(), s["qacc_no_passive"][i].as_f64().unwrap());
+            assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "state {k}: ddq[{i}] {a} vs MuJoCo's {b}");
+            for j in 0..2 {
+                let (m, n) = (ours["states"][k]["mass_matrix"][i][j].as_f64().unwrap(), s["M"][i][j].as_f64().unwrap());
+                assert!((m - n).abs() <= 1e-9 * n.abs().max(1.0), "state {k}: M[{i}][{j}] {m} vs {n}");
+            }
+        }
+    }
+    // bench on an MJCF model with free and ball joints runs and reports each algorithm; what the reader ignored is
+    // noted on standard error
+    let json = dir.path().join("bench.json");
+    let joints = data.join("joints.xml").display().to_string();
+    let out = diffphys(&["bench", &joints, "--json", &json.display().to_string()], dir.path());
+    ok(&out);
+    let timings: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(timings["nv"], 6 + 3 + 1 + 1 + 1 + 3);
+    assert!(timings["aba_ns"].as_f64().unwrap() > 0.0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cone limit"), "{}", String::from_utf8_lossy(&out.stderr));
+    // neither URDF nor MJCF: the root element is named
+    let other = dir.path().join("other.xml");
+    std::fs::write(&other, "<svg/>").unwrap();
+    fails(&diffphys(&["bench", &other.display().to_string()], dir.path()), "<svg>");
+}
