@@ -11,8 +11,11 @@
 //!
 //! A `ball` joint is a [`JointKind::Spherical`]; its `range` (a cone on the rotation angle) is ignored and listed.
 //!
+//! `<actuator>`: `<motor>` and `<position>` (`joint gear ctrlrange ctrllimited kp kv`) on hinge and slide joints,
+//! as [`Mjcf::actuators`] with their joint forces from [`Mjcf::actuator_forces`].
+//!
 //! Refused, with the element named ([`Error::Urdf`]-style [`Error::Mjcf`]): several joints in one body, `xyaxes`/`zaxis` orientations, a mesh or other geom type used for inertia, malformed numbers. Elements and
-//! attributes outside the subset that do not change the dynamics of the tree (`actuator`, `contact`, `sensor`,
+//! attributes outside the subset that do not change the dynamics of the tree (other actuators, `contact`, `sensor`,
 //! `asset`, visual attributes, ...) are ignored and listed in [`Mjcf::ignored`].
 //!
 //! Conventions, as MuJoCo's: angles in degrees unless `<compiler angle="radian">`; quaternions `w x y z`; a
@@ -42,8 +45,100 @@ pub struct Mjcf {
     pub q0: nalgebra::DVector<f64>,
     /// The world's level floor: a `<geom type="plane">` in `<worldbody>` facing up (`+z`), if any.
     pub floor: Option<MjcfFloor>,
+    /// The `<motor>` and `<position>` actuators on one-degree-of-freedom joints, in file order (MuJoCo's `ctrl`
+    /// order); [`Mjcf::actuator_forces`] gives their joint forces.
+    pub actuators: Vec<MjcfActuator>,
     /// Elements and attributes outside the subset that were ignored, as `element` or `element@attribute`.
     pub ignored: Vec<String>,
+}
+
+/// An MJCF actuator on a joint: MuJoCo's `force = gain · ctrl + bias` with the joint's `length = gear · q`,
+/// applied as the joint force `gear · force`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MjcfActuator {
+    /// The actuator's name (`<kind>_<joint>` if the file gives none).
+    pub name: String,
+    /// Index of its joint's velocity coordinate.
+    pub v_index: usize,
+    /// The transmission's `gear` (its first entry).
+    pub gear: f64,
+    /// Motor or position servo.
+    pub kind: MjcfActuatorKind,
+    /// `ctrlrange` where the control is limited (`ctrllimited`, or a range under `autolimits`): MuJoCo clamps
+    /// the control into it.
+    pub ctrl_range: Option<[f64; 2]>,
+}
+
+/// What an [`MjcfActuator`] does with its control.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MjcfActuatorKind {
+    /// `<motor>`: `force = ctrl`.
+    Motor,
+    /// `<position>`: `force = kp · (ctrl − length) − kv · length rate`.
+    Position {
+        /// Position gain (N·m/rad or N/m per unit of length).
+        kp: f64,
+        /// Velocity gain (`kv`, default 0).
+        kv: f64,
+    },
+}
+
+impl Mjcf {
+    /// The joint forces (`nv`, N·m or N) of the actuators at controls `ctrl` (one per actuator, in
+    /// [`Mjcf::actuators`]' order) and state `(q, v)`: MuJoCo's `qfrc_actuator`. Controls are clamped into a
+    /// limited actuator's `ctrlrange` (on the real part: outside the range the derivative with respect to the
+    /// control is zero). Generic over the scalar, so a step driven by it differentiates through it; drive a robot
+    /// with it through [`crate::sim::robot::robot_step_with`].
+    ///
+    /// ```
+    /// let mjcf = diffphys::io::parse_mjcf(r#"<mujoco><worldbody><body><joint name="j" axis="0 1 0"/>
+    ///     <geom size="0.1" mass="1"/></body></worldbody><actuator><position joint="j" kp="20" kv="2"/>
+    ///     <motor joint="j" gear="3" ctrlrange="-1 1"/></actuator></mujoco>"#).unwrap();
+    /// let (q, v) = (nalgebra::DVector::from_vec(vec![0.1]), nalgebra::DVector::from_vec(vec![0.5]));
+    /// let tau = mjcf.actuator_forces(&[0.3, 5.0], &q, &v).unwrap();
+    /// assert!((tau[0] - (20.0 * (0.3 - 0.1) - 2.0 * 0.5 + 3.0 * 1.0)).abs() < 1e-12);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] if `ctrl` does not have one entry per actuator or `q`, `v` do not fit the model.
+    pub fn actuator_forces<T: crate::Scalar>(
+        &self,
+        ctrl: &[T],
+        q: &nalgebra::DVector<T>,
+        v: &nalgebra::DVector<T>,
+    ) -> Result<nalgebra::DVector<T>> {
+        if ctrl.len() != self.actuators.len() {
+            return Err(Error::InvalidArgument(format!(
+                "ctrl has {} entries, the model has {} actuators",
+                ctrl.len(),
+                self.actuators.len()
+            )));
+        }
+        let (nq, nv) = (self.multibody.nq(), self.multibody.nv());
+        if q.len() != nq || v.len() != nv {
+            return Err(Error::InvalidArgument(format!("q needs {nq} entries and v {nv}")));
+        }
+        let mut tau = nalgebra::DVector::zeros(nv);
+        for (a, u) in self.actuators.iter().zip(ctrl) {
+            let mut u = *u;
+            if let Some([lo, hi]) = a.ctrl_range {
+                let x = crate::scalar::re(&u);
+                if x < lo {
+                    u = T::constant(lo);
+                } else if x > hi {
+                    u = T::constant(hi);
+                }
+            }
+            let joint = self.multibody.joints.iter().find(|j| j.v_index == a.v_index).expect("a joint's coordinate");
+            let (length, rate) = (q[joint.q_index] * a.gear, v[a.v_index] * a.gear);
+            let force = match a.kind {
+                MjcfActuatorKind::Motor => u,
+                MjcfActuatorKind::Position { kp, kv } => (u - length) * kp - rate * kv,
+            };
+            tau[a.v_index] += force * a.gear;
+        }
+        Ok(tau)
+    }
 }
 
 /// A level floor plane of an MJCF world.
@@ -104,7 +199,7 @@ pub fn parse_mjcf(text: &str) -> Result<Mjcf> {
         match child.tag_name().name() {
             "compiler" => reader.compiler(child)?,
             "default" => reader.default_class(child, None)?,
-            "option" | "worldbody" => {}
+            "option" | "worldbody" | "actuator" => {}
             other => {
                 reader.ignored.insert(other.to_string());
             }
@@ -146,6 +241,14 @@ pub fn parse_mjcf(text: &str) -> Result<Mjcf> {
     if model.joints.is_empty() {
         return Err(mjcf_error("<worldbody>".into(), "has no body with a joint: nothing moves"));
     }
+    let mut actuators = Vec::new();
+    for section in elements(root).filter(|n| n.has_tag_name("actuator")) {
+        for node in elements(section) {
+            if let Some(a) = reader.actuator(&model, node)? {
+                actuators.push(a);
+            }
+        }
+    }
     // MuJoCo's qpos0: zero joint values, free bodies where the file puts them
     let mut q0 = model.neutral();
     for (name, pose) in &reader.free_poses {
@@ -162,7 +265,7 @@ pub fn parse_mjcf(text: &str) -> Result<Mjcf> {
         ];
         q0.rows_mut(joint.q_index, 7).copy_from_slice(&values);
     }
-    Ok(Mjcf { multibody: model, q0, floor, ignored: reader.ignored.into_iter().collect() })
+    Ok(Mjcf { multibody: model, q0, floor, actuators, ignored: reader.ignored.into_iter().collect() })
 }
 
 /// `<compiler>`'s settings that change numbers.
@@ -460,6 +563,58 @@ impl Reader {
         };
         let r = frame.rotation;
         Ok(Inertia::new(mass, frame.translation, r * principal * r.transpose()))
+    }
+
+    /// An element of `<actuator>`: a `<motor>` or `<position>` on a one-degree-of-freedom joint; other kinds and
+    /// transmissions are listed as ignored (`None`).
+    fn actuator(&mut self, model: &Multibody<f64>, node: Node) -> Result<Option<MjcfActuator>> {
+        let tag = node.tag_name().name();
+        let kind = match tag {
+            "motor" => MjcfActuatorKind::Motor,
+            "position" => {
+                let gain =
+                    |key: &str, default: f64| node.attribute(key).map_or(Ok(default), |v| nonnegative(node, key, v));
+                MjcfActuatorKind::Position { kp: gain("kp", 1.0)?, kv: gain("kv", 0.0)? }
+            }
+            other => {
+                self.ignored.insert(format!("actuator/{other}"));
+                return Ok(None);
+            }
+        };
+        let Some(joint_name) = node.attribute("joint") else {
+            self.ignored.insert(format!("actuator/{tag} (a transmission other than joint)"));
+            return Ok(None);
+        };
+        let joint = model.joints.iter().find(|j| j.name == joint_name).ok_or_else(|| {
+            mjcf_error(describe(node), &format!("names joint `{joint_name}`, which the model does not have"))
+        })?;
+        if joint.kind.nq() != 1 {
+            self.ignored.insert(format!("actuator/{tag} (on a {} joint)", joint.kind.name()));
+            return Ok(None);
+        }
+        let gear = match node.attribute("gear") {
+            Some(g) => *list(node, "gear", g)?.first().ok_or_else(|| bad(node, "gear", g, "a number"))?,
+            None => 1.0,
+        };
+        let range = node.attribute("ctrlrange").map(|r| numbers::<2>(node, "ctrlrange", r)).transpose()?;
+        let limited = match node.attribute("ctrllimited").unwrap_or("auto") {
+            "true" => true,
+            "false" => false,
+            "auto" => range.is_some() && self.compiler.autolimits,
+            other => return Err(bad(node, "ctrllimited", other, "true, false or auto")),
+        };
+        let ctrl_range = match (limited, range) {
+            (false, _) => None,
+            (true, Some(r)) if r[0] < r[1] => Some(r),
+            (true, _) => return Err(mjcf_error(describe(node), "is ctrllimited but has no ctrlrange lower < upper")),
+        };
+        for attr in node.attributes() {
+            if !matches!(attr.name(), "name" | "joint" | "gear" | "ctrlrange" | "ctrllimited" | "kp" | "kv") {
+                self.ignored.insert(format!("{tag}@{}", attr.name()));
+            }
+        }
+        let name = node.attribute("name").map_or_else(|| format!("{tag}_{joint_name}"), str::to_string);
+        Ok(Some(MjcfActuator { name, v_index: joint.v_index, gear, kind, ctrl_range }))
     }
 
     /// A `<geom>`: its solid, frame in the body frame, mass attributes and contact material.

@@ -10,7 +10,7 @@ mod scene_robots;
 mod trajectory_csv;
 mod urdf;
 
-pub use mjcf::{load_mjcf, parse_mjcf, Mjcf, MjcfFloor};
+pub use mjcf::{load_mjcf, parse_mjcf, Mjcf, MjcfActuator, MjcfActuatorKind, MjcfFloor};
 pub use observations_csv::{parse_observations, read_observations};
 #[cfg(feature = "cli")]
 pub use plot::{plot_fit, plot_optimization, PlotSeries};

@@ -5,8 +5,8 @@
 //! (UR5, Panda, Go2 on a free joint, a double pendulum) and hand-written ones for body frames (quat, euler with
 //! three Euler sequences, axisangle, degrees and radians, welded bodies), inertia from geoms (sphere, box,
 //! capsule, cylinder, `fromto`, density and mass, `inertiafromgeom` auto and true, `fullinertia`), default classes
-//! and `childclass`, every joint type (ball included) with damping and armature, joint anchors, actuators (ignored
-//! and listed) and several free bodies. The bodies' named frames are where MuJoCo puts them (`body_xpos`,
+//! and `childclass`, every joint type (ball included) with damping and armature, joint anchors, motor and position
+//! actuators (their joint forces equal `qfrc_actuator`) and several free bodies. The bodies' named frames are where MuJoCo puts them (`body_xpos`,
 //! `body_xquat`), joint anchors included.
 //!
 //! The coordinates differ for free joints and are converted: MuJoCo's `qpos` quaternion is `w x y z` (ours
@@ -190,8 +190,40 @@ fn default_classes_actuated_models_and_free_bodies_read_as_mujoco_reads_them() {
             assert!((got[k] - e).abs() < 1e-12, "{}: q0 {got} against MuJoCo's body pose {expected:?}", joint.name);
         }
     }
-    let ignored = load_mjcf(&data().join("actuators.xml")).unwrap().ignored;
-    assert!(ignored.iter().any(|i| i == "actuator"), "the actuators are listed as ignored: {ignored:?}");
+}
+
+#[test]
+fn motor_and_position_actuators_give_mujocos_actuator_forces() {
+    // gears (a negative one), kp with and without kv, clamped controls, two actuators on one joint
+    let mjcf = load_mjcf(&data().join("actuators.xml")).unwrap();
+    assert_eq!(mjcf.actuators.len(), 5);
+    assert!(!mjcf.ignored.iter().any(|i| i.starts_with("actuator")), "{:?}", mjcf.ignored);
+    let model = &mjcf.multibody;
+    let r = reference("actuators");
+    for (s, state) in r["states"].as_array().unwrap().iter().enumerate() {
+        let c = convert(model, r["joints"].as_array().unwrap(), &numbers(&state["qpos"]), &numbers(&state["qvel"]));
+        // MuJoCo's ctrl, and the same pushed outside every range (clamped back by both)
+        for scale in [1.0, 3.0] {
+            let ctrl: Vec<f64> = numbers(&state["ctrl"]).iter().map(|u| u * scale).collect();
+            let tau = mjcf.actuator_forces(&ctrl, &c.q, &c.v).unwrap();
+            if scale == 1.0 {
+                let expected = DVector::from_vec(numbers(&state["qfrc_actuator"]));
+                let e = (&tau - &expected).amax() / expected.amax().max(1.0);
+                assert!(e < 1e-12, "state {s}: {tau} against MuJoCo's {expected}");
+            } else {
+                let unclamped = DVector::from_vec(numbers(&state["qfrc_actuator"]));
+                // the motor on the unlimited shoulder scales, the clamped ones do not grow past their range
+                assert!((tau[1] - 3.0 * unclamped[1]).abs() < 1e-9 * unclamped[1].abs().max(1.0));
+                assert!(tau[0].abs() <= 50.0 + 1e-9, "slider motor clamped to |ctrl| ≤ 1 (gear 50): {}", tau[0]);
+            }
+        }
+    }
+    let e = mjcf.actuator_forces(&[0.0; 4], &mjcf.q0, &DVector::zeros(model.nv())).unwrap_err().to_string();
+    assert!(e.contains("5 actuators"), "{e}");
+    let bad = "<mujoco><worldbody><body><joint name='j'/><geom size='.1'/></body></worldbody>\
+               <actuator><motor joint='k'/></actuator></mujoco>";
+    let e = diffphys::io::parse_mjcf(bad).unwrap_err().to_string();
+    assert!(e.contains("<motor>") && e.contains("`k`"), "{e}");
 }
 
 #[test]
