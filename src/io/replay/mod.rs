@@ -752,12 +752,7 @@ impl<'a> Recorder<'a> {
 }
 
 fn round5(x: f64) -> f64 {
-    let r = (x * 1e5).round() / 1e5;
-    if r == 0.0 {
-        0.0 // no "-0"
-    } else {
-        r
-    }
+    (x * 1e5).round() / 1e5 + 0.0 // + 0.0: no "-0"
 }
 
 fn point_of(p: &Vector3<f64>) -> [f64; 3] {
@@ -765,7 +760,7 @@ fn point_of(p: &Vector3<f64>) -> [f64; 3] {
 }
 
 fn force_of(f: &Vector3<f64>) -> [f64; 3] {
-    [f.x, f.y, f.z].map(|x| if x == 0.0 { 0.0 } else { (x * 1e3).round() / 1e3 })
+    [f.x, f.y, f.z].map(|x| (x * 1e3).round() / 1e3 + 0.0) // + 0.0: no "-0"
 }
 
 fn pose_of(p: &Vector3<f64>, q: &UnitQuaternion<f64>) -> [f64; 7] {
