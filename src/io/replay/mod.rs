@@ -887,7 +887,20 @@ fn html_escaped(text: &str) -> String {
 }
 
 /// The replay as one self-contained HTML page (three.js inlined; no network needed): the text [`write_replay`]
-/// writes. See the [module](self) for what it shows and the query parameters it reads.
+/// writes.
+///
+/// The page draws the ground, the particles, the springs, the free bodies with their shapes, the robots' links
+/// with their collision shapes (and a skeleton through the robots' joints), and the contact points with their
+/// force arrows (a toggle; the legend gives the scale), with a time slider, play/pause and speed, an orbit camera
+/// and the name of what is under the pointer. three.js (vendored in `src/io/replay/three/`, MIT licence) is
+/// inlined, zlib-compressed and base64-encoded, inflated by the browser's `DecompressionStream`.
+///
+/// It reads query parameters, for links and tests: `t=1.5` (start at this time, s), `paused=1`, `speed=0.25`,
+/// `contacts=0`, `camera=top|side|front` (an orthographic camera looking down `−z`, along `+y` or along `−x`:
+/// across and up the page are world `(x, y)`, `(x, z)` or `(y, z)`), `box=h0,h1,v0,v1` (the world ranges, m,
+/// such a camera shows across and up the page; by default the run's bounds) and `bare=1` (no panels). It reports
+/// errors (`window.onerror`, unhandled rejections, `console.error`) in the element `#errors`, and sets
+/// `data-state="ready"` (with `data-frame` and `data-time`) on `<body>` once it has drawn.
 ///
 /// ```
 /// use diffphys::io::{self, Replay, ReplayOptions};
