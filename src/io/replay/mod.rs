@@ -702,11 +702,15 @@ impl<'a> Recorder<'a> {
                 });
             }
         }
-        // the impulse model keeps contacts within a margin: those closer than 0.1 mm touch
-        let touching = if scene.settings.contact.model == ContactModel::Compliant { 0.0 } else { 1e-4 };
+        // the impulse model keeps contacts within a margin: those closer than 0.1 mm touch and are drawn, and the
+        // others may be met inside the step (a bounce at its time of impact): all of them place a body's force
+        let impulses = scene.settings.contact.model != ContactModel::Compliant;
+        let touching = if impulses { 1e-4 } else { 0.0 };
         let mut body_points: Vec<Vec<Vector3<f64>>> = vec![Vec::new(); scene.bodies.len()];
-        for c in ws.rigid.contacts.iter().filter(|c| c.geometry.distance < touching) {
-            out.push(ReplayContact { point: point_of(&c.geometry.point), force: None, net: false });
+        for c in ws.rigid.contacts.iter().filter(|c| impulses || c.geometry.distance < touching) {
+            if c.geometry.distance < touching {
+                out.push(ReplayContact { point: point_of(&c.geometry.point), force: None, net: false });
+            }
             body_points[c.a].push(c.geometry.point);
             if let Some(b) = c.b {
                 body_points[b].push(c.geometry.point);
@@ -727,6 +731,9 @@ impl<'a> Recorder<'a> {
             let mean = body_points[i].iter().sum::<Vector3<f64>>() / body_points[i].len() as f64;
             let dv = after.bodies[i].velocity - before.bodies[i].velocity;
             let f = (dv / dt - g) * body.mass;
+            if impulses && f.norm() < 1e-6 * body.mass * g.norm().max(1.0) {
+                continue; // a margin's contact not met in this step
+            }
             out.push(ReplayContact { point: point_of(&mean), force: Some(force_of(&f)), net: true });
         }
         out
