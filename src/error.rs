@@ -83,6 +83,11 @@ pub enum Error {
     /// Observed data that does not fit the scene (unknown column, time off the `dt` grid, ...).
     #[error("observations: {}", escaped(.0))]
     Observation(String),
+    /// A trajectory file that does not fit the scene it is read for (a missing or unknown column, a row of the
+    /// wrong length, a value that is not a finite number, a time off the scene's `dt` grid, ...):
+    /// [`crate::io::parse_trajectory_csv`].
+    #[error("trajectory {}", escaped(.0))]
+    Trajectory(String),
     /// Arguments of the wrong size or value given to an API function.
     #[error("invalid argument: {}", escaped(.0))]
     InvalidArgument(String),

@@ -1,4 +1,4 @@
-//! The `diffphys` command line: `demo` (the default), `simulate`, `params`, `fit` and `gradcheck`.
+//! The `diffphys` command line: `demo` (the default), `simulate`, `view`, `params`, `fit` and `gradcheck` (and more: `diffphys --help`).
 
 /// Writes a line to standard error and ignores failure: progress and notes must never panic or end a command
 /// (`eprintln!` panics when standard error is a closed pipe). Its control characters are escaped (see

@@ -10,6 +10,7 @@ mod output;
 mod params;
 mod report;
 mod simulate;
+mod view;
 
 use clap::{Parser, Subcommand};
 use diffphys::Result;
@@ -49,6 +50,27 @@ enum Command {
         /// Write every N-th step only.
         #[arg(long, default_value_t = 1)]
         every: usize,
+    },
+    /// Replay a scene in 3D: one self-contained HTML page (three.js inlined, opens from disk) with the ground,
+    /// particles, springs, bodies, robot links, contact points and forces, a time slider and an orbit camera.
+    View {
+        /// The scene file (TOML).
+        scene: PathBuf,
+        /// Replay this trajectory CSV (as `diffphys simulate` writes for the scene) instead of simulating.
+        #[arg(long)]
+        trajectory: Option<PathBuf>,
+        /// Output HTML file; standard output if omitted.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Keep every N-th step as a frame (default: as many as --fps asks for).
+        #[arg(long, conflicts_with = "fps")]
+        every: Option<usize>,
+        /// Frames per simulated second (at most 5000 frames in all: a longer run keeps fewer per second).
+        #[arg(long, default_value_t = 60.0)]
+        fps: f64,
+        /// Leave out contact points and forces.
+        #[arg(long)]
+        no_contacts: bool,
     },
     /// List every parameter name of a scene with its value.
     Params {
@@ -140,6 +162,14 @@ pub fn run() -> Result<()> {
     match Cli::parse().command.unwrap_or(Command::Demo { plot: "demo_fit.png".into(), json: None, seed: 7 }) {
         Command::Demo { plot, json, seed } => demo::run(&plot, json.as_deref(), seed),
         Command::Simulate { scene, out, every } => simulate::run(&scene, out.as_deref(), every),
+        Command::View { scene, trajectory, out, every, fps, no_contacts } => view::run(&view::Args {
+            scene: &scene,
+            trajectory: trajectory.as_deref(),
+            out: out.as_deref(),
+            every,
+            fps,
+            contacts: !no_contacts,
+        }),
         Command::Params { scene } => params::run(&scene),
         Command::Fit { scene, observed, params, json, plot, max_iterations } => {
             fit::run(&scene, &observed, &params, json.as_deref(), plot.as_deref(), max_iterations)

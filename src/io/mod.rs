@@ -1,10 +1,11 @@
-//! Files: TOML scene files, CSV trajectories and observations, JSON reports and (with the `cli` feature, on by
-//! default) PNG plots.
+//! Files: TOML scene files, CSV trajectories and observations, JSON reports, HTML replays ([`Replay`]) and (with
+//! the `cli` feature, on by default) PNG plots.
 
 mod mjcf;
 mod observations_csv;
 #[cfg(feature = "cli")]
 mod plot;
+mod replay;
 mod scene_file;
 mod scene_robots;
 mod trajectory_csv;
@@ -14,9 +15,13 @@ pub use mjcf::{load_mjcf, parse_mjcf, Mjcf, MjcfActuator, MjcfActuatorKind, Mjcf
 pub use observations_csv::{parse_observations, read_observations};
 #[cfg(feature = "cli")]
 pub use plot::{plot_fit, plot_optimization, PlotSeries};
+pub use replay::{
+    replay_html, replay_notebook_html, write_replay, Replay, ReplayContact, ReplayKind, ReplayObject, ReplayOptions,
+};
 pub use scene_file::{load_scene, parse_scene, parse_scene_in_dir, DEMO_SCENE};
 pub use trajectory_csv::{
-    trajectory_csv, trajectory_csv_header, trajectory_csv_row, trajectory_csv_time, write_trajectory_csv,
+    parse_trajectory_csv, read_trajectory_csv, trajectory_csv, trajectory_csv_header, trajectory_csv_row,
+    trajectory_csv_time, write_trajectory_csv,
 };
 pub use urdf::{
     load_urdf, load_urdf_floating, load_urdf_with, parse_urdf, parse_urdf_floating, parse_urdf_with, CollisionGeometry,

@@ -20,6 +20,7 @@ pub use diagnostics::{
     derivative_warnings, DerivativeDiagnostics, DerivativeIssue, DerivativeWarning, MIN_CONTACT_STEPS,
     ONSET_RAMP_FRACTION, UNCONVERGED_CHANGE,
 };
+pub(crate) use rollout::rollout_watching;
 pub use rollout::{rollout, rollout_with, try_rollout_with};
 pub(crate) use runaway::RunawayGuard;
 pub use runaway::CHECK_EVERY as RUNAWAY_CHECK_EVERY;

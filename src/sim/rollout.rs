@@ -79,15 +79,35 @@ pub(crate) fn rollout_in<T: Scalar, F: FnMut(&State<T>) -> Result<()>>(
     ws: &mut Workspace<T>,
     mut observe: F,
 ) -> Result<State<T>> {
+    rollout_watching(scene, n_steps, ws, |_| Ok(()), |state, _| observe(state))
+}
+
+/// [`rollout_in`] that also shows `before` each state a step starts from (before it is stepped) and shows `after`
+/// the workspace with each new state (its contacts are those of the step that made it; the workspace is shown
+/// as it is with the initial state): the replay ([`crate::io::Replay`]) reads the contacts and forces of each
+/// step this way.
+pub(crate) fn rollout_watching<T, B, A>(
+    scene: &Model<T>,
+    n_steps: usize,
+    ws: &mut Workspace<T>,
+    mut before: B,
+    mut after: A,
+) -> Result<State<T>>
+where
+    T: Scalar,
+    B: FnMut(&State<T>) -> Result<()>,
+    A: FnMut(&State<T>, &Workspace<T>) -> Result<()>,
+{
     scene.validate()?;
     super::check_time_step(scene)?;
     let mut state = State::initial(scene);
     let mut guard = RunawayGuard::new(scene, &state);
-    observe(&state)?;
+    after(&state, ws)?;
     for k in 0..n_steps {
+        before(&state)?;
         step(scene, &mut state, ws)?;
         guard.check(scene, &state, k + 1 == n_steps)?;
-        observe(&state)?;
+        after(&state, ws)?;
     }
     Ok(state)
 }

@@ -28,6 +28,8 @@ mod one_world;
 mod optimal_control;
 mod particle_closed_forms;
 mod particle_properties;
+mod replay;
+mod replay_in_browser;
 mod robot_contact;
 mod robot_contact_properties;
 #[cfg(feature = "serde")]
