@@ -226,14 +226,16 @@ pub fn parse_trajectory_csv(text: &str, scene: &Model<f64>, origin: &str) -> Res
             b.orientation /= norm;
         }
         for (r, robot) in state.robots.iter_mut().zip(&scene.robots) {
-            for joint in robot.multibody.joints.iter().filter(|j| matches!(j.kind, crate::model::JointKind::Free)) {
-                let q = r.q.rows_mut(joint.q_index + 3, 4);
+            for joint in &robot.multibody.joints {
+                // free and spherical joints: their unit quaternion
+                let Some(offset) = joint.kind.quaternion_offset() else { continue };
+                let mut q = r.q.rows_mut(joint.q_index + offset, 4);
                 let norm = q.norm();
                 if (norm - 1.0).abs() > 1e-3 {
                     let name = format!("{}.{}", robot.name(), joint.name);
                     return Err(err(format!("line {line}: the orientation of `{name}` has norm {norm}, not 1")));
                 }
-                r.q.rows_mut(joint.q_index + 3, 4).unscale_mut(norm);
+                q.unscale_mut(norm);
             }
         }
         states.push(state);

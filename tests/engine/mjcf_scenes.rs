@@ -89,6 +89,15 @@ fn a_ball_joint_pendulum_swings_and_keeps_its_energy() {
     // it swings: the rotation leaves the x axis (the spin carries the bob around)
     let q_end = &traj.states.last().unwrap().robots[0].q;
     assert!(q_end[1].abs() > 0.05 && (q_end[0].abs() + q_end[2].abs()) > 0.05, "{q_end}");
+    // its CSV reads back (the quaternion checked and renormalised): the same configurations to the printed digits
+    let back = io::parse_trajectory_csv(&io::trajectory_csv(&traj), &model, "ball.csv").unwrap();
+    for (a, b) in traj.states.iter().zip(&back.states) {
+        assert!((&a.robots[0].q - &b.robots[0].q).amax() < 1e-15);
+    }
+    // the first row's qw, 0.955…, made 20.955…
+    let broken = io::trajectory_csv(&traj).replacen("\n0,", "\n0,2", 1);
+    let e = io::parse_trajectory_csv(&broken, &model, "ball.csv").unwrap_err().to_string();
+    assert!(e.contains("pendulum.ball") && e.contains("norm"), "{e}");
 }
 
 #[test]
