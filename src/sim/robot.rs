@@ -151,7 +151,8 @@ fn implicit_damping<T: Scalar>(
 }
 
 /// Whether the step takes a joint's damping implicitly: one-degree-of-freedom and spherical joints (through the
-/// armature of [`aba_with_armature`]); a free joint has neither armature nor damping.
+/// armature of [`aba_with_armature`]); a free joint's ABA block takes no armature, so its damping, if any, is
+/// explicit.
 fn takes_implicit_damping<T: Scalar>(kind: &JointKind<T>) -> bool {
     !matches!(kind, JointKind::Free)
 }
