@@ -58,8 +58,8 @@ pub struct Mjcf {
 pub struct MjcfActuator {
     /// The actuator's name (`<kind>_<joint>` if the file gives none).
     pub name: String,
-    /// Index of its joint's velocity coordinate.
-    pub v_index: usize,
+    /// Index of its (one-degree-of-freedom) joint in the model's `joints`.
+    pub joint: usize,
     /// The transmission's `gear` (its first entry).
     pub gear: f64,
     /// Motor or position servo.
@@ -100,7 +100,8 @@ impl Mjcf {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] if `ctrl` does not have one entry per actuator or `q`, `v` do not fit the model.
+    /// [`Error::InvalidArgument`] if `ctrl` does not have one entry per actuator, `q`, `v` do not fit the model, or
+    /// an actuator (edited after loading) names no one-degree-of-freedom joint.
     pub fn actuator_forces<T: crate::Scalar>(
         &self,
         ctrl: &[T],
@@ -129,13 +130,15 @@ impl Mjcf {
                     u = T::constant(hi);
                 }
             }
-            let joint = self.multibody.joints.iter().find(|j| j.v_index == a.v_index).expect("a joint's coordinate");
-            let (length, rate) = (q[joint.q_index] * a.gear, v[a.v_index] * a.gear);
+            let joint = self.multibody.joints.get(a.joint).filter(|j| j.kind.nq() == 1).ok_or_else(|| {
+                Error::InvalidArgument(format!("actuator `{}` names no one-degree-of-freedom joint", a.name))
+            })?;
+            let (length, rate) = (q[joint.q_index] * a.gear, v[joint.v_index] * a.gear);
             let force = match a.kind {
                 MjcfActuatorKind::Motor => u,
                 MjcfActuatorKind::Position { kp, kv } => (u - length) * kp - rate * kv,
             };
-            tau[a.v_index] += force * a.gear;
+            tau[joint.v_index] += force * a.gear;
         }
         Ok(tau)
     }
@@ -508,23 +511,9 @@ impl Reader {
             }
             joint.limits = Some(JointLimits { lower: r[0] * scale, upper: r[1] * scale });
         }
-        for attr in node.attributes() {
-            if !matches!(
-                attr.name(),
-                "name"
-                    | "type"
-                    | "axis"
-                    | "pos"
-                    | "range"
-                    | "limited"
-                    | "damping"
-                    | "armature"
-                    | "frictionloss"
-                    | "class"
-            ) {
-                self.ignored.insert(format!("joint@{}", attr.name()));
-            }
-        }
+        const READ: [&str; 10] =
+            ["name", "type", "axis", "pos", "range", "limited", "damping", "armature", "frictionloss", "class"];
+        self.list_unread_attributes(node, "joint", &READ);
         Ok(())
     }
 
@@ -585,9 +574,10 @@ impl Reader {
             self.ignored.insert(format!("actuator/{tag} (a transmission other than joint)"));
             return Ok(None);
         };
-        let joint = model.joints.iter().find(|j| j.name == joint_name).ok_or_else(|| {
+        let index = model.joints.iter().position(|j| j.name == joint_name).ok_or_else(|| {
             mjcf_error(describe(node), &format!("names joint `{joint_name}`, which the model does not have"))
         })?;
+        let joint = &model.joints[index];
         if joint.kind.nq() != 1 {
             self.ignored.insert(format!("actuator/{tag} (on a {} joint)", joint.kind.name()));
             return Ok(None);
@@ -608,13 +598,16 @@ impl Reader {
             (true, Some(r)) if r[0] < r[1] => Some(r),
             (true, _) => return Err(mjcf_error(describe(node), "is ctrllimited but has no ctrlrange lower < upper")),
         };
-        for attr in node.attributes() {
-            if !matches!(attr.name(), "name" | "joint" | "gear" | "ctrlrange" | "ctrllimited" | "kp" | "kv") {
-                self.ignored.insert(format!("{tag}@{}", attr.name()));
-            }
-        }
+        self.list_unread_attributes(node, tag, &["name", "joint", "gear", "ctrlrange", "ctrllimited", "kp", "kv"]);
         let name = node.attribute("name").map_or_else(|| format!("{tag}_{joint_name}"), str::to_string);
-        Ok(Some(MjcfActuator { name, v_index: joint.v_index, gear, kind, ctrl_range }))
+        Ok(Some(MjcfActuator { name, joint: index, gear, kind, ctrl_range }))
+    }
+
+    /// Lists, as `tag@attribute`, every attribute of `node` not in `read`.
+    fn list_unread_attributes(&mut self, node: Node, tag: &str, read: &[&str]) {
+        for attr in node.attributes().filter(|a| !read.contains(&a.name())) {
+            self.ignored.insert(format!("{tag}@{}", attr.name()));
+        }
     }
 
     /// A `<geom>`: its solid, frame in the body frame, mass attributes and contact material.
@@ -690,30 +683,26 @@ impl Reader {
         if (contype, conaffinity) != (0, 0) && (contype, conaffinity) != (1, 1) {
             self.ignored.insert("geom@contype/conaffinity (other than 0 0, a visual geom, and 1 1)".into());
         }
-        for attr in node.attributes() {
-            if !matches!(
-                attr.name(),
-                "name"
-                    | "type"
-                    | "size"
-                    | "pos"
-                    | "quat"
-                    | "euler"
-                    | "axisangle"
-                    | "fromto"
-                    | "mass"
-                    | "density"
-                    | "friction"
-                    | "contype"
-                    | "conaffinity"
-                    | "class"
-                    | "rgba"
-                    | "group"
-                    | "material"
-            ) {
-                self.ignored.insert(format!("geom@{}", attr.name()));
-            }
-        }
+        const READ: [&str; 17] = [
+            "name",
+            "type",
+            "size",
+            "pos",
+            "quat",
+            "euler",
+            "axisangle",
+            "fromto",
+            "mass",
+            "density",
+            "friction",
+            "contype",
+            "conaffinity",
+            "class",
+            "rgba",
+            "group",
+            "material",
+        ];
+        self.list_unread_attributes(node, "geom", &READ);
         Ok(Geom { node_line: describe(node), solid, frame, mass, friction, collides: (contype, conaffinity) != (0, 0) })
     }
 

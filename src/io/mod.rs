@@ -32,6 +32,28 @@ use crate::model::Multibody;
 use crate::{Error, Result};
 use std::path::Path;
 
+/// A CSV field of `column` on line `line` as a finite number, or the message naming both (the field and the
+/// column quoted short: a quoted field can hold the rest of the file): how the trajectory and observation readers
+/// read their numbers.
+fn csv_number(field: &str, column: &str, line: u64) -> std::result::Result<f64, String> {
+    let at = format!("line {line}, column `{}`", quoted(column));
+    let v: f64 = field.parse().map_err(|_| format!("{at}: `{}` is not a number", quoted(field)))?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("{at}: {v} is not finite"))
+    }
+}
+
+/// A field as an error message quotes it: at most 40 characters (a quoted field can hold the rest of the file).
+fn quoted(field: &str) -> String {
+    const MAX: usize = 40;
+    match field.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &field[..end]),
+        None => field.to_string(),
+    }
+}
+
 /// A robot model read by [`load_robot_file`]: the tree and what the reader ignored.
 #[derive(Debug, Clone)]
 pub struct RobotFile {

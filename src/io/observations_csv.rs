@@ -41,13 +41,7 @@ pub fn parse_observations(text: &str, origin: &str) -> Result<Observations> {
         // the line the record starts on: a quoted field may span lines
         let line = record.position().map_or(0, |p| p.line());
         for (col, field) in record.iter().enumerate() {
-            let column = quoted(&header[col]);
-            let v: f64 = field
-                .parse()
-                .map_err(|_| err(format!("line {line}, column `{column}`: `{}` is not a number", quoted(field))))?;
-            if !v.is_finite() {
-                return Err(err(format!("line {line}, column `{column}`: not finite")));
-            }
+            let v = super::csv_number(field, &header[col], line).map_err(err)?;
             if col == 0 {
                 times.push(v);
             } else {
@@ -60,15 +54,6 @@ pub fn parse_observations(text: &str, origin: &str) -> Result<Observations> {
     }
     let values = DMatrix::from_row_slice(times.len(), columns.len(), &values);
     Ok(Observations { times, columns, values })
-}
-
-/// A field as an error message quotes it: at most 40 characters (a quoted field can hold the rest of the file).
-fn quoted(field: &str) -> String {
-    const MAX: usize = 40;
-    match field.char_indices().nth(MAX) {
-        Some((end, _)) => format!("{}…", &field[..end]),
-        None => field.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -156,11 +156,11 @@ pub fn parse_trajectory_csv(text: &str, scene: &Model<f64>, origin: &str) -> Res
         let Some(k) = coordinates.iter().position(|(n, _)| n == name) else {
             return Err(err(format!(
                 "column `{}` is not a coordinate of the scene (its columns: {expected})",
-                quoted(name)
+                super::quoted(name)
             )));
         };
         if column_of[k] != usize::MAX {
-            return Err(err(format!("column `{}` appears twice", quoted(name))));
+            return Err(err(format!("column `{}` appears twice", super::quoted(name))));
         }
         column_of[k] = col;
     }
@@ -174,13 +174,7 @@ pub fn parse_trajectory_csv(text: &str, scene: &Model<f64>, origin: &str) -> Res
         let record = record.map_err(|e| err(e.to_string()))?;
         let line = record.position().map_or(0, |p| p.line());
         for (col, field) in record.iter().enumerate() {
-            let name = quoted(&header[col]);
-            let v: f64 = field
-                .parse()
-                .map_err(|_| err(format!("line {line}, column `{name}`: `{}` is not a number", quoted(field))))?;
-            if !v.is_finite() {
-                return Err(err(format!("line {line}, column `{name}`: {v} is not finite")));
-            }
+            let v = super::csv_number(field, &header[col], line).map_err(err)?;
             values[col] = v;
         }
         let t = values[0];
@@ -244,13 +238,4 @@ pub fn parse_trajectory_csv(text: &str, scene: &Model<f64>, origin: &str) -> Res
         return Err(err("no rows".into()));
     }
     Ok(Trajectory { coordinates, dt, states })
-}
-
-/// A field as an error message quotes it: at most 40 characters.
-fn quoted(field: &str) -> String {
-    const MAX: usize = 40;
-    match field.char_indices().nth(MAX) {
-        Some((end, _)) => format!("{}…", &field[..end]),
-        None => field.to_string(),
-    }
 }
